@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vkfd: /dev/kfd and its ioctl dispatcher
+ *
+ * The dispatcher follows amdkfd's rules, which user space depends on:
+ * commands are selected by number alone; the argument buffer is as large
+ * as the larger of the caller's and the kernel's struct, zero-filled, and
+ * copied in and out with the caller's size, so older and newer struct
+ * sizes both work; only the thread group that opened the file may use it.
+ */
+#include <linux/compat.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "vkfd_priv.h"
+
+typedef int vkfd_ioctl_fn(struct file *filep, struct vkfd_process *p,
+			  void *data);
+
+struct vkfd_ioctl_desc {
+	unsigned int cmd;
+	vkfd_ioctl_fn *func;
+	const char *name;
+};
+
+static int vkfd_major = -1;
+static struct class *vkfd_class;
+static struct device *vkfd_device;
+
+struct device *vkfd_chardev_device(void)
+{
+	return vkfd_device;
+}
+
+static int vkfd_ioctl_get_version(struct file *filep, struct vkfd_process *p,
+				  void *data)
+{
+	struct kfd_ioctl_get_version_args *args = data;
+
+	args->major_version = KFD_IOCTL_MAJOR_VERSION;
+	args->minor_version = KFD_IOCTL_MINOR_VERSION;
+	return 0;
+}
+
+/* Turn this file's primary into a new secondary kfd_process (1.19). */
+static int vkfd_ioctl_create_process(struct file *filep,
+				     struct vkfd_process *p, void *data)
+{
+	struct vkfd_process *secondary;
+
+	/* Each file owns one kfd_process: only a primary can be replaced. */
+	if (!p || !vkfd_process_is_primary(p))
+		return -EINVAL;
+
+	mutex_lock(&vkfd_lock);
+	if (READ_ONCE(filep->private_data) != p) {
+		/* Another thread of ours won the race on this file. */
+		mutex_unlock(&vkfd_lock);
+		return -EINVAL;
+	}
+	secondary = vkfd_process_create_secondary(p);
+	if (IS_ERR(secondary)) {
+		mutex_unlock(&vkfd_lock);
+		return PTR_ERR(secondary);
+	}
+	WRITE_ONCE(filep->private_data, secondary);
+	mutex_unlock(&vkfd_lock);
+
+	/* The file's reference on the primary goes; the secondary has one. */
+	vkfd_process_put(p);
+	return 0;
+}
+
+/* amdkfd refuses the pre-1.0 debugger ioctls the same way. */
+static int vkfd_ioctl_deprecated(struct file *filep, struct vkfd_process *p,
+				 void *data)
+{
+	return -EPERM;
+}
+
+/*
+ * Known ioctls that vkfd does not implement yet.  They fail loudly rather
+ * than pretend: docs/driver.md lists them.
+ */
+static int vkfd_ioctl_not_yet(struct file *filep, struct vkfd_process *p,
+			      void *data)
+{
+	return -EOPNOTSUPP;
+}
+
+#define VKFD_IOCTL(ioctl, _func) \
+	[_IOC_NR(AMDKFD_IOC_##ioctl)] = { \
+		.cmd = AMDKFD_IOC_##ioctl, .func = _func, .name = #ioctl }
+
+static const struct vkfd_ioctl_desc vkfd_ioctls[] = {
+	VKFD_IOCTL(GET_VERSION, vkfd_ioctl_get_version),
+	VKFD_IOCTL(CREATE_QUEUE, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(DESTROY_QUEUE, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(SET_MEMORY_POLICY, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(GET_CLOCK_COUNTERS, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(GET_PROCESS_APERTURES, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(UPDATE_QUEUE, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(CREATE_EVENT, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(DESTROY_EVENT, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(SET_EVENT, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(RESET_EVENT, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(WAIT_EVENTS, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(DBG_REGISTER_DEPRECATED, vkfd_ioctl_deprecated),
+	VKFD_IOCTL(DBG_UNREGISTER_DEPRECATED, vkfd_ioctl_deprecated),
+	VKFD_IOCTL(DBG_ADDRESS_WATCH_DEPRECATED, vkfd_ioctl_deprecated),
+	VKFD_IOCTL(DBG_WAVE_CONTROL_DEPRECATED, vkfd_ioctl_deprecated),
+	VKFD_IOCTL(SET_SCRATCH_BACKING_VA, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(GET_TILE_CONFIG, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(SET_TRAP_HANDLER, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(GET_PROCESS_APERTURES_NEW, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(ACQUIRE_VM, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(ALLOC_MEMORY_OF_GPU, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(FREE_MEMORY_OF_GPU, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(MAP_MEMORY_TO_GPU, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(UNMAP_MEMORY_FROM_GPU, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(SET_CU_MASK, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(GET_QUEUE_WAVE_STATE, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(GET_DMABUF_INFO, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(IMPORT_DMABUF, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(ALLOC_QUEUE_GWS, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(SMI_EVENTS, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(SVM, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(SET_XNACK_MODE, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(CRIU_OP, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(AVAILABLE_MEMORY, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(EXPORT_DMABUF, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(RUNTIME_ENABLE, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(DBG_TRAP, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(CREATE_PROCESS, vkfd_ioctl_create_process),
+};
+
+/* Small argument structs live on the stack, as in amdkfd. */
+#define VKFD_IOCTL_STACK_BYTES	128
+
+static long vkfd_ioctl(struct file *filep, unsigned int cmd, unsigned long arg)
+{
+	struct vkfd_process *p = READ_ONCE(filep->private_data);
+	char stack_kdata[VKFD_IOCTL_STACK_BYTES];
+	const struct vkfd_ioctl_desc *desc;
+	unsigned int nr = _IOC_NR(cmd);
+	unsigned int usize, asize, kcmd;
+	void __user *uarg = (void __user *)arg;
+	char *kdata = NULL;
+	int ret;
+
+	if (nr < AMDKFD_COMMAND_START || nr >= AMDKFD_COMMAND_END ||
+	    nr >= ARRAY_SIZE(vkfd_ioctls) || !vkfd_ioctls[nr].func)
+		return -EINVAL;
+	desc = &vkfd_ioctls[nr];
+	kcmd = desc->cmd;
+	usize = _IOC_SIZE(cmd);
+	asize = max(usize, _IOC_SIZE(kcmd));
+
+	/* A forked child must open /dev/kfd itself. */
+	if (p->lead_thread != current->group_leader)
+		return -EBADF;
+
+	if (_IOC_DIR(kcmd) & (_IOC_READ | _IOC_WRITE)) {
+		if (asize <= sizeof(stack_kdata)) {
+			kdata = stack_kdata;
+		} else {
+			kdata = kmalloc(asize, GFP_KERNEL);
+			if (!kdata)
+				return -ENOMEM;
+		}
+		if (_IOC_DIR(kcmd) & _IOC_WRITE) {
+			if (copy_from_user(kdata, uarg, usize)) {
+				ret = -EFAULT;
+				goto out;
+			}
+		} else {
+			memset(kdata, 0, usize);
+		}
+		if (asize > usize)
+			memset(kdata + usize, 0, asize - usize);
+	}
+
+	ret = desc->func(filep, p, kdata);
+	if (ret == -EOPNOTSUPP && desc->func == vkfd_ioctl_not_yet)
+		pr_info_ratelimited("vkfd: %s (pid %d): not implemented yet\n",
+				    desc->name, task_pid_nr(current));
+
+	/* Results go back even on failure, as amdkfd does. */
+	if ((_IOC_DIR(kcmd) & _IOC_READ) && copy_to_user(uarg, kdata, usize))
+		ret = -EFAULT;
+out:
+	if (kdata != stack_kdata)
+		kfree(kdata);
+	return ret;
+}
+
+static int vkfd_open(struct inode *inode, struct file *filep)
+{
+	struct vkfd_process *p;
+
+	if (iminor(inode) != 0)
+		return -ENODEV;
+	/* amdkfd serves 64-bit processes only. */
+	if (in_compat_syscall())
+		return -EPERM;
+	p = vkfd_process_open();
+	if (IS_ERR(p))
+		return PTR_ERR(p);
+	filep->private_data = p;
+	return 0;
+}
+
+static int vkfd_release(struct inode *inode, struct file *filep)
+{
+	vkfd_process_file_release(filep->private_data);
+	return 0;
+}
+
+static const struct file_operations vkfd_fops = {
+	.owner = THIS_MODULE,
+	.open = vkfd_open,
+	.release = vkfd_release,
+	.unlocked_ioctl = vkfd_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static char *vkfd_devnode(struct device *dev, umode_t *mode)
+{
+	if (mode)
+		*mode = 0666;
+	return NULL;
+}
+
+/* /dev/kfd: class "kfd", device "kfd", as user space looks for them. */
+int vkfd_chardev_init(void)
+{
+	int ret;
+
+	vkfd_major = register_chrdev(0, "kfd", &vkfd_fops);
+	if (vkfd_major < 0)
+		return vkfd_major;
+
+	vkfd_class = class_create(THIS_MODULE, "kfd");
+	if (IS_ERR(vkfd_class)) {
+		ret = PTR_ERR(vkfd_class);
+		goto err_chrdev;
+	}
+	vkfd_class->devnode = vkfd_devnode;
+
+	vkfd_device = device_create(vkfd_class, NULL, MKDEV(vkfd_major, 0),
+				    NULL, "kfd");
+	if (IS_ERR(vkfd_device)) {
+		ret = PTR_ERR(vkfd_device);
+		goto err_class;
+	}
+	ret = vkfd_proc_sysfs_init(&vkfd_device->kobj);
+	if (ret)
+		goto err_device;
+	return 0;
+
+err_device:
+	device_destroy(vkfd_class, MKDEV(vkfd_major, 0));
+err_class:
+	class_destroy(vkfd_class);
+err_chrdev:
+	unregister_chrdev(vkfd_major, "kfd");
+	return ret;
+}
+
+void vkfd_chardev_exit(void)
+{
+	vkfd_proc_sysfs_exit();
+	device_destroy(vkfd_class, MKDEV(vkfd_major, 0));
+	class_destroy(vkfd_class);
+	unregister_chrdev(vkfd_major, "kfd");
+}

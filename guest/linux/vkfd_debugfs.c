@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vkfd: debugfs, for tests and for people learning the KFD model
+ *
+ *   /sys/kernel/debug/vkfd/devices    one line per device: the contexts
+ *                                     the driver mapped and the count the
+ *                                     device itself reports
+ *   /sys/kernel/debug/vkfd/processes  every kfd_process and its contexts
+ */
+#include <linux/debugfs.h>
+#include <linux/io.h>
+#include <linux/seq_file.h>
+
+#include "vkfd_priv.h"
+
+static struct dentry *vkfd_debugfs_root;
+
+static int vkfd_devices_show(struct seq_file *m, void *unused)
+{
+	struct vkfd_dev *dev;
+
+	mutex_lock(&vkfd_lock);
+	list_for_each_entry(dev, &vkfd_devices, node)
+		seq_printf(m, "%s gpu_id %u max_contexts %u driver_contexts %d device_contexts %u\n",
+			   pci_name(dev->pdev), dev->gpu_id, dev->max_contexts,
+			   atomic_read(&dev->live_contexts),
+			   readl(dev->regs + VKFD_REG_NUM_CONTEXTS));
+	mutex_unlock(&vkfd_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vkfd_devices);
+
+static int vkfd_processes_show(struct seq_file *m, void *unused)
+{
+	struct vkfd_process_device *pdd;
+	struct vkfd_process *p;
+
+	mutex_lock(&vkfd_lock);
+	list_for_each_entry(p, &vkfd_processes, all) {
+		if (vkfd_process_is_primary(p))
+			seq_printf(m, "tgid %d primary", p->tgid);
+		else
+			seq_printf(m, "tgid %d context_%u", p->tgid,
+				   p->context_id);
+		seq_printf(m, " refs %u%s", kref_read(&p->ref),
+			   p->torn_down ? " torn-down" : "");
+		list_for_each_entry(pdd, &p->pdds, node)
+			seq_printf(m, " gpu %u:ctx %u", pdd->dev->gpu_id,
+				   pdd->ctx_id);
+		seq_putc(m, '\n');
+	}
+	mutex_unlock(&vkfd_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vkfd_processes);
+
+void vkfd_debugfs_init(void)
+{
+	vkfd_debugfs_root = debugfs_create_dir("vkfd", NULL);
+	debugfs_create_file("devices", 0444, vkfd_debugfs_root, NULL,
+			    &vkfd_devices_fops);
+	debugfs_create_file("processes", 0444, vkfd_debugfs_root, NULL,
+			    &vkfd_processes_fops);
+}
+
+void vkfd_debugfs_exit(void)
+{
+	debugfs_remove_recursive(vkfd_debugfs_root);
+}

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vkfd: guest driver for the vkfd virtual KFD device
+ *
+ * This file holds the module and the PCI driver.  Every probed device
+ * becomes a GPU node; /dev/kfd itself is one character device for all of
+ * them (vkfd_chardev.c), as with amdkfd.
+ */
+#include <linux/interrupt.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+
+#include "vkfd_priv.h"
+
+DEFINE_MUTEX(vkfd_lock);
+LIST_HEAD(vkfd_devices);
+LIST_HEAD(vkfd_processes);
+
+static int vkfd_check_hw(struct vkfd_dev *dev)
+{
+	struct device *d = &dev->pdev->dev;
+	u32 id = readl(dev->regs + VKFD_REG_ID);
+	u32 version = readl(dev->regs + VKFD_REG_VERSION);
+
+	if (id != VKFD_ID_MAGIC) {
+		dev_err(d, "not a vkfd device (id 0x%08x)\n", id);
+		return -ENODEV;
+	}
+	if (version >> 16 != VKFD_VERSION_MAJOR) {
+		dev_err(d, "unsupported interface version %u.%u\n",
+			version >> 16, version & 0xffff);
+		return -ENODEV;
+	}
+	dev->max_contexts = readl(dev->regs + VKFD_REG_MAX_CONTEXTS);
+	if (dev->max_contexts < 2 ||
+	    dev->max_contexts > VKFD_MAX_CONTEXTS_LIMIT) {
+		dev_err(d, "bad context count %u\n", dev->max_contexts);
+		return -ENODEV;
+	}
+	dev->serial = readl(dev->regs + VKFD_REG_SERIAL_LO) |
+		      (u64)readl(dev->regs + VKFD_REG_SERIAL_HI) << 32;
+	return 0;
+}
+
+static int vkfd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct vkfd_dev *dev;
+	int ret;
+
+	dev = devm_kzalloc(&pdev->dev, sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		return -ENOMEM;
+	dev->pdev = pdev;
+	ida_init(&dev->ctx_ida);
+	atomic_set(&dev->live_contexts, 0);
+	pci_set_drvdata(pdev, dev);
+
+	ret = pcim_enable_device(pdev);
+	if (ret)
+		return ret;
+	ret = pcim_iomap_regions(pdev, BIT(VKFD_BAR_REGS), VKFD_DRIVER_NAME);
+	if (ret)
+		return ret;
+	dev->regs = pcim_iomap_table(pdev)[VKFD_BAR_REGS];
+
+	ret = vkfd_check_hw(dev);
+	if (ret)
+		return ret;
+
+	/* Start from a clean device whatever the last driver left behind. */
+	writel(VKFD_CONTROL_RESET, dev->regs + VKFD_REG_CONTROL);
+
+	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (ret)
+		return ret;
+	pci_set_master(pdev);
+
+	/* Vectors and IRQ are released by devres, after remove(). */
+	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSIX);
+	if (ret < 0)
+		return ret;
+	ret = devm_request_irq(&pdev->dev,
+			       pci_irq_vector(pdev, VKFD_VECTOR_SCHED),
+			       vkfd_sched_irq, 0, VKFD_DRIVER_NAME, dev);
+	if (ret)
+		return ret;
+
+	ret = vkfd_sched_init(dev);
+	if (ret) {
+		vkfd_sched_fini(dev);
+		return ret;
+	}
+
+	mutex_lock(&vkfd_lock);
+	dev->gpu_id = vkfd_topology_make_gpu_id(dev);
+	list_add_tail(&dev->node, &vkfd_devices);
+	mutex_unlock(&vkfd_lock);
+
+	dev_info(&pdev->dev, "vkfd gpu_id %u, %u contexts\n", dev->gpu_id,
+		 dev->max_contexts);
+	return 0;
+}
+
+static void vkfd_remove(struct pci_dev *pdev)
+{
+	struct vkfd_dev *dev = pci_get_drvdata(pdev);
+
+	/* Processes keep running; they just lose this GPU. */
+	vkfd_process_detach_device(dev);
+	vkfd_sched_fini(dev);
+	WARN_ON(atomic_read(&dev->live_contexts));
+	ida_destroy(&dev->ctx_ida);
+}
+
+static const struct pci_device_id vkfd_pci_ids[] = {
+	{ PCI_DEVICE(VKFD_PCI_VENDOR_ID, VKFD_PCI_DEVICE_ID) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, vkfd_pci_ids);
+
+static struct pci_driver vkfd_pci_driver = {
+	.name = VKFD_DRIVER_NAME,
+	.id_table = vkfd_pci_ids,
+	.probe = vkfd_probe,
+	.remove = vkfd_remove,
+};
+
+static int __init vkfd_init(void)
+{
+	int ret;
+
+	ret = vkfd_process_module_init();
+	if (ret)
+		return ret;
+	ret = vkfd_chardev_init();
+	if (ret)
+		goto err_process;
+	vkfd_debugfs_init();
+	ret = pci_register_driver(&vkfd_pci_driver);
+	if (ret)
+		goto err_chardev;
+	return 0;
+
+err_chardev:
+	vkfd_debugfs_exit();
+	vkfd_chardev_exit();
+err_process:
+	vkfd_process_module_exit();
+	return ret;
+}
+
+static void __exit vkfd_exit(void)
+{
+	/* Primaries can outlive their files; end them before the devices. */
+	vkfd_process_module_exit();
+	pci_unregister_driver(&vkfd_pci_driver);
+	vkfd_debugfs_exit();
+	vkfd_chardev_exit();
+}
+
+module_init(vkfd_init);
+module_exit(vkfd_exit);
+
+MODULE_DESCRIPTION("Driver for the vkfd virtual AMD KFD device");
+MODULE_LICENSE("GPL");

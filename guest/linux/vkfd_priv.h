@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vkfd: guest driver for the vkfd virtual KFD device -- internal interfaces
+ */
+#ifndef VKFD_PRIV_H
+#define VKFD_PRIV_H
+
+#include <linux/device.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mmu_notifier.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+
+#include "hw/kfd/vkfd_hw.h"
+#include "uapi/linux/kfd_ioctl.h"
+
+#define VKFD_DRIVER_NAME	"vkfd"
+
+/* amdkfd's context_id of a primary process; secondaries use 0..0xFFFE */
+#define VKFD_PRIMARY_CONTEXT_ID	0xFFFF
+#define VKFD_MAX_SECONDARY_ID	0xFFFE
+
+/* One vkfd PCI device: a GPU node of the topology. */
+struct vkfd_dev {
+	struct pci_dev *pdev;
+	void __iomem *regs;
+	struct list_head node;		/* in vkfd_devices */
+	u32 gpu_id;			/* topology gpu_id, 16 bits, non-zero */
+	u32 max_contexts;
+	u64 serial;
+
+	/* scheduler ring; one command in flight, under sched_lock */
+	struct mutex sched_lock;
+	struct vkfd_sched_cmd *ring;
+	dma_addr_t ring_dma;
+	struct vkfd_sched_fence *fences;	/* one per ring slot */
+	dma_addr_t fences_dma;
+	u32 ring_size;
+	u32 wptr;
+	u32 seq;
+	wait_queue_head_t sched_wq;
+	bool sched_broken;		/* device stopped answering */
+
+	struct ida ctx_ida;		/* device context ids */
+	atomic_t live_contexts;		/* contexts this driver mapped */
+};
+
+/*
+ * A process's binding to one device: amdkfd's "pdd".  It owns a device
+ * context (ctx_id, PASID-like) for as long as it exists.
+ */
+struct vkfd_process_device {
+	struct list_head node;		/* in vkfd_process.pdds */
+	struct vkfd_dev *dev;
+	struct vkfd_process *p;
+	u32 ctx_id;
+	u64 vram_used;
+	struct kobj_attribute attr_vram;
+	struct kobj_attribute attr_sdma;
+	char name_vram[24];
+	char name_sdma[24];
+	bool sysfs_added;
+};
+
+/*
+ * A kfd_process.  The primary is one per address space, found by mm and
+ * torn down when that mm goes away.  A secondary (CREATE_PROCESS) belongs
+ * to one file and dies when the file is closed.
+ */
+struct vkfd_process {
+	struct kref ref;
+	struct mm_struct *mm;		/* not counted: identity only */
+	struct task_struct *lead_thread;	/* counted */
+	pid_t tgid;
+	u32 context_id;			/* VKFD_PRIMARY_CONTEXT_ID or 0..0xFFFE */
+	struct list_head all;		/* in vkfd_processes, under vkfd_lock */
+	struct list_head pdds;		/* under vkfd_lock */
+
+	/* primary only */
+	struct hlist_node mm_node;	/* in the mm hash, while alive */
+	struct mmu_notifier notifier;
+	struct xarray secondaries;	/* context_id -> secondary */
+
+	/* secondary only: the primary it was made from (counted) */
+	struct vkfd_process *primary;
+
+	bool torn_down;			/* teardown ran; no more work */
+	struct kobject kobj;
+	bool kobj_added;
+	struct work_struct release_work;
+};
+
+static inline bool vkfd_process_is_primary(const struct vkfd_process *p)
+{
+	return p->context_id == VKFD_PRIMARY_CONTEXT_ID;
+}
+
+/* vkfd_drv.c: the global lock and lists */
+extern struct mutex vkfd_lock;		/* devices, processes, sysfs */
+extern struct list_head vkfd_devices;
+extern struct list_head vkfd_processes;
+
+/* vkfd_sched.c */
+int vkfd_sched_init(struct vkfd_dev *dev);
+void vkfd_sched_fini(struct vkfd_dev *dev);
+int vkfd_sched_submit(struct vkfd_dev *dev, u8 opcode, u32 ctx_id,
+		      const void *payload, size_t len);
+irqreturn_t vkfd_sched_irq(int irq, void *data);
+
+/* vkfd_topology.c */
+u32 vkfd_topology_make_gpu_id(struct vkfd_dev *dev);
+struct vkfd_dev *vkfd_device_by_gpu_id(u32 gpu_id);
+
+/* vkfd_chardev.c */
+int vkfd_chardev_init(void);
+void vkfd_chardev_exit(void);
+struct device *vkfd_chardev_device(void);
+
+/* vkfd_process.c */
+int vkfd_process_module_init(void);
+void vkfd_process_module_exit(void);
+struct vkfd_process *vkfd_process_open(void);
+struct vkfd_process *vkfd_process_create_secondary(struct vkfd_process *primary);
+void vkfd_process_file_release(struct vkfd_process *p);
+void vkfd_process_put(struct vkfd_process *p);
+int vkfd_process_attach_device(struct vkfd_process *p, struct vkfd_dev *dev);
+void vkfd_process_detach_device(struct vkfd_dev *dev);
+
+/* vkfd_process_sysfs.c */
+int vkfd_proc_sysfs_init(struct kobject *kfd_kobj);
+void vkfd_proc_sysfs_exit(void);
+void vkfd_proc_sysfs_init_process(struct vkfd_process *p);
+void vkfd_proc_sysfs_add_process(struct vkfd_process *p);
+void vkfd_proc_sysfs_add_pdd(struct vkfd_process_device *pdd);
+void vkfd_proc_sysfs_remove_pdd(struct vkfd_process_device *pdd);
+void vkfd_proc_sysfs_remove_process(struct vkfd_process *p);
+
+/* vkfd_debugfs.c */
+void vkfd_debugfs_init(void);
+void vkfd_debugfs_exit(void);
+
+#endif /* VKFD_PRIV_H */

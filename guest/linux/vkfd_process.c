@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vkfd: the kfd_process lifecycle
+ *
+ * A primary kfd_process exists once per address space.  open() finds it
+ * by mm or creates it; every open file of that process shares it.  The
+ * primary lives until its mm is torn down (exit or exec), which an MMU
+ * notifier tells us -- closing files only drops references.
+ *
+ * AMDKFD_IOC_CREATE_PROCESS replaces a file's primary with a new secondary
+ * kfd_process that belongs to that file alone and dies when it is closed.
+ * Secondaries are numbered 0..0xFFFE per primary; a secondary keeps its
+ * primary (and so its id table and sysfs directory) alive.
+ *
+ * Every kfd_process holds one device context on every vkfd device (its
+ * "pdd"), mapped through the device's scheduler ring when the process is
+ * created and unmapped when it is freed.
+ *
+ * References: the primary's MMU notifier holds one, each file holds one,
+ * each secondary holds one on its primary.  The last put queues the
+ * release work, because puts come from SRCU callbacks too.
+ */
+#include <linux/hashtable.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+
+#include "vkfd_priv.h"
+
+/* Live primaries by mm, under vkfd_lock. */
+static DEFINE_HASHTABLE(vkfd_mm_table, 8);
+static struct workqueue_struct *vkfd_release_wq;
+
+static const struct mmu_notifier_ops vkfd_mn_ops;
+
+static struct vkfd_process *vkfd_find_primary(struct mm_struct *mm)
+{
+	struct vkfd_process *p;
+
+	lockdep_assert_held(&vkfd_lock);
+	hash_for_each_possible(vkfd_mm_table, p, mm_node, (unsigned long)mm)
+		if (p->mm == mm)
+			return p;
+	return NULL;
+}
+
+/* Map a device context for p on dev. */
+int vkfd_process_attach_device(struct vkfd_process *p, struct vkfd_dev *dev)
+{
+	struct vkfd_cmd_map_context mc = { };
+	struct vkfd_process_device *pdd;
+	int id, ret;
+
+	lockdep_assert_held(&vkfd_lock);
+	pdd = kzalloc(sizeof(*pdd), GFP_KERNEL);
+	if (!pdd)
+		return -ENOMEM;
+	id = ida_alloc_range(&dev->ctx_ida, 1, dev->max_contexts - 1,
+			     GFP_KERNEL);
+	if (id < 0) {
+		kfree(pdd);
+		return id;
+	}
+	ret = vkfd_sched_submit(dev, VKFD_CMD_MAP_CONTEXT, id, &mc, sizeof(mc));
+	if (ret) {
+		ida_free(&dev->ctx_ida, id);
+		kfree(pdd);
+		return ret;
+	}
+	atomic_inc(&dev->live_contexts);
+	pdd->dev = dev;
+	pdd->p = p;
+	pdd->ctx_id = id;
+	list_add_tail(&pdd->node, &p->pdds);
+	return 0;
+}
+
+static void vkfd_pdd_destroy(struct vkfd_process_device *pdd)
+{
+	struct vkfd_dev *dev = pdd->dev;
+	int ret;
+
+	lockdep_assert_held(&vkfd_lock);
+	vkfd_proc_sysfs_remove_pdd(pdd);
+	ret = vkfd_sched_submit(dev, VKFD_CMD_UNMAP_CONTEXT, pdd->ctx_id,
+				NULL, 0);
+	if (ret)
+		/* Never hand out an id the device may still consider live. */
+		dev_err(&dev->pdev->dev, "unmap of context %u failed: %d\n",
+			pdd->ctx_id, ret);
+	else
+		ida_free(&dev->ctx_ida, pdd->ctx_id);
+	atomic_dec(&dev->live_contexts);
+	list_del(&pdd->node);
+	kfree(pdd);
+}
+
+static int vkfd_process_attach_all(struct vkfd_process *p)
+{
+	struct vkfd_dev *dev;
+	int ret;
+
+	list_for_each_entry(dev, &vkfd_devices, node) {
+		ret = vkfd_process_attach_device(p, dev);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Remove dev from every process (driver unbind). */
+void vkfd_process_detach_device(struct vkfd_dev *dev)
+{
+	struct vkfd_process_device *pdd, *tmp;
+	struct vkfd_process *p;
+
+	mutex_lock(&vkfd_lock);
+	list_del(&dev->node);
+	list_for_each_entry(p, &vkfd_processes, all)
+		list_for_each_entry_safe(pdd, tmp, &p->pdds, node)
+			if (pdd->dev == dev)
+				vkfd_pdd_destroy(pdd);
+	mutex_unlock(&vkfd_lock);
+}
+
+static void vkfd_process_release_work(struct work_struct *work);
+
+static struct vkfd_process *vkfd_process_alloc(u32 context_id)
+{
+	struct vkfd_process *p;
+
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return NULL;
+	kref_init(&p->ref);
+	p->mm = current->mm;
+	p->lead_thread = get_task_struct(current->group_leader);
+	p->tgid = current->tgid;
+	p->context_id = context_id;
+	INIT_LIST_HEAD(&p->all);
+	INIT_LIST_HEAD(&p->pdds);
+	INIT_HLIST_NODE(&p->mm_node);
+	xa_init_flags(&p->secondaries, XA_FLAGS_ALLOC);
+	INIT_WORK(&p->release_work, vkfd_process_release_work);
+	vkfd_proc_sysfs_init_process(p);
+	return p;
+}
+
+/*
+ * Stop everything the process runs on the devices.  For a primary this is
+ * mm teardown; for a secondary, the close of its file.  Idempotent.
+ */
+static bool vkfd_process_teardown(struct vkfd_process *p)
+{
+	lockdep_assert_held(&vkfd_lock);
+	if (p->torn_down)
+		return false;
+	p->torn_down = true;
+	if (vkfd_process_is_primary(p))
+		hash_del(&p->mm_node);
+	return true;
+}
+
+/* Free p and everything it holds; p is unreachable from user space. */
+static void vkfd_process_destroy(struct vkfd_process *p)
+{
+	struct vkfd_process_device *pdd, *tmp;
+	struct vkfd_process *primary = p->primary;
+
+	lockdep_assert_held(&vkfd_lock);
+	vkfd_process_teardown(p);
+	list_for_each_entry_safe(pdd, tmp, &p->pdds, node)
+		vkfd_pdd_destroy(pdd);
+	vkfd_proc_sysfs_remove_process(p);
+	list_del_init(&p->all);
+	if (primary) {
+		xa_erase(&primary->secondaries, p->context_id);
+		vkfd_process_put(primary);
+	}
+	WARN_ON(!xa_empty(&p->secondaries));
+	xa_destroy(&p->secondaries);
+	put_task_struct(p->lead_thread);
+	kobject_put(&p->kobj);		/* frees p */
+}
+
+static void vkfd_process_release_work(struct work_struct *work)
+{
+	struct vkfd_process *p = container_of(work, struct vkfd_process,
+					      release_work);
+
+	mutex_lock(&vkfd_lock);
+	vkfd_process_destroy(p);
+	mutex_unlock(&vkfd_lock);
+}
+
+static void vkfd_process_kref_release(struct kref *ref)
+{
+	struct vkfd_process *p = container_of(ref, struct vkfd_process, ref);
+
+	queue_work(vkfd_release_wq, &p->release_work);
+}
+
+void vkfd_process_put(struct vkfd_process *p)
+{
+	kref_put(&p->ref, vkfd_process_kref_release);
+}
+
+/* The notifier's reference: taken when mmu_notifier_get() creates it. */
+static struct mmu_notifier *vkfd_mn_alloc(struct mm_struct *mm)
+{
+	struct vkfd_process *p = vkfd_find_primary(mm);
+
+	if (!p)
+		return ERR_PTR(-ESRCH);
+	kref_get(&p->ref);
+	return &p->notifier;
+}
+
+static void vkfd_mn_free(struct mmu_notifier *mn)
+{
+	vkfd_process_put(container_of(mn, struct vkfd_process, notifier));
+}
+
+/* The address space is going away: the primary ends here. */
+static void vkfd_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
+{
+	struct vkfd_process *p = container_of(mn, struct vkfd_process, notifier);
+	bool first;
+
+	mutex_lock(&vkfd_lock);
+	first = vkfd_process_teardown(p);
+	mutex_unlock(&vkfd_lock);
+	if (first)
+		mmu_notifier_put(&p->notifier);
+}
+
+static const struct mmu_notifier_ops vkfd_mn_ops = {
+	.release = vkfd_mn_release,
+	.alloc_notifier = vkfd_mn_alloc,
+	.free_notifier = vkfd_mn_free,
+};
+
+static struct vkfd_process *vkfd_process_create_primary(void)
+{
+	struct mmu_notifier *mn;
+	struct vkfd_process *p;
+	int ret;
+
+	lockdep_assert_held(&vkfd_lock);
+	p = vkfd_process_alloc(VKFD_PRIMARY_CONTEXT_ID);
+	if (!p)
+		return ERR_PTR(-ENOMEM);
+	hash_add(vkfd_mm_table, &p->mm_node, (unsigned long)p->mm);
+	list_add_tail(&p->all, &vkfd_processes);
+
+	ret = vkfd_process_attach_all(p);
+	if (ret)
+		goto err;
+	mn = mmu_notifier_get(&vkfd_mn_ops, p->mm);
+	if (IS_ERR(mn)) {
+		ret = PTR_ERR(mn);
+		goto err;
+	}
+	if (WARN_ON(mn != &p->notifier)) {
+		mmu_notifier_put(mn);
+		ret = -EBUSY;
+		goto err;
+	}
+	vkfd_proc_sysfs_add_process(p);
+	return p;
+
+err:
+	vkfd_process_destroy(p);
+	return ERR_PTR(ret);
+}
+
+/*
+ * Wait for an earlier primary of this thread group to be gone, so that
+ * its sysfs directory is free again (exec creates a new primary while the
+ * old one may still be on its way out).
+ */
+static void vkfd_process_wait_for_dying(pid_t tgid)
+{
+	struct vkfd_process *p;
+	bool dying = false;
+
+	mutex_lock(&vkfd_lock);
+	list_for_each_entry(p, &vkfd_processes, all)
+		if (p->tgid == tgid && vkfd_process_is_primary(p) &&
+		    p->torn_down)
+			dying = true;
+	mutex_unlock(&vkfd_lock);
+	if (dying) {
+		mmu_notifier_synchronize();
+		flush_workqueue(vkfd_release_wq);
+	}
+}
+
+/* open(): the caller's primary, created if needed, with a new reference. */
+struct vkfd_process *vkfd_process_open(void)
+{
+	struct vkfd_process *p;
+
+	if (!current->mm || current->group_leader->mm != current->mm)
+		return ERR_PTR(-EINVAL);
+	vkfd_process_wait_for_dying(current->tgid);
+
+	mutex_lock(&vkfd_lock);
+	if (list_empty(&vkfd_devices)) {
+		p = ERR_PTR(-EINVAL);
+	} else {
+		p = vkfd_find_primary(current->mm);
+		if (p)
+			kref_get(&p->ref);
+		else
+			p = vkfd_process_create_primary();
+	}
+	mutex_unlock(&vkfd_lock);
+	return p;
+}
+
+/* CREATE_PROCESS: a new secondary of primary; the caller holds vkfd_lock. */
+struct vkfd_process *vkfd_process_create_secondary(struct vkfd_process *primary)
+{
+	struct vkfd_process *p;
+	u32 id;
+	int ret;
+
+	lockdep_assert_held(&vkfd_lock);
+	if (primary->torn_down || primary->mm != current->mm)
+		return ERR_PTR(-ESRCH);
+	p = vkfd_process_alloc(0);
+	if (!p)
+		return ERR_PTR(-ENOMEM);
+	ret = xa_alloc(&primary->secondaries, &id, p,
+		       XA_LIMIT(0, VKFD_MAX_SECONDARY_ID), GFP_KERNEL);
+	if (ret) {
+		put_task_struct(p->lead_thread);
+		kobject_put(&p->kobj);
+		return ERR_PTR(ret == -EBUSY ? -ENOSPC : ret);
+	}
+	p->context_id = id;
+	kref_get(&primary->ref);
+	p->primary = primary;
+	list_add_tail(&p->all, &vkfd_processes);
+
+	ret = vkfd_process_attach_all(p);
+	if (ret) {
+		vkfd_process_destroy(p);
+		return ERR_PTR(ret);
+	}
+	vkfd_proc_sysfs_add_process(p);
+	return p;
+}
+
+/* The last close of a /dev/kfd file. */
+void vkfd_process_file_release(struct vkfd_process *p)
+{
+	if (!vkfd_process_is_primary(p)) {
+		mutex_lock(&vkfd_lock);
+		vkfd_process_teardown(p);
+		mutex_unlock(&vkfd_lock);
+	}
+	vkfd_process_put(p);
+}
+
+int vkfd_process_module_init(void)
+{
+	vkfd_release_wq = alloc_workqueue("vkfd_release", WQ_UNBOUND, 0);
+	return vkfd_release_wq ? 0 : -ENOMEM;
+}
+
+/*
+ * Module unload: no file is open, but primaries of live processes may
+ * remain.  End them as their mm's teardown would, then wait for every
+ * notifier free and release work to finish.
+ */
+void vkfd_process_module_exit(void)
+{
+	struct vkfd_process *p;
+
+	mutex_lock(&vkfd_lock);
+	list_for_each_entry(p, &vkfd_processes, all)
+		if (vkfd_process_is_primary(p) && vkfd_process_teardown(p))
+			mmu_notifier_put(&p->notifier);
+	mutex_unlock(&vkfd_lock);
+
+	mmu_notifier_synchronize();
+	flush_workqueue(vkfd_release_wq);
+	WARN_ON(!list_empty(&vkfd_processes));
+	destroy_workqueue(vkfd_release_wq);
+}

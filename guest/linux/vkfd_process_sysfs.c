@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vkfd: /sys/class/kfd/kfd/proc, amdkfd's per-process sysfs
+ *
+ *   proc/<tgid>/                 a primary kfd_process
+ *   proc/<tgid>/context_<id>/    one of its secondaries
+ * each with "pasid" (0, PASIDs are per device) and per GPU
+ * "vram_<gpu_id>" and "sdma_<gpu_id>".
+ */
+#include <linux/kobject.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+
+#include "vkfd_priv.h"
+
+static struct kobject *vkfd_proc_root;
+
+static ssize_t pasid_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "0\n");
+}
+static struct kobj_attribute vkfd_attr_pasid = __ATTR_RO(pasid);
+
+static struct attribute *vkfd_proc_attrs[] = {
+	&vkfd_attr_pasid.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(vkfd_proc);
+
+static void vkfd_proc_kobj_release(struct kobject *kobj)
+{
+	kfree(container_of(kobj, struct vkfd_process, kobj));
+}
+
+static const struct kobj_type vkfd_proc_ktype = {
+	.release = vkfd_proc_kobj_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = vkfd_proc_groups,
+};
+
+static ssize_t vkfd_vram_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	struct vkfd_process_device *pdd =
+		container_of(attr, struct vkfd_process_device, attr_vram);
+
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(pdd->vram_used));
+}
+
+/* No SDMA engine runs yet, so no process has SDMA activity to show. */
+static ssize_t vkfd_sdma_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "0\n");
+}
+
+/* The kobject is the process's lifetime anchor: set it up at once. */
+void vkfd_proc_sysfs_init_process(struct vkfd_process *p)
+{
+	kobject_init(&p->kobj, &vkfd_proc_ktype);
+}
+
+void vkfd_proc_sysfs_add_pdd(struct vkfd_process_device *pdd)
+{
+	struct vkfd_process *p = pdd->p;
+	int ret;
+
+	if (!p->kobj_added || pdd->sysfs_added)
+		return;
+	snprintf(pdd->name_vram, sizeof(pdd->name_vram), "vram_%u",
+		 pdd->dev->gpu_id);
+	snprintf(pdd->name_sdma, sizeof(pdd->name_sdma), "sdma_%u",
+		 pdd->dev->gpu_id);
+	sysfs_attr_init(&pdd->attr_vram.attr);
+	pdd->attr_vram.attr.name = pdd->name_vram;
+	pdd->attr_vram.attr.mode = 0444;
+	pdd->attr_vram.show = vkfd_vram_show;
+	sysfs_attr_init(&pdd->attr_sdma.attr);
+	pdd->attr_sdma.attr.name = pdd->name_sdma;
+	pdd->attr_sdma.attr.mode = 0444;
+	pdd->attr_sdma.show = vkfd_sdma_show;
+
+	ret = sysfs_create_file(&p->kobj, &pdd->attr_vram.attr);
+	if (ret)
+		goto warn;
+	ret = sysfs_create_file(&p->kobj, &pdd->attr_sdma.attr);
+	if (ret) {
+		sysfs_remove_file(&p->kobj, &pdd->attr_vram.attr);
+		goto warn;
+	}
+	pdd->sysfs_added = true;
+	return;
+warn:
+	pr_warn("vkfd: sysfs for gpu %u of process %d: %d\n",
+		pdd->dev->gpu_id, p->tgid, ret);
+}
+
+void vkfd_proc_sysfs_remove_pdd(struct vkfd_process_device *pdd)
+{
+	if (!pdd->sysfs_added)
+		return;
+	sysfs_remove_file(&pdd->p->kobj, &pdd->attr_sdma.attr);
+	sysfs_remove_file(&pdd->p->kobj, &pdd->attr_vram.attr);
+	pdd->sysfs_added = false;
+}
+
+/*
+ * Publish p.  As in amdkfd a failure here is only reported: the process
+ * works without its sysfs entries.
+ */
+void vkfd_proc_sysfs_add_process(struct vkfd_process *p)
+{
+	struct vkfd_process_device *pdd;
+	struct kobject *parent = vkfd_proc_root;
+	int ret;
+
+	lockdep_assert_held(&vkfd_lock);
+	if (vkfd_process_is_primary(p)) {
+		ret = kobject_add(&p->kobj, parent, "%d", p->tgid);
+	} else {
+		if (p->primary->kobj_added)
+			parent = &p->primary->kobj;
+		ret = kobject_add(&p->kobj, parent, "context_%u", p->context_id);
+	}
+	if (ret) {
+		pr_warn("vkfd: sysfs for process %d context %u: %d\n",
+			p->tgid, p->context_id, ret);
+		return;
+	}
+	p->kobj_added = true;
+	list_for_each_entry(pdd, &p->pdds, node)
+		vkfd_proc_sysfs_add_pdd(pdd);
+}
+
+void vkfd_proc_sysfs_remove_process(struct vkfd_process *p)
+{
+	if (!p->kobj_added)
+		return;
+	kobject_del(&p->kobj);
+	p->kobj_added = false;
+}
+
+int vkfd_proc_sysfs_init(struct kobject *kfd_kobj)
+{
+	vkfd_proc_root = kobject_create_and_add("proc", kfd_kobj);
+	return vkfd_proc_root ? 0 : -ENOMEM;
+}
+
+void vkfd_proc_sysfs_exit(void)
+{
+	kobject_put(vkfd_proc_root);
+}

@@ -1,0 +1,63 @@
+/*
+ * vkfd: a virtual AMD KFD device -- the doorbell aperture
+ *
+ * BAR2 holds one 8 KiB page of 1024 eight-byte doorbells per context, so
+ * a doorbell address decodes to (context, doorbell) with two shifts.  The
+ * driver maps a context's page into that context's process only.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/log.h"
+#include "vkfd.h"
+#include "trace.h"
+
+static void vkfd_doorbell_reject(VkfdState *s, hwaddr addr, unsigned size,
+                                 const char *why)
+{
+    s->access_errors++;
+    VKFD_GUEST_ERR(vkfd_err_doorbell, "0x%" HWADDR_PRIx " size %u: %s",
+                   addr, size, why);
+}
+
+static uint64_t vkfd_doorbell_read(void *opaque, hwaddr addr, unsigned size)
+{
+    /* Doorbells are write-only, as on the real GPU. */
+    return 0;
+}
+
+static void vkfd_doorbell_write(void *opaque, hwaddr addr, uint64_t val,
+                                unsigned size)
+{
+    VkfdState *s = opaque;
+    uint32_t ctx_id = addr / VKFD_DOORBELL_PAGE_SIZE;
+    uint32_t index = (addr % VKFD_DOORBELL_PAGE_SIZE) / VKFD_DOORBELL_SIZE;
+
+    if ((size != 4 && size != 8) || (addr & (VKFD_DOORBELL_SIZE - 1))) {
+        vkfd_doorbell_reject(s, addr, size, "bad size or alignment");
+        return;
+    }
+    if (ctx_id == VKFD_KERNEL_CONTEXT || ctx_id >= s->max_contexts ||
+        !s->contexts[ctx_id].mapped) {
+        vkfd_doorbell_reject(s, addr, size, "no context owns this page");
+        return;
+    }
+    trace_vkfd_doorbell(ctx_id, index, val);
+    /* Queues are not part of interface 1.0: nothing can be bound here. */
+    vkfd_doorbell_reject(s, addr, size, "no queue on this doorbell");
+}
+
+const MemoryRegionOps vkfd_doorbell_ops = {
+    .read = vkfd_doorbell_read,
+    .write = vkfd_doorbell_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+    },
+    .impl = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+    },
+};

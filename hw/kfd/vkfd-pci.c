@@ -1,0 +1,227 @@
+/*
+ * vkfd: a virtual AMD KFD device -- PCI and QOM glue
+ *
+ * The device gives a guest driver what amdkfd expects of a GFX9-class GPU:
+ * a scheduler ring through which processes (contexts) are mapped, a
+ * doorbell aperture with one page per context, VRAM and MSI-X.  See
+ * docs/hardware.md for the programming model.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/units.h"
+#include "qemu/log.h"
+#include "qemu/module.h"
+#include "qemu/main-loop.h"
+#include "qapi/error.h"
+#include "hw/pci/msix.h"
+#include "hw/pci/pcie.h"
+#include "hw/qdev-properties.h"
+#include "migration/vmstate.h"
+#include "vkfd.h"
+#include "trace.h"
+
+QEMU_BUILD_BUG_ON(sizeof(struct vkfd_sched_cmd) != 64);
+QEMU_BUILD_BUG_ON(sizeof(struct vkfd_sched_fence) != 8);
+
+/*
+ * Return the device to its power-on state: no contexts, scheduler ring
+ * off.  Used for PCI reset and for CONTROL.RESET.
+ */
+void vkfd_soft_reset(VkfdState *s)
+{
+    trace_vkfd_reset(s->live_contexts);
+    vkfd_sched_reset(s);
+    memset(s->contexts, 0, sizeof(*s->contexts) * s->max_contexts);
+    s->live_contexts = 0;
+    s->control = 0;
+    s->status = 0;
+    s->access_errors = 0;
+}
+
+static void vkfd_qdev_reset(DeviceState *dev)
+{
+    vkfd_soft_reset(VKFD(dev));
+}
+
+static void vkfd_realize(PCIDevice *pdev, Error **errp)
+{
+    ERRP_GUARD();
+    VkfdState *s = VKFD(pdev);
+    uint64_t db_size;
+    int i;
+
+    if (s->max_contexts < 2 || s->max_contexts > VKFD_MAX_CONTEXTS_LIMIT) {
+        error_setg(errp, "vkfd: max-contexts must be in 2..%u",
+                   VKFD_MAX_CONTEXTS_LIMIT);
+        return;
+    }
+    if (s->vram_size < 1 * MiB || !is_power_of_2(s->vram_size)) {
+        error_setg(errp, "vkfd: vram-size must be a power of two >= 1M");
+        return;
+    }
+    if (s->msix_vectors < 1 || s->msix_vectors > 64) {
+        error_setg(errp, "vkfd: vectors must be in 1..64");
+        return;
+    }
+
+    pci_config_set_interrupt_pin(pdev->config, 0);
+    if (pci_is_express(pdev) && pcie_endpoint_cap_init(pdev, 0x80) < 0) {
+        error_setg(errp, "vkfd: cannot add the PCIe capability");
+        return;
+    }
+
+    memory_region_init_io(&s->regs, OBJECT(s), &vkfd_regs_ops, s,
+                          "vkfd-regs", VKFD_REGS_SIZE);
+    pci_register_bar(pdev, VKFD_BAR_REGS, PCI_BASE_ADDRESS_SPACE_MEMORY,
+                     &s->regs);
+
+    if (msix_init_exclusive_bar(pdev, s->msix_vectors, VKFD_BAR_MSIX, errp)) {
+        return;
+    }
+    for (i = 0; i < s->msix_vectors; i++) {
+        msix_vector_use(pdev, i);
+    }
+
+    db_size = pow2ceil((uint64_t)s->max_contexts * VKFD_DOORBELL_PAGE_SIZE);
+    memory_region_init_io(&s->doorbells, OBJECT(s), &vkfd_doorbell_ops, s,
+                          "vkfd-doorbells", db_size);
+    pci_register_bar(pdev, VKFD_BAR_DOORBELL,
+                     PCI_BASE_ADDRESS_SPACE_MEMORY |
+                     PCI_BASE_ADDRESS_MEM_TYPE_64, &s->doorbells);
+
+    memory_region_init_ram(&s->vram, OBJECT(s), "vkfd-vram", s->vram_size,
+                           errp);
+    if (*errp) {
+        msix_uninit_exclusive_bar(pdev);
+        return;
+    }
+    pci_register_bar(pdev, VKFD_BAR_VRAM,
+                     PCI_BASE_ADDRESS_SPACE_MEMORY |
+                     PCI_BASE_ADDRESS_MEM_TYPE_64 |
+                     PCI_BASE_ADDRESS_MEM_PREFETCH, &s->vram);
+
+    s->contexts = g_new0(VkfdContext, s->max_contexts);
+    s->sched_bh = qemu_bh_new_guarded(vkfd_sched_bh, s,
+                                      &DEVICE(s)->mem_reentrancy_guard);
+    trace_vkfd_realize(s->max_contexts, s->vram_size, s->msix_vectors);
+}
+
+static void vkfd_exit(PCIDevice *pdev)
+{
+    VkfdState *s = VKFD(pdev);
+
+    qemu_bh_delete(s->sched_bh);
+    g_free(s->contexts);
+    msix_uninit_exclusive_bar(pdev);
+}
+
+static int vkfd_post_load(void *opaque, int version_id)
+{
+    VkfdState *s = opaque;
+    uint32_t i, live = 0;
+
+    /* Migration data is input too: refuse what the device could not reach. */
+    if (s->status & VKFD_STATUS_ENABLED) {
+        if (!is_power_of_2(s->sched_size) ||
+            s->sched_size < VKFD_SCHED_RING_MIN ||
+            s->sched_size > VKFD_SCHED_RING_MAX ||
+            s->sched_rptr >= s->sched_size || s->sched_wptr >= s->sched_size ||
+            (s->sched_rptr | s->sched_wptr) % sizeof(struct vkfd_sched_cmd)) {
+            return -EINVAL;
+        }
+    }
+    if (s->contexts[VKFD_KERNEL_CONTEXT].mapped) {
+        return -EINVAL;
+    }
+    for (i = 0; i < s->max_contexts; i++) {
+        live += s->contexts[i].mapped;
+    }
+    s->live_contexts = live;
+    if ((s->status & VKFD_STATUS_ENABLED) && s->sched_rptr != s->sched_wptr) {
+        qemu_bh_schedule(s->sched_bh);
+    }
+    return 0;
+}
+
+static const VMStateDescription vmstate_vkfd_context = {
+    .name = "vkfd-context",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (VMStateField[]) {
+        VMSTATE_BOOL(mapped, VkfdContext),
+        VMSTATE_UINT64(pt_base, VkfdContext),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static const VMStateDescription vmstate_vkfd = {
+    .name = "vkfd",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = vkfd_post_load,
+    .fields = (VMStateField[]) {
+        VMSTATE_PCI_DEVICE(parent_obj, VkfdState),
+        VMSTATE_MSIX(parent_obj, VkfdState),
+        VMSTATE_UINT32(control, VkfdState),
+        VMSTATE_UINT32(status, VkfdState),
+        VMSTATE_UINT32(access_errors, VkfdState),
+        VMSTATE_UINT64(sched_base, VkfdState),
+        VMSTATE_UINT32(sched_size, VkfdState),
+        VMSTATE_UINT32(sched_wptr, VkfdState),
+        VMSTATE_UINT32(sched_rptr, VkfdState),
+        VMSTATE_UINT32(sched_error, VkfdState),
+        VMSTATE_UINT32(sched_error_rptr, VkfdState),
+        VMSTATE_UINT32(sched_completed, VkfdState),
+        VMSTATE_STRUCT_VARRAY_POINTER_UINT32(contexts, VkfdState,
+                                             max_contexts,
+                                             vmstate_vkfd_context,
+                                             VkfdContext),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static Property vkfd_properties[] = {
+    DEFINE_PROP_UINT32("max-contexts", VkfdState, max_contexts, 1024),
+    DEFINE_PROP_SIZE("vram-size", VkfdState, vram_size, 256 * MiB),
+    DEFINE_PROP_UINT64("serial", VkfdState, serial, 0),
+    DEFINE_PROP_UINT32("vectors", VkfdState, msix_vectors, 4),
+    DEFINE_PROP_END_OF_LIST(),
+};
+
+static void vkfd_class_init(ObjectClass *klass, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
+
+    k->realize = vkfd_realize;
+    k->exit = vkfd_exit;
+    k->vendor_id = VKFD_PCI_VENDOR_ID;
+    k->device_id = VKFD_PCI_DEVICE_ID;
+    k->revision = VKFD_PCI_REVISION;
+    k->class_id = PCI_CLASS_DISPLAY_OTHER;
+    dc->desc = "Virtual AMD KFD compute device";
+    dc->reset = vkfd_qdev_reset;
+    dc->vmsd = &vmstate_vkfd;
+    set_bit(DEVICE_CATEGORY_DISPLAY, dc->categories);
+    device_class_set_props(dc, vkfd_properties);
+}
+
+static const TypeInfo vkfd_info = {
+    .name          = TYPE_VKFD,
+    .parent        = TYPE_PCI_DEVICE,
+    .instance_size = sizeof(VkfdState),
+    .class_init    = vkfd_class_init,
+    .interfaces = (InterfaceInfo[]) {
+        { INTERFACE_PCIE_DEVICE },
+        { },
+    },
+};
+
+static void vkfd_register_types(void)
+{
+    type_register_static(&vkfd_info);
+}
+
+type_init(vkfd_register_types)

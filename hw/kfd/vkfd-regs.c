@@ -1,0 +1,175 @@
+/*
+ * vkfd: a virtual AMD KFD device -- the BAR0 register file
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/log.h"
+#include "vkfd.h"
+#include "trace.h"
+
+static uint32_t vkfd_reg_value(VkfdState *s, hwaddr addr, bool *known)
+{
+    *known = true;
+    switch (addr) {
+    case VKFD_REG_ID:
+        return VKFD_ID_MAGIC;
+    case VKFD_REG_VERSION:
+        return VKFD_VERSION;
+    case VKFD_REG_CAPS:
+        return VKFD_CAP_SCHED_RING | VKFD_CAP_DOORBELLS | VKFD_CAP_VRAM;
+    case VKFD_REG_STATUS:
+        return s->status;
+    case VKFD_REG_CONTROL:
+        return s->control;
+    case VKFD_REG_MAX_CONTEXTS:
+        return s->max_contexts;
+    case VKFD_REG_DOORBELL_PAGE_SIZE:
+        return VKFD_DOORBELL_PAGE_SIZE;
+    case VKFD_REG_NUM_CONTEXTS:
+        return s->live_contexts;
+    case VKFD_REG_VRAM_SIZE_LO:
+        return (uint32_t)s->vram_size;
+    case VKFD_REG_VRAM_SIZE_HI:
+        return s->vram_size >> 32;
+    case VKFD_REG_SERIAL_LO:
+        return (uint32_t)s->serial;
+    case VKFD_REG_SERIAL_HI:
+        return s->serial >> 32;
+    case VKFD_REG_MSIX_VECTORS:
+        return s->msix_vectors;
+    case VKFD_REG_ACCESS_ERRORS:
+        return s->access_errors;
+    case VKFD_REG_SCHED_BASE_LO:
+        return (uint32_t)s->sched_base;
+    case VKFD_REG_SCHED_BASE_HI:
+        return s->sched_base >> 32;
+    case VKFD_REG_SCHED_SIZE:
+        return s->sched_size;
+    case VKFD_REG_SCHED_WPTR:
+        return s->sched_wptr;
+    case VKFD_REG_SCHED_RPTR:
+        return s->sched_rptr;
+    case VKFD_REG_SCHED_ERROR:
+        return s->sched_error;
+    case VKFD_REG_SCHED_ERROR_RPTR:
+        return s->sched_error_rptr;
+    case VKFD_REG_SCHED_COMPLETED:
+        return s->sched_completed;
+    }
+    *known = false;
+    return 0;
+}
+
+/* Registers are 32 bits wide and naturally aligned; nothing else is. */
+static bool vkfd_reg_access_ok(VkfdState *s, hwaddr addr, unsigned size,
+                               bool is_write)
+{
+    if (size == 4 && !(addr & 3)) {
+        return true;
+    }
+    s->access_errors++;
+    VKFD_GUEST_ERR(vkfd_err_reg_access, "addr 0x%" HWADDR_PRIx " size %u write %d",
+                   addr, size, is_write);
+    return false;
+}
+
+static uint64_t vkfd_regs_read(void *opaque, hwaddr addr, unsigned size)
+{
+    VkfdState *s = opaque;
+    uint32_t val;
+    bool known;
+
+    if (!vkfd_reg_access_ok(s, addr, size, false)) {
+        return ~0ULL;
+    }
+    val = vkfd_reg_value(s, addr, &known);
+    if (!known) {
+        s->access_errors++;
+        VKFD_GUEST_ERR(vkfd_err_reg_unknown, "0x%" HWADDR_PRIx " write %d",
+                       addr, false);
+        return 0;
+    }
+    trace_vkfd_reg_read(addr, val);
+    return val;
+}
+
+/* Ring geometry is latched at enable; it may not move under the device. */
+static bool vkfd_ring_config_writable(VkfdState *s, hwaddr addr)
+{
+    if (!(s->control & VKFD_CONTROL_ENABLE)) {
+        return true;
+    }
+    s->access_errors++;
+    VKFD_GUEST_ERR(vkfd_err_ring_config_busy, "0x%" HWADDR_PRIx, addr);
+    return false;
+}
+
+static void vkfd_regs_write(void *opaque, hwaddr addr, uint64_t val,
+                            unsigned size)
+{
+    VkfdState *s = opaque;
+    uint32_t old;
+    bool known;
+
+    if (!vkfd_reg_access_ok(s, addr, size, true)) {
+        return;
+    }
+    trace_vkfd_reg_write(addr, val);
+
+    switch (addr) {
+    case VKFD_REG_CONTROL:
+        if (val & VKFD_CONTROL_RESET) {
+            vkfd_soft_reset(s);
+            return;
+        }
+        old = s->control;
+        s->control = val & VKFD_CONTROL_ENABLE;
+        vkfd_sched_control(s, old);
+        return;
+    case VKFD_REG_SCHED_BASE_LO:
+        if (vkfd_ring_config_writable(s, addr)) {
+            s->sched_base = deposit64(s->sched_base, 0, 32, val);
+        }
+        return;
+    case VKFD_REG_SCHED_BASE_HI:
+        if (vkfd_ring_config_writable(s, addr)) {
+            s->sched_base = deposit64(s->sched_base, 32, 32, val);
+        }
+        return;
+    case VKFD_REG_SCHED_SIZE:
+        if (vkfd_ring_config_writable(s, addr)) {
+            s->sched_size = val;
+        }
+        return;
+    case VKFD_REG_SCHED_WPTR:
+        vkfd_sched_write_wptr(s, val);
+        return;
+    }
+
+    s->access_errors++;
+    vkfd_reg_value(s, addr, &known);
+    if (known) {
+        VKFD_GUEST_ERR(vkfd_err_reg_readonly, "0x%" HWADDR_PRIx " <- 0x%"
+                       PRIx64, addr, val);
+    } else {
+        VKFD_GUEST_ERR(vkfd_err_reg_unknown, "0x%" HWADDR_PRIx " write %d",
+                       addr, true);
+    }
+}
+
+const MemoryRegionOps vkfd_regs_ops = {
+    .read = vkfd_regs_read,
+    .write = vkfd_regs_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    /* Let every size through so that bad ones are seen and counted. */
+    .valid = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+    },
+    .impl = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+    },
+};

@@ -1,0 +1,295 @@
+/*
+ * vkfd: a virtual AMD KFD device -- the scheduler ring
+ *
+ * The driver never pokes per-context or per-queue registers.  Like the
+ * hardware scheduler of a real GPU (HIQ/MES), the device reads commands
+ * from a ring in guest memory that only the kernel driver writes: map and
+ * unmap a context, later map and unmap queues.  Each command completes
+ * through a fence in guest memory.  Commands run in a bottom half, never
+ * inside the MMIO write that rang the ring.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/log.h"
+#include "qemu/main-loop.h"
+#include "hw/pci/msix.h"
+#include "sysemu/dma.h"
+#include "vkfd.h"
+#include "trace.h"
+
+#define VKFD_CMD_SIZE sizeof(struct vkfd_sched_cmd)
+
+static void vkfd_sched_halt(VkfdState *s, uint32_t status)
+{
+    s->status |= VKFD_STATUS_SCHED_HALTED;
+    s->sched_error = status;
+    s->sched_error_rptr = s->sched_rptr;
+}
+
+static bool vkfd_sched_running(VkfdState *s)
+{
+    return (s->status & (VKFD_STATUS_ENABLED | VKFD_STATUS_SCHED_HALTED)) ==
+           VKFD_STATUS_ENABLED;
+}
+
+void vkfd_sched_reset(VkfdState *s)
+{
+    if (s->sched_bh) {
+        qemu_bh_cancel(s->sched_bh);
+    }
+    s->sched_base = 0;
+    s->sched_size = 0;
+    s->sched_wptr = 0;
+    s->sched_rptr = 0;
+    s->sched_error = VKFD_ST_OK;
+    s->sched_error_rptr = 0;
+    s->sched_completed = 0;
+}
+
+/* CONTROL was written; start or stop the ring on an ENABLE edge. */
+void vkfd_sched_control(VkfdState *s, uint32_t old_control)
+{
+    bool was = old_control & VKFD_CONTROL_ENABLE;
+    bool now = s->control & VKFD_CONTROL_ENABLE;
+
+    if (was && !now) {
+        trace_vkfd_sched_disable(s->sched_rptr, s->sched_wptr);
+        qemu_bh_cancel(s->sched_bh);
+        s->status &= ~(VKFD_STATUS_ENABLED | VKFD_STATUS_SCHED_HALTED);
+        return;
+    }
+    if (was || !now) {
+        return;
+    }
+
+    s->sched_rptr = 0;
+    s->sched_wptr = 0;
+    s->sched_error = VKFD_ST_OK;
+    if (!is_power_of_2(s->sched_size) ||
+        s->sched_size < VKFD_SCHED_RING_MIN ||
+        s->sched_size > VKFD_SCHED_RING_MAX ||
+        (s->sched_base & (VKFD_SCHED_RING_MIN - 1)) ||
+        s->sched_base + s->sched_size < s->sched_base) {
+        VKFD_GUEST_ERR(vkfd_err_ring_config, "base 0x%" PRIx64 " size 0x%x",
+                       s->sched_base, s->sched_size);
+        s->status |= VKFD_STATUS_ENABLED;
+        vkfd_sched_halt(s, VKFD_ST_RING_CONFIG);
+        return;
+    }
+    s->status |= VKFD_STATUS_ENABLED;
+    s->status &= ~VKFD_STATUS_SCHED_HALTED;
+    trace_vkfd_sched_enable(s->sched_base, s->sched_size);
+}
+
+void vkfd_sched_write_wptr(VkfdState *s, uint32_t wptr)
+{
+    if (!vkfd_sched_running(s)) {
+        s->access_errors++;
+        VKFD_GUEST_ERR(vkfd_err_ring_disabled, "wptr 0x%x", wptr);
+        return;
+    }
+    if (wptr >= s->sched_size || wptr % VKFD_CMD_SIZE) {
+        VKFD_GUEST_ERR(vkfd_err_ring_wptr, "wptr 0x%x size 0x%x",
+                       wptr, s->sched_size);
+        vkfd_sched_halt(s, VKFD_ST_RING_WPTR);
+        return;
+    }
+    trace_vkfd_sched_kick(wptr);
+    s->sched_wptr = wptr;
+    qemu_bh_schedule(s->sched_bh);
+}
+
+static bool vkfd_cmd_reserved_zero(const struct vkfd_sched_cmd *cmd,
+                                   unsigned first_raw)
+{
+    unsigned i;
+
+    if (cmd->reserved0 || cmd->reserved1 || (cmd->flags & ~VKFD_CMD_F_MASK)) {
+        return false;
+    }
+    for (i = first_raw; i < ARRAY_SIZE(cmd->u.raw); i++) {
+        if (cmd->u.raw[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static const char *vkfd_ctx_check(VkfdState *s, uint32_t ctx_id,
+                                  uint32_t *status)
+{
+    if (ctx_id == VKFD_KERNEL_CONTEXT || ctx_id >= s->max_contexts) {
+        *status = VKFD_ST_BAD_CONTEXT;
+        return "context id out of range";
+    }
+    return NULL;
+}
+
+static uint32_t vkfd_cmd_map_context(VkfdState *s,
+                                     const struct vkfd_sched_cmd *cmd,
+                                     const char **why)
+{
+    const struct vkfd_cmd_map_context *mc = &cmd->u.map_context;
+    uint64_t pt_base = le64_to_cpu(mc->pt_base);
+    uint32_t ctx_id = le32_to_cpu(cmd->ctx_id);
+    uint32_t status;
+    VkfdContext *ctx;
+
+    *why = vkfd_ctx_check(s, ctx_id, &status);
+    if (*why) {
+        return status;
+    }
+    if (mc->flags || mc->reserved || (pt_base & (VKFD_SCHED_RING_MIN - 1))) {
+        *why = "bad pt_base or flags";
+        return VKFD_ST_BAD_ARGUMENT;
+    }
+    ctx = &s->contexts[ctx_id];
+    if (ctx->mapped) {
+        *why = "context already mapped";
+        return VKFD_ST_CONTEXT_MAPPED;
+    }
+    ctx->mapped = true;
+    ctx->pt_base = pt_base;
+    s->live_contexts++;
+    trace_vkfd_ctx_map(ctx_id, pt_base, s->live_contexts);
+    return VKFD_ST_OK;
+}
+
+static uint32_t vkfd_cmd_unmap_context(VkfdState *s,
+                                       const struct vkfd_sched_cmd *cmd,
+                                       const char **why)
+{
+    uint32_t ctx_id = le32_to_cpu(cmd->ctx_id);
+    uint32_t status;
+    VkfdContext *ctx;
+
+    *why = vkfd_ctx_check(s, ctx_id, &status);
+    if (*why) {
+        return status;
+    }
+    ctx = &s->contexts[ctx_id];
+    if (!ctx->mapped) {
+        *why = "context not mapped";
+        return VKFD_ST_CONTEXT_NOT_MAPPED;
+    }
+    memset(ctx, 0, sizeof(*ctx));
+    s->live_contexts--;
+    trace_vkfd_ctx_unmap(ctx_id, s->live_contexts);
+    return VKFD_ST_OK;
+}
+
+/* Execute one command; on failure *why says why and nothing changed. */
+static uint32_t vkfd_cmd_exec(VkfdState *s, const struct vkfd_sched_cmd *cmd,
+                              const char **why)
+{
+    *why = NULL;
+    switch (cmd->opcode) {
+    case VKFD_CMD_NOP:
+        if (!vkfd_cmd_reserved_zero(cmd, 0)) {
+            break;
+        }
+        return VKFD_ST_OK;
+    case VKFD_CMD_MAP_CONTEXT:
+        if (!vkfd_cmd_reserved_zero(cmd, 2)) {
+            break;
+        }
+        return vkfd_cmd_map_context(s, cmd, why);
+    case VKFD_CMD_UNMAP_CONTEXT:
+        if (!vkfd_cmd_reserved_zero(cmd, 0)) {
+            break;
+        }
+        return vkfd_cmd_unmap_context(s, cmd, why);
+    case VKFD_CMD_MAP_QUEUE:
+    case VKFD_CMD_UNMAP_QUEUE:
+    case VKFD_CMD_INVALIDATE_TLB:
+        *why = "opcode reserved for a later interface version";
+        return VKFD_ST_UNSUPPORTED;
+    default:
+        *why = "unknown opcode";
+        return VKFD_ST_BAD_OPCODE;
+    }
+    *why = "reserved field not zero";
+    return VKFD_ST_BAD_ARGUMENT;
+}
+
+/* Run, fence and retire the command at rptr. */
+static void vkfd_sched_one(VkfdState *s, const struct vkfd_sched_cmd *cmd)
+{
+    PCIDevice *pdev = PCI_DEVICE(s);
+    uint64_t fence_addr = le64_to_cpu(cmd->fence_addr);
+    uint32_t seq = le32_to_cpu(cmd->seq);
+    uint32_t ctx_id = le32_to_cpu(cmd->ctx_id);
+    struct vkfd_sched_fence fence;
+    const char *why = NULL;
+    uint32_t status;
+
+    trace_vkfd_sched_cmd(s->sched_rptr, cmd->opcode, ctx_id, seq);
+
+    /* Check the fence first so that a command never half-completes. */
+    if (fence_addr % sizeof(fence)) {
+        status = VKFD_ST_BAD_ARGUMENT;
+        why = "fence address unaligned";
+        fence_addr = 0;
+    } else if (fence_addr &&
+               !dma_memory_valid(pci_get_address_space(pdev), fence_addr,
+                                 sizeof(fence), DMA_DIRECTION_FROM_DEVICE,
+                                 MEMTXATTRS_UNSPECIFIED)) {
+        status = VKFD_ST_DMA_ERROR;
+        why = "fence address not in guest memory";
+        fence_addr = 0;
+    } else {
+        status = vkfd_cmd_exec(s, cmd, &why);
+    }
+
+    if (status != VKFD_ST_OK) {
+        s->sched_error = status;
+        s->sched_error_rptr = s->sched_rptr;
+        VKFD_GUEST_ERR(vkfd_err_cmd, "seq %u opcode %u ctx %u: %s (0x%x)",
+                       seq, cmd->opcode, ctx_id, why, status);
+    }
+
+    if (fence_addr) {
+        fence.seq = cpu_to_le32(seq);
+        fence.status = cpu_to_le32(status);
+        if (pci_dma_write(pdev, fence_addr, &fence, sizeof(fence))) {
+            VKFD_GUEST_ERR(vkfd_err_fence_dma, "seq %u fence 0x%" PRIx64,
+                           seq, fence_addr);
+            s->sched_error = VKFD_ST_DMA_ERROR;
+            s->sched_error_rptr = s->sched_rptr;
+        }
+    }
+    trace_vkfd_sched_done(seq, status);
+
+    if ((cmd->flags & VKFD_CMD_F_IRQ) && msix_enabled(pdev)) {
+        msix_notify(pdev, VKFD_VECTOR_SCHED);
+    }
+}
+
+void vkfd_sched_bh(void *opaque)
+{
+    VkfdState *s = opaque;
+    PCIDevice *pdev = PCI_DEVICE(s);
+    struct vkfd_sched_cmd cmd;
+    unsigned budget = VKFD_SCHED_BUDGET;
+    uint64_t addr;
+
+    while (vkfd_sched_running(s) && s->sched_rptr != s->sched_wptr) {
+        if (!budget--) {
+            /* Let the rest of QEMU run; come back for the remainder. */
+            trace_vkfd_sched_yield(s->sched_rptr, s->sched_wptr);
+            qemu_bh_schedule(s->sched_bh);
+            return;
+        }
+        addr = s->sched_base + s->sched_rptr;
+        if (pci_dma_read(pdev, addr, &cmd, sizeof(cmd)) != MEMTX_OK) {
+            VKFD_GUEST_ERR(vkfd_err_ring_dma, "entry at 0x%" PRIx64, addr);
+            vkfd_sched_halt(s, VKFD_ST_RING_DMA);
+            return;
+        }
+        vkfd_sched_one(s, &cmd);
+        s->sched_rptr = (s->sched_rptr + VKFD_CMD_SIZE) & (s->sched_size - 1);
+        s->sched_completed++;
+    }
+}

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vkfd hardware interface
+ *
+ * The one definition of the contract between the vkfd PCI device (QEMU
+ * hw/kfd), its qtests and the guest driver.  Plain C with fixed-width types
+ * so all three include this same file.  docs/hardware.md explains it.
+ *
+ * All multi-byte values are little-endian.  Registers are 32 bits wide and
+ * must be accessed with aligned 32-bit loads and stores; 64-bit quantities
+ * are split into _LO/_HI register pairs.
+ */
+#ifndef VKFD_HW_H
+#define VKFD_HW_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
+#include <stdint.h>
+#endif
+
+/* PCI identity: QEMU's vendor id, a device id of our own. */
+#define VKFD_PCI_VENDOR_ID          0x1234
+#define VKFD_PCI_DEVICE_ID          0x7fd0
+#define VKFD_PCI_REVISION           0x01
+
+/* BAR numbers */
+#define VKFD_BAR_REGS               0   /* 4 KiB of registers */
+#define VKFD_BAR_MSIX               1   /* MSI-X table and PBA */
+#define VKFD_BAR_DOORBELL           2   /* 64-bit: one page per context */
+#define VKFD_BAR_VRAM               4   /* 64-bit, prefetchable, RAM */
+
+#define VKFD_REGS_SIZE              0x1000
+
+/* Register map of BAR0 */
+#define VKFD_REG_ID                 0x000   /* RO: VKFD_ID_MAGIC */
+#define VKFD_REG_VERSION            0x004   /* RO: interface major << 16 | minor */
+#define VKFD_REG_CAPS               0x008   /* RO: VKFD_CAP_* */
+#define VKFD_REG_STATUS             0x00c   /* RO: VKFD_STATUS_* */
+#define VKFD_REG_CONTROL            0x010   /* RW: VKFD_CONTROL_* */
+#define VKFD_REG_MAX_CONTEXTS       0x014   /* RO: context slots, incl. ctx 0 */
+#define VKFD_REG_DOORBELL_PAGE_SIZE 0x018   /* RO: bytes of doorbells a context */
+#define VKFD_REG_NUM_CONTEXTS       0x01c   /* RO: contexts mapped right now */
+#define VKFD_REG_VRAM_SIZE_LO       0x020   /* RO: size of the VRAM BAR */
+#define VKFD_REG_VRAM_SIZE_HI       0x024
+#define VKFD_REG_SERIAL_LO          0x028   /* RO: QOM property "serial" */
+#define VKFD_REG_SERIAL_HI          0x02c
+#define VKFD_REG_MSIX_VECTORS       0x030   /* RO: MSI-X vectors provided */
+#define VKFD_REG_ACCESS_ERRORS      0x034   /* RO: rejected register and
+                                             * doorbell accesses */
+
+/*
+ * The scheduler ring.  BASE and SIZE may only be written while
+ * CONTROL.ENABLE is clear; they are checked when ENABLE is set.
+ */
+#define VKFD_REG_SCHED_BASE_LO      0x040   /* RW: guest address, 4 KiB aligned */
+#define VKFD_REG_SCHED_BASE_HI      0x044
+#define VKFD_REG_SCHED_SIZE         0x048   /* RW: bytes, power of two */
+#define VKFD_REG_SCHED_WPTR         0x04c   /* RW: byte offset; a write kicks */
+#define VKFD_REG_SCHED_RPTR         0x050   /* RO: byte offset of next command */
+#define VKFD_REG_SCHED_ERROR        0x054   /* RO: last VKFD_ST_* other than OK */
+#define VKFD_REG_SCHED_ERROR_RPTR   0x058   /* RO: ring offset of that command */
+#define VKFD_REG_SCHED_COMPLETED    0x05c   /* RO: commands consumed (wraps) */
+
+#define VKFD_ID_MAGIC               0x44464b56u /* "VKFD" */
+#define VKFD_VERSION_MAJOR          1
+#define VKFD_VERSION_MINOR          0
+#define VKFD_VERSION                ((VKFD_VERSION_MAJOR << 16) | VKFD_VERSION_MINOR)
+
+#define VKFD_CAP_SCHED_RING         (1u << 0)
+#define VKFD_CAP_DOORBELLS          (1u << 1)
+#define VKFD_CAP_VRAM               (1u << 2)
+
+#define VKFD_STATUS_ENABLED         (1u << 0)  /* scheduler ring accepted */
+#define VKFD_STATUS_SCHED_HALTED    (1u << 1)  /* ring stopped on an error */
+
+#define VKFD_CONTROL_ENABLE         (1u << 0)
+#define VKFD_CONTROL_RESET          (1u << 31) /* write 1: device reset */
+
+#define VKFD_SCHED_RING_MIN         0x1000u
+#define VKFD_SCHED_RING_MAX         0x100000u
+
+/* Doorbells: 1024 doorbells of 8 bytes per context, as on GFX9+. */
+#define VKFD_DOORBELL_SIZE          8
+#define VKFD_DOORBELLS_PER_CONTEXT  1024
+#define VKFD_DOORBELL_PAGE_SIZE     (VKFD_DOORBELL_SIZE * VKFD_DOORBELLS_PER_CONTEXT)
+
+/* Context 0 belongs to the kernel driver; user contexts are 1..max-1. */
+#define VKFD_KERNEL_CONTEXT         0
+#define VKFD_MAX_CONTEXTS_LIMIT     4096
+
+/* MSI-X vectors */
+#define VKFD_VECTOR_SCHED           0   /* scheduler command completions */
+
+/*
+ * Scheduler commands: 64-byte entries written by the driver at WPTR.
+ * The device consumes them in order, in a bottom half, and reports each
+ * one's outcome through its fence (if fence_addr is non-zero) and, for
+ * failures, in SCHED_ERROR.  A failed command changes nothing.
+ */
+enum vkfd_sched_opcode {
+    VKFD_CMD_NOP            = 0x00, /* only completes its fence */
+    VKFD_CMD_MAP_CONTEXT    = 0x01, /* ctx_id becomes live */
+    VKFD_CMD_UNMAP_CONTEXT  = 0x02, /* ctx_id is torn down */
+    VKFD_CMD_MAP_QUEUE      = 0x03, /* reserved: queues (not yet) */
+    VKFD_CMD_UNMAP_QUEUE    = 0x04, /* reserved: queues (not yet) */
+    VKFD_CMD_INVALIDATE_TLB = 0x05, /* reserved: GPUVM (not yet) */
+};
+
+#define VKFD_CMD_F_IRQ              (1u << 0)  /* raise VKFD_VECTOR_SCHED */
+#define VKFD_CMD_F_MASK             VKFD_CMD_F_IRQ
+
+struct vkfd_cmd_map_context {
+    uint64_t pt_base;       /* GPUVM root, 0 until the VM exists */
+    uint32_t flags;         /* must be 0 */
+    uint32_t reserved;
+};
+
+struct vkfd_sched_cmd {
+    uint8_t  opcode;        /* enum vkfd_sched_opcode */
+    uint8_t  flags;         /* VKFD_CMD_F_* */
+    uint16_t reserved0;     /* must be 0 */
+    uint32_t ctx_id;
+    uint32_t seq;           /* copied into the fence */
+    uint32_t reserved1;     /* must be 0 */
+    uint64_t fence_addr;    /* 0, or an 8-byte aligned guest address */
+    union {
+        struct vkfd_cmd_map_context map_context;
+        uint64_t raw[5];
+    } u;
+};
+
+/* Written by the device at fence_addr when a command is done. */
+struct vkfd_sched_fence {
+    uint32_t seq;
+    uint32_t status;        /* VKFD_ST_* */
+};
+
+/* Command and ring status codes */
+enum vkfd_status_code {
+    VKFD_ST_OK                  = 0,
+    VKFD_ST_BAD_OPCODE          = 1,
+    VKFD_ST_BAD_CONTEXT         = 2,    /* id out of range or reserved */
+    VKFD_ST_CONTEXT_MAPPED      = 3,    /* MAP of a live context */
+    VKFD_ST_CONTEXT_NOT_MAPPED  = 4,    /* UNMAP/use of a dead one */
+    VKFD_ST_BAD_ARGUMENT        = 5,    /* reserved bits, alignment */
+    VKFD_ST_DMA_ERROR           = 6,    /* fence or payload not in RAM */
+    VKFD_ST_UNSUPPORTED         = 7,    /* valid opcode, not implemented */
+    /* ring errors: the ring halts (STATUS.SCHED_HALTED) */
+    VKFD_ST_RING_CONFIG         = 0x100, /* bad BASE or SIZE at enable */
+    VKFD_ST_RING_WPTR           = 0x101, /* WPTR unaligned or past SIZE */
+    VKFD_ST_RING_DMA            = 0x102, /* ring not readable */
+};
+
+#endif /* VKFD_HW_H */

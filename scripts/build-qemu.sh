@@ -1,0 +1,112 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Build qemu-system-x86_64 with the vkfd device and its qtests.
+#
+# Debian's QEMU 7.2 source package is unpacked once into $VKFD_CACHE/qemu;
+# our hw/kfd, include/hw/kfd and qtests are copied over it (only files whose
+# content changed, so a fresh clone does not invalidate the object cache),
+# and a few lines hook them into QEMU's meson and Kconfig files.
+set -euo pipefail
+
+. "$(dirname "$0")/lib.sh"
+
+TREE=$VKFD_CACHE/qemu
+BUILD=$TREE/build
+export CCACHE_DIR=$VKFD_CACHE/ccache
+
+fetch_source() {
+    stamp_has qemu-source && [ -d "$TREE" ] && return 0
+    log "fetching Debian's qemu source package"
+    rm -rf "$TREE" "$VKFD_CACHE/qemu-dl"
+    mkdir -p "$VKFD_CACHE/qemu-dl"
+    (cd "$VKFD_CACHE/qemu-dl" && apt-get source --download-only qemu >/dev/null 2>&1) ||
+        die "apt-get source qemu failed (is deb-src configured? run scripts/setup-host.sh)"
+    dsc=$(ls "$VKFD_CACHE"/qemu-dl/qemu_*.dsc | head -n1)
+    dpkg-source -x "$dsc" "$TREE" >/dev/null
+    stamp_set qemu-source
+}
+
+# Append LINE to FILE once.
+hook_line() {
+    grep -qxF "$2" "$1" || printf '%s\n' "$2" >>"$1"
+}
+
+# Insert LINE before the first line equal to ANCHOR in FILE, once.
+hook_before() {
+    grep -qxF "$3" "$1" && return 0
+    grep -qxF "$2" "$1" || die "hook anchor '$2' not found in $1"
+    python3 - "$1" "$2" "$3" <<'PY'
+import sys
+path, anchor, line = sys.argv[1:]
+text = open(path).read().split("\n")
+i = text.index(anchor)
+text.insert(i, line)
+open(path, "w").write("\n".join(text))
+PY
+}
+
+# Copy SRC to DST only if the content differs, keeping mtimes stable.
+sync_file() {
+    mkdir -p "$(dirname "$2")"
+    cmp -s "$1" "$2" || cp "$1" "$2"
+}
+
+overlay() {
+    local f rel
+    for f in $(cd "$VKFD_ROOT" && git ls-files --cached --others --exclude-standard hw/kfd include/hw/kfd tests/qtest 2>/dev/null ||
+               find hw/kfd include/hw/kfd tests/qtest -type f); do
+        sync_file "$VKFD_ROOT/$f" "$TREE/$f"
+    done
+    # Files we once overlaid but that left the repo must not linger.
+    for rel in hw/kfd include/hw/kfd; do
+        [ -d "$TREE/$rel" ] || continue
+        (cd "$TREE" && find "$rel" -type f) | while read -r f; do
+            [ -e "$VKFD_ROOT/$f" ] || rm -f "$TREE/$f"
+        done
+    done
+    hook_line "$TREE/hw/meson.build" "subdir('kfd')"
+    hook_line "$TREE/hw/Kconfig" "source kfd/Kconfig"
+    hook_before "$TREE/meson.build" "    'hw/misc'," "    'hw/kfd',"
+    hook_before "$TREE/tests/qtest/meson.build" "qtest_executables = {}" \
+        "qtests_x86_64 += config_all_devices.has_key('CONFIG_VKFD') ? ['vkfd-test'] : []"
+}
+
+configure() {
+    [ -e "$BUILD/build.ninja" ] && return 0
+    log "configuring QEMU (x86_64 system emulator only)"
+    mkdir -p "$BUILD"
+    (cd "$BUILD" && ../configure \
+        --target-list=x86_64-softmmu \
+        --meson=meson \
+        --cc="ccache gcc" --cxx="ccache g++" \
+        --without-default-features \
+        --enable-tcg --disable-kvm \
+        --disable-docs --disable-werror \
+        --disable-install-blobs \
+        >"$VKFD_CACHE/qemu-configure.log" 2>&1) ||
+        { tail -n 30 "$VKFD_CACHE/qemu-configure.log"; die "QEMU configure failed"; }
+}
+
+# The dfsg source has no firmware; QEMU run from its build folder looks in
+# qemu-bundle/, so
+# link Debian's SeaBIOS and option ROMs there.
+link_firmware() {
+    local f dst=$BUILD/qemu-bundle/usr/local/share/qemu
+    mkdir -p "$dst"
+    for f in /usr/share/seabios/*.bin /usr/share/qemu/*.bin; do
+        [ -e "$f" ] || continue
+        [ -e "$dst/${f##*/}" ] || ln -sf "$f" "$dst/${f##*/}"
+    done
+}
+
+fetch_source
+[ "${1:-}" = "--vanilla" ] || overlay
+configure
+targets=(qemu-system-x86_64)
+[ "${1:-}" = "--vanilla" ] || targets+=(tests/qtest/vkfd-test)
+log "building ${targets[*]}"
+ninja -C "$BUILD" "${targets[@]}" >"$VKFD_CACHE/qemu-build.log" 2>&1 ||
+    { grep -E 'error|Error' "$VKFD_CACHE/qemu-build.log" | head -n 40; die "QEMU build failed (log: $VKFD_CACHE/qemu-build.log)"; }
+link_firmware
+log "QEMU ready: $BUILD/qemu-system-x86_64"
