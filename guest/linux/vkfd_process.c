@@ -152,12 +152,24 @@ static struct vkfd_process *vkfd_process_alloc(u32 context_id)
  */
 static bool vkfd_process_teardown(struct vkfd_process *p)
 {
+	struct vkfd_process *sec;
+	unsigned long id;
+
 	lockdep_assert_held(&vkfd_lock);
 	if (p->torn_down)
 		return false;
 	p->torn_down = true;
-	if (vkfd_process_is_primary(p))
+	if (vkfd_process_is_primary(p)) {
 		hash_del(&p->mm_node);
+		/*
+		 * The thread group may live on after exec with a new primary
+		 * that needs the proc/<tgid> name: this one gives it up now,
+		 * with the directories of any secondaries that outlive it.
+		 */
+		xa_for_each(&p->secondaries, id, sec)
+			vkfd_proc_sysfs_remove_process(sec);
+		vkfd_proc_sysfs_remove_process(p);
+	}
 	return true;
 }
 
@@ -274,28 +286,6 @@ err:
 	return ERR_PTR(ret);
 }
 
-/*
- * Wait for an earlier primary of this thread group to be gone, so that
- * its sysfs directory is free again (exec creates a new primary while the
- * old one may still be on its way out).
- */
-static void vkfd_process_wait_for_dying(pid_t tgid)
-{
-	struct vkfd_process *p;
-	bool dying = false;
-
-	mutex_lock(&vkfd_lock);
-	list_for_each_entry(p, &vkfd_processes, all)
-		if (p->tgid == tgid && vkfd_process_is_primary(p) &&
-		    p->torn_down)
-			dying = true;
-	mutex_unlock(&vkfd_lock);
-	if (dying) {
-		mmu_notifier_synchronize();
-		flush_workqueue(vkfd_release_wq);
-	}
-}
-
 /* open(): the caller's primary, created if needed, with a new reference. */
 struct vkfd_process *vkfd_process_open(void)
 {
@@ -303,7 +293,6 @@ struct vkfd_process *vkfd_process_open(void)
 
 	if (!current->mm || current->group_leader->mm != current->mm)
 		return ERR_PTR(-EINVAL);
-	vkfd_process_wait_for_dying(current->tgid);
 
 	mutex_lock(&vkfd_lock);
 	if (list_empty(&vkfd_devices)) {

@@ -106,6 +106,21 @@ void vkfd_proc_sysfs_remove_pdd(struct vkfd_process_device *pdd)
 }
 
 /*
+ * After exec the thread group's old mm (and primary) can outlive the
+ * first open of the new image for a moment; the name is not free then.
+ */
+static bool vkfd_proc_sysfs_tgid_taken(struct vkfd_process *p)
+{
+	struct vkfd_process *other;
+
+	list_for_each_entry(other, &vkfd_processes, all)
+		if (other != p && other->tgid == p->tgid &&
+		    vkfd_process_is_primary(other) && other->kobj_added)
+			return true;
+	return false;
+}
+
+/*
  * Publish p.  As in amdkfd a failure here is only reported: the process
  * works without its sysfs entries.
  */
@@ -117,6 +132,11 @@ void vkfd_proc_sysfs_add_process(struct vkfd_process *p)
 
 	lockdep_assert_held(&vkfd_lock);
 	if (vkfd_process_is_primary(p)) {
+		if (vkfd_proc_sysfs_tgid_taken(p)) {
+			pr_warn("vkfd: process %d: an older primary still holds proc/%d\n",
+				p->tgid, p->tgid);
+			return;
+		}
 		ret = kobject_add(&p->kobj, parent, "%d", p->tgid);
 	} else {
 		if (p->primary->kobj_added)
@@ -135,8 +155,13 @@ void vkfd_proc_sysfs_add_process(struct vkfd_process *p)
 
 void vkfd_proc_sysfs_remove_process(struct vkfd_process *p)
 {
+	struct vkfd_process_device *pdd;
+
+	lockdep_assert_held(&vkfd_lock);
 	if (!p->kobj_added)
 		return;
+	list_for_each_entry(pdd, &p->pdds, node)
+		vkfd_proc_sysfs_remove_pdd(pdd);
 	kobject_del(&p->kobj);
 	p->kobj_added = false;
 }
