@@ -70,7 +70,8 @@ static bool vkfd_reg_access_ok(VkfdState *s, hwaddr addr, unsigned size,
         return true;
     }
     s->access_errors++;
-    VKFD_GUEST_ERR(vkfd_err_reg_access, "addr 0x%" HWADDR_PRIx " size %u write %d",
+    VKFD_GUEST_ERR(vkfd_err_reg_access,
+                   "addr 0x%" HWADDR_PRIx " size %u write %d",
                    addr, size, is_write);
     return false;
 }

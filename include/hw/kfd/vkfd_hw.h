@@ -9,15 +9,12 @@
  * All multi-byte values are little-endian.  Registers are 32 bits wide and
  * must be accessed with aligned 32-bit loads and stores; 64-bit quantities
  * are split into _LO/_HI register pairs.
+ *
+ * Include <stdint.h> (QEMU, user space) or <linux/types.h> (the kernel)
+ * before this file: it only uses uint8_t..uint64_t.
  */
 #ifndef VKFD_HW_H
 #define VKFD_HW_H
-
-#ifdef __KERNEL__
-#include <linux/types.h>
-#else
-#include <stdint.h>
-#endif
 
 /* PCI identity: QEMU's vendor id, a device id of our own. */
 #define VKFD_PCI_VENDOR_ID          0x1234
@@ -34,38 +31,38 @@
 
 /* Register map of BAR0 */
 #define VKFD_REG_ID                 0x000   /* RO: VKFD_ID_MAGIC */
-#define VKFD_REG_VERSION            0x004   /* RO: interface major << 16 | minor */
+#define VKFD_REG_VERSION            0x004   /* RO: major << 16 | minor */
 #define VKFD_REG_CAPS               0x008   /* RO: VKFD_CAP_* */
 #define VKFD_REG_STATUS             0x00c   /* RO: VKFD_STATUS_* */
 #define VKFD_REG_CONTROL            0x010   /* RW: VKFD_CONTROL_* */
 #define VKFD_REG_MAX_CONTEXTS       0x014   /* RO: context slots, incl. ctx 0 */
-#define VKFD_REG_DOORBELL_PAGE_SIZE 0x018   /* RO: bytes of doorbells a context */
+#define VKFD_REG_DOORBELL_PAGE_SIZE 0x018   /* RO: doorbell bytes a context */
 #define VKFD_REG_NUM_CONTEXTS       0x01c   /* RO: contexts mapped right now */
 #define VKFD_REG_VRAM_SIZE_LO       0x020   /* RO: size of the VRAM BAR */
 #define VKFD_REG_VRAM_SIZE_HI       0x024
 #define VKFD_REG_SERIAL_LO          0x028   /* RO: QOM property "serial" */
 #define VKFD_REG_SERIAL_HI          0x02c
 #define VKFD_REG_MSIX_VECTORS       0x030   /* RO: MSI-X vectors provided */
-#define VKFD_REG_ACCESS_ERRORS      0x034   /* RO: rejected register and
-                                             * doorbell accesses */
+#define VKFD_REG_ACCESS_ERRORS      0x034   /* RO: rejected accesses */
 
 /*
  * The scheduler ring.  BASE and SIZE may only be written while
  * CONTROL.ENABLE is clear; they are checked when ENABLE is set.
  */
-#define VKFD_REG_SCHED_BASE_LO      0x040   /* RW: guest address, 4 KiB aligned */
+#define VKFD_REG_SCHED_BASE_LO      0x040   /* RW: 4 KiB aligned address */
 #define VKFD_REG_SCHED_BASE_HI      0x044
 #define VKFD_REG_SCHED_SIZE         0x048   /* RW: bytes, power of two */
 #define VKFD_REG_SCHED_WPTR         0x04c   /* RW: byte offset; a write kicks */
-#define VKFD_REG_SCHED_RPTR         0x050   /* RO: byte offset of next command */
-#define VKFD_REG_SCHED_ERROR        0x054   /* RO: last VKFD_ST_* other than OK */
-#define VKFD_REG_SCHED_ERROR_RPTR   0x058   /* RO: ring offset of that command */
+#define VKFD_REG_SCHED_RPTR         0x050   /* RO: next command to run */
+#define VKFD_REG_SCHED_ERROR        0x054   /* RO: last failure VKFD_ST_* */
+#define VKFD_REG_SCHED_ERROR_RPTR   0x058   /* RO: where it failed */
 #define VKFD_REG_SCHED_COMPLETED    0x05c   /* RO: commands consumed (wraps) */
 
 #define VKFD_ID_MAGIC               0x44464b56u /* "VKFD" */
 #define VKFD_VERSION_MAJOR          1
 #define VKFD_VERSION_MINOR          0
-#define VKFD_VERSION                ((VKFD_VERSION_MAJOR << 16) | VKFD_VERSION_MINOR)
+#define VKFD_VERSION \
+    ((VKFD_VERSION_MAJOR << 16) | VKFD_VERSION_MINOR)
 
 #define VKFD_CAP_SCHED_RING         (1u << 0)
 #define VKFD_CAP_DOORBELLS          (1u << 1)
@@ -83,7 +80,8 @@
 /* Doorbells: 1024 doorbells of 8 bytes per context, as on GFX9+. */
 #define VKFD_DOORBELL_SIZE          8
 #define VKFD_DOORBELLS_PER_CONTEXT  1024
-#define VKFD_DOORBELL_PAGE_SIZE     (VKFD_DOORBELL_SIZE * VKFD_DOORBELLS_PER_CONTEXT)
+#define VKFD_DOORBELL_PAGE_SIZE \
+    (VKFD_DOORBELL_SIZE * VKFD_DOORBELLS_PER_CONTEXT)
 
 /* Context 0 belongs to the kernel driver; user contexts are 1..max-1. */
 #define VKFD_KERNEL_CONTEXT         0

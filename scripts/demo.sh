@@ -1,0 +1,22 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The main job: build everything, boot a guest with a vkfd device and walk
+# the kfd_process lifecycle through /dev/kfd (tools/vkfd-demo.c).  Lines
+# starting with "vkfd_" come from the device itself (QEMU trace events).
+set -euo pipefail
+
+. "$(dirname "$0")/lib.sh"
+
+"$VKFD_ROOT/scripts/setup-host.sh"
+"$VKFD_ROOT/scripts/build-qemu.sh"
+"$VKFD_ROOT/scripts/build-guest.sh"
+"$VKFD_ROOT/scripts/build-driver.sh"
+
+build=${VKFD_BUILD:-$VKFD_ROOT/build}
+[ -e "$build/build.ninja" ] ||
+    meson setup -Dcache="$VKFD_CACHE" "$build" "$VKFD_ROOT" >/dev/null
+meson compile -C "$build" vkfd-demo >/dev/null
+
+exec "$VKFD_ROOT/scripts/vkfd-vm" --devices "${VKFD_DEMO_DEVICES:-1}" \
+    --trace 'vkfd_ctx_*' --copy "$build/vkfd-demo" -- "$build/vkfd-demo"

@@ -1,0 +1,46 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Run every vkfd test suite, on a fresh Debian 12 machine too: installs
+# what is missing, builds QEMU with hw/kfd, fetches the guest kernel,
+# builds the driver and the guest programs, then runs the host, qtest and
+# guest suites through meson.  Ends with "N passed, N failed".
+set -euo pipefail
+
+. "$(dirname "$0")/lib.sh"
+
+"$VKFD_ROOT/scripts/setup-host.sh"
+"$VKFD_ROOT/scripts/build-qemu.sh"
+"$VKFD_ROOT/scripts/build-guest.sh"
+"$VKFD_ROOT/scripts/build-driver.sh"
+
+build=${VKFD_BUILD:-$VKFD_ROOT/build}
+if [ -e "$build/build.ninja" ]; then
+    meson setup --reconfigure -Dcache="$VKFD_CACHE" "$build" "$VKFD_ROOT" >/dev/null
+else
+    meson setup -Dcache="$VKFD_CACHE" "$build" "$VKFD_ROOT" >/dev/null
+fi
+meson compile -C "$build" >/dev/null
+
+rc=0
+meson test -C "$build" --print-errorlogs "$@" || rc=$?
+
+# Count TAP results of every suite (a suite without TAP counts once).
+python3 - "$build/meson-logs/testlog.json" <<'PY'
+import json, re, sys
+passed = failed = 0
+for line in open(sys.argv[1]):
+    t = json.loads(line)
+    oks = re.findall(r'^(not ok|ok)\b', t.get('stdout') or '', re.M)
+    if oks:
+        passed += oks.count('ok')
+        failed += oks.count('not ok')
+        if t['result'] not in ('OK', 'EXPECTEDFAIL') and 'not ok' not in oks:
+            failed += 1     # crashed or bad exit after good TAP lines
+    elif t['result'] in ('OK', 'EXPECTEDFAIL', 'SKIP'):
+        passed += 1
+    else:
+        failed += 1
+print(f"{passed} passed, {failed} failed")
+PY
+exit "$rc"

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vkfd-demo: walk the kfd_process lifecycle through /dev/kfd and show
+ * what the driver and the device do at each step.
+ *
+ * A child process does the walk so that the parent can show the state
+ * after the child's address space (and with it its primary) is gone.
+ * Run it under scripts/vkfd-vm with --trace 'vkfd_ctx_*' to see the
+ * device's own trace of every context it maps and unmaps.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "kfd-util.h"
+
+static void show_file(const char *title, const char *path)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+
+	printf("      %s:\n", title);
+	if (!f) {
+		printf("        (cannot read %s: %s)\n", path, strerror(errno));
+		return;
+	}
+	while (fgets(line, sizeof(line), f))
+		printf("        %s", line);
+	fclose(f);
+}
+
+static void show_state(void)
+{
+	fflush(stdout);
+	usleep(20000);	/* let the release work run, for a tidy picture */
+	show_file("driver's kfd_processes", VKFD_DEBUGFS "/processes");
+	show_file("device contexts (driver count / device register)",
+		  VKFD_DEBUGFS "/devices");
+	fflush(stdout);
+}
+
+static void show_sysfs(pid_t pid)
+{
+	char cmd[160];
+
+	snprintf(cmd, sizeof(cmd),
+		 "cd " KFD_PROC_SYSFS " && find %d | sort | sed 's/^/        proc\\//'",
+		 pid);
+	printf("      sysfs under %s:\n", KFD_PROC_SYSFS);
+	fflush(stdout);
+	if (system(cmd))
+		printf("        (none)\n");
+}
+
+static int step;
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("\n[%d] ", ++step);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+static int walk(void)
+{
+	struct kfd_ioctl_get_version_args v = { 0 };
+	pid_t me = getpid();
+	int fd1, fd2, ret;
+
+	say("pid %d opens /dev/kfd: the driver creates the primary "
+	    "kfd_process of this address space and maps one device context "
+	    "per GPU through the scheduler ring", me);
+	fd1 = kfd_open();
+	if (fd1 < 0) {
+		perror("open /dev/kfd");
+		return 1;
+	}
+	show_state();
+
+	say("AMDKFD_IOC_GET_VERSION");
+	if (ioctl(fd1, AMDKFD_IOC_GET_VERSION, &v)) {
+		perror("GET_VERSION");
+		return 1;
+	}
+	printf("      KFD ioctl interface %u.%u\n", v.major_version,
+	       v.minor_version);
+
+	say("a second open in the same process finds the same primary "
+	    "(one more reference, no new context)");
+	fd2 = kfd_open();
+	show_state();
+
+	say("AMDKFD_IOC_CREATE_PROCESS on the second file: it now holds a new "
+	    "secondary kfd_process with its own device contexts");
+	ret = ioctl(fd2, AMDKFD_IOC_CREATE_PROCESS);
+	printf("      -> %s\n", ret ? strerror(errno) : "ok");
+	show_state();
+	show_sysfs(me);
+
+	say("AMDKFD_IOC_CREATE_PROCESS again on the same file is refused: "
+	    "a file owns one kfd_process");
+	ret = ioctl(fd2, AMDKFD_IOC_CREATE_PROCESS);
+	printf("      -> %s (errno %d)\n", ret ? strerror(errno) : "ok?!",
+	       ret ? errno : 0);
+
+	say("closing the secondary's file destroys the secondary");
+	close(fd2);
+	show_state();
+
+	say("closing the primary's last file only drops a reference: the "
+	    "primary lives until the address space goes");
+	close(fd1);
+	show_state();
+
+	say("pid %d exits", me);
+	return 0;
+}
+
+int main(void)
+{
+	pid_t pid;
+	int status;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("vkfd demo: the kfd_process lifecycle through /dev/kfd\n");
+	show_state();
+
+	pid = fork();
+	if (pid == 0)
+		_exit(walk());
+	waitpid(pid, &status, 0);
+
+	printf("\n[end] pid %d has exited: its mm teardown ended the primary "
+	       "and the device contexts went with it\n", pid);
+	show_state();
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		printf("\ndemo FAILED\n");
+		return 1;
+	}
+	printf("\ndemo done\n");
+	return 0;
+}
