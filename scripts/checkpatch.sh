@@ -15,6 +15,11 @@ mapfile -t qemu_files < <(git ls-files 'hw/kfd/*.[ch]' 'include/hw/kfd/*.h' \
                           'tests/qtest/vkfd-*.c')
 mapfile -t kernel_files < <(git ls-files 'guest/linux/*.[ch]')
 
+# checkpatch may leave caches in the current folder: run it elsewhere.
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+cd "$scratch"
+
 n=0
 fail=0
 echo "1..$(( ${#qemu_files[@]} + ${#kernel_files[@]} ))"
@@ -31,9 +36,10 @@ check() {
     fi
 }
 for f in "${qemu_files[@]}"; do
-    check "QEMU style: $f" perl "$qemu_cp" --no-tree --strict -q -f "$f"
+    # relative paths: QEMU's rules depend on where a file lives
+    check "QEMU style: $f" env -C "$VKFD_ROOT" perl "$qemu_cp" --no-tree -q -f "$f"
 done
 for f in "${kernel_files[@]}"; do
-    check "kernel style: $f" perl "$kernel_cp" --no-tree --strict -q -f "$f"
+    check "kernel style: $f" perl "$kernel_cp" --no-tree --strict -q -f "$VKFD_ROOT/$f"
 done
 [ "$fail" = 0 ]

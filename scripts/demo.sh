@@ -8,15 +8,8 @@ set -euo pipefail
 
 . "$(dirname "$0")/lib.sh"
 
-"$VKFD_ROOT/scripts/setup-host.sh"
-"$VKFD_ROOT/scripts/build-qemu.sh"
-"$VKFD_ROOT/scripts/build-guest.sh"
-"$VKFD_ROOT/scripts/build-driver.sh"
-
+"$VKFD_ROOT/scripts/build-all.sh"
 build=${VKFD_BUILD:-$VKFD_ROOT/build}
-[ -e "$build/build.ninja" ] ||
-    meson setup -Dcache="$VKFD_CACHE" "$build" "$VKFD_ROOT" >/dev/null
-meson compile -C "$build" vkfd-demo >/dev/null
 
 exec "$VKFD_ROOT/scripts/vkfd-vm" --devices "${VKFD_DEMO_DEVICES:-1}" \
     --trace 'vkfd_ctx_*' --copy "$build/vkfd-demo" -- "$build/vkfd-demo"

@@ -9,18 +9,8 @@ set -euo pipefail
 
 . "$(dirname "$0")/lib.sh"
 
-"$VKFD_ROOT/scripts/setup-host.sh"
-"$VKFD_ROOT/scripts/build-qemu.sh"
-"$VKFD_ROOT/scripts/build-guest.sh"
-"$VKFD_ROOT/scripts/build-driver.sh"
-
+"$VKFD_ROOT/scripts/build-all.sh"
 build=${VKFD_BUILD:-$VKFD_ROOT/build}
-if [ -e "$build/build.ninja" ]; then
-    meson setup --reconfigure -Dcache="$VKFD_CACHE" "$build" "$VKFD_ROOT" >/dev/null
-else
-    meson setup -Dcache="$VKFD_CACHE" "$build" "$VKFD_ROOT" >/dev/null
-fi
-meson compile -C "$build" >/dev/null
 
 rc=0
 meson test -C "$build" --print-errorlogs "$@" || rc=$?

@@ -12,6 +12,7 @@
 
 #include "vkfd_priv.h"
 
+/* Protects vkfd_devices, vkfd_processes and the mm hash of primaries. */
 DEFINE_MUTEX(vkfd_lock);
 LIST_HEAD(vkfd_devices);
 LIST_HEAD(vkfd_processes);

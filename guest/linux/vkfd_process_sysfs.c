@@ -20,6 +20,7 @@ static ssize_t pasid_show(struct kobject *kobj, struct kobj_attribute *attr,
 {
 	return sysfs_emit(buf, "0\n");
 }
+
 static struct kobj_attribute vkfd_attr_pasid = __ATTR_RO(pasid);
 
 static struct attribute *vkfd_proc_attrs[] = {

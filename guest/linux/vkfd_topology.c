@@ -12,7 +12,7 @@
 
 static bool vkfd_gpu_id_taken(u32 gpu_id)
 {
-	return vkfd_device_by_gpu_id(gpu_id) != NULL;
+	return vkfd_device_by_gpu_id(gpu_id);
 }
 
 /* Called under vkfd_lock, before dev joins vkfd_devices. */

@@ -1,0 +1,22 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Everything the demo and the tests need, from a fresh Debian 12 machine
+# on: host packages, QEMU with hw/kfd, the guest kernel, the driver, and
+# the meson build of the guest programs (in $VKFD_BUILD, default build/).
+set -euo pipefail
+
+. "$(dirname "$0")/lib.sh"
+
+"$VKFD_ROOT/scripts/setup-host.sh"
+"$VKFD_ROOT/scripts/build-qemu.sh"
+"$VKFD_ROOT/scripts/build-guest.sh"
+"$VKFD_ROOT/scripts/build-driver.sh"
+
+build=${VKFD_BUILD:-$VKFD_ROOT/build}
+if [ -e "$build/build.ninja" ]; then
+    meson setup --reconfigure -Dcache="$VKFD_CACHE" "$build" "$VKFD_ROOT" >/dev/null
+else
+    meson setup -Dcache="$VKFD_CACHE" "$build" "$VKFD_ROOT" >/dev/null
+fi
+meson compile -C "$build" >/dev/null
