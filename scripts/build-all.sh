@@ -15,8 +15,11 @@ set -euo pipefail
 
 build=${VKFD_BUILD:-$VKFD_ROOT/build}
 if [ -e "$build/build.ninja" ]; then
-    meson setup --reconfigure -Dcache="$VKFD_CACHE" "$build" "$VKFD_ROOT" >/dev/null
+    meson setup --reconfigure -Dcache="$VKFD_CACHE" "$build" "$VKFD_ROOT" >/dev/null ||
+        die "meson setup failed"
 else
-    meson setup -Dcache="$VKFD_CACHE" "$build" "$VKFD_ROOT" >/dev/null
+    meson setup -Dcache="$VKFD_CACHE" "$build" "$VKFD_ROOT" >/dev/null ||
+        die "meson setup failed"
 fi
-meson compile -C "$build" >/dev/null
+meson compile -C "$build" >"$build/compile.log" 2>&1 ||
+    { cat "$build/compile.log"; die "building the guest programs failed"; }

@@ -399,6 +399,69 @@ static void test_ring_wrap(void)
     vkfd_stop(v);
 }
 
+/*
+ * Random commands, some well formed, most not, against a model of which
+ * contexts must be live.  The device must agree with the model after every
+ * batch, answer every fence, and keep serving registers.
+ */
+static void test_random_commands(void)
+{
+    Vkfd *v = vkfd_start(",max-contexts=32");
+    bool live[40] = { false };
+    uint32_t expect_live = 0, round, i, reg;
+    GRand *rand = g_rand_new_with_seed(0x6b6664);
+
+    ring_enable(v);
+    for (round = 0; round < 40; round++) {
+        for (i = 0; i < RING_SIZE / CMD_SIZE - 1; i++) {
+            struct vkfd_sched_cmd cmd;
+            uint32_t ctx = g_rand_int_range(rand, 0, 40);
+            bool garbage = g_rand_int_range(rand, 0, 4) == 0;
+            unsigned j;
+
+            memset(&cmd, 0, sizeof(cmd));
+            cmd.opcode = g_rand_int_range(rand, 0, 4) ?
+                         g_rand_int_range(rand, 1, 3) :
+                         g_rand_int_range(rand, 0, 256);
+            cmd.ctx_id = ctx;
+            if (garbage) {
+                for (j = 0; j < ARRAY_SIZE(cmd.u.raw); j++) {
+                    cmd.u.raw[j] = ((uint64_t)g_rand_int(rand) << 32) |
+                                   g_rand_int(rand);
+                }
+                cmd.reserved0 = g_rand_int(rand);
+                cmd.flags = g_rand_int(rand) & 0xfe;
+            }
+            ring_put(v, &cmd);
+
+            /* the model: only clean MAP/UNMAP of a valid id do anything */
+            if (garbage || ctx == 0 || ctx >= 32) {
+                continue;
+            }
+            if (cmd.opcode == VKFD_CMD_MAP_CONTEXT && !live[ctx]) {
+                live[ctx] = true;
+                expect_live++;
+            } else if (cmd.opcode == VKFD_CMD_UNMAP_CONTEXT && live[ctx]) {
+                live[ctx] = false;
+                expect_live--;
+            }
+        }
+        /* and noise on the registers that must ignore it */
+        reg = g_rand_int_range(rand, 0, VKFD_REGS_SIZE / 4) * 4;
+        if (reg != VKFD_REG_CONTROL && (reg < VKFD_REG_SCHED_BASE_LO ||
+                                        reg > VKFD_REG_SCHED_COMPLETED)) {
+            wr(v, reg, g_rand_int(rand));
+        }
+        g_assert_cmphex(rd(v, VKFD_REG_STATUS), ==, VKFD_STATUS_ENABLED);
+        wr(v, VKFD_REG_SCHED_WPTR, v->wptr);
+        ring_wait_idle(v);
+        g_assert_cmpuint(rd(v, VKFD_REG_NUM_CONTEXTS), ==, expect_live);
+    }
+    g_assert_cmphex(rd(v, VKFD_REG_ID), ==, VKFD_ID_MAGIC);
+    g_rand_free(rand);
+    vkfd_stop(v);
+}
+
 static void test_msix(void)
 {
     Vkfd *v = vkfd_start(NULL);
@@ -476,6 +539,7 @@ int main(int argc, char **argv)
     qtest_add_func("/vkfd/sched/bad-commands", test_bad_commands);
     qtest_add_func("/vkfd/sched/ring-errors", test_ring_errors);
     qtest_add_func("/vkfd/sched/wrap", test_ring_wrap);
+    qtest_add_func("/vkfd/sched/random", test_random_commands);
     qtest_add_func("/vkfd/msix", test_msix);
     qtest_add_func("/vkfd/doorbells", test_doorbells);
     return g_test_run();
