@@ -425,30 +425,23 @@ static void test_unload(void)
 {
 	int rc;
 
-	/* Our primary is alive with no file open: unload must end it. */
-	tap_ok(vkfd_process_count() == 1, "our primary lives without files");
 	rc = system("rmmod vkfd");
-	tap_ok(rc == 0, "rmmod vkfd with a primary still alive");
+	tap_ok(rc == 0, "rmmod vkfd");
 	tap_ok(!path_exists("/dev/kfd") && !path_exists(KFD_SYSFS),
 	       "/dev/kfd and its sysfs are gone");
+	if (!path_exists("/vkfd/vkfd.ko"))
+		return;
+	rc = system("insmod /vkfd/vkfd.ko");
+	tap_ok(rc == 0 && path_exists("/dev/kfd"), "insmod again");
+	tap_ok(contexts_are(0), "the reloaded driver starts from zero contexts");
 }
 
-int main(int argc, char **argv)
+/* Everything that needs a kfd_process runs in a child, so that the parent
+ * can check afterwards that no context is left on any device. */
+static int run_process_tests(int cycles)
 {
-	struct rlimit rl = { 8192, 8192 };
-	int drv, dev, fd, cycles = 70000;
+	int fd;
 
-	if (argc > 1 && !strcmp(argv[1], "--after-exec"))
-		return after_exec();
-	if (argc > 2 && !strcmp(argv[1], "--cycles"))
-		cycles = atoi(argv[2]);
-	if (readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1) < 0)
-		return 1;
-	setrlimit(RLIMIT_NOFILE, &rl);
-	snprintf(own_dir, sizeof(own_dir), KFD_PROC_SYSFS "/%d", getpid());
-	ndev = vkfd_contexts(&drv, &dev);
-
-	test_chardev();
 	fd = kfd_open();
 	tap_ok(fd >= 0, "open /dev/kfd");
 	test_version_and_dispatch(fd);
@@ -462,6 +455,50 @@ int main(int argc, char **argv)
 	test_exec();
 	close(fd);
 	test_cycles(cycles);
+	tap_ok(vkfd_process_count() == 1,
+	       "our primary lives on with no file open");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct rlimit rl = { 8192, 8192 };
+	int drv, dev, cycles = 70000, counts[2], pipefd[2], status;
+	pid_t pid;
+
+	if (argc > 1 && !strcmp(argv[1], "--after-exec"))
+		return after_exec();
+	if (argc > 2 && !strcmp(argv[1], "--cycles"))
+		cycles = atoi(argv[2]);
+	if (readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1) < 0)
+		return 1;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	ndev = vkfd_contexts(&drv, &dev);
+
+	test_chardev();
+	if (pipe(pipefd))
+		return 1;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		snprintf(own_dir, sizeof(own_dir), KFD_PROC_SYSFS "/%d",
+			 getpid());
+		run_process_tests(cycles);
+		counts[0] = tap_count;
+		counts[1] = tap_failed;
+		if (write(pipefd[1], counts, sizeof(counts)) != sizeof(counts))
+			_exit(1);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	if (read(pipefd[0], counts, sizeof(counts)) == sizeof(counts)) {
+		tap_count = counts[0];
+		tap_failed = counts[1];
+	}
+	tap_ok(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	       !WEXITSTATUS(status), "the test process finished");
+	tap_ok(contexts_are(0) && vkfd_process_count() == 0,
+	       "no kfd_process and no device context left after its exit");
 	test_unload();
 	printf("1..%d\n", tap_count);
 	return tap_done();
