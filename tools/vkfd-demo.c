@@ -77,11 +77,19 @@ static int walk(void)
 	int fd1, fd2, ret;
 
 	say("pid %d opens /dev/kfd: the driver creates the primary "
-	    "kfd_process of this address space and maps one device context "
-	    "per GPU through the scheduler ring", me);
+	    "kfd_process of this address space (not yet bound to a GPU)", me);
 	fd1 = kfd_open();
 	if (fd1 < 0) {
 		perror("open /dev/kfd");
+		return 1;
+	}
+	show_state();
+
+	say("AMDKFD_IOC_ACQUIRE_VM with each GPU's render node: the process "
+	    "adopts that GPU virtual address space and the driver maps a "
+	    "device context for it through the scheduler ring");
+	if (bind_all_gpus(fd1)) {
+		perror("ACQUIRE_VM");
 		return 1;
 	}
 	show_state();
@@ -99,10 +107,13 @@ static int walk(void)
 	fd2 = kfd_open();
 	show_state();
 
-	say("AMDKFD_IOC_CREATE_PROCESS on the second file: it now holds a new "
-	    "secondary kfd_process with its own device contexts");
+	say("AMDKFD_IOC_CREATE_PROCESS on the second file, then ACQUIRE_VM: "
+	    "it now holds a new secondary kfd_process with device contexts "
+	    "of its own");
 	ret = ioctl(fd2, AMDKFD_IOC_CREATE_PROCESS);
 	printf("      -> %s\n", ret ? strerror(errno) : "ok");
+	if (!ret && bind_all_gpus(fd2))
+		perror("ACQUIRE_VM");
 	show_state();
 	show_sysfs(me);
 

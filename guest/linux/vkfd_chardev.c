@@ -99,9 +99,9 @@ static const struct vkfd_ioctl_desc vkfd_ioctls[] = {
 	VKFD_IOCTL(GET_VERSION, vkfd_ioctl_get_version),
 	VKFD_IOCTL(CREATE_QUEUE, vkfd_ioctl_not_yet),
 	VKFD_IOCTL(DESTROY_QUEUE, vkfd_ioctl_not_yet),
-	VKFD_IOCTL(SET_MEMORY_POLICY, vkfd_ioctl_not_yet),
-	VKFD_IOCTL(GET_CLOCK_COUNTERS, vkfd_ioctl_not_yet),
-	VKFD_IOCTL(GET_PROCESS_APERTURES, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(SET_MEMORY_POLICY, vkfd_ioctl_set_memory_policy),
+	VKFD_IOCTL(GET_CLOCK_COUNTERS, vkfd_ioctl_get_clock_counters),
+	VKFD_IOCTL(GET_PROCESS_APERTURES, vkfd_ioctl_get_process_apertures),
 	VKFD_IOCTL(UPDATE_QUEUE, vkfd_ioctl_not_yet),
 	VKFD_IOCTL(CREATE_EVENT, vkfd_ioctl_not_yet),
 	VKFD_IOCTL(DESTROY_EVENT, vkfd_ioctl_not_yet),
@@ -115,8 +115,8 @@ static const struct vkfd_ioctl_desc vkfd_ioctls[] = {
 	VKFD_IOCTL(SET_SCRATCH_BACKING_VA, vkfd_ioctl_not_yet),
 	VKFD_IOCTL(GET_TILE_CONFIG, vkfd_ioctl_not_yet),
 	VKFD_IOCTL(SET_TRAP_HANDLER, vkfd_ioctl_not_yet),
-	VKFD_IOCTL(GET_PROCESS_APERTURES_NEW, vkfd_ioctl_not_yet),
-	VKFD_IOCTL(ACQUIRE_VM, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(GET_PROCESS_APERTURES_NEW, vkfd_ioctl_get_process_apertures_new),
+	VKFD_IOCTL(ACQUIRE_VM, vkfd_ioctl_acquire_vm),
 	VKFD_IOCTL(ALLOC_MEMORY_OF_GPU, vkfd_ioctl_not_yet),
 	VKFD_IOCTL(FREE_MEMORY_OF_GPU, vkfd_ioctl_not_yet),
 	VKFD_IOCTL(MAP_MEMORY_TO_GPU, vkfd_ioctl_not_yet),
@@ -257,11 +257,16 @@ int vkfd_chardev_init(void)
 		ret = PTR_ERR(vkfd_device);
 		goto err_class;
 	}
-	ret = vkfd_proc_sysfs_init(&vkfd_device->kobj);
+	ret = vkfd_topology_init(&vkfd_device->kobj);
 	if (ret)
 		goto err_device;
+	ret = vkfd_proc_sysfs_init(&vkfd_device->kobj);
+	if (ret)
+		goto err_topology;
 	return 0;
 
+err_topology:
+	vkfd_topology_exit();
 err_device:
 	device_destroy(vkfd_class, MKDEV(vkfd_major, 0));
 err_class:
@@ -274,6 +279,7 @@ err_chrdev:
 void vkfd_chardev_exit(void)
 {
 	vkfd_proc_sysfs_exit();
+	vkfd_topology_exit();
 	device_destroy(vkfd_class, MKDEV(vkfd_major, 0));
 	class_destroy(vkfd_class);
 	unregister_chrdev(vkfd_major, "kfd");

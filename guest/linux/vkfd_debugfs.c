@@ -21,8 +21,9 @@ static int vkfd_devices_show(struct seq_file *m, void *unused)
 
 	mutex_lock(&vkfd_lock);
 	list_for_each_entry(dev, &vkfd_devices, node)
-		seq_printf(m, "%s gpu_id %u max_contexts %u driver_contexts %d device_contexts %u\n",
-			   pci_name(dev->pdev), dev->gpu_id, dev->max_contexts,
+		seq_printf(m, "%s gpu_id %u render_minor %u max_contexts %u driver_contexts %d device_contexts %u\n",
+			   pci_name(dev->pdev), dev->gpu_id,
+			   dev->drm_render_minor, dev->max_contexts,
 			   atomic_read(&dev->live_contexts),
 			   readl(dev->regs + VKFD_REG_NUM_CONTEXTS));
 	mutex_unlock(&vkfd_lock);
@@ -45,8 +46,12 @@ static int vkfd_processes_show(struct seq_file *m, void *unused)
 		seq_printf(m, " refs %u%s", kref_read(&p->ref),
 			   p->torn_down ? " torn-down" : "");
 		list_for_each_entry(pdd, &p->pdds, node)
-			seq_printf(m, " gpu %u:ctx %u", pdd->dev->gpu_id,
-				   pdd->ctx_id);
+			if (pdd->drm_file)
+				seq_printf(m, " gpu %u:ctx %u", pdd->dev->gpu_id,
+					   pdd->ctx_id);
+			else
+				seq_printf(m, " gpu %u:unbound",
+					   pdd->dev->gpu_id);
 		seq_putc(m, '\n');
 	}
 	mutex_unlock(&vkfd_lock);

@@ -92,10 +92,23 @@ static int vkfd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return ret;
 	}
 
+	ret = vkfd_drm_init(dev);
+	if (ret) {
+		vkfd_sched_fini(dev);
+		return ret;
+	}
+
 	mutex_lock(&vkfd_lock);
 	dev->gpu_id = vkfd_topology_make_gpu_id(dev);
-	list_add_tail(&dev->node, &vkfd_devices);
+	ret = vkfd_topology_add_device(dev);
+	if (!ret)
+		list_add_tail(&dev->node, &vkfd_devices);
 	mutex_unlock(&vkfd_lock);
+	if (ret) {
+		vkfd_drm_fini(dev);
+		vkfd_sched_fini(dev);
+		return ret;
+	}
 
 	dev_info(&pdev->dev, "vkfd gpu_id %u, %u contexts\n", dev->gpu_id,
 		 dev->max_contexts);
@@ -108,6 +121,7 @@ static void vkfd_remove(struct pci_dev *pdev)
 
 	/* Processes keep running; they just lose this GPU. */
 	vkfd_process_detach_device(dev);
+	vkfd_drm_fini(dev);
 	vkfd_sched_fini(dev);
 	WARN_ON(atomic_read(&dev->live_contexts));
 	ida_destroy(&dev->ctx_ida);

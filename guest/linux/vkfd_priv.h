@@ -20,6 +20,9 @@
 
 #define VKFD_DRIVER_NAME	"vkfd"
 
+struct drm_device;
+struct vkfd_topology_node;
+
 /* amdkfd's context_id of a primary process; secondaries use 0..0xFFFE */
 #define VKFD_PRIMARY_CONTEXT_ID	0xFFFF
 #define VKFD_MAX_SECONDARY_ID	0xFFFE
@@ -47,6 +50,13 @@ struct vkfd_dev {
 
 	struct ida ctx_ida;		/* device context ids */
 	atomic_t live_contexts;		/* contexts this driver mapped */
+
+	/* the DRM render node user space hands to ACQUIRE_VM (vkfd_drm.c) */
+	struct drm_device *drm;
+	u32 drm_render_minor;
+
+	/* topology: identity read from the device at probe (vkfd_topology.c) */
+	struct vkfd_topology_node *topo;
 };
 
 /*
@@ -57,7 +67,21 @@ struct vkfd_process_device {
 	struct list_head node;		/* in vkfd_process.pdds */
 	struct vkfd_dev *dev;
 	struct vkfd_process *p;
+
+	/*
+	 * ACQUIRE_VM binds the process to the device: it adopts the VM of a
+	 * render-node file (held here) and gets a device context, 0 until then.
+	 */
+	struct file *drm_file;
 	u32 ctx_id;
+
+	/* SET_MEMORY_POLICY */
+	u32 default_policy;
+	u32 alternate_policy;
+	u64 alternate_aperture_base;
+	u64 alternate_aperture_size;
+	u32 misc_process_flag;
+
 	u64 vram_used;
 	struct kobj_attribute attr_vram;
 	struct kobj_attribute attr_sdma;
@@ -114,6 +138,23 @@ irqreturn_t vkfd_sched_irq(int irq, void *data);
 /* vkfd_topology.c */
 u32 vkfd_topology_make_gpu_id(struct vkfd_dev *dev);
 struct vkfd_dev *vkfd_device_by_gpu_id(u32 gpu_id);
+int vkfd_topology_init(struct kobject *kfd_kobj);
+void vkfd_topology_exit(void);
+int vkfd_topology_add_device(struct vkfd_dev *dev);
+void vkfd_topology_remove_device(struct vkfd_dev *dev);
+
+/* vkfd_drm.c */
+struct drm_file;
+
+/* Per open render-node file: which process's device binding adopted it. */
+struct vkfd_drm_file {
+	struct vkfd_process_device *owner;	/* under vkfd_lock */
+};
+
+int vkfd_drm_init(struct vkfd_dev *dev);
+void vkfd_drm_fini(struct vkfd_dev *dev);
+struct drm_file *vkfd_drm_file(struct file *file);
+struct vkfd_dev *vkfd_drm_file_device(struct drm_file *df);
 
 /* vkfd_chardev.c */
 int vkfd_chardev_init(void);
@@ -129,6 +170,22 @@ void vkfd_process_file_release(struct vkfd_process *p);
 void vkfd_process_put(struct vkfd_process *p);
 int vkfd_process_attach_device(struct vkfd_process *p, struct vkfd_dev *dev);
 void vkfd_process_detach_device(struct vkfd_dev *dev);
+struct vkfd_process_device *vkfd_process_device(struct vkfd_process *p,
+						u32 gpu_id);
+int vkfd_process_device_bind(struct vkfd_process_device *pdd,
+			     struct file *drm_file);
+
+/* vkfd_vm.c: ioctls about a process's GPU address spaces */
+int vkfd_ioctl_acquire_vm(struct file *filep, struct vkfd_process *p,
+			  void *data);
+int vkfd_ioctl_get_process_apertures(struct file *filep,
+				     struct vkfd_process *p, void *data);
+int vkfd_ioctl_get_process_apertures_new(struct file *filep,
+					 struct vkfd_process *p, void *data);
+int vkfd_ioctl_set_memory_policy(struct file *filep, struct vkfd_process *p,
+				 void *data);
+int vkfd_ioctl_get_clock_counters(struct file *filep, struct vkfd_process *p,
+				  void *data);
 
 /* vkfd_process_sysfs.c */
 int vkfd_proc_sysfs_init(struct kobject *kfd_kobj);

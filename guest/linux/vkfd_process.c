@@ -12,18 +12,22 @@
  * Secondaries are numbered 0..0xFFFE per primary; a secondary keeps its
  * primary (and so its id table and sysfs directory) alive.
  *
- * Every kfd_process holds one device context on every vkfd device (its
- * "pdd"), mapped through the device's scheduler ring when the process is
- * created and unmapped when it is freed.
+ * Every kfd_process has per-device data (a "pdd") for every vkfd device.
+ * AMDKFD_IOC_ACQUIRE_VM binds it: the pdd adopts the VM of a render-node
+ * file and gets a device context, mapped through the device's scheduler
+ * ring; the context is unmapped when the process is freed.
  *
  * References: the primary's MMU notifier holds one, each file holds one,
  * each secondary holds one on its primary.  The last put queues the
  * release work, because puts come from SRCU callbacks too.
  */
+#include <linux/file.h>
 #include <linux/hashtable.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+
+#include <drm/drm_file.h>
 
 #include "vkfd_priv.h"
 
@@ -44,44 +48,80 @@ static struct vkfd_process *vkfd_find_primary(struct mm_struct *mm)
 	return NULL;
 }
 
-/* Map a device context for p on dev. */
+/* Give p its per-device data on dev; the device hears of it at bind. */
 int vkfd_process_attach_device(struct vkfd_process *p, struct vkfd_dev *dev)
 {
-	struct vkfd_cmd_map_context mc = { };
 	struct vkfd_process_device *pdd;
-	int id, ret;
 
 	lockdep_assert_held(&vkfd_lock);
 	pdd = kzalloc(sizeof(*pdd), GFP_KERNEL);
 	if (!pdd)
 		return -ENOMEM;
-	id = ida_alloc_range(&dev->ctx_ida, 1, dev->max_contexts - 1,
-			     GFP_KERNEL);
-	if (id < 0) {
-		kfree(pdd);
-		return id;
-	}
-	ret = vkfd_sched_submit(dev, VKFD_CMD_MAP_CONTEXT, id, &mc, sizeof(mc));
-	if (ret) {
-		ida_free(&dev->ctx_ida, id);
-		kfree(pdd);
-		return ret;
-	}
-	atomic_inc(&dev->live_contexts);
 	pdd->dev = dev;
 	pdd->p = p;
-	pdd->ctx_id = id;
 	list_add_tail(&pdd->node, &p->pdds);
 	return 0;
 }
 
-static void vkfd_pdd_destroy(struct vkfd_process_device *pdd)
+struct vkfd_process_device *vkfd_process_device(struct vkfd_process *p,
+						u32 gpu_id)
 {
-	struct vkfd_dev *dev = pdd->dev;
-	int ret;
+	struct vkfd_process_device *pdd;
 
 	lockdep_assert_held(&vkfd_lock);
-	vkfd_proc_sysfs_remove_pdd(pdd);
+	list_for_each_entry(pdd, &p->pdds, node)
+		if (pdd->dev->gpu_id == gpu_id)
+			return pdd;
+	return NULL;
+}
+
+/*
+ * ACQUIRE_VM: adopt the VM of drm_file (a render node of pdd's device
+ * that no process has adopted) and map a device context for it.  On
+ * success pdd keeps the caller's reference to drm_file.
+ */
+int vkfd_process_device_bind(struct vkfd_process_device *pdd,
+			     struct file *drm_file)
+{
+	struct vkfd_cmd_map_context mc = { };
+	struct vkfd_dev *dev = pdd->dev;
+	struct vkfd_drm_file *vf;
+	struct drm_file *df;
+	int id, ret;
+
+	lockdep_assert_held(&vkfd_lock);
+	df = vkfd_drm_file(drm_file);
+	if (!df || vkfd_drm_file_device(df) != dev)
+		return -EINVAL;
+	vf = df->driver_priv;
+	if (vf->owner)
+		return -EINVAL;		/* that VM belongs to another process */
+
+	id = ida_alloc_range(&dev->ctx_ida, 1, dev->max_contexts - 1,
+			     GFP_KERNEL);
+	if (id < 0)
+		return id;
+	ret = vkfd_sched_submit(dev, VKFD_CMD_MAP_CONTEXT, id, &mc, sizeof(mc));
+	if (ret) {
+		ida_free(&dev->ctx_ida, id);
+		return ret;
+	}
+	atomic_inc(&dev->live_contexts);
+	pdd->ctx_id = id;
+	pdd->drm_file = drm_file;
+	vf->owner = pdd;
+	return 0;
+}
+
+/* Unmap pdd's device context and give its VM back. */
+static void vkfd_process_device_unbind(struct vkfd_process_device *pdd)
+{
+	struct vkfd_dev *dev = pdd->dev;
+	struct vkfd_drm_file *vf;
+	int ret;
+
+	if (!pdd->drm_file)
+		return;
 	ret = vkfd_sched_submit(dev, VKFD_CMD_UNMAP_CONTEXT, pdd->ctx_id,
 				NULL, 0);
 	if (ret)
@@ -91,6 +131,18 @@ static void vkfd_pdd_destroy(struct vkfd_process_device *pdd)
 	else
 		ida_free(&dev->ctx_ida, pdd->ctx_id);
 	atomic_dec(&dev->live_contexts);
+	pdd->ctx_id = 0;
+	vf = vkfd_drm_file(pdd->drm_file)->driver_priv;
+	vf->owner = NULL;
+	fput(pdd->drm_file);
+	pdd->drm_file = NULL;
+}
+
+static void vkfd_pdd_destroy(struct vkfd_process_device *pdd)
+{
+	lockdep_assert_held(&vkfd_lock);
+	vkfd_proc_sysfs_remove_pdd(pdd);
+	vkfd_process_device_unbind(pdd);
 	list_del(&pdd->node);
 	kfree(pdd);
 }
@@ -116,6 +168,7 @@ void vkfd_process_detach_device(struct vkfd_dev *dev)
 
 	mutex_lock(&vkfd_lock);
 	list_del(&dev->node);
+	vkfd_topology_remove_device(dev);
 	list_for_each_entry(p, &vkfd_processes, all)
 		list_for_each_entry_safe(pdd, tmp, &p->pdds, node)
 			if (pdd->dev == dev)

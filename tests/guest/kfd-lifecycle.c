@@ -28,6 +28,12 @@ static int create_process(int fd)
 	return ioctl(fd, AMDKFD_IOC_CREATE_PROCESS);
 }
 
+/* A secondary bound to every GPU, as a client would use it. */
+static int make_secondary(int fd)
+{
+	return create_process(fd) || bind_all_gpus(fd) ? -1 : 0;
+}
+
 static int get_version(int fd, struct kfd_ioctl_get_version_args *v)
 {
 	return ioctl(fd, AMDKFD_IOC_GET_VERSION, v);
@@ -73,6 +79,7 @@ static void test_chardev(void)
 	tap_ok(path_exists(KFD_PROC_SYSFS), "sysfs proc/ exists");
 	tap_ok(ndev >= 1, "driver sees %d vkfd device(s)", ndev);
 	tap_ok(contexts_are(0), "no device contexts before the first open");
+	tap_ok(vkfd_process_count() == 0, "no kfd_process before the first open");
 }
 
 static void test_version_and_dispatch(int fd)
@@ -156,12 +163,14 @@ static void test_create_process(void)
 
 	tap_zero(create_process(fd1), "CREATE_PROCESS on a primary file");
 	tap_ok(path_exists("%s", dir0), "secondary appears as context_0");
+	tap_ok(contexts_are(ndev), "no device context before ACQUIRE_VM");
+	tap_zero(bind_all_gpus(fd1), "ACQUIRE_VM binds the secondary");
 	tap_ok(contexts_are(2 * ndev), "the secondary has its own contexts");
 	tap_errno(create_process(fd1), EINVAL,
 		  "second CREATE_PROCESS on the same file gives EINVAL");
 	tap_ok(contexts_are(2 * ndev), "the refused call changed nothing");
 	tap_zero(get_version(fd1, &v), "a secondary's file still serves ioctls");
-	tap_zero(create_process(fd2), "CREATE_PROCESS on another file");
+	tap_zero(make_secondary(fd2), "CREATE_PROCESS and bind on another file");
 	tap_ok(path_exists("%s", dir1), "second secondary is context_1");
 	tap_ok(vkfd_process_count() == 3, "one primary and two secondaries");
 
@@ -178,7 +187,7 @@ static void test_create_process(void)
 	fd1 = kfd_open();
 	tap_ok(contexts_are(ndev) && vkfd_process_count() == 1,
 	       "reopening finds the same primary");
-	tap_zero(create_process(fd1), "CREATE_PROCESS again");
+	tap_zero(make_secondary(fd1), "CREATE_PROCESS again");
 	tap_ok(path_exists("%s", dir0), "context id 0 was recycled");
 	close(fd1);
 	tap_ok(contexts_are(ndev), "and released again");
@@ -191,7 +200,7 @@ static void test_many_secondaries(int n)
 
 	for (i = 0; i < n; i++) {
 		fds[i] = kfd_open();
-		ok += fds[i] >= 0 && create_process(fds[i]) == 0;
+		ok += fds[i] >= 0 && make_secondary(fds[i]) == 0;
 	}
 	tap_ok(ok == n, "%d secondaries at once (%d succeeded)", n, ok);
 	tap_ok(count_entries(own_dir, "context_") == n,
@@ -211,13 +220,13 @@ static void test_exhaustion(void)
 
 	for (n = 0; n < (int)(sizeof(fds) / sizeof(fds[0])); n++) {
 		fds[n] = kfd_open();
-		if (fds[n] < 0 || create_process(fds[n])) {
+		if (fds[n] < 0 || make_secondary(fds[n])) {
 			err = errno;
 			break;
 		}
 	}
 	tap_ok(n < 4200 && err == ENOSPC,
-	       "device contexts run out after %d secondaries with ENOSPC (%s)",
+	       "device contexts run out after %d bound secondaries: ENOSPC (%s)",
 	       n, strerror(err));
 	vkfd_contexts(&drv, &dev);
 	tap_ok(drv == dev, "driver and device agree at the limit (%d)", drv);
@@ -225,8 +234,8 @@ static void test_exhaustion(void)
 		struct kfd_ioctl_get_version_args v;
 
 		tap_zero(get_version(fds[n], &v),
-			 "the failed call left its file a working primary");
-		tap_errno(create_process(fds[n]), ENOSPC, "and fails again alike");
+			 "the file whose ACQUIRE_VM failed still works");
+		tap_errno(bind_all_gpus(fds[n]), ENOSPC, "and fails again alike");
 		close(fds[n]);
 	}
 	for (i = 0; i < n; i++)
@@ -234,8 +243,10 @@ static void test_exhaustion(void)
 	tap_ok(contexts_are(ndev), "everything released");
 }
 
-static void test_cycles(int cycles)
+static void test_cycles(int cycles, bool bind)
 {
+	const char *what = bind ? "open+CREATE_PROCESS+ACQUIRE_VM+close"
+				: "open+CREATE_PROCESS+close";
 	double t0 = now_s(), dt;
 	int i, bad = 0;
 	char dir0[192];
@@ -243,20 +254,21 @@ static void test_cycles(int cycles)
 	for (i = 0; i < cycles; i++) {
 		int fd = kfd_open();
 
-		if (fd < 0 || create_process(fd))
+		if (fd < 0 || (bind ? make_secondary(fd) : create_process(fd)))
 			bad++;
 		if (fd >= 0)
 			close(fd);
 	}
 	dt = now_s() - t0;
-	tap_ok(bad == 0, "%d open+CREATE_PROCESS+close cycles (%d failed)",
-	       cycles, bad);
+	tap_ok(bad == 0, "%d %s cycles (%d failed)", cycles, what, bad);
 	tap_diag("  %.0f cycles/s", cycles / dt);
-	tap_ok(contexts_are(ndev), "no context leaked over %d cycles", cycles);
+	tap_ok(contexts_are(ndev) && count_entries(own_dir, "context_") == 0,
+	       "nothing leaked over %d cycles", cycles);
 	i = kfd_open();
 	snprintf(dir0, sizeof(dir0), "%s/context_0", own_dir);
-	tap_ok(i >= 0 && create_process(i) == 0 && path_exists("%s", dir0),
-	       "context ids are still recycled from 0");
+	tap_ok(i >= 0 && make_secondary(i) == 0 && path_exists("%s", dir0) &&
+	       contexts_are(2 * ndev),
+	       "context ids are still recycled from 0, and device contexts too");
 	close(i);
 	contexts_are(ndev);
 }
@@ -306,6 +318,7 @@ static void test_threads(void)
 	tap_ok(wins == 1 && einval == N - 1,
 	       "racing CREATE_PROCESS: one wins, the rest get EINVAL (%d/%d)",
 	       wins, einval);
+	tap_zero(bind_all_gpus(fd), "the winner's secondary binds");
 	tap_ok(contexts_are(2 * ndev), "exactly one secondary was made");
 	close(fd);
 	tap_ok(contexts_are(ndev), "and it goes with its file");
@@ -333,10 +346,12 @@ static int child_uses_parent_fd(void *arg)
 
 	bad |= !(get_version(fd, &v) == -1 && errno == EBADF) << 0;
 	bad |= !(create_process(fd) == -1 && errno == EBADF) << 1;
+	bad |= !(acquire_vm(fd, -1, 0) == -1 && errno == EBADF) << 2;
 	own = kfd_open();
-	bad |= !(own >= 0 && get_version(own, &v) == 0) << 2;
-	bad |= !(path_exists(KFD_PROC_SYSFS "/%d", getpid())) << 3;
-	bad |= !(own >= 0 && create_process(own) == 0) << 4;
+	bad |= !(own >= 0 && get_version(own, &v) == 0) << 3;
+	bad |= !(path_exists(KFD_PROC_SYSFS "/%d", getpid())) << 4;
+	bad |= !(own >= 0 && bind_all_gpus(own) == 0) << 5;
+	bad |= !(own >= 0 && make_secondary(kfd_open()) == 0) << 6;
 	return bad;
 }
 
@@ -359,10 +374,10 @@ static int child_exits_with_secondaries(void *arg)
 	for (i = 0; i < n; i++) {
 		int fd = kfd_open();
 
-		if (fd < 0 || create_process(fd))
+		if (fd < 0 || make_secondary(fd))
 			return 1;
 	}
-	if (kfd_open() < 0)
+	if (bind_all_gpus(kfd_open()))
 		return 2;
 	if (*(int *)arg > 100)
 		raise(SIGKILL);
@@ -391,7 +406,7 @@ static int child_execs(void *arg)
 	int fd = open("/dev/kfd", O_RDWR);	/* no O_CLOEXEC on purpose */
 
 	(void)arg;
-	if (fd < 0 || create_process(kfd_open()))
+	if (fd < 0 || bind_all_gpus(fd) || make_secondary(kfd_open()))
 		return 1;
 	execl(self_exe, self_exe, "--after-exec", (char *)NULL);
 	return 2;
@@ -408,7 +423,7 @@ static int after_exec(void)
 		return 3;
 	if (!path_exists("%s", dir))
 		return 4;
-	return create_process(fd) ? 5 : 0;
+	return bind_all_gpus(fd) || make_secondary(kfd_open()) ? 5 : 0;
 }
 
 static void test_exec(void)
@@ -444,6 +459,8 @@ static int run_process_tests(int cycles)
 
 	fd = kfd_open();
 	tap_ok(fd >= 0, "open /dev/kfd");
+	tap_ok(contexts_are(0), "no device context before ACQUIRE_VM");
+	tap_zero(bind_all_gpus(fd), "ACQUIRE_VM binds the primary to every GPU");
 	test_version_and_dispatch(fd);
 	test_primary_shared(fd);
 	test_create_process();
@@ -454,7 +471,8 @@ static int run_process_tests(int cycles)
 	test_exit();
 	test_exec();
 	close(fd);
-	test_cycles(cycles);
+	test_cycles(cycles, false);
+	test_cycles(cycles / 20, true);
 	tap_ok(vkfd_process_count() == 1,
 	       "our primary lives on with no file open");
 	return 0;
@@ -463,7 +481,7 @@ static int run_process_tests(int cycles)
 int main(int argc, char **argv)
 {
 	struct rlimit rl = { 8192, 8192 };
-	int drv, dev, cycles = 70000, counts[2], pipefd[2], status;
+	int drv, dev, cycles = 70000, status;
 	pid_t pid;
 
 	if (argc > 1 && !strcmp(argv[1], "--after-exec"))
@@ -475,25 +493,16 @@ int main(int argc, char **argv)
 	setrlimit(RLIMIT_NOFILE, &rl);
 	ndev = vkfd_contexts(&drv, &dev);
 
+	tap_share();
 	test_chardev();
-	if (pipe(pipefd))
-		return 1;
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
 		snprintf(own_dir, sizeof(own_dir), KFD_PROC_SYSFS "/%d",
 			 getpid());
 		run_process_tests(cycles);
-		counts[0] = tap_count;
-		counts[1] = tap_failed;
-		if (write(pipefd[1], counts, sizeof(counts)) != sizeof(counts))
-			_exit(1);
+		fflush(stdout);
 		_exit(0);
-	}
-	close(pipefd[1]);
-	if (read(pipefd[0], counts, sizeof(counts)) == sizeof(counts)) {
-		tap_count = counts[0];
-		tap_failed = counts[1];
 	}
 	tap_ok(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
 	       !WEXITSTATUS(status), "the test process finished");

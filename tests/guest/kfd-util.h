@@ -78,6 +78,76 @@ static inline int vkfd_contexts(int *driver, int *device)
 	return n;
 }
 
+#define VKFD_MAX_GPUS 8
+
+struct vkfd_gpu {
+	unsigned int gpu_id;
+	unsigned int render_minor;
+};
+
+/* The vkfd devices as the driver lists them; returns how many. */
+static inline int vkfd_gpus(struct vkfd_gpu *gpus, int max)
+{
+	FILE *f = fopen(VKFD_DEBUGFS "/devices", "r");
+	char line[512];
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (n < max && fgets(line, sizeof(line), f)) {
+		char *a = strstr(line, "gpu_id ");
+		char *b = strstr(line, "render_minor ");
+
+		if (!a || !b)
+			continue;
+		gpus[n].gpu_id = atoi(a + strlen("gpu_id "));
+		gpus[n].render_minor = atoi(b + strlen("render_minor "));
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static inline int open_render_node(const struct vkfd_gpu *gpu)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/dev/dri/renderD%u", gpu->render_minor);
+	return open(path, O_RDWR | O_CLOEXEC);
+}
+
+static inline int acquire_vm(int kfd, int drm_fd, unsigned int gpu_id)
+{
+	struct kfd_ioctl_acquire_vm_args args = {
+		.drm_fd = drm_fd,
+		.gpu_id = gpu_id,
+	};
+
+	return ioctl(kfd, AMDKFD_IOC_ACQUIRE_VM, &args);
+}
+
+/*
+ * Bind the kfd_process behind kfd to every GPU, as libhsakmt does at
+ * open: one render-node file each, adopted by ACQUIRE_VM (which keeps
+ * its own reference, so ours is closed).  Returns 0 or -1.
+ */
+static inline int bind_all_gpus(int kfd)
+{
+	struct vkfd_gpu gpus[VKFD_MAX_GPUS];
+	int i, n = vkfd_gpus(gpus, VKFD_MAX_GPUS);
+
+	for (i = 0; i < n; i++) {
+		int drm = open_render_node(&gpus[i]);
+		int ret = drm < 0 ? -1 : acquire_vm(kfd, drm, gpus[i].gpu_id);
+
+		if (drm >= 0)
+			close(drm);
+		if (ret)
+			return -1;
+	}
+	return n > 0 ? 0 : -1;
+}
+
 /* Number of kfd_processes the driver knows (lines of debugfs processes). */
 static inline int vkfd_process_count(void)
 {

@@ -10,8 +10,33 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
-static int tap_count, tap_failed;
+struct tap_state {
+	int count;
+	int failed;
+};
+
+static struct tap_state tap_local, *tap_state = &tap_local;
+#define tap_count (tap_state->count)
+#define tap_failed (tap_state->failed)
+
+/*
+ * Keep the counters in shared memory so that children made by fork()
+ * number and count their results in the same sequence.
+ */
+static inline void tap_share(void)
+{
+	void *p = mmap(NULL, sizeof(struct tap_state), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED) {
+		perror("tap_share");
+		exit(1);
+	}
+	memcpy(p, tap_state, sizeof(struct tap_state));
+	tap_state = p;
+}
 
 static inline void tap_plan(int n)
 {

@@ -58,6 +58,28 @@
 #define VKFD_REG_SCHED_ERROR_RPTR   0x058   /* RO: where it failed */
 #define VKFD_REG_SCHED_COMPLETED    0x05c   /* RO: commands consumed (wraps) */
 
+/*
+ * GPU identity: what the driver reports in the KFD topology.  Set by QOM
+ * properties (docs/hardware.md), read-only to the guest.
+ */
+#define VKFD_REG_GFX_TARGET_VERSION 0x080   /* RO: maj*10000+min*100+step */
+#define VKFD_REG_ASIC_DEVICE_ID     0x084   /* RO: AMD device id modelled */
+#define VKFD_REG_NUM_CU             0x088   /* RO: compute units */
+#define VKFD_REG_SIMD_PER_CU        0x08c   /* RO */
+#define VKFD_REG_NUM_SE             0x090   /* RO: shader engines */
+#define VKFD_REG_SH_PER_SE          0x094   /* RO: shader arrays per engine */
+#define VKFD_REG_MAX_WAVES_PER_SIMD 0x098   /* RO */
+#define VKFD_REG_WAVE_SIZE          0x09c   /* RO: lanes per wave */
+#define VKFD_REG_LDS_SIZE_KB        0x0a0   /* RO */
+#define VKFD_REG_NUM_SDMA_ENGINES   0x0a4   /* RO */
+#define VKFD_REG_SDMA_QUEUES_PER_ENGINE 0x0a8 /* RO */
+#define VKFD_REG_NUM_CP_QUEUES      0x0ac   /* RO: compute queues */
+#define VKFD_REG_MAX_ENGINE_CLK_MHZ 0x0b0   /* RO */
+#define VKFD_REG_FW_VERSION         0x0b4   /* RO */
+/* GPU clock in ns; reading CLOCK_LO latches CLOCK_HI */
+#define VKFD_REG_CLOCK_LO           0x0b8   /* RO */
+#define VKFD_REG_CLOCK_HI           0x0bc   /* RO */
+
 #define VKFD_ID_MAGIC               0x44464b56u /* "VKFD" */
 #define VKFD_VERSION_MAJOR          1
 #define VKFD_VERSION_MINOR          0

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vkfd: ioctls about a process's GPU address spaces
+ *
+ * ACQUIRE_VM binds a kfd_process (primary or secondary) to a GPU; the
+ * aperture queries tell user space where the GPU's address-space windows
+ * are; SET_MEMORY_POLICY records the cache policy; GET_CLOCK_COUNTERS
+ * pairs the GPU clock with the CPU clocks.
+ */
+#include <linux/file.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+#include <linux/uaccess.h>
+
+#include "vkfd_priv.h"
+
+/*
+ * The apertures of a GFX9 dGPU as amdkfd reports them: LDS and scratch
+ * are 4 GiB windows at fixed non-canonical bases; the GPUVM window is the
+ * lower canonical half of a 48-bit space, less the first 64 KiB.
+ */
+#define VKFD_LDS_BASE		0x0001000000000000ULL
+#define VKFD_SCRATCH_BASE	0x0002000000000000ULL
+#define VKFD_APERTURE_LIMIT(b)	((b) | 0xffffffffULL)
+#define VKFD_GPUVM_BASE		0x10000ULL
+#define VKFD_GPUVM_LIMIT	0x7fffffffffffULL
+
+int vkfd_ioctl_acquire_vm(struct file *filep, struct vkfd_process *p,
+			  void *data)
+{
+	struct kfd_ioctl_acquire_vm_args *args = data;
+	struct vkfd_process_device *pdd;
+	struct file *drm_file;
+	int ret;
+
+	drm_file = fget(args->drm_fd);
+	if (!drm_file)
+		return -EINVAL;
+
+	mutex_lock(&vkfd_lock);
+	pdd = vkfd_process_device(p, args->gpu_id);
+	if (!pdd) {
+		ret = -EINVAL;
+	} else if (pdd->drm_file) {
+		/* Once per GPU; again with the same file is harmless. */
+		ret = pdd->drm_file == drm_file ? 0 : -EBUSY;
+	} else {
+		ret = vkfd_process_device_bind(pdd, drm_file);
+		if (!ret)
+			drm_file = NULL;	/* pdd holds the reference now */
+	}
+	mutex_unlock(&vkfd_lock);
+	if (drm_file)
+		fput(drm_file);
+	return ret;
+}
+
+static void vkfd_fill_apertures(struct vkfd_process_device *pdd,
+				struct kfd_process_device_apertures *pa)
+{
+	memset(pa, 0, sizeof(*pa));
+	pa->gpu_id = pdd->dev->gpu_id;
+	pa->lds_base = VKFD_LDS_BASE;
+	pa->lds_limit = VKFD_APERTURE_LIMIT(VKFD_LDS_BASE);
+	pa->scratch_base = VKFD_SCRATCH_BASE;
+	pa->scratch_limit = VKFD_APERTURE_LIMIT(VKFD_SCRATCH_BASE);
+	pa->gpuvm_base = VKFD_GPUVM_BASE;
+	pa->gpuvm_limit = VKFD_GPUVM_LIMIT;
+}
+
+/* The old form: at most NUM_OF_SUPPORTED_GPUS entries inside the args. */
+int vkfd_ioctl_get_process_apertures(struct file *filep,
+				     struct vkfd_process *p, void *data)
+{
+	struct kfd_ioctl_get_process_apertures_args *args = data;
+	struct vkfd_process_device *pdd;
+	u32 n = 0;
+
+	mutex_lock(&vkfd_lock);
+	list_for_each_entry(pdd, &p->pdds, node) {
+		if (n == NUM_OF_SUPPORTED_GPUS)
+			break;
+		vkfd_fill_apertures(pdd, &args->process_apertures[n++]);
+	}
+	mutex_unlock(&vkfd_lock);
+	args->num_of_nodes = n;
+	return 0;
+}
+
+/* With num_of_nodes 0, the count; else up to that many entries. */
+int vkfd_ioctl_get_process_apertures_new(struct file *filep,
+					 struct vkfd_process *p, void *data)
+{
+	struct kfd_ioctl_get_process_apertures_new_args *args = data;
+	struct kfd_process_device_apertures *pa;
+	struct vkfd_process_device *pdd;
+	u32 n = 0, count = 0;
+	int ret = 0;
+
+	mutex_lock(&vkfd_lock);
+	list_for_each_entry(pdd, &p->pdds, node)
+		count++;
+	if (!args->num_of_nodes || !count) {
+		args->num_of_nodes = count;
+		goto out;
+	}
+	count = min(count, args->num_of_nodes);
+	pa = kcalloc(count, sizeof(*pa), GFP_KERNEL);
+	if (!pa) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	list_for_each_entry(pdd, &p->pdds, node) {
+		if (n == count)
+			break;
+		vkfd_fill_apertures(pdd, &pa[n++]);
+	}
+	if (copy_to_user(u64_to_user_ptr(args->kfd_process_device_apertures_ptr),
+			 pa, n * sizeof(*pa)))
+		ret = -EFAULT;
+	else
+		args->num_of_nodes = n;
+	kfree(pa);
+out:
+	mutex_unlock(&vkfd_lock);
+	return ret;
+}
+
+static bool vkfd_cache_policy_valid(u32 policy)
+{
+	return policy == KFD_IOC_CACHE_POLICY_COHERENT ||
+	       policy == KFD_IOC_CACHE_POLICY_NONCOHERENT;
+}
+
+int vkfd_ioctl_set_memory_policy(struct file *filep, struct vkfd_process *p,
+				 void *data)
+{
+	struct kfd_ioctl_set_memory_policy_args *args = data;
+	struct vkfd_process_device *pdd;
+	int ret = 0;
+
+	if (!vkfd_cache_policy_valid(args->default_policy) ||
+	    !vkfd_cache_policy_valid(args->alternate_policy))
+		return -EINVAL;
+
+	mutex_lock(&vkfd_lock);
+	pdd = vkfd_process_device(p, args->gpu_id);
+	if (!pdd) {
+		ret = -EINVAL;
+	} else if (!pdd->drm_file) {
+		ret = -ESRCH;		/* not bound: ACQUIRE_VM first */
+	} else {
+		pdd->default_policy = args->default_policy;
+		pdd->alternate_policy = args->alternate_policy;
+		pdd->alternate_aperture_base = args->alternate_aperture_base;
+		pdd->alternate_aperture_size = args->alternate_aperture_size;
+		pdd->misc_process_flag = args->misc_process_flag;
+	}
+	mutex_unlock(&vkfd_lock);
+	return ret;
+}
+
+/* The device's clock latches its high half when the low half is read. */
+static u64 vkfd_read_gpu_clock(struct vkfd_dev *dev)
+{
+	u32 lo, hi;
+
+	mutex_lock(&dev->sched_lock);
+	lo = readl(dev->regs + VKFD_REG_CLOCK_LO);
+	hi = readl(dev->regs + VKFD_REG_CLOCK_HI);
+	mutex_unlock(&dev->sched_lock);
+	return (u64)hi << 32 | lo;
+}
+
+int vkfd_ioctl_get_clock_counters(struct file *filep, struct vkfd_process *p,
+				  void *data)
+{
+	struct kfd_ioctl_get_clock_counters_args *args = data;
+	struct vkfd_dev *dev;
+
+	mutex_lock(&vkfd_lock);
+	dev = vkfd_device_by_gpu_id(args->gpu_id);
+	args->gpu_clock_counter = dev ? vkfd_read_gpu_clock(dev) : 0;
+	mutex_unlock(&vkfd_lock);
+
+	args->cpu_clock_counter = ktime_get_raw_ns();
+	args->system_clock_counter = ktime_get_boottime_ns();
+	args->system_clock_freq = NSEC_PER_SEC;
+	return 0;
+}
