@@ -43,3 +43,22 @@ struct vkfd_dev *vkfd_device_by_gpu_id(u32 gpu_id)
 			return dev;
 	return NULL;
 }
+
+/* Placeholders until the topology sysfs lands (being written now). */
+int vkfd_topology_init(struct kobject *kfd_kobj)
+{
+	return 0;
+}
+
+void vkfd_topology_exit(void)
+{
+}
+
+int vkfd_topology_add_device(struct vkfd_dev *dev)
+{
+	return 0;
+}
+
+void vkfd_topology_remove_device(struct vkfd_dev *dev)
+{
+}
