@@ -83,6 +83,7 @@ static inline int vkfd_contexts(int *driver, int *device)
 struct vkfd_gpu {
 	unsigned int gpu_id;
 	unsigned int render_minor;
+	unsigned int location_id;	/* PCI bus << 8 | devfn */
 };
 
 /* The vkfd devices as the driver lists them; returns how many. */
@@ -100,6 +101,10 @@ static inline int vkfd_gpus(struct vkfd_gpu *gpus, int max)
 
 		if (!a || !b)
 			continue;
+		unsigned int dom, bus, slot, fn;
+
+		if (sscanf(line, "%x:%x:%x.%x", &dom, &bus, &slot, &fn) == 4)
+			gpus[n].location_id = bus << 8 | slot << 3 | fn;
 		gpus[n].gpu_id = atoi(a + strlen("gpu_id "));
 		gpus[n].render_minor = atoi(b + strlen("render_minor "));
 		n++;
