@@ -78,10 +78,13 @@ static void test_open_and_topology(void)
 
 	if (!tap_ok(hsaKmtOpenKFD() == HSAKMT_STATUS_SUCCESS, "hsaKmtOpenKFD"))
 		return;
-	tap_ok(hsaKmtGetVersion(&ver) == HSAKMT_STATUS_SUCCESS &&
-	       ver.KernelInterfaceMajorVersion == 1 &&
+	memset(&ver, 0, sizeof(ver));
+	tap_ok(hsaKmtGetVersion(&ver) == HSAKMT_STATUS_SUCCESS,
+	       "hsaKmtGetVersion");
+	tap_ok(ver.KernelInterfaceMajorVersion == 1 &&
 	       ver.KernelInterfaceMinorVersion == 19,
-	       "hsaKmtGetVersion: %u.%u", ver.KernelInterfaceMajorVersion,
+	       "the kernel interface is 1.19 (%u.%u)",
+	       ver.KernelInterfaceMajorVersion,
 	       ver.KernelInterfaceMinorVersion);
 	tap_ok(wait_contexts(ngpu, 10),
 	       "libhsakmt bound this process to every GPU (ACQUIRE_VM)");

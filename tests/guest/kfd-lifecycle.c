@@ -88,9 +88,9 @@ static void test_version_and_dispatch(int fd)
 	unsigned char buf[16];
 	int nr;
 
-	tap_ok(get_version(fd, &v) == 0 && v.major_version == 1 &&
-	       v.minor_version == 19, "GET_VERSION reports 1.19 (got %u.%u)",
-	       v.major_version, v.minor_version);
+	tap_zero(get_version(fd, &v), "GET_VERSION");
+	tap_ok(v.major_version == 1 && v.minor_version == 19,
+	       "it reports 1.19 (got %u.%u)", v.major_version, v.minor_version);
 
 	/* An older, shorter struct: only its bytes are written. */
 	memset(buf, 0xa5, sizeof(buf));
