@@ -38,6 +38,7 @@ void vkfd_soft_reset(VkfdState *s)
     s->control = 0;
     s->status = 0;
     s->access_errors = 0;
+    s->clock_hi_latch = 0;
 }
 
 static void vkfd_qdev_reset(DeviceState *dev)
@@ -63,6 +64,9 @@ static void vkfd_realize(PCIDevice *pdev, Error **errp)
     }
     if (s->msix_vectors < 1 || s->msix_vectors > 64) {
         error_setg(errp, "vkfd: vectors must be in 1..64");
+        return;
+    }
+    if (!vkfd_identity_realize(s, errp)) {
         return;
     }
 
@@ -158,7 +162,7 @@ static const VMStateDescription vmstate_vkfd_context = {
 
 static const VMStateDescription vmstate_vkfd = {
     .name = "vkfd",
-    .version_id = 1,
+    .version_id = 2,
     .minimum_version_id = 1,
     .post_load = vkfd_post_load,
     .fields = (VMStateField[]) {
@@ -178,6 +182,7 @@ static const VMStateDescription vmstate_vkfd = {
                                              max_contexts,
                                              vmstate_vkfd_context,
                                              VkfdContext),
+        VMSTATE_UINT32_V(clock_hi_latch, VkfdState, 2),
         VMSTATE_END_OF_LIST()
     },
 };
@@ -187,6 +192,22 @@ static Property vkfd_properties[] = {
     DEFINE_PROP_SIZE("vram-size", VkfdState, vram_size, 256 * MiB),
     DEFINE_PROP_UINT64("serial", VkfdState, serial, 0),
     DEFINE_PROP_UINT32("vectors", VkfdState, msix_vectors, 4),
+    /* the GPU it claims to be (vkfd-identity.c) */
+    DEFINE_PROP_STRING("gfx-target", VkfdState, gfx_target),
+    DEFINE_PROP_UINT32("asic-id", VkfdState, asic_id, 0),
+    DEFINE_PROP_UINT32("cu-count", VkfdState, num_cu, 8),
+    DEFINE_PROP_UINT32("simd-per-cu", VkfdState, simd_per_cu, 4),
+    DEFINE_PROP_UINT32("shader-engines", VkfdState, num_se, 2),
+    DEFINE_PROP_UINT32("sh-per-se", VkfdState, sh_per_se, 1),
+    DEFINE_PROP_UINT32("max-waves-per-simd", VkfdState, max_waves_per_simd,
+                       10),
+    DEFINE_PROP_UINT32("sdma-engines", VkfdState, num_sdma_engines, 2),
+    DEFINE_PROP_UINT32("sdma-queues-per-engine", VkfdState,
+                       sdma_queues_per_engine, 0),
+    DEFINE_PROP_UINT32("cp-queues", VkfdState, num_cp_queues, 24),
+    DEFINE_PROP_UINT32("max-engine-clock", VkfdState, max_engine_clk_mhz,
+                       1700),
+    DEFINE_PROP_UINT32("fw-version", VkfdState, fw_version, 500),
     DEFINE_PROP_END_OF_LIST(),
 };
 

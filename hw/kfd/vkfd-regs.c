@@ -57,6 +57,39 @@ static uint32_t vkfd_reg_value(VkfdState *s, hwaddr addr, bool *known)
         return s->sched_error_rptr;
     case VKFD_REG_SCHED_COMPLETED:
         return s->sched_completed;
+    case VKFD_REG_GFX_TARGET_VERSION:
+        return s->gfx_target_version;
+    case VKFD_REG_ASIC_DEVICE_ID:
+        return s->asic_id;
+    case VKFD_REG_NUM_CU:
+        return s->num_cu;
+    case VKFD_REG_SIMD_PER_CU:
+        return s->simd_per_cu;
+    case VKFD_REG_NUM_SE:
+        return s->num_se;
+    case VKFD_REG_SH_PER_SE:
+        return s->sh_per_se;
+    case VKFD_REG_MAX_WAVES_PER_SIMD:
+        return s->max_waves_per_simd;
+    case VKFD_REG_WAVE_SIZE:
+        return VKFD_WAVE_SIZE;
+    case VKFD_REG_LDS_SIZE_KB:
+        return VKFD_LDS_SIZE_KB;
+    case VKFD_REG_NUM_SDMA_ENGINES:
+        return s->num_sdma_engines;
+    case VKFD_REG_SDMA_QUEUES_PER_ENGINE:
+        return s->sdma_queues_per_engine;
+    case VKFD_REG_NUM_CP_QUEUES:
+        return s->num_cp_queues;
+    case VKFD_REG_MAX_ENGINE_CLK_MHZ:
+        return s->max_engine_clk_mhz;
+    case VKFD_REG_FW_VERSION:
+        return s->fw_version;
+    case VKFD_REG_CLOCK_LO:
+        /* no latch here: this also classifies writes (vkfd_regs_read) */
+        return (uint32_t)vkfd_clock_ns();
+    case VKFD_REG_CLOCK_HI:
+        return s->clock_hi_latch;
     }
     *known = false;
     return 0;
@@ -84,6 +117,17 @@ static uint64_t vkfd_regs_read(void *opaque, hwaddr addr, unsigned size)
 
     if (!vkfd_reg_access_ok(s, addr, size, false)) {
         return ~0ULL;
+    }
+    if (addr == VKFD_REG_CLOCK_LO) {
+        /*
+         * One 64-bit sample: CLOCK_HI returns its upper half until the
+         * next CLOCK_LO read, so LO then HI never tears.
+         */
+        uint64_t now = vkfd_clock_ns();
+
+        s->clock_hi_latch = now >> 32;
+        trace_vkfd_reg_read(addr, (uint32_t)now);
+        return (uint32_t)now;
     }
     val = vkfd_reg_value(s, addr, &known);
     if (!known) {

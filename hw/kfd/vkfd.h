@@ -20,6 +20,12 @@ OBJECT_DECLARE_SIMPLE_TYPE(VkfdState, VKFD)
  */
 #define VKFD_SCHED_BUDGET 64
 
+/* Fixed parts of the GPU shape (GFX9), and limits of the variable ones. */
+#define VKFD_WAVE_SIZE          64
+#define VKFD_LDS_SIZE_KB        64
+#define VKFD_MAX_CU             128
+#define VKFD_MAX_CU_PER_SH      16
+
 /* One device context: a kfd_process bound to this device. */
 typedef struct VkfdContext {
     bool mapped;
@@ -52,11 +58,29 @@ struct VkfdState {
     VkfdContext *contexts;
     uint32_t live_contexts;
 
+    /* GPU clock: reading CLOCK_LO latches the upper half for CLOCK_HI */
+    uint32_t clock_hi_latch;
+
     /* properties */
     uint32_t max_contexts;
     uint64_t vram_size;
     uint64_t serial;
     uint32_t msix_vectors;
+
+    /* GPU identity properties, checked and completed at realize */
+    char *gfx_target;
+    uint32_t gfx_target_version;    /* derived from gfx_target */
+    uint32_t asic_id;
+    uint32_t num_cu;
+    uint32_t simd_per_cu;
+    uint32_t num_se;
+    uint32_t sh_per_se;
+    uint32_t max_waves_per_simd;
+    uint32_t num_sdma_engines;
+    uint32_t sdma_queues_per_engine;
+    uint32_t num_cp_queues;
+    uint32_t max_engine_clk_mhz;
+    uint32_t fw_version;
 };
 
 /*
@@ -72,6 +96,10 @@ struct VkfdState {
 
 /* vkfd-regs.c */
 extern const MemoryRegionOps vkfd_regs_ops;
+
+/* vkfd-identity.c */
+bool vkfd_identity_realize(VkfdState *s, Error **errp);
+uint64_t vkfd_clock_ns(void);
 
 /* vkfd-doorbell.c */
 extern const MemoryRegionOps vkfd_doorbell_ops;

@@ -530,8 +530,224 @@ static void test_doorbells(void)
     vkfd_stop(v);
 }
 
+/* The identity registers in one go, to compare against a model. */
+typedef struct GpuShape {
+    uint32_t gfx_target_version, asic_id, cus, simd_per_cu, se, sh_per_se;
+    uint32_t waves, sdma, sdma_queues, cp_queues, clk_mhz, fw;
+} GpuShape;
+
+static void check_shape(Vkfd *v, const GpuShape *want)
+{
+    g_assert_cmpuint(rd(v, VKFD_REG_GFX_TARGET_VERSION), ==,
+                     want->gfx_target_version);
+    g_assert_cmphex(rd(v, VKFD_REG_ASIC_DEVICE_ID), ==, want->asic_id);
+    g_assert_cmpuint(rd(v, VKFD_REG_NUM_CU), ==, want->cus);
+    g_assert_cmpuint(rd(v, VKFD_REG_SIMD_PER_CU), ==, want->simd_per_cu);
+    g_assert_cmpuint(rd(v, VKFD_REG_NUM_SE), ==, want->se);
+    g_assert_cmpuint(rd(v, VKFD_REG_SH_PER_SE), ==, want->sh_per_se);
+    g_assert_cmpuint(rd(v, VKFD_REG_MAX_WAVES_PER_SIMD), ==, want->waves);
+    g_assert_cmpuint(rd(v, VKFD_REG_WAVE_SIZE), ==, 64);
+    g_assert_cmpuint(rd(v, VKFD_REG_LDS_SIZE_KB), ==, 64);
+    g_assert_cmpuint(rd(v, VKFD_REG_NUM_SDMA_ENGINES), ==, want->sdma);
+    g_assert_cmpuint(rd(v, VKFD_REG_SDMA_QUEUES_PER_ENGINE), ==,
+                     want->sdma_queues);
+    g_assert_cmpuint(rd(v, VKFD_REG_NUM_CP_QUEUES), ==, want->cp_queues);
+    g_assert_cmpuint(rd(v, VKFD_REG_MAX_ENGINE_CLK_MHZ), ==, want->clk_mhz);
+    g_assert_cmpuint(rd(v, VKFD_REG_FW_VERSION), ==, want->fw);
+}
+
+static void test_gpu_defaults(void)
+{
+    static const GpuShape want = {
+        .gfx_target_version = 90010, .asic_id = 0x740f, .cus = 8,
+        .simd_per_cu = 4, .se = 2, .sh_per_se = 1, .waves = 10, .sdma = 2,
+        .sdma_queues = 8, .cp_queues = 24, .clk_mhz = 1700, .fw = 500,
+    };
+    Vkfd *v = vkfd_start(NULL);
+    uint32_t reg;
+
+    check_shape(v, &want);
+
+    /* Identity is read-only: writes are refused, counted, change nothing. */
+    for (reg = VKFD_REG_GFX_TARGET_VERSION; reg <= VKFD_REG_CLOCK_HI;
+         reg += 4) {
+        wr(v, reg, 0x5a5a5a5a);
+    }
+    g_assert_cmpuint(rd(v, VKFD_REG_ACCESS_ERRORS), ==,
+                     (VKFD_REG_CLOCK_HI - VKFD_REG_GFX_TARGET_VERSION) / 4 + 1);
+    check_shape(v, &want);
+    /* and a device reset leaves it alone */
+    wr(v, VKFD_REG_CONTROL, VKFD_CONTROL_RESET);
+    check_shape(v, &want);
+    vkfd_stop(v);
+}
+
+typedef struct TargetCase {
+    const char *props;
+    GpuShape want;
+} TargetCase;
+
+static void test_gpu_target(const void *opaque)
+{
+    const TargetCase *c = opaque;
+    Vkfd *v = vkfd_start(c->props);
+
+    check_shape(v, &c->want);
+    vkfd_stop(v);
+}
+
+static const TargetCase target_cases[] = {
+    { ",gfx-target=gfx900", { 90000, 0x6860, 8, 4, 2, 1, 10, 2, 2, 24,
+                              1700, 500 } },
+    { ",gfx-target=gfx902", { 90002, 0x15dd, 8, 4, 2, 1, 10, 2, 2, 24,
+                              1700, 500 } },
+    { ",gfx-target=gfx904", { 90004, 0x69a0, 8, 4, 2, 1, 10, 2, 2, 24,
+                              1700, 500 } },
+    { ",gfx-target=gfx906", { 90006, 0x66a1, 8, 4, 2, 1, 10, 2, 8, 24,
+                              1700, 500 } },
+    { ",gfx-target=gfx908", { 90008, 0x738c, 8, 4, 2, 1, 10, 2, 8, 24,
+                              1700, 500 } },
+    { ",gfx-target=gfx90c", { 90012, 0x1636, 8, 4, 2, 1, 10, 2, 2, 24,
+                              1700, 500 } },
+    /* every property set away from its default */
+    { ",gfx-target=gfx90a,asic-id=0x7408,cu-count=104,simd-per-cu=2,"
+      "shader-engines=8,sh-per-se=1,max-waves-per-simd=8,sdma-engines=5,"
+      "sdma-queues-per-engine=4,cp-queues=32,max-engine-clock=1600,"
+      "fw-version=78",
+      { 90010, 0x7408, 104, 2, 8, 1, 8, 5, 4, 32, 1600, 78 } },
+    { ",gfx-target=gfx906,cu-count=60,shader-engines=4,sh-per-se=1",
+      { 90006, 0x66a1, 60, 4, 4, 1, 10, 2, 8, 24, 1700, 500 } },
+    { ",gfx-target=gfx900,cu-count=64,shader-engines=2,sh-per-se=2",
+      { 90000, 0x6860, 64, 4, 2, 2, 10, 2, 2, 24, 1700, 500 } },
+};
+
+/*
+ * Start QEMU with one vkfd device configured by props and return its exit
+ * status; a device QEMU accepts would run on, so `timeout` bounds it (and
+ * its 124 is not what the callers look for).
+ */
+static int qemu_start_status(const char *props, char **err)
+{
+    g_autofree char *dev = g_strdup_printf("vkfd%s", props);
+    const char *argv[] = {
+        "timeout", "20", g_getenv("QTEST_QEMU_BINARY"),
+        "-M", "pc", "-nodefaults", "-display", "none", "-device", dev,
+        NULL,
+    };
+    g_autoptr(GError) gerr = NULL;
+    int status;
+
+    g_assert_nonnull(argv[2]);
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL,
+                               G_SPAWN_SEARCH_PATH |
+                               G_SPAWN_STDOUT_TO_DEV_NULL,
+                               NULL, NULL, NULL, err, &status, &gerr));
+    g_assert_true(WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
+static void test_gpu_bad_properties(void)
+{
+    static const struct {
+        const char *props, *why;
+    } bad[] = {
+        { ",gfx-target=gfx1100", "'gfx1100' is not supported" },
+        { ",gfx-target=gfx909", "'gfx909' is not supported" },
+        { ",gfx-target=gfx803", "'gfx803' is not supported" },
+        { ",gfx-target=gfx90", "not a GFX target name" },
+        { ",gfx-target=gfx090a", "not a GFX target name" },
+        { ",gfx-target=gfx9g0", "not a GFX target name" },
+        { ",gfx-target=vega10", "not a GFX target name" },
+        { ",gfx-target=", "not a GFX target name" },
+        { ",asic-id=0x10000", "asic-id must be" },
+        { ",cu-count=0", "cu-count must be" },
+        { ",cu-count=7", "does not divide" },
+        { ",cu-count=40,shader-engines=2,sh-per-se=1", "CUs per shader array" },
+        { ",cu-count=256", "cu-count must be" },
+        { ",simd-per-cu=0", "simd-per-cu must be" },
+        { ",simd-per-cu=5", "simd-per-cu must be" },
+        { ",shader-engines=0", "shader-engines must be" },
+        { ",shader-engines=16,cu-count=16", "shader-engines must be" },
+        { ",sh-per-se=3,cu-count=12", "sh-per-se must be" },
+        { ",max-waves-per-simd=0", "max-waves-per-simd must be" },
+        { ",sdma-engines=0", "sdma-engines must be" },
+        { ",sdma-queues-per-engine=9", "sdma-queues-per-engine must be" },
+        { ",cp-queues=0", "cp-queues must be" },
+        { ",cp-queues=33", "cp-queues must be" },
+        { ",max-engine-clock=0", "max-engine-clock must be" },
+        { ",fw-version=0", "fw-version must be" },
+        { ",fw-version=1024", "fw-version must be" },
+    };
+    unsigned i;
+
+    for (i = 0; i < ARRAY_SIZE(bad); i++) {
+        g_autofree char *err = NULL;
+        int status = qemu_start_status(bad[i].props, &err);
+
+        if (status != 1 || !strstr(err, bad[i].why)) {
+            g_test_message("-device vkfd%s: exit %d, stderr: %s",
+                           bad[i].props, status, err);
+        }
+        g_assert_cmpint(status, ==, 1);
+        g_assert_nonnull(strstr(err, bad[i].why));
+    }
+}
+
+static uint64_t read_clock(Vkfd *v)
+{
+    uint32_t lo = rd(v, VKFD_REG_CLOCK_LO);
+
+    return (uint64_t)rd(v, VKFD_REG_CLOCK_HI) << 32 | lo;
+}
+
+static void test_gpu_clock(void)
+{
+    Vkfd *v = vkfd_start(NULL);
+    uint64_t t0, t1, t2;
+    uint32_t hi;
+    int i;
+
+    /* Under qtest the virtual clock moves only when the test steps it. */
+    t0 = read_clock(v);
+    g_assert_cmpuint(read_clock(v), ==, t0);
+    qtest_clock_step(v->qts, 1000);
+    t1 = read_clock(v);
+    g_assert_cmpuint(t1, ==, t0 + 1000);
+    for (i = 0; i < 10; i++) {
+        qtest_clock_step(v->qts, 12345);
+        t2 = read_clock(v);
+        g_assert_cmpuint(t2, ==, t1 + 12345);
+        t1 = t2;
+    }
+
+    /* CLOCK_HI keeps the half latched by the last CLOCK_LO read. */
+    rd(v, VKFD_REG_CLOCK_LO);
+    hi = rd(v, VKFD_REG_CLOCK_HI);
+    qtest_clock_step(v->qts, 1ULL << 32);
+    g_assert_cmphex(rd(v, VKFD_REG_CLOCK_HI), ==, hi);
+    g_assert_cmphex(rd(v, VKFD_REG_CLOCK_HI), ==, hi);
+    t2 = read_clock(v);
+    g_assert_cmphex(t2 >> 32, ==, hi + 1);
+    g_assert_cmpuint(t2, ==, t1 + (1ULL << 32));
+
+    /* A refused write neither moves nor latches anything. */
+    qtest_clock_step(v->qts, 1ULL << 32);
+    wr(v, VKFD_REG_CLOCK_LO, 0);
+    wr(v, VKFD_REG_CLOCK_HI, 0);
+    g_assert_cmphex(rd(v, VKFD_REG_CLOCK_HI), ==, hi + 1);
+    g_assert_cmpuint(read_clock(v), ==, t2 + (1ULL << 32));
+
+    /* Reset clears the latch; the clock itself runs on. */
+    wr(v, VKFD_REG_CONTROL, VKFD_CONTROL_RESET);
+    g_assert_cmphex(rd(v, VKFD_REG_CLOCK_HI), ==, 0);
+    g_assert_cmpuint(read_clock(v), ==, t2 + (1ULL << 32));
+    vkfd_stop(v);
+}
+
 int main(int argc, char **argv)
 {
+    unsigned i;
+
     g_test_init(&argc, &argv, NULL);
     qtest_add_func("/vkfd/identity", test_identity);
     qtest_add_func("/vkfd/bad-register-access", test_bad_register_access);
@@ -542,5 +758,13 @@ int main(int argc, char **argv)
     qtest_add_func("/vkfd/sched/random", test_random_commands);
     qtest_add_func("/vkfd/msix", test_msix);
     qtest_add_func("/vkfd/doorbells", test_doorbells);
+    qtest_add_func("/vkfd/gpu/defaults", test_gpu_defaults);
+    for (i = 0; i < ARRAY_SIZE(target_cases); i++) {
+        g_autofree char *name = g_strdup_printf("/vkfd/gpu/target/%u", i);
+
+        qtest_add_data_func(name, &target_cases[i], test_gpu_target);
+    }
+    qtest_add_func("/vkfd/gpu/bad-properties", test_gpu_bad_properties);
+    qtest_add_func("/vkfd/gpu/clock", test_gpu_clock);
     return g_test_run();
 }
