@@ -55,6 +55,60 @@ static void show_sysfs(pid_t pid)
 		printf("        (none)\n");
 }
 
+/* The GPU nodes of the KFD topology, as libhsakmt reads them. */
+static void show_topology(void)
+{
+	static const char *const keys[] = {
+		"gfx_target_version", "simd_count", "device_id",
+		"drm_render_minor", "num_cp_queues", "num_sdma_engines",
+	};
+	char path[160], line[160], name[64];
+	unsigned int node, i;
+
+	printf("KFD topology (%s/topology):\n", KFD_SYSFS);
+	for (node = 0;; node++) {
+		unsigned long long gpu_id = 0;
+		FILE *f;
+
+		snprintf(path, sizeof(path),
+			 KFD_SYSFS "/topology/nodes/%u/gpu_id", node);
+		f = fopen(path, "r");
+		if (!f)
+			break;
+		if (fscanf(f, "%llu", &gpu_id) != 1)
+			gpu_id = 0;
+		fclose(f);
+		snprintf(path, sizeof(path),
+			 KFD_SYSFS "/topology/nodes/%u/name", node);
+		name[0] = 0;
+		f = fopen(path, "r");
+		if (f) {
+			if (!fgets(name, sizeof(name), f))
+				name[0] = 0;
+			name[strcspn(name, "\n")] = 0;
+			fclose(f);
+		}
+		printf("  node %u: %s gpu_id %llu", node,
+		       gpu_id ? name : "CPU", gpu_id);
+		snprintf(path, sizeof(path),
+			 KFD_SYSFS "/topology/nodes/%u/properties", node);
+		f = fopen(path, "r");
+		while (gpu_id && f && fgets(line, sizeof(line), f)) {
+			char key[64];
+			unsigned long long v;
+
+			if (sscanf(line, "%63s %llu", key, &v) != 2)
+				continue;
+			for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+				if (!strcmp(key, keys[i]))
+					printf(" %s %llu", key, v);
+		}
+		if (f)
+			fclose(f);
+		printf("\n");
+	}
+}
+
 static int step;
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -142,7 +196,8 @@ int main(void)
 	int status;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("vkfd demo: the kfd_process lifecycle through /dev/kfd\n");
+	printf("vkfd demo: the kfd_process lifecycle through /dev/kfd\n\n");
+	show_topology();
 	show_state();
 
 	pid = fork();
