@@ -27,7 +27,7 @@
 #define VKFD_BAR_DOORBELL           2   /* 64-bit: one page per context */
 #define VKFD_BAR_VRAM               4   /* 64-bit, prefetchable, RAM */
 
-#define VKFD_REGS_SIZE              0x1000
+#define VKFD_REGS_SIZE              0x2000  /* registers + MMIO remap page */
 
 /* Register map of BAR0 */
 #define VKFD_REG_ID                 0x000   /* RO: VKFD_ID_MAGIC */
@@ -80,6 +80,32 @@
 #define VKFD_REG_CLOCK_LO           0x0b8   /* RO */
 #define VKFD_REG_CLOCK_HI           0x0bc   /* RO */
 
+/*
+ * GPUVM faults.  The first fault is latched until the driver clears it;
+ * later ones only count and set FAULT_MULTIPLE.
+ */
+#define VKFD_REG_VM_FAULT_STATUS    0x0c0   /* RW1C: VKFD_VM_FAULT_* */
+#define VKFD_REG_VM_FAULT_CTX       0x0c4   /* RO: context of the fault */
+#define VKFD_REG_VM_FAULT_ADDR_LO   0x0c8   /* RO: faulting GPU VA */
+#define VKFD_REG_VM_FAULT_ADDR_HI   0x0cc
+#define VKFD_REG_VM_FAULT_COUNT     0x0d0   /* RO: faults since reset */
+#define VKFD_REG_HDP_FLUSHES        0x0d4   /* RO: writes to the remap page */
+
+#define VKFD_VM_FAULT_VALID         (1u << 0)
+#define VKFD_VM_FAULT_WRITE         (1u << 1)  /* the access was a write */
+#define VKFD_VM_FAULT_MULTIPLE      (1u << 2)  /* more faults since latched */
+
+/*
+ * The MMIO remap page (amdkfd's HDP flush page), the second page of BAR0:
+ * the one page of registers user space may map.  Writes flush the host
+ * data path; on this device memory is always coherent, so a flush only
+ * counts in HDP_FLUSHES.
+ */
+#define VKFD_MMIO_REMAP_OFFSET      0x1000
+#define VKFD_MMIO_REMAP_SIZE        0x1000
+#define VKFD_HDP_MEM_FLUSH_CNTL     0x000   /* within the remap page */
+#define VKFD_HDP_REG_FLUSH_CNTL     0x004
+
 #define VKFD_ID_MAGIC               0x44464b56u /* "VKFD" */
 #define VKFD_VERSION_MAJOR          1
 #define VKFD_VERSION_MINOR          0
@@ -89,6 +115,7 @@
 #define VKFD_CAP_SCHED_RING         (1u << 0)
 #define VKFD_CAP_DOORBELLS          (1u << 1)
 #define VKFD_CAP_VRAM               (1u << 2)
+#define VKFD_CAP_GPUVM              (1u << 3)
 
 #define VKFD_STATUS_ENABLED         (1u << 0)  /* scheduler ring accepted */
 #define VKFD_STATUS_SCHED_HALTED    (1u << 1)  /* ring stopped on an error */
@@ -104,6 +131,34 @@
 #define VKFD_DOORBELLS_PER_CONTEXT  1024
 #define VKFD_DOORBELL_PAGE_SIZE \
     (VKFD_DOORBELL_SIZE * VKFD_DOORBELLS_PER_CONTEXT)
+
+/*
+ * GPUVM page tables, one tree per context, in guest memory: 4 levels of
+ * 512 eight-byte entries over a 48-bit GPU VA with 4 KiB pages, as on
+ * GFX9.  Level 3 (the root, MAP_CONTEXT's pt_base) is indexed by VA
+ * bits 47:39, level 2 by 38:30, level 1 by 29:21, level 0 by 20:12.
+ *
+ * A directory entry (levels 3..1) is VALID plus the guest address of the
+ * next table; with PDE_HUGE at level 2 or 1 it is instead a leaf mapping
+ * 1 GiB or 2 MiB (address aligned to that size).  A leaf (level 0, or a
+ * huge directory entry) maps either guest memory (PTE_SYSTEM set: the
+ * address is a bus address) or VRAM (clear: the address is an offset in
+ * the VRAM BAR).  Reads need VALID, writes also PTE_WRITE.  Other bits
+ * must be zero; an entry with stray bits faults.
+ *
+ * The device caches translations per context; the driver must send
+ * INVALIDATE_TLB after changing or removing a valid entry.
+ */
+#define VKFD_GPUVM_LEVELS           4
+#define VKFD_GPUVM_VA_BITS          48
+#define VKFD_GPUVM_ENTRIES          512
+#define VKFD_GPU_PAGE_SHIFT         12
+#define VKFD_GPU_PAGE_SIZE          (1ull << VKFD_GPU_PAGE_SHIFT)
+#define VKFD_PTE_VALID              (1ull << 0)
+#define VKFD_PTE_SYSTEM             (1ull << 1)
+#define VKFD_PTE_WRITE              (1ull << 2)
+#define VKFD_PDE_HUGE               (1ull << 7)
+#define VKFD_PTE_ADDR_MASK          0x000ffffffffff000ull
 
 /* Context 0 belongs to the kernel driver; user contexts are 1..max-1. */
 #define VKFD_KERNEL_CONTEXT         0
@@ -124,8 +179,13 @@ enum vkfd_sched_opcode {
     VKFD_CMD_UNMAP_CONTEXT  = 0x02, /* ctx_id is torn down */
     VKFD_CMD_MAP_QUEUE      = 0x03, /* reserved: queues (not yet) */
     VKFD_CMD_UNMAP_QUEUE    = 0x04, /* reserved: queues (not yet) */
-    VKFD_CMD_INVALIDATE_TLB = 0x05, /* reserved: GPUVM (not yet) */
+    VKFD_CMD_INVALIDATE_TLB = 0x05, /* drop ctx_id's cached translations */
+    VKFD_CMD_VM_FILL        = 0x06, /* fill GPU VA range of ctx_id */
+    VKFD_CMD_VM_COPY        = 0x07, /* copy within ctx_id's GPU VA */
 };
+
+/* Largest range one VM_FILL or VM_COPY may cover. */
+#define VKFD_VM_OP_MAX              (64ull << 20)
 
 #define VKFD_CMD_F_IRQ              (1u << 0)  /* raise VKFD_VECTOR_SCHED */
 #define VKFD_CMD_F_MASK             VKFD_CMD_F_IRQ
@@ -134,6 +194,25 @@ struct vkfd_cmd_map_context {
     uint64_t pt_base;       /* GPUVM root, 0 until the VM exists */
     uint32_t flags;         /* must be 0 */
     uint32_t reserved;
+};
+
+/*
+ * VM_FILL stores the 32-bit value over [va, va + size); VM_COPY copies
+ * size bytes from src to dst.  Sizes are multiples of 4, at most
+ * VKFD_VM_OP_MAX; every page is translated before a byte moves, so a
+ * command that would fault changes nothing (status VM_FAULT, fault latched).
+ */
+struct vkfd_cmd_vm_fill {
+    uint64_t va;
+    uint64_t size;
+    uint32_t value;
+    uint32_t flags;         /* must be 0 */
+};
+
+struct vkfd_cmd_vm_copy {
+    uint64_t src;
+    uint64_t dst;
+    uint64_t size;
 };
 
 struct vkfd_sched_cmd {
@@ -146,6 +225,8 @@ struct vkfd_sched_cmd {
     uint64_t fence_addr;    /* 0, or an 8-byte aligned guest address */
     union {
         struct vkfd_cmd_map_context map_context;
+        struct vkfd_cmd_vm_fill vm_fill;
+        struct vkfd_cmd_vm_copy vm_copy;
         uint64_t raw[5];
     } u;
 };
@@ -166,6 +247,7 @@ enum vkfd_status_code {
     VKFD_ST_BAD_ARGUMENT        = 5,    /* reserved bits, alignment */
     VKFD_ST_DMA_ERROR           = 6,    /* fence or payload not in RAM */
     VKFD_ST_UNSUPPORTED         = 7,    /* valid opcode, not implemented */
+    VKFD_ST_VM_FAULT            = 8,    /* a VM access faulted: nothing done */
     /* ring errors: the ring halts (STATUS.SCHED_HALTED) */
     VKFD_ST_RING_CONFIG         = 0x100, /* bad BASE or SIZE at enable */
     VKFD_ST_RING_WPTR           = 0x101, /* WPTR unaligned or past SIZE */
