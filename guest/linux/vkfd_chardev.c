@@ -112,15 +112,15 @@ static const struct vkfd_ioctl_desc vkfd_ioctls[] = {
 	VKFD_IOCTL(DBG_UNREGISTER_DEPRECATED, vkfd_ioctl_deprecated),
 	VKFD_IOCTL(DBG_ADDRESS_WATCH_DEPRECATED, vkfd_ioctl_deprecated),
 	VKFD_IOCTL(DBG_WAVE_CONTROL_DEPRECATED, vkfd_ioctl_deprecated),
-	VKFD_IOCTL(SET_SCRATCH_BACKING_VA, vkfd_ioctl_not_yet),
-	VKFD_IOCTL(GET_TILE_CONFIG, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(SET_SCRATCH_BACKING_VA, vkfd_ioctl_set_scratch_backing_va),
+	VKFD_IOCTL(GET_TILE_CONFIG, vkfd_ioctl_get_tile_config),
 	VKFD_IOCTL(SET_TRAP_HANDLER, vkfd_ioctl_not_yet),
 	VKFD_IOCTL(GET_PROCESS_APERTURES_NEW, vkfd_ioctl_get_process_apertures_new),
 	VKFD_IOCTL(ACQUIRE_VM, vkfd_ioctl_acquire_vm),
-	VKFD_IOCTL(ALLOC_MEMORY_OF_GPU, vkfd_ioctl_not_yet),
-	VKFD_IOCTL(FREE_MEMORY_OF_GPU, vkfd_ioctl_not_yet),
-	VKFD_IOCTL(MAP_MEMORY_TO_GPU, vkfd_ioctl_not_yet),
-	VKFD_IOCTL(UNMAP_MEMORY_FROM_GPU, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(ALLOC_MEMORY_OF_GPU, vkfd_ioctl_alloc_memory),
+	VKFD_IOCTL(FREE_MEMORY_OF_GPU, vkfd_ioctl_free_memory),
+	VKFD_IOCTL(MAP_MEMORY_TO_GPU, vkfd_ioctl_map_memory),
+	VKFD_IOCTL(UNMAP_MEMORY_FROM_GPU, vkfd_ioctl_unmap_memory),
 	VKFD_IOCTL(SET_CU_MASK, vkfd_ioctl_not_yet),
 	VKFD_IOCTL(GET_QUEUE_WAVE_STATE, vkfd_ioctl_not_yet),
 	VKFD_IOCTL(GET_DMABUF_INFO, vkfd_ioctl_not_yet),
@@ -130,7 +130,7 @@ static const struct vkfd_ioctl_desc vkfd_ioctls[] = {
 	VKFD_IOCTL(SVM, vkfd_ioctl_not_yet),
 	VKFD_IOCTL(SET_XNACK_MODE, vkfd_ioctl_not_yet),
 	VKFD_IOCTL(CRIU_OP, vkfd_ioctl_not_yet),
-	VKFD_IOCTL(AVAILABLE_MEMORY, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(AVAILABLE_MEMORY, vkfd_ioctl_available_memory),
 	VKFD_IOCTL(EXPORT_DMABUF, vkfd_ioctl_not_yet),
 	VKFD_IOCTL(RUNTIME_ENABLE, vkfd_ioctl_not_yet),
 	VKFD_IOCTL(DBG_TRAP, vkfd_ioctl_not_yet),
@@ -213,6 +213,16 @@ static int vkfd_open(struct inode *inode, struct file *filep)
 	return 0;
 }
 
+/* Doorbell and MMIO remap pages, for the thread group that opened us. */
+static int vkfd_mmap(struct file *filep, struct vm_area_struct *vma)
+{
+	struct vkfd_process *p = READ_ONCE(filep->private_data);
+
+	if (p->lead_thread != current->group_leader)
+		return -EBADF;
+	return vkfd_mem_kfd_mmap(p, vma);
+}
+
 static int vkfd_release(struct inode *inode, struct file *filep)
 {
 	vkfd_process_file_release(filep->private_data);
@@ -224,6 +234,7 @@ static const struct file_operations vkfd_fops = {
 	.open = vkfd_open,
 	.release = vkfd_release,
 	.unlocked_ioctl = vkfd_ioctl,
+	.mmap = vkfd_mmap,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,
 };

@@ -36,6 +36,13 @@ static void vkfd_drm_postclose(struct drm_device *drm, struct drm_file *file)
 	kfree(vf);
 }
 
+static int vkfd_drm_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	struct drm_file *df = filp->private_data;
+
+	return vkfd_mem_drm_mmap(df->minor->dev->dev_private, filp, vma);
+}
+
 static const struct file_operations vkfd_drm_fops = {
 	.owner = THIS_MODULE,
 	.open = drm_open,
@@ -45,6 +52,7 @@ static const struct file_operations vkfd_drm_fops = {
 	.poll = drm_poll,
 	.read = drm_read,
 	.llseek = noop_llseek,
+	.mmap = vkfd_drm_mmap,
 };
 
 static const struct drm_driver vkfd_drm_driver = {

@@ -92,8 +92,14 @@ static int vkfd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return ret;
 	}
 
+	ret = vkfd_mem_dev_init(dev);
+	if (ret) {
+		vkfd_sched_fini(dev);
+		return ret;
+	}
 	ret = vkfd_drm_init(dev);
 	if (ret) {
+		vkfd_mem_dev_fini(dev);
 		vkfd_sched_fini(dev);
 		return ret;
 	}
@@ -106,6 +112,7 @@ static int vkfd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	mutex_unlock(&vkfd_lock);
 	if (ret) {
 		vkfd_drm_fini(dev);
+		vkfd_mem_dev_fini(dev);
 		vkfd_sched_fini(dev);
 		return ret;
 	}
@@ -122,6 +129,7 @@ static void vkfd_remove(struct pci_dev *pdev)
 	/* Processes keep running; they just lose this GPU. */
 	vkfd_process_detach_device(dev);
 	vkfd_drm_fini(dev);
+	vkfd_mem_dev_fini(dev);
 	vkfd_sched_fini(dev);
 	WARN_ON(atomic_read(&dev->live_contexts));
 	ida_destroy(&dev->ctx_ida);

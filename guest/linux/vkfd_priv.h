@@ -13,7 +13,10 @@
 #include <linux/pci.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
+#include <linux/rbtree.h>
 #include <linux/xarray.h>
+
+#include <drm/drm_mm.h>
 
 #include "hw/kfd/vkfd_hw.h"
 #include "uapi/linux/kfd_ioctl.h"
@@ -22,6 +25,17 @@
 
 struct drm_device;
 struct vkfd_topology_node;
+struct vkfd_pt;
+
+/* A process's page tables on one GPU (vkfd_gpuvm.c). */
+struct vkfd_vm {
+	struct vkfd_dev *dev;
+	struct vkfd_pt *root;
+};
+
+/* The GPUVM window of every process (GFX9, 48-bit, lower canonical half) */
+#define VKFD_GPUVM_BASE		0x10000ULL
+#define VKFD_GPUVM_LIMIT	0x7fffffffffffULL
 
 /* amdkfd's context_id of a primary process; secondaries use 0..0xFFFE */
 #define VKFD_PRIMARY_CONTEXT_ID	0xFFFF
@@ -47,6 +61,16 @@ struct vkfd_dev {
 	u32 seq;
 	wait_queue_head_t sched_wq;
 	bool sched_broken;		/* device stopped answering */
+
+	/* VRAM: BAR4, allocated in offsets, under vram_lock */
+	resource_size_t vram_bus;	/* as the CPU and peers address it */
+	u64 vram_size;
+	void __iomem *vram_cpu;		/* write-combined, to clear new BOs */
+	struct mutex vram_lock;
+	struct drm_mm vram_mm;
+	u64 vram_used;
+	/* buffer objects by render-node mmap offset (vkfd_mem.c) */
+	struct xarray bo_mmaps;
 
 	struct ida ctx_ida;		/* device context ids */
 	atomic_t live_contexts;		/* contexts this driver mapped */
@@ -74,6 +98,13 @@ struct vkfd_process_device {
 	 */
 	struct file *drm_file;
 	u32 ctx_id;
+	struct vkfd_vm vm;		/* valid while bound */
+
+	/* buffer objects allocated on this GPU, by handle, under p->lock */
+	struct xarray bos;
+	/* VA ranges reserved in this VM (own BOs and peers' mapped here) */
+	struct rb_root va_tree;
+	u64 scratch_backing_va;
 
 	/* SET_MEMORY_POLICY */
 	u32 default_policy;
@@ -103,6 +134,12 @@ struct vkfd_process {
 	u32 context_id;			/* VKFD_PRIMARY_CONTEXT_ID or 0..0xFFFE */
 	struct list_head all;		/* in vkfd_processes, under vkfd_lock */
 	struct list_head pdds;		/* under vkfd_lock */
+	/*
+	 * Buffer objects and the bind state of each pdd.  Taken inside
+	 * vkfd_lock and inside mmap_lock (mmap), so nothing that may take
+	 * mmap_lock (user copies, pinning) runs under it.
+	 */
+	struct mutex lock;
 
 	/* primary only */
 	struct hlist_node mm_node;	/* in the mm hash, while alive */
@@ -174,6 +211,37 @@ struct vkfd_process_device *vkfd_process_device(struct vkfd_process *p,
 						u32 gpu_id);
 int vkfd_process_device_bind(struct vkfd_process_device *pdd,
 			     struct file *drm_file);
+
+/* vkfd_gpuvm.c */
+int vkfd_vm_init(struct vkfd_vm *vm, struct vkfd_dev *dev);
+void vkfd_vm_fini(struct vkfd_vm *vm);
+u64 vkfd_vm_root(struct vkfd_vm *vm);
+int vkfd_vm_map(struct vkfd_vm *vm, u64 va, u64 npages,
+		u64 (*addr)(void *arg, u64 i), void *arg, u64 flags);
+void vkfd_vm_unmap(struct vkfd_vm *vm, u64 va, u64 npages);
+
+/* vkfd_mem.c: buffer objects and the memory ioctls */
+int vkfd_mem_dev_init(struct vkfd_dev *dev);
+void vkfd_mem_dev_fini(struct vkfd_dev *dev);
+void vkfd_mem_pdd_init(struct vkfd_process_device *pdd);
+void vkfd_mem_pdd_free_all(struct vkfd_process_device *pdd);
+int vkfd_mem_drm_mmap(struct vkfd_dev *dev, struct file *filp,
+		      struct vm_area_struct *vma);
+int vkfd_mem_kfd_mmap(struct vkfd_process *p, struct vm_area_struct *vma);
+int vkfd_ioctl_alloc_memory(struct file *filep, struct vkfd_process *p,
+			    void *data);
+int vkfd_ioctl_free_memory(struct file *filep, struct vkfd_process *p,
+			   void *data);
+int vkfd_ioctl_map_memory(struct file *filep, struct vkfd_process *p,
+			  void *data);
+int vkfd_ioctl_unmap_memory(struct file *filep, struct vkfd_process *p,
+			    void *data);
+int vkfd_ioctl_available_memory(struct file *filep, struct vkfd_process *p,
+				void *data);
+int vkfd_ioctl_get_tile_config(struct file *filep, struct vkfd_process *p,
+			       void *data);
+int vkfd_ioctl_set_scratch_backing_va(struct file *filep,
+				      struct vkfd_process *p, void *data);
 
 /* vkfd_vm.c: ioctls about a process's GPU address spaces */
 int vkfd_ioctl_acquire_vm(struct file *filep, struct vkfd_process *p,

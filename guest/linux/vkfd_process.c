@@ -59,7 +59,10 @@ int vkfd_process_attach_device(struct vkfd_process *p, struct vkfd_dev *dev)
 		return -ENOMEM;
 	pdd->dev = dev;
 	pdd->p = p;
+	vkfd_mem_pdd_init(pdd);
+	mutex_lock(&p->lock);
 	list_add_tail(&pdd->node, &p->pdds);
+	mutex_unlock(&p->lock);
 	return 0;
 }
 
@@ -68,7 +71,7 @@ struct vkfd_process_device *vkfd_process_device(struct vkfd_process *p,
 {
 	struct vkfd_process_device *pdd;
 
-	lockdep_assert_held(&vkfd_lock);
+	lockdep_assert(lockdep_is_held(&vkfd_lock) || lockdep_is_held(&p->lock));
 	list_for_each_entry(pdd, &p->pdds, node)
 		if (pdd->dev->gpu_id == gpu_id)
 			return pdd;
@@ -101,16 +104,26 @@ int vkfd_process_device_bind(struct vkfd_process_device *pdd,
 			     GFP_KERNEL);
 	if (id < 0)
 		return id;
+	ret = vkfd_vm_init(&pdd->vm, dev);
+	if (ret)
+		goto err_id;
+	mc.pt_base = vkfd_vm_root(&pdd->vm);
 	ret = vkfd_sched_submit(dev, VKFD_CMD_MAP_CONTEXT, id, &mc, sizeof(mc));
-	if (ret) {
-		ida_free(&dev->ctx_ida, id);
-		return ret;
-	}
+	if (ret)
+		goto err_vm;
 	atomic_inc(&dev->live_contexts);
+	mutex_lock(&pdd->p->lock);
 	pdd->ctx_id = id;
 	pdd->drm_file = drm_file;
+	mutex_unlock(&pdd->p->lock);
 	vf->owner = pdd;
 	return 0;
+
+err_vm:
+	vkfd_vm_fini(&pdd->vm);
+err_id:
+	ida_free(&dev->ctx_ida, id);
+	return ret;
 }
 
 /* Unmap pdd's device context and give its VM back. */
@@ -120,6 +133,9 @@ static void vkfd_process_device_unbind(struct vkfd_process_device *pdd)
 	struct vkfd_drm_file *vf;
 	int ret;
 
+	mutex_lock(&pdd->p->lock);
+	vkfd_mem_pdd_free_all(pdd);
+	mutex_unlock(&pdd->p->lock);
 	if (!pdd->drm_file)
 		return;
 	ret = vkfd_sched_submit(dev, VKFD_CMD_UNMAP_CONTEXT, pdd->ctx_id,
@@ -130,12 +146,16 @@ static void vkfd_process_device_unbind(struct vkfd_process_device *pdd)
 			pdd->ctx_id, ret);
 	else
 		ida_free(&dev->ctx_ida, pdd->ctx_id);
+	/* the device no longer walks the tables: they can go */
+	vkfd_vm_fini(&pdd->vm);
 	atomic_dec(&dev->live_contexts);
-	pdd->ctx_id = 0;
 	vf = vkfd_drm_file(pdd->drm_file)->driver_priv;
 	vf->owner = NULL;
 	fput(pdd->drm_file);
+	mutex_lock(&pdd->p->lock);
+	pdd->ctx_id = 0;
 	pdd->drm_file = NULL;
+	mutex_unlock(&pdd->p->lock);
 }
 
 static void vkfd_pdd_destroy(struct vkfd_process_device *pdd)
@@ -143,7 +163,9 @@ static void vkfd_pdd_destroy(struct vkfd_process_device *pdd)
 	lockdep_assert_held(&vkfd_lock);
 	vkfd_proc_sysfs_remove_pdd(pdd);
 	vkfd_process_device_unbind(pdd);
+	mutex_lock(&pdd->p->lock);
 	list_del(&pdd->node);
+	mutex_unlock(&pdd->p->lock);
 	kfree(pdd);
 }
 
@@ -192,6 +214,7 @@ static struct vkfd_process *vkfd_process_alloc(u32 context_id)
 	p->context_id = context_id;
 	INIT_LIST_HEAD(&p->all);
 	INIT_LIST_HEAD(&p->pdds);
+	mutex_init(&p->lock);
 	INIT_HLIST_NODE(&p->mm_node);
 	xa_init_flags(&p->secondaries, XA_FLAGS_ALLOC);
 	INIT_WORK(&p->release_work, vkfd_process_release_work);

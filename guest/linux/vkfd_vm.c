@@ -22,8 +22,6 @@
 #define VKFD_LDS_BASE		0x0001000000000000ULL
 #define VKFD_SCRATCH_BASE	0x0002000000000000ULL
 #define VKFD_APERTURE_LIMIT(b)	((b) | 0xffffffffULL)
-#define VKFD_GPUVM_BASE		0x10000ULL
-#define VKFD_GPUVM_LIMIT	0x7fffffffffffULL
 
 int vkfd_ioctl_acquire_vm(struct file *filep, struct vkfd_process *p,
 			  void *data)

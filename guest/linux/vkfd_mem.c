@@ -1,0 +1,842 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vkfd: buffer objects and the memory ioctls
+ *
+ * User space chooses GPU virtual addresses itself (libhsakmt manages the
+ * apertures); ALLOC_MEMORY_OF_GPU makes a buffer object (BO) at a VA on
+ * one GPU, MAP_MEMORY_TO_GPU writes its pages into the page tables of the
+ * listed GPUs, UNMAP removes them, FREE releases everything.
+ *
+ *   VRAM        pages of the device's VRAM BAR; CPU-mapped through the
+ *               render node (write-combined)
+ *   GTT         system pages the driver allocates; CPU-mapped through the
+ *               render node
+ *   USERPTR     the caller's own pages, pinned (primaries only)
+ *   DOORBELL    the process's doorbell page of the GPU; CPU-mapped
+ *               through /dev/kfd
+ *   MMIO_REMAP  the device's HDP flush page; CPU-mapped through /dev/kfd
+ *
+ * A BO is owned by the process-device pair that allocated it; its handle
+ * is gpu_id << 32 | id.  A BO mapped on a peer GPU reserves its VA range
+ * there too, so that no two mappings of one VM overlap.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+
+#include "vkfd_priv.h"
+#include "vkfd_topology.h"
+
+/* KFD mmap offsets of /dev/kfd: type in bits 63:62, gpu_id in 61:46. */
+#define VKFD_MMAP_TYPE_SHIFT	62
+#define VKFD_MMAP_TYPE_MASK	(3ULL << VKFD_MMAP_TYPE_SHIFT)
+#define VKFD_MMAP_TYPE_DOORBELL	(3ULL << VKFD_MMAP_TYPE_SHIFT)
+#define VKFD_MMAP_TYPE_EVENTS	(2ULL << VKFD_MMAP_TYPE_SHIFT)
+#define VKFD_MMAP_TYPE_MMIO	(0ULL << VKFD_MMAP_TYPE_SHIFT)
+#define VKFD_MMAP_GPU_ID_SHIFT	46
+#define VKFD_MMAP_GPU_ID(off)	(((off) >> VKFD_MMAP_GPU_ID_SHIFT) & 0xffff)
+
+/* Render-node mmap offsets of BOs: one 1 TiB window per BO. */
+#define VKFD_BO_MMAP_SHIFT	40
+
+#define VKFD_ALLOC_TYPES	(KFD_IOC_ALLOC_MEM_FLAGS_VRAM | \
+				 KFD_IOC_ALLOC_MEM_FLAGS_GTT | \
+				 KFD_IOC_ALLOC_MEM_FLAGS_USERPTR | \
+				 KFD_IOC_ALLOC_MEM_FLAGS_DOORBELL | \
+				 KFD_IOC_ALLOC_MEM_FLAGS_MMIO_REMAP)
+
+enum vkfd_bo_kind {
+	VKFD_BO_VRAM,
+	VKFD_BO_GTT,
+	VKFD_BO_USERPTR,
+	VKFD_BO_DOORBELL,
+	VKFD_BO_MMIO_REMAP,
+};
+
+struct vkfd_bo;
+
+/* A BO's presence in one VM: its VA range and, once mapped, its PTEs. */
+struct vkfd_bo_attach {
+	struct rb_node va_node;		/* in pdd->va_tree */
+	struct list_head node;		/* in bo->attachments */
+	struct vkfd_process_device *pdd;
+	struct vkfd_bo *bo;
+	bool mapped;
+	dma_addr_t *dma;		/* system pages, mapped for pdd->dev */
+};
+
+struct vkfd_bo {
+	struct kref ref;		/* the owner's, and render-node mmaps' */
+	struct vkfd_process_device *pdd;	/* owner */
+	u32 id;				/* in pdd->bos */
+	u32 mmap_id;			/* in dev->bo_mmaps, VRAM and GTT */
+	u32 flags;
+	enum vkfd_bo_kind kind;
+	u64 va;
+	u64 size;
+	u64 npages;
+	struct drm_mm_node vram;	/* VRAM */
+	struct page **pages;		/* GTT, USERPTR */
+	struct list_head attachments;
+};
+
+static u64 vkfd_bo_handle(struct vkfd_bo *bo)
+{
+	return (u64)bo->pdd->dev->gpu_id << 32 | bo->id;
+}
+
+static u64 vkfd_bo_mmap_offset(struct vkfd_bo *bo)
+{
+	return (u64)bo->mmap_id << VKFD_BO_MMAP_SHIFT;
+}
+
+int vkfd_mem_dev_init(struct vkfd_dev *dev)
+{
+	struct pci_dev *pdev = dev->pdev;
+
+	dev->vram_bus = pci_resource_start(pdev, VKFD_BAR_VRAM);
+	dev->vram_size = pci_resource_len(pdev, VKFD_BAR_VRAM);
+	dev->vram_cpu = devm_ioremap_wc(&pdev->dev, dev->vram_bus,
+					dev->vram_size);
+	if (!dev->vram_cpu)
+		return -ENOMEM;
+	mutex_init(&dev->vram_lock);
+	drm_mm_init(&dev->vram_mm, 0, dev->vram_size);
+	xa_init_flags(&dev->bo_mmaps, XA_FLAGS_ALLOC1);
+	return 0;
+}
+
+void vkfd_mem_dev_fini(struct vkfd_dev *dev)
+{
+	WARN_ON(!xa_empty(&dev->bo_mmaps));
+	xa_destroy(&dev->bo_mmaps);
+	drm_mm_takedown(&dev->vram_mm);
+}
+
+void vkfd_mem_pdd_init(struct vkfd_process_device *pdd)
+{
+	xa_init_flags(&pdd->bos, XA_FLAGS_ALLOC1);
+	pdd->va_tree = RB_ROOT;
+}
+
+/* Reserve [va, va + size) in pdd's VM; -EINVAL if it overlaps. */
+static int vkfd_va_reserve(struct vkfd_bo_attach *at)
+{
+	struct rb_node **link = &at->pdd->va_tree.rb_node, *parent = NULL;
+	u64 start = at->bo->va, end = at->bo->va + at->bo->size;
+
+	while (*link) {
+		struct vkfd_bo_attach *cur =
+			rb_entry(*link, struct vkfd_bo_attach, va_node);
+
+		parent = *link;
+		if (end <= cur->bo->va)
+			link = &(*link)->rb_left;
+		else if (start >= cur->bo->va + cur->bo->size)
+			link = &(*link)->rb_right;
+		else
+			return -EINVAL;
+	}
+	rb_link_node(&at->va_node, parent, link);
+	rb_insert_color(&at->va_node, &at->pdd->va_tree);
+	return 0;
+}
+
+static struct vkfd_bo_attach *vkfd_bo_attach(struct vkfd_bo *bo,
+					     struct vkfd_process_device *pdd)
+{
+	struct vkfd_bo_attach *at;
+
+	list_for_each_entry(at, &bo->attachments, node)
+		if (at->pdd == pdd)
+			return at;
+	return NULL;
+}
+
+static struct vkfd_bo_attach *vkfd_bo_attach_new(struct vkfd_bo *bo,
+						 struct vkfd_process_device *pdd)
+{
+	struct vkfd_bo_attach *at = kzalloc(sizeof(*at), GFP_KERNEL);
+
+	if (!at)
+		return ERR_PTR(-ENOMEM);
+	at->bo = bo;
+	at->pdd = pdd;
+	if (vkfd_va_reserve(at)) {
+		kfree(at);
+		return ERR_PTR(-EINVAL);
+	}
+	list_add_tail(&at->node, &bo->attachments);
+	return at;
+}
+
+/* The address a PTE of page i of the BO holds, as seen from at->pdd. */
+static u64 vkfd_bo_page_addr(void *arg, u64 i)
+{
+	struct vkfd_bo_attach *at = arg;
+	struct vkfd_bo *bo = at->bo;
+	struct vkfd_dev *owner = bo->pdd->dev;
+	u64 off = i << PAGE_SHIFT;
+
+	switch (bo->kind) {
+	case VKFD_BO_VRAM:
+		/* its own VRAM by offset; a peer's through that BAR */
+		if (at->pdd->dev == owner)
+			return bo->vram.start + off;
+		return pci_bus_address(owner->pdev, VKFD_BAR_VRAM) +
+		       bo->vram.start + off;
+	case VKFD_BO_DOORBELL:
+		return pci_bus_address(owner->pdev, VKFD_BAR_DOORBELL) +
+		       (u64)bo->pdd->ctx_id * VKFD_DOORBELL_PAGE_SIZE + off;
+	case VKFD_BO_MMIO_REMAP:
+		return pci_bus_address(owner->pdev, VKFD_BAR_REGS) +
+		       VKFD_MMIO_REMAP_OFFSET;
+	default:
+		return at->dma[i];
+	}
+}
+
+static u64 vkfd_bo_pte_flags(struct vkfd_bo_attach *at)
+{
+	struct vkfd_bo *bo = at->bo;
+	u64 flags = 0;
+
+	if (bo->flags & KFD_IOC_ALLOC_MEM_FLAGS_WRITABLE)
+		flags |= VKFD_PTE_WRITE;
+	if (bo->kind != VKFD_BO_VRAM || at->pdd->dev != bo->pdd->dev)
+		flags |= VKFD_PTE_SYSTEM;
+	return flags;
+}
+
+static void vkfd_bo_dma_unmap(struct vkfd_bo_attach *at, u64 n)
+{
+	struct device *d = &at->pdd->dev->pdev->dev;
+	u64 i;
+
+	for (i = 0; i < n; i++)
+		dma_unmap_page(d, at->dma[i], PAGE_SIZE, DMA_BIDIRECTIONAL);
+	kvfree(at->dma);
+	at->dma = NULL;
+}
+
+static int vkfd_bo_dma_map(struct vkfd_bo_attach *at)
+{
+	struct device *d = &at->pdd->dev->pdev->dev;
+	struct vkfd_bo *bo = at->bo;
+	u64 i;
+
+	at->dma = kvmalloc_array(bo->npages, sizeof(*at->dma), GFP_KERNEL);
+	if (!at->dma)
+		return -ENOMEM;
+	for (i = 0; i < bo->npages; i++) {
+		at->dma[i] = dma_map_page(d, bo->pages[i], 0, PAGE_SIZE,
+					  DMA_BIDIRECTIONAL);
+		if (dma_mapping_error(d, at->dma[i])) {
+			vkfd_bo_dma_unmap(at, i);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int vkfd_tlb_flush(struct vkfd_process_device *pdd)
+{
+	return vkfd_sched_submit(pdd->dev, VKFD_CMD_INVALIDATE_TLB,
+				 pdd->ctx_id, NULL, 0);
+}
+
+/* Write the BO's PTEs into at->pdd's page tables. */
+static int vkfd_bo_map_one(struct vkfd_bo_attach *at)
+{
+	struct vkfd_bo *bo = at->bo;
+	bool system = bo->kind == VKFD_BO_GTT || bo->kind == VKFD_BO_USERPTR;
+	int ret;
+
+	if (at->mapped)
+		return 0;
+	if (system) {
+		ret = vkfd_bo_dma_map(at);
+		if (ret)
+			return ret;
+	}
+	ret = vkfd_vm_map(&at->pdd->vm, bo->va, bo->npages, vkfd_bo_page_addr,
+			  at, vkfd_bo_pte_flags(at));
+	if (ret) {
+		if (system)
+			vkfd_bo_dma_unmap(at, bo->npages);
+		return ret;
+	}
+	at->mapped = true;
+	return 0;
+}
+
+static void vkfd_bo_unmap_one(struct vkfd_bo_attach *at)
+{
+	struct vkfd_bo *bo = at->bo;
+
+	if (!at->mapped)
+		return;
+	vkfd_vm_unmap(&at->pdd->vm, bo->va, bo->npages);
+	/* no GPU access may use the old pages once they are released */
+	if (vkfd_tlb_flush(at->pdd))
+		dev_err(&at->pdd->dev->pdev->dev,
+			"TLB flush of context %u failed\n", at->pdd->ctx_id);
+	if (at->dma)
+		vkfd_bo_dma_unmap(at, bo->npages);
+	at->mapped = false;
+}
+
+static void vkfd_bo_detach(struct vkfd_bo_attach *at)
+{
+	vkfd_bo_unmap_one(at);
+	rb_erase(&at->va_node, &at->pdd->va_tree);
+	list_del(&at->node);
+	kfree(at);
+}
+
+static void vkfd_bo_release(struct kref *ref)
+{
+	struct vkfd_bo *bo = container_of(ref, struct vkfd_bo, ref);
+	u64 i;
+
+	if (bo->pages) {
+		for (i = 0; i < bo->npages; i++) {
+			if (!bo->pages[i])
+				continue;
+			if (bo->kind == VKFD_BO_USERPTR)
+				unpin_user_page(bo->pages[i]);
+			else
+				__free_page(bo->pages[i]);
+		}
+		kvfree(bo->pages);
+	}
+	kfree(bo);
+}
+
+/* Free a BO: unmapped everywhere, gone from CPU mappings, memory back. */
+static void vkfd_bo_destroy(struct vkfd_bo *bo)
+{
+	struct vkfd_process_device *pdd = bo->pdd;
+	struct vkfd_dev *dev = pdd->dev;
+	struct vkfd_bo_attach *at, *tmp;
+
+	list_for_each_entry_safe(at, tmp, &bo->attachments, node)
+		vkfd_bo_detach(at);
+	xa_erase(&pdd->bos, bo->id);
+	if (bo->mmap_id) {
+		xa_erase(&dev->bo_mmaps, bo->mmap_id);
+		/*
+		 * CPU mappings through the render node go with the memory;
+		 * they can only have been made through the owner's file.
+		 */
+		unmap_mapping_range(pdd->drm_file->f_mapping,
+				    vkfd_bo_mmap_offset(bo), bo->size, 1);
+	}
+	if (bo->kind == VKFD_BO_VRAM) {
+		mutex_lock(&dev->vram_lock);
+		drm_mm_remove_node(&bo->vram);
+		dev->vram_used -= bo->size;
+		mutex_unlock(&dev->vram_lock);
+		WRITE_ONCE(pdd->vram_used, pdd->vram_used - bo->size);
+		vkfd_topology_vram_used(dev, dev->vram_used);
+	}
+	kref_put(&bo->ref, vkfd_bo_release);
+}
+
+/* Process teardown: every BO allocated on this GPU, and peers' mappings. */
+void vkfd_mem_pdd_free_all(struct vkfd_process_device *pdd)
+{
+	struct rb_node *n;
+	struct vkfd_bo *bo;
+	unsigned long id;
+
+	lockdep_assert_held(&pdd->p->lock);
+	xa_for_each(&pdd->bos, id, bo)
+		vkfd_bo_destroy(bo);
+	/* what is left in this VM belongs to BOs of the process's other GPUs */
+	while ((n = rb_first(&pdd->va_tree)))
+		vkfd_bo_detach(rb_entry(n, struct vkfd_bo_attach, va_node));
+	xa_destroy(&pdd->bos);
+}
+
+static int vkfd_bo_alloc_vram(struct vkfd_bo *bo)
+{
+	struct vkfd_dev *dev = bo->pdd->dev;
+	int ret;
+
+	mutex_lock(&dev->vram_lock);
+	ret = drm_mm_insert_node_generic(&dev->vram_mm, &bo->vram, bo->size,
+					 PAGE_SIZE, 0, DRM_MM_INSERT_BEST);
+	if (!ret)
+		dev->vram_used += bo->size;
+	mutex_unlock(&dev->vram_lock);
+	if (ret)
+		return -ENOMEM;
+	/* a new BO never shows what an earlier owner left in VRAM */
+	memset_io(dev->vram_cpu + bo->vram.start, 0, bo->size);
+	return 0;
+}
+
+static int vkfd_bo_alloc_pages(struct vkfd_bo *bo)
+{
+	u64 i;
+
+	/* half of RAM at most, as amdkfd limits system memory */
+	if (bo->npages > totalram_pages() / 2)
+		return -ENOMEM;
+	bo->pages = kvcalloc(bo->npages, sizeof(*bo->pages), GFP_KERNEL);
+	if (!bo->pages)
+		return -ENOMEM;
+	for (i = 0; i < bo->npages; i++) {
+		bo->pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO |
+					  __GFP_NOWARN);
+		if (!bo->pages[i])
+			return -ENOMEM;	/* the caller frees what was made */
+	}
+	return 0;
+}
+
+/* Pin the caller's pages; runs without p->lock (it takes mmap_lock). */
+static int vkfd_bo_pin_userptr(struct vkfd_bo *bo, u64 uaddr)
+{
+	u64 done = 0;
+	long got;
+
+	bo->pages = kvcalloc(bo->npages, sizeof(*bo->pages), GFP_KERNEL);
+	if (!bo->pages)
+		return -ENOMEM;
+	while (done < bo->npages) {
+		got = pin_user_pages_fast(uaddr + (done << PAGE_SHIFT),
+					  min_t(u64, bo->npages - done, 512),
+					  FOLL_WRITE | FOLL_LONGTERM,
+					  bo->pages + done);
+		if (got <= 0)
+			return got ? got : -EFAULT;
+		done += got;
+	}
+	return 0;
+}
+
+static enum vkfd_bo_kind vkfd_bo_kind_of(u32 flags)
+{
+	if (flags & KFD_IOC_ALLOC_MEM_FLAGS_VRAM)
+		return VKFD_BO_VRAM;
+	if (flags & KFD_IOC_ALLOC_MEM_FLAGS_GTT)
+		return VKFD_BO_GTT;
+	if (flags & KFD_IOC_ALLOC_MEM_FLAGS_USERPTR)
+		return VKFD_BO_USERPTR;
+	if (flags & KFD_IOC_ALLOC_MEM_FLAGS_DOORBELL)
+		return VKFD_BO_DOORBELL;
+	return VKFD_BO_MMIO_REMAP;
+}
+
+/* A bound pdd of p for gpu_id: -EINVAL unknown, -ENODEV no VM yet. */
+static struct vkfd_process_device *vkfd_bound_pdd(struct vkfd_process *p,
+						  u32 gpu_id, int *err)
+{
+	struct vkfd_process_device *pdd = vkfd_process_device(p, gpu_id);
+
+	*err = 0;
+	if (!pdd)
+		*err = -EINVAL;
+	else if (!pdd->drm_file)
+		*err = -ENODEV;
+	return *err ? NULL : pdd;
+}
+
+int vkfd_ioctl_alloc_memory(struct file *filep, struct vkfd_process *p,
+			    void *data)
+{
+	struct kfd_ioctl_alloc_memory_of_gpu_args *args = data;
+	u64 size = args->size, va = args->va_addr, offset = 0;
+	struct vkfd_process_device *pdd;
+	struct vkfd_bo_attach *at;
+	struct vkfd_bo *bo;
+	u32 flags = args->flags;
+	int ret;
+
+	if (!size || !(flags & VKFD_ALLOC_TYPES))
+		return -EINVAL;
+	if (!PAGE_ALIGNED(size) || !PAGE_ALIGNED(va) || va + size < va ||
+	    va < 0x10000 || va + size > VKFD_GPUVM_LIMIT + 1)
+		return -EINVAL;
+
+	bo = kzalloc(sizeof(*bo), GFP_KERNEL);
+	if (!bo)
+		return -ENOMEM;
+	kref_init(&bo->ref);
+	INIT_LIST_HEAD(&bo->attachments);
+	bo->flags = flags;
+	bo->kind = vkfd_bo_kind_of(flags);
+	bo->va = va;
+	bo->size = size;
+	bo->npages = size >> PAGE_SHIFT;
+
+	switch (bo->kind) {
+	case VKFD_BO_USERPTR:
+		/* as upstream: secondaries have no mm of their own */
+		ret = -EOPNOTSUPP;
+		if (!vkfd_process_is_primary(p))
+			goto err_free;
+		ret = -EINVAL;
+		if (!PAGE_ALIGNED(args->mmap_offset))
+			goto err_free;
+		offset = args->mmap_offset;
+		ret = vkfd_bo_pin_userptr(bo, offset);
+		if (ret)
+			goto err_free;
+		break;
+	case VKFD_BO_DOORBELL:
+		ret = -EINVAL;
+		if (size != VKFD_DOORBELL_PAGE_SIZE)
+			goto err_free;
+		offset = VKFD_MMAP_TYPE_DOORBELL |
+			 (u64)args->gpu_id << VKFD_MMAP_GPU_ID_SHIFT;
+		break;
+	case VKFD_BO_MMIO_REMAP:
+		ret = -EINVAL;
+		if (size != PAGE_SIZE)
+			goto err_free;
+		offset = VKFD_MMAP_TYPE_MMIO |
+			 (u64)args->gpu_id << VKFD_MMAP_GPU_ID_SHIFT;
+		break;
+	default:
+		break;
+	}
+
+	mutex_lock(&p->lock);
+	pdd = vkfd_bound_pdd(p, args->gpu_id, &ret);
+	if (!pdd)
+		goto err_unlock;
+	bo->pdd = pdd;
+	ret = xa_alloc(&pdd->bos, &bo->id, bo, xa_limit_31b, GFP_KERNEL);
+	if (ret)
+		goto err_unlock;
+	at = vkfd_bo_attach_new(bo, pdd);
+	if (IS_ERR(at)) {
+		ret = PTR_ERR(at);
+		goto err_id;
+	}
+	if (bo->kind == VKFD_BO_VRAM)
+		ret = vkfd_bo_alloc_vram(bo);
+	else if (bo->kind == VKFD_BO_GTT)
+		ret = vkfd_bo_alloc_pages(bo);
+	if (ret)
+		goto err_attach;
+	if (bo->kind == VKFD_BO_VRAM || bo->kind == VKFD_BO_GTT) {
+		ret = xa_alloc(&pdd->dev->bo_mmaps, &bo->mmap_id, bo,
+			       XA_LIMIT(1, (1U << 23) - 1), GFP_KERNEL);
+		if (ret)
+			goto err_vram;
+		offset = vkfd_bo_mmap_offset(bo);
+	}
+	if (bo->kind == VKFD_BO_VRAM) {
+		WRITE_ONCE(pdd->vram_used, pdd->vram_used + size);
+		vkfd_topology_vram_used(pdd->dev, pdd->dev->vram_used);
+	}
+	args->handle = vkfd_bo_handle(bo);
+	args->mmap_offset = offset;
+	mutex_unlock(&p->lock);
+	return 0;
+
+err_vram:
+	if (bo->kind == VKFD_BO_VRAM) {
+		mutex_lock(&pdd->dev->vram_lock);
+		drm_mm_remove_node(&bo->vram);
+		pdd->dev->vram_used -= size;
+		mutex_unlock(&pdd->dev->vram_lock);
+	}
+err_attach:
+	vkfd_bo_detach(at);
+err_id:
+	xa_erase(&pdd->bos, bo->id);
+err_unlock:
+	mutex_unlock(&p->lock);
+err_free:
+	kref_put(&bo->ref, vkfd_bo_release);
+	return ret;
+}
+
+/* The BO behind a handle, under p->lock. */
+static struct vkfd_bo *vkfd_bo_lookup(struct vkfd_process *p, u64 handle)
+{
+	struct vkfd_process_device *pdd;
+
+	pdd = vkfd_process_device(p, handle >> 32);
+	if (!pdd)
+		return NULL;
+	return xa_load(&pdd->bos, lower_32_bits(handle));
+}
+
+int vkfd_ioctl_free_memory(struct file *filep, struct vkfd_process *p,
+			   void *data)
+{
+	struct kfd_ioctl_free_memory_of_gpu_args *args = data;
+	struct vkfd_bo *bo;
+	int ret = 0;
+
+	mutex_lock(&p->lock);
+	bo = vkfd_bo_lookup(p, args->handle);
+	if (bo)
+		vkfd_bo_destroy(bo);
+	else
+		ret = -EINVAL;
+	mutex_unlock(&p->lock);
+	return ret;
+}
+
+/* MAP and UNMAP share their argument handling and progress counting. */
+static int vkfd_map_unmap(struct vkfd_process *p,
+			  struct kfd_ioctl_map_memory_to_gpu_args *args,
+			  bool map)
+{
+	struct vkfd_process_device *peer;
+	struct vkfd_bo_attach *at;
+	struct vkfd_bo *bo;
+	u32 *ids, i;
+	int ret = 0;
+
+	if (!args->n_devices || args->n_success > args->n_devices ||
+	    args->n_devices > 64)
+		return -EINVAL;
+	ids = memdup_user(u64_to_user_ptr(args->device_ids_array_ptr),
+			  array_size(args->n_devices, sizeof(*ids)));
+	if (IS_ERR(ids))
+		return PTR_ERR(ids);
+
+	mutex_lock(&p->lock);
+	bo = vkfd_bo_lookup(p, args->handle);
+	if (!bo) {
+		ret = -EINVAL;
+		goto out;
+	}
+	for (i = args->n_success; i < args->n_devices; i++) {
+		peer = vkfd_bound_pdd(p, ids[i], &ret);
+		if (!peer)
+			break;
+		at = vkfd_bo_attach(bo, peer);
+		if (map) {
+			/* doorbells and the remap page serve their own GPU */
+			ret = -EINVAL;
+			if (peer != bo->pdd && (bo->kind == VKFD_BO_DOORBELL ||
+						bo->kind == VKFD_BO_MMIO_REMAP))
+				break;
+			if (!at) {
+				at = vkfd_bo_attach_new(bo, peer);
+				if (IS_ERR(at)) {
+					ret = PTR_ERR(at);
+					break;
+				}
+			}
+			ret = vkfd_bo_map_one(at);
+			if (ret) {
+				if (peer != bo->pdd)
+					vkfd_bo_detach(at);
+				break;
+			}
+		} else {
+			ret = -EINVAL;
+			if (!at || !at->mapped)
+				break;
+			if (peer != bo->pdd)
+				vkfd_bo_detach(at);
+			else
+				vkfd_bo_unmap_one(at);
+			ret = 0;
+		}
+		args->n_success = i + 1;
+	}
+out:
+	mutex_unlock(&p->lock);
+	kfree(ids);
+	return ret;
+}
+
+int vkfd_ioctl_map_memory(struct file *filep, struct vkfd_process *p,
+			  void *data)
+{
+	return vkfd_map_unmap(p, data, true);
+}
+
+int vkfd_ioctl_unmap_memory(struct file *filep, struct vkfd_process *p,
+			    void *data)
+{
+	return vkfd_map_unmap(p, data, false);
+}
+
+int vkfd_ioctl_available_memory(struct file *filep, struct vkfd_process *p,
+				void *data)
+{
+	struct kfd_ioctl_get_available_memory_args *args = data;
+	struct vkfd_process_device *pdd;
+	int ret = 0;
+
+	mutex_lock(&p->lock);
+	pdd = vkfd_process_device(p, args->gpu_id);
+	if (pdd) {
+		mutex_lock(&pdd->dev->vram_lock);
+		args->available = pdd->dev->vram_size - pdd->dev->vram_used;
+		mutex_unlock(&pdd->dev->vram_lock);
+	} else {
+		ret = -EINVAL;
+	}
+	mutex_unlock(&p->lock);
+	return ret;
+}
+
+/*
+ * GFX9 has no tile-mode tables; what user space needs is the address
+ * configuration (the value libhsakmt's own model reports).
+ */
+#define VKFD_GB_ADDR_CONFIG	0x10000444
+
+int vkfd_ioctl_get_tile_config(struct file *filep, struct vkfd_process *p,
+			       void *data)
+{
+	struct kfd_ioctl_get_tile_config_args *args = data;
+	int ret = 0;
+
+	mutex_lock(&p->lock);
+	if (!vkfd_process_device(p, args->gpu_id))
+		ret = -EINVAL;
+	mutex_unlock(&p->lock);
+	if (ret)
+		return ret;
+	args->gb_addr_config = VKFD_GB_ADDR_CONFIG;
+	args->num_banks = 0;
+	args->num_ranks = 0;
+	args->num_tile_configs = 0;
+	args->num_macro_tile_configs = 0;
+	return 0;
+}
+
+int vkfd_ioctl_set_scratch_backing_va(struct file *filep,
+				      struct vkfd_process *p, void *data)
+{
+	struct kfd_ioctl_set_scratch_backing_va_args *args = data;
+	struct vkfd_process_device *pdd;
+	int ret;
+
+	mutex_lock(&p->lock);
+	pdd = vkfd_bound_pdd(p, args->gpu_id, &ret);
+	if (pdd)
+		pdd->scratch_backing_va = args->va_addr;
+	mutex_unlock(&p->lock);
+	return ret;
+}
+
+static void vkfd_bo_vma_close(struct vm_area_struct *vma)
+{
+	kref_put(&((struct vkfd_bo *)vma->vm_private_data)->ref,
+		 vkfd_bo_release);
+}
+
+/* A render-node mapping keeps the BO's memory until it goes. */
+static const struct vm_operations_struct vkfd_bo_vm_ops = {
+	.close = vkfd_bo_vma_close,
+};
+
+/*
+ * mmap of the render node: a VRAM or GTT BO, only through the render
+ * file whose VM the owning process adopted.
+ */
+int vkfd_mem_drm_mmap(struct vkfd_dev *dev, struct file *filp,
+		      struct vm_area_struct *vma)
+{
+	u64 off = (u64)vma->vm_pgoff << PAGE_SHIFT;
+	unsigned long size = vma->vm_end - vma->vm_start;
+	struct vkfd_bo *bo;
+	int ret;
+
+	if (off & ((1ULL << VKFD_BO_MMAP_SHIFT) - 1))
+		return -EINVAL;
+	xa_lock(&dev->bo_mmaps);
+	bo = xa_load(&dev->bo_mmaps, off >> VKFD_BO_MMAP_SHIFT);
+	if (bo && !kref_get_unless_zero(&bo->ref))
+		bo = NULL;
+	xa_unlock(&dev->bo_mmaps);
+	if (!bo)
+		return -EINVAL;
+
+	ret = -EACCES;
+	if (READ_ONCE(bo->pdd->drm_file) != filp)
+		goto err;
+	/* shared only: the fake offset must stay what unmapping looks for */
+	ret = -EINVAL;
+	if (size > bo->size || !(vma->vm_flags & VM_SHARED))
+		goto err;
+
+	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY;
+	if (bo->kind == VKFD_BO_VRAM) {
+		vma->vm_flags |= VM_IO | VM_PFNMAP;
+		vma->vm_page_prot =
+			pgprot_writecombine(vm_get_page_prot(vma->vm_flags));
+		ret = io_remap_pfn_range(vma, vma->vm_start,
+					 (dev->vram_bus + bo->vram.start) >>
+					 PAGE_SHIFT, size, vma->vm_page_prot);
+	} else {
+		ret = vm_map_pages_zero(vma, bo->pages, bo->npages);
+	}
+	if (ret)
+		goto err;
+	vma->vm_private_data = bo;
+	vma->vm_ops = &vkfd_bo_vm_ops;
+	return 0;
+err:
+	kref_put(&bo->ref, vkfd_bo_release);
+	return ret;
+}
+
+/* mmap of /dev/kfd: the doorbell page or the MMIO remap page of a GPU. */
+int vkfd_mem_kfd_mmap(struct vkfd_process *p, struct vm_area_struct *vma)
+{
+	u64 off = (u64)vma->vm_pgoff << PAGE_SHIFT;
+	unsigned long size = vma->vm_end - vma->vm_start;
+	struct vkfd_process_device *pdd;
+	resource_size_t phys;
+	int ret = 0;
+
+	mutex_lock(&p->lock);
+	pdd = vkfd_process_device(p, VKFD_MMAP_GPU_ID(off));
+	if (!pdd) {
+		ret = -ENODEV;
+		goto out;
+	}
+	switch (off & VKFD_MMAP_TYPE_MASK) {
+	case VKFD_MMAP_TYPE_DOORBELL:
+		/* exactly the process's page, once it has a context */
+		if (size != VKFD_DOORBELL_PAGE_SIZE || !pdd->ctx_id) {
+			ret = -EINVAL;
+			goto out;
+		}
+		phys = pci_resource_start(pdd->dev->pdev, VKFD_BAR_DOORBELL) +
+		       (u64)pdd->ctx_id * VKFD_DOORBELL_PAGE_SIZE;
+		break;
+	case VKFD_MMAP_TYPE_MMIO:
+		if (size != PAGE_SIZE || PAGE_SIZE != VKFD_MMIO_REMAP_SIZE) {
+			ret = -EINVAL;
+			goto out;
+		}
+		phys = pci_resource_start(pdd->dev->pdev, VKFD_BAR_REGS) +
+		       VKFD_MMIO_REMAP_OFFSET;
+		break;
+	default:
+		ret = -EINVAL;
+		goto out;
+	}
+	vma->vm_flags |= VM_IO | VM_PFNMAP | VM_DONTCOPY | VM_DONTEXPAND |
+			 VM_NORESERVE | VM_DONTDUMP;
+	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
+	ret = io_remap_pfn_range(vma, vma->vm_start, phys >> PAGE_SHIFT, size,
+				 vma->vm_page_prot);
+out:
+	mutex_unlock(&p->lock);
+	return ret;
+}
