@@ -132,6 +132,7 @@ static void vkfd_remove(struct pci_dev *pdev)
 	vkfd_mem_dev_fini(dev);
 	vkfd_sched_fini(dev);
 	WARN_ON(atomic_read(&dev->live_contexts));
+	WARN_ON(atomic_read(&dev->pt_pages));
 	ida_destroy(&dev->ctx_ida);
 }
 

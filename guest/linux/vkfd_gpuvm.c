@@ -47,6 +47,7 @@ static struct vkfd_pt *vkfd_pt_alloc(struct vkfd_dev *dev, int level)
 		kfree(pt);
 		return NULL;
 	}
+	atomic_inc(&dev->pt_pages);
 	return pt;
 }
 
@@ -62,6 +63,7 @@ static void vkfd_pt_free(struct vkfd_dev *dev, struct vkfd_pt *pt, int level)
 			  pt->dma);
 	kfree(pt->children);
 	kfree(pt);
+	atomic_dec(&dev->pt_pages);
 }
 
 int vkfd_vm_init(struct vkfd_vm *vm, struct vkfd_dev *dev)

@@ -72,6 +72,8 @@ struct vkfd_dev {
 	/* buffer objects by render-node mmap offset (vkfd_mem.c) */
 	struct xarray bo_mmaps;
 
+	atomic_t pt_pages;		/* GPUVM tables of all processes */
+
 	struct ida ctx_ida;		/* device context ids */
 	atomic_t live_contexts;		/* contexts this driver mapped */
 

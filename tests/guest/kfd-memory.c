@@ -29,6 +29,8 @@ static struct vkfd_gpu gpus[VKFD_MAX_GPUS];
 static int ngpu;
 static int drm_fd[VKFD_MAX_GPUS];	/* the render files our VMs use */
 
+static int run_child(int (*fn)(void *), void *arg);
+
 static sigjmp_buf fault_jmp;
 
 static void on_fault(int sig)
@@ -354,6 +356,22 @@ static void test_misc_ioctls(int kfd)
 		  "AVAILABLE_MEMORY of an unknown GPU");
 }
 
+/* In a child of its own: a process bound to GPU 0 only. */
+static int test_unbound_peer(void *arg)
+{
+	unsigned int ids[1] = { gpus[1].gpu_id }, n = 0;
+	int kfd = kfd_open(), drm = open_render_node(&gpus[0]);
+	uint64_t h;
+
+	acquire_vm(kfd, drm, gpus[0].gpu_id);
+	close(drm);
+	alloc_bo(kfd, gpus[0].gpu_id, VA0, MiB, F_VRAM, &h, NULL);
+	tap_errno(map_bo(kfd, h, ids, 1, true, &n), ENODEV,
+		  "MAP to a GPU this process never bound: ENODEV");
+	close(kfd);
+	return 0;
+}
+
 static void test_peer_mapping(int kfd)
 {
 	unsigned int ids[2] = { gpus[0].gpu_id, gpus[1].gpu_id }, n = 0;
@@ -388,7 +406,7 @@ static int leaker(void *arg)
 		unsigned int n = 0;
 
 		if (alloc_bo(kfd, gpus[i % ngpu].gpu_id, VA0 + i * 2 * MiB,
-			     i % 3 ? MiB : 64 * 1024,
+			     i % 3 ? 256 * 1024 : 64 * 1024,
 			     (i % 2 ? F_VRAM : F_GTT) | F_RW, &h, NULL))
 			return 3;
 		if (gpus[i % ngpu].gpu_id == ids[0] &&
@@ -419,6 +437,7 @@ static void test_teardown_and_stress(int kfd)
 {
 	uint64_t before = available(kfd, gpus[0].gpu_id);
 	int sec = 0, rounds, bad = 0;
+	pid_t pids[6];
 
 	tap_ok(run_child(leaker, &sec) == 0,
 	       "a child makes 200 BOs and exits without freeing most");
@@ -429,13 +448,24 @@ static void test_teardown_and_stress(int kfd)
 	       "a secondary makes 200 BOs and closes its file");
 	tap_ok(available(kfd, gpus[0].gpu_id) == before,
 	       "its VRAM came back at close");
+	/* three processes and three secondaries at once */
 	for (rounds = 0; rounds < 6; rounds++) {
-		sec = rounds % 2;
-		bad += run_child(leaker, &sec) != 0;
+		fflush(stdout);
+		pids[rounds] = fork();
+		if (pids[rounds] == 0) {
+			sec = rounds % 2;
+			_exit(leaker(&sec));
+		}
 	}
-	tap_ok(bad == 0 && available(kfd, gpus[0].gpu_id) == before &&
-	       sysfs_vram(gpus[0].gpu_id) == 0,
-	       "6 more rounds of processes and secondaries: all back");
+	for (rounds = 0; rounds < 6; rounds++) {
+		int status;
+
+		waitpid(pids[rounds], &status, 0);
+		bad += !WIFEXITED(status) || WEXITSTATUS(status);
+	}
+	tap_ok(bad == 0, "6 concurrent processes and secondaries, 200 BOs each");
+	tap_ok(available(kfd, gpus[0].gpu_id) == before &&
+	       sysfs_vram(gpus[0].gpu_id) == 0, "all their VRAM came back");
 }
 
 int main(void)
@@ -457,8 +487,10 @@ int main(void)
 		test_doorbell_and_mmio(kfd);
 		test_bad_input(kfd);
 		test_misc_ioctls(kfd);
-		if (ngpu > 1)
+		if (ngpu > 1) {
 			test_peer_mapping(kfd);
+			run_child(test_unbound_peer, NULL);
+		}
 		test_teardown_and_stress(kfd);
 		fflush(stdout);
 		_exit(0);
@@ -466,6 +498,9 @@ int main(void)
 	waitpid(pid, &status, 0);
 	tap_ok(WIFEXITED(status) && wait_contexts(0, 10),
 	       "the test process is gone with all its contexts");
+	tap_ok(vkfd_devices_sum("pt_pages") == 0 &&
+	       vkfd_devices_sum("vram_used") == 0,
+	       "no page table and no VRAM left on any device");
 	printf("1..%d\n", tap_count);
 	return tap_done();
 }

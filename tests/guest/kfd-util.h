@@ -153,6 +153,26 @@ static inline int bind_all_gpus(int kfd)
 	return n > 0 ? 0 : -1;
 }
 
+/* Sum of a "key value" field of debugfs devices over all devices. */
+static inline long long vkfd_devices_sum(const char *key)
+{
+	FILE *f = fopen(VKFD_DEBUGFS "/devices", "r");
+	char line[512], pat[64];
+	long long sum = 0;
+
+	if (!f)
+		return -1;
+	snprintf(pat, sizeof(pat), " %s ", key);
+	while (fgets(line, sizeof(line), f)) {
+		char *a = strstr(line, pat);
+
+		if (a)
+			sum += atoll(a + strlen(pat));
+	}
+	fclose(f);
+	return sum;
+}
+
 /* Number of kfd_processes the driver knows (lines of debugfs processes). */
 static inline int vkfd_process_count(void)
 {
