@@ -70,6 +70,10 @@ overlay() {
     hook_before "$TREE/meson.build" "    'hw/misc'," "    'hw/kfd',"
     hook_before "$TREE/tests/qtest/meson.build" "qtest_executables = {}" \
         "qtests_x86_64 += config_all_devices.has_key('CONFIG_VKFD') ? ['vkfd-test'] : []"
+    # The GPUVM benchmark is a qtest client too, built but never run as a test.
+    sync_file "$VKFD_ROOT/bench/vkfd-gpuvm-bench.c" "$TREE/tests/qtest/vkfd-gpuvm-bench.c"
+    hook_line "$TREE/tests/qtest/meson.build" \
+        "executable('vkfd-gpuvm-bench', 'vkfd-gpuvm-bench.c', dependencies: [qemuutil, qos], build_by_default: false)"
 }
 
 configure() {
@@ -104,7 +108,7 @@ fetch_source
 [ "${1:-}" = "--vanilla" ] || overlay
 configure
 targets=(qemu-system-x86_64)
-[ "${1:-}" = "--vanilla" ] || targets+=(tests/qtest/vkfd-test)
+[ "${1:-}" = "--vanilla" ] || targets+=(tests/qtest/vkfd-test tests/qtest/vkfd-gpuvm-bench)
 log "building ${targets[*]}"
 ninja -C "$BUILD" "${targets[@]}" >"$VKFD_CACHE/qemu-build.log" 2>&1 ||
     { grep -E 'error|Error' "$VKFD_CACHE/qemu-build.log" | head -n 40; die "QEMU build failed (log: $VKFD_CACHE/qemu-build.log)"; }

@@ -11,7 +11,7 @@ cd "$VKFD_ROOT"
 qemu_cp=$VKFD_CACHE/qemu/scripts/checkpatch.pl
 kernel_cp=$("$VKFD_ROOT/scripts/get-checkpatch.sh")
 
-mapfile -t qemu_files < <(git ls-files 'hw/kfd/*.[ch]' 'include/hw/kfd/*.h' \
+mapfile -t qemu_files < <(git ls-files 'hw/kfd/*.[ch]' 'include/hw/kfd/*.h' 'bench/vkfd-*.c' \
                           'tests/qtest/vkfd-*.c')
 mapfile -t kernel_files < <(git ls-files 'guest/linux/*.[ch]')
 

@@ -33,12 +33,14 @@ void vkfd_soft_reset(VkfdState *s)
 {
     trace_vkfd_reset(s->live_contexts);
     vkfd_sched_reset(s);
+    vkfd_vm_reset(s);
     memset(s->contexts, 0, sizeof(*s->contexts) * s->max_contexts);
     s->live_contexts = 0;
     s->control = 0;
     s->status = 0;
     s->access_errors = 0;
     s->clock_hi_latch = 0;
+    s->hdp_flushes = 0;
 }
 
 static void vkfd_qdev_reset(DeviceState *dev)
@@ -107,6 +109,7 @@ static void vkfd_realize(PCIDevice *pdev, Error **errp)
                      PCI_BASE_ADDRESS_MEM_PREFETCH, &s->vram);
 
     s->contexts = g_new0(VkfdContext, s->max_contexts);
+    vkfd_vm_realize(s);
     s->sched_bh = qemu_bh_new_guarded(vkfd_sched_bh, s,
                                       &DEVICE(s)->mem_reentrancy_guard);
     trace_vkfd_realize(s->max_contexts, s->vram_size, s->msix_vectors);
@@ -117,6 +120,7 @@ static void vkfd_exit(PCIDevice *pdev)
     VkfdState *s = VKFD(pdev);
 
     qemu_bh_delete(s->sched_bh);
+    vkfd_vm_exit(s);
     g_free(s->contexts);
     msix_uninit_exclusive_bar(pdev);
 }
@@ -136,13 +140,20 @@ static int vkfd_post_load(void *opaque, int version_id)
             return -EINVAL;
         }
     }
-    if (s->contexts[VKFD_KERNEL_CONTEXT].mapped) {
+    if (s->contexts[VKFD_KERNEL_CONTEXT].mapped ||
+        (s->vm_fault_status & ~VKFD_VM_FAULT_MASK) ||
+        s->vm_fault_ctx >= s->max_contexts) {
         return -EINVAL;
     }
     for (i = 0; i < s->max_contexts; i++) {
+        if (s->contexts[i].pt_base & (VKFD_GPU_PAGE_SIZE - 1)) {
+            return -EINVAL;
+        }
         live += s->contexts[i].mapped;
     }
     s->live_contexts = live;
+    /* The TLBs are a cache of the page tables: start cold. */
+    vkfd_vm_flush_all(s);
     if ((s->status & VKFD_STATUS_ENABLED) && s->sched_rptr != s->sched_wptr) {
         qemu_bh_schedule(s->sched_bh);
     }
@@ -162,7 +173,7 @@ static const VMStateDescription vmstate_vkfd_context = {
 
 static const VMStateDescription vmstate_vkfd = {
     .name = "vkfd",
-    .version_id = 2,
+    .version_id = 3,
     .minimum_version_id = 1,
     .post_load = vkfd_post_load,
     .fields = (VMStateField[]) {
@@ -183,6 +194,11 @@ static const VMStateDescription vmstate_vkfd = {
                                              vmstate_vkfd_context,
                                              VkfdContext),
         VMSTATE_UINT32_V(clock_hi_latch, VkfdState, 2),
+        VMSTATE_UINT32_V(vm_fault_status, VkfdState, 3),
+        VMSTATE_UINT32_V(vm_fault_ctx, VkfdState, 3),
+        VMSTATE_UINT64_V(vm_fault_addr, VkfdState, 3),
+        VMSTATE_UINT32_V(vm_fault_count, VkfdState, 3),
+        VMSTATE_UINT32_V(hdp_flushes, VkfdState, 3),
         VMSTATE_END_OF_LIST()
     },
 };

@@ -18,7 +18,8 @@ static uint32_t vkfd_reg_value(VkfdState *s, hwaddr addr, bool *known)
     case VKFD_REG_VERSION:
         return VKFD_VERSION;
     case VKFD_REG_CAPS:
-        return VKFD_CAP_SCHED_RING | VKFD_CAP_DOORBELLS | VKFD_CAP_VRAM;
+        return VKFD_CAP_SCHED_RING | VKFD_CAP_DOORBELLS | VKFD_CAP_VRAM |
+               VKFD_CAP_GPUVM;
     case VKFD_REG_STATUS:
         return s->status;
     case VKFD_REG_CONTROL:
@@ -90,6 +91,18 @@ static uint32_t vkfd_reg_value(VkfdState *s, hwaddr addr, bool *known)
         return (uint32_t)vkfd_clock_ns();
     case VKFD_REG_CLOCK_HI:
         return s->clock_hi_latch;
+    case VKFD_REG_VM_FAULT_STATUS:
+        return s->vm_fault_status;
+    case VKFD_REG_VM_FAULT_CTX:
+        return s->vm_fault_ctx;
+    case VKFD_REG_VM_FAULT_ADDR_LO:
+        return (uint32_t)s->vm_fault_addr;
+    case VKFD_REG_VM_FAULT_ADDR_HI:
+        return s->vm_fault_addr >> 32;
+    case VKFD_REG_VM_FAULT_COUNT:
+        return s->vm_fault_count;
+    case VKFD_REG_HDP_FLUSHES:
+        return s->hdp_flushes;
     }
     *known = false;
     return 0;
@@ -109,12 +122,44 @@ static bool vkfd_reg_access_ok(VkfdState *s, hwaddr addr, unsigned size,
     return false;
 }
 
+/*
+ * The MMIO remap page: 32-bit writes to the two HDP flush registers only
+ * count (memory is always coherent here); anything else is an access
+ * error.  Reads return 0.
+ */
+static bool vkfd_remap_access_ok(VkfdState *s, hwaddr off, unsigned size,
+                                 bool is_write)
+{
+    if (size == 4 &&
+        (off == VKFD_HDP_MEM_FLUSH_CNTL || off == VKFD_HDP_REG_FLUSH_CNTL)) {
+        return true;
+    }
+    s->access_errors++;
+    VKFD_GUEST_ERR(vkfd_err_remap_access,
+                   "offset 0x%" HWADDR_PRIx " size %u write %d",
+                   off, size, is_write);
+    return false;
+}
+
+static void vkfd_remap_write(VkfdState *s, hwaddr off, uint64_t val,
+                             unsigned size)
+{
+    if (vkfd_remap_access_ok(s, off, size, true)) {
+        s->hdp_flushes++;
+        trace_vkfd_hdp_flush(off, s->hdp_flushes);
+    }
+}
+
 static uint64_t vkfd_regs_read(void *opaque, hwaddr addr, unsigned size)
 {
     VkfdState *s = opaque;
     uint32_t val;
     bool known;
 
+    if (addr >= VKFD_MMIO_REMAP_OFFSET) {
+        vkfd_remap_access_ok(s, addr - VKFD_MMIO_REMAP_OFFSET, size, false);
+        return 0;
+    }
     if (!vkfd_reg_access_ok(s, addr, size, false)) {
         return ~0ULL;
     }
@@ -158,6 +203,10 @@ static void vkfd_regs_write(void *opaque, hwaddr addr, uint64_t val,
     uint32_t old;
     bool known;
 
+    if (addr >= VKFD_MMIO_REMAP_OFFSET) {
+        vkfd_remap_write(s, addr - VKFD_MMIO_REMAP_OFFSET, val, size);
+        return;
+    }
     if (!vkfd_reg_access_ok(s, addr, size, true)) {
         return;
     }
@@ -190,6 +239,10 @@ static void vkfd_regs_write(void *opaque, hwaddr addr, uint64_t val,
         return;
     case VKFD_REG_SCHED_WPTR:
         vkfd_sched_write_wptr(s, val);
+        return;
+    case VKFD_REG_VM_FAULT_STATUS:
+        /* write 1 to clear; clearing VALID lets the next fault latch */
+        vkfd_vm_fault_clear(s, val);
         return;
     }
 

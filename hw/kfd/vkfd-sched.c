@@ -4,9 +4,11 @@
  * The driver never pokes per-context or per-queue registers.  Like the
  * hardware scheduler of a real GPU (HIQ/MES), the device reads commands
  * from a ring in guest memory that only the kernel driver writes: map and
- * unmap a context, later map and unmap queues.  Each command completes
+ * unmap a context, invalidate its TLB, fill or copy memory in its GPU VA
+ * (vkfd-gpuvm.c), later map and unmap queues.  Each command completes
  * through a fence in guest memory.  Commands run in a bottom half, never
- * inside the MMIO write that rang the ring.
+ * inside the MMIO write that rang the ring, and a run yields after
+ * VKFD_SCHED_BUDGET commands or VKFD_SCHED_VM_BUDGET bytes of VM data.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -152,6 +154,7 @@ static uint32_t vkfd_cmd_map_context(VkfdState *s,
     }
     ctx->mapped = true;
     ctx->pt_base = pt_base;
+    vkfd_vm_ctx_flush(s, ctx_id);
     s->live_contexts++;
     trace_vkfd_ctx_map(ctx_id, pt_base, s->live_contexts);
     return VKFD_ST_OK;
@@ -175,14 +178,117 @@ static uint32_t vkfd_cmd_unmap_context(VkfdState *s,
         return VKFD_ST_CONTEXT_NOT_MAPPED;
     }
     memset(ctx, 0, sizeof(*ctx));
+    vkfd_vm_ctx_flush(s, ctx_id);
     s->live_contexts--;
     trace_vkfd_ctx_unmap(ctx_id, s->live_contexts);
     return VKFD_ST_OK;
 }
 
-/* Execute one command; on failure *why says why and nothing changed. */
+/* The context a GPUVM command works in must be live. */
+static const char *vkfd_ctx_check_mapped(VkfdState *s, uint32_t ctx_id,
+                                         uint32_t *status)
+{
+    const char *why = vkfd_ctx_check(s, ctx_id, status);
+
+    if (!why && !s->contexts[ctx_id].mapped) {
+        *status = VKFD_ST_CONTEXT_NOT_MAPPED;
+        why = "context not mapped";
+    }
+    return why;
+}
+
+static uint32_t vkfd_cmd_invalidate_tlb(VkfdState *s,
+                                        const struct vkfd_sched_cmd *cmd,
+                                        const char **why)
+{
+    uint32_t ctx_id = le32_to_cpu(cmd->ctx_id);
+    uint32_t status;
+
+    *why = vkfd_ctx_check_mapped(s, ctx_id, &status);
+    if (*why) {
+        return status;
+    }
+    vkfd_vm_ctx_flush(s, ctx_id);
+    return VKFD_ST_OK;
+}
+
+/* A VM_FILL/VM_COPY range: dword aligned, not too big, not wrapping. */
+static bool vkfd_vm_range_ok(uint64_t va, uint64_t size)
+{
+    return !(va % 4) && !(size % 4) && size <= VKFD_VM_OP_MAX &&
+           va + size >= va;
+}
+
+static uint32_t vkfd_cmd_vm_fill(VkfdState *s,
+                                 const struct vkfd_sched_cmd *cmd,
+                                 uint64_t *vm_bytes, const char **why)
+{
+    const struct vkfd_cmd_vm_fill *f = &cmd->u.vm_fill;
+    uint32_t ctx_id = le32_to_cpu(cmd->ctx_id);
+    uint64_t va = le64_to_cpu(f->va);
+    uint64_t size = le64_to_cpu(f->size);
+    uint32_t status;
+
+    *why = vkfd_ctx_check_mapped(s, ctx_id, &status);
+    if (*why) {
+        return status;
+    }
+    if (f->flags || !vkfd_vm_range_ok(va, size)) {
+        *why = "bad flags, alignment or size";
+        return VKFD_ST_BAD_ARGUMENT;
+    }
+    trace_vkfd_vm_fill(ctx_id, va, size, le32_to_cpu(f->value));
+    *vm_bytes += size;
+    if (!vkfd_vm_fill(s, ctx_id, va, size, le32_to_cpu(f->value))) {
+        *why = "VM fault";
+        return VKFD_ST_VM_FAULT;
+    }
+    return VKFD_ST_OK;
+}
+
+/*
+ * Overlapping ranges are refused: a copy has no direction.  (Two VAs
+ * that alias one page are not detected; what such a copy leaves there
+ * is undefined.)
+ */
+static uint32_t vkfd_cmd_vm_copy(VkfdState *s,
+                                 const struct vkfd_sched_cmd *cmd,
+                                 uint64_t *vm_bytes, const char **why)
+{
+    const struct vkfd_cmd_vm_copy *c = &cmd->u.vm_copy;
+    uint32_t ctx_id = le32_to_cpu(cmd->ctx_id);
+    uint64_t src = le64_to_cpu(c->src);
+    uint64_t dst = le64_to_cpu(c->dst);
+    uint64_t size = le64_to_cpu(c->size);
+    uint32_t status;
+
+    *why = vkfd_ctx_check_mapped(s, ctx_id, &status);
+    if (*why) {
+        return status;
+    }
+    if (!vkfd_vm_range_ok(src, size) || !vkfd_vm_range_ok(dst, size)) {
+        *why = "bad alignment or size";
+        return VKFD_ST_BAD_ARGUMENT;
+    }
+    if (size && src < dst + size && dst < src + size) {
+        *why = "source and destination overlap";
+        return VKFD_ST_BAD_ARGUMENT;
+    }
+    trace_vkfd_vm_copy(ctx_id, dst, src, size);
+    *vm_bytes += 2 * size;
+    if (!vkfd_vm_copy(s, ctx_id, dst, src, size)) {
+        *why = "VM fault";
+        return VKFD_ST_VM_FAULT;
+    }
+    return VKFD_ST_OK;
+}
+
+/*
+ * Execute one command; on failure *why says why and nothing changed.
+ * *vm_bytes grows by the memory a VM command moved.
+ */
 static uint32_t vkfd_cmd_exec(VkfdState *s, const struct vkfd_sched_cmd *cmd,
-                              const char **why)
+                              uint64_t *vm_bytes, const char **why)
 {
     *why = NULL;
     switch (cmd->opcode) {
@@ -201,9 +307,23 @@ static uint32_t vkfd_cmd_exec(VkfdState *s, const struct vkfd_sched_cmd *cmd,
             break;
         }
         return vkfd_cmd_unmap_context(s, cmd, why);
+    case VKFD_CMD_INVALIDATE_TLB:
+        if (!vkfd_cmd_reserved_zero(cmd, 0)) {
+            break;
+        }
+        return vkfd_cmd_invalidate_tlb(s, cmd, why);
+    case VKFD_CMD_VM_FILL:
+        if (!vkfd_cmd_reserved_zero(cmd, 3)) {
+            break;
+        }
+        return vkfd_cmd_vm_fill(s, cmd, vm_bytes, why);
+    case VKFD_CMD_VM_COPY:
+        if (!vkfd_cmd_reserved_zero(cmd, 3)) {
+            break;
+        }
+        return vkfd_cmd_vm_copy(s, cmd, vm_bytes, why);
     case VKFD_CMD_MAP_QUEUE:
     case VKFD_CMD_UNMAP_QUEUE:
-    case VKFD_CMD_INVALIDATE_TLB:
         *why = "opcode reserved for a later interface version";
         return VKFD_ST_UNSUPPORTED;
     default:
@@ -215,7 +335,8 @@ static uint32_t vkfd_cmd_exec(VkfdState *s, const struct vkfd_sched_cmd *cmd,
 }
 
 /* Run, fence and retire the command at rptr. */
-static void vkfd_sched_one(VkfdState *s, const struct vkfd_sched_cmd *cmd)
+static void vkfd_sched_one(VkfdState *s, const struct vkfd_sched_cmd *cmd,
+                           uint64_t *vm_bytes)
 {
     PCIDevice *pdev = PCI_DEVICE(s);
     uint64_t fence_addr = le64_to_cpu(cmd->fence_addr);
@@ -240,7 +361,7 @@ static void vkfd_sched_one(VkfdState *s, const struct vkfd_sched_cmd *cmd)
         why = "fence address not in guest memory";
         fence_addr = 0;
     } else {
-        status = vkfd_cmd_exec(s, cmd, &why);
+        status = vkfd_cmd_exec(s, cmd, vm_bytes, &why);
     }
 
     if (status != VKFD_ST_OK) {
@@ -273,10 +394,10 @@ void vkfd_sched_bh(void *opaque)
     PCIDevice *pdev = PCI_DEVICE(s);
     struct vkfd_sched_cmd cmd;
     unsigned budget = VKFD_SCHED_BUDGET;
-    uint64_t addr;
+    uint64_t addr, vm_bytes = 0;
 
     while (vkfd_sched_running(s) && s->sched_rptr != s->sched_wptr) {
-        if (!budget--) {
+        if (!budget-- || vm_bytes >= VKFD_SCHED_VM_BUDGET) {
             /* Let the rest of QEMU run; come back for the remainder. */
             trace_vkfd_sched_yield(s->sched_rptr, s->sched_wptr);
             qemu_bh_schedule(s->sched_bh);
@@ -288,7 +409,7 @@ void vkfd_sched_bh(void *opaque)
             vkfd_sched_halt(s, VKFD_ST_RING_DMA);
             return;
         }
-        vkfd_sched_one(s, &cmd);
+        vkfd_sched_one(s, &cmd, &vm_bytes);
         s->sched_rptr = (s->sched_rptr + VKFD_CMD_SIZE) & (s->sched_size - 1);
         s->sched_completed++;
     }

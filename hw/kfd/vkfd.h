@@ -19,6 +19,8 @@ OBJECT_DECLARE_SIMPLE_TYPE(VkfdState, VKFD)
  * loop, so that a guest filling a ring cannot monopolise QEMU.
  */
 #define VKFD_SCHED_BUDGET 64
+/* ... and the VM_FILL/VM_COPY bytes after which a run yields too. */
+#define VKFD_SCHED_VM_BUDGET    (16ull << 20)
 
 /* Fixed parts of the GPU shape (GFX9), and limits of the variable ones. */
 #define VKFD_WAVE_SIZE          64
@@ -31,6 +33,33 @@ typedef struct VkfdContext {
     bool mapped;
     uint64_t pt_base;
 } VkfdContext;
+
+/*
+ * GPUVM (vkfd-gpuvm.c).  A context's TLB caches leaf translations,
+ * direct-mapped by VA bits 17:12; it is allocated on the context's first
+ * translation and dropped by MAP/UNMAP_CONTEXT, INVALIDATE_TLB and reset.
+ */
+#define VKFD_TLB_ENTRIES        64
+/* VM_FILL/VM_COPY move data in pieces of at most this many bytes. */
+#define VKFD_VM_CHUNK           (4 * VKFD_GPU_PAGE_SIZE)
+#define VKFD_VM_FAULT_MASK \
+    (VKFD_VM_FAULT_VALID | VKFD_VM_FAULT_WRITE | VKFD_VM_FAULT_MULTIPLE)
+
+typedef struct VkfdTlbEntry {
+    uint64_t tag;       /* first VA of the leaf | log2 of its size; 0: free */
+    uint64_t pte;       /* the leaf entry */
+} VkfdTlbEntry;
+
+typedef struct VkfdTlb {
+    VkfdTlbEntry e[VKFD_TLB_ENTRIES];
+} VkfdTlb;
+
+/* Where a run of GPU VA lands: guest memory or VRAM. */
+typedef struct VkfdVmXlat {
+    uint64_t addr;      /* bus address (system) or offset in VRAM */
+    uint64_t len;       /* bytes of VA translated by this */
+    bool vram;
+} VkfdVmXlat;
 
 struct VkfdState {
     PCIDevice parent_obj;
@@ -60,6 +89,15 @@ struct VkfdState {
 
     /* GPU clock: reading CLOCK_LO latches the upper half for CLOCK_HI */
     uint32_t clock_hi_latch;
+
+    /* GPUVM: per-context TLBs (a cache, not migrated) and the fault latch */
+    VkfdTlb **tlbs;
+    uint32_t vm_fault_status;
+    uint32_t vm_fault_ctx;
+    uint64_t vm_fault_addr;
+    uint32_t vm_fault_count;
+    uint32_t hdp_flushes;
+    uint8_t vm_bounce[VKFD_VM_CHUNK];
 
     /* properties */
     uint32_t max_contexts;
@@ -109,6 +147,33 @@ void vkfd_sched_control(VkfdState *s, uint32_t old_control);
 void vkfd_sched_write_wptr(VkfdState *s, uint32_t wptr);
 void vkfd_sched_bh(void *opaque);
 void vkfd_sched_reset(VkfdState *s);
+
+/*
+ * vkfd-gpuvm.c: the engines' way to memory.  Each function translates
+ * page by page; on a fault it latches the VM fault registers (with a
+ * trace event) and returns false.  vkfd_vm_read/write may have moved part
+ * of the data by then; vkfd_vm_check translates a whole range without
+ * touching it, and vkfd_vm_fill/copy check everything first so that a
+ * command that would fault changes nothing.
+ */
+void vkfd_vm_realize(VkfdState *s);
+void vkfd_vm_exit(VkfdState *s);
+void vkfd_vm_reset(VkfdState *s);
+void vkfd_vm_ctx_flush(VkfdState *s, uint32_t ctx_id);
+void vkfd_vm_flush_all(VkfdState *s);
+void vkfd_vm_fault_clear(VkfdState *s, uint32_t bits);
+bool vkfd_vm_translate(VkfdState *s, uint32_t ctx_id, uint64_t va,
+                       uint64_t len, bool is_write, VkfdVmXlat *x);
+bool vkfd_vm_check(VkfdState *s, uint32_t ctx_id, uint64_t va, uint64_t len,
+                   bool is_write);
+bool vkfd_vm_read(VkfdState *s, uint32_t ctx_id, uint64_t va, void *buf,
+                  uint64_t len);
+bool vkfd_vm_write(VkfdState *s, uint32_t ctx_id, uint64_t va,
+                   const void *buf, uint64_t len);
+bool vkfd_vm_fill(VkfdState *s, uint32_t ctx_id, uint64_t va, uint64_t len,
+                  uint32_t value);
+bool vkfd_vm_copy(VkfdState *s, uint32_t ctx_id, uint64_t dst, uint64_t src,
+                  uint64_t len);
 
 /* vkfd-pci.c */
 void vkfd_soft_reset(VkfdState *s);

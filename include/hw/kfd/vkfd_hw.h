@@ -22,7 +22,7 @@
 #define VKFD_PCI_REVISION           0x01
 
 /* BAR numbers */
-#define VKFD_BAR_REGS               0   /* 4 KiB of registers */
+#define VKFD_BAR_REGS               0   /* registers, MMIO remap page */
 #define VKFD_BAR_MSIX               1   /* MSI-X table and PBA */
 #define VKFD_BAR_DOORBELL           2   /* 64-bit: one page per context */
 #define VKFD_BAR_VRAM               4   /* 64-bit, prefetchable, RAM */
@@ -177,8 +177,8 @@ enum vkfd_sched_opcode {
     VKFD_CMD_NOP            = 0x00, /* only completes its fence */
     VKFD_CMD_MAP_CONTEXT    = 0x01, /* ctx_id becomes live */
     VKFD_CMD_UNMAP_CONTEXT  = 0x02, /* ctx_id is torn down */
-    VKFD_CMD_MAP_QUEUE      = 0x03, /* reserved: queues (not yet) */
-    VKFD_CMD_UNMAP_QUEUE    = 0x04, /* reserved: queues (not yet) */
+    VKFD_CMD_MAP_QUEUE      = 0x03, /* a user queue of ctx_id goes live */
+    VKFD_CMD_UNMAP_QUEUE    = 0x04, /* it stops; state written back */
     VKFD_CMD_INVALIDATE_TLB = 0x05, /* drop ctx_id's cached translations */
     VKFD_CMD_VM_FILL        = 0x06, /* fill GPU VA range of ctx_id */
     VKFD_CMD_VM_COPY        = 0x07, /* copy within ctx_id's GPU VA */
@@ -198,8 +198,9 @@ struct vkfd_cmd_map_context {
 
 /*
  * VM_FILL stores the 32-bit value over [va, va + size); VM_COPY copies
- * size bytes from src to dst.  Sizes are multiples of 4, at most
- * VKFD_VM_OP_MAX; every page is translated before a byte moves, so a
+ * size bytes from src to dst.  Addresses and sizes are multiples of 4,
+ * sizes at most VKFD_VM_OP_MAX, and a copy's two ranges may not overlap
+ * (else BAD_ARGUMENT); every page is translated before a byte moves, so a
  * command that would fault changes nothing (status VM_FAULT, fault latched).
  */
 struct vkfd_cmd_vm_fill {
@@ -215,6 +216,59 @@ struct vkfd_cmd_vm_copy {
     uint64_t size;
 };
 
+/*
+ * User queues.  The driver describes a queue in a memory queue descriptor
+ * (MQD) in guest memory and maps it on the scheduler ring; from then on
+ * the queue's doorbell in its context's page kicks it.  Ring, read and
+ * write pointers are GPU virtual addresses of the context, as user space
+ * wrote them; pointer units are those of the real hardware: dwords for
+ * PM4, bytes for SDMA, 64-byte packets for AQL, always as 64-bit values.
+ */
+enum vkfd_queue_type {
+    VKFD_QUEUE_PM4          = 0,    /* compute, PM4 type-3 packets */
+    VKFD_QUEUE_SDMA         = 1,    /* SDMA packets */
+    VKFD_QUEUE_AQL          = 2,    /* HSA AQL packets */
+};
+
+/* Queue states in the MQD after UNMAP_QUEUE or as QUERY reports them */
+enum vkfd_queue_error {
+    VKFD_QERR_NONE          = 0,
+    VKFD_QERR_BAD_PACKET    = 1,    /* unknown opcode or malformed packet */
+    VKFD_QERR_VM_FAULT      = 2,    /* an access faulted (error_va) */
+    VKFD_QERR_BAD_POINTER   = 3,    /* wptr out of range for the ring */
+    VKFD_QERR_BAD_KERNEL    = 4,    /* AQL dispatch of a kernel we cannot run */
+    VKFD_QERR_IB_DEPTH      = 5,    /* indirect buffers nested too deep */
+};
+
+struct vkfd_mqd {
+    uint32_t type;          /* enum vkfd_queue_type */
+    uint32_t doorbell;      /* index in the context's page, 0..1023 */
+    uint64_t ring_base;     /* GPU VA, 256-byte aligned */
+    uint32_t ring_size;     /* bytes, power of two, 256 .. 1 GiB */
+    uint32_t flags;         /* must be 0 */
+    uint64_t rptr_addr;     /* GPU VA the device writes the rptr to */
+    uint64_t wptr_addr;     /* GPU VA the device reads the wptr from */
+    /* written by the device at UNMAP_QUEUE */
+    uint64_t rptr;          /* where it stopped, in the queue's units */
+    uint32_t error;         /* enum vkfd_queue_error */
+    uint32_t error_info;    /* opcode or packet type that failed */
+    uint64_t error_va;      /* faulting address or packet address */
+    uint64_t reserved[3];   /* must be 0 */
+};
+
+struct vkfd_cmd_map_queue {
+    uint64_t mqd_addr;      /* guest address of the MQD, 8-byte aligned */
+    uint32_t queue_id;      /* the driver's id, carried in traces */
+    uint32_t reserved;
+};
+
+/* UNMAP_QUEUE names the queue by doorbell; the MQD receives its state */
+struct vkfd_cmd_unmap_queue {
+    uint64_t mqd_addr;
+    uint32_t doorbell;
+    uint32_t reserved;
+};
+
 struct vkfd_sched_cmd {
     uint8_t  opcode;        /* enum vkfd_sched_opcode */
     uint8_t  flags;         /* VKFD_CMD_F_* */
@@ -225,6 +279,8 @@ struct vkfd_sched_cmd {
     uint64_t fence_addr;    /* 0, or an 8-byte aligned guest address */
     union {
         struct vkfd_cmd_map_context map_context;
+        struct vkfd_cmd_map_queue map_queue;
+        struct vkfd_cmd_unmap_queue unmap_queue;
         struct vkfd_cmd_vm_fill vm_fill;
         struct vkfd_cmd_vm_copy vm_copy;
         uint64_t raw[5];
@@ -248,6 +304,11 @@ enum vkfd_status_code {
     VKFD_ST_DMA_ERROR           = 6,    /* fence or payload not in RAM */
     VKFD_ST_UNSUPPORTED         = 7,    /* valid opcode, not implemented */
     VKFD_ST_VM_FAULT            = 8,    /* a VM access faulted: nothing done */
+    VKFD_ST_QUEUE_EXISTS        = 9,    /* MAP_QUEUE on a doorbell in use */
+    VKFD_ST_NO_QUEUE            = 10,   /* UNMAP_QUEUE of an unused doorbell */
+    VKFD_ST_BAD_MQD             = 11,   /* MQD unreadable or invalid */
+    VKFD_ST_NO_RESOURCES        = 12,   /* the device's queue limit */
+    VKFD_ST_CONTEXT_BUSY        = 13,   /* UNMAP_CONTEXT with queues live */
     /* ring errors: the ring halts (STATUS.SCHED_HALTED) */
     VKFD_ST_RING_CONFIG         = 0x100, /* bad BASE or SIZE at enable */
     VKFD_ST_RING_WPTR           = 0x101, /* WPTR unaligned or past SIZE */

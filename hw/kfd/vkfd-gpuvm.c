@@ -1,0 +1,440 @@
+/*
+ * vkfd: a virtual AMD KFD device -- GPUVM address translation
+ *
+ * Every context has its own GPU virtual address space: a 4-level page
+ * table in guest memory rooted at the pt_base given by MAP_CONTEXT
+ * (include/hw/kfd/vkfd_hw.h describes the entries).  The engines of the
+ * device reach memory only through the functions here: they translate a
+ * GPU VA page by page, through a small per-context TLB, to guest memory
+ * (bus addresses, by DMA) or VRAM, and latch a VM fault when a VA does not
+ * translate.
+ *
+ * Nothing the guest writes in a page table can make the device touch
+ * memory other than guest RAM and VRAM: table entries and leaves in guest
+ * memory must be plain RAM (no MMIO: no device registers, including ours),
+ * and VRAM leaves are checked against the size of VRAM.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/log.h"
+#include "qemu/bswap.h"
+#include "qemu/rcu.h"
+#include "exec/memory.h"
+#include "sysemu/dma.h"
+#include "vkfd.h"
+#include "trace.h"
+
+#define VKFD_PTE_LEAF_BITS \
+    (VKFD_PTE_VALID | VKFD_PTE_SYSTEM | VKFD_PTE_WRITE | VKFD_PTE_ADDR_MASK)
+#define VKFD_PDE_BITS       (VKFD_PTE_VALID | VKFD_PTE_ADDR_MASK)
+#define VKFD_VA_LIMIT       (1ull << VKFD_GPUVM_VA_BITS)
+
+/* Shift of the VA bits that index a table of the given level. */
+static inline unsigned vkfd_level_shift(int level)
+{
+    return VKFD_GPU_PAGE_SHIFT + 9 * level;
+}
+
+/*
+ * How many bytes from addr on are plain guest memory the device may
+ * access (RAM, or ROM for reads), without running into MMIO or a hole.
+ */
+static uint64_t vkfd_vm_ram_extent(VkfdState *s, uint64_t addr, uint64_t len,
+                                   bool is_write)
+{
+    AddressSpace *as = pci_get_address_space(&s->parent_obj);
+    uint64_t done = 0;
+
+    RCU_READ_LOCK_GUARD();
+    while (done < len) {
+        hwaddr xlat, l = len - done;
+        MemoryRegion *mr;
+
+        mr = address_space_translate(as, addr + done, &xlat, &l, is_write,
+                                     MEMTXATTRS_UNSPECIFIED);
+        if (!l || !memory_access_is_direct(mr, is_write)) {
+            break;
+        }
+        done += MIN(l, len - done);
+    }
+    return done;
+}
+
+/*
+ * Read a page table entry; false if the table is not in guest RAM.  The
+ * entry is read through the RAM the device's DMA address space (bus
+ * master enable, IOMMU) translates it to, like pci_dma_read() would, but
+ * with the one translation that also checks it is RAM: half the cost of
+ * a check and a pci_dma_read() (bench/vkfd-gpuvm-bench).
+ */
+static bool vkfd_vm_read_entry(VkfdState *s, uint64_t addr, uint64_t *entry)
+{
+    AddressSpace *as = pci_get_address_space(&s->parent_obj);
+    hwaddr xlat, l = sizeof(*entry);
+    MemoryRegion *mr;
+
+    RCU_READ_LOCK_GUARD();
+    mr = address_space_translate(as, addr, &xlat, &l, false,
+                                 MEMTXATTRS_UNSPECIFIED);
+    if (l < sizeof(*entry) || !memory_access_is_direct(mr, false)) {
+        return false;
+    }
+    *entry = ldq_le_p((uint8_t *)memory_region_get_ram_ptr(mr) + xlat);
+    return true;
+}
+
+/*
+ * Walk the tables of root for va.  On success *pte is the leaf entry and
+ * *shift the log2 of the size it maps (12, 21 or 30); otherwise *why says
+ * what was wrong.  Never inlined, so that a profiler sees every walk
+ * (bench/vkfd-gpuvm-bench counts its instructions).
+ */
+static __attribute__((noinline))
+bool vkfd_vm_walk(VkfdState *s, uint32_t ctx_id, uint64_t root, uint64_t va,
+                  uint64_t *pte, unsigned *shift, const char **why)
+{
+    uint64_t table = root, e, allowed;
+    unsigned sh;
+    int level;
+
+    for (level = VKFD_GPUVM_LEVELS - 1; level >= 0; level--) {
+        sh = vkfd_level_shift(level);
+        if (!vkfd_vm_read_entry(s, table + ((va >> sh) & 511) * 8, &e)) {
+            *why = "page table not in guest RAM";
+            return false;
+        }
+        if (!(e & VKFD_PTE_VALID)) {
+            *why = "entry not valid";
+            return false;
+        }
+        if (level > 0 && !(e & VKFD_PDE_HUGE)) {
+            if (e & ~VKFD_PDE_BITS) {
+                *why = "stray bits in a directory entry";
+                return false;
+            }
+            table = e & VKFD_PTE_ADDR_MASK;
+            continue;
+        }
+        /* a leaf: a PTE, or a huge entry at level 2 or 1 */
+        if (level == VKFD_GPUVM_LEVELS - 1) {
+            *why = "huge entry in the root";
+            return false;
+        }
+        allowed = VKFD_PTE_LEAF_BITS | (level ? VKFD_PDE_HUGE : 0);
+        if (e & ~allowed) {
+            *why = "stray bits in a leaf";
+            return false;
+        }
+        if (e & VKFD_PTE_ADDR_MASK & ((1ull << sh) - 1)) {
+            *why = "huge leaf not aligned to its size";
+            return false;
+        }
+        trace_vkfd_vm_walk(ctx_id, va, e, sh);
+        *pte = e;
+        *shift = sh;
+        return true;
+    }
+    g_assert_not_reached();
+}
+
+/*
+ * Latch a fault: the first one since the driver last cleared VALID fills
+ * the fault registers, later ones set MULTIPLE.  All of them count.
+ */
+static void vkfd_vm_fault(VkfdState *s, uint32_t ctx_id, uint64_t va,
+                          bool is_write, const char *why)
+{
+    s->vm_fault_count++;
+    VKFD_GUEST_ERR(vkfd_err_vm_fault, "ctx %u va 0x%" PRIx64 " write %d: %s",
+                   ctx_id, va, is_write, why);
+    if (s->vm_fault_status & VKFD_VM_FAULT_VALID) {
+        s->vm_fault_status |= VKFD_VM_FAULT_MULTIPLE;
+        return;
+    }
+    s->vm_fault_status &= VKFD_VM_FAULT_MULTIPLE;
+    s->vm_fault_status |= VKFD_VM_FAULT_VALID |
+                          (is_write ? VKFD_VM_FAULT_WRITE : 0);
+    s->vm_fault_ctx = ctx_id;
+    s->vm_fault_addr = va;
+}
+
+void vkfd_vm_fault_clear(VkfdState *s, uint32_t bits)
+{
+    s->vm_fault_status &= ~(bits & VKFD_VM_FAULT_MASK);
+}
+
+/* The TLB: direct-mapped by VA bits 17:12, one leaf translation a slot. */
+static VkfdTlbEntry *vkfd_tlb_slot(VkfdState *s, uint32_t ctx_id, uint64_t va)
+{
+    if (!s->tlbs[ctx_id]) {
+        s->tlbs[ctx_id] = g_new0(VkfdTlb, 1);
+    }
+    return &s->tlbs[ctx_id]->e[(va >> VKFD_GPU_PAGE_SHIFT) %
+                               VKFD_TLB_ENTRIES];
+}
+
+void vkfd_vm_ctx_flush(VkfdState *s, uint32_t ctx_id)
+{
+    trace_vkfd_vm_tlb_flush(ctx_id);
+    g_free(s->tlbs[ctx_id]);
+    s->tlbs[ctx_id] = NULL;
+}
+
+void vkfd_vm_flush_all(VkfdState *s)
+{
+    uint32_t i;
+
+    for (i = 0; i < s->max_contexts; i++) {
+        g_free(s->tlbs[i]);
+        s->tlbs[i] = NULL;
+    }
+}
+
+void vkfd_vm_reset(VkfdState *s)
+{
+    vkfd_vm_flush_all(s);
+    s->vm_fault_status = 0;
+    s->vm_fault_ctx = 0;
+    s->vm_fault_addr = 0;
+    s->vm_fault_count = 0;
+}
+
+void vkfd_vm_realize(VkfdState *s)
+{
+    s->tlbs = g_new0(VkfdTlb *, s->max_contexts);
+}
+
+void vkfd_vm_exit(VkfdState *s)
+{
+    vkfd_vm_flush_all(s);
+    g_free(s->tlbs);
+    s->tlbs = NULL;
+}
+
+/*
+ * Translate the VA range [va, va + len) of a context as far as one leaf
+ * and one kind of memory go: on success x describes the first x->len
+ * bytes (1 <= x->len <= len).  On a fault, latch it and return false.
+ * ctx_id must be a valid id; an unmapped context faults.
+ */
+bool vkfd_vm_translate(VkfdState *s, uint32_t ctx_id, uint64_t va,
+                       uint64_t len, bool is_write, VkfdVmXlat *x)
+{
+    VkfdContext *ctx;
+    VkfdTlbEntry *slot;
+    const char *why;
+    uint64_t pte, off, target, n;
+    unsigned sh;
+
+    assert(ctx_id < s->max_contexts);   /* callers check the id */
+    if (!s->contexts[ctx_id].mapped) {
+        why = "context not mapped";
+        goto fault;
+    }
+    ctx = &s->contexts[ctx_id];
+    if (va >= VKFD_VA_LIMIT) {
+        why = "VA beyond 48 bits";
+        goto fault;
+    }
+    slot = vkfd_tlb_slot(s, ctx_id, va);
+    sh = slot->tag & (VKFD_GPU_PAGE_SIZE - 1);
+    if (sh && !((va ^ slot->tag) >> sh)) {
+        pte = slot->pte;
+    } else {
+        if (!ctx->pt_base) {
+            why = "no page table";
+            goto fault;
+        }
+        if (!vkfd_vm_walk(s, ctx_id, ctx->pt_base, va, &pte, &sh, &why)) {
+            goto fault;
+        }
+        slot->tag = (va & ~((1ull << sh) - 1)) | sh;
+        slot->pte = pte;
+    }
+    if (is_write && !(pte & VKFD_PTE_WRITE)) {
+        why = "write to a read-only page";
+        goto fault;
+    }
+
+    off = va & ((1ull << sh) - 1);
+    target = (pte & VKFD_PTE_ADDR_MASK) + off;
+    n = MIN(len, (1ull << sh) - off);
+    if (pte & VKFD_PTE_SYSTEM) {
+        n = vkfd_vm_ram_extent(s, target, n, is_write);
+        if (!n) {
+            why = is_write ? "system page not writable guest RAM"
+                           : "system page not guest RAM";
+            goto fault;
+        }
+    } else {
+        if (target >= s->vram_size) {
+            why = "VRAM page beyond the end of VRAM";
+            goto fault;
+        }
+        n = MIN(n, s->vram_size - target);
+    }
+    x->addr = target;
+    x->len = n;
+    x->vram = !(pte & VKFD_PTE_SYSTEM);
+    return true;
+
+fault:
+    vkfd_vm_fault(s, ctx_id, va, is_write, why);
+    return false;
+}
+
+/* Move n bytes between buf and offset off of a translated range. */
+static bool vkfd_vm_xfer(VkfdState *s, const VkfdVmXlat *x, uint64_t off,
+                         void *buf, uint64_t n, bool is_write)
+{
+    uint8_t *p;
+
+    assert(off + n <= x->len);
+    if (!x->vram) {
+        return pci_dma_rw(&s->parent_obj, x->addr + off, buf, n,
+                          is_write ? DMA_DIRECTION_FROM_DEVICE
+                                   : DMA_DIRECTION_TO_DEVICE,
+                          MEMTXATTRS_UNSPECIFIED) == MEMTX_OK;
+    }
+    p = (uint8_t *)memory_region_get_ram_ptr(&s->vram) + x->addr + off;
+    if (is_write) {
+        memcpy(p, buf, n);
+        memory_region_set_dirty(&s->vram, x->addr + off, n);
+    } else {
+        memcpy(buf, p, n);
+    }
+    return true;
+}
+
+static bool vkfd_vm_rw(VkfdState *s, uint32_t ctx_id, uint64_t va,
+                       void *buf, uint64_t len, bool is_write)
+{
+    VkfdVmXlat x;
+
+    while (len) {
+        if (!vkfd_vm_translate(s, ctx_id, va, len, is_write, &x)) {
+            return false;
+        }
+        if (!vkfd_vm_xfer(s, &x, 0, buf, x.len, is_write)) {
+            vkfd_vm_fault(s, ctx_id, va, is_write, "DMA failed");
+            return false;
+        }
+        va += x.len;
+        buf = (uint8_t *)buf + x.len;
+        len -= x.len;
+    }
+    return true;
+}
+
+bool vkfd_vm_check(VkfdState *s, uint32_t ctx_id, uint64_t va, uint64_t len,
+                   bool is_write)
+{
+    VkfdVmXlat x;
+
+    while (len) {
+        if (!vkfd_vm_translate(s, ctx_id, va, len, is_write, &x)) {
+            return false;
+        }
+        va += x.len;
+        len -= x.len;
+    }
+    return true;
+}
+
+bool vkfd_vm_read(VkfdState *s, uint32_t ctx_id, uint64_t va, void *buf,
+                  uint64_t len)
+{
+    return vkfd_vm_rw(s, ctx_id, va, buf, len, false);
+}
+
+bool vkfd_vm_write(VkfdState *s, uint32_t ctx_id, uint64_t va,
+                   const void *buf, uint64_t len)
+{
+    return vkfd_vm_rw(s, ctx_id, va, (void *)buf, len, true);
+}
+
+/*
+ * VM_FILL: translate the whole range first, so that a fill that would
+ * fault changes nothing, then store through the translations a leaf at a
+ * time, VKFD_VM_CHUNK bytes at a time from a buffer of the pattern.
+ */
+bool vkfd_vm_fill(VkfdState *s, uint32_t ctx_id, uint64_t va, uint64_t len,
+                  uint32_t value)
+{
+    uint8_t *pattern = s->vm_bounce;
+    uint64_t done = 0, off, n, bytes = MIN(len, VKFD_VM_CHUNK);
+    VkfdVmXlat x;
+
+    if (!vkfd_vm_check(s, ctx_id, va, len, true)) {
+        return false;
+    }
+    /* as much of the pattern as the fill needs, doubling it up */
+    stl_le_p(pattern, value);
+    for (n = 4; n < bytes; n *= 2) {
+        memcpy(pattern + n, pattern, MIN(n, bytes - n));
+    }
+    while (done < len) {
+        /*
+         * Fails only if the tables changed under the command (the guest
+         * CPU, or this very fill writing over its own page tables).
+         */
+        if (!vkfd_vm_translate(s, ctx_id, va + done, len - done, true, &x)) {
+            return false;
+        }
+        for (off = 0; off < x.len; off += n) {
+            n = MIN(x.len - off, VKFD_VM_CHUNK);
+            if (!vkfd_vm_xfer(s, &x, off, pattern, n, true)) {
+                vkfd_vm_fault(s, ctx_id, va + done + off, true, "DMA failed");
+                return false;
+            }
+        }
+        done += x.len;
+    }
+    return true;
+}
+
+/*
+ * VM_COPY: check the source (reads), then the destination (writes), then
+ * copy chunk by chunk through the bounce buffer, keeping the current
+ * source and destination translations until each runs out.
+ */
+bool vkfd_vm_copy(VkfdState *s, uint32_t ctx_id, uint64_t dst, uint64_t src,
+                  uint64_t len)
+{
+    VkfdVmXlat xs = { .len = 0 }, xd = { .len = 0 };
+    uint64_t done = 0, n;
+
+    if (!vkfd_vm_check(s, ctx_id, src, len, false) ||
+        !vkfd_vm_check(s, ctx_id, dst, len, true)) {
+        return false;
+    }
+    while (done < len) {
+        if (!xs.len &&
+            !vkfd_vm_translate(s, ctx_id, src + done, len - done, false,
+                               &xs)) {
+            return false;
+        }
+        if (!xd.len &&
+            !vkfd_vm_translate(s, ctx_id, dst + done, len - done, true,
+                               &xd)) {
+            return false;
+        }
+        n = MIN(MIN(xs.len, xd.len), VKFD_VM_CHUNK);
+        if (!vkfd_vm_xfer(s, &xs, 0, s->vm_bounce, n, false)) {
+            vkfd_vm_fault(s, ctx_id, src + done, false, "DMA failed");
+            return false;
+        }
+        if (!vkfd_vm_xfer(s, &xd, 0, s->vm_bounce, n, true)) {
+            vkfd_vm_fault(s, ctx_id, dst + done, true, "DMA failed");
+            return false;
+        }
+        xs.addr += n;
+        xs.len -= n;
+        xd.addr += n;
+        xd.len -= n;
+        done += n;
+    }
+    return true;
+}
