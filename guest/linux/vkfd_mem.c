@@ -34,15 +34,6 @@
 #include "vkfd_priv.h"
 #include "vkfd_topology.h"
 
-/* KFD mmap offsets of /dev/kfd: type in bits 63:62, gpu_id in 61:46. */
-#define VKFD_MMAP_TYPE_SHIFT	62
-#define VKFD_MMAP_TYPE_MASK	(3ULL << VKFD_MMAP_TYPE_SHIFT)
-#define VKFD_MMAP_TYPE_DOORBELL	(3ULL << VKFD_MMAP_TYPE_SHIFT)
-#define VKFD_MMAP_TYPE_EVENTS	(2ULL << VKFD_MMAP_TYPE_SHIFT)
-#define VKFD_MMAP_TYPE_MMIO	(0ULL << VKFD_MMAP_TYPE_SHIFT)
-#define VKFD_MMAP_GPU_ID_SHIFT	46
-#define VKFD_MMAP_GPU_ID(off)	(((off) >> VKFD_MMAP_GPU_ID_SHIFT) & 0xffff)
-
 /* Render-node mmap offsets of BOs: one 1 TiB window per BO. */
 #define VKFD_BO_MMAP_SHIFT	40
 
@@ -348,6 +339,38 @@ static void vkfd_bo_destroy(struct vkfd_bo *bo)
 		vkfd_topology_vram_used(dev, dev->vram_used);
 	}
 	kref_put(&bo->ref, vkfd_bo_release);
+}
+
+/*
+ * Is [va, va + size) inside one BO mapped in pdd's VM?  With exact, the
+ * BO must start at va and be exactly size bytes.  Under p->lock.
+ */
+bool vkfd_mem_va_mapped(struct vkfd_process_device *pdd, u64 va, u64 size,
+			bool exact)
+{
+	struct rb_node *n = pdd->va_tree.rb_node;
+
+	lockdep_assert_held(&pdd->p->lock);
+	if (va + size < va)
+		return false;
+	while (n) {
+		struct vkfd_bo_attach *at =
+			rb_entry(n, struct vkfd_bo_attach, va_node);
+		struct vkfd_bo *bo = at->bo;
+
+		if (va < bo->va) {
+			n = n->rb_left;
+		} else if (va >= bo->va + bo->size) {
+			n = n->rb_right;
+		} else {
+			if (!at->mapped)
+				return false;
+			if (exact)
+				return bo->va == va && bo->size == size;
+			return va + size <= bo->va + bo->size;
+		}
+	}
+	return false;
 }
 
 /* Process teardown: every BO allocated on this GPU, and peers' mappings. */

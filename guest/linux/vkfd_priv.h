@@ -33,6 +33,15 @@ struct vkfd_vm {
 	struct vkfd_pt *root;
 };
 
+/* KFD mmap offsets of /dev/kfd: type in bits 63:62, gpu_id in 61:46. */
+#define VKFD_MMAP_TYPE_SHIFT	62
+#define VKFD_MMAP_TYPE_MASK	(3ULL << VKFD_MMAP_TYPE_SHIFT)
+#define VKFD_MMAP_TYPE_DOORBELL	(3ULL << VKFD_MMAP_TYPE_SHIFT)
+#define VKFD_MMAP_TYPE_EVENTS	(2ULL << VKFD_MMAP_TYPE_SHIFT)
+#define VKFD_MMAP_TYPE_MMIO	(0ULL << VKFD_MMAP_TYPE_SHIFT)
+#define VKFD_MMAP_GPU_ID_SHIFT	46
+#define VKFD_MMAP_GPU_ID(off)	(((off) >> VKFD_MMAP_GPU_ID_SHIFT) & 0xffff)
+
 /* The GPUVM window of every process (GFX9, 48-bit, lower canonical half) */
 #define VKFD_GPUVM_BASE		0x10000ULL
 #define VKFD_GPUVM_LIMIT	0x7fffffffffffULL
@@ -107,6 +116,8 @@ struct vkfd_process_device {
 	/* VA ranges reserved in this VM (own BOs and peers' mapped here) */
 	struct rb_root va_tree;
 	u64 scratch_backing_va;
+	/* doorbells of this process's queues in its page, under p->lock */
+	DECLARE_BITMAP(doorbells, VKFD_DOORBELLS_PER_CONTEXT);
 
 	/* SET_MEMORY_POLICY */
 	u32 default_policy;
@@ -142,6 +153,8 @@ struct vkfd_process {
 	 * mmap_lock (user copies, pinning) runs under it.
 	 */
 	struct mutex lock;
+	struct xarray queues;		/* queue id -> queue, under lock */
+	struct kobject *queues_kobj;	/* sysfs queues/ */
 
 	/* primary only */
 	struct hlist_node mm_node;	/* in the mm hash, while alive */
@@ -244,6 +257,23 @@ int vkfd_ioctl_get_tile_config(struct file *filep, struct vkfd_process *p,
 			       void *data);
 int vkfd_ioctl_set_scratch_backing_va(struct file *filep,
 				      struct vkfd_process *p, void *data);
+
+bool vkfd_mem_va_mapped(struct vkfd_process_device *pdd, u64 va, u64 size,
+			bool exact);
+
+/* vkfd_queue.c */
+int vkfd_ioctl_create_queue(struct file *filep, struct vkfd_process *p,
+			    void *data);
+int vkfd_ioctl_destroy_queue(struct file *filep, struct vkfd_process *p,
+			     void *data);
+int vkfd_ioctl_update_queue(struct file *filep, struct vkfd_process *p,
+			    void *data);
+int vkfd_ioctl_set_cu_mask(struct file *filep, struct vkfd_process *p,
+			   void *data);
+int vkfd_ioctl_get_queue_wave_state(struct file *filep,
+				    struct vkfd_process *p, void *data);
+void vkfd_queue_destroy_all(struct vkfd_process *p);
+void vkfd_queue_destroy_on(struct vkfd_process_device *pdd);
 
 /* vkfd_vm.c: ioctls about a process's GPU address spaces */
 int vkfd_ioctl_acquire_vm(struct file *filep, struct vkfd_process *p,

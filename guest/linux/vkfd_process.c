@@ -161,6 +161,7 @@ static void vkfd_process_device_unbind(struct vkfd_process_device *pdd)
 static void vkfd_pdd_destroy(struct vkfd_process_device *pdd)
 {
 	lockdep_assert_held(&vkfd_lock);
+	vkfd_queue_destroy_on(pdd);
 	vkfd_proc_sysfs_remove_pdd(pdd);
 	vkfd_process_device_unbind(pdd);
 	mutex_lock(&pdd->p->lock);
@@ -215,6 +216,7 @@ static struct vkfd_process *vkfd_process_alloc(u32 context_id)
 	INIT_LIST_HEAD(&p->all);
 	INIT_LIST_HEAD(&p->pdds);
 	mutex_init(&p->lock);
+	xa_init_flags(&p->queues, XA_FLAGS_ALLOC);
 	INIT_HLIST_NODE(&p->mm_node);
 	xa_init_flags(&p->secondaries, XA_FLAGS_ALLOC);
 	INIT_WORK(&p->release_work, vkfd_process_release_work);
@@ -235,6 +237,8 @@ static bool vkfd_process_teardown(struct vkfd_process *p)
 	if (p->torn_down)
 		return false;
 	p->torn_down = true;
+	/* nothing may keep running on memory that is about to go */
+	vkfd_queue_destroy_all(p);
 	if (vkfd_process_is_primary(p)) {
 		hash_del(&p->mm_node);
 		/*
@@ -267,6 +271,8 @@ static void vkfd_process_destroy(struct vkfd_process *p)
 	}
 	WARN_ON(!xa_empty(&p->secondaries));
 	xa_destroy(&p->secondaries);
+	WARN_ON(!xa_empty(&p->queues));
+	xa_destroy(&p->queues);
 	put_task_struct(p->lead_thread);
 	kobject_put(&p->kobj);		/* frees p */
 }

@@ -1,0 +1,496 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vkfd: user queues -- CREATE/DESTROY/UPDATE_QUEUE and friends
+ *
+ * A queue is a ring, a read pointer and a write pointer in the process's
+ * own GPU memory (user space writes packets and rings a doorbell; the
+ * kernel never sees them).  The driver checks that those buffers are
+ * mapped in the process's GPUVM, picks a doorbell in the process's page,
+ * writes a memory queue descriptor (MQD) and maps it on the device's
+ * scheduler ring.  The queue runs on the device only while mapped.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "vkfd_priv.h"
+#include "vkfd_topology.h"
+
+/* amdkfd's per-process limit, and its queue types in sysfs "type" */
+#define VKFD_MAX_QUEUES		1024
+#define VKFD_SYSFS_TYPE_COMPUTE	0
+#define VKFD_SYSFS_TYPE_SDMA	1
+#define VKFD_SYSFS_TYPE_SDMA_XGMI 4
+#define VKFD_SYSFS_TYPE_SDMA_BY_ENG_ID 5
+#define VKFD_EOP_BUFFER_SIZE	4096
+
+struct vkfd_queue {
+	struct vkfd_process_device *pdd;
+	u32 id;
+	u32 kfd_type;			/* KFD_IOC_QUEUE_TYPE_* */
+	u32 doorbell;
+	u32 ring_size;
+	struct vkfd_mqd *mqd;
+	dma_addr_t mqd_dma;
+	u32 percentage;
+	u32 priority;
+	u32 cu_mask_bits;
+	u32 *cu_mask;
+	struct kobject kobj;		/* proc/<pid>/queues/<id> */
+	bool kobj_added;
+};
+
+static u32 vkfd_hw_queue_type(u32 kfd_type)
+{
+	switch (kfd_type) {
+	case KFD_IOC_QUEUE_TYPE_COMPUTE:
+		return VKFD_QUEUE_PM4;
+	case KFD_IOC_QUEUE_TYPE_COMPUTE_AQL:
+		return VKFD_QUEUE_AQL;
+	default:
+		return VKFD_QUEUE_SDMA;
+	}
+}
+
+static bool vkfd_queue_is_compute(u32 kfd_type)
+{
+	return kfd_type == KFD_IOC_QUEUE_TYPE_COMPUTE ||
+	       kfd_type == KFD_IOC_QUEUE_TYPE_COMPUTE_AQL;
+}
+
+/* ---- sysfs: queues/<id>/{size,type,gpuid}, without a trailing newline */
+
+static ssize_t vkfd_queue_attr_show(struct kobject *kobj,
+				    struct attribute *attr, char *buf)
+{
+	struct vkfd_queue *q = container_of(kobj, struct vkfd_queue, kobj);
+
+	if (!strcmp(attr->name, "size"))
+		return sysfs_emit(buf, "%u", q->ring_size);
+	if (!strcmp(attr->name, "gpuid"))
+		return sysfs_emit(buf, "%u", q->pdd->dev->gpu_id);
+	switch (q->kfd_type) {
+	case KFD_IOC_QUEUE_TYPE_SDMA:
+		return sysfs_emit(buf, "%u", VKFD_SYSFS_TYPE_SDMA);
+	case KFD_IOC_QUEUE_TYPE_SDMA_XGMI:
+		return sysfs_emit(buf, "%u", VKFD_SYSFS_TYPE_SDMA_XGMI);
+	case KFD_IOC_QUEUE_TYPE_SDMA_BY_ENG_ID:
+		return sysfs_emit(buf, "%u", VKFD_SYSFS_TYPE_SDMA_BY_ENG_ID);
+	default:
+		return sysfs_emit(buf, "%u", VKFD_SYSFS_TYPE_COMPUTE);
+	}
+}
+
+static struct attribute vkfd_queue_attr_size = { .name = "size", .mode = 0444 };
+static struct attribute vkfd_queue_attr_type = { .name = "type", .mode = 0444 };
+static struct attribute vkfd_queue_attr_gpuid = { .name = "gpuid", .mode = 0444 };
+
+static struct attribute *vkfd_queue_attrs[] = {
+	&vkfd_queue_attr_size,
+	&vkfd_queue_attr_type,
+	&vkfd_queue_attr_gpuid,
+	NULL,
+};
+ATTRIBUTE_GROUPS(vkfd_queue);
+
+static const struct sysfs_ops vkfd_queue_sysfs_ops = {
+	.show = vkfd_queue_attr_show,
+};
+
+static void vkfd_queue_kobj_release(struct kobject *kobj)
+{
+	struct vkfd_queue *q = container_of(kobj, struct vkfd_queue, kobj);
+
+	kfree(q->cu_mask);
+	kfree(q);
+}
+
+static const struct kobj_type vkfd_queue_ktype = {
+	.release = vkfd_queue_kobj_release,
+	.sysfs_ops = &vkfd_queue_sysfs_ops,
+	.default_groups = vkfd_queue_groups,
+};
+
+static void vkfd_queue_sysfs_add(struct vkfd_process *p, struct vkfd_queue *q)
+{
+	if (!p->kobj_added)
+		return;
+	if (!p->queues_kobj) {
+		p->queues_kobj = kobject_create_and_add("queues", &p->kobj);
+		if (!p->queues_kobj)
+			return;
+	}
+	if (kobject_add(&q->kobj, p->queues_kobj, "%u", q->id))
+		pr_warn("vkfd: sysfs for queue %u of process %d failed\n",
+			q->id, p->tgid);
+	else
+		q->kobj_added = true;
+}
+
+/* ---- buffers the queue uses must be in the process's GPU mappings */
+
+static int vkfd_queue_check_buffers(struct vkfd_process_device *pdd,
+				    struct kfd_ioctl_create_queue_args *args)
+{
+	bool compute = vkfd_queue_is_compute(args->queue_type);
+
+	/* the ring is a BO of its own, of exactly the ring's size */
+	if (!vkfd_mem_va_mapped(pdd, args->ring_base_address,
+				PAGE_ALIGN(args->ring_size), true))
+		return -EINVAL;
+	/* read and write pointers: 8 bytes inside a mapped BO */
+	if (!vkfd_mem_va_mapped(pdd, args->read_pointer_address, 8, false) ||
+	    !vkfd_mem_va_mapped(pdd, args->write_pointer_address, 8, false))
+		return -EINVAL;
+	if (!compute)
+		return 0;
+	/* compute queues: the EOP buffer, when given, is the node's size */
+	if (args->eop_buffer_address &&
+	    (args->eop_buffer_size != VKFD_EOP_BUFFER_SIZE ||
+	     !vkfd_mem_va_mapped(pdd, args->eop_buffer_address,
+				 args->eop_buffer_size, false)))
+		return -EINVAL;
+	/* and the CWSR area, when given, is mapped (vkfd saves no waves) */
+	if (args->ctx_save_restore_address &&
+	    !vkfd_mem_va_mapped(pdd, args->ctx_save_restore_address,
+				args->ctx_save_restore_size, false))
+		return -EINVAL;
+	return 0;
+}
+
+static void vkfd_queue_fill_mqd(struct vkfd_queue *q, u64 ring_base,
+				u32 ring_size, u64 rptr, u64 wptr)
+{
+	struct vkfd_mqd *m = q->mqd;
+
+	memset(m, 0, sizeof(*m));
+	m->type = cpu_to_le32(vkfd_hw_queue_type(q->kfd_type));
+	m->doorbell = cpu_to_le32(q->doorbell);
+	m->ring_base = cpu_to_le64(ring_base);
+	m->ring_size = cpu_to_le32(ring_size);
+	q->ring_size = ring_size;
+	m->rptr_addr = cpu_to_le64(rptr);
+	m->wptr_addr = cpu_to_le64(wptr);
+}
+
+static int vkfd_queue_map(struct vkfd_queue *q)
+{
+	struct vkfd_cmd_map_queue mq = {
+		.mqd_addr = cpu_to_le64(q->mqd_dma),
+		.queue_id = cpu_to_le32(q->id),
+	};
+
+	return vkfd_sched_submit(q->pdd->dev, VKFD_CMD_MAP_QUEUE,
+				 q->pdd->ctx_id, &mq, sizeof(mq));
+}
+
+static int vkfd_queue_unmap(struct vkfd_queue *q)
+{
+	struct vkfd_cmd_unmap_queue uq = {
+		.mqd_addr = cpu_to_le64(q->mqd_dma),
+		.doorbell = cpu_to_le32(q->doorbell),
+	};
+
+	return vkfd_sched_submit(q->pdd->dev, VKFD_CMD_UNMAP_QUEUE,
+				 q->pdd->ctx_id, &uq, sizeof(uq));
+}
+
+static int vkfd_queue_check_params(u32 ring_size, u32 percentage,
+				   u32 priority)
+{
+	if (ring_size && !is_power_of_2(ring_size))
+		return -EINVAL;
+	if ((percentage & 0xff) > KFD_MAX_QUEUE_PERCENTAGE)
+		return -EINVAL;
+	if (priority > KFD_MAX_QUEUE_PRIORITY)
+		return -EINVAL;
+	return 0;
+}
+
+int vkfd_ioctl_create_queue(struct file *filep, struct vkfd_process *p,
+			    void *data)
+{
+	struct kfd_ioctl_create_queue_args *args = data;
+	struct vkfd_process_device *pdd;
+	struct vkfd_queue *q;
+	u32 id;
+	int ret;
+
+	switch (args->queue_type) {
+	case KFD_IOC_QUEUE_TYPE_COMPUTE:
+	case KFD_IOC_QUEUE_TYPE_COMPUTE_AQL:
+	case KFD_IOC_QUEUE_TYPE_SDMA:
+	case KFD_IOC_QUEUE_TYPE_SDMA_XGMI:
+	case KFD_IOC_QUEUE_TYPE_SDMA_BY_ENG_ID:
+		break;
+	default:
+		return -ENOTSUPP;
+	}
+	ret = vkfd_queue_check_params(args->ring_size, args->queue_percentage,
+				      args->queue_priority);
+	if (ret)
+		return ret;
+	if (args->ring_size < KFD_MIN_QUEUE_RING_SIZE)
+		args->ring_size = KFD_MIN_QUEUE_RING_SIZE;
+	if (!access_ok((void __user *)args->ring_base_address, args->ring_size) ||
+	    !access_ok((void __user *)args->read_pointer_address, sizeof(u64)) ||
+	    !access_ok((void __user *)args->write_pointer_address, sizeof(u64)) ||
+	    (args->eop_buffer_address &&
+	     !access_ok((void __user *)args->eop_buffer_address,
+			args->eop_buffer_size)) ||
+	    (args->ctx_save_restore_address &&
+	     !access_ok((void __user *)args->ctx_save_restore_address,
+			args->ctx_save_restore_size)))
+		return -EFAULT;
+
+	q = kzalloc(sizeof(*q), GFP_KERNEL);
+	if (!q)
+		return -ENOMEM;
+	kobject_init(&q->kobj, &vkfd_queue_ktype);
+	q->kfd_type = args->queue_type;
+	q->percentage = args->queue_percentage;
+	q->priority = args->queue_priority;
+
+	mutex_lock(&p->lock);
+	pdd = vkfd_process_device(p, args->gpu_id);
+	if (!pdd) {
+		ret = -EINVAL;
+		goto err_unlock;
+	}
+	if (!pdd->drm_file) {
+		ret = -ESRCH;		/* not bound: ACQUIRE_VM first */
+		goto err_unlock;
+	}
+	if (args->queue_type == KFD_IOC_QUEUE_TYPE_SDMA_BY_ENG_ID &&
+	    args->sdma_engine_id >= pdd->dev->topo->num_sdma_engines) {
+		ret = -EINVAL;
+		goto err_unlock;
+	}
+	ret = vkfd_queue_check_buffers(pdd, args);
+	if (ret)
+		goto err_unlock;
+
+	ret = xa_alloc(&p->queues, &id, q, XA_LIMIT(0, VKFD_MAX_QUEUES - 1),
+		       GFP_KERNEL);
+	if (ret) {
+		ret = ret == -EBUSY ? -ENOMEM : ret;
+		goto err_unlock;
+	}
+	q->id = id;
+	q->pdd = pdd;
+	q->doorbell = find_first_zero_bit(pdd->doorbells,
+					  VKFD_DOORBELLS_PER_CONTEXT);
+	if (q->doorbell >= VKFD_DOORBELLS_PER_CONTEXT) {
+		ret = -ENOMEM;
+		goto err_id;
+	}
+	q->mqd = dma_alloc_coherent(&pdd->dev->pdev->dev, sizeof(*q->mqd),
+				    &q->mqd_dma, GFP_KERNEL);
+	if (!q->mqd) {
+		ret = -ENOMEM;
+		goto err_id;
+	}
+	vkfd_queue_fill_mqd(q, args->ring_base_address, args->ring_size,
+			    args->read_pointer_address,
+			    args->write_pointer_address);
+	ret = vkfd_queue_map(q);
+	if (ret)
+		goto err_mqd;
+	set_bit(q->doorbell, pdd->doorbells);
+	vkfd_queue_sysfs_add(p, q);
+
+	args->queue_id = q->id;
+	args->doorbell_offset = VKFD_MMAP_TYPE_DOORBELL |
+		(u64)pdd->dev->gpu_id << VKFD_MMAP_GPU_ID_SHIFT |
+		(u64)q->doorbell * VKFD_DOORBELL_SIZE;
+	mutex_unlock(&p->lock);
+	return 0;
+
+err_mqd:
+	dma_free_coherent(&pdd->dev->pdev->dev, sizeof(*q->mqd), q->mqd,
+			  q->mqd_dma);
+err_id:
+	xa_erase(&p->queues, id);
+err_unlock:
+	mutex_unlock(&p->lock);
+	kobject_put(&q->kobj);
+	return ret;
+}
+
+/* Unmap from the device first, then free; under p->lock. */
+static void vkfd_queue_destroy(struct vkfd_process *p, struct vkfd_queue *q)
+{
+	struct vkfd_process_device *pdd = q->pdd;
+	int ret;
+
+	lockdep_assert_held(&p->lock);
+	ret = vkfd_queue_unmap(q);
+	if (ret)
+		/* the device keeps the doorbell; never reuse it */
+		dev_err(&pdd->dev->pdev->dev,
+			"unmap of queue %u failed: %d\n", q->id, ret);
+	else
+		clear_bit(q->doorbell, pdd->doorbells);
+	xa_erase(&p->queues, q->id);
+	if (q->kobj_added)
+		kobject_del(&q->kobj);
+	dma_free_coherent(&pdd->dev->pdev->dev, sizeof(*q->mqd), q->mqd,
+			  q->mqd_dma);
+	q->mqd = NULL;
+	kobject_put(&q->kobj);
+}
+
+int vkfd_ioctl_destroy_queue(struct file *filep, struct vkfd_process *p,
+			     void *data)
+{
+	struct kfd_ioctl_destroy_queue_args *args = data;
+	struct vkfd_queue *q;
+	int ret = 0;
+
+	mutex_lock(&p->lock);
+	q = xa_load(&p->queues, args->queue_id);
+	if (q)
+		vkfd_queue_destroy(p, q);
+	else
+		ret = -EINVAL;
+	mutex_unlock(&p->lock);
+	return ret;
+}
+
+/* New ring and scheduling parameters: the queue is unmapped and mapped. */
+int vkfd_ioctl_update_queue(struct file *filep, struct vkfd_process *p,
+			    void *data)
+{
+	struct kfd_ioctl_update_queue_args *args = data;
+	struct vkfd_queue *q;
+	u32 ring_size = args->ring_size;
+	u64 rptr, wptr;
+	int ret;
+
+	ret = vkfd_queue_check_params(ring_size, args->queue_percentage,
+				      args->queue_priority);
+	if (ret)
+		return ret;
+	if (ring_size < KFD_MIN_QUEUE_RING_SIZE)
+		ring_size = KFD_MIN_QUEUE_RING_SIZE;
+
+	mutex_lock(&p->lock);
+	q = xa_load(&p->queues, args->queue_id);
+	if (!q) {
+		ret = -EINVAL;
+		goto out;
+	}
+	if (!vkfd_mem_va_mapped(q->pdd, args->ring_base_address,
+				PAGE_ALIGN(ring_size), true)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	rptr = le64_to_cpu(q->mqd->rptr_addr);
+	wptr = le64_to_cpu(q->mqd->wptr_addr);
+	ret = vkfd_queue_unmap(q);
+	if (ret)
+		goto out;
+	vkfd_queue_fill_mqd(q, args->ring_base_address, ring_size, rptr, wptr);
+	q->percentage = args->queue_percentage;
+	q->priority = args->queue_priority;
+	ret = vkfd_queue_map(q);
+	if (ret) {
+		/* it is gone from the device: let user space see that */
+		dev_err(&q->pdd->dev->pdev->dev,
+			"remap of queue %u failed: %d\n", q->id, ret);
+		clear_bit(q->doorbell, q->pdd->doorbells);
+		xa_erase(&p->queues, q->id);
+		if (q->kobj_added)
+			kobject_del(&q->kobj);
+		dma_free_coherent(&q->pdd->dev->pdev->dev, sizeof(*q->mqd),
+				  q->mqd, q->mqd_dma);
+		q->mqd = NULL;
+		kobject_put(&q->kobj);
+	}
+out:
+	mutex_unlock(&p->lock);
+	return ret;
+}
+
+/*
+ * The CU mask is recorded as amdkfd records it; vkfd runs no waves, so it
+ * does not change what the queue does.
+ */
+int vkfd_ioctl_set_cu_mask(struct file *filep, struct vkfd_process *p,
+			   void *data)
+{
+	struct kfd_ioctl_set_cu_mask_args *args = data;
+	u32 bits = args->num_cu_mask, *mask;
+	struct vkfd_queue *q;
+	int ret = 0;
+
+	if (!bits || bits % 32)
+		return -EINVAL;
+	bits = min_t(u32, bits, 1024);	/* more than any GPU has */
+	mask = memdup_user(u64_to_user_ptr(args->cu_mask_ptr), bits / 8);
+	if (IS_ERR(mask))
+		return PTR_ERR(mask);
+
+	mutex_lock(&p->lock);
+	q = xa_load(&p->queues, args->queue_id);
+	if (q) {
+		swap(q->cu_mask, mask);
+		q->cu_mask_bits = bits;
+	} else {
+		ret = -EINVAL;
+	}
+	mutex_unlock(&p->lock);
+	kfree(mask);
+	return ret;
+}
+
+/* No waves ever run here, so a compute queue's saved state is empty. */
+int vkfd_ioctl_get_queue_wave_state(struct file *filep,
+				    struct vkfd_process *p, void *data)
+{
+	struct kfd_ioctl_get_queue_wave_state_args *args = data;
+	struct vkfd_queue *q;
+	int ret = 0;
+
+	mutex_lock(&p->lock);
+	q = xa_load(&p->queues, args->queue_id);
+	if (!q || !vkfd_queue_is_compute(q->kfd_type))
+		ret = -EINVAL;
+	mutex_unlock(&p->lock);
+	if (ret)
+		return ret;
+	args->ctl_stack_used_size = 0;
+	args->save_area_used_size = 0;
+	return 0;
+}
+
+/* Teardown: every queue of p leaves the device before anything is freed. */
+void vkfd_queue_destroy_all(struct vkfd_process *p)
+{
+	struct vkfd_queue *q;
+	unsigned long id;
+
+	mutex_lock(&p->lock);
+	xa_for_each(&p->queues, id, q)
+		vkfd_queue_destroy(p, q);
+	if (p->queues_kobj) {
+		kobject_del(p->queues_kobj);
+		kobject_put(p->queues_kobj);
+		p->queues_kobj = NULL;
+	}
+	mutex_unlock(&p->lock);
+}
+
+/* Device removal: the queues of one GPU. */
+void vkfd_queue_destroy_on(struct vkfd_process_device *pdd)
+{
+	struct vkfd_process *p = pdd->p;
+	struct vkfd_queue *q;
+	unsigned long id;
+
+	mutex_lock(&p->lock);
+	xa_for_each(&p->queues, id, q)
+		if (q->pdd == pdd)
+			vkfd_queue_destroy(p, q);
+	mutex_unlock(&p->lock);
+}
