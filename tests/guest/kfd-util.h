@@ -8,6 +8,8 @@
 
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -171,6 +173,46 @@ static inline long long vkfd_devices_sum(const char *key)
 	}
 	fclose(f);
 	return sum;
+}
+
+/* Buffer objects: thin wrappers of the memory ioctls. */
+static inline int alloc_bo(int kfd, unsigned int gpu, uint64_t va, uint64_t size,
+		    unsigned int flags, uint64_t *handle, uint64_t *offset)
+{
+	struct kfd_ioctl_alloc_memory_of_gpu_args a = {
+		.va_addr = va, .size = size, .gpu_id = gpu, .flags = flags,
+		.mmap_offset = offset ? *offset : 0,
+	};
+	int ret = ioctl(kfd, AMDKFD_IOC_ALLOC_MEMORY_OF_GPU, &a);
+
+	if (!ret) {
+		*handle = a.handle;
+		if (offset)
+			*offset = a.mmap_offset;
+	}
+	return ret;
+}
+
+static inline int free_bo(int kfd, uint64_t handle)
+{
+	struct kfd_ioctl_free_memory_of_gpu_args a = { .handle = handle };
+
+	return ioctl(kfd, AMDKFD_IOC_FREE_MEMORY_OF_GPU, &a);
+}
+
+static inline int map_bo(int kfd, uint64_t handle, unsigned int *ids, unsigned int n,
+		  bool map, unsigned int *n_success)
+{
+	struct kfd_ioctl_map_memory_to_gpu_args a = {
+		.handle = handle, .device_ids_array_ptr = (uintptr_t)ids,
+		.n_devices = n, .n_success = n_success ? *n_success : 0,
+	};
+	int ret = ioctl(kfd, map ? AMDKFD_IOC_MAP_MEMORY_TO_GPU
+				 : AMDKFD_IOC_UNMAP_MEMORY_FROM_GPU, &a);
+
+	if (n_success)
+		*n_success = a.n_success;
+	return ret;
 }
 
 /* Number of kfd_processes the driver knows (lines of debugfs processes). */
