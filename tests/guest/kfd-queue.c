@@ -125,8 +125,8 @@ static void test_create_checks(int kfd, const struct qbufs *b)
 	tap_errno(create_queue(kfd, 0, &bad, 4096, NULL), EINVAL,
 		  "a ring that is not mapped: EINVAL");
 	bad = *b;
-	tap_errno(create_queue(kfd, 0, &bad, 2048, NULL), EINVAL,
-		  "a ring smaller than its BO: EINVAL");
+	tap_errno(create_queue(kfd, 0, &bad, 8192, NULL), EINVAL,
+		  "a ring larger than its BO: EINVAL");
 	bad.rptr_va = 0x300000000ULL;
 	tap_errno(create_queue(kfd, 0, &bad, 4096, NULL), EINVAL,
 		  "an unmapped read pointer: EINVAL");
