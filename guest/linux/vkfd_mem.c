@@ -584,6 +584,8 @@ err_unlock:
 	mutex_unlock(&p->lock);
 err_free:
 	kref_put(&bo->ref, vkfd_bo_release);
+	pr_debug("vkfd: ALLOC gpu %u va 0x%llx size 0x%llx flags 0x%x: %d\n",
+		 args->gpu_id, va, size, flags, ret);
 	return ret;
 }
 
@@ -791,10 +793,24 @@ int vkfd_mem_drm_mmap(struct vkfd_dev *dev, struct file *filp,
 	ret = -EACCES;
 	if (READ_ONCE(bo->pdd->drm_file) != filp)
 		goto err;
-	/* shared only: the fake offset must stay what unmapping looks for */
 	ret = -EINVAL;
-	if (size > bo->size || !(vma->vm_flags & VM_SHARED))
+	if (size > bo->size)
 		goto err;
+	/*
+	 * libhsakmt reserves the CPU range of GPU-only BOs with a private
+	 * PROT_NONE mapping: allow exactly that, with no pages and no way to
+	 * gain access later.  Any other mapping must be shared, so that the
+	 * fake offset stays what unmapping looks for.
+	 */
+	if (!(vma->vm_flags & VM_SHARED)) {
+		if (vma->vm_flags & (VM_READ | VM_WRITE | VM_EXEC))
+			goto err;
+		vma->vm_flags &= ~(VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC);
+		vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+		vma->vm_private_data = bo;
+		vma->vm_ops = &vkfd_bo_vm_ops;
+		return 0;
+	}
 
 	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY;
 	if (bo->kind == VKFD_BO_VRAM) {
@@ -813,6 +829,8 @@ int vkfd_mem_drm_mmap(struct vkfd_dev *dev, struct file *filp,
 	vma->vm_ops = &vkfd_bo_vm_ops;
 	return 0;
 err:
+	pr_debug("vkfd: render-node mmap of BO %u (size 0x%llx) len 0x%lx flags 0x%lx: %d\n",
+		 bo->id, bo->size, size, vma->vm_flags, ret);
 	kref_put(&bo->ref, vkfd_bo_release);
 	return ret;
 }

@@ -156,7 +156,16 @@ static void test_vram(int kfd)
 		tap_ok(same, "CPU writes read back through the mapping");
 	}
 	tap_errno(mmap(NULL, 4 * MiB, PROT_READ, MAP_PRIVATE, drm_fd[0], off),
-		  EINVAL, "a private mapping is refused");
+		  EINVAL, "a private readable mapping is refused");
+	{
+		void *r = mmap(NULL, 4 * MiB, PROT_NONE, MAP_PRIVATE, drm_fd[0],
+			       off);
+
+		tap_ok(r != MAP_FAILED, "a PROT_NONE reservation is allowed");
+		tap_errno(mprotect(r, 4096, PROT_READ), EACCES,
+			  "and can never be made accessible");
+		munmap(r, 4 * MiB);
+	}
 	tap_errno(mmap(NULL, 8 * MiB, PROT_READ, MAP_SHARED, drm_fd[0], off),
 		  EINVAL, "a mapping larger than the BO is refused");
 

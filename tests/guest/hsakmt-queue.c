@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Guest test: queues through Debian's unmodified libhsakmt.
+ *
+ * hsaKmtCreateQueue makes a PM4, an SDMA and an AQL queue (libhsakmt
+ * allocates the doorbell, EOP and CWSR buffers itself); we write real
+ * packets into the rings, bump the write pointers, ring the doorbells
+ * libhsakmt mapped, check the results in memory and hsaKmtDestroyQueue.
+ * Prints TAP.
+ */
+#define _GNU_SOURCE
+#include <hsakmt.h>
+#include <stdint.h>
+
+#include "hw/kfd/vkfd_hw.h"
+#include "tap.h"
+#include "kfd-util.h"
+
+#define PM4_HDR(op, n)		((3u << 30) | (((n) - 1) << 16) | ((op) << 8))
+#define PM4_WRITE_DATA		0x37
+#define WRITE_DATA_DST_MEM	(5u << 8)
+
+static HSAuint32 gpu_node;
+
+/* Host-visible memory the GPU can reach: ring, pointers, results. */
+static void *gpu_memory(HSAuint64 size)
+{
+	HsaMemFlags f = { .Value = 0 };
+	void *p = NULL;
+	HSAuint64 gva;
+
+	f.ui32.HostAccess = 1;
+	f.ui32.NonPaged = 1;
+	if (hsaKmtAllocMemory(0, size, f, &p) != HSAKMT_STATUS_SUCCESS)
+		return NULL;
+	if (hsaKmtMapMemoryToGPU(p, size, &gva) != HSAKMT_STATUS_SUCCESS)
+		return NULL;
+	memset(p, 0, size);
+	return p;
+}
+
+static bool wait_u64(volatile uint64_t *p, uint64_t want)
+{
+	double end = now_s() + 10;
+
+	while (__atomic_load_n(p, __ATOMIC_ACQUIRE) != want && now_s() < end)
+		usleep(100);
+	return *p == want;
+}
+
+static bool wait_u32(volatile uint32_t *p, uint32_t want)
+{
+	double end = now_s() + 10;
+
+	while (__atomic_load_n(p, __ATOMIC_ACQUIRE) != want && now_s() < end)
+		usleep(100);
+	return *p == want;
+}
+
+struct hq {
+	uint32_t *ring;
+	uint64_t *ptrs;			/* [0] rptr, [1] wptr */
+	HsaQueueResource res;
+};
+
+static bool make_queue(struct hq *q, HSA_QUEUE_TYPE type, const char *what)
+{
+	memset(q, 0, sizeof(*q));
+	q->ring = gpu_memory(4096);
+	q->ptrs = gpu_memory(4096);
+	if (!q->ring || !q->ptrs)
+		return tap_ok(0, "%s: buffers", what);
+	q->res.Queue_read_ptr_aql = &q->ptrs[0];
+	q->res.Queue_write_ptr_aql = &q->ptrs[1];
+	return tap_ok(hsaKmtCreateQueue(gpu_node, type, 100,
+					HSA_QUEUE_PRIORITY_NORMAL, q->ring,
+					4096, NULL, &q->res) ==
+		      HSAKMT_STATUS_SUCCESS, "hsaKmtCreateQueue: %s", what);
+}
+
+/*
+ * For PM4 and SDMA queues libhsakmt keeps the pointers in a page of its
+ * own and hands them back in the resource; for AQL they are ours.
+ */
+static void ring(struct hq *q, uint64_t wptr, uint64_t doorbell)
+{
+	__atomic_store_n(q->res.Queue_write_ptr_aql, wptr, __ATOMIC_RELEASE);
+	*q->res.Queue_DoorBell_aql = doorbell;
+}
+
+static void test_pm4(uint32_t *out)
+{
+	uint64_t va = (uintptr_t)out;
+	struct hq q;
+	uint32_t pkt[] = {
+		PM4_HDR(PM4_WRITE_DATA, 4), WRITE_DATA_DST_MEM,
+		(uint32_t)va, va >> 32, 0xa11ce,
+	};
+
+	if (!make_queue(&q, HSA_QUEUE_COMPUTE, "PM4 compute"))
+		return;
+	memcpy(q.ring, pkt, sizeof(pkt));
+	ring(&q, 5, 5);
+	tap_ok(wait_u32(out, 0xa11ce), "PM4 WRITE_DATA through libhsakmt's "
+	       "doorbell");
+	tap_ok(hsaKmtDestroyQueue(q.res.QueueId) == HSAKMT_STATUS_SUCCESS,
+	       "hsaKmtDestroyQueue");
+}
+
+static void test_sdma(uint32_t *buf)
+{
+	uint64_t src = (uintptr_t)buf, dst = src + 2048;
+	struct hq q;
+	uint32_t pkt[12] = {
+		VKFD_SDMA_HEADER(VKFD_SDMA_OP_CONST_FILL, 0) |
+			VKFD_SDMA_FILL_DWORD,
+		(uint32_t)src, src >> 32, 0x12345678, 1024 - 1,
+		VKFD_SDMA_HEADER(VKFD_SDMA_OP_COPY, 0), 1024 - 1, 0,
+		(uint32_t)src, src >> 32, (uint32_t)dst, dst >> 32,
+	};
+
+	if (!make_queue(&q, HSA_QUEUE_SDMA, "SDMA"))
+		return;
+	memcpy(q.ring, pkt, sizeof(pkt));
+	ring(&q, sizeof(pkt), sizeof(pkt));
+	tap_ok(wait_u64(q.res.Queue_read_ptr_aql, sizeof(pkt)) &&
+	       buf[512] == 0x12345678 && buf[512 + 255] == 0x12345678,
+	       "SDMA CONSTANT_FILL + COPY_LINEAR");
+	tap_ok(hsaKmtDestroyQueue(q.res.QueueId) == HSAKMT_STATUS_SUCCESS,
+	       "hsaKmtDestroyQueue");
+}
+
+static void test_aql(uint8_t *mem)
+{
+	struct vkfd_kernel_desc *kd = (void *)mem;
+	struct vkfd_kernarg_add *ka = (void *)(mem + 256);
+	uint32_t *a = (void *)(mem + 1024), *b = a + 64, *c = b + 64;
+	int64_t *signal_value = (void *)(mem + 512 + VKFD_SIGNAL_VALUE);
+	uint8_t *pkt;
+	struct hq q;
+	bool ok = true;
+	int i;
+
+	if (!make_queue(&q, HSA_QUEUE_COMPUTE_AQL, "AQL"))
+		return;
+	kd->magic = VKFD_KERNEL_MAGIC;
+	kd->id = VKFD_KERNEL_ADD;
+	for (i = 0; i < 64; i++) {
+		a[i] = i;
+		b[i] = 1000 * i;
+	}
+	ka->dst = (uintptr_t)c;
+	ka->a = (uintptr_t)a;
+	ka->b = (uintptr_t)b;
+	ka->n = 64;
+	*signal_value = 1;
+
+	pkt = (uint8_t *)q.ring;
+	*(uint16_t *)(pkt + 2) = 1;
+	*(uint16_t *)(pkt + 4) = 64;
+	*(uint16_t *)(pkt + 6) = 1;
+	*(uint16_t *)(pkt + 8) = 1;
+	*(uint32_t *)(pkt + 12) = 64;
+	*(uint32_t *)(pkt + 16) = 1;
+	*(uint32_t *)(pkt + 20) = 1;
+	*(uint64_t *)(pkt + 32) = (uintptr_t)kd;
+	*(uint64_t *)(pkt + 40) = (uintptr_t)ka;
+	*(uint64_t *)(pkt + 56) = (uintptr_t)(mem + 512);
+	__atomic_store_n((uint16_t *)pkt, VKFD_AQL_TYPE_KERNEL,
+			 __ATOMIC_RELEASE);
+	ring(&q, 1, 0);
+	tap_ok(wait_u64((volatile uint64_t *)signal_value, 0),
+	       "AQL dispatch of the built-in add kernel completed its signal");
+	for (i = 0; i < 64; i++)
+		ok &= c[i] == (uint32_t)(1001 * i);
+	tap_ok(ok, "c = a + b over 64 work-items");
+	tap_ok(hsaKmtDestroyQueue(q.res.QueueId) == HSAKMT_STATUS_SUCCESS,
+	       "hsaKmtDestroyQueue");
+}
+
+int main(void)
+{
+	HsaSystemProperties sys;
+	HsaNodeProperties np;
+	HSAuint32 node;
+	uint8_t *mem;
+
+	if (!tap_ok(hsaKmtOpenKFD() == HSAKMT_STATUS_SUCCESS, "hsaKmtOpenKFD") ||
+	    !tap_ok(hsaKmtAcquireSystemProperties(&sys) ==
+		    HSAKMT_STATUS_SUCCESS, "hsaKmtAcquireSystemProperties"))
+		return tap_done();
+	for (node = 0; node < sys.NumNodes && !gpu_node; node++)
+		if (hsaKmtGetNodeProperties(node, &np) ==
+		    HSAKMT_STATUS_SUCCESS && np.NumFComputeCores)
+			gpu_node = node;
+	mem = gpu_memory(1 << 16);
+	if (tap_ok(gpu_node && mem, "a GPU node and result memory")) {
+		test_pm4((uint32_t *)mem);
+		test_sdma((uint32_t *)(mem + 4096));
+		test_aql(mem + 16384);
+	}
+	hsaKmtReleaseSystemProperties();
+	tap_ok(hsaKmtCloseKFD() == HSAKMT_STATUS_SUCCESS, "hsaKmtCloseKFD");
+	printf("1..%d\n", tap_count);
+	return tap_done();
+}
