@@ -12,4 +12,5 @@ set -euo pipefail
 build=${VKFD_BUILD:-$VKFD_ROOT/build}
 
 exec "$VKFD_ROOT/scripts/vkfd-vm" --devices "${VKFD_DEMO_DEVICES:-1}" \
-    --trace 'vkfd_ctx_*' --copy "$build/vkfd-demo" -- "$build/vkfd-demo"
+    --trace 'vkfd_ctx_*' --trace 'vkfd_queue_map*' --trace 'vkfd_queue_unmap*' \
+    --copy "$build/vkfd-demo" -- "$build/vkfd-demo"

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "kfd-util.h"
+#include "kfd-queue-util.h"
 
 static void show_file(const char *title, const char *path)
 {
@@ -124,11 +124,68 @@ static void say(const char *fmt, ...)
 	fflush(stdout);
 }
 
+/*
+ * Queues on the kfd_process behind kfd, bound with the render file drm
+ * (buffer objects are CPU-mapped through that file); results are read
+ * back from memory.
+ */
+static int submit_packets(const struct vkfd_gpu *gpu, int kfd, int drm)
+{
+	struct q pm4, sdma;
+	uint64_t src, dst;
+
+	if (queue_open(gpu, &pm4, kfd, drm, 0x300000000ULL,
+		       KFD_IOC_QUEUE_TYPE_COMPUTE) ||
+	    queue_open(gpu, &sdma, kfd, drm, 0x400000000ULL,
+		       KFD_IOC_QUEUE_TYPE_SDMA)) {
+		perror("queues");
+		return -1;
+	}
+	{
+		uint64_t t = data_va(&pm4, 0);
+		uint32_t wd[] = { PM4_HDR(PM4_WRITE_DATA, 4), WRITE_DATA_DST_MEM,
+				  (uint32_t)t, t >> 32, 0xc0ffee };
+
+		emit(&pm4, wd, 5);
+		kick(&pm4, pm4.wptr);
+		printf("      PM4 WRITE_DATA 0xc0ffee to GPU VA 0x%llx: %s "
+		       "(memory reads 0x%x, rptr %llu dwords)\n",
+		       (unsigned long long)t,
+		       wait_u32(pm4.data, 0xc0ffee) ? "done" : "TIMED OUT",
+		       *(volatile uint32_t *)pm4.data,
+		       (unsigned long long)pm4.ptrs[0]);
+	}
+	src = data_va(&sdma, 0x1000);
+	dst = data_va(&sdma, 0x2000);
+	memcpy((void *)(sdma.data + 0x1000), "hello from the SDMA engine", 27);
+	{
+		uint32_t copy[] = {
+			VKFD_SDMA_HEADER(VKFD_SDMA_OP_COPY, 0), 32 - 1, 0,
+			(uint32_t)src, src >> 32, (uint32_t)dst, dst >> 32,
+		};
+		uint64_t f = data_va(&sdma, 0x40);
+		uint32_t fence[] = { VKFD_SDMA_HEADER(VKFD_SDMA_OP_FENCE, 0),
+				     (uint32_t)f, f >> 32, 1 };
+
+		emit(&sdma, copy, 7);
+		emit(&sdma, fence, 4);
+		kick(&sdma, sdma.wptr);
+		printf("      SDMA COPY_LINEAR + FENCE: %s; destination reads "
+		       "\"%s\"\n",
+		       wait_u32(sdma.data + 0x40, 1) ? "done" : "TIMED OUT",
+		       (const char *)(sdma.data + 0x2000));
+	}
+	queue_close(&pm4);
+	queue_close(&sdma);
+	return 0;
+}
+
 static int walk(void)
 {
 	struct kfd_ioctl_get_version_args v = { 0 };
+	struct vkfd_gpu gpu;
 	pid_t me = getpid();
-	int fd1, fd2, ret;
+	int fd1, fd2, drm2, ret;
 
 	say("pid %d opens /dev/kfd: the driver creates the primary "
 	    "kfd_process of this address space (not yet bound to a GPU)", me);
@@ -166,9 +223,18 @@ static int walk(void)
 	    "of its own");
 	ret = ioctl(fd2, AMDKFD_IOC_CREATE_PROCESS);
 	printf("      -> %s\n", ret ? strerror(errno) : "ok");
-	if (!ret && bind_all_gpus(fd2))
+	if (vkfd_gpus(&gpu, 1) != 1)
+		return 1;
+	drm2 = open_render_node(&gpu);
+	if (!ret && acquire_vm(fd2, drm2, gpu.gpu_id))
 		perror("ACQUIRE_VM");
 	show_state();
+
+	say("the secondary runs real packets: a PM4 compute queue and an SDMA "
+	    "queue in its own GPU memory, doorbells in its own page of the "
+	    "device's doorbell aperture");
+	if (submit_packets(&gpu, fd2, drm2))
+		return 1;
 	show_sysfs(me);
 
 	say("AMDKFD_IOC_CREATE_PROCESS again on the same file is refused: "
@@ -177,8 +243,11 @@ static int walk(void)
 	printf("      -> %s (errno %d)\n", ret ? strerror(errno) : "ok?!",
 	       ret ? errno : 0);
 
-	say("closing the secondary's file destroys the secondary");
+	say("closing the secondary's file (and its mappings: they hold it "
+	    "open) destroys the secondary: its queues are unmapped first, "
+	    "then its memory and device contexts go");
 	close(fd2);
+	close(drm2);
 	show_state();
 
 	say("closing the primary's last file only drops a reference: the "

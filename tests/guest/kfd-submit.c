@@ -12,132 +12,10 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 
-#include "hw/kfd/vkfd_hw.h"
 #include "tap.h"
-#include "kfd-util.h"
-
-/* PM4 type-3 packets (GFX9): header, then count + 1 dwords */
-#define PM4_HDR(op, n)		((3u << 30) | (((n) - 1) << 16) | ((op) << 8))
-#define PM4_NOP			0x10
-#define PM4_WRITE_DATA		0x37
-#define PM4_RELEASE_MEM		0x49
-#define PM4_WAIT_REG_MEM	0x3c
-#define WRITE_DATA_DST_MEM	(5u << 8)
-#define WRITE_DATA_CONFIRM	(1u << 20)
-#define RELEASE_MEM_DATA_32	(1u << 29)
-#define WAIT_MEM_SPACE		(1u << 4)
-#define WAIT_FUNC_EQ		3u
-
-#define F_RW	((unsigned int)KFD_IOC_ALLOC_MEM_FLAGS_WRITABLE)
-#define F_GTT	KFD_IOC_ALLOC_MEM_FLAGS_GTT
-#define F_VRAM	KFD_IOC_ALLOC_MEM_FLAGS_VRAM
+#include "kfd-queue-util.h"
 
 static struct vkfd_gpu gpu;
-
-/* A queue with its ring, pointers and a data area, all CPU-mapped. */
-struct q {
-	int kfd, drm;
-	uint64_t base_va;		/* ring at base, ptrs +64K, data +128K */
-	uint32_t *ring;
-	volatile uint64_t *ptrs;	/* [0] rptr, [1] wptr */
-	volatile uint8_t *data;
-	volatile uint64_t *doorbell;
-	uint32_t ring_size, type, id;
-	uint64_t wptr;			/* in the queue's units */
-};
-
-#define DATA_SIZE	(1u << 20)
-
-static void *bo_cpu(struct q *q, uint64_t va, uint64_t size, unsigned int f)
-{
-	unsigned int ids[1] = { gpu.gpu_id }, n = 0;
-	uint64_t h, off = 0;
-	void *p;
-
-	if (alloc_bo(q->kfd, gpu.gpu_id, va, size, f | F_RW, &h, &off) ||
-	    map_bo(q->kfd, h, ids, 1, true, &n))
-		return NULL;
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, q->drm, off);
-	return p == MAP_FAILED ? NULL : p;
-}
-
-static int queue_open(struct q *q, int kfd, int drm, uint64_t base_va,
-		      uint32_t type)
-{
-	struct kfd_ioctl_create_queue_args a = { 0 };
-	uint64_t eop;
-	void *db;
-
-	memset(q, 0, sizeof(*q));
-	q->kfd = kfd;
-	q->drm = drm;
-	q->base_va = base_va;
-	q->ring_size = 4096;
-	q->type = type;
-	q->ring = bo_cpu(q, base_va, 4096, F_GTT);
-	q->ptrs = bo_cpu(q, base_va + 0x10000, 4096, F_GTT);
-	q->data = bo_cpu(q, base_va + 0x20000, DATA_SIZE, F_GTT);
-	eop = base_va + 0x200000;
-	if (!q->ring || !q->ptrs || !q->data ||
-	    !bo_cpu(q, eop, 4096, F_VRAM))
-		return -1;
-	a.ring_base_address = base_va;
-	a.read_pointer_address = base_va + 0x10000;
-	a.write_pointer_address = base_va + 0x10008;
-	a.ring_size = q->ring_size;
-	a.gpu_id = gpu.gpu_id;
-	a.queue_type = type;
-	a.queue_percentage = 100;
-	if (type != KFD_IOC_QUEUE_TYPE_SDMA) {
-		a.eop_buffer_address = eop;
-		a.eop_buffer_size = 4096;
-	}
-	if (ioctl(kfd, AMDKFD_IOC_CREATE_QUEUE, &a))
-		return -1;
-	q->id = a.queue_id;
-	db = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, kfd,
-		  a.doorbell_offset & ~8191ULL);
-	if (db == MAP_FAILED)
-		return -1;
-	q->doorbell = (volatile uint64_t *)((char *)db +
-					    (a.doorbell_offset & 8191));
-	return 0;
-}
-
-static uint64_t data_va(struct q *q, uint32_t off)
-{
-	return q->base_va + 0x20000 + off;
-}
-
-/* Append dwords to the ring (PM4, SDMA); units follow the queue type. */
-static void emit(struct q *q, const uint32_t *dw, unsigned int n)
-{
-	unsigned int i, ring_dw = q->ring_size / 4;
-	uint64_t pos = q->type == KFD_IOC_QUEUE_TYPE_SDMA ? q->wptr / 4 : q->wptr;
-
-	for (i = 0; i < n; i++)
-		q->ring[(pos + i) % ring_dw] = dw[i];
-	q->wptr += q->type == KFD_IOC_QUEUE_TYPE_SDMA ? n * 4 : n;
-}
-
-static void kick(struct q *q, uint64_t doorbell_value)
-{
-	__atomic_store_n(&q->ptrs[1], q->wptr, __ATOMIC_RELEASE);
-	*q->doorbell = doorbell_value;
-}
-
-static bool wait_u32(volatile uint8_t *p, uint32_t want)
-{
-	double end = now_s() + 10;
-
-	do {
-		if (__atomic_load_n((volatile uint32_t *)p, __ATOMIC_ACQUIRE) ==
-		    want)
-			return true;
-		usleep(100);
-	} while (now_s() < end);
-	return false;
-}
 
 static void test_pm4(int kfd, int drm)
 {
@@ -153,7 +31,7 @@ static void test_pm4(int kfd, int drm)
 	uint32_t nop[] = { PM4_HDR(PM4_NOP, 3), 0, 0, 0 };
 	uint64_t t;
 
-	if (!tap_ok(queue_open(&q, kfd, drm, 0x300000000ULL,
+	if (!tap_ok(queue_open(&gpu, &q, kfd, drm, 0x300000000ULL,
 			       KFD_IOC_QUEUE_TYPE_COMPUTE) == 0,
 		    "a PM4 compute queue"))
 		return;
@@ -209,7 +87,7 @@ static void test_sdma(int kfd, int drm)
 	uint64_t src, dst, w, f;
 	uint32_t fill[5], copy[7], write[6], fence[4];
 
-	if (!tap_ok(queue_open(&q, kfd, drm, 0x400000000ULL,
+	if (!tap_ok(queue_open(&gpu, &q, kfd, drm, 0x400000000ULL,
 			       KFD_IOC_QUEUE_TYPE_SDMA) == 0, "an SDMA queue"))
 		return;
 	src = data_va(&q, 0x1000);
@@ -275,7 +153,7 @@ static void test_aql(int kfd, int drm)
 	uint64_t sig, i;
 	bool ok = true;
 
-	if (!tap_ok(queue_open(&q, kfd, drm, 0x500000000ULL,
+	if (!tap_ok(queue_open(&gpu, &q, kfd, drm, 0x500000000ULL,
 			       KFD_IOC_QUEUE_TYPE_COMPUTE_AQL) == 0,
 		    "an AQL queue"))
 		return;
@@ -370,9 +248,9 @@ static int primary_and_secondary(void *arg)
 		return 1;
 	}
 	/* the same VAs in both: two address spaces */
-	if (!tap_ok(queue_open(&a.q, kfd, drm, 0x600000000ULL,
+	if (!tap_ok(queue_open(&gpu, &a.q, kfd, drm, 0x600000000ULL,
 			       KFD_IOC_QUEUE_TYPE_COMPUTE) == 0 &&
-		    queue_open(&b.q, sec, sdrm, 0x600000000ULL,
+		    queue_open(&gpu, &b.q, sec, sdrm, 0x600000000ULL,
 			       KFD_IOC_QUEUE_TYPE_COMPUTE) == 0,
 		    "a primary and its secondary each have a queue at one VA"))
 		return 1;
@@ -394,7 +272,7 @@ static int busy_then_killed(void *arg)
 	uint32_t wait[7];
 
 	if (acquire_vm(kfd, drm, gpu.gpu_id) ||
-	    queue_open(&q, kfd, drm, 0x300000000ULL,
+	    queue_open(&gpu, &q, kfd, drm, 0x300000000ULL,
 		       KFD_IOC_QUEUE_TYPE_COMPUTE))
 		return 1;
 	flag = data_va(&q, 0);
