@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Guest benchmark: user queues.
+ *
+ *   trap floor         one plain MMIO write (the HDP flush page): what any
+ *                      doorbell costs before the device does anything
+ *   doorbell latency   PM4 WRITE_DATA, doorbell, poll memory for the value
+ *   packets/s          one queue fed 256 packets a kick; and 64 queues
+ *   scaling            doorbell latency with 1..1024 queues mapped in the
+ *                      process, and with 1..N kfd_processes (secondaries)
+ *                      each holding a queue: it should stay flat
+ *
+ * Everything runs in one boot: compare ratios, not absolute times.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "kfd-queue-util.h"
+
+static struct vkfd_gpu gpu;
+
+static uint32_t seq;
+
+/* One WRITE_DATA of a new value, doorbell, wait: seconds. */
+static double one_round_trip(struct q *q)
+{
+	uint64_t t = data_va(q, 0);
+	uint32_t wd[] = { PM4_HDR(PM4_WRITE_DATA, 4), WRITE_DATA_DST_MEM,
+			  (uint32_t)t, t >> 32, ++seq };
+	double t0 = now_s();
+
+	emit(q, wd, 5);
+	kick(q, q->wptr);
+	while (*(volatile uint32_t *)q->data != seq)
+		;
+	return now_s() - t0;
+}
+
+static double latency_us(struct q *q, int n)
+{
+	double sum = 0;
+	int i;
+
+	one_round_trip(q);
+	for (i = 0; i < n; i++)
+		sum += one_round_trip(q);
+	return sum / n * 1e6;
+}
+
+static double trap_floor_us(int kfd, int n)
+{
+	unsigned int ids[1] = { gpu.gpu_id }, cnt = 0;
+	uint64_t h, off = 0;
+	volatile uint32_t *mmio;
+	double t0;
+	int i;
+
+	if (alloc_bo(kfd, gpu.gpu_id, 0x7f0000000ULL, 4096,
+		     KFD_IOC_ALLOC_MEM_FLAGS_MMIO_REMAP | F_RW, &h, &off) ||
+	    map_bo(kfd, h, ids, 1, true, &cnt))
+		return -1;
+	mmio = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, kfd, off);
+	if (mmio == MAP_FAILED)
+		return -1;
+	t0 = now_s();
+	for (i = 0; i < n; i++)
+		mmio[0] = 1;
+	return (now_s() - t0) / n * 1e6;
+}
+
+static double packets_per_s(struct q *qs, int nq, int batches)
+{
+	uint32_t nop[] = { PM4_HDR(PM4_NOP, 1), 0 };
+	double t0 = now_s();
+	int b, i, k;
+
+	for (b = 0; b < batches; b++) {
+		for (k = 0; k < nq; k++) {
+			struct q *q = &qs[k];
+			uint64_t t = data_va(q, 0);
+			uint32_t wd[] = { PM4_HDR(PM4_WRITE_DATA, 4),
+					  WRITE_DATA_DST_MEM, (uint32_t)t,
+					  t >> 32, 0 };
+
+			/* 254 NOPs and a marker: 255 packets, < ring size */
+			for (i = 0; i < 254 / nq + 1; i++)
+				emit(q, nop, 2);
+			wd[4] = b + 1;
+			emit(q, wd, 5);
+			kick(q, q->wptr);
+		}
+		for (k = 0; k < nq; k++)
+			while (*(volatile uint32_t *)qs[k].data != (uint32_t)b + 1)
+				;
+	}
+	return (double)batches * nq * (254 / nq + 2) / (now_s() - t0);
+}
+
+int main(int argc, char **argv)
+{
+	static struct q qs[1024];
+	int kfd, drm, n = argc > 1 ? atoi(argv[1]) : 2000, made, k;
+	double floor_us, lat;
+
+	if (vkfd_gpus(&gpu, 1) != 1)
+		return 1;
+	kfd = kfd_open();
+	drm = open_render_node(&gpu);
+	if (acquire_vm(kfd, drm, gpu.gpu_id) ||
+	    queue_open(&gpu, &qs[0], kfd, drm, 0x100000000ULL,
+		       KFD_IOC_QUEUE_TYPE_COMPUTE)) {
+		perror("setup");
+		return 1;
+	}
+	floor_us = trap_floor_us(kfd, n * 10);
+	lat = latency_us(&qs[0], n);
+	printf("trap floor (one MMIO write):        %8.2f us\n", floor_us);
+	printf("doorbell to completion (PM4):       %8.2f us  (%.1fx the floor)\n",
+	       lat, lat / floor_us);
+	printf("packets/s, 1 queue:                 %8.0f\n",
+	       packets_per_s(qs, 1, n / 20));
+
+	/* more queues, each its own ring and buffers */
+	printf("doorbell latency with N queues mapped (latency on queue 0):\n");
+	made = 1;
+	for (k = 1; k <= 1024; k *= 4) {
+		for (; made < k && made < 1024; made++)
+			if (queue_open(&gpu, &qs[made], kfd, drm,
+				       0x100000000ULL + made * 0x400000ULL,
+				       KFD_IOC_QUEUE_TYPE_COMPUTE))
+				break;
+		printf("  %5d queues: %8.2f us\n", made, latency_us(&qs[0], n / 4));
+		if (made < k)
+			break;
+	}
+	printf("packets/s, 64 queues:               %8.0f\n",
+	       packets_per_s(qs, 64, n / 40));
+
+	printf("doorbell latency with N kfd_processes (secondaries) each with a queue:\n");
+	{
+		static struct q sq[256];
+		int s = 0, target;
+
+		for (target = 1; target <= 256; target *= 4) {
+			for (; s < target; s++) {
+				int f = kfd_open(), d = open_render_node(&gpu);
+
+				if (ioctl(f, AMDKFD_IOC_CREATE_PROCESS) ||
+				    acquire_vm(f, d, gpu.gpu_id) ||
+				    queue_open(&gpu, &sq[s], f, d, 0x100000000ULL,
+					       KFD_IOC_QUEUE_TYPE_COMPUTE))
+					break;
+			}
+			printf("  %5d contexts: %8.2f us\n", s + 1,
+			       latency_us(&qs[0], n / 4));
+			if (s < target)
+				break;
+		}
+	}
+	return 0;
+}
