@@ -364,6 +364,7 @@ int vkfd_ioctl_update_queue(struct file *filep, struct vkfd_process *p,
 	struct kfd_ioctl_update_queue_args *args = data;
 	struct vkfd_queue *q;
 	u32 ring_size = args->ring_size;
+	__le64 resume;
 	u64 rptr, wptr;
 	int ret;
 
@@ -390,7 +391,10 @@ int vkfd_ioctl_update_queue(struct file *filep, struct vkfd_process *p,
 	ret = vkfd_queue_unmap(q);
 	if (ret)
 		goto out;
+	/* the device wrote back where it stopped; it resumes there */
+	resume = q->mqd->rptr;
 	vkfd_queue_fill_mqd(q, args->ring_base_address, ring_size, rptr, wptr);
+	q->mqd->rptr = resume;
 	q->percentage = args->queue_percentage;
 	q->priority = args->queue_priority;
 	ret = vkfd_queue_map(q);
