@@ -79,6 +79,24 @@ static void test_pm4(int kfd, int drm)
 		*(volatile uint32_t *)(q.data + 128) = 1;
 		tap_ok(wait_u32(q.data, 0xdead), "and lets it go once satisfied");
 	}
+
+	/* UPDATE_QUEUE remaps it; it resumes where it stopped */
+	{
+		struct kfd_ioctl_update_queue_args u = {
+			.ring_base_address = q.base_va, .queue_id = q.id,
+			.ring_size = q.ring_size, .queue_percentage = 50,
+			.queue_priority = 9,
+		};
+
+		tap_zero(ioctl(kfd, AMDKFD_IOC_UPDATE_QUEUE, &u),
+			 "UPDATE_QUEUE of a queue that has run");
+		wd[4] = 0xbeef;
+		emit(&q, wd, 6);
+		kick(&q, q.wptr);
+		tap_ok(wait_u32(q.data, 0xbeef) &&
+		       wait_u32((volatile uint8_t *)&q.ptrs[0], (uint32_t)q.wptr),
+		       "and carries on from where it was");
+	}
 }
 
 static void test_sdma(int kfd, int drm)
