@@ -70,6 +70,8 @@ overlay() {
     hook_before "$TREE/meson.build" "    'hw/misc'," "    'hw/kfd',"
     hook_before "$TREE/tests/qtest/meson.build" "qtest_executables = {}" \
         "qtests_x86_64 += config_all_devices.has_key('CONFIG_VKFD') ? ['vkfd-test'] : []"
+    hook_before "$TREE/tests/qtest/meson.build" "qtest_executables = {}" \
+        "qtests_x86_64 += config_all_devices.has_key('CONFIG_VKFD') ? ['vkfd-engine-test'] : []"
     # The GPUVM benchmark is a qtest client too, built but never run as a test.
     sync_file "$VKFD_ROOT/bench/vkfd-gpuvm-bench.c" "$TREE/tests/qtest/vkfd-gpuvm-bench.c"
     hook_line "$TREE/tests/qtest/meson.build" \
@@ -108,7 +110,8 @@ fetch_source
 [ "${1:-}" = "--vanilla" ] || overlay
 configure
 targets=(qemu-system-x86_64)
-[ "${1:-}" = "--vanilla" ] || targets+=(tests/qtest/vkfd-test tests/qtest/vkfd-gpuvm-bench)
+[ "${1:-}" = "--vanilla" ] ||
+    targets+=(tests/qtest/vkfd-test tests/qtest/vkfd-engine-test tests/qtest/vkfd-gpuvm-bench)
 log "building ${targets[*]}"
 ninja -C "$BUILD" "${targets[@]}" >"$VKFD_CACHE/qemu-build.log" 2>&1 ||
     { grep -E 'error|Error' "$VKFD_CACHE/qemu-build.log" | head -n 40; die "QEMU build failed (log: $VKFD_CACHE/qemu-build.log)"; }

@@ -12,7 +12,7 @@ qemu_cp=$VKFD_CACHE/qemu/scripts/checkpatch.pl
 kernel_cp=$("$VKFD_ROOT/scripts/get-checkpatch.sh")
 
 mapfile -t qemu_files < <(git ls-files 'hw/kfd/*.[ch]' 'include/hw/kfd/*.h' 'bench/vkfd-*.c' \
-                          'tests/qtest/vkfd-*.c')
+                          'tests/qtest/vkfd-*.[ch]')
 mapfile -t kernel_files < <(git ls-files 'guest/linux/*.[ch]')
 
 # checkpatch may leave caches in the current folder: run it elsewhere.

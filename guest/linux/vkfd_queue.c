@@ -64,21 +64,24 @@ static ssize_t vkfd_queue_attr_show(struct kobject *kobj,
 				    struct attribute *attr, char *buf)
 {
 	struct vkfd_queue *q = container_of(kobj, struct vkfd_queue, kobj);
+	ssize_t len;
+	u32 val;
 
 	if (!strcmp(attr->name, "size"))
-		return sysfs_emit(buf, "%u", q->ring_size);
-	if (!strcmp(attr->name, "gpuid"))
-		return sysfs_emit(buf, "%u", q->pdd->dev->gpu_id);
-	switch (q->kfd_type) {
-	case KFD_IOC_QUEUE_TYPE_SDMA:
-		return sysfs_emit(buf, "%u", VKFD_SYSFS_TYPE_SDMA);
-	case KFD_IOC_QUEUE_TYPE_SDMA_XGMI:
-		return sysfs_emit(buf, "%u", VKFD_SYSFS_TYPE_SDMA_XGMI);
-	case KFD_IOC_QUEUE_TYPE_SDMA_BY_ENG_ID:
-		return sysfs_emit(buf, "%u", VKFD_SYSFS_TYPE_SDMA_BY_ENG_ID);
-	default:
-		return sysfs_emit(buf, "%u", VKFD_SYSFS_TYPE_COMPUTE);
-	}
+		val = q->ring_size;
+	else if (!strcmp(attr->name, "gpuid"))
+		val = q->pdd->dev->gpu_id;
+	else if (q->kfd_type == KFD_IOC_QUEUE_TYPE_SDMA)
+		val = VKFD_SYSFS_TYPE_SDMA;
+	else if (q->kfd_type == KFD_IOC_QUEUE_TYPE_SDMA_XGMI)
+		val = VKFD_SYSFS_TYPE_SDMA_XGMI;
+	else if (q->kfd_type == KFD_IOC_QUEUE_TYPE_SDMA_BY_ENG_ID)
+		val = VKFD_SYSFS_TYPE_SDMA_BY_ENG_ID;
+	else
+		val = VKFD_SYSFS_TYPE_COMPUTE;
+	/* amdkfd prints these without a newline; user space relies on it */
+	len = sysfs_emit(buf, "%u", val);
+	return len;
 }
 
 static struct attribute vkfd_queue_attr_size = { .name = "size", .mode = 0444 };

@@ -2,8 +2,11 @@
  * vkfd: a virtual AMD KFD device -- the doorbell aperture
  *
  * BAR2 holds one 8 KiB page of 1024 eight-byte doorbells per context, so
- * a doorbell address decodes to (context, doorbell) with two shifts.  The
- * driver maps a context's page into that context's process only.
+ * a doorbell address decodes to (context, doorbell) with two shifts, and
+ * the queue behind it is one table lookup away (vkfd-queue.c).  The
+ * driver maps a context's page into that context's process only.  A
+ * write only marks the queue kicked: its engine runs later, in the queue
+ * bottom half.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -44,8 +47,9 @@ static void vkfd_doorbell_write(void *opaque, hwaddr addr, uint64_t val,
         return;
     }
     trace_vkfd_doorbell(ctx_id, index, val);
-    /* Queues are not part of interface 1.0: nothing can be bound here. */
-    vkfd_doorbell_reject(s, addr, size, "no queue on this doorbell");
+    if (!vkfd_queue_kick(s, ctx_id, index, val)) {
+        vkfd_doorbell_reject(s, addr, size, "no queue on this doorbell");
+    }
 }
 
 const MemoryRegionOps vkfd_doorbell_ops = {

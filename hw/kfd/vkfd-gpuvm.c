@@ -147,6 +147,7 @@ static void vkfd_vm_fault(VkfdState *s, uint32_t ctx_id, uint64_t va,
                           bool is_write, const char *why)
 {
     s->vm_fault_count++;
+    s->vm_last_fault_va = va;   /* the engines report it in queue errors */
     VKFD_GUEST_ERR(vkfd_err_vm_fault, "ctx %u va 0x%" PRIx64 " write %d: %s",
                    ctx_id, va, is_write, why);
     if (s->vm_fault_status & VKFD_VM_FAULT_VALID) {

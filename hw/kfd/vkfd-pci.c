@@ -26,12 +26,13 @@ QEMU_BUILD_BUG_ON(sizeof(struct vkfd_sched_cmd) != 64);
 QEMU_BUILD_BUG_ON(sizeof(struct vkfd_sched_fence) != 8);
 
 /*
- * Return the device to its power-on state: no contexts, scheduler ring
- * off.  Used for PCI reset and for CONTROL.RESET.
+ * Return the device to its power-on state: no queues, no contexts,
+ * scheduler ring off.  Used for PCI reset and for CONTROL.RESET.
  */
 void vkfd_soft_reset(VkfdState *s)
 {
     trace_vkfd_reset(s->live_contexts);
+    vkfd_queue_reset(s);
     vkfd_sched_reset(s);
     vkfd_vm_reset(s);
     memset(s->contexts, 0, sizeof(*s->contexts) * s->max_contexts);
@@ -66,6 +67,11 @@ static void vkfd_realize(PCIDevice *pdev, Error **errp)
     }
     if (s->msix_vectors < 1 || s->msix_vectors > 64) {
         error_setg(errp, "vkfd: vectors must be in 1..64");
+        return;
+    }
+    if (s->max_queues < 1 || s->max_queues > VKFD_MAX_QUEUES_LIMIT) {
+        error_setg(errp, "vkfd: max-queues must be in 1..%u",
+                   VKFD_MAX_QUEUES_LIMIT);
         return;
     }
     if (!vkfd_identity_realize(s, errp)) {
@@ -112,6 +118,7 @@ static void vkfd_realize(PCIDevice *pdev, Error **errp)
     vkfd_vm_realize(s);
     s->sched_bh = qemu_bh_new_guarded(vkfd_sched_bh, s,
                                       &DEVICE(s)->mem_reentrancy_guard);
+    vkfd_queue_realize(s);
     trace_vkfd_realize(s->max_contexts, s->vram_size, s->msix_vectors);
 }
 
@@ -119,10 +126,16 @@ static void vkfd_exit(PCIDevice *pdev)
 {
     VkfdState *s = VKFD(pdev);
 
+    vkfd_queue_exit(s);
     qemu_bh_delete(s->sched_bh);
     vkfd_vm_exit(s);
     g_free(s->contexts);
     msix_uninit_exclusive_bar(pdev);
+}
+
+static int vkfd_pre_load(void *opaque)
+{
+    return vkfd_queue_pre_load(opaque);
 }
 
 static int vkfd_post_load(void *opaque, int version_id)
@@ -154,6 +167,10 @@ static int vkfd_post_load(void *opaque, int version_id)
     s->live_contexts = live;
     /* The TLBs are a cache of the page tables: start cold. */
     vkfd_vm_flush_all(s);
+    /* The queues (subsection vkfd/queues) need the contexts. */
+    if (vkfd_queue_post_load(s)) {
+        return -EINVAL;
+    }
     if ((s->status & VKFD_STATUS_ENABLED) && s->sched_rptr != s->sched_wptr) {
         qemu_bh_schedule(s->sched_bh);
     }
@@ -171,10 +188,16 @@ static const VMStateDescription vmstate_vkfd_context = {
     },
 };
 
+static const VMStateDescription *vkfd_subsections[] = {
+    &vmstate_vkfd_queues,   /* only while queues are mapped */
+    NULL
+};
+
 static const VMStateDescription vmstate_vkfd = {
     .name = "vkfd",
     .version_id = 3,
     .minimum_version_id = 1,
+    .pre_load = vkfd_pre_load,
     .post_load = vkfd_post_load,
     .fields = (VMStateField[]) {
         VMSTATE_PCI_DEVICE(parent_obj, VkfdState),
@@ -201,6 +224,7 @@ static const VMStateDescription vmstate_vkfd = {
         VMSTATE_UINT32_V(hdp_flushes, VkfdState, 3),
         VMSTATE_END_OF_LIST()
     },
+    .subsections = vkfd_subsections,
 };
 
 static Property vkfd_properties[] = {
@@ -208,6 +232,7 @@ static Property vkfd_properties[] = {
     DEFINE_PROP_SIZE("vram-size", VkfdState, vram_size, 256 * MiB),
     DEFINE_PROP_UINT64("serial", VkfdState, serial, 0),
     DEFINE_PROP_UINT32("vectors", VkfdState, msix_vectors, 4),
+    DEFINE_PROP_UINT32("max-queues", VkfdState, max_queues, 4096),
     /* the GPU it claims to be (vkfd-identity.c) */
     DEFINE_PROP_STRING("gfx-target", VkfdState, gfx_target),
     DEFINE_PROP_UINT32("asic-id", VkfdState, asic_id, 0),

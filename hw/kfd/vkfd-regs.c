@@ -19,7 +19,7 @@ static uint32_t vkfd_reg_value(VkfdState *s, hwaddr addr, bool *known)
         return VKFD_VERSION;
     case VKFD_REG_CAPS:
         return VKFD_CAP_SCHED_RING | VKFD_CAP_DOORBELLS | VKFD_CAP_VRAM |
-               VKFD_CAP_GPUVM;
+               VKFD_CAP_GPUVM | VKFD_CAP_QUEUES;
     case VKFD_REG_STATUS:
         return s->status;
     case VKFD_REG_CONTROL:

@@ -5,10 +5,11 @@
  * hardware scheduler of a real GPU (HIQ/MES), the device reads commands
  * from a ring in guest memory that only the kernel driver writes: map and
  * unmap a context, invalidate its TLB, fill or copy memory in its GPU VA
- * (vkfd-gpuvm.c), later map and unmap queues.  Each command completes
- * through a fence in guest memory.  Commands run in a bottom half, never
- * inside the MMIO write that rang the ring, and a run yields after
- * VKFD_SCHED_BUDGET commands or VKFD_SCHED_VM_BUDGET bytes of VM data.
+ * (vkfd-gpuvm.c), map and unmap its queues (vkfd-queue.c).  Each command
+ * completes through a fence in guest memory.  Commands run in a bottom
+ * half, never inside the MMIO write that rang the ring, and a run yields
+ * after VKFD_SCHED_BUDGET commands or VKFD_SCHED_VM_BUDGET bytes of VM
+ * data.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -177,6 +178,11 @@ static uint32_t vkfd_cmd_unmap_context(VkfdState *s,
         *why = "context not mapped";
         return VKFD_ST_CONTEXT_NOT_MAPPED;
     }
+    if (ctx->num_queues) {
+        /* the driver unmaps a context's queues before the context */
+        *why = "context still has queues";
+        return VKFD_ST_CONTEXT_BUSY;
+    }
     memset(ctx, 0, sizeof(*ctx));
     vkfd_vm_ctx_flush(s, ctx_id);
     s->live_contexts--;
@@ -283,6 +289,23 @@ static uint32_t vkfd_cmd_vm_copy(VkfdState *s,
     return VKFD_ST_OK;
 }
 
+/* MAP_QUEUE and UNMAP_QUEUE (vkfd-queue.c), in a live context. */
+static uint32_t vkfd_cmd_queue(VkfdState *s, const struct vkfd_sched_cmd *cmd,
+                               const char **why)
+{
+    uint32_t ctx_id = le32_to_cpu(cmd->ctx_id);
+    uint32_t status;
+
+    *why = vkfd_ctx_check_mapped(s, ctx_id, &status);
+    if (*why) {
+        return status;
+    }
+    if (cmd->opcode == VKFD_CMD_MAP_QUEUE) {
+        return vkfd_queue_map(s, ctx_id, &cmd->u.map_queue, why);
+    }
+    return vkfd_queue_unmap(s, ctx_id, &cmd->u.unmap_queue, why);
+}
+
 /*
  * Execute one command; on failure *why says why and nothing changed.
  * *vm_bytes grows by the memory a VM command moved.
@@ -324,8 +347,10 @@ static uint32_t vkfd_cmd_exec(VkfdState *s, const struct vkfd_sched_cmd *cmd,
         return vkfd_cmd_vm_copy(s, cmd, vm_bytes, why);
     case VKFD_CMD_MAP_QUEUE:
     case VKFD_CMD_UNMAP_QUEUE:
-        *why = "opcode reserved for a later interface version";
-        return VKFD_ST_UNSUPPORTED;
+        if (!vkfd_cmd_reserved_zero(cmd, 2)) {
+            break;
+        }
+        return vkfd_cmd_queue(s, cmd, why);
     default:
         *why = "unknown opcode";
         return VKFD_ST_BAD_OPCODE;

@@ -9,6 +9,9 @@
 
 #include "hw/pci/pci.h"
 #include "qom/object.h"
+#include "qemu/queue.h"
+#include "qemu/timer.h"
+#include "sysemu/runstate.h"
 #include "hw/kfd/vkfd_hw.h"
 
 #define TYPE_VKFD "vkfd"
@@ -32,6 +35,9 @@ OBJECT_DECLARE_SIMPLE_TYPE(VkfdState, VKFD)
 typedef struct VkfdContext {
     bool mapped;
     uint64_t pt_base;
+    /* its queues by doorbell, allocated with the first one (vkfd-queue.c) */
+    struct VkfdQueue **queues;
+    uint32_t num_queues;
 } VkfdContext;
 
 /*
@@ -61,6 +67,81 @@ typedef struct VkfdVmXlat {
     bool vram;
 } VkfdVmXlat;
 
+/*
+ * User queues (vkfd-queue.c).  A bottom-half run does at most
+ * VKFD_QUEUE_BUDGET units of work, giving each kicked queue turns of at
+ * most VKFD_QUEUE_SLICE units, round-robin.  Waiting queues are polled
+ * again after VKFD_QUEUE_POLL_NS of virtual time, stretched by one period
+ * per 8 waiting queues so that polling costs a bounded share of the CPU.
+ */
+#define VKFD_QUEUE_BUDGET       256
+#define VKFD_QUEUE_SLICE        16
+#define VKFD_QUEUE_RING_MIN     256
+#define VKFD_QUEUE_RING_MAX     (1u << 30)
+#define VKFD_MAX_QUEUES_LIMIT   65536
+/* PM4 indirect buffers: an IB may call one more (IB1, IB2), no deeper. */
+#define VKFD_PM4_IB_LEVELS      2
+
+/*
+ * A user queue the driver mapped (MAP_QUEUE), found from its doorbell in
+ * O(1): contexts[ctx].queues[doorbell].  The engines (vkfd-pm4.c,
+ * vkfd-sdma.c, vkfd-aql.c) consume packets from rptr up to the write
+ * pointer they read at wptr_addr, through the context's GPUVM.
+ */
+typedef struct VkfdQueue {
+    uint32_t ctx_id;
+    uint32_t doorbell;
+    uint32_t queue_id;          /* the driver's id, for traces */
+    uint32_t type;              /* enum vkfd_queue_type */
+    uint64_t ring_base;
+    uint32_t ring_size;         /* bytes */
+    uint64_t rptr_addr;
+    uint64_t wptr_addr;
+    uint64_t rptr;              /* in the queue's units */
+    uint32_t error;             /* enum vkfd_queue_error; != 0: stopped */
+    uint32_t error_info;
+    uint64_t error_va;
+    bool kicked;                /* on the run list: a doorbell arrived */
+    /*
+     * Engine state (vkfd-sdma.c, vkfd-aql.c).  progress: how much of the
+     * packet at rptr is done (bytes, work-items), so that a big transfer
+     * or dispatch resumes where the budget cut it; 0 between packets.
+     * waiting: the engine stopped on an unmet wait (POLL_REGMEM, AQL
+     * barriers) without consuming the packet; vkfd-queue.c runs the queue
+     * again after VKFD_QUEUE_POLL_NS (or on a doorbell).  Both are state
+     * a migration must carry.
+     */
+    uint64_t progress;
+    bool waiting;
+    /*
+     * PM4 (vkfd-pm4.c): the indirect buffers being run, ib_depth deep.
+     * Level i runs ib_size[i] dwords from ib_base[i], next at ib_pos[i];
+     * the INDIRECT_BUFFER packet that called level 0 is still at rptr.
+     * Migrated; vkfd-pm4.c checks it before use.
+     */
+    uint32_t ib_depth;
+    uint64_t ib_base[VKFD_PM4_IB_LEVELS];
+    uint32_t ib_size[VKFD_PM4_IB_LEVELS];
+    uint32_t ib_pos[VKFD_PM4_IB_LEVELS];
+
+    /* scheduling (vkfd-queue.c), not migrated: on the run or poll list */
+    bool polling;
+    QTAILQ_ENTRY(VkfdQueue) link;
+} VkfdQueue;
+
+/* Bytes of a transfer that count as one unit of an engine's budget. */
+#define VKFD_ENGINE_CHUNK       VKFD_GPU_PAGE_SIZE
+/* How long a waiting queue sleeps before it polls again (virtual time). */
+#define VKFD_QUEUE_POLL_NS      (100 * 1000)
+
+/*
+ * Run q for at most *budget units of work (a packet, or a 4 KiB chunk of
+ * a large transfer, is one unit), decrementing *budget.  Returns true if
+ * q still has packets to run.  On a bad packet or a VM fault the engine
+ * calls vkfd_queue_fail() and returns false: the queue stays stopped.
+ */
+typedef bool VkfdEngineRun(VkfdState *s, VkfdQueue *q, unsigned *budget);
+
 struct VkfdState {
     PCIDevice parent_obj;
 
@@ -68,6 +149,9 @@ struct VkfdState {
     MemoryRegion doorbells;
     MemoryRegion vram;
     QEMUBH *sched_bh;
+    QEMUBH *queue_bh;
+    QEMUTimer *queue_timer;
+    VMChangeStateEntry *queue_vmse;
 
     /* registers */
     uint32_t control;
@@ -97,13 +181,24 @@ struct VkfdState {
     uint64_t vm_fault_addr;
     uint32_t vm_fault_count;
     uint32_t hdp_flushes;
+    uint64_t vm_last_fault_va;  /* the latest fault, latched or not */
     uint8_t vm_bounce[VKFD_VM_CHUNK];
+
+    /* user queues: kicked ones to run, waiting ones to poll */
+    QTAILQ_HEAD(, VkfdQueue) queue_run;
+    QTAILQ_HEAD(, VkfdQueue) queue_poll;
+    uint32_t queues_polling;
+    uint32_t live_queues;
+    /* migration: the live queues, flattened (vkfd-queue.c) */
+    VkfdQueue *mig_queues;
+    int32_t mig_nqueues;
 
     /* properties */
     uint32_t max_contexts;
     uint64_t vram_size;
     uint64_t serial;
     uint32_t msix_vectors;
+    uint32_t max_queues;
 
     /* GPU identity properties, checked and completed at realize */
     char *gfx_target;
@@ -131,6 +226,46 @@ struct VkfdState {
         qemu_log_mask(LOG_GUEST_ERROR, "vkfd: %s: " fmt "\n", \
                       #trace, __VA_ARGS__); \
     } while (0)
+
+/*
+ * vkfd-queue.c.  For the scheduler: MAP_QUEUE/UNMAP_QUEUE in a live
+ * context (a status, and *why on failure).  For the doorbells: kick the
+ * queue on (ctx_id, doorbell); false if there is none.  For the engines:
+ * vkfd_queue_fail() stops q with an enum vkfd_queue_error (the first
+ * error sticks), traced and logged.
+ */
+void vkfd_queue_realize(VkfdState *s);
+void vkfd_queue_exit(VkfdState *s);
+void vkfd_queue_reset(VkfdState *s);
+uint32_t vkfd_queue_map(VkfdState *s, uint32_t ctx_id,
+                        const struct vkfd_cmd_map_queue *mq,
+                        const char **why);
+uint32_t vkfd_queue_unmap(VkfdState *s, uint32_t ctx_id,
+                          const struct vkfd_cmd_unmap_queue *uq,
+                          const char **why);
+bool vkfd_queue_kick(VkfdState *s, uint32_t ctx_id, uint32_t doorbell,
+                     uint64_t value);
+void vkfd_queue_fail(VkfdState *s, VkfdQueue *q, uint32_t error,
+                     uint32_t info, uint64_t va);
+int vkfd_queue_pre_load(VkfdState *s);
+int vkfd_queue_post_load(VkfdState *s);
+extern const VMStateDescription vmstate_vkfd_queues;
+
+/* the engines */
+VkfdEngineRun vkfd_pm4_run;
+VkfdEngineRun vkfd_sdma_run;
+VkfdEngineRun vkfd_aql_run;
+
+/*
+ * vkfd-pm4.c, for the AQL engine's PM4-IB packet if it wants to run the
+ * IB: run the PM4 indirect buffer of size dwords at GPU VA base of q's
+ * context as an INDIRECT_BUFFER on a PM4 queue would (it may call one
+ * more IB).  Returns 1 when it is done; 0 when the budget ran out or a
+ * WAIT_REG_MEM is not met (q->waiting set): call again with the same base
+ * and size, the progress is in q->ib_*; -1 when it failed q.
+ */
+int vkfd_pm4_run_ib(VkfdState *s, VkfdQueue *q, uint64_t base, uint32_t size,
+                    unsigned *budget);
 
 /* vkfd-regs.c */
 extern const MemoryRegionOps vkfd_regs_ops;

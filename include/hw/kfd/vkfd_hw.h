@@ -108,7 +108,7 @@
 
 #define VKFD_ID_MAGIC               0x44464b56u /* "VKFD" */
 #define VKFD_VERSION_MAJOR          1
-#define VKFD_VERSION_MINOR          0
+#define VKFD_VERSION_MINOR          1
 #define VKFD_VERSION \
     ((VKFD_VERSION_MAJOR << 16) | VKFD_VERSION_MINOR)
 
@@ -116,6 +116,7 @@
 #define VKFD_CAP_DOORBELLS          (1u << 1)
 #define VKFD_CAP_VRAM               (1u << 2)
 #define VKFD_CAP_GPUVM              (1u << 3)
+#define VKFD_CAP_QUEUES             (1u << 4)  /* PM4, SDMA, AQL queues */
 
 #define VKFD_STATUS_ENABLED         (1u << 0)  /* scheduler ring accepted */
 #define VKFD_STATUS_SCHED_HALTED    (1u << 1)  /* ring stopped on an error */
@@ -313,6 +314,100 @@ enum vkfd_status_code {
     VKFD_ST_RING_CONFIG         = 0x100, /* bad BASE or SIZE at enable */
     VKFD_ST_RING_WPTR           = 0x101, /* WPTR unaligned or past SIZE */
     VKFD_ST_RING_DMA            = 0x102, /* ring not readable */
+};
+
+/*
+ * SDMA queue packets (docs/hardware.md, "SDMA"): the SDMA v4 (GFX9)
+ * formats.  A packet is a header dword, op in bits 7:0 and sub_op in
+ * bits 15:8, followed by its own dwords.
+ */
+#define VKFD_SDMA_OP_NOP            0   /* header bits 29:16: extra dwords */
+#define VKFD_SDMA_OP_COPY           1   /* sub_op 0: COPY_LINEAR, 7 dwords */
+#define VKFD_SDMA_OP_WRITE          2   /* sub_op 0: WRITE linear, 4 + n */
+#define VKFD_SDMA_OP_FENCE          5   /* addr lo/hi, data: 4 dwords */
+#define VKFD_SDMA_OP_TRAP           6   /* int_context: 2 dwords */
+#define VKFD_SDMA_OP_POLL_REGMEM    8   /* 6 dwords */
+#define VKFD_SDMA_OP_CONST_FILL     11  /* dst lo/hi, data, count: 5 dwords */
+#define VKFD_SDMA_HEADER(op, sub_op)    ((op) | ((sub_op) << 8))
+#define VKFD_SDMA_NOP_COUNT(n)      ((uint32_t)(n) << 16)
+#define VKFD_SDMA_COPY_MAX          (1u << 22)  /* bytes in one COPY_LINEAR */
+#define VKFD_SDMA_FILL_MAX          (1u << 22)  /* bytes in one CONST_FILL */
+#define VKFD_SDMA_FILL_DWORD        (2u << 30)  /* CONST_FILL fill size */
+#define VKFD_SDMA_POLL_MEM          (1u << 31)  /* POLL_REGMEM: memory */
+#define VKFD_SDMA_POLL_HDP_FLUSH    (1u << 26)  /* POLL_REGMEM: HDP flush */
+#define VKFD_SDMA_POLL_FUNC(f)      ((uint32_t)(f) << 28)
+
+/* Compare functions of POLL_REGMEM: (value at addr & mask) FUNC reference */
+enum vkfd_sdma_func {
+    VKFD_SDMA_FUNC_ALWAYS   = 0,
+    VKFD_SDMA_FUNC_LT       = 1,
+    VKFD_SDMA_FUNC_LE       = 2,
+    VKFD_SDMA_FUNC_EQ       = 3,
+    VKFD_SDMA_FUNC_NE       = 4,
+    VKFD_SDMA_FUNC_GE       = 5,
+    VKFD_SDMA_FUNC_GT       = 6,
+};
+
+/*
+ * AQL queue packets (docs/hardware.md, "AQL"): HSA's 64-byte packets.
+ * The low byte of the 16-bit header is the packet type.
+ */
+#define VKFD_AQL_PACKET_SIZE        64
+#define VKFD_AQL_TYPE_VENDOR        0   /* byte 2 is the AMD format */
+#define VKFD_AQL_TYPE_INVALID       1
+#define VKFD_AQL_TYPE_KERNEL        2   /* KERNEL_DISPATCH */
+#define VKFD_AQL_TYPE_BARRIER_AND   3
+#define VKFD_AQL_TYPE_AGENT         4   /* AGENT_DISPATCH: not supported */
+#define VKFD_AQL_TYPE_BARRIER_OR    5
+#define VKFD_AQL_HEADER_BARRIER     (1u << 8)
+#define VKFD_AQL_AMD_PM4_IB         1   /* vendor: a PM4 INDIRECT_BUFFER */
+#define VKFD_AQL_AMD_BARRIER_VALUE  2   /* vendor: wait for a signal value */
+
+/* amd_signal_t, the memory behind an HSA signal handle (64 bytes) */
+#define VKFD_SIGNAL_VALUE           8   /* s64 */
+#define VKFD_SIGNAL_MAILBOX         16  /* u64: 0, or where to store the id */
+#define VKFD_SIGNAL_EVENT_ID        24  /* u32 */
+
+/*
+ * Built-in kernels.  The device cannot run GPU code; a KERNEL_DISPATCH
+ * whose kernel_object points at a kernel descriptor starting with
+ * VKFD_KERNEL_MAGIC runs the built-in kernel it names over the grid, one
+ * element per work-item; any other kernel stops the queue with
+ * VKFD_QERR_BAD_KERNEL.  The kernarg_address of the dispatch points at
+ * the kernel's arguments.
+ */
+#define VKFD_KERNEL_MAGIC           0x4e52454b44464b56ull /* "VKFDKERN" */
+
+enum vkfd_kernel_id {
+    VKFD_KERNEL_FILL        = 1,    /* u32 dst[i] = value, i < count */
+    VKFD_KERNEL_COPY        = 2,    /* u8 dst[i] = src[i], i < bytes */
+    VKFD_KERNEL_ADD         = 3,    /* u32 dst[i] = a[i] + b[i], i < n */
+};
+
+struct vkfd_kernel_desc {
+    uint64_t magic;         /* VKFD_KERNEL_MAGIC */
+    uint32_t id;            /* enum vkfd_kernel_id */
+    uint32_t reserved[13];  /* ignored */
+};
+
+struct vkfd_kernarg_fill {
+    uint64_t dst;
+    uint32_t value;
+    uint32_t count;         /* dwords */
+};
+
+struct vkfd_kernarg_copy {
+    uint64_t dst;
+    uint64_t src;
+    uint64_t bytes;
+};
+
+struct vkfd_kernarg_add {
+    uint64_t dst;
+    uint64_t a;
+    uint64_t b;
+    uint32_t n;             /* dwords */
+    uint32_t reserved;
 };
 
 #endif /* VKFD_HW_H */

@@ -1,0 +1,632 @@
+/*
+ * vkfd: a virtual AMD KFD device -- the PM4 compute engine
+ *
+ * Runs the packets of a PM4 user queue, in the GFX9 PM4 formats a
+ * compute queue of the real CP takes: type-3 packets (header bits 31:30
+ * = 3, 29:16 = payload dwords - 1, 15:8 = opcode) and type-2 one-dword
+ * fillers.  The queue's read and write pointers are 64-bit dword counts
+ * that only grow; a pointer's place in the ring is the count modulo the
+ * ring's dwords, so a packet may run over the end of the ring and go on
+ * at its start.
+ *
+ * The packets: NOP, WRITE_DATA, RELEASE_MEM, WAIT_REG_MEM on memory,
+ * INDIRECT_BUFFER (two levels deep, IB1 and IB2) and ACQUIRE_MEM (a
+ * cache action: nothing to do on a coherent device).  Anything else stops
+ * the queue with BAD_PACKET; every address is a GPU VA of the queue's
+ * context, and a fault stops it with VM_FAULT.  docs/hardware.md, "PM4",
+ * says what each packet does.
+ *
+ * Each packet is one unit of the budget (WRITE_DATA one more per 1024
+ * dwords).  The engine stops without consuming a packet that is not
+ * completely written yet (the next doorbell resumes it) and on an unmet
+ * WAIT_REG_MEM (vkfd-queue.c polls the queue again later).  The IB stack
+ * lives in the queue, so an IB cut short by the budget or a wait resumes
+ * where it stopped.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/log.h"
+#include "qemu/bswap.h"
+#include "vkfd.h"
+#include "trace.h"
+
+#define PM4_TYPE(h)             ((h) >> 30)
+#define PM4_COUNT(h)            (((h) >> 16) & 0x3fff)
+#define PM4_OPCODE(h)           (((h) >> 8) & 0xff)
+#define PM4_NOP_ONE_DWORD       0x3fff  /* NOP count: the header alone */
+
+#define PM4_OP_NOP              0x10
+#define PM4_OP_WRITE_DATA       0x37
+#define PM4_OP_WAIT_REG_MEM     0x3c
+#define PM4_OP_INDIRECT_BUFFER  0x3f
+#define PM4_OP_RELEASE_MEM      0x49
+#define PM4_OP_ACQUIRE_MEM      0x58
+
+/* Payload dwords - 1 (the header's count) of the fixed-size packets */
+#define PM4_WAIT_REG_MEM_COUNT  5
+#define PM4_IB_COUNT            2
+#define PM4_RELEASE_MEM_COUNT   6
+#define PM4_ACQUIRE_MEM_COUNT   5
+#define PM4_IB_DW               (PM4_IB_COUNT + 2)
+
+/* WRITE_DATA control dword */
+#define PM4_WD_DST_SEL(c)       (((c) >> 8) & 0xf)
+#define PM4_WD_ONE_ADDR         (1u << 16)
+#define PM4_WD_DST_MEM_SYNC     1
+#define PM4_WD_DST_TC_L2        2
+#define PM4_WD_DST_MEM_ASYNC    5
+#define PM4_WD_CHUNK            256     /* dwords moved at a time */
+
+/* RELEASE_MEM data_cntl dword */
+#define PM4_RM_DST_SEL(c)       (((c) >> 16) & 3)
+#define PM4_RM_INT_SEL(c)       (((c) >> 24) & 7)
+#define PM4_RM_DATA_SEL(c)      ((c) >> 29)
+#define PM4_RM_EVENT(c)         ((c) & 0x3f)
+enum {
+    PM4_RM_DATA_NONE        = 0,
+    PM4_RM_DATA_32          = 1,
+    PM4_RM_DATA_64          = 2,
+    PM4_RM_DATA_CLOCK       = 3,
+    PM4_RM_DATA_PERFCOUNTER = 4,
+};
+
+/* WAIT_REG_MEM control dword */
+#define PM4_WRM_FUNC(c)         ((c) & 7)
+#define PM4_WRM_MEM_SPACE       (1u << 4)
+#define PM4_WRM_OPERATION(c)    (((c) >> 6) & 3)
+#define PM4_WRM_OP_WAIT         0
+#define PM4_WRM_OP_WAIT_PREEMPT 2
+enum {
+    PM4_FUNC_ALWAYS, PM4_FUNC_LT, PM4_FUNC_LE, PM4_FUNC_EQ, PM4_FUNC_NE,
+    PM4_FUNC_GE, PM4_FUNC_GT, PM4_FUNC_RESERVED,
+};
+
+/* INDIRECT_BUFFER control dword: the size; the other bits are ignored */
+#define PM4_IB_SIZE_MASK        0xfffffu
+
+#define PM4_VA_END              (1ull << VKFD_GPUVM_VA_BITS)
+
+typedef enum Pm4Step {
+    PM4_DONE,       /* the packet is done: move past it */
+    PM4_CALL,       /* it pushed an IB: run that first */
+    PM4_IDLE,       /* the ring is empty up to wptr */
+    PM4_MORE,       /* the budget ran out */
+    PM4_STALL,      /* the packet is not all written yet: wait for a kick */
+    PM4_WAIT,       /* WAIT_REG_MEM not met: poll again later */
+    PM4_FAIL,       /* the queue failed */
+} Pm4Step;
+
+/* Where packets come from: the ring (level 0) or an IB (1, 2). */
+typedef struct Pm4Stream {
+    uint64_t base;      /* GPU VA of dword 0 */
+    uint64_t size;      /* dwords (the ring's: a power of two) */
+    uint64_t pos;       /* the packet (the ring: the free-running rptr) */
+    uint64_t avail;     /* dwords from pos on that hold packets */
+    int level;
+} Pm4Stream;
+
+/* The GPU VA of dword off of the packet at st->pos. */
+static uint64_t pm4_va(const Pm4Stream *st, uint64_t off)
+{
+    uint64_t dw = st->pos + off;
+
+    if (!st->level) {
+        dw &= st->size - 1;
+    }
+    return st->base + dw * 4;
+}
+
+/* Read n dwords of the packet from dword off on, across the ring's end. */
+static bool pm4_fetch_raw(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
+                          uint64_t off, uint32_t *dw, uint32_t n)
+{
+    uint64_t first = n;
+
+    if (!st->level) {
+        first = MIN(n, st->size - ((st->pos + off) & (st->size - 1)));
+    }
+    if (!vkfd_vm_read(s, q->ctx_id, pm4_va(st, off), dw, first * 4)) {
+        return false;
+    }
+    return first == n ||
+           vkfd_vm_read(s, q->ctx_id, pm4_va(st, off + first), dw + first,
+                        (n - first) * 4);
+}
+
+static bool pm4_fetch(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
+                      uint64_t off, uint32_t *dw, uint32_t n)
+{
+    uint32_t i;
+
+    if (!pm4_fetch_raw(s, q, st, off, dw, n)) {
+        return false;
+    }
+    for (i = 0; i < n; i++) {
+        dw[i] = le32_to_cpu(dw[i]);
+    }
+    return true;
+}
+
+/* Stop the queue on the packet at st->pos. */
+static Pm4Step pm4_fail(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
+                        uint32_t error, uint32_t header, uint64_t va,
+                        const char *why)
+{
+    VKFD_GUEST_ERR(vkfd_err_pm4, "ctx %u doorbell %u level %d packet at 0x%"
+                   PRIx64 " header 0x%08x: %s", q->ctx_id, q->doorbell,
+                   st->level, pm4_va(st, 0), header, why);
+    vkfd_queue_fail(s, q, error, header, va);
+    return PM4_FAIL;
+}
+
+static Pm4Step pm4_bad(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
+                       uint32_t header, const char *why)
+{
+    return pm4_fail(s, q, st, VKFD_QERR_BAD_PACKET, header, pm4_va(st, 0),
+                    why);
+}
+
+/* An access of the packet faulted; vkfd-gpuvm.c latched the fault. */
+static Pm4Step pm4_fault(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
+                         uint32_t header, const char *why)
+{
+    return pm4_fail(s, q, st, VKFD_QERR_VM_FAULT, header,
+                    s->vm_last_fault_va, why);
+}
+
+static Pm4Step pm4_write_data(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
+                              uint32_t h, unsigned *budget)
+{
+    uint32_t dw[3], buf[PM4_WD_CHUNK], n = PM4_COUNT(h) - 2, done, k;
+    uint64_t addr;
+
+    if (!pm4_fetch(s, q, st, 1, dw, 3)) {
+        return pm4_fault(s, q, st, h, "packet not readable");
+    }
+    switch (PM4_WD_DST_SEL(dw[0])) {
+    case PM4_WD_DST_MEM_SYNC:
+    case PM4_WD_DST_TC_L2:
+    case PM4_WD_DST_MEM_ASYNC:
+        break;
+    default:
+        return pm4_bad(s, q, st, h, "WRITE_DATA dst_sel is not memory");
+    }
+    addr = dw[1] | (uint64_t)dw[2] << 32;
+    if (addr & 3) {
+        return pm4_bad(s, q, st, h, "WRITE_DATA address not dword aligned");
+    }
+    trace_vkfd_pm4_write_data(q->ctx_id, q->doorbell, addr, n,
+                              !!(dw[0] & PM4_WD_ONE_ADDR));
+    if (dw[0] & PM4_WD_ONE_ADDR) {
+        /* every dword goes to the same address: the last one stays */
+        if (!pm4_fetch_raw(s, q, st, 4 + n - 1, buf, 1)) {
+            return pm4_fault(s, q, st, h, "packet not readable");
+        }
+        if (!vkfd_vm_write(s, q->ctx_id, addr, buf, 4)) {
+            return pm4_fault(s, q, st, h, "WRITE_DATA destination faulted");
+        }
+        return PM4_DONE;
+    }
+    for (done = 0; done < n; done += k) {
+        k = MIN(n - done, PM4_WD_CHUNK);
+        if (!pm4_fetch_raw(s, q, st, 4 + done, buf, k)) {
+            return pm4_fault(s, q, st, h, "packet not readable");
+        }
+        if (!vkfd_vm_write(s, q->ctx_id, addr + done * 4ull, buf, k * 4)) {
+            return pm4_fault(s, q, st, h, "WRITE_DATA destination faulted");
+        }
+    }
+    *budget -= MIN(*budget, n / 1024);
+    return PM4_DONE;
+}
+
+static Pm4Step pm4_release_mem(VkfdState *s, VkfdQueue *q,
+                               const Pm4Stream *st, uint32_t h)
+{
+    uint32_t dw[PM4_RELEASE_MEM_COUNT + 1], sel, len = 0;
+    uint64_t addr, value = 0, le;
+
+    if (!pm4_fetch(s, q, st, 1, dw, ARRAY_SIZE(dw))) {
+        return pm4_fault(s, q, st, h, "packet not readable");
+    }
+    if (PM4_RM_DST_SEL(dw[1]) > 1) {
+        return pm4_bad(s, q, st, h, "RELEASE_MEM dst_sel is not memory");
+    }
+    addr = dw[2] | (uint64_t)dw[3] << 32;
+    sel = PM4_RM_DATA_SEL(dw[1]);
+    switch (sel) {
+    case PM4_RM_DATA_NONE:
+        break;
+    case PM4_RM_DATA_32:
+        value = dw[4];
+        len = 4;
+        break;
+    case PM4_RM_DATA_64:
+        value = dw[4] | (uint64_t)dw[5] << 32;
+        len = 8;
+        break;
+    case PM4_RM_DATA_CLOCK:
+    case PM4_RM_DATA_PERFCOUNTER:
+        value = vkfd_clock_ns();
+        len = 8;
+        break;
+    default:
+        return pm4_bad(s, q, st, h, "RELEASE_MEM data_sel not supported");
+    }
+    if (len && (addr & (len - 1))) {
+        return pm4_bad(s, q, st, h, "RELEASE_MEM address not aligned");
+    }
+    trace_vkfd_pm4_release_mem(q->ctx_id, q->doorbell, PM4_RM_EVENT(dw[0]),
+                               sel, addr, value);
+    le = cpu_to_le64(value);
+    if (len && !vkfd_vm_write(s, q->ctx_id, addr, &le, len)) {
+        return pm4_fault(s, q, st, h, "RELEASE_MEM destination faulted");
+    }
+    if (PM4_RM_INT_SEL(dw[1])) {
+        trace_vkfd_pm4_interrupt(q->ctx_id, q->doorbell,
+                                 PM4_RM_INT_SEL(dw[1]), dw[6]);
+    }
+    return PM4_DONE;
+}
+
+static bool pm4_compare(uint32_t func, uint32_t value, uint32_t ref)
+{
+    switch (func) {
+    case PM4_FUNC_ALWAYS:
+        return true;
+    case PM4_FUNC_LT:
+        return value < ref;
+    case PM4_FUNC_LE:
+        return value <= ref;
+    case PM4_FUNC_EQ:
+        return value == ref;
+    case PM4_FUNC_NE:
+        return value != ref;
+    case PM4_FUNC_GE:
+        return value >= ref;
+    case PM4_FUNC_GT:
+        return value > ref;
+    }
+    g_assert_not_reached();
+}
+
+static Pm4Step pm4_wait_reg_mem(VkfdState *s, VkfdQueue *q,
+                                const Pm4Stream *st, uint32_t h)
+{
+    uint32_t dw[PM4_WAIT_REG_MEM_COUNT + 1], func, value;
+    uint64_t addr;
+
+    if (!pm4_fetch(s, q, st, 1, dw, ARRAY_SIZE(dw))) {
+        return pm4_fault(s, q, st, h, "packet not readable");
+    }
+    if (!(dw[0] & PM4_WRM_MEM_SPACE)) {
+        return pm4_bad(s, q, st, h, "WAIT_REG_MEM on a register");
+    }
+    if (PM4_WRM_OPERATION(dw[0]) != PM4_WRM_OP_WAIT &&
+        PM4_WRM_OPERATION(dw[0]) != PM4_WRM_OP_WAIT_PREEMPT) {
+        return pm4_bad(s, q, st, h, "WAIT_REG_MEM operation not supported");
+    }
+    func = PM4_WRM_FUNC(dw[0]);
+    if (func == PM4_FUNC_RESERVED) {
+        return pm4_bad(s, q, st, h, "WAIT_REG_MEM function reserved");
+    }
+    addr = dw[1] | (uint64_t)dw[2] << 32;
+    if (addr & 3) {
+        return pm4_bad(s, q, st, h, "WAIT_REG_MEM address not dword aligned");
+    }
+    if (!vkfd_vm_read(s, q->ctx_id, addr, &value, 4)) {
+        return pm4_fault(s, q, st, h, "WAIT_REG_MEM address faulted");
+    }
+    value = le32_to_cpu(value) & dw[4];
+    if (!pm4_compare(func, value, dw[3])) {
+        trace_vkfd_pm4_wait(q->ctx_id, q->doorbell, addr, value, dw[4], func,
+                            dw[3]);
+        q->waiting = true;
+        return PM4_WAIT;
+    }
+    return PM4_DONE;
+}
+
+/* Push an IB of size dwords at base on q's stack (size > 0). */
+static void pm4_push_ib(VkfdQueue *q, uint64_t base, uint32_t size)
+{
+    unsigned d = q->ib_depth++;
+
+    q->ib_base[d] = base;
+    q->ib_size[d] = size;
+    q->ib_pos[d] = 0;
+    trace_vkfd_pm4_ib(q->ctx_id, q->doorbell, q->ib_depth, base, size);
+}
+
+static bool pm4_ib_ok(uint64_t base, uint32_t size)
+{
+    return !(base & 3) && size <= PM4_IB_SIZE_MASK && base < PM4_VA_END &&
+           base + size * 4ull <= PM4_VA_END;
+}
+
+static Pm4Step pm4_indirect_buffer(VkfdState *s, VkfdQueue *q,
+                                   const Pm4Stream *st, uint32_t h)
+{
+    uint32_t dw[PM4_IB_COUNT + 1], size;
+    uint64_t base;
+
+    if (!pm4_fetch(s, q, st, 1, dw, ARRAY_SIZE(dw))) {
+        return pm4_fault(s, q, st, h, "packet not readable");
+    }
+    base = dw[0] | (uint64_t)dw[1] << 32;
+    size = dw[2] & PM4_IB_SIZE_MASK;
+    if (!pm4_ib_ok(base, size)) {
+        return pm4_bad(s, q, st, h, "IB unaligned or beyond 48 bits");
+    }
+    if (q->ib_depth >= VKFD_PM4_IB_LEVELS) {
+        return pm4_fail(s, q, st, VKFD_QERR_IB_DEPTH, h, pm4_va(st, 0),
+                        "indirect buffers nested too deep");
+    }
+    if (!size) {
+        return PM4_DONE;
+    }
+    pm4_push_ib(q, base, size);
+    return PM4_CALL;
+}
+
+static Pm4Step pm4_acquire_mem(VkfdState *s, VkfdQueue *q,
+                               const Pm4Stream *st, uint32_t h)
+{
+    uint32_t cntl;
+
+    if (!pm4_fetch(s, q, st, 1, &cntl, 1)) {
+        return pm4_fault(s, q, st, h, "packet not readable");
+    }
+    /* memory is coherent: no cache to act on */
+    trace_vkfd_pm4_acquire_mem(q->ctx_id, q->doorbell, cntl);
+    return PM4_DONE;
+}
+
+/* The packet sizes known from the header alone; NULL if it is sound. */
+static const char *pm4_check_header(uint32_t h)
+{
+    uint32_t count = PM4_COUNT(h);
+
+    switch (PM4_OPCODE(h)) {
+    case PM4_OP_NOP:
+        return NULL;
+    case PM4_OP_WRITE_DATA:
+        return count < 3 ? "WRITE_DATA without data" : NULL;
+    case PM4_OP_WAIT_REG_MEM:
+        return count != PM4_WAIT_REG_MEM_COUNT ? "WAIT_REG_MEM size" : NULL;
+    case PM4_OP_INDIRECT_BUFFER:
+        return count != PM4_IB_COUNT ? "INDIRECT_BUFFER size" : NULL;
+    case PM4_OP_RELEASE_MEM:
+        return count != PM4_RELEASE_MEM_COUNT ?
+               "RELEASE_MEM size (GFX9: 8 dwords)" : NULL;
+    case PM4_OP_ACQUIRE_MEM:
+        return count != PM4_ACQUIRE_MEM_COUNT ?
+               "ACQUIRE_MEM size (GFX9: 7 dwords)" : NULL;
+    }
+    return "unknown opcode";
+}
+
+/* Run the packet at st->pos; *len is its size in dwords. */
+static Pm4Step pm4_packet(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
+                          unsigned *budget, uint32_t *len)
+{
+    const char *why;
+    uint32_t h;
+
+    if (!pm4_fetch(s, q, st, 0, &h, 1)) {
+        return pm4_fail(s, q, st, VKFD_QERR_VM_FAULT, 0, s->vm_last_fault_va,
+                        st->level ? "IB not readable" : "ring not readable");
+    }
+    switch (PM4_TYPE(h)) {
+    case 2:
+        *len = 1;       /* a type-2 filler */
+        return PM4_DONE;
+    case 3:
+        break;
+    default:
+        return pm4_bad(s, q, st, h, "type-0/1 packet (register writes)");
+    }
+    why = pm4_check_header(h);
+    if (why) {
+        return pm4_bad(s, q, st, h, why);
+    }
+    *len = PM4_COUNT(h) + 2;
+    if (PM4_OPCODE(h) == PM4_OP_NOP && PM4_COUNT(h) == PM4_NOP_ONE_DWORD) {
+        *len = 1;
+    }
+    if (*len > st->avail) {
+        if (st->level) {
+            return pm4_bad(s, q, st, h, "packet runs past the end of its IB");
+        }
+        if (*len > st->size) {
+            return pm4_bad(s, q, st, h, "packet larger than the ring");
+        }
+        return PM4_STALL;
+    }
+    trace_vkfd_pm4_packet(q->ctx_id, q->doorbell, st->level, pm4_va(st, 0),
+                          PM4_OPCODE(h), PM4_COUNT(h));
+    switch (PM4_OPCODE(h)) {
+    case PM4_OP_NOP:
+        return PM4_DONE;
+    case PM4_OP_WRITE_DATA:
+        return pm4_write_data(s, q, st, h, budget);
+    case PM4_OP_WAIT_REG_MEM:
+        return pm4_wait_reg_mem(s, q, st, h);
+    case PM4_OP_INDIRECT_BUFFER:
+        return pm4_indirect_buffer(s, q, st, h);
+    case PM4_OP_RELEASE_MEM:
+        return pm4_release_mem(s, q, st, h);
+    case PM4_OP_ACQUIRE_MEM:
+        return pm4_acquire_mem(s, q, st, h);
+    }
+    g_assert_not_reached();
+}
+
+/* Where the next packet comes from: the top of the IB stack, or the ring. */
+static void pm4_stream(VkfdQueue *q, uint64_t wptr, Pm4Stream *st)
+{
+    unsigned d = q->ib_depth;
+
+    st->level = d;
+    if (!d) {
+        st->base = q->ring_base;
+        st->size = q->ring_size / 4;
+        st->pos = q->rptr;
+        st->avail = wptr - q->rptr;
+        return;
+    }
+    st->base = q->ib_base[d - 1];
+    st->size = q->ib_size[d - 1];
+    st->pos = q->ib_pos[d - 1];
+    st->avail = st->size - st->pos;
+}
+
+static void pm4_advance(VkfdQueue *q, uint32_t len)
+{
+    if (q->ib_depth) {
+        q->ib_pos[q->ib_depth - 1] += len;
+    } else {
+        q->rptr += len;
+    }
+}
+
+/*
+ * Run packets: the IB stack's, then, if ring, the ring's up to wptr.
+ * Without the ring, PM4_DONE says the IB stack is empty again.
+ */
+static Pm4Step pm4_exec(VkfdState *s, VkfdQueue *q, uint64_t wptr, bool ring,
+                        unsigned *budget)
+{
+    Pm4Stream st;
+    Pm4Step r;
+    uint32_t len = 0;
+
+    for (;;) {
+        if (!q->ib_depth && !ring) {
+            return PM4_DONE;
+        }
+        pm4_stream(q, wptr, &st);
+        if (!st.level && st.avail > st.size) {
+            VKFD_GUEST_ERR(vkfd_err_pm4_wptr, "ctx %u doorbell %u rptr 0x%"
+                           PRIx64 " wptr 0x%" PRIx64 " ring dwords 0x%" PRIx64,
+                           q->ctx_id, q->doorbell, q->rptr, wptr, st.size);
+            vkfd_queue_fail(s, q, VKFD_QERR_BAD_POINTER, 0, wptr);
+            return PM4_FAIL;
+        }
+        if (!st.avail) {
+            if (!st.level) {
+                return PM4_IDLE;
+            }
+            /* the IB is over: back to the packet that called it */
+            trace_vkfd_pm4_ib_done(q->ctx_id, q->doorbell, st.level);
+            q->ib_depth--;
+            if (q->ib_depth || ring) {
+                pm4_advance(q, PM4_IB_DW);
+            }
+            continue;
+        }
+        if (!*budget) {
+            trace_vkfd_pm4_yield(q->ctx_id, q->doorbell, q->rptr, st.level);
+            return PM4_MORE;
+        }
+        (*budget)--;
+        r = pm4_packet(s, q, &st, budget, &len);
+        if (r == PM4_DONE) {
+            pm4_advance(q, len);
+        } else if (r != PM4_CALL) {
+            return r;
+        }
+    }
+}
+
+/* The IB stack as a migration brought it: could the engine have made it? */
+static bool pm4_ib_stack_ok(const VkfdQueue *q)
+{
+    unsigned i;
+
+    if (q->ib_depth > VKFD_PM4_IB_LEVELS) {
+        return false;
+    }
+    for (i = 0; i < q->ib_depth; i++) {
+        if (!q->ib_size[i] || q->ib_pos[i] > q->ib_size[i] ||
+            !pm4_ib_ok(q->ib_base[i], q->ib_size[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool pm4_write_rptr(VkfdState *s, VkfdQueue *q)
+{
+    uint64_t rptr = cpu_to_le64(q->rptr);
+
+    if (vkfd_vm_write(s, q->ctx_id, q->rptr_addr, &rptr, sizeof(rptr))) {
+        return true;
+    }
+    VKFD_GUEST_ERR(vkfd_err_pm4_pointer, "ctx %u doorbell %u: %s at 0x%"
+                   PRIx64, q->ctx_id, q->doorbell, "rptr not writable",
+                   q->rptr_addr);
+    vkfd_queue_fail(s, q, VKFD_QERR_VM_FAULT, 0, s->vm_last_fault_va);
+    return false;
+}
+
+bool vkfd_pm4_run(VkfdState *s, VkfdQueue *q, unsigned *budget)
+{
+    uint64_t wptr;
+    Pm4Step r;
+
+    q->waiting = false;
+    if (q->error) {
+        return false;
+    }
+    if (!pm4_ib_stack_ok(q)) {
+        VKFD_GUEST_ERR(vkfd_err_pm4_pointer, "ctx %u doorbell %u: %s at 0x%"
+                       PRIx64, q->ctx_id, q->doorbell, "corrupt IB stack",
+                       q->rptr);
+        vkfd_queue_fail(s, q, VKFD_QERR_BAD_PACKET, 0, 0);
+        return false;
+    }
+    if (!vkfd_vm_read(s, q->ctx_id, q->wptr_addr, &wptr, sizeof(wptr))) {
+        VKFD_GUEST_ERR(vkfd_err_pm4_pointer, "ctx %u doorbell %u: %s at 0x%"
+                       PRIx64, q->ctx_id, q->doorbell, "wptr not readable",
+                       q->wptr_addr);
+        vkfd_queue_fail(s, q, VKFD_QERR_VM_FAULT, 0, s->vm_last_fault_va);
+        return false;
+    }
+    r = pm4_exec(s, q, le64_to_cpu(wptr), true, budget);
+    return pm4_write_rptr(s, q) && r == PM4_MORE;
+}
+
+int vkfd_pm4_run_ib(VkfdState *s, VkfdQueue *q, uint64_t base,
+                    uint32_t size, unsigned *budget)
+{
+    Pm4Step r;
+
+    if (!q->ib_depth) {
+        if (!pm4_ib_ok(base, size)) {
+            VKFD_GUEST_ERR(vkfd_err_pm4_pointer, "ctx %u doorbell %u: %s at "
+                           "0x%" PRIx64, q->ctx_id, q->doorbell,
+                           "IB unaligned or too big", base);
+            vkfd_queue_fail(s, q, VKFD_QERR_BAD_PACKET, 0, base);
+            return -1;
+        }
+        if (!size) {
+            return 1;
+        }
+        pm4_push_ib(q, base, size);
+    } else if (!pm4_ib_stack_ok(q) || q->ib_base[0] != base ||
+               q->ib_size[0] != size) {
+        VKFD_GUEST_ERR(vkfd_err_pm4_pointer, "ctx %u doorbell %u: %s at 0x%"
+                       PRIx64, q->ctx_id, q->doorbell, "corrupt IB stack",
+                       base);
+        vkfd_queue_fail(s, q, VKFD_QERR_BAD_PACKET, 0, base);
+        return -1;
+    }
+    r = pm4_exec(s, q, 0, false, budget);
+    if (r == PM4_DONE) {
+        return 1;
+    }
+    return r == PM4_FAIL ? -1 : 0;
+}

@@ -1,0 +1,531 @@
+/*
+ * vkfd: a virtual AMD KFD device -- user queues
+ *
+ * The driver maps a queue with MAP_QUEUE on the scheduler ring: the
+ * device reads the queue's memory queue descriptor (MQD) from guest
+ * memory, checks it and binds the queue to a doorbell of its context.
+ * From then on user space writes packets into the queue's ring, stores
+ * the write pointer and rings the doorbell.
+ *
+ * A doorbell write only puts the queue on the run list and schedules the
+ * queue bottom half; engines never run inside the MMIO write.  The bottom
+ * half runs the kicked queues round-robin, each turn at most
+ * VKFD_QUEUE_SLICE units of work, and stops after VKFD_QUEUE_BUDGET units
+ * to reschedule itself, so each run costs O(work done), whatever the
+ * number of queues.  A queue whose engine waits on memory (a WAIT_REG_MEM
+ * not met yet) goes on the poll list instead: a timer on the virtual
+ * clock puts the whole list back on the run list after a poll period that
+ * grows with the length of the list.  Queues run only while the VM runs.
+ *
+ * UNMAP_QUEUE writes where the queue stopped and its error state back
+ * into the MQD.  Migration carries every live queue (a subsection of the
+ * device's VMState).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/log.h"
+#include "qemu/main-loop.h"
+#include "qemu/bswap.h"
+#include "sysemu/dma.h"
+#include "migration/vmstate.h"
+#include "vkfd.h"
+#include "trace.h"
+
+QEMU_BUILD_BUG_ON(sizeof(struct vkfd_mqd) != 88);
+
+/* The MQD fields UNMAP_QUEUE writes, in one piece. */
+#define VKFD_MQD_STATE_OFFSET   offsetof(struct vkfd_mqd, rptr)
+#define VKFD_MQD_STATE_SIZE \
+    (offsetof(struct vkfd_mqd, reserved) - VKFD_MQD_STATE_OFFSET)
+#define VKFD_QERR_LAST          VKFD_QERR_IB_DEPTH
+#define VKFD_VA_END             (1ull << VKFD_GPUVM_VA_BITS)
+
+static VkfdEngineRun *const vkfd_engines[] = {
+    [VKFD_QUEUE_PM4] = vkfd_pm4_run,
+    [VKFD_QUEUE_SDMA] = vkfd_sdma_run,
+    [VKFD_QUEUE_AQL] = vkfd_aql_run,
+};
+
+static VkfdQueue *vkfd_queue_find(VkfdState *s, uint32_t ctx_id,
+                                  uint32_t doorbell)
+{
+    VkfdQueue **table = s->contexts[ctx_id].queues;
+
+    return table && doorbell < VKFD_DOORBELLS_PER_CONTEXT ? table[doorbell]
+                                                          : NULL;
+}
+
+/* Off the run or poll list, whichever q is on. */
+static void vkfd_queue_unlink(VkfdState *s, VkfdQueue *q)
+{
+    if (q->kicked) {
+        QTAILQ_REMOVE(&s->queue_run, q, link);
+        q->kicked = false;
+    } else if (q->polling) {
+        QTAILQ_REMOVE(&s->queue_poll, q, link);
+        q->polling = false;
+        s->queues_polling--;
+    }
+}
+
+static void vkfd_queue_make_runnable(VkfdState *s, VkfdQueue *q)
+{
+    if (q->kicked) {
+        return;
+    }
+    vkfd_queue_unlink(s, q);
+    QTAILQ_INSERT_TAIL(&s->queue_run, q, link);
+    q->kicked = true;
+}
+
+static void vkfd_queue_poll_arm(VkfdState *s)
+{
+    int64_t period;
+
+    if (!s->queues_polling || timer_pending(s->queue_timer)) {
+        return;
+    }
+    period = (int64_t)VKFD_QUEUE_POLL_NS * (1 + s->queues_polling / 8);
+    timer_mod(s->queue_timer,
+              qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + period);
+}
+
+/* The poll period is over: every waiting queue gets to look again. */
+static void vkfd_queue_poll(void *opaque)
+{
+    VkfdState *s = opaque;
+    VkfdQueue *q;
+
+    trace_vkfd_queue_poll(s->queues_polling);
+    while ((q = QTAILQ_FIRST(&s->queue_poll))) {
+        vkfd_queue_make_runnable(s, q);
+    }
+    if (!QTAILQ_EMPTY(&s->queue_run)) {
+        qemu_bh_schedule(s->queue_bh);
+    }
+}
+
+static void vkfd_queue_bh(void *opaque)
+{
+    VkfdState *s = opaque;
+    unsigned budget = VKFD_QUEUE_BUDGET, start, slice, used;
+    VkfdQueue *q;
+    bool more;
+
+    if (!runstate_is_running()) {
+        return;     /* vkfd_queue_vm_state() reschedules us */
+    }
+    while ((q = QTAILQ_FIRST(&s->queue_run))) {
+        if (!budget) {
+            trace_vkfd_queue_yield(q->ctx_id, q->doorbell);
+            qemu_bh_schedule(s->queue_bh);
+            break;
+        }
+        QTAILQ_REMOVE(&s->queue_run, q, link);
+        q->kicked = false;
+        start = slice = MIN(budget, VKFD_QUEUE_SLICE);
+        more = vkfd_engines[q->type](s, q, &slice);
+        /* a turn costs at least one unit, even one that found nothing */
+        used = slice <= start ? start - slice : start;
+        budget -= MIN(budget, MAX(used, 1));
+        trace_vkfd_queue_ran(q->ctx_id, q->doorbell, q->rptr, used, more,
+                             q->waiting);
+        if (q->error) {
+            continue;
+        }
+        if (more) {
+            QTAILQ_INSERT_TAIL(&s->queue_run, q, link);
+            q->kicked = true;
+        } else if (q->waiting) {
+            QTAILQ_INSERT_TAIL(&s->queue_poll, q, link);
+            q->polling = true;
+            s->queues_polling++;
+        }
+    }
+    vkfd_queue_poll_arm(s);
+}
+
+static void vkfd_queue_vm_state(void *opaque, bool running, RunState state)
+{
+    VkfdState *s = opaque;
+
+    if (running && !QTAILQ_EMPTY(&s->queue_run)) {
+        qemu_bh_schedule(s->queue_bh);
+    }
+}
+
+bool vkfd_queue_kick(VkfdState *s, uint32_t ctx_id, uint32_t doorbell,
+                     uint64_t value)
+{
+    VkfdQueue *q = vkfd_queue_find(s, ctx_id, doorbell);
+
+    if (!q) {
+        return false;
+    }
+    if (q->error) {
+        VKFD_GUEST_ERR(vkfd_err_queue_kick, "ctx %u doorbell %u: queue "
+                       "stopped with error %u", ctx_id, doorbell, q->error);
+        return true;
+    }
+    trace_vkfd_queue_kick(ctx_id, doorbell, value);
+    vkfd_queue_make_runnable(s, q);
+    qemu_bh_schedule(s->queue_bh);
+    return true;
+}
+
+void vkfd_queue_fail(VkfdState *s, VkfdQueue *q, uint32_t error,
+                     uint32_t info, uint64_t va)
+{
+    if (q->error) {
+        return;     /* the first error is the one to report */
+    }
+    VKFD_GUEST_ERR(vkfd_err_queue, "ctx %u doorbell %u rptr 0x%" PRIx64
+                   ": error %u info 0x%x va 0x%" PRIx64, q->ctx_id,
+                   q->doorbell, q->rptr, error, info, va);
+    q->error = error;
+    q->error_info = info;
+    q->error_va = va;
+    q->waiting = false;
+    vkfd_queue_unlink(s, q);
+}
+
+/* Everything MAP_QUEUE and a migration check in a queue's geometry. */
+static const char *vkfd_queue_check(VkfdState *s, const VkfdQueue *q)
+{
+    if (q->type >= ARRAY_SIZE(vkfd_engines)) {
+        return "unknown queue type";
+    }
+    if (q->doorbell >= VKFD_DOORBELLS_PER_CONTEXT) {
+        return "doorbell out of range";
+    }
+    if (!is_power_of_2(q->ring_size) || q->ring_size < VKFD_QUEUE_RING_MIN ||
+        q->ring_size > VKFD_QUEUE_RING_MAX) {
+        return "ring size not a power of two in 256 B..1 GiB";
+    }
+    if ((q->ring_base % VKFD_QUEUE_RING_MIN) ||
+        q->ring_base >= VKFD_VA_END ||
+        q->ring_base + q->ring_size > VKFD_VA_END) {
+        return "ring base unaligned or beyond 48 bits";
+    }
+    if ((q->rptr_addr | q->wptr_addr) % 8 ||
+        q->rptr_addr >= VKFD_VA_END || q->wptr_addr >= VKFD_VA_END) {
+        return "rptr/wptr address unaligned or beyond 48 bits";
+    }
+    if (q->error > VKFD_QERR_LAST) {
+        return "unknown error state";
+    }
+    return NULL;
+}
+
+static void vkfd_queue_insert(VkfdState *s, VkfdQueue *q)
+{
+    VkfdContext *ctx = &s->contexts[q->ctx_id];
+
+    if (!ctx->queues) {
+        ctx->queues = g_new0(VkfdQueue *, VKFD_DOORBELLS_PER_CONTEXT);
+    }
+    ctx->queues[q->doorbell] = q;
+    ctx->num_queues++;
+    s->live_queues++;
+}
+
+static void vkfd_queue_free(VkfdState *s, VkfdQueue *q)
+{
+    VkfdContext *ctx = &s->contexts[q->ctx_id];
+
+    vkfd_queue_unlink(s, q);
+    ctx->queues[q->doorbell] = NULL;
+    if (!--ctx->num_queues) {
+        g_free(ctx->queues);
+        ctx->queues = NULL;
+    }
+    s->live_queues--;
+    g_free(q);
+}
+
+uint32_t vkfd_queue_map(VkfdState *s, uint32_t ctx_id,
+                        const struct vkfd_cmd_map_queue *mq,
+                        const char **why)
+{
+    uint64_t mqd_addr = le64_to_cpu(mq->mqd_addr);
+    struct vkfd_mqd mqd;
+    VkfdQueue q = { .ctx_id = ctx_id }, *nq;
+    unsigned i;
+
+    if (mq->reserved) {
+        *why = "reserved field not zero";
+        return VKFD_ST_BAD_ARGUMENT;
+    }
+    if (!mqd_addr || mqd_addr % 8) {
+        *why = "MQD address zero or unaligned";
+        return VKFD_ST_BAD_MQD;
+    }
+    if (pci_dma_read(PCI_DEVICE(s), mqd_addr, &mqd, sizeof(mqd)) !=
+        MEMTX_OK) {
+        *why = "MQD not readable";
+        return VKFD_ST_BAD_MQD;
+    }
+    for (i = 0; i < ARRAY_SIZE(mqd.reserved); i++) {
+        if (mqd.reserved[i]) {
+            *why = "MQD reserved field not zero";
+            return VKFD_ST_BAD_MQD;
+        }
+    }
+    if (mqd.flags) {
+        *why = "MQD flags not zero";
+        return VKFD_ST_BAD_MQD;
+    }
+    q.queue_id = le32_to_cpu(mq->queue_id);
+    q.type = le32_to_cpu(mqd.type);
+    q.doorbell = le32_to_cpu(mqd.doorbell);
+    q.ring_base = le64_to_cpu(mqd.ring_base);
+    q.ring_size = le32_to_cpu(mqd.ring_size);
+    q.rptr_addr = le64_to_cpu(mqd.rptr_addr);
+    q.wptr_addr = le64_to_cpu(mqd.wptr_addr);
+    /* the state an UNMAP_QUEUE saved, or zeroes for a new queue */
+    q.rptr = le64_to_cpu(mqd.rptr);
+    q.error = le32_to_cpu(mqd.error);
+    q.error_info = le32_to_cpu(mqd.error_info);
+    q.error_va = le64_to_cpu(mqd.error_va);
+    *why = vkfd_queue_check(s, &q);
+    if (*why) {
+        return VKFD_ST_BAD_MQD;
+    }
+    if (vkfd_queue_find(s, ctx_id, q.doorbell)) {
+        *why = "doorbell already has a queue";
+        return VKFD_ST_QUEUE_EXISTS;
+    }
+    if (s->live_queues >= s->max_queues) {
+        *why = "device queue limit (max-queues) reached";
+        return VKFD_ST_NO_RESOURCES;
+    }
+    nq = g_memdup2(&q, sizeof(q));
+    vkfd_queue_insert(s, nq);
+    trace_vkfd_queue_map(ctx_id, nq->doorbell, nq->queue_id, nq->type,
+                         nq->ring_base, nq->ring_size, nq->rptr,
+                         s->live_queues);
+    return VKFD_ST_OK;
+}
+
+uint32_t vkfd_queue_unmap(VkfdState *s, uint32_t ctx_id,
+                          const struct vkfd_cmd_unmap_queue *uq,
+                          const char **why)
+{
+    uint64_t mqd_addr = le64_to_cpu(uq->mqd_addr);
+    uint32_t doorbell = le32_to_cpu(uq->doorbell);
+    struct vkfd_mqd mqd;
+    VkfdQueue *q;
+
+    if (uq->reserved) {
+        *why = "reserved field not zero";
+        return VKFD_ST_BAD_ARGUMENT;
+    }
+    q = vkfd_queue_find(s, ctx_id, doorbell);
+    if (!q) {
+        *why = "no queue on this doorbell";
+        return VKFD_ST_NO_QUEUE;
+    }
+    /* Check the MQD first, so that a failed UNMAP_QUEUE changes nothing. */
+    if (!mqd_addr || mqd_addr % 8 ||
+        !dma_memory_valid(pci_get_address_space(PCI_DEVICE(s)),
+                          mqd_addr + VKFD_MQD_STATE_OFFSET,
+                          VKFD_MQD_STATE_SIZE, DMA_DIRECTION_FROM_DEVICE,
+                          MEMTXATTRS_UNSPECIFIED)) {
+        *why = "MQD address zero, unaligned or not writable";
+        return VKFD_ST_BAD_MQD;
+    }
+    mqd.rptr = cpu_to_le64(q->rptr);
+    mqd.error = cpu_to_le32(q->error);
+    mqd.error_info = cpu_to_le32(q->error_info);
+    mqd.error_va = cpu_to_le64(q->error_va);
+    if (pci_dma_write(PCI_DEVICE(s), mqd_addr + VKFD_MQD_STATE_OFFSET,
+                      &mqd.rptr, VKFD_MQD_STATE_SIZE) != MEMTX_OK) {
+        *why = "MQD write failed";
+        return VKFD_ST_BAD_MQD;
+    }
+    trace_vkfd_queue_unmap(ctx_id, doorbell, q->rptr, q->error,
+                           s->live_queues - 1);
+    vkfd_queue_free(s, q);
+    return VKFD_ST_OK;
+}
+
+/* Forget every queue (reset, or before a migration loads its own). */
+void vkfd_queue_reset(VkfdState *s)
+{
+    uint32_t c, d;
+    VkfdContext *ctx;
+
+    qemu_bh_cancel(s->queue_bh);
+    timer_del(s->queue_timer);
+    for (c = 0; c < s->max_contexts && s->live_queues; c++) {
+        ctx = &s->contexts[c];
+        for (d = 0; ctx->queues && d < VKFD_DOORBELLS_PER_CONTEXT; d++) {
+            if (ctx->queues[d]) {
+                vkfd_queue_free(s, ctx->queues[d]);
+            }
+        }
+    }
+    assert(!s->live_queues && !s->queues_polling);
+    assert(QTAILQ_EMPTY(&s->queue_run) && QTAILQ_EMPTY(&s->queue_poll));
+}
+
+void vkfd_queue_realize(VkfdState *s)
+{
+    QTAILQ_INIT(&s->queue_run);
+    QTAILQ_INIT(&s->queue_poll);
+    s->queue_bh = qemu_bh_new_guarded(vkfd_queue_bh, s,
+                                      &DEVICE(s)->mem_reentrancy_guard);
+    s->queue_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, vkfd_queue_poll, s);
+    s->queue_vmse = qemu_add_vm_change_state_handler(vkfd_queue_vm_state, s);
+}
+
+void vkfd_queue_exit(VkfdState *s)
+{
+    vkfd_queue_reset(s);
+    qemu_del_vm_change_state_handler(s->queue_vmse);
+    timer_free(s->queue_timer);
+    qemu_bh_delete(s->queue_bh);
+    g_free(s->mig_queues);
+    s->mig_queues = NULL;
+}
+
+/*
+ * Migration: the live queues travel as a flat array in a subsection,
+ * present only when there are queues.
+ */
+static bool vkfd_queues_needed(void *opaque)
+{
+    VkfdState *s = opaque;
+
+    return s->live_queues > 0;
+}
+
+static int vkfd_queues_pre_save(void *opaque)
+{
+    VkfdState *s = opaque;
+    uint32_t c, d, n = 0;
+    VkfdContext *ctx;
+
+    g_free(s->mig_queues);
+    s->mig_queues = g_new0(VkfdQueue, s->live_queues);
+    for (c = 0; c < s->max_contexts; c++) {
+        ctx = &s->contexts[c];
+        for (d = 0; ctx->queues && d < VKFD_DOORBELLS_PER_CONTEXT; d++) {
+            if (ctx->queues[d]) {
+                s->mig_queues[n++] = *ctx->queues[d];
+            }
+        }
+    }
+    assert(n == s->live_queues);
+    s->mig_nqueues = n;
+    return 0;
+}
+
+static int vkfd_queues_post_save(void *opaque)
+{
+    VkfdState *s = opaque;
+
+    g_free(s->mig_queues);
+    s->mig_queues = NULL;
+    s->mig_nqueues = 0;
+    return 0;
+}
+
+static bool vkfd_queues_count_ok(void *opaque, int version_id)
+{
+    VkfdState *s = opaque;
+
+    return s->mig_nqueues >= 0 && s->mig_nqueues <= s->max_queues;
+}
+
+int vkfd_queue_pre_load(VkfdState *s)
+{
+    vkfd_queue_reset(s);
+    g_free(s->mig_queues);
+    s->mig_queues = NULL;
+    s->mig_nqueues = 0;
+    return 0;
+}
+
+/*
+ * After the contexts are loaded and checked: rebuild the doorbell tables
+ * from the array, refusing what MAP_QUEUE would have refused, and give
+ * every healthy queue a kick (the run and poll lists are not migrated).
+ */
+int vkfd_queue_post_load(VkfdState *s)
+{
+    VkfdQueue *q;
+    int32_t i;
+    int ret = 0;
+
+    for (i = 0; i < s->mig_nqueues; i++) {
+        q = &s->mig_queues[i];
+        if (q->ctx_id == VKFD_KERNEL_CONTEXT || q->ctx_id >= s->max_contexts ||
+            !s->contexts[q->ctx_id].mapped || vkfd_queue_check(s, q) ||
+            vkfd_queue_find(s, q->ctx_id, q->doorbell)) {
+            ret = -EINVAL;
+            break;
+        }
+        q = g_memdup2(q, sizeof(*q));
+        q->kicked = q->polling = false;
+        vkfd_queue_insert(s, q);
+        if (!q->error) {
+            vkfd_queue_make_runnable(s, q);
+        }
+    }
+    g_free(s->mig_queues);
+    s->mig_queues = NULL;
+    s->mig_nqueues = 0;
+    if (ret) {
+        vkfd_queue_reset(s);
+    } else if (!QTAILQ_EMPTY(&s->queue_run)) {
+        qemu_bh_schedule(s->queue_bh);
+    }
+    return ret;
+}
+
+static const VMStateDescription vmstate_vkfd_queue = {
+    .name = "vkfd-queue",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (VMStateField[]) {
+        VMSTATE_UINT32(ctx_id, VkfdQueue),
+        VMSTATE_UINT32(doorbell, VkfdQueue),
+        VMSTATE_UINT32(queue_id, VkfdQueue),
+        VMSTATE_UINT32(type, VkfdQueue),
+        VMSTATE_UINT64(ring_base, VkfdQueue),
+        VMSTATE_UINT32(ring_size, VkfdQueue),
+        VMSTATE_UINT64(rptr_addr, VkfdQueue),
+        VMSTATE_UINT64(wptr_addr, VkfdQueue),
+        VMSTATE_UINT64(rptr, VkfdQueue),
+        VMSTATE_UINT32(error, VkfdQueue),
+        VMSTATE_UINT32(error_info, VkfdQueue),
+        VMSTATE_UINT64(error_va, VkfdQueue),
+        VMSTATE_UINT64(progress, VkfdQueue),
+        VMSTATE_BOOL(waiting, VkfdQueue),
+        VMSTATE_UINT32(ib_depth, VkfdQueue),
+        VMSTATE_UINT64_ARRAY(ib_base, VkfdQueue, VKFD_PM4_IB_LEVELS),
+        VMSTATE_UINT32_ARRAY(ib_size, VkfdQueue, VKFD_PM4_IB_LEVELS),
+        VMSTATE_UINT32_ARRAY(ib_pos, VkfdQueue, VKFD_PM4_IB_LEVELS),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+const VMStateDescription vmstate_vkfd_queues = {
+    .name = "vkfd/queues",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = vkfd_queues_needed,
+    .pre_save = vkfd_queues_pre_save,
+    .post_save = vkfd_queues_post_save,
+    .fields = (VMStateField[]) {
+        VMSTATE_INT32(mig_nqueues, VkfdState),
+        VMSTATE_VALIDATE("queue count within max-queues",
+                         vkfd_queues_count_ok),
+        VMSTATE_STRUCT_VARRAY_ALLOC(mig_queues, VkfdState, mig_nqueues, 1,
+                                    vmstate_vkfd_queue, VkfdQueue),
+        VMSTATE_END_OF_LIST()
+    },
+};

@@ -1,0 +1,381 @@
+/*
+ * vkfd: a virtual AMD KFD device -- the SDMA engine
+ *
+ * Runs the packets of an SDMA user queue: SDMA v4 (GFX9) packet formats,
+ * written by user space (ROCr's blit kernels, Mesa) straight into a ring
+ * in its GPU virtual address space.  Read and write pointers are 64-bit
+ * byte counts that only grow; a pointer's place in the ring is the count
+ * modulo the ring size, so a packet may run over the end of the ring and
+ * continue at its start.
+ *
+ * Every address is a GPU VA of the queue's context, reached through
+ * vkfd-gpuvm.c.  Transfers (COPY_LINEAR, CONST_FILL, WRITE) move at most
+ * one VKFD_ENGINE_CHUNK per unit of budget; one cut short keeps its
+ * progress in the queue and resumes in the next run.  POLL_REGMEM waits
+ * without spinning: the queue stops on the packet and vkfd-queue.c polls
+ * it again later.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/log.h"
+#include "qemu/bswap.h"
+#include "vkfd.h"
+#include "trace.h"
+
+/* Dwords of each packet, header included (WRITE: before its data) */
+#define SDMA_COPY_DW        7
+#define SDMA_WRITE_DW       4
+#define SDMA_FENCE_DW       4
+#define SDMA_TRAP_DW        2
+#define SDMA_POLL_DW        6
+#define SDMA_FILL_DW        5
+#define SDMA_MAX_DW         7
+
+#define SDMA_COUNT_MASK     (VKFD_SDMA_COPY_MAX - 1)    /* 22 bits */
+#define SDMA_WRITE_MASK     0xfffffu                    /* 20 bits */
+#define SDMA_NOP_MASK       0x3fffu
+#define SDMA_COPY_BROADCAST (1u << 27)
+#define SDMA_INT_CTX_MASK   0x0fffffffu
+
+static inline uint64_t sdma_addr(const uint32_t *dw, int lo)
+{
+    return dw[lo] | (uint64_t)dw[lo + 1] << 32;
+}
+
+/* The GPU VA of ring position ptr. */
+static inline uint64_t sdma_ring_va(VkfdQueue *q, uint64_t ptr)
+{
+    return q->ring_base + (ptr & (q->ring_size - 1));
+}
+
+/* Read len bytes of the ring from position ptr on, across its end. */
+static bool sdma_ring_read(VkfdState *s, VkfdQueue *q, uint64_t ptr,
+                           void *buf, uint32_t len)
+{
+    uint32_t off = ptr & (q->ring_size - 1);
+    uint32_t first = MIN(len, q->ring_size - off);
+
+    if (!vkfd_vm_read(s, q->ctx_id, q->ring_base + off, buf, first)) {
+        return false;
+    }
+    return first == len ||
+           vkfd_vm_read(s, q->ctx_id, q->ring_base, (uint8_t *)buf + first,
+                        len - first);
+}
+
+/* Stop the queue on the packet at rptr; always false. */
+static bool sdma_fail(VkfdState *s, VkfdQueue *q, uint32_t error,
+                      uint32_t header, uint64_t va, const char *why)
+{
+    VKFD_GUEST_ERR(vkfd_err_sdma, "ctx %u doorbell %u rptr 0x%" PRIx64
+                   " header 0x%08x: %s", q->ctx_id, q->doorbell, q->rptr,
+                   header, why);
+    vkfd_queue_fail(s, q, error, header, va);
+    return false;
+}
+
+static bool sdma_bad(VkfdState *s, VkfdQueue *q, uint32_t header,
+                     const char *why)
+{
+    return sdma_fail(s, q, VKFD_QERR_BAD_PACKET, header,
+                     sdma_ring_va(q, q->rptr), why);
+}
+
+/* A VM access of the packet faulted (vkfd-gpuvm.c latched it). */
+static bool sdma_fault(VkfdState *s, VkfdQueue *q, uint32_t header)
+{
+    return sdma_fail(s, q, VKFD_QERR_VM_FAULT, header, s->vm_last_fault_va,
+                     "VM fault");
+}
+
+/* The packet at rptr is done: move past it and report the new rptr. */
+static bool sdma_consume(VkfdState *s, VkfdQueue *q, uint32_t header,
+                         uint32_t bytes)
+{
+    uint64_t rptr;
+
+    q->rptr += bytes;
+    q->progress = 0;
+    rptr = cpu_to_le64(q->rptr);
+    if (!vkfd_vm_write(s, q->ctx_id, q->rptr_addr, &rptr, sizeof(rptr))) {
+        return sdma_fail(s, q, VKFD_QERR_VM_FAULT, header,
+                         s->vm_last_fault_va, "rptr not writable");
+    }
+    return true;
+}
+
+/*
+ * The next piece of a transfer of total bytes: as many chunks as the
+ * budget allows, from q->progress on.  Charges the budget, at least one
+ * unit even for nothing.
+ */
+static uint64_t sdma_take(VkfdQueue *q, unsigned *budget, uint64_t total)
+{
+    uint64_t left = total > q->progress ? total - q->progress : 0;
+    uint64_t n = MIN(left, (uint64_t)*budget * VKFD_ENGINE_CHUNK);
+
+    *budget -= MAX(1, DIV_ROUND_UP(n, VKFD_ENGINE_CHUNK));
+    return n;
+}
+
+static bool sdma_copy(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
+                      unsigned *budget)
+{
+    uint64_t bytes = (dw[1] & SDMA_COUNT_MASK) + 1ull;
+    uint64_t src = sdma_addr(dw, 3), dst = sdma_addr(dw, 5), n;
+
+    if (dw[0] & SDMA_COPY_BROADCAST) {
+        return sdma_bad(s, q, dw[0], "broadcast copy not supported");
+    }
+    n = sdma_take(q, budget, bytes);
+    trace_vkfd_sdma_copy(q->ctx_id, q->doorbell, dst, src, bytes,
+                         q->progress, n);
+    if (n && !vkfd_vm_copy(s, q->ctx_id, dst + q->progress,
+                           src + q->progress, n)) {
+        return sdma_fault(s, q, dw[0]);
+    }
+    q->progress += n;
+    return q->progress < bytes ||
+           sdma_consume(s, q, dw[0], SDMA_COPY_DW * 4);
+}
+
+static bool sdma_fill(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
+                      unsigned *budget)
+{
+    uint64_t bytes = (dw[4] & SDMA_COUNT_MASK) + 1ull;
+    uint64_t dst = sdma_addr(dw, 1), n;
+    uint32_t size = dw[0] & (3u << 30);
+
+    if (size != 0 && size != VKFD_SDMA_FILL_DWORD) {
+        return sdma_bad(s, q, dw[0], "fill size other than a dword");
+    }
+    if ((dst | bytes) & 3) {
+        return sdma_bad(s, q, dw[0], "fill not dword aligned");
+    }
+    n = sdma_take(q, budget, bytes);
+    trace_vkfd_sdma_fill(q->ctx_id, q->doorbell, dst, dw[3], bytes,
+                         q->progress, n);
+    if (n && !vkfd_vm_fill(s, q->ctx_id, dst + q->progress, n, dw[3])) {
+        return sdma_fault(s, q, dw[0]);
+    }
+    q->progress += n;
+    return q->progress < bytes ||
+           sdma_consume(s, q, dw[0], SDMA_FILL_DW * 4);
+}
+
+/* WRITE linear: the data follows the packet in the ring. */
+static bool sdma_write(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
+                       uint32_t len, unsigned *budget)
+{
+    uint64_t bytes = len - SDMA_WRITE_DW * 4, dst = sdma_addr(dw, 1);
+    uint8_t buf[VKFD_ENGINE_CHUNK];
+    uint32_t n;
+
+    if (dst & 3) {
+        return sdma_bad(s, q, dw[0], "write not dword aligned");
+    }
+    trace_vkfd_sdma_write(q->ctx_id, q->doorbell, dst, bytes, q->progress);
+    while (q->progress < bytes) {
+        if (!*budget) {
+            return true;
+        }
+        n = MIN(bytes - q->progress, VKFD_ENGINE_CHUNK);
+        if (!sdma_ring_read(s, q, q->rptr + SDMA_WRITE_DW * 4 + q->progress,
+                            buf, n) ||
+            !vkfd_vm_write(s, q->ctx_id, dst + q->progress, buf, n)) {
+            return sdma_fault(s, q, dw[0]);
+        }
+        q->progress += n;
+        (*budget)--;
+    }
+    return sdma_consume(s, q, dw[0], len);
+}
+
+static bool sdma_compare(uint32_t func, uint32_t value, uint32_t ref)
+{
+    switch (func) {
+    case VKFD_SDMA_FUNC_ALWAYS:
+        return true;
+    case VKFD_SDMA_FUNC_LT:
+        return value < ref;
+    case VKFD_SDMA_FUNC_LE:
+        return value <= ref;
+    case VKFD_SDMA_FUNC_EQ:
+        return value == ref;
+    case VKFD_SDMA_FUNC_NE:
+        return value != ref;
+    case VKFD_SDMA_FUNC_GE:
+        return value >= ref;
+    case VKFD_SDMA_FUNC_GT:
+        return value > ref;
+    }
+    g_assert_not_reached();
+}
+
+/*
+ * POLL_REGMEM on memory: done once (*addr & mask) FUNC value holds; until
+ * then the queue waits on the packet.  With mem_poll clear it would poll
+ * a register: only the HDP flush form of that is accepted (memory here is
+ * always coherent, so it has nothing to wait for).
+ */
+static bool sdma_poll(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
+                      unsigned *budget)
+{
+    uint32_t func = (dw[0] >> 28) & 7, mem;
+    uint64_t addr = sdma_addr(dw, 1);
+
+    (*budget)--;
+    if (!(dw[0] & VKFD_SDMA_POLL_MEM)) {
+        if (!(dw[0] & VKFD_SDMA_POLL_HDP_FLUSH)) {
+            return sdma_bad(s, q, dw[0], "register poll not supported");
+        }
+        trace_vkfd_sdma_hdp_flush(q->ctx_id, q->doorbell);
+        return sdma_consume(s, q, dw[0], SDMA_POLL_DW * 4);
+    }
+    if (func > VKFD_SDMA_FUNC_GT) {
+        return sdma_bad(s, q, dw[0], "reserved compare function");
+    }
+    if (addr & 3) {
+        return sdma_bad(s, q, dw[0], "poll address not dword aligned");
+    }
+    if (!vkfd_vm_read(s, q->ctx_id, addr, &mem, sizeof(mem))) {
+        return sdma_fault(s, q, dw[0]);
+    }
+    mem = le32_to_cpu(mem);
+    if (!sdma_compare(func, mem & dw[4], dw[3])) {
+        trace_vkfd_sdma_poll_wait(q->ctx_id, q->doorbell, addr, mem, dw[4],
+                                  func, dw[3]);
+        q->waiting = true;
+        return false;
+    }
+    return sdma_consume(s, q, dw[0], SDMA_POLL_DW * 4);
+}
+
+/*
+ * Run (part of) the packet at rptr, avail bytes of which the guest has
+ * written.  Returns true if the queue may go on (the packet is done, or
+ * the budget ran out in the middle of it), false if it stopped: failed,
+ * waiting, or the packet is not all written yet.
+ */
+static bool sdma_packet(VkfdState *s, VkfdQueue *q, uint64_t avail,
+                        unsigned *budget)
+{
+    uint32_t dw[SDMA_MAX_DW] = { 0 }, len, i;
+    uint32_t got = MIN(avail, sizeof(dw));
+    uint8_t op, sub_op;
+
+    if (!sdma_ring_read(s, q, q->rptr, dw, got)) {
+        return sdma_fail(s, q, VKFD_QERR_VM_FAULT, 0, s->vm_last_fault_va,
+                         "ring not readable");
+    }
+    for (i = 0; i < got / 4; i++) {
+        dw[i] = le32_to_cpu(dw[i]);
+    }
+    op = dw[0];
+    sub_op = dw[0] >> 8;
+    trace_vkfd_sdma_packet(q->ctx_id, q->doorbell, q->rptr, dw[0]);
+
+    switch (op) {
+    case VKFD_SDMA_OP_NOP:
+        len = 4 + 4 * ((dw[0] >> 16) & SDMA_NOP_MASK);
+        break;
+    case VKFD_SDMA_OP_COPY:
+        len = SDMA_COPY_DW * 4;
+        break;
+    case VKFD_SDMA_OP_WRITE:
+        if (got < SDMA_WRITE_DW * 4) {
+            return false;   /* not all written: wait for the doorbell */
+        }
+        len = (SDMA_WRITE_DW + (dw[3] & SDMA_WRITE_MASK) + 1) * 4;
+        break;
+    case VKFD_SDMA_OP_FENCE:
+        len = SDMA_FENCE_DW * 4;
+        break;
+    case VKFD_SDMA_OP_TRAP:
+        len = SDMA_TRAP_DW * 4;
+        break;
+    case VKFD_SDMA_OP_POLL_REGMEM:
+        len = SDMA_POLL_DW * 4;
+        break;
+    case VKFD_SDMA_OP_CONST_FILL:
+        len = SDMA_FILL_DW * 4;
+        break;
+    default:
+        return sdma_bad(s, q, dw[0], "unknown opcode");
+    }
+    if (sub_op) {
+        return sdma_bad(s, q, dw[0], "unsupported sub-opcode");
+    }
+    if (len > q->ring_size) {
+        return sdma_bad(s, q, dw[0], "packet larger than the ring");
+    }
+    if (len > avail) {
+        return false;       /* not all written: wait for the doorbell */
+    }
+
+    switch (op) {
+    case VKFD_SDMA_OP_COPY:
+        return sdma_copy(s, q, dw, budget);
+    case VKFD_SDMA_OP_CONST_FILL:
+        return sdma_fill(s, q, dw, budget);
+    case VKFD_SDMA_OP_WRITE:
+        return sdma_write(s, q, dw, len, budget);
+    case VKFD_SDMA_OP_POLL_REGMEM:
+        return sdma_poll(s, q, dw, budget);
+    case VKFD_SDMA_OP_FENCE:
+        if (dw[1] & 3) {
+            return sdma_bad(s, q, dw[0], "fence not dword aligned");
+        }
+        (*budget)--;
+        dw[3] = cpu_to_le32(dw[3]);
+        if (!vkfd_vm_write(s, q->ctx_id, sdma_addr(dw, 1), &dw[3], 4)) {
+            return sdma_fault(s, q, dw[0]);
+        }
+        break;
+    case VKFD_SDMA_OP_TRAP:
+        /* interrupts come with the events interface: only trace it */
+        trace_vkfd_sdma_trap(q->ctx_id, q->doorbell,
+                             dw[1] & SDMA_INT_CTX_MASK);
+        (*budget)--;
+        break;
+    default:
+        (*budget)--;
+        break;
+    }
+    return sdma_consume(s, q, dw[0], len);
+}
+
+bool vkfd_sdma_run(VkfdState *s, VkfdQueue *q, unsigned *budget)
+{
+    uint64_t wptr;
+
+    q->waiting = false;
+    if (q->error) {
+        return false;
+    }
+    if (!vkfd_vm_read(s, q->ctx_id, q->wptr_addr, &wptr, sizeof(wptr))) {
+        return sdma_fail(s, q, VKFD_QERR_VM_FAULT, 0, s->vm_last_fault_va,
+                         "wptr not readable");
+    }
+    wptr = le64_to_cpu(wptr);
+    if ((wptr & 3) || wptr - q->rptr > q->ring_size) {
+        VKFD_GUEST_ERR(vkfd_err_sdma_wptr, "ctx %u doorbell %u rptr 0x%"
+                       PRIx64 " wptr 0x%" PRIx64 " ring size 0x%x",
+                       q->ctx_id, q->doorbell, q->rptr, wptr, q->ring_size);
+        vkfd_queue_fail(s, q, VKFD_QERR_BAD_POINTER, 0, wptr);
+        return false;
+    }
+    while (q->rptr != wptr) {
+        if (!*budget) {
+            trace_vkfd_sdma_yield(q->ctx_id, q->doorbell, q->rptr,
+                                  q->progress);
+            return true;
+        }
+        if (!sdma_packet(s, q, wptr - q->rptr, budget)) {
+            return false;
+        }
+    }
+    return false;
+}

@@ -1,0 +1,1566 @@
+/*
+ * QTest testcases for the vkfd queue engines: SDMA packets and AQL
+ * packets (barriers, vendor packets, the built-in kernels, completion
+ * signals), good and malformed, driven through real user queues mapped
+ * with MAP_QUEUE and kicked through their doorbells.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/cutils.h"
+#include "vkfd-qtest-util.h"
+
+#define CTX             1
+#define VRAM_SIZE       (32 * MIB)
+#define VA_VRAM         (1ull << 32)    /* VRAM offset 0, writable */
+#define VA_RO           (3ull << 32)    /* one read-only VRAM page */
+#define VA_SYS          (5ull << 32)    /* guest RAM pages, writable */
+#define VA_HOLE         (7ull << 32)    /* nothing mapped */
+#define SYS_PAGES       4
+#define POLL_STEP       (10 * 1000 * 1000)  /* ns of virtual time */
+#define UNIT_BYTES      4096                /* a unit of engine budget */
+
+typedef struct TQ {
+    uint32_t type;
+    uint32_t doorbell;
+    uint64_t ring;          /* GPU VA */
+    uint32_t size;          /* bytes */
+    uint64_t rptr_va;
+    uint64_t wptr_va;
+    uint64_t wptr;          /* in the queue's units */
+    uint64_t mqd;           /* guest address */
+} TQ;
+
+typedef struct Eng {
+    Vkfd *v;
+    QTestState *qts;
+    uint64_t root;
+    uint64_t next;          /* bump allocator of VRAM VA */
+    uint64_t sys;           /* guest address behind VA_SYS */
+    uint32_t next_doorbell;
+    uint32_t queue_id;
+    TQ *sync;               /* an SDMA queue whose fences order runs */
+    uint64_t sync_fence;
+    uint32_t sync_seq;
+} Eng;
+
+/* Guest address of a VA of VRAM or of the system pages. */
+static uint64_t pa(Eng *e, uint64_t va)
+{
+    if (va >= VA_SYS && va < VA_SYS + SYS_PAGES * PAGE) {
+        return e->sys + va - VA_SYS;
+    }
+    g_assert_cmphex(va, >=, VA_VRAM);
+    g_assert_cmphex(va, <, VA_VRAM + VRAM_SIZE);
+    return e->v->vram.addr + va - VA_VRAM;
+}
+
+static uint32_t r32(Eng *e, uint64_t va)
+{
+    return qtest_readl(e->qts, pa(e, va));
+}
+
+static uint64_t r64(Eng *e, uint64_t va)
+{
+    return qtest_readq(e->qts, pa(e, va));
+}
+
+static void w32(Eng *e, uint64_t va, uint32_t val)
+{
+    qtest_writel(e->qts, pa(e, va), val);
+}
+
+static void w64(Eng *e, uint64_t va, uint64_t val)
+{
+    qtest_writeq(e->qts, pa(e, va), val);
+}
+
+/* size bytes of zeroed VRAM, aligned to 256 (a page from 4 KiB on) */
+static uint64_t va_alloc(Eng *e, uint64_t size)
+{
+    uint64_t align = size >= PAGE ? PAGE : 256, va;
+
+    va = ROUND_UP(e->next, align);
+    e->next = va + size;
+    g_assert_cmphex(e->next, <=, VA_VRAM + VRAM_SIZE);
+    qtest_memset(e->qts, pa(e, va), 0, size);
+    return va;
+}
+
+/* A test's random numbers: its own seed, or VKFD_TEST_SEED's plus it. */
+static GRand *rand_new(uint32_t seed)
+{
+    const char *env = g_getenv("VKFD_TEST_SEED");
+    unsigned long add;
+
+    if (env && !qemu_strtoul(env, NULL, 0, &add)) {
+        seed += add;
+        g_test_message("seed %u", seed);
+    }
+    return g_rand_new_with_seed(seed);
+}
+
+static void random_bytes(GRand *r, uint8_t *buf, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        buf[i] = g_rand_int(r);
+    }
+}
+
+/*
+ * Map a queue of the given type and ring size on the next doorbell, with
+ * its ring and pointers at the given VAs (0: allocate them).
+ */
+static TQ *tq_map_at(Eng *e, uint32_t type, uint32_t size, uint64_t ring,
+                     uint64_t rptr_va, uint64_t wptr_va)
+{
+    struct vkfd_sched_cmd cmd = {
+        .opcode = VKFD_CMD_MAP_QUEUE, .ctx_id = CTX,
+    };
+    struct vkfd_mqd mqd = { 0 };
+    TQ *q = g_new0(TQ, 1);
+    uint64_t ptrs;
+    uint32_t i;
+
+    q->type = type;
+    q->doorbell = e->next_doorbell++;
+    q->size = size;
+    q->ring = ring ? ring : va_alloc(e, size);
+    if (ring || rptr_va || wptr_va) {
+        q->rptr_va = rptr_va;
+        q->wptr_va = wptr_va;
+    } else if (type == VKFD_QUEUE_AQL) {
+        /* amd_queue_t: write_dispatch_id at 56, read_dispatch_id at 128 */
+        ptrs = va_alloc(e, 256);
+        q->wptr_va = ptrs + 56;
+        q->rptr_va = ptrs + 128;
+        for (i = 0; i < size / VKFD_AQL_PACKET_SIZE; i++) {
+            qtest_writew(e->qts, pa(e, q->ring + i * VKFD_AQL_PACKET_SIZE),
+                         VKFD_AQL_TYPE_INVALID);
+        }
+    } else {
+        ptrs = va_alloc(e, 16);
+        q->rptr_va = ptrs;
+        q->wptr_va = ptrs + 8;
+    }
+    q->mqd = guest_alloc(&e->v->alloc, sizeof(mqd));
+    mqd.type = cpu_to_le32(type);
+    mqd.doorbell = cpu_to_le32(q->doorbell);
+    mqd.ring_base = cpu_to_le64(q->ring);
+    mqd.ring_size = cpu_to_le32(size);
+    mqd.rptr_addr = cpu_to_le64(q->rptr_va);
+    mqd.wptr_addr = cpu_to_le64(q->wptr_va);
+    qtest_memwrite(e->qts, q->mqd, &mqd, sizeof(mqd));
+    cmd.u.map_queue.mqd_addr = q->mqd;
+    cmd.u.map_queue.queue_id = ++e->queue_id;
+    g_assert_cmpuint(submit_cmd(e->v, &cmd), ==, VKFD_ST_OK);
+    return q;
+}
+
+static TQ *tq_map(Eng *e, uint32_t type, uint32_t size)
+{
+    return tq_map_at(e, type, size, 0, 0, 0);
+}
+
+/* Unmap q and return the state the device wrote back in its MQD. */
+static void tq_unmap(Eng *e, TQ *q, struct vkfd_mqd *out)
+{
+    struct vkfd_sched_cmd cmd = {
+        .opcode = VKFD_CMD_UNMAP_QUEUE, .ctx_id = CTX,
+    };
+    struct vkfd_mqd mqd;
+
+    cmd.u.unmap_queue.mqd_addr = q->mqd;
+    cmd.u.unmap_queue.doorbell = q->doorbell;
+    g_assert_cmpuint(submit_cmd(e->v, &cmd), ==, VKFD_ST_OK);
+    qtest_memread(e->qts, q->mqd, &mqd, sizeof(mqd));
+    if (out) {
+        out->rptr = le64_to_cpu(mqd.rptr);
+        out->error = le32_to_cpu(mqd.error);
+        out->error_info = le32_to_cpu(mqd.error_info);
+        out->error_va = le64_to_cpu(mqd.error_va);
+    }
+    g_free(q);
+}
+
+/* Write len bytes at ring position pos (bytes), across the ring's end. */
+static void ring_bytes(Eng *e, TQ *q, uint64_t pos, const void *buf,
+                       size_t len)
+{
+    uint32_t off = pos % q->size;
+    size_t first = MIN(len, q->size - off);
+
+    qtest_memwrite(e->qts, pa(e, q->ring + off), buf, first);
+    if (first < len) {
+        qtest_memwrite(e->qts, pa(e, q->ring),
+                       (const uint8_t *)buf + first, len - first);
+    }
+}
+
+static void doorbell(Eng *e, TQ *q, uint64_t value)
+{
+    qpci_io_writeq(e->v->dev, e->v->doorbells,
+                   CTX * VKFD_DOORBELL_PAGE_SIZE +
+                   q->doorbell * VKFD_DOORBELL_SIZE, value);
+}
+
+/* Publish the write pointer and ring the doorbell. */
+static void kick(Eng *e, TQ *q)
+{
+    w64(e, q->wptr_va, q->wptr);
+    doorbell(e, q, q->type == VKFD_QUEUE_AQL ? q->wptr - 1 : q->wptr);
+}
+
+/* Wait (up to 30 s) until the queue's reported rptr is want. */
+static void tq_wait(Eng *e, TQ *q, uint64_t want)
+{
+    int i;
+
+    for (i = 0; i < 300000 && r64(e, q->rptr_va) != want; i++) {
+        if (i % 64 == 63) {
+            qtest_clock_step(e->qts, POLL_STEP);
+        }
+        g_usleep(100);
+    }
+    g_assert_cmphex(r64(e, q->rptr_va), ==, want);
+}
+
+/* SDMA packets, appended at the queue's wptr */
+static void sdma_put(Eng *e, TQ *q, const uint32_t *dw, unsigned n)
+{
+    g_autofree uint32_t *le = g_new(uint32_t, n);
+    unsigned i;
+
+    for (i = 0; i < n; i++) {
+        le[i] = cpu_to_le32(dw[i]);
+    }
+    ring_bytes(e, q, q->wptr, le, n * 4);
+    q->wptr += n * 4;
+}
+
+static void sdma_fence(Eng *e, TQ *q, uint64_t va, uint32_t value)
+{
+    uint32_t dw[] = {
+        VKFD_SDMA_HEADER(VKFD_SDMA_OP_FENCE, 0), va, va >> 32, value,
+    };
+
+    sdma_put(e, q, dw, ARRAY_SIZE(dw));
+}
+
+static void sdma_copy(Eng *e, TQ *q, uint64_t dst, uint64_t src,
+                      uint32_t bytes)
+{
+    uint32_t dw[] = {
+        VKFD_SDMA_HEADER(VKFD_SDMA_OP_COPY, 0), bytes - 1, 0,
+        src, src >> 32, dst, dst >> 32,
+    };
+
+    sdma_put(e, q, dw, ARRAY_SIZE(dw));
+}
+
+static void sdma_fill(Eng *e, TQ *q, uint64_t dst, uint32_t value,
+                      uint32_t bytes)
+{
+    uint32_t dw[] = {
+        VKFD_SDMA_HEADER(VKFD_SDMA_OP_CONST_FILL, 0) | VKFD_SDMA_FILL_DWORD,
+        dst, dst >> 32, value, bytes - 1,
+    };
+
+    sdma_put(e, q, dw, ARRAY_SIZE(dw));
+}
+
+static void sdma_write(Eng *e, TQ *q, uint64_t dst, const uint32_t *data,
+                       unsigned n)
+{
+    g_autofree uint32_t *dw = g_new(uint32_t, n + 4);
+
+    dw[0] = VKFD_SDMA_HEADER(VKFD_SDMA_OP_WRITE, 0);
+    dw[1] = dst;
+    dw[2] = dst >> 32;
+    dw[3] = n - 1;
+    memcpy(dw + 4, data, n * 4);
+    sdma_put(e, q, dw, n + 4);
+}
+
+static void sdma_poll(Eng *e, TQ *q, uint64_t addr, uint32_t func,
+                      uint32_t ref, uint32_t mask)
+{
+    uint32_t dw[] = {
+        VKFD_SDMA_HEADER(VKFD_SDMA_OP_POLL_REGMEM, 0) | VKFD_SDMA_POLL_MEM |
+        VKFD_SDMA_POLL_FUNC(func),
+        addr, addr >> 32, ref, mask, 0x0fff000a,
+    };
+
+    sdma_put(e, q, dw, ARRAY_SIZE(dw));
+}
+
+/*
+ * Order: every queue kicked before this has had a turn once it returns.
+ * The bottom half runs the kicked queues in order, so the sync queue's
+ * fence lands after them.
+ */
+static void sync_queues(Eng *e)
+{
+    sdma_fence(e, e->sync, e->sync_fence, ++e->sync_seq);
+    kick(e, e->sync);
+    tq_wait(e, e->sync, e->sync->wptr);
+    g_assert_cmpuint(r32(e, e->sync_fence), ==, e->sync_seq);
+}
+
+/* Let waiting queues poll again, then order. */
+static void settle(Eng *e)
+{
+    qtest_clock_step(e->qts, POLL_STEP);
+    sync_queues(e);
+}
+
+/*
+ * A device with context 1: VRAM mapped writable at VA_VRAM with 2 MiB
+ * leaves, a read-only VRAM page at VA_RO, guest pages at VA_SYS, nothing
+ * at VA_HOLE; and the sync queue.
+ */
+static Eng *eng_start(void)
+{
+    Eng *e = g_new0(Eng, 1);
+    uint64_t off;
+    int i;
+
+    e->v = vkfd_start_props(",vram-size=32M");
+    e->qts = e->v->qts;
+    ring_enable(e->v);
+    e->root = pt_alloc(e->v);
+    g_assert_cmpuint(map_ctx(e->v, CTX, e->root), ==, VKFD_ST_OK);
+    for (off = 0; off < VRAM_SIZE; off += 2 * MIB) {
+        pt_map(e->v, e->root, VA_VRAM + off, off, PTE_W, 1);
+    }
+    pt_map(e->v, e->root, VA_RO, VRAM_SIZE - PAGE, 0, 0);
+    e->sys = guest_alloc(&e->v->alloc, SYS_PAGES * PAGE);
+    for (i = 0; i < SYS_PAGES; i++) {
+        pt_map(e->v, e->root, VA_SYS + i * PAGE, e->sys + i * PAGE,
+               PTE_SYS | PTE_W, 0);
+    }
+    qtest_memset(e->qts, e->sys, 0, SYS_PAGES * PAGE);
+    e->next = VA_VRAM;
+    e->sync = tq_map(e, VKFD_QUEUE_SDMA, PAGE);
+    e->sync_fence = va_alloc(e, 8);
+    return e;
+}
+
+static void eng_stop(Eng *e)
+{
+    g_assert_cmphex(rd(e->v, VKFD_REG_ID), ==, VKFD_ID_MAGIC);
+    tq_unmap(e, e->sync, NULL);
+    vkfd_stop(e->v);
+    g_free(e);
+}
+
+/* The VM fault registers hold one fault at va; clear them. */
+static void expect_vm_fault(Eng *e, uint64_t va, bool write)
+{
+    g_assert_cmphex(rd(e->v, VKFD_REG_VM_FAULT_STATUS) & ~4u, ==,
+                    VKFD_VM_FAULT_VALID | (write ? VKFD_VM_FAULT_WRITE : 0));
+    g_assert_cmphex(fault_addr(e->v), ==, va);
+    wr(e->v, VKFD_REG_VM_FAULT_STATUS, 7);
+}
+
+/*
+ * SDMA
+ */
+
+static void test_sdma_packets(void)
+{
+    Eng *e = eng_start();
+    TQ *q = tq_map(e, VKFD_QUEUE_SDMA, PAGE);
+    uint64_t buf = va_alloc(e, 3 * PAGE), fence = va_alloc(e, 16);
+    uint64_t src = buf, dst = buf + PAGE, fill = buf + 2 * PAGE;
+    uint32_t data[5] = { 1, 2, 3, 0xdeadbeef, 0xffffffff }, dw[4] = { 0 };
+    uint8_t bytes[1000], got[1010];
+    GRand *r = rand_new(1);
+    struct vkfd_mqd st;
+    unsigned i;
+
+    random_bytes(r, bytes, sizeof(bytes));
+    qtest_memwrite(e->qts, pa(e, src + 3), bytes, sizeof(bytes));
+
+    dw[0] = VKFD_SDMA_HEADER(VKFD_SDMA_OP_NOP, 0) | VKFD_SDMA_NOP_COUNT(3);
+    sdma_put(e, q, dw, 4);                      /* a NOP of 4 dwords */
+    dw[0] = VKFD_SDMA_HEADER(VKFD_SDMA_OP_NOP, 0);
+    sdma_put(e, q, dw, 1);
+    sdma_write(e, q, fill + 0x800, data, ARRAY_SIZE(data));
+    sdma_copy(e, q, dst + 5, src + 3, sizeof(bytes));
+    sdma_fill(e, q, fill, 0xa5a55a5a, 64);
+    dw[0] = VKFD_SDMA_HEADER(VKFD_SDMA_OP_CONST_FILL, 0);   /* fill size 0 */
+    sdma_put(e, q, dw, 1);
+    dw[0] = fill + 64;
+    dw[1] = (fill + 64) >> 32;
+    dw[2] = 0x01020304;
+    dw[3] = 8 - 1;
+    sdma_put(e, q, dw, 4);
+    dw[0] = VKFD_SDMA_HEADER(VKFD_SDMA_OP_TRAP, 0);
+    dw[1] = 0x1234;
+    sdma_put(e, q, dw, 2);
+    w32(e, fence + 8, 0x77);
+    sdma_poll(e, q, fence + 8, VKFD_SDMA_FUNC_EQ, 7, 0xf);
+    dw[0] = VKFD_SDMA_HEADER(VKFD_SDMA_OP_POLL_REGMEM, 0) |
+            VKFD_SDMA_POLL_HDP_FLUSH | VKFD_SDMA_POLL_FUNC(3);
+    sdma_put(e, q, dw, 1);
+    memset(dw, 0, sizeof(dw));
+    sdma_put(e, q, dw, 4);
+    sdma_put(e, q, dw, 1);
+    /* to and from guest memory */
+    sdma_copy(e, q, VA_SYS + 0x10, src + 3, 100);
+    sdma_copy(e, q, VA_SYS + PAGE - 50, VA_SYS + 0x10, 100);
+    sdma_fence(e, q, fence, 0x12345678);
+    kick(e, q);
+    tq_wait(e, q, q->wptr);
+
+    g_assert_cmphex(r32(e, fence), ==, 0x12345678);
+    for (i = 0; i < ARRAY_SIZE(data); i++) {
+        g_assert_cmphex(r32(e, fill + 0x800 + 4 * i), ==, data[i]);
+    }
+    g_assert_cmphex(r32(e, fill + 0x800 + 4 * i), ==, 0);
+    qtest_memread(e->qts, pa(e, dst), got, sizeof(got));
+    for (i = 0; i < sizeof(got); i++) {
+        uint8_t want = i >= 5 && i < 5 + sizeof(bytes) ? bytes[i - 5] : 0;
+
+        g_assert_cmphex(got[i], ==, want);
+    }
+    for (i = 0; i < 16; i++) {
+        g_assert_cmphex(r32(e, fill + 4 * i), ==, 0xa5a55a5a);
+    }
+    g_assert_cmphex(r32(e, fill + 64), ==, 0x01020304);
+    g_assert_cmphex(r32(e, fill + 68), ==, 0x01020304);
+    g_assert_cmphex(r32(e, fill + 72), ==, 0);
+    qtest_memread(e->qts, e->sys + PAGE - 50, got, 100);
+    g_assert_cmpmem(got, 100, bytes, 100);
+    g_assert_cmpuint(rd(e->v, VKFD_REG_VM_FAULT_COUNT), ==, 0);
+
+    /* a doorbell with nothing new is harmless */
+    kick(e, q);
+    sync_queues(e);
+    tq_unmap(e, q, &st);
+    g_assert_cmpuint(st.error, ==, VKFD_QERR_NONE);
+    g_assert_cmphex(st.rptr, ==, q->wptr);
+    g_rand_free(r);
+    eng_stop(e);
+}
+
+/* Packets that run over the end of a 256-byte ring, many times round. */
+static void test_sdma_wrap(void)
+{
+    Eng *e = eng_start();
+    TQ *q = tq_map(e, VKFD_QUEUE_SDMA, 256);
+    uint64_t out = va_alloc(e, PAGE), fence = va_alloc(e, 8);
+    uint32_t data[40];
+    unsigned round, n, i;
+
+    for (round = 0; round < 60; round++) {
+        n = 1 + (round * 7) % 40;
+        for (i = 0; i < n; i++) {
+            data[i] = round << 16 | i;
+        }
+        /* 16 + 4n + 28 + 16 bytes: at most 220, less than the ring */
+        sdma_write(e, q, out, data, n);
+        sdma_copy(e, q, out + 0x400, out, n * 4);
+        sdma_fence(e, q, fence, round);
+        kick(e, q);
+        tq_wait(e, q, q->wptr);
+        g_assert_cmpuint(r32(e, fence), ==, round);
+        for (i = 0; i < n; i++) {
+            g_assert_cmphex(r32(e, out + 4 * i), ==, data[i]);
+            g_assert_cmphex(r32(e, out + 0x400 + 4 * i), ==, data[i]);
+        }
+    }
+    g_assert_cmphex(q->wptr, >, 20 * 256);
+    tq_unmap(e, q, NULL);
+    eng_stop(e);
+}
+
+/*
+ * 8 MiB copied by two COPY_LINEAR of 4 MiB (the largest), and a 4 MiB
+ * fill: far more than one run's budget, so they resume run after run.
+ */
+static void test_sdma_big(void)
+{
+    const uint32_t size = 8 * MIB;
+    Eng *e = eng_start();
+    TQ *q = tq_map(e, VKFD_QUEUE_SDMA, PAGE);
+    uint64_t src = va_alloc(e, size), dst = va_alloc(e, size);
+    uint64_t fill = va_alloc(e, VKFD_SDMA_FILL_MAX), fence = va_alloc(e, 8);
+    g_autofree uint8_t *data = g_malloc(size);
+    g_autofree uint8_t *got = g_malloc(size);
+    GRand *r = rand_new(2);
+    uint32_t i;
+
+    random_bytes(r, data, size);
+    qtest_bufwrite(e->qts, pa(e, src), data, size);
+    sdma_copy(e, q, dst, src, VKFD_SDMA_COPY_MAX);
+    sdma_copy(e, q, dst + VKFD_SDMA_COPY_MAX, src + VKFD_SDMA_COPY_MAX,
+              VKFD_SDMA_COPY_MAX);
+    sdma_fill(e, q, fill, 0x600df111, VKFD_SDMA_FILL_MAX);
+    sdma_fence(e, q, fence, 1);
+    kick(e, q);
+    /* the device answers while the transfer goes on */
+    g_assert_cmphex(rd(e->v, VKFD_REG_ID), ==, VKFD_ID_MAGIC);
+    tq_wait(e, q, q->wptr);
+    g_assert_cmpuint(r32(e, fence), ==, 1);
+    qtest_bufread(e->qts, pa(e, dst), got, size);
+    g_assert(memcmp(got, data, size) == 0);
+    qtest_bufread(e->qts, pa(e, fill), got, VKFD_SDMA_FILL_MAX);
+    for (i = 0; i < VKFD_SDMA_FILL_MAX; i += 4) {
+        g_assert_cmphex(ldl_le_p(got + i), ==, 0x600df111);
+    }
+    tq_unmap(e, q, NULL);
+    g_rand_free(r);
+    eng_stop(e);
+}
+
+/* POLL_REGMEM waits, without consuming the packet, until memory says so. */
+static void test_sdma_poll(void)
+{
+    static const struct {
+        uint32_t func, ref, no, yes;
+    } cases[] = {
+        { VKFD_SDMA_FUNC_LT, 5, 5, 4 },
+        { VKFD_SDMA_FUNC_LE, 5, 6, 5 },
+        { VKFD_SDMA_FUNC_EQ, 5, 4, 5 },
+        { VKFD_SDMA_FUNC_NE, 5, 5, 6 },
+        { VKFD_SDMA_FUNC_GE, 5, 4, 5 },
+        { VKFD_SDMA_FUNC_GT, 5, 5, 6 },
+    };
+    Eng *e = eng_start();
+    TQ *q = tq_map(e, VKFD_QUEUE_SDMA, PAGE);
+    uint64_t word = va_alloc(e, 8), fence = va_alloc(e, 8), at;
+    struct vkfd_mqd st;
+    unsigned i;
+
+    for (i = 0; i < ARRAY_SIZE(cases); i++) {
+        /* the mask keeps the low byte: the rest must not matter */
+        w32(e, word, 0xab00 | cases[i].no);
+        at = q->wptr;
+        sdma_poll(e, q, word, cases[i].func, cases[i].ref, 0xff);
+        sdma_fence(e, q, fence, i + 1);
+        kick(e, q);
+        settle(e);
+        settle(e);
+        g_assert_cmphex(r64(e, q->rptr_va), ==, at);
+        g_assert_cmpuint(r32(e, fence), ==, i);
+        /* a doorbell makes it look again, still not met */
+        kick(e, q);
+        settle(e);
+        g_assert_cmphex(r64(e, q->rptr_va), ==, at);
+        w32(e, word, 0xcd00 | cases[i].yes);
+        tq_wait(e, q, q->wptr);
+        g_assert_cmpuint(r32(e, fence), ==, i + 1);
+    }
+    /* ALWAYS never waits */
+    sdma_poll(e, q, word, VKFD_SDMA_FUNC_ALWAYS, 0, 0);
+    kick(e, q);
+    tq_wait(e, q, q->wptr);
+
+    /* a queue left waiting unmaps cleanly, rptr on the poll */
+    w32(e, word, 0);
+    at = q->wptr;
+    sdma_poll(e, q, word, VKFD_SDMA_FUNC_EQ, 1, ~0u);
+    kick(e, q);
+    settle(e);
+    tq_unmap(e, q, &st);
+    g_assert_cmpuint(st.error, ==, VKFD_QERR_NONE);
+    g_assert_cmphex(st.rptr, ==, at);
+    eng_stop(e);
+}
+
+typedef struct BadCase {
+    const char *name;
+    uint32_t dw[8];
+    unsigned n;
+    uint32_t error;
+    int va_from;            /* error_va: -1 the packet, else dw[va_from] */
+    bool write;             /* the faulting access was a write */
+} BadCase;
+
+#define LO(va)  ((uint32_t)(va))
+#define HI(va)  ((uint32_t)((va) >> 32))
+#define HDR(op, sub)    VKFD_SDMA_HEADER(VKFD_SDMA_OP_##op, sub)
+
+static const BadCase sdma_bad_cases[] = {
+    { "opcode 4 (INDIRECT)", { HDR(NOP, 0) | 4 }, 1,
+      VKFD_QERR_BAD_PACKET, -1 },
+    { "opcode 0x7f", { 0x7f }, 1, VKFD_QERR_BAD_PACKET, -1 },
+    { "tiled copy", { HDR(COPY, 1), 3, 0, LO(VA_VRAM), HI(VA_VRAM),
+      LO(VA_VRAM), HI(VA_VRAM) }, 7, VKFD_QERR_BAD_PACKET, -1 },
+    { "broadcast copy", { HDR(COPY, 0) | 1u << 27, 3, 0, LO(VA_VRAM),
+      HI(VA_VRAM), LO(VA_VRAM), HI(VA_VRAM) }, 7,
+      VKFD_QERR_BAD_PACKET, -1 },
+    { "tiled write", { HDR(WRITE, 1), LO(VA_VRAM), HI(VA_VRAM), 0, 0 }, 5,
+      VKFD_QERR_BAD_PACKET, -1 },
+    { "unaligned write", { HDR(WRITE, 0), LO(VA_VRAM) + 2, HI(VA_VRAM),
+      0, 0 }, 5, VKFD_QERR_BAD_PACKET, -1 },
+    { "unaligned fence", { HDR(FENCE, 0), LO(VA_VRAM) + 1, HI(VA_VRAM),
+      0 }, 4, VKFD_QERR_BAD_PACKET, -1 },
+    { "fence sub-op", { HDR(FENCE, 1), LO(VA_VRAM), HI(VA_VRAM), 0 }, 4,
+      VKFD_QERR_BAD_PACKET, -1 },
+    { "register poll", { HDR(POLL_REGMEM, 0) | VKFD_SDMA_POLL_FUNC(3),
+      0x1234, 0, 0, ~0u, 0 }, 6, VKFD_QERR_BAD_PACKET, -1 },
+    { "poll function 7", { HDR(POLL_REGMEM, 0) | VKFD_SDMA_POLL_MEM |
+      VKFD_SDMA_POLL_FUNC(7), LO(VA_VRAM), HI(VA_VRAM), 0, ~0u, 0 }, 6,
+      VKFD_QERR_BAD_PACKET, -1 },
+    { "unaligned poll", { HDR(POLL_REGMEM, 0) | VKFD_SDMA_POLL_MEM |
+      VKFD_SDMA_POLL_FUNC(3), LO(VA_VRAM) + 2, HI(VA_VRAM), 0, ~0u, 0 }, 6,
+      VKFD_QERR_BAD_PACKET, -1 },
+    { "poll-reg-write-mem", { HDR(POLL_REGMEM, 1), 0, 0, 0, 0, 0 }, 6,
+      VKFD_QERR_BAD_PACKET, -1 },
+    { "fill size 1", { HDR(CONST_FILL, 0) | 1u << 30, LO(VA_VRAM),
+      HI(VA_VRAM), 0, 3 }, 5, VKFD_QERR_BAD_PACKET, -1 },
+    { "fill size 3", { HDR(CONST_FILL, 0) | 3u << 30, LO(VA_VRAM),
+      HI(VA_VRAM), 0, 7 }, 5, VKFD_QERR_BAD_PACKET, -1 },
+    { "fill of 6 bytes", { HDR(CONST_FILL, 0) | VKFD_SDMA_FILL_DWORD,
+      LO(VA_VRAM), HI(VA_VRAM), 0, 5 }, 5, VKFD_QERR_BAD_PACKET, -1 },
+    { "unaligned fill", { HDR(CONST_FILL, 0) | VKFD_SDMA_FILL_DWORD,
+      LO(VA_VRAM) + 2, HI(VA_VRAM), 0, 7 }, 5, VKFD_QERR_BAD_PACKET, -1 },
+    { "NOP longer than the ring", { HDR(NOP, 0) | VKFD_SDMA_NOP_COUNT(2000) },
+      1, VKFD_QERR_BAD_PACKET, -1 },
+    { "write longer than the ring", { HDR(WRITE, 0), LO(VA_VRAM),
+      HI(VA_VRAM), 0xfffff }, 4, VKFD_QERR_BAD_PACKET, -1 },
+    { "copy from a hole", { HDR(COPY, 0), 99, 0, LO(VA_HOLE), HI(VA_HOLE),
+      LO(VA_VRAM), HI(VA_VRAM) }, 7, VKFD_QERR_VM_FAULT, 3, false },
+    { "copy to a read-only page", { HDR(COPY, 0), 99, 0, LO(VA_VRAM),
+      HI(VA_VRAM), LO(VA_RO), HI(VA_RO) }, 7, VKFD_QERR_VM_FAULT, 5, true },
+    { "fence into a hole", { HDR(FENCE, 0), LO(VA_HOLE), HI(VA_HOLE), 1 },
+      4, VKFD_QERR_VM_FAULT, 1, true },
+    { "write to a read-only page", { HDR(WRITE, 0), LO(VA_RO), HI(VA_RO),
+      0, 5 }, 5, VKFD_QERR_VM_FAULT, 1, true },
+    { "fill into a hole", { HDR(CONST_FILL, 0) | VKFD_SDMA_FILL_DWORD,
+      LO(VA_HOLE), HI(VA_HOLE), 0, 4095 }, 5, VKFD_QERR_VM_FAULT, 1, true },
+    { "poll on a hole", { HDR(POLL_REGMEM, 0) | VKFD_SDMA_POLL_MEM |
+      VKFD_SDMA_POLL_FUNC(3), LO(VA_HOLE), HI(VA_HOLE), 0, ~0u, 0 }, 6,
+      VKFD_QERR_VM_FAULT, 1, false },
+    { "copy beyond 48 bits", { HDR(COPY, 0), 3, 0, 0, 0x10000,
+      LO(VA_VRAM), HI(VA_VRAM) }, 7, VKFD_QERR_VM_FAULT, 3, false },
+};
+
+/* Each malformed packet stops its queue, after a good fence. */
+static void test_sdma_bad(void)
+{
+    Eng *e = eng_start();
+    uint64_t fence = va_alloc(e, 8), at, want_va;
+    struct vkfd_mqd st;
+    unsigned i;
+    TQ *q;
+
+    for (i = 0; i < ARRAY_SIZE(sdma_bad_cases); i++) {
+        const BadCase *c = &sdma_bad_cases[i];
+        uint32_t dw[8] = { 0 };
+
+        g_test_message("%s", c->name);
+        q = tq_map(e, VKFD_QUEUE_SDMA, PAGE);
+        w32(e, fence, 0);
+        sdma_fence(e, q, fence, i + 1);
+        at = q->wptr;
+        memcpy(dw, c->dw, sizeof(dw));
+        sdma_put(e, q, dw, c->n);
+        sdma_fence(e, q, fence, 0xbad);     /* never reached */
+        kick(e, q);
+        sync_queues(e);
+        g_assert_cmpuint(r32(e, fence), ==, i + 1);
+        g_assert_cmphex(r64(e, q->rptr_va), ==, at);
+        /* a doorbell on a stopped queue does nothing */
+        kick(e, q);
+        sync_queues(e);
+        g_assert_cmpuint(r32(e, fence), ==, i + 1);
+        want_va = c->va_from < 0 ? q->ring + at % PAGE
+                                 : c->dw[c->va_from] |
+                                   (uint64_t)c->dw[c->va_from + 1] << 32;
+        tq_unmap(e, q, &st);
+        g_assert_cmpuint(st.error, ==, c->error);
+        g_assert_cmphex(st.error_info, ==, c->dw[0]);
+        g_assert_cmphex(st.rptr, ==, at);
+        g_assert_cmphex(st.error_va, ==, want_va);
+        if (c->error == VKFD_QERR_VM_FAULT) {
+            expect_vm_fault(e, want_va, c->write);
+        }
+    }
+    g_assert_cmphex(rd(e->v, VKFD_REG_VM_FAULT_STATUS), ==, 0);
+    eng_stop(e);
+}
+
+/* Bad pointers and rings: the queue stops before any packet. */
+static void test_sdma_bad_queue(void)
+{
+    Eng *e = eng_start();
+    uint64_t fence = va_alloc(e, 8), ptrs;
+    struct vkfd_mqd st;
+    TQ *q;
+
+    /* wptr not a multiple of 4, then more than a ring ahead */
+    q = tq_map(e, VKFD_QUEUE_SDMA, 256);
+    q->wptr = 2;
+    kick(e, q);
+    sync_queues(e);
+    tq_unmap(e, q, &st);
+    g_assert_cmpuint(st.error, ==, VKFD_QERR_BAD_POINTER);
+    g_assert_cmphex(st.error_va, ==, 2);
+    g_assert_cmphex(st.rptr, ==, 0);
+
+    q = tq_map(e, VKFD_QUEUE_SDMA, 256);
+    sdma_fence(e, q, fence, 1);
+    kick(e, q);
+    tq_wait(e, q, q->wptr);
+    q->wptr += 256 + 4;
+    kick(e, q);
+    sync_queues(e);
+    tq_unmap(e, q, &st);
+    g_assert_cmpuint(st.error, ==, VKFD_QERR_BAD_POINTER);
+    g_assert_cmphex(st.rptr, ==, 16);
+
+    /* a packet not all written yet is left for later */
+    q = tq_map(e, VKFD_QUEUE_SDMA, 256);
+    sdma_fence(e, q, fence, 2);
+    q->wptr -= 4;
+    kick(e, q);
+    sync_queues(e);
+    g_assert_cmphex(r64(e, q->rptr_va), ==, 0);
+    q->wptr += 4;
+    kick(e, q);
+    tq_wait(e, q, 16);
+    g_assert_cmpuint(r32(e, fence), ==, 2);
+    tq_unmap(e, q, &st);
+    g_assert_cmpuint(st.error, ==, VKFD_QERR_NONE);
+
+    /* the write pointer in a hole */
+    ptrs = va_alloc(e, 16);
+    q = tq_map_at(e, VKFD_QUEUE_SDMA, 256, va_alloc(e, 256), ptrs,
+                  VA_HOLE + 8);
+    doorbell(e, q, 16);
+    sync_queues(e);
+    tq_unmap(e, q, &st);
+    g_assert_cmpuint(st.error, ==, VKFD_QERR_VM_FAULT);
+    g_assert_cmphex(st.error_va, ==, VA_HOLE + 8);
+    expect_vm_fault(e, VA_HOLE + 8, false);
+
+    /* the ring in a hole */
+    q = tq_map_at(e, VKFD_QUEUE_SDMA, 256, VA_HOLE + 0x1000, ptrs, ptrs + 8);
+    w64(e, ptrs, 0);
+    w64(e, ptrs + 8, 16);
+    doorbell(e, q, 16);
+    sync_queues(e);
+    tq_unmap(e, q, &st);
+    g_assert_cmpuint(st.error, ==, VKFD_QERR_VM_FAULT);
+    g_assert_cmphex(st.error_va, ==, VA_HOLE + 0x1000);
+    g_assert_cmphex(st.rptr, ==, 0);
+    expect_vm_fault(e, VA_HOLE + 0x1000, false);
+
+    /* the read pointer read-only: the packet runs, reporting it faults */
+    q = tq_map_at(e, VKFD_QUEUE_SDMA, 256, va_alloc(e, 256), VA_RO,
+                  ptrs + 8);
+    sdma_fence(e, q, fence, 3);
+    kick(e, q);
+    sync_queues(e);
+    g_assert_cmpuint(r32(e, fence), ==, 3);
+    tq_unmap(e, q, &st);
+    g_assert_cmpuint(st.error, ==, VKFD_QERR_VM_FAULT);
+    g_assert_cmphex(st.error_va, ==, VA_RO);
+    g_assert_cmphex(st.rptr, ==, 16);
+    expect_vm_fault(e, VA_RO, true);
+    eng_stop(e);
+}
+
+/*
+ * Random garbage, mostly with plausible opcodes and addresses in a
+ * scratch window, in rings of random size: QEMU must survive it all and
+ * the device keep answering.
+ */
+static void test_sdma_random(void)
+{
+    static const uint8_t ops[] = { 0, 1, 2, 5, 6, 8, 11, 4, 3, 0x55 };
+    Eng *e = eng_start();
+    uint64_t scratch = va_alloc(e, 4 * MIB), ptr;
+    GRand *r = rand_new(3);
+    uint32_t dw[256], i, round, k, n, size;
+    unsigned errors = 0;
+    struct vkfd_mqd st;
+    TQ *q;
+
+    for (round = 0; round < 300; round++) {
+        size = 256 << g_rand_int_range(r, 0, 3);
+        q = tq_map(e, VKFD_QUEUE_SDMA, size);
+        n = size / 4;
+        for (i = 0; i < n; i++) {
+            dw[i] = g_rand_int(r);
+        }
+        /* plant plausible headers and addresses */
+        for (i = 0; i < n; i += g_rand_int_range(r, 1, 8)) {
+            k = g_rand_int_range(r, 0, 4);
+            if (k == 0) {
+                continue;
+            }
+            dw[i] = (dw[i] & 0xffff0000u & (k == 1 ? ~0u : 0xc0ff0000u)) |
+                    ops[g_rand_int_range(r, 0, ARRAY_SIZE(ops))];
+            for (k = 1; k < 7 && i + k + 1 < n; k += 2) {
+                ptr = scratch + (g_rand_int(r) % (4 * MIB));
+                if (g_rand_int_range(r, 0, 4)) {
+                    ptr &= ~3ull;
+                }
+                dw[i + k] = ptr;
+                dw[i + k + 1] = ptr >> 32;
+            }
+            if (i + 4 < n && g_rand_boolean(r)) {
+                dw[i + 4] &= 0xffff;    /* counts small enough to finish */
+            }
+        }
+        sdma_put(e, q, dw, n);
+        q->wptr = g_rand_int_range(r, 0, n + 1) * 4;
+        if (g_rand_int_range(r, 0, 20) == 0) {
+            q->wptr = (uint64_t)g_rand_int(r) << 32 | g_rand_int(r);
+        }
+        kick(e, q);
+        settle(e);
+        tq_unmap(e, q, &st);
+        errors += st.error != 0;
+        wr(e->v, VKFD_REG_VM_FAULT_STATUS, 7);
+        g_assert_cmphex(rd(e->v, VKFD_REG_ID), ==, VKFD_ID_MAGIC);
+    }
+    g_test_message("%u of 300 random rings stopped on an error", errors);
+    g_assert_cmpuint(errors, >, 0);
+
+    /* a fresh queue still works */
+    q = tq_map(e, VKFD_QUEUE_SDMA, 256);
+    sdma_fence(e, q, scratch, 0x5a5a);
+    kick(e, q);
+    tq_wait(e, q, q->wptr);
+    g_assert_cmphex(r32(e, scratch), ==, 0x5a5a);
+    tq_unmap(e, q, NULL);
+    g_rand_free(r);
+    eng_stop(e);
+}
+
+/*
+ * AQL
+ */
+
+#define AQL_DIM1        1
+
+typedef struct Aql {
+    uint8_t b[VKFD_AQL_PACKET_SIZE];
+} Aql;
+
+/* Write the body, then the header, as a producer publishes a packet. */
+static uint64_t aql_put(Eng *e, TQ *q, const Aql *p)
+{
+    uint64_t index = q->wptr++;
+    uint64_t va = q->ring + (index * VKFD_AQL_PACKET_SIZE) % q->size;
+
+    qtest_memwrite(e->qts, pa(e, va) + 2, p->b + 2, sizeof(p->b) - 2);
+    qtest_writew(e->qts, pa(e, va), lduw_le_p(p->b));
+    return va;
+}
+
+static uint64_t signal_new(Eng *e, int64_t value, uint64_t mailbox,
+                           uint32_t event_id)
+{
+    uint64_t sig = va_alloc(e, 64);
+
+    w64(e, sig, 1);                                 /* kind: user */
+    w64(e, sig + VKFD_SIGNAL_VALUE, value);
+    w64(e, sig + VKFD_SIGNAL_MAILBOX, mailbox);
+    w32(e, sig + VKFD_SIGNAL_EVENT_ID, event_id);
+    return sig;
+}
+
+static int64_t signal_value(Eng *e, uint64_t sig)
+{
+    return r64(e, sig + VKFD_SIGNAL_VALUE);
+}
+
+static uint64_t kernel_new(Eng *e, uint32_t id)
+{
+    uint64_t k = va_alloc(e, 64);
+
+    w64(e, k, VKFD_KERNEL_MAGIC);
+    w32(e, k + 8, id);
+    return k;
+}
+
+static void aql_dispatch(Aql *p, uint64_t kobj, uint64_t kernarg,
+                         uint32_t gx, uint32_t gy, uint32_t gz,
+                         uint64_t signal)
+{
+    memset(p, 0, sizeof(*p));
+    stw_le_p(p->b, VKFD_AQL_TYPE_KERNEL | VKFD_AQL_HEADER_BARRIER |
+                   2u << 9 | 2u << 11);
+    stw_le_p(p->b + 2, gz > 1 ? 3 : gy > 1 ? 2 : AQL_DIM1);
+    stw_le_p(p->b + 4, 64);
+    stw_le_p(p->b + 6, 1);
+    stw_le_p(p->b + 8, 1);
+    stl_le_p(p->b + 12, gx);
+    stl_le_p(p->b + 16, gy);
+    stl_le_p(p->b + 20, gz);
+    stq_le_p(p->b + 32, kobj);
+    stq_le_p(p->b + 40, kernarg);
+    stq_le_p(p->b + 56, signal);
+}
+
+static void aql_barrier(Aql *p, uint32_t type, const uint64_t *deps,
+                        unsigned n, uint64_t signal)
+{
+    unsigned i;
+
+    memset(p, 0, sizeof(*p));
+    stw_le_p(p->b, type | VKFD_AQL_HEADER_BARRIER);
+    for (i = 0; i < n; i++) {
+        stq_le_p(p->b + 8 + 8 * i, deps[i]);
+    }
+    stq_le_p(p->b + 56, signal);
+}
+
+static uint64_t kernarg_fill(Eng *e, uint64_t dst, uint32_t value,
+                             uint32_t count)
+{
+    uint64_t ka = va_alloc(e, sizeof(struct vkfd_kernarg_fill));
+
+    w64(e, ka, dst);
+    w32(e, ka + 8, value);
+    w32(e, ka + 12, count);
+    return ka;
+}
+
+static uint64_t kernarg_copy(Eng *e, uint64_t dst, uint64_t src,
+                             uint64_t bytes)
+{
+    uint64_t ka = va_alloc(e, sizeof(struct vkfd_kernarg_copy));
+
+    w64(e, ka, dst);
+    w64(e, ka + 8, src);
+    w64(e, ka + 16, bytes);
+    return ka;
+}
+
+static uint64_t kernarg_add(Eng *e, uint64_t dst, uint64_t a, uint64_t b,
+                            uint32_t n)
+{
+    uint64_t ka = va_alloc(e, sizeof(struct vkfd_kernarg_add));
+
+    w64(e, ka, dst);
+    w64(e, ka + 8, a);
+    w64(e, ka + 16, b);
+    w32(e, ka + 24, n);
+    return ka;
+}
+
+/* Every built-in kernel, with the grid larger or smaller than the data. */
+static void test_aql_kernels(void)
+{
+    Eng *e = eng_start();
+    TQ *q = tq_map(e, VKFD_QUEUE_AQL, 64 * VKFD_AQL_PACKET_SIZE);
+    uint64_t kfill = kernel_new(e, VKFD_KERNEL_FILL);
+    uint64_t kcopy = kernel_new(e, VKFD_KERNEL_COPY);
+    uint64_t kadd = kernel_new(e, VKFD_KERNEL_ADD);
+    uint64_t buf = va_alloc(e, 20 * PAGE), sig = signal_new(e, 4, 0, 0);
+    uint64_t fill = buf, src = buf + 2 * PAGE, dst = buf + 5 * PAGE;
+    uint64_t a = buf + 8 * PAGE, b = buf + 11 * PAGE, sum = buf + 14 * PAGE;
+    uint8_t bytes[10000], got[10001];
+    uint32_t va[3000], vb[3000], i;
+    GRand *r = rand_new(4);
+    uint64_t slot[4];
+    Aql p;
+
+    random_bytes(r, bytes, sizeof(bytes));
+    qtest_memwrite(e->qts, pa(e, src), bytes, sizeof(bytes));
+    for (i = 0; i < 3000; i++) {
+        va[i] = cpu_to_le32(i * 0x10001);
+        vb[i] = cpu_to_le32(0xffff0000u + 3 * i);
+    }
+    qtest_memwrite(e->qts, pa(e, a), va, sizeof(va));
+    qtest_memwrite(e->qts, pa(e, b), vb, sizeof(vb));
+
+    /* 1024 work-items, 1000 dwords: the rest do nothing */
+    aql_dispatch(&p, kfill, kernarg_fill(e, fill, 0xdeadbeef, 1000),
+                 1024, 1, 1, sig);
+    slot[0] = aql_put(e, q, &p);
+    /* 9999 work-items over 10000 bytes: the last byte stays */
+    aql_dispatch(&p, kcopy, kernarg_copy(e, dst, src, sizeof(bytes)),
+                 9999, 1, 1, sig);
+    slot[1] = aql_put(e, q, &p);
+    /* a 2D grid of 100 x 30 over 3000 dwords */
+    aql_dispatch(&p, kadd, kernarg_add(e, sum, a, b, 3000), 100, 30, 1, sig);
+    slot[2] = aql_put(e, q, &p);
+    /* a 3D grid, one item */
+    aql_dispatch(&p, kfill, kernarg_fill(e, fill + 0x1000, 7, 1), 1, 1, 1,
+                 sig);
+    stw_le_p(p.b + 2, 3);
+    slot[3] = aql_put(e, q, &p);
+    kick(e, q);
+    tq_wait(e, q, 4);
+
+    g_assert_cmpint(signal_value(e, sig), ==, 0);
+    for (i = 0; i < 4; i++) {
+        g_assert_cmphex(qtest_readw(e->qts, pa(e, slot[i])), ==,
+                        VKFD_AQL_TYPE_INVALID);
+    }
+    for (i = 0; i < 1000; i++) {
+        g_assert_cmphex(r32(e, fill + 4 * i), ==, 0xdeadbeef);
+    }
+    g_assert_cmphex(r32(e, fill + 4000), ==, 0);
+    g_assert_cmphex(r32(e, fill + 0x1000), ==, 7);
+    qtest_memread(e->qts, pa(e, dst), got, sizeof(got));
+    g_assert_cmpmem(got, 9999, bytes, 9999);
+    g_assert_cmphex(got[9999], ==, 0);
+    g_assert_cmphex(got[10000], ==, 0);
+    for (i = 0; i < 3000; i++) {
+        g_assert_cmphex(r32(e, sum + 4 * i), ==,
+                        (uint32_t)(i * 0x10001 + 0xffff0000u + 3 * i));
+    }
+    g_assert_cmphex(r32(e, sum + 12000), ==, 0);
+    g_assert_cmpuint(rd(e->v, VKFD_REG_VM_FAULT_COUNT), ==, 0);
+    tq_unmap(e, q, NULL);
+    g_rand_free(r);
+    eng_stop(e);
+}
+
+/* Kernels far larger than a run's budget resume where they stopped. */
+static void test_aql_big(void)
+{
+    const uint32_t size = 8 * MIB;
+    Eng *e = eng_start();
+    TQ *q = tq_map(e, VKFD_QUEUE_AQL, 16 * VKFD_AQL_PACKET_SIZE);
+    uint64_t src = va_alloc(e, size), dst = va_alloc(e, size);
+    uint64_t sig = signal_new(e, 2, 0, 0);
+    g_autofree uint8_t *data = g_malloc(size);
+    g_autofree uint8_t *got = g_malloc(size);
+    GRand *r = rand_new(5);
+    uint32_t i;
+    Aql p;
+
+    random_bytes(r, data, size);
+    qtest_bufwrite(e->qts, pa(e, src), data, size);
+    aql_dispatch(&p, kernel_new(e, VKFD_KERNEL_COPY),
+                 kernarg_copy(e, dst, src, size), size, 1, 1, sig);
+    aql_put(e, q, &p);
+    /* a fill over the source, after the copy read it */
+    aql_dispatch(&p, kernel_new(e, VKFD_KERNEL_FILL),
+                 kernarg_fill(e, src, 0x0badcafe, size / 4), 1024,
+                 size / 4 / 1024, 1, sig);
+    aql_put(e, q, &p);
+    kick(e, q);
+    g_assert_cmphex(rd(e->v, VKFD_REG_ID), ==, VKFD_ID_MAGIC);
+    tq_wait(e, q, 2);
+    g_assert_cmpint(signal_value(e, sig), ==, 0);
+    qtest_bufread(e->qts, pa(e, dst), got, size);
+    g_assert(memcmp(got, data, size) == 0);
+    qtest_bufread(e->qts, pa(e, src), got, size);
+    for (i = 0; i < size; i += 4) {
+        g_assert_cmphex(ldl_le_p(got + i), ==, 0x0badcafe);
+    }
+    tq_unmap(e, q, NULL);
+    g_rand_free(r);
+    eng_stop(e);
+}
+
+/* Barriers wait, without spinning, until their signals say so. */
+static void test_aql_barriers(void)
+{
+    Eng *e = eng_start();
+    TQ *q = tq_map(e, VKFD_QUEUE_AQL, 16 * VKFD_AQL_PACKET_SIZE);
+    uint64_t s[4], done = signal_new(e, 100, 0, 0);
+    uint64_t kfill = kernel_new(e, VKFD_KERNEL_FILL);
+    uint64_t mark = va_alloc(e, 64), at;
+    struct vkfd_mqd st;
+    unsigned i;
+    Aql p;
+
+    for (i = 0; i < ARRAY_SIZE(s); i++) {
+        s[i] = signal_new(e, 1, 0, 0);
+    }
+
+    /* AND: both signals must reach 0 */
+    aql_barrier(&p, VKFD_AQL_TYPE_BARRIER_AND, s, 2, done);
+    aql_put(e, q, &p);
+    aql_dispatch(&p, kfill, kernarg_fill(e, mark, 1, 1), 1, 1, 1, done);
+    aql_put(e, q, &p);
+    kick(e, q);
+    settle(e);
+    settle(e);
+    g_assert_cmphex(r64(e, q->rptr_va), ==, 0);
+    w64(e, s[0] + VKFD_SIGNAL_VALUE, 0);
+    settle(e);
+    g_assert_cmphex(r64(e, q->rptr_va), ==, 0);
+    g_assert_cmphex(r32(e, mark), ==, 0);
+    w64(e, s[1] + VKFD_SIGNAL_VALUE, 0);
+    tq_wait(e, q, 2);
+    g_assert_cmphex(r32(e, mark), ==, 1);
+    g_assert_cmpint(signal_value(e, done), ==, 98);
+
+    /* OR: one is enough; null handles are ignored */
+    at = q->wptr;
+    {
+        uint64_t deps[5] = { 0, s[2], 0, s[3], 0 };
+
+        aql_barrier(&p, VKFD_AQL_TYPE_BARRIER_OR, deps, 5, done);
+    }
+    aql_put(e, q, &p);
+    aql_dispatch(&p, kfill, kernarg_fill(e, mark + 4, 2, 1), 1, 1, 1, 0);
+    aql_put(e, q, &p);
+    kick(e, q);
+    settle(e);
+    g_assert_cmphex(r64(e, q->rptr_va), ==, at);
+    w64(e, s[3] + VKFD_SIGNAL_VALUE, 0);
+    tq_wait(e, q, at + 2);
+    g_assert_cmphex(r32(e, mark + 4), ==, 2);
+    g_assert_cmpint(signal_value(e, done), ==, 97);
+
+    /* no dependencies at all: both complete at once */
+    aql_barrier(&p, VKFD_AQL_TYPE_BARRIER_AND, NULL, 0, done);
+    aql_put(e, q, &p);
+    aql_barrier(&p, VKFD_AQL_TYPE_BARRIER_OR, NULL, 0, done);
+    aql_put(e, q, &p);
+    kick(e, q);
+    tq_wait(e, q, at + 4);
+    g_assert_cmpint(signal_value(e, done), ==, 95);
+
+    /* AMD barrier-value: (value & mask) cond value, signed */
+    {
+        static const struct {
+            uint32_t cond;
+            int64_t want, no, yes;
+        } bv[] = {
+            { 0, 7, 6, 0x1007 },        /* EQ, mask 0xff */
+            { 1, 7, 7, 8 },             /* NE */
+            { 2, 0, 0, -1 },            /* LT */
+            { 3, 5, -5, 5 },            /* GTE */
+        };
+
+        for (i = 0; i < ARRAY_SIZE(bv); i++) {
+            at = q->wptr;
+            w64(e, s[0] + VKFD_SIGNAL_VALUE, bv[i].no);
+            memset(&p, 0, sizeof(p));
+            stw_le_p(p.b, VKFD_AQL_TYPE_VENDOR);
+            p.b[2] = VKFD_AQL_AMD_BARRIER_VALUE;
+            stq_le_p(p.b + 8, s[0]);
+            stq_le_p(p.b + 16, bv[i].want);
+            stq_le_p(p.b + 24, i ? -1 : 0xff);
+            stl_le_p(p.b + 32, bv[i].cond);
+            stq_le_p(p.b + 56, done);
+            aql_put(e, q, &p);
+            kick(e, q);
+            settle(e);
+            g_assert_cmphex(r64(e, q->rptr_va), ==, at);
+            w64(e, s[0] + VKFD_SIGNAL_VALUE, bv[i].yes);
+            tq_wait(e, q, at + 1);
+        }
+        g_assert_cmpint(signal_value(e, done), ==, 91);
+    }
+
+    /* a queue left waiting unmaps cleanly */
+    at = q->wptr;
+    aql_barrier(&p, VKFD_AQL_TYPE_BARRIER_AND, &s[2], 1, 0);
+    aql_put(e, q, &p);
+    kick(e, q);
+    settle(e);
+    tq_unmap(e, q, &st);
+    g_assert_cmpuint(st.error, ==, VKFD_QERR_NONE);
+    g_assert_cmphex(st.rptr, ==, at);
+    eng_stop(e);
+}
+
+#define PKT3(op, count)     (3u << 30 | (count) << 16 | (op) << 8)
+
+/*
+ * ROCr's PM4-IB vendor packet runs its IB on the PM4 engine, waiting in
+ * it if the IB says so; the completion signal's mailbox gets the event id.
+ */
+static void test_aql_vendor_signals(void)
+{
+    Eng *e = eng_start();
+    TQ *q = tq_map(e, VKFD_QUEUE_AQL, 16 * VKFD_AQL_PACKET_SIZE);
+    uint64_t mailbox = va_alloc(e, 8), ib = va_alloc(e, 128);
+    uint64_t mark = va_alloc(e, 8), word = va_alloc(e, 8);
+    uint64_t sig = signal_new(e, 1, mailbox, 42), sig2 = signal_new(e, 5,
+                                                                    0, 0);
+    uint32_t code[] = {
+        PKT3(0x37, 3), 5 << 8, mark, mark >> 32, 0x1b,     /* WRITE_DATA */
+        PKT3(0x3c, 5), 1 << 4 | 3, word, word >> 32, 1, ~0u, 4,
+        PKT3(0x37, 3), 5 << 8, mark + 4, (mark + 4) >> 32, 0x2b,
+    };
+    unsigned i;
+    Aql p;
+
+    for (i = 0; i < ARRAY_SIZE(code); i++) {
+        w32(e, ib + 4 * i, code[i]);
+    }
+    w64(e, mailbox, ~0ull);             /* KFD's "not signaled" */
+    memset(&p, 0, sizeof(p));
+    stw_le_p(p.b, VKFD_AQL_TYPE_VENDOR | VKFD_AQL_HEADER_BARRIER);
+    p.b[2] = VKFD_AQL_AMD_PM4_IB;
+    stl_le_p(p.b + 4, 3u << 30 | 2u << 16 | 0x3f << 8);
+    stl_le_p(p.b + 8, (uint32_t)ib);
+    stl_le_p(p.b + 12, ib >> 32);
+    stl_le_p(p.b + 16, 1u << 23 | ARRAY_SIZE(code));
+    stl_le_p(p.b + 20, 0xa);
+    stq_le_p(p.b + 56, sig);
+    aql_put(e, q, &p);
+    aql_barrier(&p, VKFD_AQL_TYPE_BARRIER_AND, NULL, 0, sig2);
+    aql_put(e, q, &p);
+    kick(e, q);
+    settle(e);
+    settle(e);
+    g_assert_cmphex(r64(e, q->rptr_va), ==, 0);
+    g_assert_cmphex(r32(e, mark), ==, 0x1b);
+    g_assert_cmphex(r32(e, mark + 4), ==, 0);
+    g_assert_cmpint(signal_value(e, sig), ==, 1);
+    w32(e, word, 1);
+    tq_wait(e, q, 2);
+    g_assert_cmphex(r32(e, mark + 4), ==, 0x2b);
+    g_assert_cmpint(signal_value(e, sig), ==, 0);
+    g_assert_cmphex(r64(e, mailbox), ==, 42);
+    g_assert_cmpint(signal_value(e, sig2), ==, 4);
+    tq_unmap(e, q, NULL);
+    eng_stop(e);
+}
+
+typedef enum AqlBadKind {
+    BAD_NO_MAGIC, BAD_KERNEL_ID, BAD_AGENT, BAD_TYPE, BAD_VENDOR,
+    BAD_DIMS, BAD_GRID, BAD_IB, BAD_KOBJ_HOLE, BAD_KERNARG_HOLE,
+    BAD_DST_RO, BAD_SIGNAL_HOLE, BAD_DEP_HOLE, BAD_BV_NULL,
+} AqlBadKind;
+
+static const struct {
+    const char *name;
+    AqlBadKind kind;
+    uint32_t error;
+} aql_bad_cases[] = {
+    { "kernel without the magic", BAD_NO_MAGIC, VKFD_QERR_BAD_KERNEL },
+    { "unknown built-in kernel", BAD_KERNEL_ID, VKFD_QERR_BAD_KERNEL },
+    { "agent dispatch", BAD_AGENT, VKFD_QERR_BAD_PACKET },
+    { "packet type 9", BAD_TYPE, VKFD_QERR_BAD_PACKET },
+    { "vendor format 3", BAD_VENDOR, VKFD_QERR_BAD_PACKET },
+    { "0 dimensions", BAD_DIMS, VKFD_QERR_BAD_PACKET },
+    { "empty grid", BAD_GRID, VKFD_QERR_BAD_PACKET },
+    { "PM4-IB of another command", BAD_IB, VKFD_QERR_BAD_PACKET },
+    { "kernel object in a hole", BAD_KOBJ_HOLE, VKFD_QERR_VM_FAULT },
+    { "kernarg in a hole", BAD_KERNARG_HOLE, VKFD_QERR_VM_FAULT },
+    { "fill of a read-only page", BAD_DST_RO, VKFD_QERR_VM_FAULT },
+    { "completion signal in a hole", BAD_SIGNAL_HOLE, VKFD_QERR_VM_FAULT },
+    { "dependency in a hole", BAD_DEP_HOLE, VKFD_QERR_VM_FAULT },
+    { "barrier-value on a null signal", BAD_BV_NULL, VKFD_QERR_BAD_PACKET },
+};
+
+/*
+ * Each bad packet stops its queue on it, its slot and signal untouched;
+ * the good packet before it completes.
+ */
+static void test_aql_bad(void)
+{
+    Eng *e = eng_start();
+    uint64_t kfill = kernel_new(e, VKFD_KERNEL_FILL), bogus = va_alloc(e, 64);
+    uint64_t mark = va_alloc(e, 8), sig = signal_new(e, 10, 0, 0);
+    uint64_t ka = kernarg_fill(e, mark, 1, 1), slot, want_va;
+    struct vkfd_mqd st;
+    uint32_t dw0;
+    unsigned i;
+    TQ *q;
+    Aql p;
+
+    w64(e, bogus, 0x12345678);
+    for (i = 0; i < ARRAY_SIZE(aql_bad_cases); i++) {
+        g_test_message("%s", aql_bad_cases[i].name);
+        q = tq_map(e, VKFD_QUEUE_AQL, 4 * VKFD_AQL_PACKET_SIZE);
+        w64(e, sig + VKFD_SIGNAL_VALUE, 10);
+        w32(e, mark, 0);
+        aql_dispatch(&p, kfill, ka, 1, 1, 1, sig);
+        aql_put(e, q, &p);
+
+        aql_dispatch(&p, kfill, ka, 1, 1, 1, sig);
+        want_va = 0;
+        switch (aql_bad_cases[i].kind) {
+        case BAD_NO_MAGIC:
+            stq_le_p(p.b + 32, bogus);
+            break;
+        case BAD_KERNEL_ID:
+            stq_le_p(p.b + 32, kernel_new(e, 99));
+            break;
+        case BAD_AGENT:
+            stw_le_p(p.b, VKFD_AQL_TYPE_AGENT);
+            break;
+        case BAD_TYPE:
+            stw_le_p(p.b, 9);
+            break;
+        case BAD_VENDOR:
+            stw_le_p(p.b, VKFD_AQL_TYPE_VENDOR);
+            p.b[2] = 3;
+            break;
+        case BAD_DIMS:
+            stw_le_p(p.b + 2, 0);
+            break;
+        case BAD_GRID:
+            stl_le_p(p.b + 16, 0);
+            break;
+        case BAD_IB:
+            stw_le_p(p.b, VKFD_AQL_TYPE_VENDOR);
+            p.b[2] = VKFD_AQL_AMD_PM4_IB;
+            stl_le_p(p.b + 4, 3u << 30 | 2u << 16 | 0x10 << 8);
+            break;
+        case BAD_KOBJ_HOLE:
+            stq_le_p(p.b + 32, VA_HOLE + 0x40);
+            want_va = VA_HOLE + 0x40;
+            break;
+        case BAD_KERNARG_HOLE:
+            stq_le_p(p.b + 40, VA_HOLE);
+            want_va = VA_HOLE;
+            break;
+        case BAD_DST_RO:
+            stq_le_p(p.b + 40, kernarg_fill(e, VA_RO + 8, 1, 1));
+            want_va = VA_RO + 8;
+            break;
+        case BAD_SIGNAL_HOLE:
+            stq_le_p(p.b + 56, VA_HOLE + 0x80);
+            want_va = VA_HOLE + 0x80;
+            break;
+        case BAD_DEP_HOLE:
+            aql_barrier(&p, VKFD_AQL_TYPE_BARRIER_OR, &sig, 1, 0);
+            stq_le_p(p.b + 16, VA_HOLE + 0x100);
+            want_va = VA_HOLE + 0x108;
+            break;
+        case BAD_BV_NULL:
+            memset(&p, 0, sizeof(p));
+            stw_le_p(p.b, VKFD_AQL_TYPE_VENDOR);
+            p.b[2] = VKFD_AQL_AMD_BARRIER_VALUE;
+            break;
+        }
+        slot = aql_put(e, q, &p);
+        dw0 = ldl_le_p(p.b);
+        aql_dispatch(&p, kfill, ka, 1, 1, 1, sig);      /* never reached */
+        aql_put(e, q, &p);
+        kick(e, q);
+        sync_queues(e);
+        g_assert_cmphex(r64(e, q->rptr_va), ==, 1);
+        g_assert_cmphex(r32(e, mark), ==, 1);
+        tq_unmap(e, q, &st);
+        g_assert_cmpuint(st.error, ==, aql_bad_cases[i].error);
+        g_assert_cmphex(st.rptr, ==, 1);
+        g_assert_cmphex(st.error_info, ==, dw0);
+        if (aql_bad_cases[i].error == VKFD_QERR_VM_FAULT) {
+            g_assert_cmphex(st.error_va, ==, want_va);
+            expect_vm_fault(e, want_va, aql_bad_cases[i].kind == BAD_DST_RO);
+            /* the signal of the failed packet was not touched */
+            g_assert_cmpint(signal_value(e, sig), ==, 9);
+        } else {
+            g_assert_cmphex(st.error_va, ==, slot);
+            g_assert_cmpint(signal_value(e, sig), ==, 9);
+        }
+        /* the failed slot keeps its header */
+        g_assert_cmphex(qtest_readw(e->qts, pa(e, slot)) & 0xff, !=,
+                        VKFD_AQL_TYPE_INVALID);
+    }
+    g_assert_cmphex(rd(e->v, VKFD_REG_VM_FAULT_STATUS), ==, 0);
+    eng_stop(e);
+}
+
+/*
+ * The doorbell value is only a hint; the write index decides, and a slot
+ * reserved but not yet published stops the processor until it is.
+ */
+static void test_aql_indices(void)
+{
+    Eng *e = eng_start();
+    TQ *q = tq_map(e, VKFD_QUEUE_AQL, 4 * VKFD_AQL_PACKET_SIZE);
+    uint64_t sig = signal_new(e, 100, 0, 0), va;
+    struct vkfd_mqd st;
+    unsigned i;
+    Aql p, hold;
+
+    aql_barrier(&p, VKFD_AQL_TYPE_BARRIER_AND, NULL, 0, sig);
+    aql_put(e, q, &p);
+    w64(e, q->wptr_va, q->wptr);
+    doorbell(e, q, 0xdeadbeef);
+    tq_wait(e, q, 1);
+
+    /* index 1 reserved (write index 3), only index 2 written so far */
+    va = q->ring + VKFD_AQL_PACKET_SIZE;
+    memcpy(&hold, &p, sizeof(p));
+    q->wptr++;
+    aql_put(e, q, &p);
+    kick(e, q);
+    sync_queues(e);
+    g_assert_cmphex(r64(e, q->rptr_va), ==, 1);
+    qtest_memwrite(e->qts, pa(e, va) + 2, hold.b + 2, 62);
+    qtest_writew(e->qts, pa(e, va), lduw_le_p(hold.b));
+    kick(e, q);
+    tq_wait(e, q, 3);
+    g_assert_cmpint(signal_value(e, sig), ==, 97);
+
+    /* round the ring a few times */
+    for (i = 0; i < 10; i++) {
+        aql_put(e, q, &p);
+        aql_put(e, q, &p);
+        kick(e, q);
+        tq_wait(e, q, q->wptr);
+    }
+    g_assert_cmpint(signal_value(e, sig), ==, 77);
+
+    /* a write index behind the read index */
+    w64(e, q->wptr_va, 1);
+    doorbell(e, q, 1);
+    sync_queues(e);
+    tq_unmap(e, q, &st);
+    g_assert_cmpuint(st.error, ==, VKFD_QERR_BAD_POINTER);
+    g_assert_cmphex(st.error_va, ==, 1);
+    eng_stop(e);
+}
+
+/* Random packets: QEMU survives and the device keeps answering. */
+static void test_aql_random(void)
+{
+    static const uint8_t types[] = { 0, 1, 2, 3, 4, 5, 2, 2, 3, 5, 0x77 };
+    Eng *e = eng_start();
+    uint64_t scratch = va_alloc(e, 4 * MIB), sig;
+    uint64_t kernels[4];
+    GRand *r = rand_new(6);
+    unsigned errors = 0, round, i, j, k;
+    struct vkfd_mqd st;
+    TQ *q;
+    Aql p;
+
+    for (i = 0; i < 4; i++) {
+        kernels[i] = kernel_new(e, i);
+    }
+    for (round = 0; round < 200; round++) {
+        q = tq_map(e, VKFD_QUEUE_AQL, 16 * VKFD_AQL_PACKET_SIZE);
+        for (i = 0; i < 16; i++) {
+            for (j = 0; j < sizeof(p.b); j++) {
+                p.b[j] = g_rand_int(r);
+            }
+            k = g_rand_int_range(r, 0, 4);
+            if (k) {
+                p.b[0] = types[g_rand_int_range(r, 0, ARRAY_SIZE(types))];
+                p.b[2] = k == 1 ? g_rand_int_range(r, 0, 4) : p.b[2] & 3;
+                for (j = 8; j < 64; j += 8) {
+                    if (g_rand_int_range(r, 0, 3)) {
+                        stq_le_p(p.b + j, scratch +
+                                 (g_rand_int(r) % (4 * MIB) & ~7u));
+                    }
+                }
+                if (k == 3) {
+                    stq_le_p(p.b + 32, kernels[g_rand_int_range(r, 0, 4)]);
+                    stl_le_p(p.b + 12, g_rand_int_range(r, 1, 5000));
+                    stl_le_p(p.b + 16, 1);
+                    stl_le_p(p.b + 20, 1);
+                }
+            }
+            aql_put(e, q, &p);
+        }
+        q->wptr = g_rand_int_range(r, 0, 17);
+        kick(e, q);
+        settle(e);
+        tq_unmap(e, q, &st);
+        errors += st.error != 0;
+        wr(e->v, VKFD_REG_VM_FAULT_STATUS, 7);
+        g_assert_cmphex(rd(e->v, VKFD_REG_ID), ==, VKFD_ID_MAGIC);
+    }
+    g_test_message("%u of 200 random rings stopped on an error", errors);
+    g_assert_cmpuint(errors, >, 0);
+
+    q = tq_map(e, VKFD_QUEUE_AQL, 4 * VKFD_AQL_PACKET_SIZE);
+    sig = signal_new(e, 1, 0, 0);
+    aql_barrier(&p, VKFD_AQL_TYPE_BARRIER_OR, NULL, 0, sig);
+    aql_put(e, q, &p);
+    kick(e, q);
+    tq_wait(e, q, 1);
+    g_assert_cmpint(signal_value(e, sig), ==, 0);
+    tq_unmap(e, q, NULL);
+    g_rand_free(r);
+    eng_stop(e);
+}
+
+/*
+ * A snapshot with an SDMA transfer, an AQL kernel and a POLL_REGMEM in
+ * flight resumes on the other side with nothing lost or done twice.
+ */
+static void test_migration(void)
+{
+    const uint32_t size = 8 * MIB;
+    Eng *e = eng_start();
+    TQ *sq = tq_map(e, VKFD_QUEUE_SDMA, PAGE);
+    TQ *aq = tq_map(e, VKFD_QUEUE_AQL, 16 * VKFD_AQL_PACKET_SIZE);
+    TQ *pq = tq_map(e, VKFD_QUEUE_SDMA, 256);
+    uint64_t src = va_alloc(e, size), dst = va_alloc(e, size);
+    uint64_t dst2 = va_alloc(e, size), fence = va_alloc(e, 16);
+    uint64_t word = va_alloc(e, 8), sig = signal_new(e, 1, 0, 0);
+    g_autofree uint8_t *data = g_malloc(size);
+    g_autofree uint8_t *got = g_malloc(size);
+    GRand *r = rand_new(7);
+    unsigned i;
+    Aql p;
+
+    random_bytes(r, data, size);
+    qtest_bufwrite(e->qts, pa(e, src), data, size);
+    for (i = 0; i < 8; i++) {
+        sdma_copy(e, sq, dst + (i % 2) * VKFD_SDMA_COPY_MAX,
+                  src + (i % 2) * VKFD_SDMA_COPY_MAX, VKFD_SDMA_COPY_MAX);
+    }
+    sdma_fence(e, sq, fence, 1);
+    aql_dispatch(&p, kernel_new(e, VKFD_KERNEL_COPY),
+                 kernarg_copy(e, dst2, src, size), size, 1, 1, sig);
+    aql_put(e, aq, &p);
+    sdma_poll(e, pq, word, VKFD_SDMA_FUNC_EQ, 1, ~0u);
+    sdma_fence(e, pq, fence + 8, 3);
+
+    kick(e, pq);
+    kick(e, sq);
+    kick(e, aq);
+    /* stop once the first copy has started: it is cut in the middle */
+    for (i = 0; i < 100000; i++) {
+        qtest_bufread(e->qts, pa(e, dst), got, UNIT_BYTES);
+        if (!memcmp(got, data, UNIT_BYTES)) {
+            break;
+        }
+    }
+    qtest_qmp_assert_success(e->qts, "{ 'execute': 'stop' }");
+    g_test_message("stopped at SDMA rptr 0x%" PRIx64 " of 0x%" PRIx64
+                   ", AQL signal %" PRId64, r64(e, sq->rptr_va), sq->wptr,
+                   signal_value(e, sig));
+    g_assert_cmphex(r64(e, sq->rptr_va), <, sq->wptr);
+    g_assert_cmphex(r64(e, pq->rptr_va), ==, 0);
+
+    vkfd_migrate(e->v, ",vram-size=32M");
+    e->qts = e->v->qts;
+    w32(e, word, 1);
+    tq_wait(e, sq, sq->wptr);
+    tq_wait(e, aq, 1);
+    tq_wait(e, pq, pq->wptr);
+    g_assert_cmpuint(r32(e, fence), ==, 1);
+    g_assert_cmpuint(r32(e, fence + 8), ==, 3);
+    g_assert_cmpint(signal_value(e, sig), ==, 0);
+    qtest_bufread(e->qts, pa(e, dst), got, size);
+    g_assert(memcmp(got, data, size) == 0);
+    qtest_bufread(e->qts, pa(e, dst2), got, size);
+    g_assert(memcmp(got, data, size) == 0);
+    tq_unmap(e, sq, NULL);
+    tq_unmap(e, aq, NULL);
+    tq_unmap(e, pq, NULL);
+    g_rand_free(r);
+    eng_stop(e);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    qtest_add_func("/vkfd/sdma/packets", test_sdma_packets);
+    qtest_add_func("/vkfd/sdma/wrap", test_sdma_wrap);
+    qtest_add_func("/vkfd/sdma/big", test_sdma_big);
+    qtest_add_func("/vkfd/sdma/poll", test_sdma_poll);
+    qtest_add_func("/vkfd/sdma/bad", test_sdma_bad);
+    qtest_add_func("/vkfd/sdma/bad-queue", test_sdma_bad_queue);
+    qtest_add_func("/vkfd/sdma/random", test_sdma_random);
+    qtest_add_func("/vkfd/aql/kernels", test_aql_kernels);
+    qtest_add_func("/vkfd/aql/big", test_aql_big);
+    qtest_add_func("/vkfd/aql/barriers", test_aql_barriers);
+    qtest_add_func("/vkfd/aql/vendor-signals", test_aql_vendor_signals);
+    qtest_add_func("/vkfd/aql/bad", test_aql_bad);
+    qtest_add_func("/vkfd/aql/indices", test_aql_indices);
+    qtest_add_func("/vkfd/aql/random", test_aql_random);
+    qtest_add_func("/vkfd/engines/migration", test_migration);
+    return g_test_run();
+}

@@ -1,0 +1,248 @@
+/*
+ * Helpers shared by the vkfd qtests: starting a device, the scheduler
+ * ring, and GPUVM page tables built in guest memory.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef VKFD_QTEST_UTIL_H
+#define VKFD_QTEST_UTIL_H
+
+#include "qemu/bswap.h"
+#include "libqtest.h"
+#include "libqos/pci-pc.h"
+#include "libqos/malloc-pc.h"
+#include "qapi/qmp/qdict.h"
+#include "hw/kfd/vkfd_hw.h"
+
+#define VKFD_DEVFN      QPCI_DEVFN(4, 0)
+#define CMD_SIZE        ((uint32_t)sizeof(struct vkfd_sched_cmd))
+#define RING_SIZE       0x1000u
+#define PAGE            VKFD_GPU_PAGE_SIZE
+#define MIB             (1ull << 20)
+#define GIB             (1ull << 30)
+#define PTE_W           VKFD_PTE_WRITE
+#define PTE_SYS         VKFD_PTE_SYSTEM
+
+typedef struct Vkfd {
+    QTestState *qts;
+    QGuestAllocator alloc;
+    QPCIBus *bus;
+    QPCIDevice *dev;
+    QPCIBar regs, doorbells, vram;
+    uint64_t regs_size, doorbells_size, vram_size;
+    uint64_t ring;          /* guest address of the scheduler ring */
+    uint64_t fences;        /* one fence slot per ring entry */
+    uint32_t wptr;
+    uint32_t seq;
+} Vkfd;
+
+/*
+ * Start QEMU with one vkfd at 04.0; props are the device's properties
+ * after "vkfd,addr=04.0" (libqos maps BARs below 4 GiB: keep VRAM small).
+ */
+static inline Vkfd *vkfd_start_props(const char *props)
+{
+    Vkfd *v = g_new0(Vkfd, 1);
+
+    v->qts = qtest_initf("-M pc -nodefaults -device vkfd,addr=04.0%s",
+                         props);
+    pc_alloc_init(&v->alloc, v->qts, ALLOC_NO_FLAGS);
+    v->bus = qpci_new_pc(v->qts, &v->alloc);
+    v->dev = qpci_device_find(v->bus, VKFD_DEVFN);
+    g_assert_nonnull(v->dev);
+    qpci_device_enable(v->dev);
+    v->regs = qpci_iomap(v->dev, VKFD_BAR_REGS, &v->regs_size);
+    v->doorbells = qpci_iomap(v->dev, VKFD_BAR_DOORBELL, &v->doorbells_size);
+    v->vram = qpci_iomap(v->dev, VKFD_BAR_VRAM, &v->vram_size);
+    v->ring = guest_alloc(&v->alloc, RING_SIZE);
+    v->fences = guest_alloc(&v->alloc, RING_SIZE / CMD_SIZE * 8);
+    g_assert_cmphex(v->ring & (RING_SIZE - 1), ==, 0);
+    return v;
+}
+
+static inline void vkfd_stop(Vkfd *v)
+{
+    g_free(v->dev);
+    qpci_free_pc(v->bus);
+    alloc_destroy(&v->alloc);
+    qtest_quit(v->qts);
+    g_free(v);
+}
+
+static inline uint32_t rd(Vkfd *v, uint32_t reg)
+{
+    return qpci_io_readl(v->dev, v->regs, reg);
+}
+
+static inline void wr(Vkfd *v, uint32_t reg, uint32_t val)
+{
+    qpci_io_writel(v->dev, v->regs, reg, val);
+}
+
+static inline void ring_setup(Vkfd *v, uint64_t base, uint32_t size)
+{
+    wr(v, VKFD_REG_SCHED_BASE_LO, (uint32_t)base);
+    wr(v, VKFD_REG_SCHED_BASE_HI, base >> 32);
+    wr(v, VKFD_REG_SCHED_SIZE, size);
+    wr(v, VKFD_REG_CONTROL, VKFD_CONTROL_ENABLE);
+    v->wptr = 0;
+}
+
+static inline void ring_enable(Vkfd *v)
+{
+    ring_setup(v, v->ring, RING_SIZE);
+    g_assert_cmphex(rd(v, VKFD_REG_STATUS), ==, VKFD_STATUS_ENABLED);
+}
+
+/* Write one command at wptr without kicking; returns its fence address. */
+static inline uint64_t ring_put(Vkfd *v, struct vkfd_sched_cmd *cmd)
+{
+    uint32_t slot = v->wptr / CMD_SIZE;
+    uint64_t fence = v->fences + slot * 8;
+
+    cmd->seq = ++v->seq;
+    if (!cmd->fence_addr) {
+        cmd->fence_addr = fence;
+    }
+    qtest_memset(v->qts, fence, 0, 8);
+    qtest_memwrite(v->qts, v->ring + v->wptr, cmd, sizeof(*cmd));
+    v->wptr = (v->wptr + CMD_SIZE) % RING_SIZE;
+    return fence;
+}
+
+/* Wait (up to 20 s) until the device has consumed everything to wptr. */
+static inline void ring_wait_idle(Vkfd *v)
+{
+    int i;
+
+    for (i = 0; i < 200000 && rd(v, VKFD_REG_SCHED_RPTR) != v->wptr; i++) {
+        g_usleep(100);
+    }
+    g_assert_cmphex(rd(v, VKFD_REG_SCHED_RPTR), ==, v->wptr);
+}
+
+/* Submit one command, wait for it, return its fence status. */
+static inline uint32_t submit_cmd(Vkfd *v, struct vkfd_sched_cmd *cmd)
+{
+    uint64_t fence = ring_put(v, cmd);
+
+    wr(v, VKFD_REG_SCHED_WPTR, v->wptr);
+    ring_wait_idle(v);
+    g_assert_cmpuint(qtest_readl(v->qts, fence), ==, cmd->seq);
+    return qtest_readl(v->qts, fence + 4);
+}
+
+static inline uint64_t pt_alloc(Vkfd *v)
+{
+    uint64_t t = guest_alloc(&v->alloc, PAGE);
+
+    g_assert_cmphex(t % PAGE, ==, 0);
+    qtest_memset(v->qts, t, 0, PAGE);
+    return t;
+}
+
+static inline unsigned pt_index(uint64_t va, int level)
+{
+    return (va >> (VKFD_GPU_PAGE_SHIFT + 9 * level)) & 511;
+}
+
+/*
+ * The address of va's entry in its table of the given level (3 is the
+ * root), creating the directories above it on the way.
+ */
+static inline uint64_t pt_entry(Vkfd *v, uint64_t root, uint64_t va,
+                                int level)
+{
+    uint64_t table = root, ea, e;
+    int l;
+
+    for (l = VKFD_GPUVM_LEVELS - 1; l > level; l--) {
+        ea = table + pt_index(va, l) * 8;
+        e = qtest_readq(v->qts, ea);
+        if (!(e & VKFD_PTE_VALID)) {
+            e = pt_alloc(v) | VKFD_PTE_VALID;
+            qtest_writeq(v->qts, ea, e);
+        }
+        table = e & VKFD_PTE_ADDR_MASK;
+    }
+    return table + pt_index(va, level) * 8;
+}
+
+static inline void pt_set(Vkfd *v, uint64_t root, uint64_t va, int level,
+                          uint64_t entry)
+{
+    qtest_writeq(v->qts, pt_entry(v, root, va, level), entry);
+}
+
+/* Map va onto addr with a leaf at level (0: 4 KiB, 1: 2 MiB, 2: 1 GiB). */
+static inline void pt_map(Vkfd *v, uint64_t root, uint64_t va,
+                          uint64_t addr, uint64_t bits, int level)
+{
+    pt_set(v, root, va, level, addr | bits | VKFD_PTE_VALID |
+                               (level ? VKFD_PDE_HUGE : 0));
+}
+
+static inline uint32_t map_ctx(Vkfd *v, uint32_t ctx, uint64_t root)
+{
+    struct vkfd_sched_cmd cmd = {
+        .opcode = VKFD_CMD_MAP_CONTEXT, .ctx_id = ctx,
+    };
+
+    cmd.u.map_context.pt_base = root;
+    return submit_cmd(v, &cmd);
+}
+
+static inline uint64_t fault_addr(Vkfd *v)
+{
+    return (uint64_t)rd(v, VKFD_REG_VM_FAULT_ADDR_HI) << 32 |
+           rd(v, VKFD_REG_VM_FAULT_ADDR_LO);
+}
+
+/* Wait for a migration to end on either side; true if it completed. */
+static inline bool migration_wait(QTestState *qts)
+{
+    const char *st;
+    QDict *rsp;
+    bool done = false, ok = false;
+
+    while (!done) {
+        rsp = qtest_qmp(qts, "{ 'execute': 'query-migrate' }");
+        st = qdict_get_try_str(qdict_get_qdict(rsp, "return"), "status");
+        done = st && (!strcmp(st, "completed") || !strcmp(st, "failed"));
+        ok = st && !strcmp(st, "completed");
+        qobject_unref(rsp);
+        g_usleep(1000);
+    }
+    return ok;
+}
+
+/*
+ * Migrate v's machine through a file to a new QEMU started with the same
+ * device properties, and go on with the new one: the test's view of the
+ * machine (allocator, ring, BARs) stays valid.
+ */
+static inline void vkfd_migrate(Vkfd *v, const char *props)
+{
+    g_autofree char *file = g_strdup_printf("%s/vkfd-mig-%d",
+                                            g_get_tmp_dir(), getpid());
+    g_autofree char *uri = g_strdup_printf("exec:cat > %s", file);
+    QTestState *src = v->qts;
+
+    qtest_qmp_assert_success(src, "{ 'execute': 'migrate', 'arguments': "
+                             "{ 'uri': %s } }", uri);
+    g_assert_true(migration_wait(src));
+    v->qts = qtest_initf("-M pc -nodefaults -device vkfd,addr=04.0%s "
+                         "-incoming 'exec:cat %s'", props, file);
+    g_assert_true(migration_wait(v->qts));
+    qtest_qmp_assert_success(v->qts, "{ 'execute': 'cont' }");
+    unlink(file);
+    g_free(v->dev);
+    qpci_free_pc(v->bus);
+    v->bus = qpci_new_pc(v->qts, NULL);
+    v->dev = qpci_device_find(v->bus, VKFD_DEVFN);
+    g_assert_nonnull(v->dev);
+    qtest_quit(src);
+}
+
+#endif /* VKFD_QTEST_UTIL_H */
