@@ -325,19 +325,6 @@ static void test_threads(void)
 	pthread_barrier_destroy(&barrier);
 }
 
-/* Run fn in a child and return its exit status (or 128+signal). */
-static int in_child(int (*fn)(void *), void *arg)
-{
-	pid_t pid = fork();
-	int status;
-
-	if (pid == 0)
-		_exit(fn(arg));
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status)
-				 : 128 + WTERMSIG(status);
-}
 
 static int child_uses_parent_fd(void *arg)
 {
@@ -359,7 +346,7 @@ static void test_fork(int fd)
 {
 	int drv, dev, rc;
 
-	rc = in_child(child_uses_parent_fd, &fd);
+	rc = run_child(child_uses_parent_fd, &fd);
 	tap_ok(rc == 0, "forked child: EBADF on the parent's file, own "
 	       "open works (failures mask 0x%x)", rc);
 	tap_ok(contexts_are(ndev), "the child's processes went with it");
@@ -388,12 +375,12 @@ static void test_exit(void)
 {
 	int n = 5;
 
-	tap_ok(in_child(child_exits_with_secondaries, &n) == 0,
+	tap_ok(run_child(child_exits_with_secondaries, &n) == 0,
 	       "child exits holding a primary and %d secondaries", n);
 	tap_ok(contexts_are(ndev) && vkfd_process_count() == 1,
 	       "exit tore all of them down");
 	n = 120;
-	tap_ok(in_child(child_exits_with_secondaries, &n) == 128 + SIGKILL,
+	tap_ok(run_child(child_exits_with_secondaries, &n) == 128 + SIGKILL,
 	       "child killed with SIGKILL holding %d secondaries", n);
 	tap_ok(contexts_are(ndev) && vkfd_process_count() == 1,
 	       "SIGKILL tore all of them down");
@@ -428,7 +415,7 @@ static int after_exec(void)
 
 static void test_exec(void)
 {
-	int rc = in_child(child_execs, NULL);
+	int rc = run_child(child_execs, NULL);
 
 	tap_ok(rc == 0, "exec replaces the primary; the new image opens "
 	       "/dev/kfd afresh (status %d)", rc);

@@ -29,8 +29,6 @@ static struct vkfd_gpu gpus[VKFD_MAX_GPUS];
 static int ngpu;
 static int drm_fd[VKFD_MAX_GPUS];	/* the render files our VMs use */
 
-static int run_child(int (*fn)(void *), void *arg);
-
 static sigjmp_buf fault_jmp;
 
 static void on_fault(int sig)
@@ -403,18 +401,6 @@ static int leaker(void *arg)
 	return 0;
 }
 
-static int run_child(int (*fn)(void *), void *arg)
-{
-	int status;
-	pid_t pid;
-
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0)
-		_exit(fn(arg));
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
 
 static void test_teardown_and_stress(int kfd)
 {

@@ -303,18 +303,6 @@ static int child_dies_with_queues(void *arg)
 	return 0;
 }
 
-static int in_child(int (*fn)(void *), void *arg)
-{
-	int status;
-	pid_t pid;
-
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0)
-		_exit(fn(arg));
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
 
 int main(void)
 {
@@ -339,10 +327,10 @@ int main(void)
 	test_create_checks(kfd, &bufs[0]);
 	test_queue_kinds(kfd, bufs);
 	test_many_queues(kfd, &bufs[0]);
-	tap_ok(in_child(child_dies_with_queues, &kill) == 0,
+	tap_ok(run_child(child_dies_with_queues, &kill) == 0,
 	       "a child exits with 16 queues");
 	kill = 1;
-	tap_ok(in_child(child_dies_with_queues, &kill) == 128 + SIGKILL,
+	tap_ok(run_child(child_dies_with_queues, &kill) == 128 + SIGKILL,
 	       "a child is killed with 16 queues");
 	tap_ok(wait_contexts(ngpu, 20), "their contexts and queues are gone");
 	close(kfd);

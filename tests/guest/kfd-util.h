@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -213,6 +214,25 @@ static inline int map_bo(int kfd, uint64_t handle, unsigned int *ids, unsigned i
 	if (n_success)
 		*n_success = a.n_success;
 	return ret;
+}
+
+/*
+ * Run fn(arg) in a forked child (stdout flushed first, so TAP lines stay
+ * in order); returns its exit status, or 128 + the signal that ended it.
+ */
+static inline int run_child(int (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		_exit(fn(arg));
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status)
+				 : 128 + WTERMSIG(status);
 }
 
 /* Number of kfd_processes the driver knows (lines of debugfs processes). */
