@@ -6,135 +6,37 @@
  */
 
 #include "qemu/osdep.h"
-#include "qemu/bswap.h"
-#include "libqtest.h"
-#include "libqos/pci-pc.h"
-#include "libqos/malloc-pc.h"
 #include "hw/pci/pci_regs.h"
-#include "qapi/qmp/qdict.h"
-#include "hw/kfd/vkfd_hw.h"
+#include "vkfd-qtest-util.h"
 
-#define VKFD_DEVFN      QPCI_DEVFN(4, 0)
-#define CMD_SIZE        ((uint32_t)sizeof(struct vkfd_sched_cmd))
-#define RING_SIZE       0x1000u
 #define MSI_DATA        0x5a5a0000u
 
-typedef struct Vkfd {
-    QTestState *qts;
-    QGuestAllocator alloc;
-    QPCIBus *bus;
-    QPCIDevice *dev;
-    QPCIBar regs, doorbells, vram;
-    uint64_t regs_size, doorbells_size, vram_size;
-    uint64_t ring;          /* guest address of the scheduler ring */
-    uint64_t fences;        /* one fence slot per ring entry */
-    uint32_t wptr;
-    uint32_t seq;
-} Vkfd;
+/* libqos maps BARs below 4 GiB: keep VRAM small. */
+#define VKFD_PROPS      ",vram-size=16M"
 
 static Vkfd *vkfd_start(const char *extra)
 {
-    Vkfd *v = g_new0(Vkfd, 1);
+    g_autofree char *props = g_strdup_printf(VKFD_PROPS "%s",
+                                             extra ? extra : "");
 
-    /* libqos maps BARs below 4 GiB: keep VRAM small. */
-    v->qts = qtest_initf("-M pc -nodefaults "
-                         "-device vkfd,addr=04.0,vram-size=16M%s",
-                         extra ? extra : "");
-    pc_alloc_init(&v->alloc, v->qts, ALLOC_NO_FLAGS);
-    v->bus = qpci_new_pc(v->qts, &v->alloc);
-    v->dev = qpci_device_find(v->bus, VKFD_DEVFN);
-    g_assert_nonnull(v->dev);
-    qpci_device_enable(v->dev);
-    v->regs = qpci_iomap(v->dev, VKFD_BAR_REGS, &v->regs_size);
-    v->doorbells = qpci_iomap(v->dev, VKFD_BAR_DOORBELL, &v->doorbells_size);
-    v->vram = qpci_iomap(v->dev, VKFD_BAR_VRAM, &v->vram_size);
-    v->ring = guest_alloc(&v->alloc, RING_SIZE);
-    v->fences = guest_alloc(&v->alloc, RING_SIZE / CMD_SIZE * 8);
-    g_assert_cmphex(v->ring & (RING_SIZE - 1), ==, 0);
-    return v;
+    return vkfd_start_props(props);
 }
 
-static void vkfd_stop(Vkfd *v)
+/* Clear cmd and make it an opcode command for ctx_id. */
+static void sched_cmd(struct vkfd_sched_cmd *cmd, uint8_t opcode,
+                      uint32_t ctx_id)
 {
-    g_free(v->dev);
-    qpci_free_pc(v->bus);
-    alloc_destroy(&v->alloc);
-    qtest_quit(v->qts);
-    g_free(v);
-}
-
-static uint32_t rd(Vkfd *v, uint32_t reg)
-{
-    return qpci_io_readl(v->dev, v->regs, reg);
-}
-
-static void wr(Vkfd *v, uint32_t reg, uint32_t val)
-{
-    qpci_io_writel(v->dev, v->regs, reg, val);
-}
-
-static void ring_setup(Vkfd *v, uint64_t base, uint32_t size)
-{
-    wr(v, VKFD_REG_SCHED_BASE_LO, (uint32_t)base);
-    wr(v, VKFD_REG_SCHED_BASE_HI, base >> 32);
-    wr(v, VKFD_REG_SCHED_SIZE, size);
-    wr(v, VKFD_REG_CONTROL, VKFD_CONTROL_ENABLE);
-    v->wptr = 0;
-}
-
-static void ring_enable(Vkfd *v)
-{
-    ring_setup(v, v->ring, RING_SIZE);
-    g_assert_cmphex(rd(v, VKFD_REG_STATUS), ==, VKFD_STATUS_ENABLED);
-}
-
-/* Write one command at wptr without kicking; returns its fence address. */
-static uint64_t ring_put(Vkfd *v, struct vkfd_sched_cmd *cmd)
-{
-    uint32_t slot = v->wptr / CMD_SIZE;
-    uint64_t fence = v->fences + slot * 8;
-
-    cmd->seq = ++v->seq;
-    if (!cmd->fence_addr) {
-        cmd->fence_addr = fence;
-    }
-    qtest_memset(v->qts, fence, 0, 8);
-    qtest_memwrite(v->qts, v->ring + v->wptr, cmd, sizeof(*cmd));
-    v->wptr = (v->wptr + CMD_SIZE) % RING_SIZE;
-    return fence;
-}
-
-/* Wait (up to 20 s) until the device has consumed everything to wptr. */
-static void ring_wait_idle(Vkfd *v)
-{
-    int i;
-
-    for (i = 0; i < 200000 && rd(v, VKFD_REG_SCHED_RPTR) != v->wptr; i++) {
-        g_usleep(100);
-    }
-    g_assert_cmphex(rd(v, VKFD_REG_SCHED_RPTR), ==, v->wptr);
+    memset(cmd, 0, sizeof(*cmd));
+    cmd->opcode = opcode;
+    cmd->ctx_id = ctx_id;
 }
 
 /* Submit one command, wait for it, return its fence status. */
 static uint32_t submit(Vkfd *v, uint8_t opcode, uint32_t ctx_id)
 {
     struct vkfd_sched_cmd cmd = { .opcode = opcode, .ctx_id = ctx_id };
-    uint64_t fence = ring_put(v, &cmd);
 
-    wr(v, VKFD_REG_SCHED_WPTR, v->wptr);
-    ring_wait_idle(v);
-    g_assert_cmpuint(qtest_readl(v->qts, fence), ==, cmd.seq);
-    return qtest_readl(v->qts, fence + 4);
-}
-
-static uint32_t submit_cmd(Vkfd *v, struct vkfd_sched_cmd *cmd)
-{
-    uint64_t fence = ring_put(v, cmd);
-
-    wr(v, VKFD_REG_SCHED_WPTR, v->wptr);
-    ring_wait_idle(v);
-    g_assert_cmpuint(qtest_readl(v->qts, fence), ==, cmd->seq);
-    return qtest_readl(v->qts, fence + 4);
+    return submit_cmd(v, &cmd);
 }
 
 static void test_identity(void)
@@ -149,7 +51,7 @@ static void test_identity(void)
     g_assert_cmphex(rd(v, VKFD_REG_VERSION), ==, VKFD_VERSION);
     g_assert_cmphex(rd(v, VKFD_REG_CAPS), ==,
                     VKFD_CAP_SCHED_RING | VKFD_CAP_DOORBELLS | VKFD_CAP_VRAM |
-                    VKFD_CAP_GPUVM);
+                    VKFD_CAP_GPUVM | VKFD_CAP_QUEUES);
     g_assert_cmpuint(rd(v, VKFD_REG_MAX_CONTEXTS), ==, 64);
     g_assert_cmpuint(rd(v, VKFD_REG_DOORBELL_PAGE_SIZE), ==, 8192);
     g_assert_cmpuint(rd(v, VKFD_REG_NUM_CONTEXTS), ==, 0);
@@ -250,42 +152,28 @@ static void test_bad_commands(void)
                      VKFD_ST_CONTEXT_NOT_MAPPED);
 
     /* Reserved fields must be zero; the command then does nothing. */
-    memset(&cmd, 0, sizeof(cmd));
-    cmd.opcode = VKFD_CMD_MAP_CONTEXT;
-    cmd.ctx_id = 7;
+    sched_cmd(&cmd, VKFD_CMD_MAP_CONTEXT, 7);
     cmd.reserved1 = 1;
     g_assert_cmpuint(submit_cmd(v, &cmd), ==, VKFD_ST_BAD_ARGUMENT);
-    memset(&cmd, 0, sizeof(cmd));
-    cmd.opcode = VKFD_CMD_MAP_CONTEXT;
-    cmd.ctx_id = 7;
+    sched_cmd(&cmd, VKFD_CMD_MAP_CONTEXT, 7);
     cmd.flags = 0x80;
     g_assert_cmpuint(submit_cmd(v, &cmd), ==, VKFD_ST_BAD_ARGUMENT);
-    memset(&cmd, 0, sizeof(cmd));
-    cmd.opcode = VKFD_CMD_MAP_CONTEXT;
-    cmd.ctx_id = 7;
+    sched_cmd(&cmd, VKFD_CMD_MAP_CONTEXT, 7);
     cmd.u.raw[4] = 1;
     g_assert_cmpuint(submit_cmd(v, &cmd), ==, VKFD_ST_BAD_ARGUMENT);
-    memset(&cmd, 0, sizeof(cmd));
-    cmd.opcode = VKFD_CMD_MAP_CONTEXT;
-    cmd.ctx_id = 7;
+    sched_cmd(&cmd, VKFD_CMD_MAP_CONTEXT, 7);
     cmd.u.map_context.pt_base = 0x1234;     /* not page aligned */
     g_assert_cmpuint(submit_cmd(v, &cmd), ==, VKFD_ST_BAD_ARGUMENT);
-    memset(&cmd, 0, sizeof(cmd));
-    cmd.opcode = VKFD_CMD_UNMAP_CONTEXT;
-    cmd.ctx_id = 5;
+    sched_cmd(&cmd, VKFD_CMD_UNMAP_CONTEXT, 5);
     cmd.u.raw[0] = 1;
     g_assert_cmpuint(submit_cmd(v, &cmd), ==, VKFD_ST_BAD_ARGUMENT);
     g_assert_cmpuint(rd(v, VKFD_REG_NUM_CONTEXTS), ==, 1);
 
     /* A fence the device cannot write: unaligned, or not memory at all. */
-    memset(&cmd, 0, sizeof(cmd));
-    cmd.opcode = VKFD_CMD_MAP_CONTEXT;
-    cmd.ctx_id = 8;
+    sched_cmd(&cmd, VKFD_CMD_MAP_CONTEXT, 8);
     cmd.fence_addr = v->fences + 4;
     ring_put(v, &cmd);
-    memset(&cmd, 0, sizeof(cmd));
-    cmd.opcode = VKFD_CMD_MAP_CONTEXT;
-    cmd.ctx_id = 9;
+    sched_cmd(&cmd, VKFD_CMD_MAP_CONTEXT, 9);
     cmd.fence_addr = 0xfffffffffff00000ULL;
     ring_put(v, &cmd);
     wr(v, VKFD_REG_SCHED_WPTR, v->wptr);
@@ -425,11 +313,9 @@ static void test_random_commands(void)
             bool garbage = g_rand_int_range(rand, 0, 4) == 0;
             unsigned j;
 
-            memset(&cmd, 0, sizeof(cmd));
-            cmd.opcode = g_rand_int_range(rand, 0, 4) ?
-                         g_rand_int_range(rand, 1, 3) :
-                         g_rand_int_range(rand, 0, 256);
-            cmd.ctx_id = ctx;
+            sched_cmd(&cmd, g_rand_int_range(rand, 0, 4) ?
+                            g_rand_int_range(rand, 1, 3) :
+                            g_rand_int_range(rand, 0, 256), ctx);
             if (garbage) {
                 for (j = 0; j < ARRAY_SIZE(cmd.u.raw); j++) {
                     cmd.u.raw[j] = ((uint64_t)g_rand_int(rand) << 32) |
@@ -492,8 +378,7 @@ static void test_msix(void)
     g_assert_cmpuint(submit_cmd(v, &cmd), ==, VKFD_ST_OK);
     g_assert_cmphex(qtest_readl(v->qts, msg), ==, 0);
     /* with it: the message lands in guest RAM */
-    memset(&cmd, 0, sizeof(cmd));
-    cmd.opcode = VKFD_CMD_NOP;
+    sched_cmd(&cmd, VKFD_CMD_NOP, 0);
     cmd.flags = VKFD_CMD_F_IRQ;
     g_assert_cmpuint(submit_cmd(v, &cmd), ==, VKFD_ST_OK);
     g_assert_cmphex(qtest_readl(v->qts, msg), ==, MSI_DATA);
@@ -503,8 +388,7 @@ static void test_msix(void)
     qpci_io_writel(v->dev, v->dev->msix_table_bar,
                    off + PCI_MSIX_ENTRY_VECTOR_CTRL,
                    PCI_MSIX_ENTRY_CTRL_MASKBIT);
-    memset(&cmd, 0, sizeof(cmd));
-    cmd.opcode = VKFD_CMD_NOP;
+    sched_cmd(&cmd, VKFD_CMD_NOP, 0);
     cmd.flags = VKFD_CMD_F_IRQ;
     g_assert_cmpuint(submit_cmd(v, &cmd), ==, VKFD_ST_OK);
     g_assert_cmphex(qtest_readl(v->qts, msg), ==, 0);
@@ -755,64 +639,10 @@ static void test_gpu_clock(void)
  * below, map contexts onto them and drive translation with VM_FILL and
  * VM_COPY, checking the results in guest memory and through the VRAM BAR.
  */
-#define PAGE            VKFD_GPU_PAGE_SIZE
-#define MIB             (1ull << 20)
-#define GIB             (1ull << 30)
 #define VRAM_SIZE       (16 * MIB)
 #define RAM_SIZE        (128 * MIB)     /* -M pc's default */
-#define PTE_W           VKFD_PTE_WRITE
-#define PTE_SYS         VKFD_PTE_SYSTEM
 #define FAULT_ALL       (VKFD_VM_FAULT_VALID | VKFD_VM_FAULT_WRITE | \
                          VKFD_VM_FAULT_MULTIPLE)
-
-static uint64_t pt_alloc(Vkfd *v)
-{
-    uint64_t t = guest_alloc(&v->alloc, PAGE);
-
-    g_assert_cmphex(t % PAGE, ==, 0);
-    qtest_memset(v->qts, t, 0, PAGE);
-    return t;
-}
-
-static unsigned pt_index(uint64_t va, int level)
-{
-    return (va >> (VKFD_GPU_PAGE_SHIFT + 9 * level)) & 511;
-}
-
-/*
- * The address of va's entry in its table of the given level (3 is the
- * root), creating the directories above it on the way.
- */
-static uint64_t pt_entry(Vkfd *v, uint64_t root, uint64_t va, int level)
-{
-    uint64_t table = root, ea, e;
-    int l;
-
-    for (l = VKFD_GPUVM_LEVELS - 1; l > level; l--) {
-        ea = table + pt_index(va, l) * 8;
-        e = qtest_readq(v->qts, ea);
-        if (!(e & VKFD_PTE_VALID)) {
-            e = pt_alloc(v) | VKFD_PTE_VALID;
-            qtest_writeq(v->qts, ea, e);
-        }
-        table = e & VKFD_PTE_ADDR_MASK;
-    }
-    return table + pt_index(va, level) * 8;
-}
-
-static void pt_set(Vkfd *v, uint64_t root, uint64_t va, int level,
-                   uint64_t entry)
-{
-    qtest_writeq(v->qts, pt_entry(v, root, va, level), entry);
-}
-
-/* Map va onto addr with a leaf at level (0: 4 KiB, 1: 2 MiB, 2: 1 GiB). */
-static void pt_map(Vkfd *v, uint64_t root, uint64_t va, uint64_t addr,
-                   uint64_t bits, int level)
-{
-    pt_set(v, root, va, level, addr | bits | VKFD_PTE_VALID |
-                               (level ? VKFD_PDE_HUGE : 0));
-}
 
 /* Map the 2 MiB at va (aligned) with one level-0 table of 512 entries. */
 static void pt_map_table(Vkfd *v, uint64_t root, uint64_t va,
@@ -824,22 +654,10 @@ static void pt_map_table(Vkfd *v, uint64_t root, uint64_t va,
     pt_set(v, root, va, 1, table | VKFD_PTE_VALID);
 }
 
-static uint32_t map_ctx(Vkfd *v, uint32_t ctx, uint64_t root)
-{
-    struct vkfd_sched_cmd cmd = {
-        .opcode = VKFD_CMD_MAP_CONTEXT, .ctx_id = ctx,
-    };
-
-    cmd.u.map_context.pt_base = root;
-    return submit_cmd(v, &cmd);
-}
-
 static void fill_cmd(struct vkfd_sched_cmd *cmd, uint32_t ctx, uint64_t va,
                      uint64_t size, uint32_t value)
 {
-    memset(cmd, 0, sizeof(*cmd));
-    cmd->opcode = VKFD_CMD_VM_FILL;
-    cmd->ctx_id = ctx;
+    sched_cmd(cmd, VKFD_CMD_VM_FILL, ctx);
     cmd->u.vm_fill.va = va;
     cmd->u.vm_fill.size = size;
     cmd->u.vm_fill.value = value;
@@ -848,9 +666,7 @@ static void fill_cmd(struct vkfd_sched_cmd *cmd, uint32_t ctx, uint64_t va,
 static void copy_cmd(struct vkfd_sched_cmd *cmd, uint32_t ctx, uint64_t dst,
                      uint64_t src, uint64_t size)
 {
-    memset(cmd, 0, sizeof(*cmd));
-    cmd->opcode = VKFD_CMD_VM_COPY;
-    cmd->ctx_id = ctx;
+    sched_cmd(cmd, VKFD_CMD_VM_COPY, ctx);
     cmd->u.vm_copy.dst = dst;
     cmd->u.vm_copy.src = src;
     cmd->u.vm_copy.size = size;
@@ -872,12 +688,6 @@ static uint32_t vm_copy(Vkfd *v, uint32_t ctx, uint64_t dst, uint64_t src,
 
     copy_cmd(&cmd, ctx, dst, src, size);
     return submit_cmd(v, &cmd);
-}
-
-static uint64_t fault_addr(Vkfd *v)
-{
-    return (uint64_t)rd(v, VKFD_REG_VM_FAULT_ADDR_HI) << 32 |
-           rd(v, VKFD_REG_VM_FAULT_ADDR_LO);
 }
 
 /* A command faulted at va: check what was latched, then clear it. */
@@ -1359,9 +1169,7 @@ static void test_gpuvm_tlb(void)
                      VKFD_ST_BAD_CONTEXT);
     g_assert_cmpuint(submit(v, VKFD_CMD_INVALIDATE_TLB, 1024), ==,
                      VKFD_ST_BAD_CONTEXT);
-    memset(&cmd, 0, sizeof(cmd));
-    cmd.opcode = VKFD_CMD_INVALIDATE_TLB;
-    cmd.ctx_id = 1;
+    sched_cmd(&cmd, VKFD_CMD_INVALIDATE_TLB, 1);
     cmd.u.raw[2] = 1;
     g_assert_cmpuint(submit_cmd(v, &cmd), ==, VKFD_ST_BAD_ARGUMENT);
     vkfd_stop(v);
@@ -2010,9 +1818,7 @@ static void test_gpuvm_random(void)
         want = 0;
 
         wr(v, VKFD_REG_VM_FAULT_STATUS, FAULT_ALL);
-        memset(&cmd, 0, sizeof(cmd));
-        cmd.opcode = VKFD_CMD_INVALIDATE_TLB;
-        cmd.ctx_id = ctx;
+        sched_cmd(&cmd, VKFD_CMD_INVALIDATE_TLB, ctx);
         ring_put(v, &cmd);
         if (copy) {
             copy_cmd(&cmd, ctx, va, src, size);
@@ -2099,24 +1905,6 @@ static void test_gpuvm_random(void)
     vkfd_stop(v);
 }
 
-/* Wait for a migration to end on either side; true if it completed. */
-static bool migration_wait(QTestState *qts)
-{
-    const char *st;
-    QDict *rsp;
-    bool done = false, ok = false;
-
-    while (!done) {
-        rsp = qtest_qmp(qts, "{ 'execute': 'query-migrate' }");
-        st = qdict_get_try_str(qdict_get_qdict(rsp, "return"), "status");
-        done = st && (!strcmp(st, "completed") || !strcmp(st, "failed"));
-        ok = st && !strcmp(st, "completed");
-        qobject_unref(rsp);
-        g_usleep(1000);
-    }
-    return ok;
-}
-
 /*
  * Migration keeps the fault latch, HDP_FLUSHES and the contexts; the TLB
  * is a cache and starts empty on the other side.
@@ -2124,14 +1912,8 @@ static bool migration_wait(QTestState *qts)
 static void test_gpuvm_migration(void)
 {
     const uint64_t va = 0x5000;
-    g_autofree char *file = g_strdup_printf("%s/vkfd-mig-%d",
-                                            g_get_tmp_dir(), getpid());
-    g_autofree char *uri = g_strdup_printf("exec:cat > %s", file);
     uint64_t root;
     Vkfd *v = gpuvm_start(NULL, &root);
-    QTestState *src;
-    QPCIBus *bus;
-    QPCIDevice *dev;
 
     pt_map(v, root, va, 0x10000, PTE_W, 0);
     g_assert_cmpuint(vm_fill(v, 1, va, 4, 1), ==, VKFD_ST_OK);
@@ -2142,23 +1924,8 @@ static void test_gpuvm_migration(void)
     g_assert_cmpuint(vm_fill(v, 1, 0xbad000, 4, 0), ==, VKFD_ST_VM_FAULT);
     qpci_io_writel(v->dev, v->regs, VKFD_MMIO_REMAP_OFFSET, 0);
 
-    qtest_qmp_assert_success(v->qts, "{ 'execute': 'migrate', 'arguments': "
-                             "{ 'uri': %s } }", uri);
-    g_assert_true(migration_wait(v->qts));
-
-    /* the same machine on the other side, fed from the file */
-    src = v->qts;
-    v->qts = qtest_initf("-M pc -nodefaults "
-                         "-device vkfd,addr=04.0,vram-size=16M "
-                         "-incoming 'exec:cat %s'", file);
-    g_assert_true(migration_wait(v->qts));
-    qtest_qmp_assert_success(v->qts, "{ 'execute': 'cont' }");
-    unlink(file);
-    bus = v->bus;
-    dev = v->dev;
-    v->bus = qpci_new_pc(v->qts, NULL);
-    v->dev = qpci_device_find(v->bus, VKFD_DEVFN);
-    g_assert_nonnull(v->dev);
+    /* the same machine on the other side, fed from a file */
+    vkfd_migrate(v, VKFD_PROPS);
 
     g_assert_cmphex(rd(v, VKFD_REG_VM_FAULT_STATUS), ==,
                     VKFD_VM_FAULT_VALID | VKFD_VM_FAULT_MULTIPLE);
@@ -2173,13 +1940,6 @@ static void test_gpuvm_migration(void)
     g_assert_cmpuint(vm_fill(v, 1, va, 4, 3), ==, VKFD_ST_OK);
     check_vram(v, 0x10000, 4, 2);
     check_vram(v, 0x20000, 4, 3);
-
-    g_free(v->dev);
-    qpci_free_pc(v->bus);
-    qtest_quit(v->qts);
-    v->qts = src;
-    v->bus = bus;
-    v->dev = dev;
     vkfd_stop(v);
 }
 
@@ -2437,6 +2197,14 @@ static void tq_submit(TQueue *q, Pkt *p)
     tq_wait_rptr(q, q->wptr);
 }
 
+/* Put the packets, ring, and wait for the run to end; returns the rptr. */
+static uint64_t tq_run(TQueue *q, Pkt *p)
+{
+    tq_put(q, p);
+    tq_kick(q);
+    return tq_wait_run(q);
+}
+
 static void wait_fault_count(Vkfd *v, uint32_t n)
 {
     int i;
@@ -2556,9 +2324,7 @@ static void test_queue_map_errors(void)
                      VKFD_ST_CONTEXT_NOT_MAPPED);
 
     /* the command's own reserved fields */
-    memset(&cmd, 0, sizeof(cmd));
-    cmd.opcode = VKFD_CMD_MAP_QUEUE;
-    cmd.ctx_id = 1;
+    sched_cmd(&cmd, VKFD_CMD_MAP_QUEUE, 1);
     cmd.u.map_queue.mqd_addr = q.mqd;
     cmd.u.map_queue.reserved = 1;
     g_assert_cmpuint(submit_cmd(v, &cmd), ==, VKFD_ST_BAD_ARGUMENT);
@@ -2686,9 +2452,7 @@ static void test_queue_map_errors(void)
                                v->doorbells.addr + VKFD_DOORBELL_PAGE_SIZE,
                                7), ==, VKFD_ST_BAD_MQD);
     g_assert_cmpuint(rd(v, VKFD_REG_ACCESS_ERRORS), ==, errors);
-    memset(&cmd, 0, sizeof(cmd));
-    cmd.opcode = VKFD_CMD_UNMAP_QUEUE;
-    cmd.ctx_id = 1;
+    sched_cmd(&cmd, VKFD_CMD_UNMAP_QUEUE, 1);
     cmd.u.unmap_queue.mqd_addr = q.mqd;
     cmd.u.unmap_queue.doorbell = 7;
     cmd.u.unmap_queue.reserved = 1;
@@ -3099,9 +2863,7 @@ static void test_pm4_wait(void)
     at = q.wptr;
     pk_wait(p, F_EQ, d.va, 1, ~0u);
     pk_write1(p, d.va + 0x200, 0x77);
-    tq_put(&q, p);
-    tq_kick(&q);
-    g_assert_cmphex(tq_wait_run(&q), ==, at);
+    g_assert_cmphex(tq_run(&q, p), ==, at);
     g_assert_cmpuint(tq_unmap(&q, &m), ==, VKFD_ST_OK);
     g_assert_cmphex(m.rptr, ==, at);
     g_assert_cmpuint(m.error, ==, 0);
@@ -3182,9 +2944,7 @@ static void test_pm4_ib(void)
     at = q.wptr;
     pk_ib(p, ib1, n1);
     pk_write1(p, d.va + 0x210, 4);
-    tq_put(&q, p);
-    tq_kick(&q);
-    g_assert_cmphex(tq_wait_run(&q), ==, at);
+    g_assert_cmphex(tq_run(&q, p), ==, at);
     g_assert_cmpuint(qtest_readl(v->qts, d.pa + 0x208), ==, 1);
     g_assert_cmpuint(qtest_readl(v->qts, d.pa + 0x204), ==, 0);
     qtest_writel(v->qts, d.pa + 0x200, 1);
@@ -3208,9 +2968,7 @@ static void test_pm4_ib(void)
     pk_store(v, &ib, ib1, p);
     at = q.wptr;
     pk_ib(p, ib1, n1);
-    tq_put(&q, p);
-    tq_kick(&q);
-    g_assert_cmphex(tq_wait_run(&q), ==, at);
+    g_assert_cmphex(tq_run(&q, p), ==, at);
     g_assert_cmpuint(qtest_readl(v->qts, d.pa + 0x304), ==, 2);
     g_assert_cmpuint(qtest_readl(v->qts, d.pa + 0x300), ==, 0);
     tq_expect(&q, at, VKFD_QERR_IB_DEPTH, header, bad_at);
@@ -3224,9 +2982,7 @@ static void test_pm4_ib(void)
     pk_store(v, &ib, ib1, p);
     at = q.wptr;
     pk_ib(p, ib1, n1);
-    tq_put(&q, p);
-    tq_kick(&q);
-    g_assert_cmphex(tq_wait_run(&q), ==, at);
+    g_assert_cmphex(tq_run(&q, p), ==, at);
     tq_expect(&q, at, VKFD_QERR_BAD_PACKET, PKT3(0x77, 1), ib1 + 5 * 4);
 
     /* a packet that runs past the end of its IB */
@@ -3236,9 +2992,7 @@ static void test_pm4_ib(void)
     pk_store(v, &ib, ib1, p);
     at = q.wptr;
     pk_ib(p, ib1, 4);
-    tq_put(&q, p);
-    tq_kick(&q);
-    g_assert_cmphex(tq_wait_run(&q), ==, at);
+    g_assert_cmphex(tq_run(&q, p), ==, at);
     g_assert_cmpuint(qtest_readl(v->qts, d.pa + 0x30c), ==, 0);
     tq_expect(&q, at, VKFD_QERR_BAD_PACKET, header, ib1);
 
@@ -3246,9 +3000,7 @@ static void test_pm4_ib(void)
     g_assert_cmpuint(tq_map(&q), ==, VKFD_ST_OK);
     at = q.wptr;
     pk_ib(p, ib.va + ib.size, 16);
-    tq_put(&q, p);
-    tq_kick(&q);
-    g_assert_cmphex(tq_wait_run(&q), ==, at);
+    g_assert_cmphex(tq_run(&q, p), ==, at);
     tq_expect(&q, at, VKFD_QERR_VM_FAULT, 0, ib.va + ib.size);
     expect_fault(v, VKFD_ST_VM_FAULT, 1, ib.va + ib.size, false);
     g_free(p);
@@ -3273,9 +3025,7 @@ static void test_pm4_faults(void)
     g_assert_cmpuint(tq_map(&q), ==, VKFD_ST_OK);
     at = q.wptr;
     pk_write1(p, hole, 1);
-    tq_put(&q, p);
-    tq_kick(&q);
-    g_assert_cmphex(tq_wait_run(&q), ==, at);
+    g_assert_cmphex(tq_run(&q, p), ==, at);
     tq_expect(&q, at, VKFD_QERR_VM_FAULT, PKT3(OP_WRITE_DATA, 4), hole);
     expect_fault(v, VKFD_ST_VM_FAULT, 1, hole, true);
 
@@ -3283,9 +3033,7 @@ static void test_pm4_faults(void)
     g_assert_cmpuint(tq_map(&q), ==, VKFD_ST_OK);
     at = q.wptr;
     pk_write(p, WD_MEM, hole - 8, data, 4);
-    tq_put(&q, p);
-    tq_kick(&q);
-    g_assert_cmphex(tq_wait_run(&q), ==, at);
+    g_assert_cmphex(tq_run(&q, p), ==, at);
     tq_expect(&q, at, VKFD_QERR_VM_FAULT, PKT3(OP_WRITE_DATA, 7), hole);
     expect_fault(v, VKFD_ST_VM_FAULT, 1, hole, true);
     g_assert_cmpuint(qtest_readl(v->qts, d.pa + PAGE - 4), ==, 2);
@@ -3294,9 +3042,7 @@ static void test_pm4_faults(void)
     g_assert_cmpuint(tq_map(&q), ==, VKFD_ST_OK);
     at = q.wptr;
     pk_release(p, 2, 0, ro.va + 8, 5);
-    tq_put(&q, p);
-    tq_kick(&q);
-    g_assert_cmphex(tq_wait_run(&q), ==, at);
+    g_assert_cmphex(tq_run(&q, p), ==, at);
     tq_expect(&q, at, VKFD_QERR_VM_FAULT, PKT3(OP_RELEASE_MEM, 7),
               ro.va + 8);
     expect_fault(v, VKFD_ST_VM_FAULT, 1, ro.va + 8, true);
@@ -3305,9 +3051,7 @@ static void test_pm4_faults(void)
     g_assert_cmpuint(tq_map(&q), ==, VKFD_ST_OK);
     at = q.wptr;
     pk_wait(p, F_EQ, hole + 4, 0, ~0u);
-    tq_put(&q, p);
-    tq_kick(&q);
-    g_assert_cmphex(tq_wait_run(&q), ==, at);
+    g_assert_cmphex(tq_run(&q, p), ==, at);
     tq_expect(&q, at, VKFD_QERR_VM_FAULT, PKT3(OP_WAIT_REG_MEM, 6),
               hole + 4);
     expect_fault(v, VKFD_ST_VM_FAULT, 1, hole + 4, false);
@@ -3386,9 +3130,7 @@ static void test_pm4_isolation(void)
     /* B's page at a VA A does not map: A faults, B's memory is intact */
     at = qa.wptr;
     pk_write1(p, only_b.va, 0xaaaa);
-    tq_put(&qa, p);
-    tq_kick(&qa);
-    g_assert_cmphex(tq_wait_run(&qa), ==, at);
+    g_assert_cmphex(tq_run(&qa, p), ==, at);
     tq_expect(&qa, at, VKFD_QERR_VM_FAULT, PKT3(OP_WRITE_DATA, 4),
               only_b.va);
     expect_fault(v, VKFD_ST_VM_FAULT, 1, only_b.va, true);
@@ -3480,9 +3222,7 @@ static void test_queue_reset(void)
     at = q.wptr;
     pk_wait(p, F_EQ, d.va, 1, ~0u);
     pk_write1(p, d.va + 4, 1);
-    tq_put(&q, p);
-    tq_kick(&q);
-    g_assert_cmphex(tq_wait_run(&q), ==, at);
+    g_assert_cmphex(tq_run(&q, p), ==, at);
 
     wr(v, VKFD_REG_CONTROL, VKFD_CONTROL_RESET);
     g_assert_cmpuint(rd(v, VKFD_REG_NUM_CONTEXTS), ==, 0);
@@ -3725,9 +3465,6 @@ static void test_pm4_random(void)
  */
 static void test_queue_migration(void)
 {
-    g_autofree char *file = g_strdup_printf("%s/vkfd-qmig-%d",
-                                            g_get_tmp_dir(), getpid());
-    g_autofree char *uri = g_strdup_printf("exec:cat > %s", file);
     QCtx c;
     Vkfd *v = queue_start(NULL, &c);
     QMem d = qmem(v, &c, PAGE, PTE_W);
@@ -3735,9 +3472,6 @@ static void test_queue_migration(void)
     Pkt *p = g_new0(Pkt, 1);
     TQueue qw, qe, qi;
     uint64_t wait_at, err_at;
-    QTestState *src;
-    QPCIBus *bus;
-    QPCIDevice *dev;
     uint32_t n;
 
     tq_init(v, &qw, &c, 1, PAGE);
@@ -3755,37 +3489,19 @@ static void test_queue_migration(void)
     wait_at = qw.wptr;
     pk_ib(p, ib.va, n);
     pk_write1(p, d.va + 12, 3);
-    tq_put(&qw, p);
-    tq_kick(&qw);
-    g_assert_cmphex(tq_wait_run(&qw), ==, wait_at);
+    g_assert_cmphex(tq_run(&qw, p), ==, wait_at);
 
     pk_nop(p, 3);
     tq_put(&qe, p);
     err_at = qe.wptr;
     pk(p, PKT3(0x55, 1));
     pk(p, 0);
-    tq_put(&qe, p);
-    tq_kick(&qe);
-    g_assert_cmphex(tq_wait_run(&qe), ==, err_at);
+    g_assert_cmphex(tq_run(&qe, p), ==, err_at);
 
     pk_write1(p, d.va + 16, 4);
     tq_submit(&qi, p);
 
-    qtest_qmp_assert_success(v->qts, "{ 'execute': 'migrate', 'arguments': "
-                             "{ 'uri': %s } }", uri);
-    g_assert_true(migration_wait(v->qts));
-    src = v->qts;
-    v->qts = qtest_initf("-M pc -nodefaults "
-                         "-device vkfd,addr=04.0,vram-size=16M "
-                         "-incoming 'exec:cat %s'", file);
-    g_assert_true(migration_wait(v->qts));
-    qtest_qmp_assert_success(v->qts, "{ 'execute': 'cont' }");
-    unlink(file);
-    bus = v->bus;
-    dev = v->dev;
-    v->bus = qpci_new_pc(v->qts, NULL);
-    v->dev = qpci_device_find(v->bus, VKFD_DEVFN);
-    g_assert_nonnull(v->dev);
+    vkfd_migrate(v, VKFD_PROPS);
 
     /* the waiting queue polls on, and goes on once its wait is met */
     g_assert_cmpuint(qtest_readl(v->qts, d.pa + 4), ==, 1);
@@ -3806,13 +3522,6 @@ static void test_queue_migration(void)
               tq_va(&qe, err_at));
     tq_expect(&qi, qi.wptr, VKFD_QERR_NONE, 0, 0);
     g_assert_cmpuint(submit(v, VKFD_CMD_UNMAP_CONTEXT, 1), ==, VKFD_ST_OK);
-
-    g_free(v->dev);
-    qpci_free_pc(v->bus);
-    qtest_quit(v->qts);
-    v->qts = src;
-    v->bus = bus;
-    v->dev = dev;
     g_free(p);
     vkfd_stop(v);
 }
