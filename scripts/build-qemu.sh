@@ -72,10 +72,13 @@ overlay() {
         "qtests_x86_64 += config_all_devices.has_key('CONFIG_VKFD') ? ['vkfd-test'] : []"
     hook_before "$TREE/tests/qtest/meson.build" "qtest_executables = {}" \
         "qtests_x86_64 += config_all_devices.has_key('CONFIG_VKFD') ? ['vkfd-engine-test'] : []"
-    # The GPUVM benchmark is a qtest client too, built but never run as a test.
+    # The benchmarks are qtest clients too, built but never run as tests.
     sync_file "$VKFD_ROOT/bench/vkfd-gpuvm-bench.c" "$TREE/tests/qtest/vkfd-gpuvm-bench.c"
     hook_line "$TREE/tests/qtest/meson.build" \
         "executable('vkfd-gpuvm-bench', 'vkfd-gpuvm-bench.c', dependencies: [qemuutil, qos], build_by_default: false)"
+    sync_file "$VKFD_ROOT/bench/vkfd-queue-bench.c" "$TREE/tests/qtest/vkfd-queue-bench.c"
+    hook_line "$TREE/tests/qtest/meson.build" \
+        "executable('vkfd-queue-bench', 'vkfd-queue-bench.c', dependencies: [qemuutil, qos], build_by_default: false)"
 }
 
 configure() {
@@ -111,7 +114,8 @@ fetch_source
 configure
 targets=(qemu-system-x86_64)
 [ "${1:-}" = "--vanilla" ] ||
-    targets+=(tests/qtest/vkfd-test tests/qtest/vkfd-engine-test tests/qtest/vkfd-gpuvm-bench)
+    targets+=(tests/qtest/vkfd-test tests/qtest/vkfd-engine-test tests/qtest/vkfd-gpuvm-bench
+              tests/qtest/vkfd-queue-bench)
 log "building ${targets[*]}"
 ninja -C "$BUILD" "${targets[@]}" >"$VKFD_CACHE/qemu-build.log" 2>&1 ||
     { grep -E 'error|Error' "$VKFD_CACHE/qemu-build.log" | head -n 40; die "QEMU build failed (log: $VKFD_CACHE/qemu-build.log)"; }
