@@ -77,7 +77,7 @@ static int vkfd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	pci_set_master(pdev);
 
 	/* Vectors and IRQ are released by devres, after remove(). */
-	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSIX);
+	ret = pci_alloc_irq_vectors(pdev, 2, 2, PCI_IRQ_MSIX);
 	if (ret < 0)
 		return ret;
 	ret = devm_request_irq(&pdev->dev,
@@ -87,22 +87,17 @@ static int vkfd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return ret;
 
 	ret = vkfd_sched_init(dev);
-	if (ret) {
-		vkfd_sched_fini(dev);
-		return ret;
-	}
-
+	if (ret)
+		goto err_sched;
+	ret = vkfd_ih_init(dev);
+	if (ret)
+		goto err_sched;
 	ret = vkfd_mem_dev_init(dev);
-	if (ret) {
-		vkfd_sched_fini(dev);
-		return ret;
-	}
+	if (ret)
+		goto err_ih;
 	ret = vkfd_drm_init(dev);
-	if (ret) {
-		vkfd_mem_dev_fini(dev);
-		vkfd_sched_fini(dev);
-		return ret;
-	}
+	if (ret)
+		goto err_mem;
 
 	mutex_lock(&vkfd_lock);
 	dev->gpu_id = vkfd_topology_make_gpu_id(dev);
@@ -110,16 +105,22 @@ static int vkfd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (!ret)
 		list_add_tail(&dev->node, &vkfd_devices);
 	mutex_unlock(&vkfd_lock);
-	if (ret) {
-		vkfd_drm_fini(dev);
-		vkfd_mem_dev_fini(dev);
-		vkfd_sched_fini(dev);
-		return ret;
-	}
+	if (ret)
+		goto err_drm;
 
 	dev_info(&pdev->dev, "vkfd gpu_id %u, %u contexts\n", dev->gpu_id,
 		 dev->max_contexts);
 	return 0;
+
+err_drm:
+	vkfd_drm_fini(dev);
+err_mem:
+	vkfd_mem_dev_fini(dev);
+err_ih:
+	vkfd_ih_fini(dev);
+err_sched:
+	vkfd_sched_fini(dev);
+	return ret;
 }
 
 static void vkfd_remove(struct pci_dev *pdev)
@@ -127,6 +128,7 @@ static void vkfd_remove(struct pci_dev *pdev)
 	struct vkfd_dev *dev = pci_get_drvdata(pdev);
 
 	/* Processes keep running; they just lose this GPU. */
+	vkfd_ih_fini(dev);
 	vkfd_process_detach_device(dev);
 	vkfd_drm_fini(dev);
 	vkfd_mem_dev_fini(dev);

@@ -600,6 +600,35 @@ static struct vkfd_bo *vkfd_bo_lookup(struct vkfd_process *p, u64 handle)
 	return xa_load(&pdd->bos, lower_32_bits(handle));
 }
 
+/*
+ * The events page in a user's GTT BO (libhsakmt's dGPU path): the kernel
+ * maps its pages and keeps the BO until the process goes.  Under p->lock.
+ */
+int vkfd_mem_map_events_page(struct vkfd_process *p, u64 handle,
+			     u64 **page, u32 *slots)
+{
+	struct vkfd_bo *bo = vkfd_bo_lookup(p, handle);
+	void *va;
+
+	if (!bo || bo->kind != VKFD_BO_GTT)
+		return -EINVAL;
+	va = vmap(bo->pages, bo->npages, VM_MAP, PAGE_KERNEL);
+	if (!va)
+		return -ENOMEM;
+	kref_get(&bo->ref);
+	p->events_bo = bo;
+	*page = va;
+	*slots = min_t(u64, bo->size / 8, KFD_SIGNAL_EVENT_LIMIT);
+	return 0;
+}
+
+void vkfd_mem_unmap_events_page(struct vkfd_process *p)
+{
+	vunmap(p->events_page);
+	kref_put(&((struct vkfd_bo *)p->events_bo)->ref, vkfd_bo_release);
+	p->events_bo = NULL;
+}
+
 int vkfd_ioctl_free_memory(struct file *filep, struct vkfd_process *p,
 			   void *data)
 {
@@ -609,10 +638,12 @@ int vkfd_ioctl_free_memory(struct file *filep, struct vkfd_process *p,
 
 	mutex_lock(&p->lock);
 	bo = vkfd_bo_lookup(p, args->handle);
-	if (bo)
-		vkfd_bo_destroy(bo);
-	else
+	if (!bo)
 		ret = -EINVAL;
+	else if (bo == p->events_bo)
+		ret = -EPERM;		/* the events page stays, as in amdkfd */
+	else
+		vkfd_bo_destroy(bo);
 	mutex_unlock(&p->lock);
 	return ret;
 }
@@ -843,6 +874,10 @@ int vkfd_mem_kfd_mmap(struct vkfd_process *p, struct vm_area_struct *vma)
 	struct vkfd_process_device *pdd;
 	resource_size_t phys;
 	int ret = 0;
+
+	/* the events page belongs to the process, not to a GPU */
+	if ((off & VKFD_MMAP_TYPE_MASK) == VKFD_MMAP_TYPE_EVENTS)
+		return vkfd_events_mmap(p, vma);
 
 	mutex_lock(&p->lock);
 	pdd = vkfd_process_device(p, VKFD_MMAP_GPU_ID(off));

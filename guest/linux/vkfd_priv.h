@@ -83,6 +83,12 @@ struct vkfd_dev {
 
 	atomic_t pt_pages;		/* GPUVM tables of all processes */
 
+	/* the IH ring (vkfd_ih.c) and context -> pdd for its entries */
+	struct vkfd_ih_entry *ih_ring;
+	dma_addr_t ih_dma;
+	u32 ih_rptr;
+	struct xarray ctx_pdds;
+
 	struct ida ctx_ida;		/* device context ids */
 	atomic_t live_contexts;		/* contexts this driver mapped */
 
@@ -154,6 +160,17 @@ struct vkfd_process {
 	 */
 	struct mutex lock;
 	struct xarray queues;		/* queue id -> queue, under lock */
+
+	/* events (vkfd_events.c), under events_lock */
+	struct mutex events_lock;
+	struct xarray events;		/* id -> event */
+	wait_queue_head_t event_wq;
+	unsigned long event_gen;	/* bumped whenever an event changes */
+	u64 *events_page;		/* 8-byte slots, KFD_SIGNAL_EVENT_LIMIT */
+	u32 events_slots;		/* usable slots */
+	bool events_page_kernel;	/* vmalloc'd here, else a user GTT BO */
+	u64 events_page_handle;		/* that BO's handle */
+	void *events_bo;
 	struct kobject *queues_kobj;	/* sysfs queues/ */
 
 	/* primary only */
@@ -260,6 +277,32 @@ int vkfd_ioctl_set_scratch_backing_va(struct file *filep,
 
 bool vkfd_mem_va_mapped(struct vkfd_process_device *pdd, u64 va, u64 size,
 			bool exact);
+
+int vkfd_mem_map_events_page(struct vkfd_process *p, u64 handle,
+			     u64 **page, u32 *slots);
+void vkfd_mem_unmap_events_page(struct vkfd_process *p);
+
+/* vkfd_ih.c */
+int vkfd_ih_init(struct vkfd_dev *dev);
+void vkfd_ih_fini(struct vkfd_dev *dev);
+
+/* vkfd_events.c */
+int vkfd_ioctl_create_event(struct file *filep, struct vkfd_process *p,
+			    void *data);
+int vkfd_ioctl_destroy_event(struct file *filep, struct vkfd_process *p,
+			     void *data);
+int vkfd_ioctl_set_event(struct file *filep, struct vkfd_process *p,
+			 void *data);
+int vkfd_ioctl_reset_event(struct file *filep, struct vkfd_process *p,
+			   void *data);
+int vkfd_ioctl_wait_events(struct file *filep, struct vkfd_process *p,
+			   void *data);
+void vkfd_events_signal(struct vkfd_process *p, u32 id, bool id_valid);
+void vkfd_events_exception(struct vkfd_process *p, u32 gpu_id, bool vm_fault,
+			   u64 va, bool write);
+int vkfd_events_mmap(struct vkfd_process *p, struct vm_area_struct *vma);
+void vkfd_events_init(struct vkfd_process *p);
+void vkfd_events_fini(struct vkfd_process *p);
 
 /* vkfd_queue.c */
 int vkfd_ioctl_create_queue(struct file *filep, struct vkfd_process *p,

@@ -112,6 +112,7 @@ int vkfd_process_device_bind(struct vkfd_process_device *pdd,
 	if (ret)
 		goto err_vm;
 	atomic_inc(&dev->live_contexts);
+	xa_store(&dev->ctx_pdds, id, pdd, GFP_KERNEL);
 	mutex_lock(&pdd->p->lock);
 	pdd->ctx_id = id;
 	pdd->drm_file = drm_file;
@@ -138,6 +139,8 @@ static void vkfd_process_device_unbind(struct vkfd_process_device *pdd)
 	mutex_unlock(&pdd->p->lock);
 	if (!pdd->drm_file)
 		return;
+	/* interrupts for this context find nobody from here on */
+	xa_erase(&dev->ctx_pdds, pdd->ctx_id);
 	ret = vkfd_sched_submit(dev, VKFD_CMD_UNMAP_CONTEXT, pdd->ctx_id,
 				NULL, 0);
 	if (ret)
@@ -217,6 +220,7 @@ static struct vkfd_process *vkfd_process_alloc(u32 context_id)
 	INIT_LIST_HEAD(&p->pdds);
 	mutex_init(&p->lock);
 	xa_init_flags(&p->queues, XA_FLAGS_ALLOC);
+	vkfd_events_init(p);
 	INIT_HLIST_NODE(&p->mm_node);
 	xa_init_flags(&p->secondaries, XA_FLAGS_ALLOC);
 	INIT_WORK(&p->release_work, vkfd_process_release_work);
@@ -261,6 +265,8 @@ static void vkfd_process_destroy(struct vkfd_process *p)
 
 	lockdep_assert_held(&vkfd_lock);
 	vkfd_process_teardown(p);
+	/* the events page may live in a BO: it goes before the BOs do */
+	vkfd_events_fini(p);
 	list_for_each_entry_safe(pdd, tmp, &p->pdds, node)
 		vkfd_pdd_destroy(pdd);
 	vkfd_proc_sysfs_remove_process(p);

@@ -7,8 +7,8 @@
  * write_dispatch_id).  The doorbell value is only a hint: the processor
  * reads the write index, then takes packets in order while their header
  * is valid.  A finished packet decrements its completion signal, stores
- * the signal's event id in its mailbox (the interrupt comes with the
- * events interface), gets its header set to INVALID and read_dispatch_id
+ * the signal's event id in its mailbox (and posts an IH SIGNAL entry,
+ * vkfd-ih.c), gets its header set to INVALID and read_dispatch_id
  * moves past it.  ROCr's PM4-IB vendor packet runs its indirect buffer on
  * the PM4 engine (vkfd-pm4.c).
  *
@@ -400,9 +400,10 @@ static bool aql_complete(VkfdState *s, VkfdQueue *q, const AqlPacket *p)
                 aql_fault(s, q, p);
                 return false;
             }
-            /* the interrupt comes with the events interface */
             trace_vkfd_aql_irq(q->ctx_id, q->doorbell, sig, mailbox,
                                event_id);
+            vkfd_ih_post(s, VKFD_IH_SRC_SIGNAL, q->ctx_id, event_id,
+                         q->doorbell, sig, 0);
         }
     }
     if (!vkfd_vm_write(s, q->ctx_id, p->va, &invalid, sizeof(invalid))) {

@@ -150,6 +150,10 @@ static void vkfd_vm_fault(VkfdState *s, uint32_t ctx_id, uint64_t va,
     s->vm_last_fault_va = va;   /* the engines report it in queue errors */
     VKFD_GUEST_ERR(vkfd_err_vm_fault, "ctx %u va 0x%" PRIx64 " write %d: %s",
                    ctx_id, va, is_write, why);
+    /* every fault, latched or not, from a queue or a VM_FILL/VM_COPY */
+    vkfd_ih_post(s, VKFD_IH_SRC_VM_FAULT, ctx_id, 0,
+                 s->cur_queue ? s->cur_queue->doorbell : VKFD_IH_NO_DOORBELL,
+                 va, is_write ? VKFD_VM_FAULT_WRITE : 0);
     if (s->vm_fault_status & VKFD_VM_FAULT_VALID) {
         s->vm_fault_status |= VKFD_VM_FAULT_MULTIPLE;
         return;

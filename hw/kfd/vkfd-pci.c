@@ -35,6 +35,7 @@ void vkfd_soft_reset(VkfdState *s)
     vkfd_queue_reset(s);
     vkfd_sched_reset(s);
     vkfd_vm_reset(s);
+    vkfd_ih_reset(s);
     memset(s->contexts, 0, sizeof(*s->contexts) * s->max_contexts);
     s->live_contexts = 0;
     s->control = 0;
@@ -190,6 +191,7 @@ static const VMStateDescription vmstate_vkfd_context = {
 
 static const VMStateDescription *vkfd_subsections[] = {
     &vmstate_vkfd_queues,   /* only while queues are mapped */
+    &vmstate_vkfd_ih,       /* only once the IH ring was touched */
     NULL
 };
 

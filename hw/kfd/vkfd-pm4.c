@@ -267,6 +267,8 @@ static Pm4Step pm4_release_mem(VkfdState *s, VkfdQueue *q,
     if (PM4_RM_INT_SEL(dw[1])) {
         trace_vkfd_pm4_interrupt(q->ctx_id, q->doorbell,
                                  PM4_RM_INT_SEL(dw[1]), dw[6]);
+        vkfd_ih_post(s, VKFD_IH_SRC_EOP, q->ctx_id, dw[6], q->doorbell,
+                     addr, 0);
     }
     return PM4_DONE;
 }

@@ -126,7 +126,9 @@ static void vkfd_queue_bh(void *opaque)
         QTAILQ_REMOVE(&s->queue_run, q, link);
         q->kicked = false;
         start = slice = MIN(budget, VKFD_QUEUE_SLICE);
+        s->cur_queue = q;
         more = vkfd_engines[q->type](s, q, &slice);
+        s->cur_queue = NULL;
         /* a turn costs at least one unit, even one that found nothing */
         used = slice <= start ? start - slice : start;
         budget -= MIN(budget, MAX(used, 1));
@@ -189,6 +191,8 @@ void vkfd_queue_fail(VkfdState *s, VkfdQueue *q, uint32_t error,
     q->error_va = va;
     q->waiting = false;
     vkfd_queue_unlink(s, q);
+    vkfd_ih_post(s, VKFD_IH_SRC_QUEUE_ERROR, q->ctx_id, error, q->doorbell,
+                 va, info);
 }
 
 /* Everything MAP_QUEUE and a migration check in a queue's geometry. */

@@ -11,6 +11,8 @@
 
 static uint32_t vkfd_reg_value(VkfdState *s, hwaddr addr, bool *known)
 {
+    uint32_t val;
+
     *known = true;
     switch (addr) {
     case VKFD_REG_ID:
@@ -19,7 +21,7 @@ static uint32_t vkfd_reg_value(VkfdState *s, hwaddr addr, bool *known)
         return VKFD_VERSION;
     case VKFD_REG_CAPS:
         return VKFD_CAP_SCHED_RING | VKFD_CAP_DOORBELLS | VKFD_CAP_VRAM |
-               VKFD_CAP_GPUVM | VKFD_CAP_QUEUES;
+               VKFD_CAP_GPUVM | VKFD_CAP_QUEUES | VKFD_CAP_IH;
     case VKFD_REG_STATUS:
         return s->status;
     case VKFD_REG_CONTROL:
@@ -103,6 +105,9 @@ static uint32_t vkfd_reg_value(VkfdState *s, hwaddr addr, bool *known)
         return s->vm_fault_count;
     case VKFD_REG_HDP_FLUSHES:
         return s->hdp_flushes;
+    }
+    if (vkfd_ih_reg_read(s, addr, &val)) {
+        return val;
     }
     *known = false;
     return 0;
@@ -243,6 +248,9 @@ static void vkfd_regs_write(void *opaque, hwaddr addr, uint64_t val,
     case VKFD_REG_VM_FAULT_STATUS:
         /* write 1 to clear; clearing VALID lets the next fault latch */
         vkfd_vm_fault_clear(s, val);
+        return;
+    }
+    if (vkfd_ih_reg_write(s, addr, val)) {
         return;
     }
 

@@ -335,9 +335,10 @@ static bool sdma_packet(VkfdState *s, VkfdQueue *q, uint64_t avail,
         }
         break;
     case VKFD_SDMA_OP_TRAP:
-        /* interrupts come with the events interface: only trace it */
         trace_vkfd_sdma_trap(q->ctx_id, q->doorbell,
                              dw[1] & SDMA_INT_CTX_MASK);
+        vkfd_ih_post(s, VKFD_IH_SRC_SDMA_TRAP, q->ctx_id,
+                     dw[1] & SDMA_INT_CTX_MASK, q->doorbell, 0, 0);
         (*budget)--;
         break;
     default:

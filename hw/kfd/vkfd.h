@@ -184,11 +184,23 @@ struct VkfdState {
     uint64_t vm_last_fault_va;  /* the latest fault, latched or not */
     uint8_t vm_bounce[VKFD_VM_CHUNK];
 
+    /* the IH ring (vkfd-ih.c); ih_seq: entries written since enable */
+    uint64_t ih_base;
+    uint32_t ih_size;
+    uint32_t ih_cntl;
+    uint32_t ih_wptr;
+    uint32_t ih_rptr;
+    uint32_t ih_status;
+    uint32_t ih_overflows;
+    uint32_t ih_seq;
+
     /* user queues: kicked ones to run, waiting ones to poll */
     QTAILQ_HEAD(, VkfdQueue) queue_run;
     QTAILQ_HEAD(, VkfdQueue) queue_poll;
     uint32_t queues_polling;
     uint32_t live_queues;
+    /* the queue an engine is running, NULL outside (IH VM fault entries) */
+    VkfdQueue *cur_queue;
     /* migration: the live queues, flattened (vkfd-queue.c) */
     VkfdQueue *mig_queues;
     int32_t mig_nqueues;
@@ -309,6 +321,19 @@ bool vkfd_vm_fill(VkfdState *s, uint32_t ctx_id, uint64_t va, uint64_t len,
                   uint32_t value);
 bool vkfd_vm_copy(VkfdState *s, uint32_t ctx_id, uint64_t dst, uint64_t src,
                   uint64_t len);
+
+/*
+ * vkfd-ih.c: the IH ring's registers (true if addr is one of them) and
+ * vkfd_ih_post(), which appends an entry and raises VKFD_VECTOR_IH, or
+ * drops it if the ring is disabled or full.  doorbell is
+ * VKFD_IH_NO_DOORBELL where no queue applies.
+ */
+bool vkfd_ih_reg_read(VkfdState *s, hwaddr addr, uint32_t *val);
+bool vkfd_ih_reg_write(VkfdState *s, hwaddr addr, uint32_t val);
+void vkfd_ih_post(VkfdState *s, uint32_t source, uint32_t ctx, uint32_t data,
+                  uint32_t doorbell, uint64_t addr, uint32_t flags);
+void vkfd_ih_reset(VkfdState *s);
+extern const VMStateDescription vmstate_vkfd_ih;
 
 /* vkfd-pci.c */
 void vkfd_soft_reset(VkfdState *s);

@@ -2,13 +2,15 @@
  * QTest testcases for the vkfd queue engines: SDMA packets and AQL
  * packets (barriers, vendor packets, the built-in kernels, completion
  * signals), good and malformed, driven through real user queues mapped
- * with MAP_QUEUE and kicked through their doorbells.
+ * with MAP_QUEUE and kicked through their doorbells; and the IH ring the
+ * engines report their events in.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
 #include "qemu/osdep.h"
 #include "qemu/cutils.h"
+#include "hw/pci/pci_regs.h"
 #include "vkfd-qtest-util.h"
 
 #define CTX             1
@@ -1544,6 +1546,532 @@ static void test_migration(void)
     eng_stop(e);
 }
 
+/*
+ * The IH ring
+ */
+
+#define IH_MSI_DATA     0x4ae10000u
+#define IH_ENTRY        ((uint32_t)sizeof(struct vkfd_ih_entry))
+#define IH_SENTINEL     0xa5
+
+/* A ring of size bytes in guest RAM, filled with IH_SENTINEL, enabled. */
+static uint64_t ih_enable(Eng *e, uint32_t size)
+{
+    uint64_t base = guest_alloc(&e->v->alloc, size);
+
+    g_assert_cmphex(base % PAGE, ==, 0);
+    qtest_memset(e->qts, base, IH_SENTINEL, size);
+    wr(e->v, VKFD_REG_IH_BASE_LO, (uint32_t)base);
+    wr(e->v, VKFD_REG_IH_BASE_HI, base >> 32);
+    wr(e->v, VKFD_REG_IH_SIZE, size);
+    wr(e->v, VKFD_REG_IH_CNTL, VKFD_IH_CNTL_ENABLE);
+    g_assert_cmphex(rd(e->v, VKFD_REG_IH_CNTL), ==, VKFD_IH_CNTL_ENABLE);
+    g_assert_cmphex(rd(e->v, VKFD_REG_IH_WPTR), ==, 0);
+    return base;
+}
+
+/* Wait (up to 30 s) until IH_WPTR is wptr. */
+static void ih_wait(Eng *e, uint32_t wptr)
+{
+    int i;
+
+    for (i = 0; i < 300000 && rd(e->v, VKFD_REG_IH_WPTR) != wptr; i++) {
+        g_usleep(100);
+    }
+    g_assert_cmphex(rd(e->v, VKFD_REG_IH_WPTR), ==, wptr);
+}
+
+static void ih_expect(Eng *e, uint64_t base, uint32_t off, uint32_t source,
+                      uint32_t data, uint32_t doorbell, uint64_t addr,
+                      uint32_t flags, uint32_t seq)
+{
+    struct vkfd_ih_entry en;
+
+    qtest_memread(e->qts, base + off, &en, sizeof(en));
+    g_assert_cmpuint(le32_to_cpu(en.source), ==, source);
+    g_assert_cmpuint(le32_to_cpu(en.ctx_id), ==, CTX);
+    g_assert_cmphex(le32_to_cpu(en.data), ==, data);
+    g_assert_cmpuint(le32_to_cpu(en.doorbell), ==, doorbell);
+    g_assert_cmphex(le64_to_cpu(en.addr), ==, addr);
+    g_assert_cmphex(le32_to_cpu(en.flags), ==, flags);
+    g_assert_cmpuint(le32_to_cpu(en.seq), ==, seq);
+}
+
+/* 32 bytes at base + off still hold the sentinel: nothing written there */
+static void ih_expect_untouched(Eng *e, uint64_t base, uint32_t off)
+{
+    uint8_t buf[IH_ENTRY];
+    unsigned i;
+
+    qtest_memread(e->qts, base + off, buf, sizeof(buf));
+    for (i = 0; i < sizeof(buf); i++) {
+        g_assert_cmphex(buf[i], ==, IH_SENTINEL);
+    }
+}
+
+#define PM4_PKT3(op, n)     (0xc0000000u | (((n) - 1u) << 16) | ((op) << 8))
+#define PM4_OP_RELEASE_MEM  0x49
+
+/* PM4 packets, appended at the queue's wptr (in dwords) */
+static void pm4_put(Eng *e, TQ *q, const uint32_t *dw, unsigned n)
+{
+    g_autofree uint32_t *le = g_new(uint32_t, n);
+    unsigned i;
+
+    for (i = 0; i < n; i++) {
+        le[i] = cpu_to_le32(dw[i]);
+    }
+    ring_bytes(e, q, q->wptr * 4, le, n * 4);
+    q->wptr += n;
+}
+
+static void sdma_trap(Eng *e, TQ *q, uint32_t int_context)
+{
+    uint32_t dw[] = { VKFD_SDMA_HEADER(VKFD_SDMA_OP_TRAP, 0), int_context };
+
+    sdma_put(e, q, dw, ARRAY_SIZE(dw));
+}
+
+/* Point MSI-X vector VKFD_VECTOR_IH at msg, unmasked (as /vkfd/msix). */
+static uint32_t ih_msix_setup(Eng *e, uint64_t msg)
+{
+    QPCIDevice *dev = e->v->dev;
+    uint32_t off;
+
+    qpci_msix_enable(dev);
+    off = dev->msix_table_off + VKFD_VECTOR_IH * PCI_MSIX_ENTRY_SIZE;
+    qpci_io_writel(dev, dev->msix_table_bar, off + PCI_MSIX_ENTRY_LOWER_ADDR,
+                   (uint32_t)msg);
+    qpci_io_writel(dev, dev->msix_table_bar, off + PCI_MSIX_ENTRY_UPPER_ADDR,
+                   msg >> 32);
+    qpci_io_writel(dev, dev->msix_table_bar, off + PCI_MSIX_ENTRY_DATA,
+                   IH_MSI_DATA);
+    qpci_io_writel(dev, dev->msix_table_bar,
+                   off + PCI_MSIX_ENTRY_VECTOR_CTRL, 0);
+    qtest_writel(e->qts, msg, 0);
+    return off;
+}
+
+/* Each IH register's rules, bad ring configurations, and reset. */
+static void test_ih_regs(void)
+{
+    static const struct {
+        uint64_t base_off;      /* added to a 4 KiB aligned base */
+        uint64_t base;          /* or this base, if not 0 */
+        uint32_t size;
+    } bad[] = {
+        { 0, 0, 0 },
+        { 0, 0, 0x800 },
+        { 0, 0, 0x3000 },
+        { 0, 0, 2 * VKFD_IH_RING_MAX },
+        { 0x100, 0, 0x1000 },
+        { 0x20, 0, 0x1000 },
+        { 0, 0xfffffffffffff000ull, 0x2000 },
+    };
+    Eng *e = eng_start();
+    Vkfd *v = e->v;
+    uint64_t base = guest_alloc(&v->alloc, 0x2000), b;
+    uint32_t errs = rd(v, VKFD_REG_ACCESS_ERRORS), r;
+    unsigned i;
+
+    g_assert_cmphex(base % PAGE, ==, 0);
+    for (r = VKFD_REG_IH_BASE_LO; r <= VKFD_REG_IH_OVERFLOWS; r += 4) {
+        g_assert_cmphex(rd(v, r), ==, 0);
+    }
+    g_assert_cmphex(rd(v, VKFD_REG_ACCESS_ERRORS), ==, errs);
+
+    /* bad configurations: the ring stays disabled, the rejection counts */
+    for (i = 0; i < ARRAY_SIZE(bad); i++) {
+        b = bad[i].base ? bad[i].base : base + bad[i].base_off;
+        wr(v, VKFD_REG_IH_BASE_LO, (uint32_t)b);
+        wr(v, VKFD_REG_IH_BASE_HI, b >> 32);
+        wr(v, VKFD_REG_IH_SIZE, bad[i].size);
+        wr(v, VKFD_REG_IH_CNTL, VKFD_IH_CNTL_ENABLE);
+        g_assert_cmphex(rd(v, VKFD_REG_IH_CNTL), ==, 0);
+        g_assert_cmphex(rd(v, VKFD_REG_ACCESS_ERRORS), ==, ++errs);
+        g_assert_cmphex(rd(v, VKFD_REG_IH_BASE_LO), ==, (uint32_t)b);
+        g_assert_cmphex(rd(v, VKFD_REG_IH_BASE_HI), ==, b >> 32);
+        g_assert_cmphex(rd(v, VKFD_REG_IH_SIZE), ==, bad[i].size);
+    }
+
+    /* a good one: 8 KiB, the largest and smallest sizes too */
+    wr(v, VKFD_REG_IH_BASE_LO, (uint32_t)base);
+    wr(v, VKFD_REG_IH_BASE_HI, base >> 32);
+    wr(v, VKFD_REG_IH_SIZE, VKFD_IH_RING_MAX);
+    wr(v, VKFD_REG_IH_CNTL, VKFD_IH_CNTL_ENABLE);
+    g_assert_cmphex(rd(v, VKFD_REG_IH_CNTL), ==, VKFD_IH_CNTL_ENABLE);
+    wr(v, VKFD_REG_IH_CNTL, 0);
+    wr(v, VKFD_REG_IH_SIZE, VKFD_IH_RING_MIN);
+    wr(v, VKFD_REG_IH_CNTL, VKFD_IH_CNTL_ENABLE);
+    g_assert_cmphex(rd(v, VKFD_REG_IH_CNTL), ==, VKFD_IH_CNTL_ENABLE);
+    wr(v, VKFD_REG_IH_CNTL, 0);
+    wr(v, VKFD_REG_IH_SIZE, 0x2000);
+    /* other CNTL bits are ignored */
+    wr(v, VKFD_REG_IH_CNTL, 0xfffffffe);
+    g_assert_cmphex(rd(v, VKFD_REG_IH_CNTL), ==, 0);
+    wr(v, VKFD_REG_IH_CNTL, ~0u);
+    g_assert_cmphex(rd(v, VKFD_REG_IH_CNTL), ==, VKFD_IH_CNTL_ENABLE);
+    g_assert_cmphex(rd(v, VKFD_REG_ACCESS_ERRORS), ==, errs);
+
+    /* geometry is latched while enabled */
+    wr(v, VKFD_REG_IH_BASE_LO, (uint32_t)base + 0x1000);
+    wr(v, VKFD_REG_IH_BASE_HI, 0x1);
+    wr(v, VKFD_REG_IH_SIZE, 0x1000);
+    errs += 3;
+    g_assert_cmphex(rd(v, VKFD_REG_ACCESS_ERRORS), ==, errs);
+    g_assert_cmphex(rd(v, VKFD_REG_IH_BASE_LO), ==, (uint32_t)base);
+    g_assert_cmphex(rd(v, VKFD_REG_IH_BASE_HI), ==, base >> 32);
+    g_assert_cmphex(rd(v, VKFD_REG_IH_SIZE), ==, 0x2000);
+
+    /* WPTR and OVERFLOWS are read-only */
+    wr(v, VKFD_REG_IH_WPTR, 0x40);
+    wr(v, VKFD_REG_IH_OVERFLOWS, 5);
+    errs += 2;
+    g_assert_cmphex(rd(v, VKFD_REG_ACCESS_ERRORS), ==, errs);
+    g_assert_cmphex(rd(v, VKFD_REG_IH_WPTR), ==, 0);
+    g_assert_cmphex(rd(v, VKFD_REG_IH_OVERFLOWS), ==, 0);
+
+    /* RPTR: below SIZE and 32-byte aligned */
+    wr(v, VKFD_REG_IH_RPTR, 0x40);
+    g_assert_cmphex(rd(v, VKFD_REG_IH_RPTR), ==, 0x40);
+    wr(v, VKFD_REG_IH_RPTR, 0x2000 - IH_ENTRY);
+    g_assert_cmphex(rd(v, VKFD_REG_IH_RPTR), ==, 0x2000 - IH_ENTRY);
+    g_assert_cmphex(rd(v, VKFD_REG_ACCESS_ERRORS), ==, errs);
+    wr(v, VKFD_REG_IH_RPTR, 0x44);
+    wr(v, VKFD_REG_IH_RPTR, 0x10);
+    wr(v, VKFD_REG_IH_RPTR, 0x2000);
+    wr(v, VKFD_REG_IH_RPTR, 0xffffffe0);
+    errs += 4;
+    g_assert_cmphex(rd(v, VKFD_REG_ACCESS_ERRORS), ==, errs);
+    g_assert_cmphex(rd(v, VKFD_REG_IH_RPTR), ==, 0x2000 - IH_ENTRY);
+
+    /* STATUS is write-1-to-clear: nothing to set from the guest */
+    wr(v, VKFD_REG_IH_STATUS, ~0u);
+    g_assert_cmphex(rd(v, VKFD_REG_IH_STATUS), ==, 0);
+    g_assert_cmphex(rd(v, VKFD_REG_ACCESS_ERRORS), ==, errs);
+
+    /* enabling again starts an empty ring */
+    wr(v, VKFD_REG_IH_CNTL, 0);
+    g_assert_cmphex(rd(v, VKFD_REG_IH_RPTR), ==, 0x2000 - IH_ENTRY);
+    wr(v, VKFD_REG_IH_CNTL, VKFD_IH_CNTL_ENABLE);
+    g_assert_cmphex(rd(v, VKFD_REG_IH_RPTR), ==, 0);
+    g_assert_cmphex(rd(v, VKFD_REG_IH_WPTR), ==, 0);
+
+    /* CONTROL.RESET clears every IH register */
+    wr(v, VKFD_REG_IH_RPTR, 0x60);
+    wr(v, VKFD_REG_CONTROL, VKFD_CONTROL_RESET);
+    for (r = VKFD_REG_IH_BASE_LO; r <= VKFD_REG_IH_OVERFLOWS; r += 4) {
+        g_assert_cmphex(rd(v, r), ==, 0);
+    }
+    vkfd_stop(v);
+    g_free(e->sync);
+    g_free(e);
+}
+
+/* Every source's entry, and the MSI-X message each one raises. */
+static void test_ih_sources(void)
+{
+    Eng *e = eng_start();
+    TQ *sq = tq_map(e, VKFD_QUEUE_SDMA, PAGE);
+    TQ *pq = tq_map(e, VKFD_QUEUE_PM4, PAGE);
+    TQ *aq = tq_map(e, VKFD_QUEUE_AQL, 16 * VKFD_AQL_PACKET_SIZE);
+    TQ *bq;
+    uint64_t msg = guest_alloc(&e->v->alloc, 4);
+    uint64_t word = va_alloc(e, 8), mbox = va_alloc(e, 8);
+    uint64_t sig = signal_new(e, 2, mbox, 0x77), sig2 = signal_new(e, 1, 0, 9);
+    uint64_t base;
+    uint32_t rm[8], seq = 0, wptr = 0, i;
+    struct vkfd_mqd st;
+    struct vkfd_sched_cmd cmd = {
+        .opcode = VKFD_CMD_VM_FILL, .ctx_id = CTX,
+    };
+    Aql p;
+
+    ih_msix_setup(e, msg);
+    /* the ring disabled: a trap is dropped without a message */
+    sdma_trap(e, sq, 1);
+    kick(e, sq);
+    tq_wait(e, sq, sq->wptr);
+    g_assert_cmphex(rd(e->v, VKFD_REG_IH_WPTR), ==, 0);
+    g_assert_cmphex(qtest_readl(e->qts, msg), ==, 0);
+    g_assert_cmphex(rd(e->v, VKFD_REG_IH_OVERFLOWS), ==, 0);
+
+    base = ih_enable(e, PAGE);
+
+    /* SDMA TRAP: data is int_context, bits 27:0 */
+    sdma_trap(e, sq, 0xf1234567);
+    kick(e, sq);
+    tq_wait(e, sq, sq->wptr);
+    ih_wait(e, wptr += IH_ENTRY);
+    ih_expect(e, base, 0, VKFD_IH_SRC_SDMA_TRAP, 0x01234567, sq->doorbell,
+              0, 0, ++seq);
+    g_assert_cmphex(qtest_readl(e->qts, msg), ==, IH_MSI_DATA);
+    qtest_writel(e->qts, msg, 0);
+
+    /* PM4 RELEASE_MEM: an entry with int_sel only, after the write */
+    for (i = 0; i < 2; i++) {
+        rm[0] = PM4_PKT3(PM4_OP_RELEASE_MEM, 7);
+        rm[1] = 0x14 | (5 << 8);
+        rm[2] = 1u << 29 | (i ? 2u : 0u) << 24;
+        rm[3] = (uint32_t)word;
+        rm[4] = word >> 32;
+        rm[5] = 0x1000 + i;
+        rm[6] = 0;
+        rm[7] = 0xabcd0 + i;
+        pm4_put(e, pq, rm, ARRAY_SIZE(rm));
+    }
+    kick(e, pq);
+    tq_wait(e, pq, pq->wptr);
+    ih_wait(e, wptr += IH_ENTRY);
+    g_assert_cmphex(r32(e, word), ==, 0x1001);
+    ih_expect(e, base, IH_ENTRY, VKFD_IH_SRC_EOP, 0xabcd1, pq->doorbell,
+              word, 0, ++seq);
+    g_assert_cmphex(qtest_readl(e->qts, msg), ==, IH_MSI_DATA);
+    qtest_writel(e->qts, msg, 0);
+
+    /* AQL: a completion signal with a mailbox; one without posts nothing */
+    aql_barrier(&p, VKFD_AQL_TYPE_BARRIER_AND, NULL, 0, sig2);
+    aql_put(e, aq, &p);
+    aql_barrier(&p, VKFD_AQL_TYPE_BARRIER_AND, NULL, 0, sig);
+    aql_put(e, aq, &p);
+    kick(e, aq);
+    tq_wait(e, aq, 2);
+    ih_wait(e, wptr += IH_ENTRY);
+    g_assert_cmpuint(r64(e, mbox), ==, 0x77);
+    ih_expect(e, base, 2 * IH_ENTRY, VKFD_IH_SRC_SIGNAL, 0x77, aq->doorbell,
+              sig, 0, ++seq);
+    g_assert_cmphex(qtest_readl(e->qts, msg), ==, IH_MSI_DATA);
+    qtest_writel(e->qts, msg, 0);
+
+    /* a queue's fault: VM_FAULT, then its QUEUE_ERROR */
+    bq = tq_map(e, VKFD_QUEUE_SDMA, PAGE);
+    sdma_fence(e, bq, VA_HOLE + 0x40, 1);
+    kick(e, bq);
+    wptr += 2 * IH_ENTRY;
+    ih_wait(e, wptr);
+    expect_vm_fault(e, VA_HOLE + 0x40, true);
+    ih_expect(e, base, 3 * IH_ENTRY, VKFD_IH_SRC_VM_FAULT, 0, bq->doorbell,
+              VA_HOLE + 0x40, VKFD_VM_FAULT_WRITE, ++seq);
+    ih_expect(e, base, 4 * IH_ENTRY, VKFD_IH_SRC_QUEUE_ERROR,
+              VKFD_QERR_VM_FAULT, bq->doorbell, VA_HOLE + 0x40,
+              VKFD_SDMA_HEADER(VKFD_SDMA_OP_FENCE, 0), ++seq);
+    tq_unmap(e, bq, &st);
+    g_assert_cmpuint(st.error, ==, VKFD_QERR_VM_FAULT);
+    /* a read fault has no WRITE flag */
+    bq = tq_map(e, VKFD_QUEUE_SDMA, PAGE);
+    sdma_copy(e, bq, word, VA_HOLE + 0x80, 4);
+    kick(e, bq);
+    wptr += 2 * IH_ENTRY;
+    ih_wait(e, wptr);
+    expect_vm_fault(e, VA_HOLE + 0x80, false);
+    ih_expect(e, base, 5 * IH_ENTRY, VKFD_IH_SRC_VM_FAULT, 0, bq->doorbell,
+              VA_HOLE + 0x80, 0, ++seq);
+    ih_expect(e, base, 6 * IH_ENTRY, VKFD_IH_SRC_QUEUE_ERROR,
+              VKFD_QERR_VM_FAULT, bq->doorbell, VA_HOLE + 0x80,
+              VKFD_SDMA_HEADER(VKFD_SDMA_OP_COPY, 0), ++seq);
+    tq_unmap(e, bq, NULL);
+
+    /* a bad packet: QUEUE_ERROR only */
+    bq = tq_map(e, VKFD_QUEUE_AQL, 16 * VKFD_AQL_PACKET_SIZE);
+    memset(&p, 0, sizeof(p));
+    stw_le_p(p.b, VKFD_AQL_TYPE_AGENT);
+    aql_put(e, bq, &p);
+    kick(e, bq);
+    ih_wait(e, wptr += IH_ENTRY);
+    ih_expect(e, base, 7 * IH_ENTRY, VKFD_IH_SRC_QUEUE_ERROR,
+              VKFD_QERR_BAD_PACKET, bq->doorbell, bq->ring,
+              VKFD_AQL_TYPE_AGENT, ++seq);
+    tq_unmap(e, bq, NULL);
+
+    /* a VM_FILL that faults: no queue, so no doorbell */
+    cmd.u.vm_fill.va = VA_HOLE;
+    cmd.u.vm_fill.size = 8;
+    g_assert_cmpuint(submit_cmd(e->v, &cmd), ==, VKFD_ST_VM_FAULT);
+    ih_wait(e, wptr += IH_ENTRY);
+    expect_vm_fault(e, VA_HOLE, true);
+    ih_expect(e, base, 8 * IH_ENTRY, VKFD_IH_SRC_VM_FAULT, 0, 0xffffffffu,
+              VA_HOLE, VKFD_VM_FAULT_WRITE, ++seq);
+    g_assert_cmphex(qtest_readl(e->qts, msg), ==, IH_MSI_DATA);
+    ih_expect_untouched(e, base, 9 * IH_ENTRY);
+    g_assert_cmphex(rd(e->v, VKFD_REG_IH_OVERFLOWS), ==, 0);
+    g_assert_cmphex(rd(e->v, VKFD_REG_IH_STATUS), ==, 0);
+
+    tq_unmap(e, sq, NULL);
+    tq_unmap(e, pq, NULL);
+    tq_unmap(e, aq, NULL);
+    eng_stop(e);
+}
+
+/* A masked vector leaves the IH message pending; vector 0 stays quiet. */
+static void test_ih_msix(void)
+{
+    Eng *e = eng_start();
+    TQ *sq = tq_map(e, VKFD_QUEUE_SDMA, PAGE);
+    uint64_t msg = guest_alloc(&e->v->alloc, 4);
+    QPCIDevice *dev = e->v->dev;
+    uint32_t off = ih_msix_setup(e, msg);
+    uint64_t base = ih_enable(e, PAGE);
+
+    g_assert_false(qpci_msix_pending(dev, VKFD_VECTOR_IH));
+    qpci_io_writel(dev, dev->msix_table_bar,
+                   off + PCI_MSIX_ENTRY_VECTOR_CTRL,
+                   PCI_MSIX_ENTRY_CTRL_MASKBIT);
+    sdma_trap(e, sq, 5);
+    kick(e, sq);
+    tq_wait(e, sq, sq->wptr);
+    ih_wait(e, IH_ENTRY);
+    ih_expect(e, base, 0, VKFD_IH_SRC_SDMA_TRAP, 5, sq->doorbell, 0, 0, 1);
+    g_assert_cmphex(qtest_readl(e->qts, msg), ==, 0);
+    g_assert_true(qpci_msix_pending(dev, VKFD_VECTOR_IH));
+    g_assert_false(qpci_msix_pending(dev, VKFD_VECTOR_SCHED));
+    /* unmasking delivers the pending message */
+    qpci_io_writel(dev, dev->msix_table_bar,
+                   off + PCI_MSIX_ENTRY_VECTOR_CTRL, 0);
+    g_assert_cmphex(qtest_readl(e->qts, msg), ==, IH_MSI_DATA);
+    g_assert_false(qpci_msix_pending(dev, VKFD_VECTOR_IH));
+    tq_unmap(e, sq, NULL);
+    eng_stop(e);
+}
+
+/*
+ * A full 4 KiB ring (128 slots, one kept empty) takes 127 entries and
+ * drops the rest without overwriting any; consuming makes room again.
+ */
+static void test_ih_overflow(void)
+{
+    const uint32_t slots = PAGE / IH_ENTRY;
+    Eng *e = eng_start();
+    TQ *sq = tq_map(e, VKFD_QUEUE_SDMA, PAGE);
+    uint64_t base = ih_enable(e, PAGE);
+    uint32_t i;
+
+    for (i = 0; i < slots + 2; i++) {
+        sdma_trap(e, sq, i);
+    }
+    kick(e, sq);
+    tq_wait(e, sq, sq->wptr);
+    ih_wait(e, (slots - 1) * IH_ENTRY);
+    g_assert_cmpuint(rd(e->v, VKFD_REG_IH_OVERFLOWS), ==, 3);
+    g_assert_cmphex(rd(e->v, VKFD_REG_IH_STATUS), ==,
+                    VKFD_IH_STATUS_OVERFLOW);
+    for (i = 0; i < slots - 1; i++) {
+        ih_expect(e, base, i * IH_ENTRY, VKFD_IH_SRC_SDMA_TRAP, i,
+                  sq->doorbell, 0, 0, i + 1);
+    }
+    ih_expect_untouched(e, base, (slots - 1) * IH_ENTRY);
+
+    /* STATUS.OVERFLOW is write-1-to-clear */
+    wr(e->v, VKFD_REG_IH_STATUS, 0);
+    g_assert_cmphex(rd(e->v, VKFD_REG_IH_STATUS), ==,
+                    VKFD_IH_STATUS_OVERFLOW);
+    wr(e->v, VKFD_REG_IH_STATUS, VKFD_IH_STATUS_OVERFLOW);
+    g_assert_cmphex(rd(e->v, VKFD_REG_IH_STATUS), ==, 0);
+
+    /* two entries consumed: two more land (wrapping), the third drops */
+    wr(e->v, VKFD_REG_IH_RPTR, 2 * IH_ENTRY);
+    for (i = 0; i < 3; i++) {
+        sdma_trap(e, sq, 0x100 + i);
+    }
+    kick(e, sq);
+    tq_wait(e, sq, sq->wptr);
+    ih_wait(e, IH_ENTRY);
+    ih_expect(e, base, (slots - 1) * IH_ENTRY, VKFD_IH_SRC_SDMA_TRAP, 0x100,
+              sq->doorbell, 0, 0, slots);
+    ih_expect(e, base, 0, VKFD_IH_SRC_SDMA_TRAP, 0x101, sq->doorbell, 0, 0,
+              slots + 1);
+    ih_expect(e, base, IH_ENTRY, VKFD_IH_SRC_SDMA_TRAP, 1, sq->doorbell, 0,
+              0, 2);
+    g_assert_cmpuint(rd(e->v, VKFD_REG_IH_OVERFLOWS), ==, 4);
+    g_assert_cmphex(rd(e->v, VKFD_REG_IH_STATUS), ==,
+                    VKFD_IH_STATUS_OVERFLOW);
+
+    /* all consumed: the ring takes entries again */
+    wr(e->v, VKFD_REG_IH_RPTR, IH_ENTRY);
+    sdma_trap(e, sq, 0x200);
+    kick(e, sq);
+    tq_wait(e, sq, sq->wptr);
+    ih_wait(e, 2 * IH_ENTRY);
+    ih_expect(e, base, IH_ENTRY, VKFD_IH_SRC_SDMA_TRAP, 0x200, sq->doorbell,
+              0, 0, slots + 2);
+    g_assert_cmpuint(rd(e->v, VKFD_REG_IH_OVERFLOWS), ==, 4);
+
+    /* a reset forgets it all */
+    tq_unmap(e, sq, NULL);
+    wr(e->v, VKFD_REG_CONTROL, VKFD_CONTROL_RESET);
+    g_assert_cmphex(rd(e->v, VKFD_REG_IH_CNTL), ==, 0);
+    g_assert_cmphex(rd(e->v, VKFD_REG_IH_WPTR), ==, 0);
+    g_assert_cmphex(rd(e->v, VKFD_REG_IH_OVERFLOWS), ==, 0);
+    g_assert_cmphex(rd(e->v, VKFD_REG_IH_STATUS), ==, 0);
+    vkfd_stop(e->v);
+    g_free(e->sync);
+    g_free(e);
+}
+
+/* The IH registers and the entry count survive a migration. */
+static void test_ih_migration(void)
+{
+    Eng *e = eng_start();
+    TQ *sq = tq_map(e, VKFD_QUEUE_SDMA, PAGE);
+    uint64_t base = ih_enable(e, 2 * PAGE);
+    uint32_t r, before[8];
+    uint32_t i;
+
+    for (i = 0; i < 5; i++) {
+        sdma_trap(e, sq, i);
+    }
+    kick(e, sq);
+    tq_wait(e, sq, sq->wptr);
+    ih_wait(e, 5 * IH_ENTRY);
+    wr(e->v, VKFD_REG_IH_RPTR, 3 * IH_ENTRY);
+    for (r = VKFD_REG_IH_BASE_LO; r <= VKFD_REG_IH_OVERFLOWS; r += 4) {
+        before[(r - VKFD_REG_IH_BASE_LO) / 4] = rd(e->v, r);
+    }
+
+    vkfd_migrate(e->v, ",vram-size=32M");
+    e->qts = e->v->qts;
+    for (r = VKFD_REG_IH_BASE_LO; r <= VKFD_REG_IH_OVERFLOWS; r += 4) {
+        g_assert_cmphex(rd(e->v, r), ==, before[(r - VKFD_REG_IH_BASE_LO) / 4]);
+    }
+    g_assert_cmphex(rd(e->v, VKFD_REG_IH_CNTL), ==, VKFD_IH_CNTL_ENABLE);
+    sdma_trap(e, sq, 0x55);
+    kick(e, sq);
+    tq_wait(e, sq, sq->wptr);
+    ih_wait(e, 6 * IH_ENTRY);
+    ih_expect(e, base, 5 * IH_ENTRY, VKFD_IH_SRC_SDMA_TRAP, 0x55,
+              sq->doorbell, 0, 0, 6);
+    ih_expect(e, base, 0, VKFD_IH_SRC_SDMA_TRAP, 0, sq->doorbell, 0, 0, 1);
+    tq_unmap(e, sq, NULL);
+    eng_stop(e);
+}
+
+/* With vectors=1 there is no IH vector: entries still land, no message. */
+static void test_ih_one_vector(void)
+{
+    Vkfd *v = vkfd_start_props(",vram-size=32M,vectors=1");
+    uint64_t base = guest_alloc(&v->alloc, PAGE);
+    struct vkfd_sched_cmd cmd = {
+        .opcode = VKFD_CMD_VM_FILL, .ctx_id = CTX,
+    };
+    struct vkfd_ih_entry en;
+
+    qpci_msix_enable(v->dev);
+    ring_enable(v);
+    g_assert_cmpuint(map_ctx(v, CTX, pt_alloc(v)), ==, VKFD_ST_OK);
+    wr(v, VKFD_REG_IH_BASE_LO, (uint32_t)base);
+    wr(v, VKFD_REG_IH_BASE_HI, base >> 32);
+    wr(v, VKFD_REG_IH_SIZE, PAGE);
+    wr(v, VKFD_REG_IH_CNTL, VKFD_IH_CNTL_ENABLE);
+    cmd.u.vm_fill.va = VA_HOLE;
+    cmd.u.vm_fill.size = 4;
+    g_assert_cmpuint(submit_cmd(v, &cmd), ==, VKFD_ST_VM_FAULT);
+    g_assert_cmphex(rd(v, VKFD_REG_IH_WPTR), ==, IH_ENTRY);
+    qtest_memread(v->qts, base, &en, sizeof(en));
+    g_assert_cmpuint(le32_to_cpu(en.source), ==, VKFD_IH_SRC_VM_FAULT);
+    g_assert_cmpuint(le32_to_cpu(en.seq), ==, 1);
+    g_assert_cmphex(rd(v, VKFD_REG_ID), ==, VKFD_ID_MAGIC);
+    vkfd_stop(v);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1562,5 +2090,11 @@ int main(int argc, char **argv)
     qtest_add_func("/vkfd/aql/indices", test_aql_indices);
     qtest_add_func("/vkfd/aql/random", test_aql_random);
     qtest_add_func("/vkfd/engines/migration", test_migration);
+    qtest_add_func("/vkfd/ih/regs", test_ih_regs);
+    qtest_add_func("/vkfd/ih/sources", test_ih_sources);
+    qtest_add_func("/vkfd/ih/msix", test_ih_msix);
+    qtest_add_func("/vkfd/ih/overflow", test_ih_overflow);
+    qtest_add_func("/vkfd/ih/migration", test_ih_migration);
+    qtest_add_func("/vkfd/ih/one-vector", test_ih_one_vector);
     return g_test_run();
 }

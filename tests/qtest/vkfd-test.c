@@ -51,7 +51,7 @@ static void test_identity(void)
     g_assert_cmphex(rd(v, VKFD_REG_VERSION), ==, VKFD_VERSION);
     g_assert_cmphex(rd(v, VKFD_REG_CAPS), ==,
                     VKFD_CAP_SCHED_RING | VKFD_CAP_DOORBELLS | VKFD_CAP_VRAM |
-                    VKFD_CAP_GPUVM | VKFD_CAP_QUEUES);
+                    VKFD_CAP_GPUVM | VKFD_CAP_QUEUES | VKFD_CAP_IH);
     g_assert_cmpuint(rd(v, VKFD_REG_MAX_CONTEXTS), ==, 64);
     g_assert_cmpuint(rd(v, VKFD_REG_DOORBELL_PAGE_SIZE), ==, 8192);
     g_assert_cmpuint(rd(v, VKFD_REG_NUM_CONTEXTS), ==, 0);

@@ -91,6 +91,28 @@
 #define VKFD_REG_VM_FAULT_COUNT     0x0d0   /* RO: faults since reset */
 #define VKFD_REG_HDP_FLUSHES        0x0d4   /* RO: writes to the remap page */
 
+/*
+ * The interrupt-handler (IH) ring: the device appends 32-byte entries
+ * (struct vkfd_ih_entry) at IH_WPTR and raises VKFD_VECTOR_IH; the driver
+ * consumes them and writes IH_RPTR.  BASE and SIZE may only be written
+ * while IH_CNTL.ENABLE is clear.  A full ring never loses an unread
+ * entry: new ones are dropped, counted in IH_OVERFLOWS and flagged in
+ * IH_STATUS.OVERFLOW (write 1 to clear).
+ */
+#define VKFD_REG_IH_BASE_LO         0x0e0   /* RW: 4 KiB aligned */
+#define VKFD_REG_IH_BASE_HI         0x0e4
+#define VKFD_REG_IH_SIZE            0x0e8   /* RW: bytes, power of two */
+#define VKFD_REG_IH_CNTL            0x0ec   /* RW: VKFD_IH_CNTL_* */
+#define VKFD_REG_IH_WPTR            0x0f0   /* RO: byte offset, next entry */
+#define VKFD_REG_IH_RPTR            0x0f4   /* RW: byte offset, next unread */
+#define VKFD_REG_IH_STATUS          0x0f8   /* RW1C: VKFD_IH_STATUS_* */
+#define VKFD_REG_IH_OVERFLOWS       0x0fc   /* RO: entries dropped */
+
+#define VKFD_IH_CNTL_ENABLE         (1u << 0)
+#define VKFD_IH_STATUS_OVERFLOW     (1u << 0)
+#define VKFD_IH_RING_MIN            0x1000u
+#define VKFD_IH_RING_MAX            0x100000u
+
 #define VKFD_VM_FAULT_VALID         (1u << 0)
 #define VKFD_VM_FAULT_WRITE         (1u << 1)  /* the access was a write */
 #define VKFD_VM_FAULT_MULTIPLE      (1u << 2)  /* more faults since latched */
@@ -117,6 +139,7 @@
 #define VKFD_CAP_VRAM               (1u << 2)
 #define VKFD_CAP_GPUVM              (1u << 3)
 #define VKFD_CAP_QUEUES             (1u << 4)  /* PM4, SDMA, AQL queues */
+#define VKFD_CAP_IH                 (1u << 5)  /* the IH ring */
 
 #define VKFD_STATUS_ENABLED         (1u << 0)  /* scheduler ring accepted */
 #define VKFD_STATUS_SCHED_HALTED    (1u << 1)  /* ring stopped on an error */
@@ -167,6 +190,28 @@
 
 /* MSI-X vectors */
 #define VKFD_VECTOR_SCHED           0   /* scheduler command completions */
+#define VKFD_VECTOR_IH              1   /* new IH ring entries */
+
+/* IH entry sources */
+enum vkfd_ih_source {
+    VKFD_IH_SRC_EOP         = 1,    /* PM4 RELEASE_MEM int_sel; data = ctxid */
+    VKFD_IH_SRC_SDMA_TRAP   = 2,    /* SDMA TRAP; data = int_context */
+    VKFD_IH_SRC_SIGNAL      = 3,    /* AQL signal mailbox; data = event_id */
+    VKFD_IH_SRC_QUEUE_ERROR = 4,    /* a queue stopped; data = QERR code */
+    VKFD_IH_SRC_VM_FAULT    = 5,    /* addr = VA, flags = VKFD_VM_FAULT_* */
+};
+
+#define VKFD_IH_NO_DOORBELL         0xffffffffu /* not from a queue */
+
+struct vkfd_ih_entry {
+    uint32_t source;        /* enum vkfd_ih_source */
+    uint32_t ctx_id;
+    uint32_t data;
+    uint32_t doorbell;      /* the queue's, or VKFD_IH_NO_DOORBELL */
+    uint64_t addr;
+    uint32_t flags;
+    uint32_t seq;           /* counts entries written, from 1 */
+};
 
 /*
  * Scheduler commands: 64-byte entries written by the driver at WPTR.

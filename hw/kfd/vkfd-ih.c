@@ -1,0 +1,256 @@
+/*
+ * vkfd: a virtual AMD KFD device -- the interrupt-handler (IH) ring
+ *
+ * The device appends one struct vkfd_ih_entry per event (end of pipe,
+ * SDMA trap, AQL signal, queue error, VM fault) to a ring in guest memory
+ * and raises MSI-X vector VKFD_VECTOR_IH, one message per entry written.
+ * The ring never overwrites an entry the driver has not consumed: when
+ * one more entry would make WPTR reach RPTR, the entry is dropped and
+ * counted instead (IH_OVERFLOWS, IH_STATUS.OVERFLOW).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/log.h"
+#include "hw/pci/msix.h"
+#include "migration/vmstate.h"
+#include "sysemu/dma.h"
+#include "vkfd.h"
+#include "trace.h"
+
+#define VKFD_IH_ENTRY_SIZE  ((uint32_t)sizeof(struct vkfd_ih_entry))
+
+QEMU_BUILD_BUG_ON(sizeof(struct vkfd_ih_entry) != 32);
+
+static bool vkfd_ih_enabled(VkfdState *s)
+{
+    return s->ih_cntl & VKFD_IH_CNTL_ENABLE;
+}
+
+/* Why base/size cannot be used for a ring, or NULL if they can. */
+static const char *vkfd_ih_config_check(uint64_t base, uint32_t size)
+{
+    if (!is_power_of_2(size) || size < VKFD_IH_RING_MIN ||
+        size > VKFD_IH_RING_MAX) {
+        return "size not a power of two in 4 KiB..1 MiB";
+    }
+    if (base & (VKFD_IH_RING_MIN - 1)) {
+        return "base not 4 KiB aligned";
+    }
+    if (base + size < base) {
+        return "ring wraps around the address space";
+    }
+    return NULL;
+}
+
+/* BASE and SIZE are latched while the ring is enabled. */
+static bool vkfd_ih_config_writable(VkfdState *s, hwaddr addr)
+{
+    if (!vkfd_ih_enabled(s)) {
+        return true;
+    }
+    s->access_errors++;
+    VKFD_GUEST_ERR(vkfd_err_ih_config_busy, "0x%" HWADDR_PRIx, addr);
+    return false;
+}
+
+static void vkfd_ih_write_cntl(VkfdState *s, uint32_t val)
+{
+    const char *why;
+
+    if (!(val & VKFD_IH_CNTL_ENABLE)) {
+        if (vkfd_ih_enabled(s)) {
+            trace_vkfd_ih_disable(s->ih_rptr, s->ih_wptr);
+        }
+        s->ih_cntl = 0;
+        return;
+    }
+    if (vkfd_ih_enabled(s)) {
+        return;
+    }
+    why = vkfd_ih_config_check(s->ih_base, s->ih_size);
+    if (why) {
+        s->access_errors++;
+        VKFD_GUEST_ERR(vkfd_err_ih_config, "base 0x%" PRIx64 " size 0x%x: %s",
+                       s->ih_base, s->ih_size, why);
+        return;
+    }
+    /* a new ring starts empty, its entries counted from 1 */
+    s->ih_wptr = 0;
+    s->ih_rptr = 0;
+    s->ih_seq = 0;
+    s->ih_cntl = VKFD_IH_CNTL_ENABLE;
+    trace_vkfd_ih_enable(s->ih_base, s->ih_size);
+}
+
+static void vkfd_ih_write_rptr(VkfdState *s, uint32_t val)
+{
+    if (val >= s->ih_size || val % VKFD_IH_ENTRY_SIZE) {
+        s->access_errors++;
+        VKFD_GUEST_ERR(vkfd_err_ih_rptr, "rptr 0x%x size 0x%x", val,
+                       s->ih_size);
+        return;
+    }
+    s->ih_rptr = val;
+}
+
+bool vkfd_ih_reg_read(VkfdState *s, hwaddr addr, uint32_t *val)
+{
+    switch (addr) {
+    case VKFD_REG_IH_BASE_LO:
+        *val = (uint32_t)s->ih_base;
+        return true;
+    case VKFD_REG_IH_BASE_HI:
+        *val = s->ih_base >> 32;
+        return true;
+    case VKFD_REG_IH_SIZE:
+        *val = s->ih_size;
+        return true;
+    case VKFD_REG_IH_CNTL:
+        *val = s->ih_cntl;
+        return true;
+    case VKFD_REG_IH_WPTR:
+        *val = s->ih_wptr;
+        return true;
+    case VKFD_REG_IH_RPTR:
+        *val = s->ih_rptr;
+        return true;
+    case VKFD_REG_IH_STATUS:
+        *val = s->ih_status;
+        return true;
+    case VKFD_REG_IH_OVERFLOWS:
+        *val = s->ih_overflows;
+        return true;
+    }
+    return false;
+}
+
+bool vkfd_ih_reg_write(VkfdState *s, hwaddr addr, uint32_t val)
+{
+    switch (addr) {
+    case VKFD_REG_IH_BASE_LO:
+        if (vkfd_ih_config_writable(s, addr)) {
+            s->ih_base = deposit64(s->ih_base, 0, 32, val);
+        }
+        return true;
+    case VKFD_REG_IH_BASE_HI:
+        if (vkfd_ih_config_writable(s, addr)) {
+            s->ih_base = deposit64(s->ih_base, 32, 32, val);
+        }
+        return true;
+    case VKFD_REG_IH_SIZE:
+        if (vkfd_ih_config_writable(s, addr)) {
+            s->ih_size = val;
+        }
+        return true;
+    case VKFD_REG_IH_CNTL:
+        vkfd_ih_write_cntl(s, val);
+        return true;
+    case VKFD_REG_IH_RPTR:
+        vkfd_ih_write_rptr(s, val);
+        return true;
+    case VKFD_REG_IH_STATUS:
+        s->ih_status &= ~(val & VKFD_IH_STATUS_OVERFLOW);
+        return true;
+    }
+    return false;   /* read-only or not ours */
+}
+
+void vkfd_ih_post(VkfdState *s, uint32_t source, uint32_t ctx, uint32_t data,
+                  uint32_t doorbell, uint64_t addr, uint32_t flags)
+{
+    PCIDevice *pdev = PCI_DEVICE(s);
+    struct vkfd_ih_entry e;
+    uint32_t next;
+
+    if (!vkfd_ih_enabled(s)) {
+        trace_vkfd_ih_off(source, ctx, data);
+        return;
+    }
+    next = (s->ih_wptr + VKFD_IH_ENTRY_SIZE) & (s->ih_size - 1);
+    if (next == s->ih_rptr) {
+        s->ih_overflows++;
+        s->ih_status |= VKFD_IH_STATUS_OVERFLOW;
+        trace_vkfd_ih_overflow(source, ctx, data, s->ih_overflows);
+        return;
+    }
+    e.source = cpu_to_le32(source);
+    e.ctx_id = cpu_to_le32(ctx);
+    e.data = cpu_to_le32(data);
+    e.doorbell = cpu_to_le32(doorbell);
+    e.addr = cpu_to_le64(addr);
+    e.flags = cpu_to_le32(flags);
+    e.seq = cpu_to_le32(s->ih_seq + 1);
+    if (pci_dma_write(pdev, s->ih_base + s->ih_wptr, &e, sizeof(e))) {
+        s->ih_overflows++;
+        VKFD_GUEST_ERR(vkfd_err_ih_dma, "entry at 0x%" PRIx64 " source %u",
+                       s->ih_base + s->ih_wptr, source);
+        return;
+    }
+    s->ih_seq++;
+    trace_vkfd_ih_post(source, ctx, data, doorbell, addr, flags, s->ih_seq,
+                       s->ih_wptr);
+    s->ih_wptr = next;
+    /* with vectors=1 there is no IH vector (msix_notify would assert) */
+    if (VKFD_VECTOR_IH < s->msix_vectors && msix_enabled(pdev)) {
+        msix_notify(pdev, VKFD_VECTOR_IH);
+    }
+}
+
+void vkfd_ih_reset(VkfdState *s)
+{
+    s->ih_base = 0;
+    s->ih_size = 0;
+    s->ih_cntl = 0;
+    s->ih_wptr = 0;
+    s->ih_rptr = 0;
+    s->ih_status = 0;
+    s->ih_overflows = 0;
+    s->ih_seq = 0;
+}
+
+static bool vkfd_ih_needed(void *opaque)
+{
+    VkfdState *s = opaque;
+
+    return s->ih_base || s->ih_size || s->ih_cntl || s->ih_wptr ||
+           s->ih_rptr || s->ih_status || s->ih_overflows || s->ih_seq;
+}
+
+/* Migration data is input too: refuse a ring the device could not have. */
+static int vkfd_ih_post_load(void *opaque, int version_id)
+{
+    VkfdState *s = opaque;
+
+    if ((s->ih_cntl & ~VKFD_IH_CNTL_ENABLE) ||
+        (s->ih_status & ~VKFD_IH_STATUS_OVERFLOW)) {
+        return -EINVAL;
+    }
+    if (vkfd_ih_enabled(s) &&
+        (vkfd_ih_config_check(s->ih_base, s->ih_size) ||
+         s->ih_wptr >= s->ih_size || s->ih_rptr >= s->ih_size ||
+         (s->ih_wptr | s->ih_rptr) % VKFD_IH_ENTRY_SIZE)) {
+        return -EINVAL;
+    }
+    return 0;
+}
+
+const VMStateDescription vmstate_vkfd_ih = {
+    .name = "vkfd/ih",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = vkfd_ih_needed,
+    .post_load = vkfd_ih_post_load,
+    .fields = (VMStateField[]) {
+        VMSTATE_UINT64(ih_base, VkfdState),
+        VMSTATE_UINT32(ih_size, VkfdState),
+        VMSTATE_UINT32(ih_cntl, VkfdState),
+        VMSTATE_UINT32(ih_wptr, VkfdState),
+        VMSTATE_UINT32(ih_rptr, VkfdState),
+        VMSTATE_UINT32(ih_status, VkfdState),
+        VMSTATE_UINT32(ih_overflows, VkfdState),
+        VMSTATE_UINT32(ih_seq, VkfdState),
+        VMSTATE_END_OF_LIST()
+    },
+};

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Guest test: events through Debian's unmodified libhsakmt.
+ *
+ * hsaKmtCreateEvent / SetEvent / WaitOnEvent / WaitOnMultipleEvents, and
+ * waits woken by the GPU: a PM4 RELEASE_MEM interrupt, an SDMA TRAP and
+ * an AQL signal mailbox, each writing the event's slot (HWData2) and
+ * interrupting with its id (HWData1) as ROCr arranges it.  Prints TAP.
+ */
+#define _GNU_SOURCE
+#include <hsakmt.h>
+#include <stdint.h>
+
+#include "hw/kfd/vkfd_hw.h"
+#include "tap.h"
+#include "kfd-util.h"
+
+#define PM4_HDR(op, n)		((3u << 30) | (((n) - 1) << 16) | ((op) << 8))
+#define PM4_RELEASE_MEM		0x49
+#define RELEASE_MEM_DATA_32	(1u << 29)
+#define RELEASE_MEM_INT		(2u << 24)
+
+static HSAuint32 gpu_node;
+
+static void *gpu_memory(HSAuint64 size)
+{
+	HsaMemFlags f = { .Value = 0 };
+	void *p = NULL;
+	HSAuint64 gva;
+
+	f.ui32.HostAccess = 1;
+	f.ui32.NonPaged = 1;
+	if (hsaKmtAllocMemory(0, size, f, &p) != HSAKMT_STATUS_SUCCESS ||
+	    hsaKmtMapMemoryToGPU(p, size, &gva) != HSAKMT_STATUS_SUCCESS)
+		return NULL;
+	memset(p, 0, size);
+	return p;
+}
+
+static HsaEvent *new_event(bool manual)
+{
+	HsaEventDescriptor d = { .EventType = HSA_EVENTTYPE_SIGNAL,
+				 .NodeId = gpu_node };
+	HsaEvent *e = NULL;
+
+	return hsaKmtCreateEvent(&d, manual, false, &e) == HSAKMT_STATUS_SUCCESS ?
+	       e : NULL;
+}
+
+struct hq {
+	uint32_t *ring;
+	HsaQueueResource res;
+};
+
+static bool make_queue(struct hq *q, HSA_QUEUE_TYPE type)
+{
+	uint64_t *ptrs = gpu_memory(4096);
+
+	memset(q, 0, sizeof(*q));
+	q->ring = gpu_memory(4096);
+	if (!q->ring || !ptrs)
+		return false;
+	q->res.Queue_read_ptr_aql = &ptrs[0];
+	q->res.Queue_write_ptr_aql = &ptrs[1];
+	return hsaKmtCreateQueue(gpu_node, type, 100, HSA_QUEUE_PRIORITY_NORMAL,
+				 q->ring, 4096, NULL, &q->res) ==
+	       HSAKMT_STATUS_SUCCESS;
+}
+
+static void ring(struct hq *q, uint64_t wptr, uint64_t doorbell)
+{
+	__atomic_store_n(q->res.Queue_write_ptr_aql, wptr, __ATOMIC_RELEASE);
+	*q->res.Queue_DoorBell_aql = doorbell;
+}
+
+static void test_user_events(void)
+{
+	HsaEvent *a = new_event(false), *b = new_event(true), *both[2];
+
+	tap_ok(a && b, "hsaKmtCreateEvent: auto and manual reset");
+	if (!a || !b)
+		return;
+	tap_ok(hsaKmtWaitOnEvent(a, 0) == HSAKMT_STATUS_WAIT_TIMEOUT,
+	       "an unset event times out");
+	tap_ok(hsaKmtSetEvent(a) == HSAKMT_STATUS_SUCCESS &&
+	       hsaKmtWaitOnEvent(a, 1000) == HSAKMT_STATUS_SUCCESS,
+	       "hsaKmtSetEvent + hsaKmtWaitOnEvent");
+	both[0] = a;
+	both[1] = b;
+	hsaKmtSetEvent(b);
+	tap_ok(hsaKmtWaitOnMultipleEvents(both, 2, false, 1000) ==
+	       HSAKMT_STATUS_SUCCESS, "hsaKmtWaitOnMultipleEvents, any");
+	tap_ok(hsaKmtWaitOnMultipleEvents(both, 2, true, 50) ==
+	       HSAKMT_STATUS_WAIT_TIMEOUT, "all: one is still unset");
+	tap_ok(hsaKmtDestroyEvent(a) == HSAKMT_STATUS_SUCCESS &&
+	       hsaKmtDestroyEvent(b) == HSAKMT_STATUS_SUCCESS,
+	       "hsaKmtDestroyEvent");
+}
+
+static void test_gpu_events(void)
+{
+	HsaEvent *e1 = new_event(false), *e2 = new_event(false);
+	HsaEvent *e3 = new_event(false);
+	struct hq pm4, sdma, aql;
+	uint8_t *sig;
+
+	if (!tap_ok(e1 && e2 && e3 && make_queue(&pm4, HSA_QUEUE_COMPUTE) &&
+		    make_queue(&sdma, HSA_QUEUE_SDMA) &&
+		    make_queue(&aql, HSA_QUEUE_COMPUTE_AQL),
+		    "three events and three queues"))
+		return;
+	{
+		uint64_t slot = e1->EventData.HWData2;
+		uint32_t rm[] = {
+			PM4_HDR(PM4_RELEASE_MEM, 7), 0x14,
+			RELEASE_MEM_DATA_32 | RELEASE_MEM_INT,
+			(uint32_t)slot, slot >> 32, (uint32_t)e1->EventId, 0,
+			(uint32_t)e1->EventData.HWData1,
+		};
+
+		memcpy(pm4.ring, rm, sizeof(rm));
+		ring(&pm4, 8, 8);
+	}
+	tap_ok(hsaKmtWaitOnEvent(e1, 5000) == HSAKMT_STATUS_SUCCESS,
+	       "woken by a PM4 RELEASE_MEM interrupt");
+	{
+		uint64_t slot = e2->EventData.HWData2;
+		uint32_t pkt[] = {
+			VKFD_SDMA_HEADER(VKFD_SDMA_OP_FENCE, 0),
+			(uint32_t)slot, slot >> 32, (uint32_t)e2->EventId,
+			VKFD_SDMA_HEADER(VKFD_SDMA_OP_TRAP, 0),
+			(uint32_t)e2->EventData.HWData1,
+		};
+
+		memcpy(sdma.ring, pkt, sizeof(pkt));
+		ring(&sdma, sizeof(pkt), sizeof(pkt));
+	}
+	tap_ok(hsaKmtWaitOnEvent(e2, 5000) == HSAKMT_STATUS_SUCCESS,
+	       "woken by an SDMA TRAP");
+	sig = gpu_memory(4096);
+	if (sig) {
+		uint8_t *pkt = (uint8_t *)aql.ring;
+
+		*(int64_t *)(sig + VKFD_SIGNAL_VALUE) = 1;
+		*(uint64_t *)(sig + VKFD_SIGNAL_MAILBOX) = e3->EventData.HWData2;
+		*(uint32_t *)(sig + VKFD_SIGNAL_EVENT_ID) =
+			(uint32_t)e3->EventData.HWData1;
+		*(uint64_t *)(pkt + 56) = (uintptr_t)sig;
+		__atomic_store_n((uint16_t *)pkt, VKFD_AQL_TYPE_BARRIER_AND,
+				 __ATOMIC_RELEASE);
+		ring(&aql, 1, 0);
+	}
+	tap_ok(sig && hsaKmtWaitOnEvent(e3, 5000) == HSAKMT_STATUS_SUCCESS,
+	       "woken by an AQL completion signal's mailbox");
+	hsaKmtDestroyQueue(pm4.res.QueueId);
+	hsaKmtDestroyQueue(sdma.res.QueueId);
+	hsaKmtDestroyQueue(aql.res.QueueId);
+}
+
+int main(void)
+{
+	HsaSystemProperties sys;
+	HsaNodeProperties np;
+	HSAuint32 node;
+
+	if (!tap_ok(hsaKmtOpenKFD() == HSAKMT_STATUS_SUCCESS, "hsaKmtOpenKFD") ||
+	    !tap_ok(hsaKmtAcquireSystemProperties(&sys) ==
+		    HSAKMT_STATUS_SUCCESS, "hsaKmtAcquireSystemProperties"))
+		return tap_done();
+	for (node = 0; node < sys.NumNodes && !gpu_node; node++)
+		if (hsaKmtGetNodeProperties(node, &np) ==
+		    HSAKMT_STATUS_SUCCESS && np.NumFComputeCores)
+			gpu_node = node;
+	if (tap_ok(gpu_node, "a GPU node")) {
+		test_user_events();
+		test_gpu_events();
+	}
+	hsaKmtReleaseSystemProperties();
+	tap_ok(hsaKmtCloseKFD() == HSAKMT_STATUS_SUCCESS, "hsaKmtCloseKFD");
+	printf("1..%d\n", tap_count);
+	return tap_done();
+}
