@@ -13,4 +13,5 @@ build=${VKFD_BUILD:-$VKFD_ROOT/build}
 
 exec "$VKFD_ROOT/scripts/vkfd-vm" --devices "${VKFD_DEMO_DEVICES:-1}" \
     --trace 'vkfd_ctx_*' --trace 'vkfd_queue_map*' --trace 'vkfd_queue_unmap*' \
+    --trace 'vkfd_ih_post' \
     --copy "$build/vkfd-demo" -- "$build/vkfd-demo"

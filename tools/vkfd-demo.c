@@ -142,16 +142,49 @@ static int submit_packets(const struct vkfd_gpu *gpu, int kfd, int drm)
 		return -1;
 	}
 	{
-		uint64_t t = data_va(&pm4, 0);
+		uint64_t t = data_va(&pm4, 0), page_va = 0x700000000ULL, slot;
 		uint32_t wd[] = { PM4_HDR(PM4_WRITE_DATA, 4), WRITE_DATA_DST_MEM,
 				  (uint32_t)t, t >> 32, 0xc0ffee };
+		struct kfd_ioctl_create_event_args ev = {
+			.event_type = KFD_IOC_EVENT_SIGNAL, .auto_reset = 1,
+		};
+		struct kfd_event_data wait = { 0 };
+		struct kfd_ioctl_wait_events_args w = {
+			.events_ptr = (uintptr_t)&wait, .num_events = 1,
+			.timeout = 5000,
+		};
+		unsigned int ids[1] = { gpu->gpu_id }, n = 0;
+		uint64_t page_handle;
 
-		emit(&pm4, wd, 5);
+		/* the events page: GPU memory the GPU writes signal slots into */
+		if (alloc_bo(kfd, gpu->gpu_id, page_va, 32768, F_GTT | F_RW,
+			     &page_handle, NULL) ||
+		    map_bo(kfd, page_handle, ids, 1, true, &n))
+			return -1;
+		ev.event_page_offset = page_handle;
+		if (ioctl(kfd, AMDKFD_IOC_CREATE_EVENT, &ev))
+			return -1;
+		wait.event_id = ev.event_id;
+		slot = page_va + 8 * ev.event_slot_index;
+		{
+			uint32_t rm[] = {
+				PM4_HDR(PM4_RELEASE_MEM, 7), 0x14,
+				RELEASE_MEM_DATA_32 | (2u << 24),
+				(uint32_t)slot, slot >> 32, ev.event_id, 0,
+				ev.event_id,
+			};
+
+			emit(&pm4, wd, 5);
+			emit(&pm4, rm, 8);
+		}
 		kick(&pm4, pm4.wptr);
-		printf("      PM4 WRITE_DATA 0xc0ffee to GPU VA 0x%llx: %s "
-		       "(memory reads 0x%x, rptr %llu dwords)\n",
-		       (unsigned long long)t,
-		       wait_u32(pm4.data, 0xc0ffee) ? "done" : "TIMED OUT",
+		/* sleep in WAIT_EVENTS until the RELEASE_MEM interrupt */
+		ioctl(kfd, AMDKFD_IOC_WAIT_EVENTS, &w);
+		printf("      PM4 WRITE_DATA 0xc0ffee + RELEASE_MEM with an "
+		       "interrupt, then WAIT_EVENTS on event %u: %s (memory "
+		       "reads 0x%x, rptr %llu dwords)\n", ev.event_id,
+		       w.wait_result == KFD_IOC_WAIT_RESULT_COMPLETE ?
+		       "woken by the GPU's interrupt" : "NOT WOKEN",
 		       *(volatile uint32_t *)pm4.data,
 		       (unsigned long long)pm4.ptrs[0]);
 	}
