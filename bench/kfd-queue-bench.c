@@ -9,6 +9,9 @@
  *   scaling            doorbell latency with 1..1024 queues mapped in the
  *                      process, and with 1..N kfd_processes (secondaries)
  *                      each holding a queue: it should stay flat
+ *   interrupt path     RELEASE_MEM with an interrupt, the submitter asleep
+ *                      in WAIT_EVENTS, against polling memory; interrupts
+ *                      per second the path sustains
  *
  * Everything runs in one boot: compare ratios, not absolute times.
  */
@@ -46,6 +49,52 @@ static double latency_us(struct q *q, int n)
 	for (i = 0; i < n; i++)
 		sum += one_round_trip(q);
 	return sum / n * 1e6;
+}
+
+/* The events page in GPU memory and one auto-reset signal event. */
+static uint32_t event_id;
+static uint64_t events_page_va = 0x7e0000000ULL;
+
+static int setup_event(int kfd)
+{
+	unsigned int ids[1] = { gpu.gpu_id }, cnt = 0;
+	struct kfd_ioctl_create_event_args ev = {
+		.event_type = KFD_IOC_EVENT_SIGNAL, .auto_reset = 1,
+	};
+	uint64_t h;
+
+	if (alloc_bo(kfd, gpu.gpu_id, events_page_va, 32768, F_GTT | F_RW,
+		     &h, NULL) || map_bo(kfd, h, ids, 1, true, &cnt))
+		return -1;
+	ev.event_page_offset = h;
+	if (ioctl(kfd, AMDKFD_IOC_CREATE_EVENT, &ev))
+		return -1;
+	event_id = ev.event_id;
+	return 0;
+}
+
+/* RELEASE_MEM writes the slot and interrupts; we sleep until woken. */
+static double interrupt_round_trip(struct q *q, int kfd)
+{
+	uint64_t slot = events_page_va + 8 * event_id;
+	uint32_t rm[] = {
+		PM4_HDR(PM4_RELEASE_MEM, 7), 0x14,
+		RELEASE_MEM_DATA_32 | (2u << 24),
+		(uint32_t)slot, slot >> 32, 1, 0, event_id,
+	};
+	struct kfd_event_data ed = { .event_id = event_id };
+	struct kfd_ioctl_wait_events_args w = {
+		.events_ptr = (uintptr_t)&ed, .num_events = 1,
+		.timeout = 5000,
+	};
+	double t0 = now_s();
+
+	emit(q, rm, 8);
+	kick(q, q->wptr);
+	if (ioctl(kfd, AMDKFD_IOC_WAIT_EVENTS, &w) ||
+	    w.wait_result != KFD_IOC_WAIT_RESULT_COMPLETE)
+		return -1;
+	return now_s() - t0;
 }
 
 static double trap_floor_us(int kfd, int n)
@@ -120,6 +169,19 @@ int main(int argc, char **argv)
 	       lat, lat / floor_us);
 	printf("packets/s, 1 queue:                 %8.0f\n",
 	       packets_per_s(qs, 1, n / 20));
+	if (!setup_event(kfd)) {
+		double sum = 0, t0;
+		int i, m = n / 4;
+
+		interrupt_round_trip(&qs[0], kfd);
+		t0 = now_s();
+		for (i = 0; i < m; i++)
+			sum += interrupt_round_trip(&qs[0], kfd);
+		printf("submit to wake-up via interrupt:    %8.2f us  (%.2fx "
+		       "polling)\n", sum / m * 1e6, sum / m * 1e6 / lat);
+		printf("interrupts/s (one at a time):       %8.0f\n",
+		       m / (now_s() - t0));
+	}
 
 	/* more queues, each its own ring and buffers */
 	printf("doorbell latency with N queues mapped (latency on queue 0):\n");
