@@ -152,6 +152,24 @@ static void test_gpu_events(void)
 	}
 	tap_ok(sig && hsaKmtWaitOnEvent(e3, 5000) == HSAKMT_STATUS_SUCCESS,
 	       "woken by an AQL completion signal's mailbox");
+	{
+		/* a GPU write to unmapped memory: a memory-exception event */
+		HsaEventDescriptor d = { .EventType = HSA_EVENTTYPE_MEMORY,
+					 .NodeId = gpu_node };
+		uint64_t bad = 0x6f0000000ULL;
+		uint32_t wd[] = { PM4_HDR(0x37, 4), 5u << 8, (uint32_t)bad,
+				  bad >> 32, 1 };
+		HsaEvent *m = NULL;
+
+		hsaKmtCreateEvent(&d, true, false, &m);
+		memcpy(pm4.ring + 8, wd, sizeof(wd));
+		ring(&pm4, 13, 13);
+		tap_ok(m && hsaKmtWaitOnEvent(m, 5000) == HSAKMT_STATUS_SUCCESS &&
+		       m->EventData.EventData.MemoryAccessFault.VirtualAddress ==
+		       bad, "a VM fault arrives as a memory-exception event "
+		       "(VA 0x%llx)", m ? (unsigned long long)m->EventData.
+		       EventData.MemoryAccessFault.VirtualAddress : 0ULL);
+	}
 	hsaKmtDestroyQueue(pm4.res.QueueId);
 	hsaKmtDestroyQueue(sdma.res.QueueId);
 	hsaKmtDestroyQueue(aql.res.QueueId);

@@ -84,6 +84,43 @@ static void *destroyer_thread(void *arg)
 	return NULL;
 }
 
+struct waiter {
+	int kfd;
+	uint32_t id;
+	uint32_t result;
+};
+
+static void *waiter_thread(void *arg)
+{
+	struct waiter *w = arg;
+
+	w->result = wait_one(w->kfd, w->id, 10000);
+	return NULL;
+}
+
+/* Sixteen threads asleep on one manual-reset event; one SET wakes all. */
+static void test_many_waiters(int kfd)
+{
+	struct kfd_ioctl_create_event_args e;
+	struct waiter w[16];
+	pthread_t t[16];
+	int i, woken = 0;
+
+	create_event(kfd, KFD_IOC_EVENT_SIGNAL, false, 0, &e);
+	for (i = 0; i < 16; i++) {
+		w[i] = (struct waiter){ .kfd = kfd, .id = e.event_id, .result = 9 };
+		pthread_create(&t[i], NULL, waiter_thread, &w[i]);
+	}
+	usleep(100000);
+	ev_ioctl(kfd, AMDKFD_IOC_SET_EVENT, e.event_id);
+	for (i = 0; i < 16; i++) {
+		pthread_join(t[i], NULL);
+		woken += w[i].result == KFD_IOC_WAIT_RESULT_COMPLETE;
+	}
+	tap_ok(woken == 16, "one SET_EVENT wakes all 16 waiters (%d)", woken);
+	ev_ioctl(kfd, AMDKFD_IOC_DESTROY_EVENT, e.event_id);
+}
+
 static void on_alarm(int sig)
 {
 }
@@ -247,7 +284,7 @@ static uint64_t *bo_events_page(struct q *q, uint64_t va, uint64_t *handle)
 static int gpu_signals_child(void *arg)
 {
 	int kfd = kfd_open(), drm = open_render_node(&gpu);
-	struct kfd_ioctl_create_event_args e1, e2, e3, mem;
+	struct kfd_ioctl_create_event_args e1, e2, e3, mem, hw;
 	uint64_t page_va = 0x700000000ULL, handle, slot;
 	struct q pm4, sdma, aql;
 	uint64_t *page;
@@ -278,6 +315,7 @@ static int gpu_signals_child(void *arg)
 	create_event(kfd, KFD_IOC_EVENT_SIGNAL, true, 0, &e2);
 	create_event(kfd, KFD_IOC_EVENT_SIGNAL, true, 0, &e3);
 	create_event(kfd, KFD_IOC_EVENT_MEMORY, false, 0, &mem);
+	create_event(kfd, KFD_IOC_EVENT_HW_EXCEPTION, false, 0, &hw);
 	tap_ok(page[e1.event_id] == ~0ULL && page[e3.event_id] == ~0ULL,
 	       "slots start unsignalled (all ones)");
 
@@ -347,6 +385,11 @@ static int gpu_signals_child(void *arg)
 		       ev.memory_exception_data.gpu_id == gpu.gpu_id,
 		       "a GPU write to unmapped memory: memory exception at "
 		       "0x%llx", (unsigned long long)ev.memory_exception_data.va);
+		ev = (struct kfd_event_data){ .event_id = hw.event_id };
+		tap_ok(!wait_events(kfd, &ev, 1, false, 5000, &r) &&
+		       r == KFD_IOC_WAIT_RESULT_COMPLETE &&
+		       ev.hw_exception_data.gpu_id == gpu.gpu_id,
+		       "and the queue it stopped raised a HW exception event");
 	}
 	return 0;
 }
@@ -407,6 +450,7 @@ int main(void)
 	drm = open_render_node(&gpu);
 	tap_zero(acquire_vm(kfd, drm, gpu.gpu_id), "bound");
 	test_basic(kfd);
+	test_many_waiters(kfd);
 	rc = run_child(limits_child, NULL);
 	tap_ok(rc == 0, "255 signal events before the page is mapped, 4095 "
 	       "after, then ENOSPC (status %d)", rc);
