@@ -49,7 +49,10 @@ static ssize_t vkfd_vram_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%llu\n", READ_ONCE(pdd->vram_used));
 }
 
-/* No SDMA engine runs yet, so no process has SDMA activity to show. */
+/*
+ * amdkfd reports the time a process's SDMA queues were busy; the vkfd
+ * device does not measure engine time, so this reads 0 (docs/lifecycle.md).
+ */
 static ssize_t vkfd_sdma_show(struct kobject *kobj,
 			      struct kobj_attribute *attr, char *buf)
 {
