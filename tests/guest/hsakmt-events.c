@@ -14,6 +14,7 @@
 #include "hw/kfd/vkfd_hw.h"
 #include "tap.h"
 #include "kfd-util.h"
+#include "hsakmt-util.h"
 
 #define PM4_HDR(op, n)		((3u << 30) | (((n) - 1) << 16) | ((op) << 8))
 #define PM4_RELEASE_MEM		0x49
@@ -22,20 +23,6 @@
 
 static HSAuint32 gpu_node;
 
-static void *gpu_memory(HSAuint64 size)
-{
-	HsaMemFlags f = { .Value = 0 };
-	void *p = NULL;
-	HSAuint64 gva;
-
-	f.ui32.HostAccess = 1;
-	f.ui32.NonPaged = 1;
-	if (hsaKmtAllocMemory(0, size, f, &p) != HSAKMT_STATUS_SUCCESS ||
-	    hsaKmtMapMemoryToGPU(p, size, &gva) != HSAKMT_STATUS_SUCCESS)
-		return NULL;
-	memset(p, 0, size);
-	return p;
-}
 
 static HsaEvent *new_event(bool manual)
 {
@@ -47,31 +34,8 @@ static HsaEvent *new_event(bool manual)
 	       e : NULL;
 }
 
-struct hq {
-	uint32_t *ring;
-	HsaQueueResource res;
-};
 
-static bool make_queue(struct hq *q, HSA_QUEUE_TYPE type)
-{
-	uint64_t *ptrs = gpu_memory(4096);
 
-	memset(q, 0, sizeof(*q));
-	q->ring = gpu_memory(4096);
-	if (!q->ring || !ptrs)
-		return false;
-	q->res.Queue_read_ptr_aql = &ptrs[0];
-	q->res.Queue_write_ptr_aql = &ptrs[1];
-	return hsaKmtCreateQueue(gpu_node, type, 100, HSA_QUEUE_PRIORITY_NORMAL,
-				 q->ring, 4096, NULL, &q->res) ==
-	       HSAKMT_STATUS_SUCCESS;
-}
-
-static void ring(struct hq *q, uint64_t wptr, uint64_t doorbell)
-{
-	__atomic_store_n(q->res.Queue_write_ptr_aql, wptr, __ATOMIC_RELEASE);
-	*q->res.Queue_DoorBell_aql = doorbell;
-}
 
 static void test_user_events(void)
 {
@@ -104,9 +68,9 @@ static void test_gpu_events(void)
 	struct hq pm4, sdma, aql;
 	uint8_t *sig;
 
-	if (!tap_ok(e1 && e2 && e3 && make_queue(&pm4, HSA_QUEUE_COMPUTE) &&
-		    make_queue(&sdma, HSA_QUEUE_SDMA) &&
-		    make_queue(&aql, HSA_QUEUE_COMPUTE_AQL),
+	if (!tap_ok(e1 && e2 && e3 && hq_create(&pm4, gpu_node, HSA_QUEUE_COMPUTE) &&
+		    hq_create(&sdma, gpu_node, HSA_QUEUE_SDMA) &&
+		    hq_create(&aql, gpu_node, HSA_QUEUE_COMPUTE_AQL),
 		    "three events and three queues"))
 		return;
 	{
@@ -119,7 +83,7 @@ static void test_gpu_events(void)
 		};
 
 		memcpy(pm4.ring, rm, sizeof(rm));
-		ring(&pm4, 8, 8);
+		hq_ring(&pm4, 8, 8);
 	}
 	tap_ok(hsaKmtWaitOnEvent(e1, 5000) == HSAKMT_STATUS_SUCCESS,
 	       "woken by a PM4 RELEASE_MEM interrupt");
@@ -133,7 +97,7 @@ static void test_gpu_events(void)
 		};
 
 		memcpy(sdma.ring, pkt, sizeof(pkt));
-		ring(&sdma, sizeof(pkt), sizeof(pkt));
+		hq_ring(&sdma, sizeof(pkt), sizeof(pkt));
 	}
 	tap_ok(hsaKmtWaitOnEvent(e2, 5000) == HSAKMT_STATUS_SUCCESS,
 	       "woken by an SDMA TRAP");
@@ -148,7 +112,7 @@ static void test_gpu_events(void)
 		*(uint64_t *)(pkt + 56) = (uintptr_t)sig;
 		__atomic_store_n((uint16_t *)pkt, VKFD_AQL_TYPE_BARRIER_AND,
 				 __ATOMIC_RELEASE);
-		ring(&aql, 1, 0);
+		hq_ring(&aql, 1, 0);
 	}
 	tap_ok(sig && hsaKmtWaitOnEvent(e3, 5000) == HSAKMT_STATUS_SUCCESS,
 	       "woken by an AQL completion signal's mailbox");
@@ -163,7 +127,7 @@ static void test_gpu_events(void)
 
 		hsaKmtCreateEvent(&d, true, false, &m);
 		memcpy(pm4.ring + 8, wd, sizeof(wd));
-		ring(&pm4, 13, 13);
+		hq_ring(&pm4, 13, 13);
 		tap_ok(m && hsaKmtWaitOnEvent(m, 5000) == HSAKMT_STATUS_SUCCESS &&
 		       m->EventData.EventData.MemoryAccessFault.VirtualAddress ==
 		       bad, "a VM fault arrives as a memory-exception event "
@@ -178,17 +142,12 @@ static void test_gpu_events(void)
 int main(void)
 {
 	HsaSystemProperties sys;
-	HsaNodeProperties np;
-	HSAuint32 node;
 
 	if (!tap_ok(hsaKmtOpenKFD() == HSAKMT_STATUS_SUCCESS, "hsaKmtOpenKFD") ||
 	    !tap_ok(hsaKmtAcquireSystemProperties(&sys) ==
 		    HSAKMT_STATUS_SUCCESS, "hsaKmtAcquireSystemProperties"))
 		return tap_done();
-	for (node = 0; node < sys.NumNodes && !gpu_node; node++)
-		if (hsaKmtGetNodeProperties(node, &np) ==
-		    HSAKMT_STATUS_SUCCESS && np.NumFComputeCores)
-			gpu_node = node;
+	gpu_node = hsakmt_gpu_node(&sys);
 	if (tap_ok(gpu_node, "a GPU node")) {
 		test_user_events();
 		test_gpu_events();

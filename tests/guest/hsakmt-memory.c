@@ -13,6 +13,7 @@
 
 #include "tap.h"
 #include "kfd-util.h"
+#include "hsakmt-util.h"
 
 #define MiB (1ULL << 20)
 
@@ -94,17 +95,13 @@ static void test_system(HSAuint32 gpu_node)
 int main(void)
 {
 	HsaSystemProperties sys;
-	HsaNodeProperties np;
-	HSAuint32 node, gpu = 0;
+	HSAuint32 gpu;
 
 	if (!tap_ok(hsaKmtOpenKFD() == HSAKMT_STATUS_SUCCESS, "hsaKmtOpenKFD") ||
 	    !tap_ok(hsaKmtAcquireSystemProperties(&sys) ==
 		    HSAKMT_STATUS_SUCCESS, "hsaKmtAcquireSystemProperties"))
 		return tap_done();
-	for (node = 0; node < sys.NumNodes && !gpu; node++)
-		if (hsaKmtGetNodeProperties(node, &np) ==
-		    HSAKMT_STATUS_SUCCESS && np.NumFComputeCores)
-			gpu = node;
+	gpu = hsakmt_gpu_node(&sys);
 	if (tap_ok(gpu != 0, "a GPU node (%u)", gpu)) {
 		test_vram(gpu);
 		test_system(gpu);

@@ -15,6 +15,7 @@
 #include "hw/kfd/vkfd_hw.h"
 #include "tap.h"
 #include "kfd-util.h"
+#include "hsakmt-util.h"
 
 #define PM4_HDR(op, n)		((3u << 30) | (((n) - 1) << 16) | ((op) << 8))
 #define PM4_WRITE_DATA		0x37
@@ -22,22 +23,6 @@
 
 static HSAuint32 gpu_node;
 
-/* Host-visible memory the GPU can reach: ring, pointers, results. */
-static void *gpu_memory(HSAuint64 size)
-{
-	HsaMemFlags f = { .Value = 0 };
-	void *p = NULL;
-	HSAuint64 gva;
-
-	f.ui32.HostAccess = 1;
-	f.ui32.NonPaged = 1;
-	if (hsaKmtAllocMemory(0, size, f, &p) != HSAKMT_STATUS_SUCCESS)
-		return NULL;
-	if (hsaKmtMapMemoryToGPU(p, size, &gva) != HSAKMT_STATUS_SUCCESS)
-		return NULL;
-	memset(p, 0, size);
-	return p;
-}
 
 static bool wait_u64(volatile uint64_t *p, uint64_t want)
 {
@@ -57,36 +42,13 @@ static bool wait_u32(volatile uint32_t *p, uint32_t want)
 	return *p == want;
 }
 
-struct hq {
-	uint32_t *ring;
-	uint64_t *ptrs;			/* [0] rptr, [1] wptr */
-	HsaQueueResource res;
-};
 
 static bool make_queue(struct hq *q, HSA_QUEUE_TYPE type, const char *what)
 {
-	memset(q, 0, sizeof(*q));
-	q->ring = gpu_memory(4096);
-	q->ptrs = gpu_memory(4096);
-	if (!q->ring || !q->ptrs)
-		return tap_ok(0, "%s: buffers", what);
-	q->res.Queue_read_ptr_aql = &q->ptrs[0];
-	q->res.Queue_write_ptr_aql = &q->ptrs[1];
-	return tap_ok(hsaKmtCreateQueue(gpu_node, type, 100,
-					HSA_QUEUE_PRIORITY_NORMAL, q->ring,
-					4096, NULL, &q->res) ==
-		      HSAKMT_STATUS_SUCCESS, "hsaKmtCreateQueue: %s", what);
+	return tap_ok(hq_create(q, gpu_node, type), "hsaKmtCreateQueue: %s",
+		      what);
 }
 
-/*
- * For PM4 and SDMA queues libhsakmt keeps the pointers in a page of its
- * own and hands them back in the resource; for AQL they are ours.
- */
-static void ring(struct hq *q, uint64_t wptr, uint64_t doorbell)
-{
-	__atomic_store_n(q->res.Queue_write_ptr_aql, wptr, __ATOMIC_RELEASE);
-	*q->res.Queue_DoorBell_aql = doorbell;
-}
 
 static void test_pm4(uint32_t *out)
 {
@@ -100,7 +62,7 @@ static void test_pm4(uint32_t *out)
 	if (!make_queue(&q, HSA_QUEUE_COMPUTE, "PM4 compute"))
 		return;
 	memcpy(q.ring, pkt, sizeof(pkt));
-	ring(&q, 5, 5);
+	hq_ring(&q, 5, 5);
 	tap_ok(wait_u32(out, 0xa11ce), "PM4 WRITE_DATA through libhsakmt's "
 	       "doorbell");
 	tap_ok(hsaKmtDestroyQueue(q.res.QueueId) == HSAKMT_STATUS_SUCCESS,
@@ -122,7 +84,7 @@ static void test_sdma(uint32_t *buf)
 	if (!make_queue(&q, HSA_QUEUE_SDMA, "SDMA"))
 		return;
 	memcpy(q.ring, pkt, sizeof(pkt));
-	ring(&q, sizeof(pkt), sizeof(pkt));
+	hq_ring(&q, sizeof(pkt), sizeof(pkt));
 	tap_ok(wait_u64(q.res.Queue_read_ptr_aql, sizeof(pkt)) &&
 	       buf[512] == 0x12345678 && buf[512 + 255] == 0x12345678,
 	       "SDMA CONSTANT_FILL + COPY_LINEAR");
@@ -168,7 +130,7 @@ static void test_aql(uint8_t *mem)
 	*(uint64_t *)(pkt + 56) = (uintptr_t)(mem + 512);
 	__atomic_store_n((uint16_t *)pkt, VKFD_AQL_TYPE_KERNEL,
 			 __ATOMIC_RELEASE);
-	ring(&q, 1, 0);
+	hq_ring(&q, 1, 0);
 	tap_ok(wait_u64((volatile uint64_t *)signal_value, 0),
 	       "AQL dispatch of the built-in add kernel completed its signal");
 	for (i = 0; i < 64; i++)
@@ -181,18 +143,13 @@ static void test_aql(uint8_t *mem)
 int main(void)
 {
 	HsaSystemProperties sys;
-	HsaNodeProperties np;
-	HSAuint32 node;
 	uint8_t *mem;
 
 	if (!tap_ok(hsaKmtOpenKFD() == HSAKMT_STATUS_SUCCESS, "hsaKmtOpenKFD") ||
 	    !tap_ok(hsaKmtAcquireSystemProperties(&sys) ==
 		    HSAKMT_STATUS_SUCCESS, "hsaKmtAcquireSystemProperties"))
 		return tap_done();
-	for (node = 0; node < sys.NumNodes && !gpu_node; node++)
-		if (hsaKmtGetNodeProperties(node, &np) ==
-		    HSAKMT_STATUS_SUCCESS && np.NumFComputeCores)
-			gpu_node = node;
+	gpu_node = hsakmt_gpu_node(&sys);
 	mem = gpu_memory(1 << 16);
 	if (tap_ok(gpu_node && mem, "a GPU node and result memory")) {
 		test_pm4((uint32_t *)mem);
