@@ -8,6 +8,7 @@ set -euo pipefail
 
 . "$(dirname "$0")/lib.sh"
 
+build_lock driver
 kver=$(guest_kver)
 kdir=/usr/src/linux-headers-$kver
 [ -d "$kdir" ] || die "missing $kdir (run scripts/setup-host.sh)"

@@ -11,6 +11,7 @@ set -euo pipefail
 
 . "$(dirname "$0")/lib.sh"
 
+build_lock qemu
 TREE=$VKFD_CACHE/qemu
 BUILD=$TREE/build
 export CCACHE_DIR=$VKFD_CACHE/ccache

@@ -10,6 +10,13 @@ mkdir -p "$VKFD_CACHE"
 log() { printf '[vkfd] %s\n' "$*" >&2; }
 die() { printf '[vkfd] error: %s\n' "$*" >&2; exit 1; }
 
+# Hold an exclusive lock on $VKFD_CACHE/NAME.lock until the script exits,
+# so that two checkouts (or two callers) never build in one folder at once.
+build_lock() {
+    exec {VKFD_LOCK_FD}>"$VKFD_CACHE/$1.lock"
+    flock "$VKFD_LOCK_FD"
+}
+
 stamp_has() { [ -e "$VKFD_CACHE/stamp.$1" ]; }
 stamp_set() { touch "$VKFD_CACHE/stamp.$1"; }
 stamp_rm() { rm -f "$VKFD_CACHE/stamp.$1"; }
