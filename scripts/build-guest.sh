@@ -18,6 +18,7 @@ set -euo pipefail
 
 . "$(dirname "$0")/lib.sh"
 
+build_lock guest
 GUEST=$VKFD_CACHE/guest
 
 # Print the offset of every occurrence of the byte pattern $1 (a grep -P

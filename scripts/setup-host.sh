@@ -7,6 +7,7 @@
 set -euo pipefail
 
 . "$(dirname "$0")/lib.sh"
+build_lock host
 
 PKGS=(
     build-essential ninja-build meson pkg-config python3 python3-venv
