@@ -14,9 +14,14 @@
 #   current                             symlink to <kver>
 #
 # Idempotent: a stamp per kernel release makes a second run do nothing.
+#
+# --debug builds the debug kernel instead (KASAN, lockdep, kmemleak...):
+# see scripts/build-debug-kernel.sh.
 set -euo pipefail
 
 . "$(dirname "$0")/lib.sh"
+
+[ "${1:-}" = --debug ] && exec "$VKFD_ROOT/scripts/build-debug-kernel.sh"
 
 build_lock guest
 GUEST=$VKFD_CACHE/guest
