@@ -11,6 +11,8 @@
 #include <linux/compat.h>
 #include <linux/fs.h>
 #include <linux/module.h>
+#include <linux/mount.h>
+#include <linux/pseudo_fs.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -33,6 +35,52 @@ static struct device *vkfd_device;
 struct device *vkfd_chardev_device(void)
 {
 	return vkfd_device;
+}
+
+/*
+ * Every open /dev/kfd file maps through one anonymous inode of our own,
+ * whatever device node it was opened by, so that the driver can zap a
+ * context's doorbell and MMIO mappings in every process that has them
+ * (vkfd_kfd_map_kill()).  DRM does the same for its nodes.
+ */
+#define VKFD_FS_MAGIC	0x766b6664	/* "vkfd" */
+
+static struct vfsmount *vkfd_mnt;
+static struct inode *vkfd_kfd_inode;
+
+static int vkfd_fs_init_fs_context(struct fs_context *fc)
+{
+	return init_pseudo(fc, VKFD_FS_MAGIC) ? 0 : -ENOMEM;
+}
+
+static struct file_system_type vkfd_fs_type = {
+	.name = "vkfd",
+	.init_fs_context = vkfd_fs_init_fs_context,
+	.kill_sb = kill_anon_super,
+};
+
+struct address_space *vkfd_kfd_mapping(void)
+{
+	return vkfd_kfd_inode->i_mapping;
+}
+
+static int vkfd_inode_init(void)
+{
+	vkfd_mnt = kern_mount(&vkfd_fs_type);
+	if (IS_ERR(vkfd_mnt))
+		return PTR_ERR(vkfd_mnt);
+	vkfd_kfd_inode = alloc_anon_inode(vkfd_mnt->mnt_sb);
+	if (IS_ERR(vkfd_kfd_inode)) {
+		kern_unmount(vkfd_mnt);
+		return PTR_ERR(vkfd_kfd_inode);
+	}
+	return 0;
+}
+
+static void vkfd_inode_exit(void)
+{
+	iput(vkfd_kfd_inode);
+	kern_unmount(vkfd_mnt);
 }
 
 static int vkfd_ioctl_get_version(struct file *filep, struct vkfd_process *p,
@@ -162,6 +210,13 @@ static long vkfd_ioctl(struct file *filep, unsigned int cmd, unsigned long arg)
 	/* A forked child must open /dev/kfd itself. */
 	if (p->lead_thread != current->group_leader)
 		return -EBADF;
+	/*
+	 * After exit or exec of its address space a primary does nothing
+	 * more (amdkfd's ESRCH); handlers that create something check again
+	 * under their lock.
+	 */
+	if (READ_ONCE(p->torn_down) && desc->func != vkfd_ioctl_get_version)
+		return -ESRCH;
 
 	if (_IOC_DIR(kcmd) & (_IOC_READ | _IOC_WRITE)) {
 		if (asize <= sizeof(stack_kdata)) {
@@ -210,6 +265,7 @@ static int vkfd_open(struct inode *inode, struct file *filep)
 	if (IS_ERR(p))
 		return PTR_ERR(p);
 	filep->private_data = p;
+	filep->f_mapping = vkfd_kfd_mapping();
 	return 0;
 }
 
@@ -251,9 +307,14 @@ int vkfd_chardev_init(void)
 {
 	int ret;
 
+	ret = vkfd_inode_init();
+	if (ret)
+		return ret;
 	vkfd_major = register_chrdev(0, "kfd", &vkfd_fops);
-	if (vkfd_major < 0)
+	if (vkfd_major < 0) {
+		vkfd_inode_exit();
 		return vkfd_major;
+	}
 
 	vkfd_class = class_create(THIS_MODULE, "kfd");
 	if (IS_ERR(vkfd_class)) {
@@ -284,6 +345,7 @@ err_class:
 	class_destroy(vkfd_class);
 err_chrdev:
 	unregister_chrdev(vkfd_major, "kfd");
+	vkfd_inode_exit();
 	return ret;
 }
 
@@ -294,4 +356,5 @@ void vkfd_chardev_exit(void)
 	device_destroy(vkfd_class, MKDEV(vkfd_major, 0));
 	class_destroy(vkfd_class);
 	unregister_chrdev(vkfd_major, "kfd");
+	vkfd_inode_exit();
 }

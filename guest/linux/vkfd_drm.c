@@ -36,11 +36,18 @@ static void vkfd_drm_postclose(struct drm_device *drm, struct drm_file *file)
 	kfree(vf);
 }
 
+/* After unplug the file outlives its vkfd_dev: drm_dev_enter() says. */
 static int vkfd_drm_mmap(struct file *filp, struct vm_area_struct *vma)
 {
 	struct drm_file *df = filp->private_data;
+	struct drm_device *drm = df->minor->dev;
+	int idx, ret;
 
-	return vkfd_mem_drm_mmap(df->minor->dev->dev_private, filp, vma);
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
+	ret = vkfd_mem_drm_mmap(drm->dev_private, filp, vma);
+	drm_dev_exit(idx);
+	return ret;
 }
 
 static const struct file_operations vkfd_drm_fops = {
@@ -86,9 +93,18 @@ int vkfd_drm_init(struct vkfd_dev *dev)
 	return 0;
 }
 
+/*
+ * Device removal: the nodes go and every drm_dev_enter() section ends;
+ * open files stay, but no longer lead to dev.
+ */
+void vkfd_drm_unplug(struct vkfd_dev *dev)
+{
+	drm_dev_unplug(dev->drm);
+	dev->drm->dev_private = NULL;
+}
+
 void vkfd_drm_fini(struct vkfd_dev *dev)
 {
-	drm_dev_unregister(dev->drm);
 	drm_dev_put(dev->drm);
 	dev->drm = NULL;
 }
@@ -104,6 +120,7 @@ struct drm_file *vkfd_drm_file(struct file *file)
 	return file->private_data;
 }
 
+/* NULL once the device was removed. */
 struct vkfd_dev *vkfd_drm_file_device(struct drm_file *df)
 {
 	return df->minor->dev->dev_private;

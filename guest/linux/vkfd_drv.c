@@ -7,6 +7,7 @@
  * them (vkfd_chardev.c), as with amdkfd.
  */
 #include <linux/interrupt.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 
@@ -16,6 +17,35 @@
 DEFINE_MUTEX(vkfd_lock);
 LIST_HEAD(vkfd_devices);
 LIST_HEAD(vkfd_processes);
+
+unsigned int vkfd_max_user_contexts;
+module_param_named(max_user_contexts, vkfd_max_user_contexts, uint, 0644);
+MODULE_PARM_DESC(max_user_contexts,
+		 "device contexts one user may hold per GPU (0: half of the GPU's)");
+
+/*
+ * System memory held for user space -- GTT and USERPTR pages and GPUVM
+ * page tables of all processes -- stays below half of RAM, as amdkfd's
+ * system-memory limit does, so no process can push the guest into OOM
+ * through the driver.
+ */
+static atomic_long_t vkfd_sys_pages = ATOMIC_LONG_INIT(0);
+
+int vkfd_sys_charge(unsigned long pages)
+{
+	unsigned long limit = totalram_pages() / 2;
+
+	if (atomic_long_add_return(pages, &vkfd_sys_pages) > limit) {
+		atomic_long_sub(pages, &vkfd_sys_pages);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void vkfd_sys_uncharge(unsigned long pages)
+{
+	WARN_ON(atomic_long_sub_return(pages, &vkfd_sys_pages) < 0);
+}
 
 static int vkfd_check_hw(struct vkfd_dev *dev)
 {
@@ -53,6 +83,7 @@ static int vkfd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return -ENOMEM;
 	dev->pdev = pdev;
 	ida_init(&dev->ctx_ida);
+	xa_init(&dev->user_contexts);
 	atomic_set(&dev->live_contexts, 0);
 	pci_set_drvdata(pdev, dev);
 
@@ -113,6 +144,7 @@ static int vkfd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	return 0;
 
 err_drm:
+	vkfd_drm_unplug(dev);
 	vkfd_drm_fini(dev);
 err_mem:
 	vkfd_mem_dev_fini(dev);
@@ -127,7 +159,12 @@ static void vkfd_remove(struct pci_dev *pdev)
 {
 	struct vkfd_dev *dev = pci_get_drvdata(pdev);
 
-	/* Processes keep running; they just lose this GPU. */
+	/*
+	 * Processes keep running; they just lose this GPU.  The render
+	 * nodes go first, so that no mmap or ACQUIRE_VM reaches dev once
+	 * it is freed (devm) after this.
+	 */
+	vkfd_drm_unplug(dev);
 	vkfd_ih_fini(dev);
 	vkfd_process_detach_device(dev);
 	vkfd_drm_fini(dev);
@@ -135,6 +172,8 @@ static void vkfd_remove(struct pci_dev *pdev)
 	vkfd_sched_fini(dev);
 	WARN_ON(atomic_read(&dev->live_contexts));
 	WARN_ON(atomic_read(&dev->pt_pages));
+	WARN_ON(!xa_empty(&dev->user_contexts));
+	xa_destroy(&dev->user_contexts);
 	ida_destroy(&dev->ctx_ida);
 }
 

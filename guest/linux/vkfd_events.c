@@ -45,6 +45,7 @@ static bool vkfd_event_has_slot(u32 type)
 
 static void vkfd_event_set_locked(struct vkfd_process *p, struct vkfd_event *ev)
 {
+	lockdep_assert_held(&p->events_lock);
 	ev->signaled = true;
 	ev->age = ev->age == U64_MAX ? 2 : ev->age + 1;
 	p->event_gen++;
@@ -89,7 +90,7 @@ int vkfd_ioctl_create_event(struct file *filep, struct vkfd_process *p,
 		p->events_page_handle = args->event_page_offset;
 	}
 
-	ev = kzalloc(sizeof(*ev), GFP_KERNEL);
+	ev = kzalloc(sizeof(*ev), GFP_KERNEL_ACCOUNT);
 	ret = -ENOMEM;
 	if (!ev)
 		goto out;
@@ -115,11 +116,16 @@ int vkfd_ioctl_create_event(struct file *filep, struct vkfd_process *p,
 		args->event_trigger_data = id;
 		args->event_slot_index = id;
 	} else {
+		/* ids are plenty, kernel memory is not: a per-process cap */
+		ret = -ENOSPC;
+		if (p->nr_other_events >= VKFD_MAX_OTHER_EVENTS)
+			goto err_free;
 		ret = xa_alloc(&p->events, &id, ev,
 			       XA_LIMIT(VKFD_OTHER_EVENT_BASE, INT_MAX),
-			       GFP_KERNEL);
+			       GFP_KERNEL_ACCOUNT);
 		if (ret)
 			goto err_free;
+		p->nr_other_events++;
 		args->event_page_offset = 0;
 		args->event_trigger_data = id;
 		args->event_slot_index = 0;
@@ -146,6 +152,8 @@ int vkfd_ioctl_destroy_event(struct file *filep, struct vkfd_process *p,
 	ev = xa_erase(&p->events, args->event_id);
 	if (ev && vkfd_event_has_slot(ev->type))
 		WRITE_ONCE(p->events_page[ev->id], VKFD_SLOT_UNSIGNALED);
+	else if (ev)
+		p->nr_other_events--;
 	p->event_gen++;
 	mutex_unlock(&p->events_lock);
 	if (!ev)
@@ -382,8 +390,12 @@ int vkfd_events_mmap(struct vkfd_process *p, struct vm_area_struct *vma)
 	    size <= VKFD_EVENTS_PAGE_BYTES) {
 		vma->vm_flags |= VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP;
 		ret = remap_vmalloc_range(vma, p->events_page, 0);
+		/*
+		 * A larger mapping offers more slots; a smaller one never
+		 * takes slots away from events that have them.
+		 */
 		if (!ret)
-			p->events_slots = size / 8;
+			p->events_slots = max_t(u32, p->events_slots, size / 8);
 	}
 	mutex_unlock(&p->events_lock);
 	return ret;

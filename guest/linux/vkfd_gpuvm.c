@@ -9,6 +9,7 @@
  * entries the caller sends INVALIDATE_TLB.
  */
 #include <linux/dma-mapping.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
 
 #include "vkfd_priv.h"
@@ -28,54 +29,84 @@ static unsigned int vkfd_pt_index(u64 va, int level)
 	       (VKFD_GPUVM_ENTRIES - 1);
 }
 
-static struct vkfd_pt *vkfd_pt_alloc(struct vkfd_dev *dev, int level)
+/*
+ * Tables of one VM: at most 1/16 of RAM, and every table counts towards
+ * the driver's system-memory limit.  A process that spreads small BOs
+ * far apart gets ENOMEM, not the guest's memory.
+ */
+static bool vkfd_vm_charge(struct vkfd_vm *vm)
 {
-	struct vkfd_pt *pt = kzalloc(sizeof(*pt), GFP_KERNEL);
+	if (vm->pages >= totalram_pages() / 16 || vkfd_sys_charge(1))
+		return false;
+	vm->pages++;
+	return true;
+}
 
-	if (!pt)
+static void vkfd_vm_uncharge(struct vkfd_vm *vm)
+{
+	vm->pages--;
+	vkfd_sys_uncharge(1);
+}
+
+static struct vkfd_pt *vkfd_pt_alloc(struct vkfd_vm *vm, int level)
+{
+	struct vkfd_dev *dev = vm->dev;
+	struct vkfd_pt *pt;
+
+	if (!vkfd_vm_charge(vm))
 		return NULL;
+	pt = kzalloc(sizeof(*pt), GFP_KERNEL_ACCOUNT);
+	if (!pt) {
+		vkfd_vm_uncharge(vm);
+		return NULL;
+	}
 	pt->entries = dma_alloc_coherent(&dev->pdev->dev, VKFD_PT_BYTES,
 					 &pt->dma, GFP_KERNEL);
 	if (level)
 		pt->children = kcalloc(VKFD_GPUVM_ENTRIES,
-				       sizeof(*pt->children), GFP_KERNEL);
+				       sizeof(*pt->children),
+				       GFP_KERNEL_ACCOUNT);
 	if (!pt->entries || (level && !pt->children)) {
 		if (pt->entries)
 			dma_free_coherent(&dev->pdev->dev, VKFD_PT_BYTES,
 					  pt->entries, pt->dma);
 		kfree(pt->children);
 		kfree(pt);
+		vkfd_vm_uncharge(vm);
 		return NULL;
 	}
 	atomic_inc(&dev->pt_pages);
 	return pt;
 }
 
-static void vkfd_pt_free(struct vkfd_dev *dev, struct vkfd_pt *pt, int level)
+static void vkfd_pt_free(struct vkfd_vm *vm, struct vkfd_pt *pt, int level)
 {
+	struct vkfd_dev *dev = vm->dev;
 	unsigned int i;
 
 	if (!pt)
 		return;
 	for (i = 0; level && i < VKFD_GPUVM_ENTRIES; i++)
-		vkfd_pt_free(dev, pt->children[i], level - 1);
+		vkfd_pt_free(vm, pt->children[i], level - 1);
 	dma_free_coherent(&dev->pdev->dev, VKFD_PT_BYTES, pt->entries,
 			  pt->dma);
 	kfree(pt->children);
 	kfree(pt);
 	atomic_dec(&dev->pt_pages);
+	vkfd_vm_uncharge(vm);
 }
 
 int vkfd_vm_init(struct vkfd_vm *vm, struct vkfd_dev *dev)
 {
 	vm->dev = dev;
-	vm->root = vkfd_pt_alloc(dev, VKFD_GPUVM_LEVELS - 1);
+	vm->pages = 0;
+	vm->root = vkfd_pt_alloc(vm, VKFD_GPUVM_LEVELS - 1);
 	return vm->root ? 0 : -ENOMEM;
 }
 
 void vkfd_vm_fini(struct vkfd_vm *vm)
 {
-	vkfd_pt_free(vm->dev, vm->root, VKFD_GPUVM_LEVELS - 1);
+	vkfd_pt_free(vm, vm->root, VKFD_GPUVM_LEVELS - 1);
 	vm->root = NULL;
 }
 
@@ -98,7 +129,7 @@ static struct vkfd_pt *vkfd_vm_leaf_table(struct vkfd_vm *vm, u64 va,
 		if (!next) {
 			if (!create)
 				return NULL;
-			next = vkfd_pt_alloc(vm->dev, level - 1);
+			next = vkfd_pt_alloc(vm, level - 1);
 			if (!next)
 				return NULL;
 			pt->children[i] = next;
@@ -134,7 +165,7 @@ static void vkfd_vm_prune(struct vkfd_vm *vm, u64 va)
 		WRITE_ONCE(parent->entries[i], 0);
 		parent->children[i] = NULL;
 		parent->used--;
-		vkfd_pt_free(vm->dev, path[level], level);
+		vkfd_pt_free(vm, path[level], level);
 	}
 }
 

@@ -19,10 +19,18 @@
  * A BO is owned by the process-device pair that allocated it; its handle
  * is gpu_id << 32 | id.  A BO mapped on a peer GPU reserves its VA range
  * there too, so that no two mappings of one VM overlap.
+ *
+ * CPU mappings never hold memory: they fault pages in under the BO's
+ * fault_lock and hold only the struct.  FREE marks the BO dead under that
+ * lock and zaps every mapping before the memory goes, so a mapping made
+ * in a race with FREE finds the BO dead and faults (SIGBUS) instead of
+ * reaching memory that belongs to someone else by then.  The same holds
+ * for /dev/kfd's doorbell and MMIO pages (struct vkfd_kfd_map).
  */
 #include <linux/dma-mapping.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -64,8 +72,14 @@ struct vkfd_bo_attach {
 };
 
 struct vkfd_bo {
-	struct kref ref;		/* the owner's, and render-node mmaps' */
-	struct vkfd_process_device *pdd;	/* owner */
+	struct kref ref;		/* the owner's, CPU mappings', events' */
+	struct vkfd_process_device *pdd;	/* owner; under p->lock only */
+	struct file *filp;		/* owner's render file: identity only */
+	struct mutex fault_lock;	/* dead vs. CPU page faults */
+	bool dead;			/* FREE ran; no CPU access any more */
+	unsigned long vram_pfn;		/* VRAM: first page, CPU view */
+	struct mm_struct *pin_mm;	/* USERPTR: pinned_vm charged here */
+	bool sys_charged;		/* npages in vkfd_sys_charge() */
 	u32 id;				/* in pdd->bos */
 	u32 mmap_id;			/* in dev->bo_mmaps, VRAM and GTT */
 	u32 flags;
@@ -292,6 +306,10 @@ static void vkfd_bo_detach(struct vkfd_bo_attach *at)
 	kfree(at);
 }
 
+/*
+ * The last reference: system pages go here, not at FREE, because the
+ * events page may still be mapped into the kernel.  VRAM went at FREE.
+ */
 static void vkfd_bo_release(struct kref *ref)
 {
 	struct vkfd_bo *bo = container_of(ref, struct vkfd_bo, ref);
@@ -308,37 +326,67 @@ static void vkfd_bo_release(struct kref *ref)
 		}
 		kvfree(bo->pages);
 	}
+	if (bo->pin_mm) {
+		atomic64_sub(bo->npages, &bo->pin_mm->pinned_vm);
+		mmdrop(bo->pin_mm);
+	}
+	if (bo->sys_charged)
+		vkfd_sys_uncharge(bo->npages);
+	mutex_destroy(&bo->fault_lock);
 	kfree(bo);
 }
 
-/* Free a BO: unmapped everywhere, gone from CPU mappings, memory back. */
+static void vkfd_bo_put(struct vkfd_bo *bo)
+{
+	kref_put(&bo->ref, vkfd_bo_release);
+}
+
+/* Give the BO's VRAM back; under nothing but vram_lock. */
+static void vkfd_bo_free_vram(struct vkfd_dev *dev, struct vkfd_bo *bo)
+{
+	u64 used;
+
+	mutex_lock(&dev->vram_lock);
+	drm_mm_remove_node(&bo->vram);
+	dev->vram_used -= bo->size;
+	used = dev->vram_used;
+	mutex_unlock(&dev->vram_lock);
+	vkfd_topology_vram_used(dev, used);
+}
+
+/*
+ * Free a BO: unmapped everywhere, dead to CPU faults, its mappings zapped,
+ * VRAM back.  Under p->lock, so pdd and its render file are alive.
+ */
 static void vkfd_bo_destroy(struct vkfd_bo *bo)
 {
 	struct vkfd_process_device *pdd = bo->pdd;
 	struct vkfd_dev *dev = pdd->dev;
 	struct vkfd_bo_attach *at, *tmp;
 
+	lockdep_assert_held(&pdd->p->lock);
 	list_for_each_entry_safe(at, tmp, &bo->attachments, node)
 		vkfd_bo_detach(at);
 	xa_erase(&pdd->bos, bo->id);
+	pdd->nr_bos--;
 	if (bo->mmap_id) {
 		xa_erase(&dev->bo_mmaps, bo->mmap_id);
+		mutex_lock(&bo->fault_lock);
+		bo->dead = true;
+		mutex_unlock(&bo->fault_lock);
 		/*
-		 * CPU mappings through the render node go with the memory;
-		 * they can only have been made through the owner's file.
+		 * No fault maps a page from here on; remove what is mapped.
+		 * Render nodes share one address space per device, where the
+		 * BO's offset is unique.
 		 */
 		unmap_mapping_range(pdd->drm_file->f_mapping,
 				    vkfd_bo_mmap_offset(bo), bo->size, 1);
 	}
 	if (bo->kind == VKFD_BO_VRAM) {
-		mutex_lock(&dev->vram_lock);
-		drm_mm_remove_node(&bo->vram);
-		dev->vram_used -= bo->size;
-		mutex_unlock(&dev->vram_lock);
+		vkfd_bo_free_vram(dev, bo);
 		WRITE_ONCE(pdd->vram_used, pdd->vram_used - bo->size);
-		vkfd_topology_vram_used(dev, dev->vram_used);
 	}
-	kref_put(&bo->ref, vkfd_bo_release);
+	vkfd_bo_put(bo);
 }
 
 /*
@@ -392,16 +440,21 @@ void vkfd_mem_pdd_free_all(struct vkfd_process_device *pdd)
 static int vkfd_bo_alloc_vram(struct vkfd_bo *bo)
 {
 	struct vkfd_dev *dev = bo->pdd->dev;
+	u64 used = 0;
 	int ret;
 
 	mutex_lock(&dev->vram_lock);
 	ret = drm_mm_insert_node_generic(&dev->vram_mm, &bo->vram, bo->size,
 					 PAGE_SIZE, 0, DRM_MM_INSERT_BEST);
-	if (!ret)
+	if (!ret) {
 		dev->vram_used += bo->size;
+		used = dev->vram_used;
+	}
 	mutex_unlock(&dev->vram_lock);
 	if (ret)
 		return -ENOMEM;
+	vkfd_topology_vram_used(dev, used);
+	bo->vram_pfn = (dev->vram_bus + bo->vram.start) >> PAGE_SHIFT;
 	/* a new BO never shows what an earlier owner left in VRAM */
 	memset_io(dev->vram_cpu + bo->vram.start, 0, bo->size);
 	return 0;
@@ -411,18 +464,36 @@ static int vkfd_bo_alloc_pages(struct vkfd_bo *bo)
 {
 	u64 i;
 
-	/* half of RAM at most, as amdkfd limits system memory */
-	if (bo->npages > totalram_pages() / 2)
-		return -ENOMEM;
-	bo->pages = kvcalloc(bo->npages, sizeof(*bo->pages), GFP_KERNEL);
+	bo->pages = kvcalloc(bo->npages, sizeof(*bo->pages),
+			     GFP_KERNEL_ACCOUNT);
 	if (!bo->pages)
 		return -ENOMEM;
 	for (i = 0; i < bo->npages; i++) {
-		bo->pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO |
+		bo->pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO |
 					  __GFP_NOWARN);
 		if (!bo->pages[i])
 			return -ENOMEM;	/* the caller frees what was made */
 	}
+	return 0;
+}
+
+/*
+ * Charge a USERPTR's pages to the caller's pinned_vm, within
+ * RLIMIT_MEMLOCK unless it may lock memory, as RDMA and VFIO do.
+ */
+static int vkfd_bo_charge_pins(struct vkfd_bo *bo)
+{
+	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	struct mm_struct *mm = current->mm;
+	s64 pinned;
+
+	pinned = atomic64_add_return(bo->npages, &mm->pinned_vm);
+	if (pinned > limit && !capable(CAP_IPC_LOCK)) {
+		atomic64_sub(bo->npages, &mm->pinned_vm);
+		return -ENOMEM;
+	}
+	mmgrab(mm);
+	bo->pin_mm = mm;
 	return 0;
 }
 
@@ -431,8 +502,13 @@ static int vkfd_bo_pin_userptr(struct vkfd_bo *bo, u64 uaddr)
 {
 	u64 done = 0;
 	long got;
+	int ret;
 
-	bo->pages = kvcalloc(bo->npages, sizeof(*bo->pages), GFP_KERNEL);
+	ret = vkfd_bo_charge_pins(bo);
+	if (ret)
+		return ret;
+	bo->pages = kvcalloc(bo->npages, sizeof(*bo->pages),
+			     GFP_KERNEL_ACCOUNT);
 	if (!bo->pages)
 		return -ENOMEM;
 	while (done < bo->npages) {
@@ -460,88 +536,115 @@ static enum vkfd_bo_kind vkfd_bo_kind_of(u32 flags)
 	return VKFD_BO_MMIO_REMAP;
 }
 
-/* A bound pdd of p for gpu_id: -EINVAL unknown, -ENODEV no VM yet. */
+/*
+ * The bound pdd of p for gpu_id, under p->lock.  Errors as user space
+ * sees them: -EINVAL no such GPU, -ENODEV no ACQUIRE_VM yet, -ESRCH the
+ * process was torn down.
+ */
 static struct vkfd_process_device *vkfd_bound_pdd(struct vkfd_process *p,
-						  u32 gpu_id, int *err)
+						  u32 gpu_id)
 {
-	struct vkfd_process_device *pdd = vkfd_process_device(p, gpu_id);
+	struct vkfd_process_device *pdd;
 
-	*err = 0;
+	lockdep_assert_held(&p->lock);
+	if (READ_ONCE(p->torn_down))
+		return ERR_PTR(-ESRCH);
+	pdd = vkfd_process_device(p, gpu_id);
 	if (!pdd)
-		*err = -EINVAL;
-	else if (!pdd->drm_file)
-		*err = -ENODEV;
-	return *err ? NULL : pdd;
+		return ERR_PTR(-EINVAL);
+	if (!pdd->drm_file)
+		return ERR_PTR(-ENODEV);
+	return pdd;
 }
 
-int vkfd_ioctl_alloc_memory(struct file *filep, struct vkfd_process *p,
-			    void *data)
+/* Checks only: a new BO from the arguments, or an ERR_PTR. */
+static struct vkfd_bo *
+vkfd_bo_init_from_args(struct vkfd_process *p,
+		       struct kfd_ioctl_alloc_memory_of_gpu_args *args)
 {
-	struct kfd_ioctl_alloc_memory_of_gpu_args *args = data;
-	u64 size = args->size, va = args->va_addr, offset = 0;
-	struct vkfd_process_device *pdd;
-	struct vkfd_bo_attach *at;
-	struct vkfd_bo *bo;
+	u64 size = args->size, va = args->va_addr;
 	u32 flags = args->flags;
-	int ret;
+	enum vkfd_bo_kind kind;
+	struct vkfd_bo *bo;
 
 	if (!size || !(flags & VKFD_ALLOC_TYPES))
-		return -EINVAL;
+		return ERR_PTR(-EINVAL);
 	if (!PAGE_ALIGNED(size) || !PAGE_ALIGNED(va) || va + size < va ||
-	    va < 0x10000 || va + size > VKFD_GPUVM_LIMIT + 1)
-		return -EINVAL;
-
-	bo = kzalloc(sizeof(*bo), GFP_KERNEL);
-	if (!bo)
-		return -ENOMEM;
-	kref_init(&bo->ref);
-	INIT_LIST_HEAD(&bo->attachments);
-	bo->flags = flags;
-	bo->kind = vkfd_bo_kind_of(flags);
-	bo->va = va;
-	bo->size = size;
-	bo->npages = size >> PAGE_SHIFT;
-
-	switch (bo->kind) {
+	    va < VKFD_GPUVM_BASE || va + size > VKFD_GPUVM_LIMIT + 1)
+		return ERR_PTR(-EINVAL);
+	kind = vkfd_bo_kind_of(flags);
+	switch (kind) {
 	case VKFD_BO_USERPTR:
 		/* as upstream: secondaries have no mm of their own */
-		ret = -EOPNOTSUPP;
 		if (!vkfd_process_is_primary(p))
-			goto err_free;
-		ret = -EINVAL;
+			return ERR_PTR(-EOPNOTSUPP);
 		if (!PAGE_ALIGNED(args->mmap_offset))
-			goto err_free;
-		offset = args->mmap_offset;
-		ret = vkfd_bo_pin_userptr(bo, offset);
-		if (ret)
-			goto err_free;
+			return ERR_PTR(-EINVAL);
+		fallthrough;
+	case VKFD_BO_GTT:
+		/* never more than the system-memory limit in one BO */
+		if (size >> PAGE_SHIFT > totalram_pages() / 2)
+			return ERR_PTR(-ENOMEM);
 		break;
 	case VKFD_BO_DOORBELL:
-		ret = -EINVAL;
 		if (size != VKFD_DOORBELL_PAGE_SIZE)
-			goto err_free;
-		offset = VKFD_MMAP_TYPE_DOORBELL |
-			 (u64)args->gpu_id << VKFD_MMAP_GPU_ID_SHIFT;
+			return ERR_PTR(-EINVAL);
 		break;
 	case VKFD_BO_MMIO_REMAP:
-		ret = -EINVAL;
 		if (size != PAGE_SIZE)
-			goto err_free;
-		offset = VKFD_MMAP_TYPE_MMIO |
-			 (u64)args->gpu_id << VKFD_MMAP_GPU_ID_SHIFT;
+			return ERR_PTR(-EINVAL);
 		break;
 	default:
 		break;
 	}
 
-	mutex_lock(&p->lock);
-	pdd = vkfd_bound_pdd(p, args->gpu_id, &ret);
-	if (!pdd)
-		goto err_unlock;
-	bo->pdd = pdd;
-	ret = xa_alloc(&pdd->bos, &bo->id, bo, xa_limit_31b, GFP_KERNEL);
+	bo = kzalloc(sizeof(*bo), GFP_KERNEL_ACCOUNT);
+	if (!bo)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&bo->ref);
+	mutex_init(&bo->fault_lock);
+	INIT_LIST_HEAD(&bo->attachments);
+	bo->flags = flags;
+	bo->kind = kind;
+	bo->va = va;
+	bo->size = size;
+	bo->npages = size >> PAGE_SHIFT;
+	return bo;
+}
+
+/*
+ * System memory first, without p->lock: GTT is charged, USERPTR charged
+ * and pinned (pinning takes mmap_lock).
+ */
+static int vkfd_bo_charge(struct vkfd_bo *bo, u64 uaddr)
+{
+	int ret;
+
+	if (bo->kind != VKFD_BO_GTT && bo->kind != VKFD_BO_USERPTR)
+		return 0;
+	ret = vkfd_sys_charge(bo->npages);
 	if (ret)
-		goto err_unlock;
+		return ret;
+	bo->sys_charged = true;
+	if (bo->kind == VKFD_BO_USERPTR)
+		return vkfd_bo_pin_userptr(bo, uaddr);
+	return 0;
+}
+
+/* Under p->lock: give the BO its id, VA range and memory on pdd. */
+static int vkfd_bo_back(struct vkfd_process_device *pdd, struct vkfd_bo *bo)
+{
+	struct vkfd_bo_attach *at;
+	int ret;
+
+	if (pdd->nr_bos >= VKFD_MAX_BOS_PER_GPU)
+		return -ENOMEM;
+	bo->pdd = pdd;
+	bo->filp = pdd->drm_file;
+	ret = xa_alloc(&pdd->bos, &bo->id, bo, xa_limit_31b,
+		       GFP_KERNEL_ACCOUNT);
+	if (ret)
+		return ret;
 	at = vkfd_bo_attach_new(bo, pdd);
 	if (IS_ERR(at)) {
 		ret = PTR_ERR(at);
@@ -558,34 +661,72 @@ int vkfd_ioctl_alloc_memory(struct file *filep, struct vkfd_process *p,
 			       XA_LIMIT(1, (1U << 23) - 1), GFP_KERNEL);
 		if (ret)
 			goto err_vram;
-		offset = vkfd_bo_mmap_offset(bo);
 	}
-	if (bo->kind == VKFD_BO_VRAM) {
-		WRITE_ONCE(pdd->vram_used, pdd->vram_used + size);
-		vkfd_topology_vram_used(pdd->dev, pdd->dev->vram_used);
-	}
-	args->handle = vkfd_bo_handle(bo);
-	args->mmap_offset = offset;
-	mutex_unlock(&p->lock);
+	if (bo->kind == VKFD_BO_VRAM)
+		WRITE_ONCE(pdd->vram_used, pdd->vram_used + bo->size);
+	pdd->nr_bos++;
 	return 0;
 
 err_vram:
-	if (bo->kind == VKFD_BO_VRAM) {
-		mutex_lock(&pdd->dev->vram_lock);
-		drm_mm_remove_node(&bo->vram);
-		pdd->dev->vram_used -= size;
-		mutex_unlock(&pdd->dev->vram_lock);
-	}
+	if (bo->kind == VKFD_BO_VRAM)
+		vkfd_bo_free_vram(pdd->dev, bo);
 err_attach:
 	vkfd_bo_detach(at);
 err_id:
 	xa_erase(&pdd->bos, bo->id);
-err_unlock:
+	return ret;
+}
+
+int vkfd_ioctl_alloc_memory(struct file *filep, struct vkfd_process *p,
+			    void *data)
+{
+	struct kfd_ioctl_alloc_memory_of_gpu_args *args = data;
+	struct vkfd_process_device *pdd;
+	struct vkfd_bo *bo;
+	int ret;
+
+	bo = vkfd_bo_init_from_args(p, args);
+	if (IS_ERR(bo)) {
+		ret = PTR_ERR(bo);
+		bo = NULL;
+		goto out;
+	}
+	/* the device first, so that a bad gpu_id pins and charges nothing */
+	mutex_lock(&p->lock);
+	pdd = vkfd_bound_pdd(p, args->gpu_id);
 	mutex_unlock(&p->lock);
-err_free:
-	kref_put(&bo->ref, vkfd_bo_release);
-	pr_debug("vkfd: ALLOC gpu %u va 0x%llx size 0x%llx flags 0x%x: %d\n",
-		 args->gpu_id, va, size, flags, ret);
+	ret = PTR_ERR_OR_ZERO(pdd);
+	if (ret)
+		goto out;
+	ret = vkfd_bo_charge(bo, args->mmap_offset);
+	if (ret)
+		goto out;
+
+	mutex_lock(&p->lock);
+	pdd = vkfd_bound_pdd(p, args->gpu_id);	/* it may have gone */
+	ret = PTR_ERR_OR_ZERO(pdd);
+	if (!ret)
+		ret = vkfd_bo_back(pdd, bo);
+	if (!ret) {
+		args->handle = vkfd_bo_handle(bo);
+		if (bo->mmap_id)
+			args->mmap_offset = vkfd_bo_mmap_offset(bo);
+		else if (bo->kind == VKFD_BO_DOORBELL)
+			args->mmap_offset = VKFD_MMAP_TYPE_DOORBELL |
+				(u64)args->gpu_id << VKFD_MMAP_GPU_ID_SHIFT;
+		else if (bo->kind == VKFD_BO_MMIO_REMAP)
+			args->mmap_offset = VKFD_MMAP_TYPE_MMIO |
+				(u64)args->gpu_id << VKFD_MMAP_GPU_ID_SHIFT;
+	}
+	mutex_unlock(&p->lock);
+out:
+	if (ret) {
+		pr_debug("vkfd: ALLOC gpu %u va 0x%llx size 0x%llx flags 0x%x: %d\n",
+			 args->gpu_id, args->va_addr, args->size, args->flags,
+			 ret);
+		if (bo)
+			vkfd_bo_put(bo);
+	}
 	return ret;
 }
 
@@ -615,6 +756,7 @@ int vkfd_mem_map_events_page(struct vkfd_process *p, u64 handle,
 	va = vmap(bo->pages, bo->npages, VM_MAP, PAGE_KERNEL);
 	if (!va)
 		return -ENOMEM;
+	/* the reference keeps the pages, even if the GPU goes first */
 	kref_get(&bo->ref);
 	p->events_bo = bo;
 	*page = va;
@@ -625,7 +767,7 @@ int vkfd_mem_map_events_page(struct vkfd_process *p, u64 handle,
 void vkfd_mem_unmap_events_page(struct vkfd_process *p)
 {
 	vunmap(p->events_page);
-	kref_put(&((struct vkfd_bo *)p->events_bo)->ref, vkfd_bo_release);
+	vkfd_bo_put(p->events_bo);
 	p->events_bo = NULL;
 }
 
@@ -674,9 +816,11 @@ static int vkfd_map_unmap(struct vkfd_process *p,
 		goto out;
 	}
 	for (i = args->n_success; i < args->n_devices; i++) {
-		peer = vkfd_bound_pdd(p, ids[i], &ret);
-		if (!peer)
+		peer = vkfd_bound_pdd(p, ids[i]);
+		if (IS_ERR(peer)) {
+			ret = PTR_ERR(peer);
 			break;
+		}
 		at = vkfd_bo_attach(bo, peer);
 		if (map) {
 			/* doorbells and the remap page serve their own GPU */
@@ -737,6 +881,7 @@ int vkfd_ioctl_available_memory(struct file *filep, struct vkfd_process *p,
 	mutex_lock(&p->lock);
 	pdd = vkfd_process_device(p, args->gpu_id);
 	if (pdd) {
+		/* the device's count changes under vram_lock only */
 		mutex_lock(&pdd->dev->vram_lock);
 		args->available = pdd->dev->vram_size - pdd->dev->vram_used;
 		mutex_unlock(&pdd->dev->vram_lock);
@@ -781,27 +926,75 @@ int vkfd_ioctl_set_scratch_backing_va(struct file *filep,
 	int ret;
 
 	mutex_lock(&p->lock);
-	pdd = vkfd_bound_pdd(p, args->gpu_id, &ret);
-	if (pdd)
+	pdd = vkfd_bound_pdd(p, args->gpu_id);
+	ret = PTR_ERR_OR_ZERO(pdd);
+	if (!ret)
 		pdd->scratch_backing_va = args->va_addr;
 	mutex_unlock(&p->lock);
 	return ret;
 }
 
-static void vkfd_bo_vma_close(struct vm_area_struct *vma)
+/* Pages a CPU fault maps at once, around the one that faulted. */
+#define VKFD_FAULT_AROUND	16
+
+/*
+ * A CPU fault on a render-node mapping of a VRAM or GTT BO: map the page
+ * unless the BO was freed, in which case the access fails with SIGBUS.
+ */
+static vm_fault_t vkfd_bo_vma_fault(struct vm_fault *vmf)
 {
-	kref_put(&((struct vkfd_bo *)vma->vm_private_data)->ref,
-		 vkfd_bo_release);
+	struct vm_area_struct *vma = vmf->vma;
+	struct vkfd_bo *bo = vma->vm_private_data;
+	unsigned long addr = vmf->address, pfn;
+	vm_fault_t ret = VM_FAULT_SIGBUS, r;
+	u64 pg;
+	int i;
+
+	mutex_lock(&bo->fault_lock);
+	if (bo->dead)
+		goto out;
+	pg = vmf->pgoff - (vkfd_bo_mmap_offset(bo) >> PAGE_SHIFT);
+	for (i = 0; i < VKFD_FAULT_AROUND && pg < bo->npages &&
+	     addr < vma->vm_end; i++, pg++, addr += PAGE_SIZE) {
+		if (bo->kind == VKFD_BO_VRAM)
+			pfn = bo->vram_pfn + pg;
+		else
+			pfn = page_to_pfn(bo->pages[pg]);
+		r = vmf_insert_pfn(vma, addr, pfn);
+		if (!i)
+			ret = r;
+		if (r & VM_FAULT_ERROR)
+			break;
+	}
+out:
+	mutex_unlock(&bo->fault_lock);
+	return ret;
 }
 
-/* A render-node mapping keeps the BO's memory until it goes. */
+/* Each VMA, after fork, split or mremap too, holds the BO's struct. */
+static void vkfd_bo_vma_open(struct vm_area_struct *vma)
+{
+	kref_get(&((struct vkfd_bo *)vma->vm_private_data)->ref);
+}
+
+static void vkfd_bo_vma_close(struct vm_area_struct *vma)
+{
+	vkfd_bo_put(vma->vm_private_data);
+}
+
 static const struct vm_operations_struct vkfd_bo_vm_ops = {
+	.open = vkfd_bo_vma_open,
 	.close = vkfd_bo_vma_close,
+	.fault = vkfd_bo_vma_fault,
 };
+
+/* A PROT_NONE reservation holds nothing and can never gain a page. */
+static const struct vm_operations_struct vkfd_reserve_vm_ops = { };
 
 /*
  * mmap of the render node: a VRAM or GTT BO, only through the render
- * file whose VM the owning process adopted.
+ * file whose VM the owning process adopted.  Nothing is mapped here;
+ * pages come by fault (vkfd_bo_vma_fault).
  */
 int vkfd_mem_drm_mmap(struct vkfd_dev *dev, struct file *filp,
 		      struct vm_area_struct *vma)
@@ -821,50 +1014,176 @@ int vkfd_mem_drm_mmap(struct vkfd_dev *dev, struct file *filp,
 	if (!bo)
 		return -EINVAL;
 
+	/* only compared: the owner's pdd may be going right now */
 	ret = -EACCES;
-	if (READ_ONCE(bo->pdd->drm_file) != filp)
+	if (bo->filp != filp)
 		goto err;
 	ret = -EINVAL;
 	if (size > bo->size)
 		goto err;
 	/*
 	 * libhsakmt reserves the CPU range of GPU-only BOs with a private
-	 * PROT_NONE mapping: allow exactly that, with no pages and no way to
-	 * gain access later.  Any other mapping must be shared, so that the
-	 * fake offset stays what unmapping looks for.
+	 * PROT_NONE mapping: allow exactly that, with no pages, no way to
+	 * gain access later and no copy in a child.  Any other mapping
+	 * must be shared, so that the fake offset stays what unmapping
+	 * looks for.
 	 */
 	if (!(vma->vm_flags & VM_SHARED)) {
 		if (vma->vm_flags & (VM_READ | VM_WRITE | VM_EXEC))
 			goto err;
 		vma->vm_flags &= ~(VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC);
-		vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
-		vma->vm_private_data = bo;
-		vma->vm_ops = &vkfd_bo_vm_ops;
+		vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY;
+		vma->vm_ops = &vkfd_reserve_vm_ops;
+		vkfd_bo_put(bo);
 		return 0;
 	}
 
-	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY;
-	if (bo->kind == VKFD_BO_VRAM) {
-		vma->vm_flags |= VM_IO | VM_PFNMAP;
-		vma->vm_page_prot =
-			pgprot_writecombine(vm_get_page_prot(vma->vm_flags));
-		ret = io_remap_pfn_range(vma, vma->vm_start,
-					 (dev->vram_bus + bo->vram.start) >>
-					 PAGE_SHIFT, size, vma->vm_page_prot);
-	} else {
-		ret = vm_map_pages_zero(vma, bo->pages, bo->npages);
-	}
-	if (ret)
-		goto err;
+	/* VM_IO: no MADV_DOFORK, no get_user_pages of these pages */
+	vma->vm_flags |= VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP |
+			 VM_DONTCOPY;
+	vma->vm_page_prot = vm_get_page_prot(vma->vm_flags);
+	if (bo->kind == VKFD_BO_VRAM)
+		vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot);
 	vma->vm_private_data = bo;
 	vma->vm_ops = &vkfd_bo_vm_ops;
 	return 0;
 err:
 	pr_debug("vkfd: render-node mmap of BO %u (size 0x%llx) len 0x%lx flags 0x%lx: %d\n",
 		 bo->id, bo->size, size, vma->vm_flags, ret);
-	kref_put(&bo->ref, vkfd_bo_release);
+	vkfd_bo_put(bo);
 	return ret;
 }
+
+/*
+ * /dev/kfd mappings live in one address space (vkfd_kfd_mapping()); each
+ * pdd's pages get a window of VKFD_KFD_MAP_PAGES pages there, found by
+ * key: the doorbell page first, the MMIO remap page at
+ * VKFD_KFD_MAP_MMIO.  Closing the window zaps exactly that pdd's mappings.
+ */
+#define VKFD_KFD_MAP_PAGES	16
+#define VKFD_KFD_MAP_MMIO	8
+#define VKFD_KFD_MAP_KEYS	BIT(24)
+
+static DEFINE_IDA(vkfd_kfd_map_ida);
+
+static void vkfd_kfd_map_release(struct kref *ref)
+{
+	struct vkfd_kfd_map *map = container_of(ref, struct vkfd_kfd_map, ref);
+
+	mutex_destroy(&map->lock);
+	kfree(map);
+}
+
+int vkfd_kfd_map_create(struct vkfd_process_device *pdd)
+{
+	struct vkfd_kfd_map *map;
+	int key;
+
+	BUILD_BUG_ON(VKFD_KFD_MAP_MMIO * PAGE_SIZE < VKFD_DOORBELL_PAGE_SIZE);
+	map = kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
+	if (!map)
+		return -ENOMEM;
+	key = ida_alloc_range(&vkfd_kfd_map_ida, 1, VKFD_KFD_MAP_KEYS - 1,
+			      GFP_KERNEL);
+	if (key < 0) {
+		kfree(map);
+		return key;
+	}
+	kref_init(&map->ref);
+	mutex_init(&map->lock);
+	map->key = key;
+	map->mmio = pci_resource_start(pdd->dev->pdev, VKFD_BAR_REGS) +
+		    VKFD_MMIO_REMAP_OFFSET;
+	pdd->kfd_map = map;
+	return 0;
+}
+
+/* The pdd got its context: its doorbell page can be mapped. */
+void vkfd_kfd_map_set_doorbell(struct vkfd_process_device *pdd)
+{
+	struct vkfd_kfd_map *map = pdd->kfd_map;
+
+	mutex_lock(&map->lock);
+	map->doorbell = pci_resource_start(pdd->dev->pdev, VKFD_BAR_DOORBELL) +
+			(u64)pdd->ctx_id * VKFD_DOORBELL_PAGE_SIZE;
+	mutex_unlock(&map->lock);
+}
+
+/*
+ * Before the context or the device goes: no fault maps these pages any
+ * more, and what is mapped is zapped in every process that has it.
+ */
+void vkfd_kfd_map_kill(struct vkfd_process_device *pdd)
+{
+	struct vkfd_kfd_map *map = pdd->kfd_map;
+
+	if (!map)
+		return;
+	mutex_lock(&map->lock);
+	map->dead = true;
+	mutex_unlock(&map->lock);
+	unmap_mapping_range(vkfd_kfd_mapping(),
+			    (loff_t)map->key * VKFD_KFD_MAP_PAGES << PAGE_SHIFT,
+			    VKFD_KFD_MAP_PAGES << PAGE_SHIFT, 1);
+	ida_free(&vkfd_kfd_map_ida, map->key);
+	pdd->kfd_map = NULL;
+	kref_put(&map->ref, vkfd_kfd_map_release);
+}
+
+static vm_fault_t vkfd_kfd_vma_fault(struct vm_fault *vmf)
+{
+	struct vkfd_kfd_map *map = vmf->vma->vm_private_data;
+	unsigned long pg = vmf->pgoff % VKFD_KFD_MAP_PAGES;
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+	phys_addr_t phys = 0;
+
+	mutex_lock(&map->lock);
+	if (!map->dead) {
+		if (pg == VKFD_KFD_MAP_MMIO)
+			phys = map->mmio;
+		else if (map->doorbell &&
+			 pg < VKFD_DOORBELL_PAGE_SIZE / PAGE_SIZE)
+			phys = map->doorbell + pg * PAGE_SIZE;
+	}
+	if (phys)
+		ret = vmf_insert_pfn(vmf->vma, vmf->address, phys >> PAGE_SHIFT);
+	mutex_unlock(&map->lock);
+	return ret;
+}
+
+static void vkfd_kfd_vma_open(struct vm_area_struct *vma)
+{
+	struct vkfd_kfd_map *map = vma->vm_private_data;
+
+	kref_get(&map->ref);
+}
+
+static void vkfd_kfd_vma_close(struct vm_area_struct *vma)
+{
+	struct vkfd_kfd_map *map = vma->vm_private_data;
+
+	kref_put(&map->ref, vkfd_kfd_map_release);
+}
+
+/* Doorbell and MMIO mappings stay whole and where they were made. */
+static int vkfd_kfd_vma_may_split(struct vm_area_struct *vma,
+				  unsigned long addr)
+{
+	return -EINVAL;
+}
+
+static int vkfd_kfd_vma_mremap(struct vm_area_struct *vma)
+{
+	return -EINVAL;
+}
+
+static const struct vm_operations_struct vkfd_kfd_vm_ops = {
+	.open = vkfd_kfd_vma_open,
+	.close = vkfd_kfd_vma_close,
+	.fault = vkfd_kfd_vma_fault,
+	.may_split = vkfd_kfd_vma_may_split,
+	.mremap = vkfd_kfd_vma_mremap,
+};
 
 /* mmap of /dev/kfd: the doorbell page or the MMIO remap page of a GPU. */
 int vkfd_mem_kfd_mmap(struct vkfd_process *p, struct vm_area_struct *vma)
@@ -872,46 +1191,52 @@ int vkfd_mem_kfd_mmap(struct vkfd_process *p, struct vm_area_struct *vma)
 	u64 off = (u64)vma->vm_pgoff << PAGE_SHIFT;
 	unsigned long size = vma->vm_end - vma->vm_start;
 	struct vkfd_process_device *pdd;
-	resource_size_t phys;
-	int ret = 0;
+	struct vkfd_kfd_map *map;
+	unsigned long page;
+	int ret = -EINVAL;
 
 	/* the events page belongs to the process, not to a GPU */
 	if ((off & VKFD_MMAP_TYPE_MASK) == VKFD_MMAP_TYPE_EVENTS)
 		return vkfd_events_mmap(p, vma);
 
 	mutex_lock(&p->lock);
+	if (p->torn_down) {
+		ret = -ESRCH;
+		goto out;
+	}
 	pdd = vkfd_process_device(p, VKFD_MMAP_GPU_ID(off));
-	if (!pdd) {
+	if (!pdd || !pdd->kfd_map) {
 		ret = -ENODEV;
 		goto out;
 	}
+	map = pdd->kfd_map;
 	switch (off & VKFD_MMAP_TYPE_MASK) {
 	case VKFD_MMAP_TYPE_DOORBELL:
 		/* exactly the process's page, once it has a context */
-		if (size != VKFD_DOORBELL_PAGE_SIZE || !pdd->ctx_id) {
-			ret = -EINVAL;
+		if (size != VKFD_DOORBELL_PAGE_SIZE || !pdd->ctx_id)
 			goto out;
-		}
-		phys = pci_resource_start(pdd->dev->pdev, VKFD_BAR_DOORBELL) +
-		       (u64)pdd->ctx_id * VKFD_DOORBELL_PAGE_SIZE;
+		page = 0;
 		break;
 	case VKFD_MMAP_TYPE_MMIO:
-		if (size != PAGE_SIZE || PAGE_SIZE != VKFD_MMIO_REMAP_SIZE) {
-			ret = -EINVAL;
+		if (size != PAGE_SIZE || PAGE_SIZE != VKFD_MMIO_REMAP_SIZE)
 			goto out;
-		}
-		phys = pci_resource_start(pdd->dev->pdev, VKFD_BAR_REGS) +
-		       VKFD_MMIO_REMAP_OFFSET;
+		page = VKFD_KFD_MAP_MMIO;
 		break;
 	default:
-		ret = -EINVAL;
 		goto out;
 	}
+	/* device pages are never copied on write */
+	if (!(vma->vm_flags & VM_SHARED))
+		goto out;
 	vma->vm_flags |= VM_IO | VM_PFNMAP | VM_DONTCOPY | VM_DONTEXPAND |
 			 VM_NORESERVE | VM_DONTDUMP;
 	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
-	ret = io_remap_pfn_range(vma, vma->vm_start, phys >> PAGE_SHIFT, size,
-				 vma->vm_page_prot);
+	/* the pdd's own window, so that its end zaps this mapping */
+	vma->vm_pgoff = (unsigned long)map->key * VKFD_KFD_MAP_PAGES + page;
+	kref_get(&map->ref);
+	vma->vm_private_data = map;
+	vma->vm_ops = &vkfd_kfd_vm_ops;
+	ret = 0;
 out:
 	mutex_unlock(&p->lock);
 	return ret;

@@ -14,6 +14,7 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/rbtree.h>
+#include <linux/uidgid.h>
 #include <linux/xarray.h>
 
 #include <drm/drm_mm.h>
@@ -31,6 +32,23 @@ struct vkfd_pt;
 struct vkfd_vm {
 	struct vkfd_dev *dev;
 	struct vkfd_pt *root;
+	unsigned long pages;		/* tables, bounded per VM */
+};
+
+/*
+ * The doorbell and MMIO remap pages of one process-device pair as
+ * /dev/kfd maps them.  CPU mappings fault their pages in and hold a
+ * reference; when the context goes the object is killed and every
+ * mapping zapped, so no stale mapping reaches a page a later context
+ * or device gets (vkfd_mem.c).
+ */
+struct vkfd_kfd_map {
+	struct kref ref;
+	struct mutex lock;		/* dead and the addresses */
+	bool dead;
+	u32 key;			/* its range in the /dev/kfd mapping */
+	phys_addr_t doorbell;		/* 0 until the context exists */
+	phys_addr_t mmio;
 };
 
 /* KFD mmap offsets of /dev/kfd: type in bits 63:62, gpu_id in 61:46. */
@@ -49,6 +67,14 @@ struct vkfd_vm {
 /* amdkfd's context_id of a primary process; secondaries use 0..0xFFFE */
 #define VKFD_PRIMARY_CONTEXT_ID	0xFFFF
 #define VKFD_MAX_SECONDARY_ID	0xFFFE
+
+/*
+ * Per-process limits (docs/security.md, "Driver"): buffer objects on one
+ * GPU and events other than signal events.  Page tables and system
+ * memory are bounded by vkfd_sys_charge().
+ */
+#define VKFD_MAX_BOS_PER_GPU	16384
+#define VKFD_MAX_OTHER_EVENTS	4096
 
 /* One vkfd PCI device: a GPU node of the topology. */
 struct vkfd_dev {
@@ -91,6 +117,7 @@ struct vkfd_dev {
 
 	struct ida ctx_ida;		/* device context ids */
 	atomic_t live_contexts;		/* contexts this driver mapped */
+	struct xarray user_contexts;	/* uid -> contexts, under vkfd_lock */
 
 	/* the DRM render node user space hands to ACQUIRE_VM (vkfd_drm.c) */
 	struct drm_device *drm;
@@ -115,10 +142,13 @@ struct vkfd_process_device {
 	 */
 	struct file *drm_file;
 	u32 ctx_id;
+	kuid_t ctx_uid;			/* charged for the context */
 	struct vkfd_vm vm;		/* valid while bound */
+	struct vkfd_kfd_map *kfd_map;	/* /dev/kfd mappings of this pdd */
 
 	/* buffer objects allocated on this GPU, by handle, under p->lock */
 	struct xarray bos;
+	u32 nr_bos;
 	/* VA ranges reserved in this VM (own BOs and peers' mapped here) */
 	struct rb_root va_tree;
 	u64 scratch_backing_va;
@@ -167,7 +197,8 @@ struct vkfd_process {
 	wait_queue_head_t event_wq;
 	unsigned long event_gen;	/* bumped whenever an event changes */
 	u64 *events_page;		/* 8-byte slots, KFD_SIGNAL_EVENT_LIMIT */
-	u32 events_slots;		/* usable slots */
+	u32 events_slots;		/* usable slots; never shrinks */
+	u32 nr_other_events;		/* events without a slot */
 	bool events_page_kernel;	/* vmalloc'd here, else a user GTT BO */
 	u64 events_page_handle;		/* that BO's handle */
 	void *events_bo;
@@ -181,7 +212,7 @@ struct vkfd_process {
 	/* secondary only: the primary it was made from (counted) */
 	struct vkfd_process *primary;
 
-	bool torn_down;			/* teardown ran; no more work */
+	bool torn_down;			/* teardown ran: ESRCH from now on */
 	struct kobject kobj;
 	bool kobj_added;
 	struct work_struct release_work;
@@ -196,6 +227,11 @@ static inline bool vkfd_process_is_primary(const struct vkfd_process *p)
 extern struct mutex vkfd_lock;		/* devices, processes, sysfs */
 extern struct list_head vkfd_devices;
 extern struct list_head vkfd_processes;
+extern unsigned int vkfd_max_user_contexts;
+
+/* System memory the driver holds for user space (GTT, USERPTR, tables). */
+int vkfd_sys_charge(unsigned long pages);
+void vkfd_sys_uncharge(unsigned long pages);
 
 /* vkfd_sched.c */
 int vkfd_sched_init(struct vkfd_dev *dev);
@@ -221,6 +257,7 @@ struct vkfd_drm_file {
 };
 
 int vkfd_drm_init(struct vkfd_dev *dev);
+void vkfd_drm_unplug(struct vkfd_dev *dev);
 void vkfd_drm_fini(struct vkfd_dev *dev);
 struct drm_file *vkfd_drm_file(struct file *file);
 struct vkfd_dev *vkfd_drm_file_device(struct drm_file *df);
@@ -229,6 +266,7 @@ struct vkfd_dev *vkfd_drm_file_device(struct drm_file *df);
 int vkfd_chardev_init(void);
 void vkfd_chardev_exit(void);
 struct device *vkfd_chardev_device(void);
+struct address_space *vkfd_kfd_mapping(void);
 
 /* vkfd_process.c */
 int vkfd_process_module_init(void);
@@ -260,6 +298,9 @@ void vkfd_mem_pdd_free_all(struct vkfd_process_device *pdd);
 int vkfd_mem_drm_mmap(struct vkfd_dev *dev, struct file *filp,
 		      struct vm_area_struct *vma);
 int vkfd_mem_kfd_mmap(struct vkfd_process *p, struct vm_area_struct *vma);
+int vkfd_kfd_map_create(struct vkfd_process_device *pdd);
+void vkfd_kfd_map_set_doorbell(struct vkfd_process_device *pdd);
+void vkfd_kfd_map_kill(struct vkfd_process_device *pdd);
 int vkfd_ioctl_alloc_memory(struct file *filep, struct vkfd_process *p,
 			    void *data);
 int vkfd_ioctl_free_memory(struct file *filep, struct vkfd_process *p,

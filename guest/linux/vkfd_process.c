@@ -53,12 +53,19 @@ int vkfd_process_attach_device(struct vkfd_process *p, struct vkfd_dev *dev)
 {
 	struct vkfd_process_device *pdd;
 
+	int ret;
+
 	lockdep_assert_held(&vkfd_lock);
-	pdd = kzalloc(sizeof(*pdd), GFP_KERNEL);
+	pdd = kzalloc(sizeof(*pdd), GFP_KERNEL_ACCOUNT);
 	if (!pdd)
 		return -ENOMEM;
 	pdd->dev = dev;
 	pdd->p = p;
+	ret = vkfd_kfd_map_create(pdd);
+	if (ret) {
+		kfree(pdd);
+		return ret;
+	}
 	vkfd_mem_pdd_init(pdd);
 	mutex_lock(&p->lock);
 	list_add_tail(&pdd->node, &p->pdds);
@@ -79,6 +86,38 @@ struct vkfd_process_device *vkfd_process_device(struct vkfd_process *p,
 }
 
 /*
+ * Device contexts per user and device, so that one user cannot take them
+ * all: vkfd_max_user_contexts, or half of the device's when 0.  Users
+ * with CAP_SYS_RESOURCE are not limited.  Under vkfd_lock.
+ */
+static int vkfd_user_contexts_get(struct vkfd_dev *dev, kuid_t uid)
+{
+	unsigned long key = from_kuid(&init_user_ns, uid);
+	unsigned int max = vkfd_max_user_contexts ?: dev->max_contexts / 2;
+	void *entry = xa_load(&dev->user_contexts, key);
+	unsigned long n = entry ? xa_to_value(entry) : 0;
+
+	lockdep_assert_held(&vkfd_lock);
+	if (n >= max && !capable(CAP_SYS_RESOURCE))
+		return -ENOSPC;
+	return xa_err(xa_store(&dev->user_contexts, key, xa_mk_value(n + 1),
+			       GFP_KERNEL));
+}
+
+static void vkfd_user_contexts_put(struct vkfd_dev *dev, kuid_t uid)
+{
+	unsigned long key = from_kuid(&init_user_ns, uid);
+	unsigned long n = xa_to_value(xa_load(&dev->user_contexts, key));
+
+	lockdep_assert_held(&vkfd_lock);
+	if (n > 1)
+		xa_store(&dev->user_contexts, key, xa_mk_value(n - 1),
+			 GFP_KERNEL);
+	else
+		xa_erase(&dev->user_contexts, key);
+}
+
+/*
  * ACQUIRE_VM: adopt the VM of drm_file (a render node of pdd's device
  * that no process has adopted) and map a device context for it.  On
  * success pdd keeps the caller's reference to drm_file.
@@ -93,6 +132,8 @@ int vkfd_process_device_bind(struct vkfd_process_device *pdd,
 	int id, ret;
 
 	lockdep_assert_held(&vkfd_lock);
+	if (pdd->p->torn_down)
+		return -ESRCH;
 	df = vkfd_drm_file(drm_file);
 	if (!df || vkfd_drm_file_device(df) != dev)
 		return -EINVAL;
@@ -100,10 +141,15 @@ int vkfd_process_device_bind(struct vkfd_process_device *pdd,
 	if (vf->owner)
 		return -EINVAL;		/* that VM belongs to another process */
 
+	ret = vkfd_user_contexts_get(dev, current_uid());
+	if (ret)
+		return ret;
 	id = ida_alloc_range(&dev->ctx_ida, 1, dev->max_contexts - 1,
 			     GFP_KERNEL);
-	if (id < 0)
-		return id;
+	if (id < 0) {
+		ret = id;
+		goto err_user;
+	}
 	ret = vkfd_vm_init(&pdd->vm, dev);
 	if (ret)
 		goto err_id;
@@ -115,7 +161,9 @@ int vkfd_process_device_bind(struct vkfd_process_device *pdd,
 	xa_store(&dev->ctx_pdds, id, pdd, GFP_KERNEL);
 	mutex_lock(&pdd->p->lock);
 	pdd->ctx_id = id;
+	pdd->ctx_uid = current_uid();
 	pdd->drm_file = drm_file;
+	vkfd_kfd_map_set_doorbell(pdd);
 	mutex_unlock(&pdd->p->lock);
 	vf->owner = pdd;
 	return 0;
@@ -124,6 +172,8 @@ err_vm:
 	vkfd_vm_fini(&pdd->vm);
 err_id:
 	ida_free(&dev->ctx_ida, id);
+err_user:
+	vkfd_user_contexts_put(dev, current_uid());
 	return ret;
 }
 
@@ -152,6 +202,7 @@ static void vkfd_process_device_unbind(struct vkfd_process_device *pdd)
 	/* the device no longer walks the tables: they can go */
 	vkfd_vm_fini(&pdd->vm);
 	atomic_dec(&dev->live_contexts);
+	vkfd_user_contexts_put(dev, pdd->ctx_uid);
 	vf = vkfd_drm_file(pdd->drm_file)->driver_priv;
 	vf->owner = NULL;
 	fput(pdd->drm_file);
@@ -164,6 +215,10 @@ static void vkfd_process_device_unbind(struct vkfd_process_device *pdd)
 static void vkfd_pdd_destroy(struct vkfd_process_device *pdd)
 {
 	lockdep_assert_held(&vkfd_lock);
+	/* first: no CPU mapping may reach the doorbells any more */
+	mutex_lock(&pdd->p->lock);
+	vkfd_kfd_map_kill(pdd);
+	mutex_unlock(&pdd->p->lock);
 	vkfd_queue_destroy_on(pdd);
 	vkfd_proc_sysfs_remove_pdd(pdd);
 	vkfd_process_device_unbind(pdd);
@@ -194,11 +249,12 @@ void vkfd_process_detach_device(struct vkfd_dev *dev)
 
 	mutex_lock(&vkfd_lock);
 	list_del(&dev->node);
-	vkfd_topology_remove_device(dev);
 	list_for_each_entry(p, &vkfd_processes, all)
 		list_for_each_entry_safe(pdd, tmp, &p->pdds, node)
 			if (pdd->dev == dev)
 				vkfd_pdd_destroy(pdd);
+	/* after the pdds: ioctls read dev->topo while they hold a pdd */
+	vkfd_topology_remove_device(dev);
 	mutex_unlock(&vkfd_lock);
 }
 
@@ -208,7 +264,7 @@ static struct vkfd_process *vkfd_process_alloc(u32 context_id)
 {
 	struct vkfd_process *p;
 
-	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
 	if (!p)
 		return NULL;
 	kref_init(&p->ref);
@@ -240,7 +296,7 @@ static bool vkfd_process_teardown(struct vkfd_process *p)
 	lockdep_assert_held(&vkfd_lock);
 	if (p->torn_down)
 		return false;
-	p->torn_down = true;
+	WRITE_ONCE(p->torn_down, true);
 	/* nothing may keep running on memory that is about to go */
 	vkfd_queue_destroy_all(p);
 	if (vkfd_process_is_primary(p)) {

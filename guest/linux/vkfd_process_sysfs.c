@@ -143,8 +143,16 @@ void vkfd_proc_sysfs_add_process(struct vkfd_process *p)
 		}
 		ret = kobject_add(&p->kobj, parent, "%d", p->tgid);
 	} else {
-		if (p->primary->kobj_added)
-			parent = &p->primary->kobj;
+		/*
+		 * context_<id> is unique only under its primary: without the
+		 * primary's directory there is no place for it.
+		 */
+		if (!p->primary->kobj_added) {
+			pr_debug("vkfd: process %d context %u: no proc/%d, no sysfs\n",
+				 p->tgid, p->context_id, p->tgid);
+			return;
+		}
+		parent = &p->primary->kobj;
 		ret = kobject_add(&p->kobj, parent, "context_%u", p->context_id);
 	}
 	if (ret) {

@@ -227,7 +227,7 @@ int vkfd_ioctl_create_queue(struct file *filep, struct vkfd_process *p,
 	case KFD_IOC_QUEUE_TYPE_SDMA_BY_ENG_ID:
 		break;
 	default:
-		return -ENOTSUPP;
+		return -EINVAL;	/* never the kernel-internal ENOTSUPP */
 	}
 	ret = vkfd_queue_check_params(args->ring_size, args->queue_percentage,
 				      args->queue_priority);
@@ -246,7 +246,7 @@ int vkfd_ioctl_create_queue(struct file *filep, struct vkfd_process *p,
 			args->ctx_save_restore_size)))
 		return -EFAULT;
 
-	q = kzalloc(sizeof(*q), GFP_KERNEL);
+	q = kzalloc(sizeof(*q), GFP_KERNEL_ACCOUNT);
 	if (!q)
 		return -ENOMEM;
 	kobject_init(&q->kobj, &vkfd_queue_ktype);
@@ -255,6 +255,11 @@ int vkfd_ioctl_create_queue(struct file *filep, struct vkfd_process *p,
 	q->priority = args->queue_priority;
 
 	mutex_lock(&p->lock);
+	if (p->torn_down) {
+		/* teardown destroys queues under p->lock after setting it */
+		ret = -ESRCH;
+		goto err_unlock;
+	}
 	pdd = vkfd_process_device(p, args->gpu_id);
 	if (!pdd) {
 		ret = -EINVAL;

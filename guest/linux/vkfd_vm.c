@@ -22,6 +22,8 @@
 #define VKFD_LDS_BASE		0x0001000000000000ULL
 #define VKFD_SCRATCH_BASE	0x0002000000000000ULL
 #define VKFD_APERTURE_LIMIT(b)	((b) | 0xffffffffULL)
+/* more GPUs than a guest can have: bounds the kernel's buffer */
+#define VKFD_MAX_APERTURES	128
 
 int vkfd_ioctl_acquire_vm(struct file *filep, struct vkfd_process *p,
 			  void *data)
@@ -74,53 +76,52 @@ int vkfd_ioctl_get_process_apertures(struct file *filep,
 	struct vkfd_process_device *pdd;
 	u32 n = 0;
 
-	mutex_lock(&vkfd_lock);
+	mutex_lock(&p->lock);
 	list_for_each_entry(pdd, &p->pdds, node) {
 		if (n == NUM_OF_SUPPORTED_GPUS)
 			break;
 		vkfd_fill_apertures(pdd, &args->process_apertures[n++]);
 	}
-	mutex_unlock(&vkfd_lock);
+	mutex_unlock(&p->lock);
 	args->num_of_nodes = n;
 	return 0;
 }
 
-/* With num_of_nodes 0, the count; else up to that many entries. */
+/*
+ * With num_of_nodes 0, the count; else up to that many entries.  They
+ * are gathered under p->lock and copied out after it: a caller whose
+ * page fault stalls must hold up nobody but itself.
+ */
 int vkfd_ioctl_get_process_apertures_new(struct file *filep,
 					 struct vkfd_process *p, void *data)
 {
 	struct kfd_ioctl_get_process_apertures_new_args *args = data;
 	struct kfd_process_device_apertures *pa;
 	struct vkfd_process_device *pdd;
-	u32 n = 0, count = 0;
+	u32 n = 0, want = args->num_of_nodes;
 	int ret = 0;
 
-	mutex_lock(&vkfd_lock);
-	list_for_each_entry(pdd, &p->pdds, node)
-		count++;
-	if (!args->num_of_nodes || !count) {
-		args->num_of_nodes = count;
-		goto out;
-	}
-	count = min(count, args->num_of_nodes);
-	pa = kcalloc(count, sizeof(*pa), GFP_KERNEL);
-	if (!pa) {
-		ret = -ENOMEM;
-		goto out;
-	}
+	if (want)
+		want = min_t(u32, want, VKFD_MAX_APERTURES);
+	pa = kcalloc(max(want, 1U), sizeof(*pa), GFP_KERNEL);
+	if (!pa)
+		return -ENOMEM;
+	mutex_lock(&p->lock);
 	list_for_each_entry(pdd, &p->pdds, node) {
-		if (n == count)
-			break;
-		vkfd_fill_apertures(pdd, &pa[n++]);
+		if (want && n < want)
+			vkfd_fill_apertures(pdd, &pa[n]);
+		n++;
 	}
-	if (copy_to_user(u64_to_user_ptr(args->kfd_process_device_apertures_ptr),
-			 pa, n * sizeof(*pa)))
-		ret = -EFAULT;
-	else
+	mutex_unlock(&p->lock);
+	if (want && n) {
+		n = min(n, want);
+		if (copy_to_user(u64_to_user_ptr(args->kfd_process_device_apertures_ptr),
+				 pa, n * sizeof(*pa)))
+			ret = -EFAULT;
+	}
+	if (!ret)
 		args->num_of_nodes = n;
 	kfree(pa);
-out:
-	mutex_unlock(&vkfd_lock);
 	return ret;
 }
 
