@@ -5,12 +5,33 @@
 # what is missing, builds QEMU with hw/kfd, fetches the guest kernel,
 # builds the driver and the guest programs, then runs the host, qtest and
 # guest suites through meson.  Ends with "N passed, N failed".
+#
+# --debug-kernel (first argument) or VKFD_DEBUG_KERNEL=1: run the guest
+# suites under the debug kernel (KASAN, lockdep, kmemleak; built once by
+# scripts/build-debug-kernel.sh, about 40 minutes) with the driver built
+# for it; any KASAN/lockdep/kmemleak report fails the test it happens in.
+# Other arguments go to `meson test`.
 set -euo pipefail
 
 . "$(dirname "$0")/lib.sh"
 
+debug_kernel=${VKFD_DEBUG_KERNEL:-0}
+if [ "${1:-}" = --debug-kernel ]; then
+    debug_kernel=1
+    shift
+fi
+
 "$VKFD_ROOT/scripts/build-all.sh"
 build=${VKFD_BUILD:-$VKFD_ROOT/build}
+
+if [ "$debug_kernel" = 1 ]; then
+    "$VKFD_ROOT/scripts/build-debug-kernel.sh"
+    "$VKFD_ROOT/scripts/build-driver.sh" --debug
+    # scripts/vkfd-vm picks the debug kernel and driver and scales its
+    # own timeouts; meson's must follow.
+    export VKFD_DEBUG_KERNEL=1
+    set -- --suite guest --timeout-multiplier 4 "$@"
+fi
 
 rc=0
 meson test -C "$build" --print-errorlogs "$@" || rc=$?
