@@ -1,0 +1,965 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Guest test: the driver's defences against an unprivileged user (issue
+ * 10).  One case per point of the issue: CPU mappings across fork, split
+ * and mremap; mmap racing FREE (2 vCPUs make it a real race); a BO's
+ * mapping after its process context goes; limits on events, BOs, page
+ * tables and system memory; USERPTR bounds and pinned-memory accounting;
+ * no user copy under the global lock; the device unbound under live
+ * mappings; doorbell and MMIO mappings that cannot be split or moved; a
+ * primary after exec; the events page re-mapped smaller; no ENOTSUPP;
+ * device contexts per user.
+ *
+ * Runs as root, opens what only root may open (render nodes, debugfs),
+ * and does the rest in children running as uid 65534 (and 65533).
+ * Prints TAP.
+ */
+#define _GNU_SOURCE
+#include <grp.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "tap.h"
+#include "kfd-util.h"
+
+#define VA0		0x100000000ULL	/* where the tests put their BOs */
+#define GiB		(1ULL << 30)
+#define MiB		(1ULL << 20)
+#define F_VRAM		KFD_IOC_ALLOC_MEM_FLAGS_VRAM
+#define F_GTT		KFD_IOC_ALLOC_MEM_FLAGS_GTT
+#define F_USERPTR	KFD_IOC_ALLOC_MEM_FLAGS_USERPTR
+#define F_DOORBELL	KFD_IOC_ALLOC_MEM_FLAGS_DOORBELL
+#define F_MMIO		KFD_IOC_ALLOC_MEM_FLAGS_MMIO_REMAP
+#define F_RW		((unsigned int)KFD_IOC_ALLOC_MEM_FLAGS_WRITABLE)
+#define DOORBELL_BYTES	8192
+#define NOBODY		65534
+#define NOBODY2		65533
+
+static struct vkfd_gpu gpus[VKFD_MAX_GPUS];
+static int ngpu;
+
+/* ------------------------------------------------------------ helpers */
+
+static sigjmp_buf fault_jmp;
+
+static void on_fault(int sig)
+{
+	siglongjmp(fault_jmp, sig);
+}
+
+/* Read 4 bytes at p into *val; returns 0, or the signal the read raised. */
+static int peek(const void *p, uint32_t *val)
+{
+	struct sigaction sa = { .sa_handler = on_fault }, old_bus, old_segv;
+	int sig;
+
+	sigaction(SIGBUS, &sa, &old_bus);
+	sigaction(SIGSEGV, &sa, &old_segv);
+	sig = sigsetjmp(fault_jmp, 1);
+	if (!sig && val)
+		*val = *(volatile const uint32_t *)p;
+	else if (!sig)
+		(void)*(volatile const uint32_t *)p;
+	sigaction(SIGBUS, &old_bus, NULL);
+	sigaction(SIGSEGV, &old_segv, NULL);
+	return sig;
+}
+
+static uint64_t available(int kfd, unsigned int gpu)
+{
+	struct kfd_ioctl_get_available_memory_args a = { .gpu_id = gpu };
+
+	return ioctl(kfd, AMDKFD_IOC_AVAILABLE_MEMORY, &a) ? 0 : a.available;
+}
+
+static int create_process(int kfd)
+{
+	return ioctl(kfd, AMDKFD_IOC_CREATE_PROCESS);
+}
+
+/* Become an unprivileged user for good. */
+static bool drop_to(uid_t uid)
+{
+	return setgroups(0, NULL) == 0 && setgid(uid) == 0 &&
+	       setuid(uid) == 0 && getuid() == uid && geteuid() == uid;
+}
+
+/* A kfd file of a new secondary bound to gpu 0 through render file drm. */
+static int secondary_on(int drm)
+{
+	int kfd = kfd_open();
+
+	if (kfd < 0)
+		return -1;
+	if (create_process(kfd) || acquire_vm(kfd, drm, gpus[0].gpu_id)) {
+		close(kfd);
+		return -1;
+	}
+	return kfd;
+}
+
+static int create_event(int kfd, unsigned int type, unsigned int *id)
+{
+	struct kfd_ioctl_create_event_args a = { .event_type = type };
+	int ret = ioctl(kfd, AMDKFD_IOC_CREATE_EVENT, &a);
+
+	if (!ret && id)
+		*id = a.event_id;
+	return ret;
+}
+
+static int destroy_event(int kfd, unsigned int id)
+{
+	struct kfd_ioctl_destroy_event_args a = { .event_id = id };
+
+	return ioctl(kfd, AMDKFD_IOC_DESTROY_EVENT, &a);
+}
+
+static long meminfo_kb(const char *key)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[256];
+	long v = -1;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)))
+			v = atol(line + strlen(key) + 1);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static long vm_pin_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long v = -1;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "VmPin:", 6))
+			v = atol(line + 6);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* ------------------------------------------- (1) fork, split, mremap */
+
+/* In a child: is p unmapped there?  mprotect says ENOMEM if so. */
+static int fork_unmapped(void *p)
+{
+	return mprotect(p, 4096, PROT_NONE) == -1 && errno == ENOMEM ? 0 : 1;
+}
+
+/* A free range of the address space to mremap into. */
+static void *spare_range(size_t size)
+{
+	return mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
+
+static void test_vma_ops(int kfd, int drm)
+{
+	unsigned int gpu = gpus[0].gpu_id;
+	uint64_t before = available(kfd, gpu), h, off = 0, hv, offv = 0;
+	uint8_t *cpu, *moved, *res;
+	uint32_t v = 0;
+	bool same = true;
+	size_t i;
+
+	/* libhsakmt's PROT_NONE reservation of a VRAM BO, then fork */
+	tap_zero(alloc_bo(kfd, gpu, VA0, MiB, F_VRAM | F_RW, &hv, &offv),
+		 "vma: ALLOC 1 MiB VRAM");
+	res = mmap(NULL, MiB, PROT_NONE, MAP_PRIVATE, drm, offv);
+	tap_ok(res != MAP_FAILED, "vma: PROT_NONE reservation of it");
+	tap_ok(res != MAP_FAILED && run_child(fork_unmapped, res) == 0,
+	       "vma: a child does not inherit the reservation");
+	tap_zero(free_bo(kfd, hv), "vma: FREE the reserved BO");
+	munmap(res, MiB);
+
+	/* a GTT mapping split by munmap and mprotect, and moved */
+	tap_zero(alloc_bo(kfd, gpu, VA0, 2 * MiB, F_GTT | F_RW, &h, &off),
+		 "vma: ALLOC 2 MiB GTT");
+	cpu = mmap(NULL, 2 * MiB, PROT_READ | PROT_WRITE, MAP_SHARED, drm, off);
+	if (!tap_ok(cpu != MAP_FAILED, "vma: mmap it shared"))
+		return;
+	for (i = 0; i < 2 * MiB; i += 4096)
+		cpu[i] = (uint8_t)(i >> 12);
+	tap_zero(munmap(cpu + 4096, 4096), "vma: munmap one page inside it");
+	tap_zero(mprotect(cpu, 4096, PROT_READ), "vma: mprotect its first page");
+	tap_errno(madvise(cpu + MiB, MiB, MADV_DOFORK), EINVAL,
+		  "vma: MADV_DOFORK is refused");
+	tap_ok(run_child(fork_unmapped, cpu + MiB) == 0,
+	       "vma: a child does not inherit the mapping");
+	moved = mremap(cpu + MiB, MiB, MiB, MREMAP_MAYMOVE | MREMAP_FIXED,
+		       spare_range(MiB));
+	tap_ok(moved != MAP_FAILED, "vma: mremap moves the second half");
+	if (moved != MAP_FAILED)
+		for (i = 0; i < MiB; i += 4096)
+			same &= moved[i] == (uint8_t)((i + MiB) >> 12);
+	tap_ok(same, "vma: the moved half reads what was written");
+	tap_ok(!peek(cpu + 2 * 4096, &v) && (v & 0xff) == 2,
+	       "vma: the split pieces still read the BO");
+	tap_zero(free_bo(kfd, h), "vma: FREE the split and moved BO");
+	tap_ok(peek(cpu, NULL) == SIGBUS && peek(cpu + 2 * 4096, NULL) ==
+	       SIGBUS && (moved == MAP_FAILED || peek(moved, NULL) == SIGBUS),
+	       "vma: every piece faults after FREE");
+	munmap(cpu, 4096);
+	munmap(cpu + 2 * 4096, MiB - 2 * 4096);
+	if (moved != MAP_FAILED)
+		munmap(moved, MiB);
+
+	/* a VRAM mapping moved, then its BO freed */
+	tap_zero(alloc_bo(kfd, gpu, VA0, MiB, F_VRAM | F_RW, &hv, &offv),
+		 "vma: ALLOC 1 MiB VRAM again");
+	cpu = mmap(NULL, MiB, PROT_READ | PROT_WRITE, MAP_SHARED, drm, offv);
+	if (cpu != MAP_FAILED) {
+		memset(cpu, 0x3c, MiB);
+		moved = mremap(cpu, MiB, MiB, MREMAP_MAYMOVE | MREMAP_FIXED,
+			       spare_range(MiB));
+		tap_ok(moved != MAP_FAILED && moved[MiB - 1] == 0x3c,
+		       "vma: a moved VRAM mapping reads the BO");
+		tap_zero(free_bo(kfd, hv), "vma: FREE it");
+		tap_ok(moved != MAP_FAILED && peek(moved, NULL) == SIGBUS,
+		       "vma: the moved mapping faults after FREE");
+		munmap(moved != MAP_FAILED ? moved : cpu, MiB);
+	} else {
+		tap_ok(0, "vma: mmap VRAM");
+	}
+	tap_ok(available(kfd, gpu) == before, "vma: all VRAM is back");
+}
+
+/* --------------------------------------------- (2) mmap racing FREE */
+
+#define RACE_SIZE	(64 * 1024)
+
+struct race {
+	int drm;
+	uint64_t off;
+	pthread_barrier_t go;
+	void *map;
+};
+
+static void *race_mmap(void *arg)
+{
+	struct race *r = arg;
+
+	pthread_barrier_wait(&r->go);
+	r->map = mmap(NULL, RACE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      r->drm, r->off);
+	return NULL;
+}
+
+/*
+ * Thread A maps a VRAM BO while thread B frees it; the VRAM then goes to
+ * a new BO holding a secret.  A mapping that won the race must fault,
+ * never show the secret.
+ */
+static void test_mmap_free_race(int kfd, int drm)
+{
+	unsigned int gpu = gpus[0].gpu_id;
+	int tries = 0, won = 0, leaks = 0, errors = 0;
+	double end = now_s() + 20;
+	struct race r = { .drm = drm };
+	uint64_t h, hs, offs;
+	pthread_t t;
+
+	while (now_s() < end && tries < 3000) {
+		uint32_t *sec, v = 0;
+
+		r.off = 0;
+		if (alloc_bo(kfd, gpu, VA0, RACE_SIZE, F_VRAM | F_RW, &h,
+			     &r.off)) {
+			errors++;
+			break;
+		}
+		pthread_barrier_init(&r.go, NULL, 2);
+		pthread_create(&t, NULL, race_mmap, &r);
+		pthread_barrier_wait(&r.go);
+		free_bo(kfd, h);
+		pthread_join(t, NULL);
+		pthread_barrier_destroy(&r.go);
+		tries++;
+
+		offs = 0;
+		if (alloc_bo(kfd, gpu, VA0 + GiB, RACE_SIZE, F_VRAM | F_RW, &hs,
+			     &offs)) {
+			errors++;
+			break;
+		}
+		sec = mmap(NULL, RACE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   drm, offs);
+		if (sec != MAP_FAILED) {
+			sec[0] = 0x5ec7e7;
+			sec[RACE_SIZE / 4 - 1] = 0x5ec7e7;
+		} else {
+			errors++;
+		}
+		if (r.map != MAP_FAILED) {
+			won++;
+			if (!peek(r.map, &v) && v == 0x5ec7e7)
+				leaks++;
+			if (!peek((char *)r.map + RACE_SIZE - 4, &v) &&
+			    v == 0x5ec7e7)
+				leaks++;
+			munmap(r.map, RACE_SIZE);
+		}
+		if (sec != MAP_FAILED)
+			munmap(sec, RACE_SIZE);
+		free_bo(kfd, hs);
+	}
+	tap_diag("race: %d tries, %d mmaps won against FREE", tries, won);
+	tap_ok(tries > 0 && !errors, "race: %d mmap/FREE races ran", tries);
+	tap_ok(!leaks, "race: no mapping of a freed BO showed another BO (%d)",
+	       leaks);
+}
+
+/* -------------------------- (3) a BO's mapping after its context goes */
+
+static void test_context_gone(int drm)
+{
+	int kfd = secondary_on(drm);
+	uint64_t h, off = 0;
+	uint8_t *cpu = MAP_FAILED;
+	double end;
+
+	if (!tap_ok(kfd >= 0, "ctx: a secondary bound through a render file"))
+		return;
+	if (!alloc_bo(kfd, gpus[0].gpu_id, VA0, MiB, F_GTT | F_RW, &h, &off))
+		cpu = mmap(NULL, MiB, PROT_READ | PROT_WRITE, MAP_SHARED, drm,
+			   off);
+	tap_ok(cpu != MAP_FAILED && !peek(cpu, NULL),
+	       "ctx: its GTT BO is mapped");
+	close(kfd);		/* the secondary, its pdd and its BOs go */
+	end = now_s() + 10;	/* the release runs in a workqueue */
+	while (cpu != MAP_FAILED && peek(cpu, NULL) != SIGBUS && now_s() < end)
+		usleep(2000);
+	tap_ok(cpu != MAP_FAILED && peek(cpu, NULL) == SIGBUS,
+	       "ctx: after close of the secondary the mapping faults");
+	tap_errno(mmap(NULL, MiB, PROT_READ, MAP_SHARED, drm, off), EINVAL,
+		  "ctx: the BO cannot be mapped again");
+	if (cpu != MAP_FAILED)
+		munmap(cpu, MiB);
+	kfd = secondary_on(drm);
+	tap_ok(kfd >= 0, "ctx: the render file serves a new secondary");
+	if (kfd >= 0)
+		close(kfd);
+}
+
+/* ------------------------------------------------------- (4) limits */
+
+static void test_limits(int kfd)
+{
+	unsigned int gpu = gpus[0].gpu_id, ids[1] = { gpu }, id, n;
+	static uint64_t handles[20000];
+	static unsigned int events[5000];
+	long total_kb = meminfo_kb("MemTotal"), got_kb = 0;
+	int i, count, err;
+
+	/* events without a slot */
+	for (count = 0, err = 0; count < 5000; count++)
+		if (create_event(kfd, KFD_IOC_EVENT_MEMORY, &events[count])) {
+			err = errno;
+			break;
+		}
+	tap_ok(count > 0 && count <= 4096 && err == ENOSPC,
+	       "limits: memory events stop at %d with ENOSPC (errno %d)",
+	       count, err);
+	for (i = 0; i < count; i++)
+		destroy_event(kfd, events[i]);
+	tap_zero(create_event(kfd, KFD_IOC_EVENT_MEMORY, &id),
+		 "limits: events can be made again after DESTROY");
+	destroy_event(kfd, id);
+
+	/* DOORBELL BOs cost no memory; spread 1 GiB apart they cost tables */
+	for (count = 0, err = 0; count < 20000; count++) {
+		n = 0;
+		if (alloc_bo(kfd, gpu, VA0 + count * GiB, DOORBELL_BYTES,
+			     F_DOORBELL | F_RW, &handles[count], NULL)) {
+			err = errno;
+			break;
+		}
+		if (map_bo(kfd, handles[count], ids, 1, true, &n)) {
+			err = errno;
+			free_bo(kfd, handles[count]);
+			break;
+		}
+	}
+	tap_ok(count > 100 && count < 20000 && err == ENOMEM,
+	       "limits: page tables of one VM stop at %d BOs 1 GiB apart with ENOMEM (errno %d)",
+	       count, err);
+	for (i = 0; i < count; i++)
+		free_bo(kfd, handles[i]);
+
+	/* the number of BOs */
+	for (count = 0, err = 0; count < 20000; count++)
+		if (alloc_bo(kfd, gpu, VA0 + (uint64_t)count * DOORBELL_BYTES,
+			     DOORBELL_BYTES, F_DOORBELL | F_RW,
+			     &handles[count], NULL)) {
+			err = errno;
+			break;
+		}
+	tap_ok(count > 1000 && count < 20000 && err == ENOMEM,
+	       "limits: BOs per GPU stop at %d with ENOMEM (errno %d)", count,
+	       err);
+	for (i = 0; i < count; i++)
+		free_bo(kfd, handles[i]);
+
+	/* system memory: 16 MiB GTT BOs until the driver says no */
+	for (count = 0, err = 0; got_kb < total_kb && count < 20000; count++) {
+		if (alloc_bo(kfd, gpu, VA0 + count * GiB, 16 * MiB,
+			     F_GTT | F_RW, &handles[count], NULL)) {
+			err = errno;
+			break;
+		}
+		got_kb += 16 * 1024;
+	}
+	tap_ok(err == ENOMEM && got_kb <= total_kb / 2,
+	       "limits: GTT stops at %ld of %ld KiB with ENOMEM (errno %d)",
+	       got_kb, total_kb, err);
+	tap_ok(meminfo_kb("MemAvailable") > 0, "limits: the guest lives on");
+	for (i = 0; i < count; i++)
+		free_bo(kfd, handles[i]);
+	tap_zero(alloc_bo(kfd, gpu, VA0, 16 * MiB, F_GTT | F_RW,
+			  &handles[0], NULL),
+		 "limits: GTT can be had again after FREE");
+	free_bo(kfd, handles[0]);
+}
+
+/* ---------------------------------------------------------- (5) USERPTR */
+
+static void test_userptr(int kfd)
+{
+	unsigned int gpu = gpus[0].gpu_id;
+	struct rlimit rl = { .rlim_cur = MiB, .rlim_max = MiB };
+	uint64_t h1, h2, h3, off;
+	uint8_t *buf;
+
+	off = 0x10000;		/* nothing is mapped there */
+	tap_errno(alloc_bo(kfd, 0xdead, VA0, 4096, F_USERPTR | F_RW, &h1,
+			   &off), EINVAL,
+		  "userptr: an unknown gpu_id fails before pinning");
+	off = 0x10000;
+	tap_errno(alloc_bo(kfd, gpu, VA0, 1ULL << 40, F_USERPTR | F_RW, &h1,
+			   &off), ENOMEM,
+		  "userptr: 1 TiB fails at once with ENOMEM");
+
+	buf = mmap(NULL, 2 * MiB, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (!tap_ok(buf != MAP_FAILED, "userptr: 2 MiB of our own"))
+		return;
+	tap_zero(setrlimit(RLIMIT_MEMLOCK, &rl), "userptr: RLIMIT_MEMLOCK 1 MiB");
+	off = (uintptr_t)buf;
+	tap_errno(alloc_bo(kfd, gpu, VA0, 2 * MiB, F_USERPTR | F_RW, &h1,
+			   &off), ENOMEM,
+		  "userptr: 2 MiB is over the limit: ENOMEM");
+	off = (uintptr_t)buf;
+	tap_zero(alloc_bo(kfd, gpu, VA0, MiB / 2, F_USERPTR | F_RW, &h1, &off),
+		 "userptr: 512 KiB pinned");
+	off = (uintptr_t)buf;
+	tap_zero(alloc_bo(kfd, gpu, VA0 + MiB, MiB / 2, F_USERPTR | F_RW, &h2,
+			  &off),
+		 "userptr: the same 512 KiB pinned again");
+	tap_ok(vm_pin_kb() == 1024, "userptr: VmPin counts both (%ld kB)",
+	       vm_pin_kb());
+	off = (uintptr_t)buf;
+	tap_errno(alloc_bo(kfd, gpu, VA0 + 2 * MiB, MiB / 2, F_USERPTR | F_RW,
+			   &h3, &off), ENOMEM,
+		  "userptr: a third time is over the limit");
+	free_bo(kfd, h1);
+	free_bo(kfd, h2);
+	tap_ok(vm_pin_kb() == 0, "userptr: VmPin 0 after FREE (%ld kB)",
+	       vm_pin_kb());
+	munmap(buf, 2 * MiB);
+}
+
+/* ------------------------------------- (8) doorbell and MMIO mappings */
+
+static void test_io_mappings(int kfd)
+{
+	unsigned int gpu = gpus[0].gpu_id;
+	uint64_t h, off = 0;
+	uint8_t *db, *mmio;
+	void *to;
+
+	if (!tap_ok(!alloc_bo(kfd, gpu, VA0, DOORBELL_BYTES,
+			     F_DOORBELL | F_RW, &h, &off),
+		    "io: ALLOC the doorbell BO"))
+		return;
+	free_bo(kfd, h);
+	db = mmap(NULL, DOORBELL_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED,
+		  kfd, off);
+	tap_ok(db != MAP_FAILED && !peek(db, NULL),
+	       "io: the doorbell page is mapped");
+	tap_errno(munmap(db + 4096, 4096), EINVAL,
+		  "io: a partial munmap of it is refused");
+	tap_errno(mprotect(db, 4096, PROT_READ), EINVAL,
+		  "io: a partial mprotect of it is refused");
+	to = mremap(db, DOORBELL_BYTES, DOORBELL_BYTES,
+		    MREMAP_MAYMOVE | MREMAP_FIXED, spare_range(DOORBELL_BYTES));
+	tap_ok(to == MAP_FAILED && errno == EINVAL,
+	       "io: mremap of it is refused");
+	tap_errno(mmap(NULL, DOORBELL_BYTES, PROT_READ, MAP_PRIVATE, kfd, off),
+		  EINVAL, "io: a private doorbell mapping is refused");
+	if (db != MAP_FAILED)
+		tap_zero(munmap(db, DOORBELL_BYTES), "io: munmap of all of it");
+
+	off = 0;
+	if (!tap_ok(!alloc_bo(kfd, gpu, VA0, 4096, F_MMIO | F_RW, &h, &off),
+		    "io: ALLOC the MMIO remap BO"))
+		return;
+	free_bo(kfd, h);
+	mmio = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, kfd, off);
+	tap_ok(mmio != MAP_FAILED, "io: the MMIO page is mapped");
+	to = mremap(mmio, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED,
+		    spare_range(4096));
+	tap_ok(to == MAP_FAILED && errno == EINVAL,
+	       "io: mremap of the MMIO page is refused");
+	if (mmio != MAP_FAILED)
+		munmap(mmio, 4096);
+}
+
+/* ---------------------------------- (11) events page mapped smaller */
+
+static void test_events_page(void)
+{
+	int kfd = kfd_open();
+	unsigned int id = 0, first = 0, i;
+	void *big, *small;
+	bool ok = true;
+
+	for (i = 0; i < 600 && ok; i++)
+		ok = !create_event(kfd, KFD_IOC_EVENT_SIGNAL, &id);
+	tap_ok(!ok, "events: 255 signal events before the page is mapped");
+	big = mmap(NULL, KFD_SIGNAL_EVENT_LIMIT * 8, PROT_READ | PROT_WRITE,
+		   MAP_SHARED, kfd, 2ULL << 62);
+	tap_ok(big != MAP_FAILED, "events: the whole events page mapped");
+	for (i = 0, ok = true; i < 600 && ok; i++)
+		ok = !create_event(kfd, KFD_IOC_EVENT_SIGNAL, &id);
+	tap_ok(ok && id >= 600, "events: 600 more, up to id %u", id);
+	small = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, kfd,
+		     2ULL << 62);
+	tap_ok(small != MAP_FAILED, "events: mapped again, one page");
+	first = id;
+	tap_zero(create_event(kfd, KFD_IOC_EVENT_SIGNAL, &id),
+		 "events: a new event still gets a slot");
+	tap_ok(id > first, "events: id %u, above the small mapping's 512", id);
+	if (big != MAP_FAILED)
+		munmap(big, KFD_SIGNAL_EVENT_LIMIT * 8);
+	if (small != MAP_FAILED)
+		munmap(small, 4096);
+	close(kfd);
+}
+
+/* -------------------------------------------------- (12) no ENOTSUPP */
+
+static void test_errno(int kfd)
+{
+	struct kfd_ioctl_create_queue_args q = {
+		.gpu_id = gpus[0].gpu_id, .queue_type = 99,
+		.ring_size = 4096,
+	};
+
+	tap_errno(ioctl(kfd, AMDKFD_IOC_CREATE_QUEUE, &q), EINVAL,
+		  "errno: CREATE_QUEUE of an unknown type: EINVAL, not 524");
+}
+
+/* ------------------------------- (9) a primary after exec, ESRCH */
+
+#define EXEC_ARG	"--after-exec"
+
+/* In the new image: the old primary's file must do nothing. */
+static int after_exec(int kfd, int drm, unsigned int gpu)
+{
+	struct kfd_ioctl_create_queue_args q = {
+		.gpu_id = gpu, .ring_size = 4096,
+	};
+	static uint8_t buf[4096] __attribute__((aligned(4096)));
+	uint64_t h, off = (uintptr_t)buf;
+	int bad = 0;
+
+	errno = 0;
+	if (acquire_vm(kfd, drm, gpu) != -1 || errno != ESRCH)
+		bad |= 1;
+	errno = 0;
+	if (alloc_bo(kfd, gpu, VA0, 4096, F_USERPTR | F_RW, &h,
+		     &off) != -1 || errno != ESRCH)
+		bad |= 2;
+	errno = 0;
+	if (ioctl(kfd, AMDKFD_IOC_CREATE_QUEUE, &q) != -1 || errno != ESRCH)
+		bad |= 4;
+	errno = 0;
+	if (create_event(kfd, KFD_IOC_EVENT_SIGNAL, NULL) != -1 ||
+	    errno != ESRCH)
+		bad |= 8;
+	return bad;
+}
+
+static const char *self_exe;
+static int exec_drm;
+
+/* A primary of our own, its file kept across exec, not yet bound. */
+static int exec_child(void *arg)
+{
+	int kfd = open("/dev/kfd", O_RDWR);
+	char a[16], b[16], c[16];
+
+	snprintf(a, sizeof(a), "%d", kfd);
+	snprintf(b, sizeof(b), "%d", exec_drm);
+	snprintf(c, sizeof(c), "%u", gpus[0].gpu_id);
+	execl(self_exe, self_exe, EXEC_ARG, a, b, c, (char *)NULL);
+	return 99;
+}
+
+static void test_exec(int drm)
+{
+	int st;
+
+	exec_drm = dup(drm);	/* without O_CLOEXEC */
+	st = run_child(exec_child, NULL);
+	tap_ok(st != 99 && !(st & 1), "exec: ACQUIRE_VM on the old primary: ESRCH");
+	tap_ok(st != 99 && !(st & 2), "exec: ALLOC USERPTR on it: ESRCH");
+	tap_ok(st != 99 && !(st & 4), "exec: CREATE_QUEUE on it: ESRCH");
+	tap_ok(st != 99 && !(st & 8), "exec: CREATE_EVENT on it: ESRCH");
+	close(exec_drm);
+}
+
+/* ------------------------------- the unprivileged part, as uid 65534 */
+
+#define POOL	4
+
+static int drm_pool[POOL];
+
+static int unprivileged(void *arg)
+{
+	int kfd;
+
+	if (!tap_ok(drop_to(NOBODY), "running as uid %d", NOBODY))
+		return 1;
+	if (open_render_node(&gpus[0]) < 0)
+		tap_diag("uid %d cannot open a render node itself (%s)", NOBODY,
+			 strerror(errno));
+	kfd = kfd_open();
+	if (!tap_ok(kfd >= 0 && !acquire_vm(kfd, drm_pool[0], gpus[0].gpu_id),
+		    "uid %d: /dev/kfd bound through a render file", NOBODY))
+		return 1;
+	test_vma_ops(kfd, drm_pool[0]);
+	test_mmap_free_race(kfd, drm_pool[0]);
+	test_context_gone(drm_pool[1]);
+	test_limits(kfd);
+	test_userptr(kfd);
+	test_io_mappings(kfd);
+	test_errno(kfd);
+	test_events_page();
+	test_exec(drm_pool[2]);
+	close(kfd);
+	return 0;
+}
+
+/* ----------------------------------- (13) device contexts per user */
+
+static int max_contexts(void)
+{
+	FILE *f = fopen(VKFD_DEBUGFS "/devices", "r");
+	char line[512], *a;
+	int n = -1;
+
+	if (f && fgets(line, sizeof(line), f) &&
+	    (a = strstr(line, "max_contexts ")))
+		n = atoi(a + strlen("max_contexts "));
+	if (f)
+		fclose(f);
+	return n;
+}
+
+static int ctx_max;
+static int ctx_drm[2][2100];
+
+/* Take contexts as uid NOBODY2 until refused; exit code says how. */
+static int hog_contexts(void *arg)
+{
+	int *pipefd = arg, n, err = 0, kfd;
+	char c = 0;
+
+	if (!drop_to(NOBODY2))
+		return 200;
+	for (n = 0; n < ctx_max; n++) {
+		kfd = kfd_open();
+		if (kfd < 0 || create_process(kfd) ||
+		    acquire_vm(kfd, ctx_drm[0][n], gpus[0].gpu_id)) {
+			err = errno;
+			break;
+		}
+	}
+	/* tell the parent how many, then hold them until it has checked */
+	if (write(pipefd[1], &n, sizeof(n)) != sizeof(n) ||
+	    write(pipefd[1], &err, sizeof(err)) != sizeof(err))
+		return 201;
+	if (read(pipefd[0], &c, 1) != 1)
+		return 202;
+	return 0;
+}
+
+static int other_user(void *arg)
+{
+	int kfd;
+
+	if (!drop_to(NOBODY))
+		return 200;
+	kfd = secondary_on(ctx_drm[1][0]);
+	return kfd >= 0 ? 0 : 1;
+}
+
+static void test_user_contexts(void)
+{
+	struct rlimit rl = { .rlim_cur = 8192, .rlim_max = 8192 };
+	int up[2], down[2], n = -1, err = -1, i, status, pid;
+
+	ctx_max = max_contexts();
+	if (!tap_ok(ctx_max > 2 && ctx_max <= 2048 && !setrlimit(RLIMIT_NOFILE,
+								  &rl),
+		    "users: %d device contexts, 8192 files", ctx_max))
+		return;
+	for (i = 0; i < ctx_max; i++)
+		ctx_drm[0][i] = open_render_node(&gpus[0]);
+	ctx_drm[1][0] = open_render_node(&gpus[0]);
+	if (pipe(up) || pipe(down))
+		return;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		int fds[2] = { down[0], up[1] };
+
+		_exit(hog_contexts(fds));
+	}
+	if (read(up[0], &n, sizeof(n)) != sizeof(n) ||
+	    read(up[0], &err, sizeof(err)) != sizeof(err))
+		n = -1;
+	tap_ok(n == ctx_max / 2 && err == ENOSPC,
+	       "users: uid %d gets %d of %d contexts, then ENOSPC (errno %d)",
+	       NOBODY2, n, ctx_max, err);
+	tap_ok(run_child(other_user, NULL) == 0,
+	       "users: meanwhile uid %d still gets one", NOBODY);
+	if (write(down[1], "x", 1) != 1)
+		tap_diag("users: could not release the hog");
+	waitpid(pid, &status, 0);
+	tap_ok(WIFEXITED(status) && !WEXITSTATUS(status) &&
+	       wait_contexts(0, 30), "users: all contexts are back");
+	for (i = 0; i < ctx_max; i++)
+		close(ctx_drm[0][i]);
+	close(ctx_drm[1][0]);
+}
+
+/* ------------------------ (6) no user copy under the global lock */
+
+struct stall {
+	int kfd;
+	uint8_t *page;
+	int ret;
+};
+
+static void *apertures_into(void *arg)
+{
+	struct stall *s = arg;
+	struct kfd_ioctl_get_process_apertures_new_args a = {
+		.kfd_process_device_apertures_ptr = (uintptr_t)s->page,
+		.num_of_nodes = 1,
+	};
+
+	s->ret = ioctl(s->kfd, AMDKFD_IOC_GET_PROCESS_APERTURES_NEW, &a);
+	return NULL;
+}
+
+static int open_close(void *arg)
+{
+	int fd = kfd_open();
+
+	return fd >= 0 ? close(fd) : 1;
+}
+
+/*
+ * The apertures go to memory whose page fault a userfaultfd holds; another
+ * process must still be able to open /dev/kfd.  Root: kernel-mode faults
+ * on a userfaultfd need it.
+ */
+static void test_copy_under_lock(void)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct uffdio_zeropage zero = { 0 };
+	struct stall s = { .kfd = kfd_open() };
+	int uffd, pid, status = -1, done = 0;
+	double t0, end;
+	pthread_t t;
+
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	s.page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	reg.range.start = (uintptr_t)s.page;
+	reg.range.len = 4096;
+	if (!tap_ok(uffd >= 0 && s.kfd >= 0 && !ioctl(uffd, UFFDIO_API, &api) &&
+		    !ioctl(uffd, UFFDIO_REGISTER, &reg),
+		    "lock: a page whose fault a userfaultfd holds"))
+		return;
+	pthread_create(&t, NULL, apertures_into, &s);
+	usleep(300000);		/* it is stuck in the fault by now */
+	fflush(stdout);
+	t0 = now_s();
+	pid = fork();
+	if (pid == 0)
+		_exit(open_close(NULL));
+	for (end = t0 + 5; now_s() < end && !done; usleep(10000))
+		done = waitpid(pid, &status, WNOHANG) == pid;
+	tap_ok(done && WIFEXITED(status) && !WEXITSTATUS(status),
+	       "lock: another process opens /dev/kfd meanwhile (%.2f s)",
+	       now_s() - t0);
+	zero.range = reg.range;
+	ioctl(uffd, UFFDIO_ZEROPAGE, &zero);
+	pthread_join(t, NULL);
+	if (!done)
+		waitpid(pid, &status, 0);
+	tap_ok(s.ret == 0 && ((struct kfd_process_device_apertures *)s.page)
+	       ->gpu_id == gpus[0].gpu_id,
+	       "lock: the stalled caller gets its apertures in the end");
+	close(uffd);
+	close(s.kfd);
+}
+
+/* -------------------------- (7) unbind under live mappings, rebind */
+
+#define PCI_DRIVER	"/sys/bus/pci/drivers/vkfd"
+
+static bool write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fputs(text, f) >= 0;
+	return fclose(f) == 0 && ok;
+}
+
+static bool bdf_of_gpu(unsigned int gpu_id, char *bdf, size_t size)
+{
+	FILE *f = fopen(VKFD_DEBUGFS "/devices", "r");
+	char line[512], addr[64];
+	unsigned int id;
+	bool found = false;
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s gpu_id %u", addr, &id) == 2 &&
+		    id == gpu_id) {
+			snprintf(bdf, size, "%s", addr);
+			found = true;
+		}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static void test_unbind(void)
+{
+	unsigned int gpu = gpus[0].gpu_id;
+	int drm = open_render_node(&gpus[0]), kfd = kfd_open(), kfd2, drm2;
+	uint64_t h, off = 0, dboff = 0, mmoff = 0;
+	uint8_t *gtt = MAP_FAILED, *db = MAP_FAILED, *mmio = MAP_FAILED;
+	struct vkfd_gpu now[VKFD_MAX_GPUS];
+	char bdf[64];
+
+	if (!tap_ok(kfd >= 0 && drm >= 0 && !create_process(kfd) &&
+		    !acquire_vm(kfd, drm, gpu),
+		    "unbind: a secondary bound to gpu %u", gpu))
+		return;
+	if (!alloc_bo(kfd, gpu, VA0, MiB, F_GTT | F_RW, &h, &off))
+		gtt = mmap(NULL, MiB, PROT_READ | PROT_WRITE, MAP_SHARED, drm,
+			   off);
+	if (!alloc_bo(kfd, gpu, VA0 + GiB, DOORBELL_BYTES, F_DOORBELL | F_RW,
+		      &h, &dboff))
+		db = mmap(NULL, DOORBELL_BYTES, PROT_READ | PROT_WRITE,
+			  MAP_SHARED, kfd, dboff);
+	if (!alloc_bo(kfd, gpu, VA0 + 2 * GiB, 4096, F_MMIO | F_RW, &h,
+		      &mmoff))
+		mmio = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
+			    kfd, mmoff);
+	tap_ok(gtt != MAP_FAILED && db != MAP_FAILED && mmio != MAP_FAILED &&
+	       !peek(gtt, NULL) && !peek(db, NULL) && !peek(mmio, NULL),
+	       "unbind: GTT, doorbell and MMIO pages mapped");
+	if (!tap_ok(bdf_of_gpu(gpu, bdf, sizeof(bdf)) &&
+		    write_file(PCI_DRIVER "/unbind", bdf),
+		    "unbind: %s unbound under them", bdf))
+		return;
+	tap_ok(peek(gtt, NULL) == SIGBUS, "unbind: the GTT mapping faults");
+	tap_ok(peek(db, NULL) == SIGBUS, "unbind: the doorbell mapping faults");
+	tap_ok(peek(mmio, NULL) == SIGBUS, "unbind: the MMIO mapping faults");
+	tap_errno(mmap(NULL, MiB, PROT_READ, MAP_SHARED, drm, off), ENODEV,
+		  "unbind: the old render file maps nothing");
+	tap_errno(alloc_bo(kfd, gpu, VA0 + 3 * GiB, MiB, F_GTT | F_RW, &h,
+			   NULL), EINVAL, "unbind: the GPU is gone for ALLOC");
+
+	tap_ok(write_file(PCI_DRIVER "/bind", bdf), "unbind: %s bound again",
+	       bdf);
+	vkfd_gpus(now, VKFD_MAX_GPUS);
+	drm2 = open_render_node(&now[ngpu - 1]);
+	kfd2 = kfd_open();
+	tap_ok(kfd2 >= 0 && drm2 >= 0 && !create_process(kfd2) &&
+	       !acquire_vm(kfd2, drm2, now[ngpu - 1].gpu_id),
+	       "unbind: a new process binds to it");
+	dboff = 0;
+	if (!alloc_bo(kfd2, now[ngpu - 1].gpu_id, VA0 + GiB, DOORBELL_BYTES,
+		      F_DOORBELL | F_RW, &h, &dboff)) {
+		void *db2 = mmap(NULL, DOORBELL_BYTES, PROT_READ | PROT_WRITE,
+				 MAP_SHARED, kfd2, dboff);
+
+		tap_ok(db2 != MAP_FAILED && !peek(db2, NULL) &&
+		       peek(db, NULL) == SIGBUS,
+		       "unbind: its doorbells map; the stale mapping still faults");
+		if (db2 != MAP_FAILED)
+			munmap(db2, DOORBELL_BYTES);
+	} else {
+		tap_ok(0, "unbind: doorbell BO on the rebound GPU");
+	}
+	munmap(gtt, MiB);
+	munmap(db, DOORBELL_BYTES);
+	munmap(mmio, 4096);
+	close(kfd);
+	close(drm);
+	close(kfd2);
+	close(drm2);
+	tap_ok(wait_contexts(0, 30), "unbind: no context left");
+}
+
+int main(int argc, char **argv)
+{
+	int i;
+
+	ngpu = vkfd_gpus(gpus, VKFD_MAX_GPUS);
+	if (argc == 5 && !strcmp(argv[1], EXEC_ARG))
+		return after_exec(atoi(argv[2]), atoi(argv[3]),
+				  strtoul(argv[4], NULL, 0));
+	self_exe = argv[0];
+	if (!tap_ok(ngpu >= 1, "%d vkfd device(s)", ngpu))
+		return tap_done();
+	tap_share();
+	for (i = 0; i < POOL; i++)
+		drm_pool[i] = open_render_node(&gpus[0]);
+
+	run_child(unprivileged, NULL);
+	for (i = 0; i < POOL; i++)
+		close(drm_pool[i]);
+	tap_ok(wait_contexts(0, 30) && vkfd_devices_sum("vram_used") == 0 &&
+	       vkfd_devices_sum("pt_pages") == 0,
+	       "no context, VRAM or page table left");
+	test_user_contexts();
+	test_copy_under_lock();
+	test_unbind();
+	tap_plan(tap_count);
+	return tap_done();
+}
