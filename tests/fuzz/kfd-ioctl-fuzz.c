@@ -768,6 +768,87 @@ static void fuzz_kfd_ioctl(void)
 	}
 }
 
+static void touch_at(volatile uint32_t *p, bool write, uint32_t v);
+static void add_map_locked(uintptr_t addr, size_t len);
+
+/* ALLOC + MAP on the BO's own GPU with arguments that should work. */
+static bool alloc_mapped(int kfd, uint32_t gpu, uint64_t size, uint32_t kind, struct bo *b)
+{
+	struct kfd_ioctl_alloc_memory_of_gpu_args a = {
+		.va_addr = ((1ULL << 32) + below(1ULL << 26) * PAGE) & ~0xffffULL,
+		.size = size, .gpu_id = gpu,
+		.flags = kind | KFD_IOC_ALLOC_MEM_FLAGS_WRITABLE,
+	};
+	struct kfd_ioctl_map_memory_to_gpu_args m = { .n_devices = 1 };
+	uint32_t id = gpu;
+
+	if (fz_ioctl(kfd, AMDKFD_IOC_ALLOC_MEMORY_OF_GPU, &a))
+		return false;
+	atomic_fetch_add_explicit(&st->ok[0x16], 1, memory_order_relaxed);
+	*b = (struct bo){ .handle = a.handle, .offset = a.mmap_offset, .va = a.va_addr,
+			  .size = size, .flags = a.flags, .gpu = gpu, .kfd = kfd };
+	add_bo(b);
+	m.handle = a.handle;
+	m.device_ids_array_ptr = (uintptr_t)&id;
+	if (fz_ioctl(kfd, AMDKFD_IOC_MAP_MEMORY_TO_GPU, &m))
+		return false;
+	atomic_fetch_add_explicit(&st->ok[0x18], 1, memory_order_relaxed);
+	return true;
+}
+
+/*
+ * A queue made the way libhsakmt makes one (ring, read/write pointers,
+ * EOP buffer, all mapped), its doorbell mapped and rung: the fuzzing
+ * around it then meets live queues, doorbells and busy BOs.
+ */
+static void fuzz_queue_recipe(void)
+{
+	struct kfd_ioctl_create_queue_args q = { 0 };
+	struct bo ring, ptrs, eop;
+	uint32_t gpu;
+	int kfd;
+	void *db;
+
+	pthread_mutex_lock(&W.lock);
+	kfd = W.nkfd ? W.kfd[below(W.nkfd)] : -1;
+	pthread_mutex_unlock(&W.lock);
+	if (kfd < 0 || !ngpus)
+		return;
+	gpu = gpus[below(ngpus)].gpu_id;
+	if (!alloc_mapped(kfd, gpu, PAGE << below(3), KFD_IOC_ALLOC_MEM_FLAGS_GTT, &ring) ||
+	    !alloc_mapped(kfd, gpu, PAGE, KFD_IOC_ALLOC_MEM_FLAGS_GTT, &ptrs) ||
+	    !alloc_mapped(kfd, gpu, PAGE, chance(50) ? KFD_IOC_ALLOC_MEM_FLAGS_VRAM
+						     : KFD_IOC_ALLOC_MEM_FLAGS_GTT, &eop))
+		return;
+	q.ring_base_address = ring.va;
+	q.ring_size = ring.size;
+	q.read_pointer_address = ptrs.va;
+	q.write_pointer_address = ptrs.va + 64;
+	q.gpu_id = gpu;
+	q.queue_type = below(3);
+	q.queue_percentage = 100;
+	q.queue_priority = below(16);
+	if (q.queue_type != KFD_IOC_QUEUE_TYPE_SDMA) {
+		q.eop_buffer_address = eop.va;
+		q.eop_buffer_size = PAGE;
+	}
+	if (fz_ioctl(kfd, AMDKFD_IOC_CREATE_QUEUE, &q))
+		return;
+	atomic_fetch_add_explicit(&st->ok[0x02], 1, memory_order_relaxed);
+	add_id(W.queues, &W.nqueues, q.queue_id);
+	add_offset(q.doorbell_offset & ~8191ULL);
+	pthread_mutex_lock(&W.lock);
+	db = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, kfd,
+		  q.doorbell_offset & ~8191ULL);
+	if (db != MAP_FAILED) {
+		atomic_fetch_add_explicit(&st->mmaps, 1, memory_order_relaxed);
+		touch_at((volatile uint32_t *)((uint8_t *)db + (q.doorbell_offset & 8191)),
+			 true, (uint32_t)below(64));
+		add_map_locked((uintptr_t)db, 2 * PAGE);
+	}
+	pthread_mutex_unlock(&W.lock);
+}
+
 static void fuzz_drm_ioctl(void)
 {
 	uint64_t storage[512 / 8];
@@ -1199,19 +1280,21 @@ static void *worker_thread(void *p)
 	for (i = 0; i < t->ops && !atomic_load(&st->stop); i++) {
 		unsigned int r = below(100);
 
-		if (r < 55)
+		if (r < 52)
 			fuzz_kfd_ioctl();
-		else if (r < 60)
+		else if (r < 56)
 			fuzz_drm_ioctl();
-		else if (r < 72)
+		else if (r < 67)
 			fuzz_mmap();
-		else if (r < 90)
+		else if (r < 84)
 			fuzz_vma();
-		else if (r < 94)
+		else if (r < 88)
 			fuzz_files();
-		else if (r < 97)
+		else if (r < 91)
 			fuzz_fork();
-		else if (r < 98 && W.nkfd)
+		else if (r < 95)
+			fuzz_queue_recipe();
+		else if (r < 96 && W.nkfd)
 			bind_properly(W.kfd[below(W.nkfd)]);
 		else if (chance(10))
 			worker_end(t->leader);	/* may not return */
@@ -1542,12 +1625,12 @@ int main(int argc, char **argv)
 		opt_seconds = 1e9;	/* --ioctls alone: no time limit */
 
 	tap_plan(11);
-	tap_diag("seed %llu, %d processes x %d threads, budget %.0f s%s%llu ioctls",
+	tap_diag("seed %llu, %d processes x %d threads, budget %.0f s or %llu ioctls",
 		 (unsigned long long)base_seed, opt_procs, nthreads, opt_seconds,
-		 opt_ioctls ? " or " : " (no ioctl cap) ", opt_ioctls);
-	tap_diag("replay: kfd-ioctl-fuzz --seed %llu --procs %d --threads %d --seconds %.0f%s",
+		 opt_ioctls ? opt_ioctls : ~0ULL);
+	tap_diag("replay: kfd-ioctl-fuzz --seed %llu --procs %d --threads %d --seconds %.0f --ioctls %llu%s",
 		 (unsigned long long)base_seed, opt_procs, nthreads, opt_seconds,
-		 drop ? "" : " --no-drop");
+		 opt_ioctls ? opt_ioctls : ~0ULL, drop ? "" : " --no-drop");
 
 	ngpus = vkfd_gpus(gpus, VKFD_MAX_GPUS);
 	if (ngpus <= 0) {
