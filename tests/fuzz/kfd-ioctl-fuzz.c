@@ -37,6 +37,7 @@
  *                       [--procs P] [--threads T] [--no-drop]
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <grp.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -59,6 +60,7 @@
 #define MAX_OFFS	16
 #define MAX_CHILDREN	8
 #define MAX_EXEC_DEPTH	2
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* Shared by every process of the run (a memfd, so exec keeps it). */
 struct fuzz_stats {
@@ -223,7 +225,7 @@ static uint64_t any_size(void)
 		return PAGE * (1 + below(16));
 	if (chance(5))
 		return rnd();
-	return sizes[below(sizeof(sizes) / sizeof(sizes[0]))];
+	return sizes[below(ARRAY_SIZE(sizes))];
 }
 
 /* Draw a table entry under the lock; false if the table is empty. */
@@ -1075,7 +1077,7 @@ static void fuzz_vma(void)
 		break;
 	case 5:
 	case 6:
-		madvise((void *)a, n * PAGE, advice[below(sizeof(advice) / sizeof(advice[0]))]);
+		madvise((void *)a, n * PAGE, advice[below(ARRAY_SIZE(advice))]);
 		break;
 	case 7:
 		if (!mlock((void *)a, n * PAGE))
@@ -1120,11 +1122,50 @@ static void bind_properly(int kfd)
 	}
 }
 
+/*
+ * Read the files of the process entries in sysfs (kfd/proc/<id>) while
+ * contexts come and go: names appear and vanish under us.
+ */
+static void read_proc_sysfs(void)
+{
+	char path[512], buf[64];
+	struct dirent *e;
+	DIR *d = opendir(KFD_PROC_SYSFS);
+	long skip = below(8);
+	int fd;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && skip-- <= 0)
+			break;
+	if (e) {
+		static const char * const names[] = { "pasid", "vram_", "sdma_" };
+		const char *n = names[below(3)];
+
+		if (n[strlen(n) - 1] == '_' && ngpus)
+			snprintf(path, sizeof(path), KFD_PROC_SYSFS "/%s/%s%u", e->d_name, n,
+				 gpus[below(ngpus)].gpu_id);
+		else
+			snprintf(path, sizeof(path), KFD_PROC_SYSFS "/%s/%s", e->d_name, n);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			if (read(fd, buf, sizeof(buf)) < 0)
+				buf[0] = 0;
+			close(fd);
+		}
+	}
+	closedir(d);
+}
+
 static void fuzz_files(void)
 {
 	int fd, i;
 
-	switch (below(4)) {
+	switch (below(5)) {
+	case 4:
+		read_proc_sysfs();
+		break;
 	case 0:		/* a secondary context */
 		fd = kfd_open();
 		if (fd < 0)
@@ -1719,7 +1760,7 @@ int main(int argc, char **argv)
 				used += snprintf(line + used, sizeof(line) - used, " %02x:%llu",
 						 k, (unsigned long long)st->ok[k]);
 		tap_diag("successful calls by ioctl number:%s", line);
-		for (k = 0; k < sizeof(deep) / sizeof(deep[0]); k++)
+		for (k = 0; k < ARRAY_SIZE(deep); k++)
 			missing += !st->ok[deep[k]];
 		tap_ok(!missing || st->ioctls < 20000,
 		       "CREATE_QUEUE, CREATE/SET_EVENT, ALLOC/FREE/MAP/UNMAP succeeded at least once");
