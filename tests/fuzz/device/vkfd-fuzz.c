@@ -1,0 +1,2315 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vkfd-fuzz: a structure-aware fuzzer of the vkfd QEMU device.
+ *
+ * It starts qemu-system-x86_64 with "-qtest stdio" and plays a hostile
+ * guest through the qtest text protocol: it programs the PCI topology
+ * itself (q35's MMCONFIG window, a pcie-root-port or a pci-bridge above
+ * the device, BARs, MSI-X), builds GPUVM page tables and MQDs in guest
+ * RAM, and sends real scheduler commands and PM4, SDMA and AQL packets,
+ * aiming many of the device's own writes (fences, MQD write-backs, IH
+ * entries, MSI-X messages, page-table leaves) at MMIO: the parent
+ * bridge's config space, the device's own registers, the MCH.
+ *
+ * The operations come from a seeded generator, never from what QEMU
+ * answers, so a seed always sends the same commands.  Work is cut in
+ * rounds: one QEMU (one topology) runs a number of operations, maybe
+ * migrates to a second QEMU, then must pass a health check (the device
+ * still runs a NOP command).  A round that ends in a crash, a sanitizer
+ * report, a hang or a failed health check is a finding: everything sent
+ * to QEMU in that round is saved as a qtest script, which
+ * "vkfd-fuzz --replay FILE" (or "qemu-system-x86_64 ARGS -qtest stdio <
+ * FILE" for scripts without "# migrate") plays again.
+ *
+ * Exit status: 0 no finding, 1 findings (or a failed replay), 2 usage or
+ * set-up error.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hw/kfd/vkfd_hw.h"
+
+#define ARRAY_SIZE(a)   (sizeof(a) / sizeof((a)[0]))
+
+/* Guest physical layout (the machine has 256 MiB of RAM). */
+#define RAM_SIZE        (256ull << 20)
+#define MMCFG_BASE      0xb0000000ull       /* q35 PCIEXBAR, 256 buses */
+#define MEM_WIN         0xc0000000ull       /* non-prefetchable BARs */
+#define PREF_WIN        0xc8000000ull       /* prefetchable BARs */
+#define WIN_SIZE        0x08000000ull
+#define PA_SCHED        0x01000000ull       /* scheduler ring, <= 64 KiB */
+#define PA_FENCES       0x01100000ull
+#define PA_IH           0x01200000ull       /* IH ring, <= 64 KiB */
+#define PA_MSI          0x01300000ull       /* where MSI-X messages land */
+#define PA_MQD          0x01400000ull       /* one 128-byte MQD per queue */
+#define PA_PT           0x02000000ull       /* page-table pool */
+#define PT_POOL         0x00800000ull
+#define NCTX            4                   /* user contexts 1..NCTX */
+#define PA_CTX(c)       (0x04000000ull + (uint64_t)(c) * 0x200000)
+
+/*
+ * Each context sees its 2 MiB of RAM at VA_WIN through one 2 MiB leaf,
+ * and a page table of odd 4 KiB leaves right above it (VA_ODD).
+ */
+#define VA_WIN          0x40000000ull
+#define VA_ODD          (VA_WIN + 0x200000)
+#define WIN_RINGS       0x000000            /* 64 KiB per queue slot */
+#define WIN_PTRS        0x100000            /* rptr +0, wptr +8, 256 each */
+#define WIN_SIGNALS     0x110000
+#define WIN_KDESC       0x120000
+#define WIN_KARGS       0x130000
+#define WIN_IBS         0x140000            /* 16 KiB per IB */
+#define WIN_DATA        0x180000
+#define WIN_DATA_SIZE   0x080000
+#define NQUEUES         16
+#define MAX_ARGS        40
+
+enum { TOPO_ROOT, TOPO_ROOT_PORT, TOPO_BRIDGE, NTOPO };
+static const char *const topo_name[NTOPO] = {
+    "root-bus", "root-port", "pci-bridge",
+};
+
+typedef struct Rng {
+    uint64_t s;
+} Rng;
+
+typedef struct FQueue {
+    bool used;
+    int ctx;
+    uint32_t type;
+    uint32_t doorbell;
+    uint32_t ring_size;
+    uint64_t wptr;          /* in the queue's units */
+} FQueue;
+
+typedef struct Qemu {
+    pid_t pid;
+    int to_fd, from_fd;
+    char rbuf[65536];
+    size_t rlen;
+    char *obuf;
+    size_t olen, ocap;
+    unsigned pending;
+    char last[4096];        /* the last reply read */
+    char err_path[256];
+    char qmp_path[100];
+} Qemu;
+
+typedef struct Fuzz {
+    const char *qemu_bin;
+    const char *out_dir;
+    Rng rng;
+    uint64_t seed;
+    int topo;
+    Qemu q;
+    char *args[MAX_ARGS];
+    int nargs;
+    /* the script of this round */
+    char *script;
+    size_t slen, scap;
+    bool recording;
+    /* PCI */
+    uint32_t dev_bdf;       /* bus << 8 | devfn of vkfd */
+    uint32_t parent_bdf;    /* the bridge above it, or the MCH */
+    unsigned parent_pcie_cap;
+    unsigned msix_cap;
+    uint64_t bar[6];
+    uint64_t bar_size[6];
+    /* device model */
+    uint32_t sched_size;
+    uint32_t sched_wptr;
+    uint32_t seq;
+    uint64_t pt_next;
+    uint64_t root[NCTX + 1];
+    uint64_t odd_table[NCTX + 1];
+    bool ctx_live[NCTX + 1];    /* what the fuzzer believes */
+    FQueue queues[NQUEUES];
+    /* statistics */
+    uint64_t ops, cmds, rounds, findings, migrations;
+    double worst_reply;
+} Fuzz;
+
+static bool verbose;
+static bool keep_all;       /* save every round's script, found or not */
+
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    fputs("vkfd-fuzz: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(2);
+}
+
+static double now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* splitmix64: small, fast, and the same on every host. */
+static uint64_t rnd(Rng *r)
+{
+    uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
+
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static uint64_t below(Rng *r, uint64_t n)
+{
+    return n ? rnd(r) % n : 0;
+}
+
+/* true with probability pct/100 */
+static bool chance(Rng *r, unsigned pct)
+{
+    return below(r, 100) < pct;
+}
+
+/* Values that mean something somewhere: reset bits, bridge and slot bits. */
+static uint32_t odd_u32(Rng *r)
+{
+    static const uint32_t v[] = {
+        0, 1, 2, 4, 0x40, 0xff, 0x400, 0x1000, 0xffff, 0x10000, 0x00400000,
+        0x00400040, 0x04000000, 0x40000000, 0x7fffffff, 0x80000000,
+        0x80000001, 0xfffffffc, 0xffffffff,
+    };
+
+    return chance(r, 60) ? v[below(r, ARRAY_SIZE(v))] : (uint32_t)rnd(r);
+}
+
+static uint64_t odd_u64(Rng *r)
+{
+    static const uint64_t v[] = {
+        0, 8, 0x1000, 1ull << 32, 1ull << 47, 1ull << 48, (1ull << 48) - 8,
+        0x0040000000000000ull, 0x8000000000000000ull, ~0ull, ~0ull - 7,
+        ~0ull - 0x27, ~0ull - 0xfff,
+    };
+
+    if (chance(r, 50)) {
+        return v[below(r, ARRAY_SIZE(v))];
+    }
+    return chance(r, 50) ? odd_u32(r) : rnd(r);
+}
+
+/* ---- talking to QEMU ---------------------------------------------- */
+
+static void script_add(Fuzz *f, const char *s, size_t n)
+{
+    if (!f->recording) {
+        return;
+    }
+    if (f->slen + n + 1 > f->scap) {
+        f->scap = (f->slen + n + 1) * 2;
+        f->script = realloc(f->script, f->scap);
+        if (!f->script) {
+            die("out of memory");
+        }
+    }
+    memcpy(f->script + f->slen, s, n);
+    f->slen += n;
+    f->script[f->slen] = 0;
+}
+
+static void note(Fuzz *f, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0 || n > (int)sizeof(line) - 2) {
+        n = sizeof(line) - 2;
+    }
+    line[n++] = '\n';
+    script_add(f, line, n);
+}
+
+/* Why a session with QEMU broke off. */
+enum { Q_OK, Q_EOF, Q_HANG };
+
+static int q_readline(Qemu *q, char *line, size_t size, int timeout_ms)
+{
+    char *nl;
+    ssize_t n;
+    size_t len;
+    struct pollfd pfd = { .fd = q->from_fd, .events = POLLIN };
+
+    for (;;) {
+        nl = memchr(q->rbuf, '\n', q->rlen);
+        if (nl) {
+            len = nl - q->rbuf;
+            if (len >= size) {
+                len = size - 1;
+            }
+            memcpy(line, q->rbuf, len);
+            line[len] = 0;
+            len = nl - q->rbuf + 1;
+            memmove(q->rbuf, q->rbuf + len, q->rlen - len);
+            q->rlen -= len;
+            return Q_OK;
+        }
+        if (q->rlen == sizeof(q->rbuf)) {
+            die("reply line too long");
+        }
+        n = poll(&pfd, 1, timeout_ms);
+        if (n == 0) {
+            return Q_HANG;
+        }
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            die("poll: %s", strerror(errno));
+        }
+        n = read(q->from_fd, q->rbuf + q->rlen, sizeof(q->rbuf) - q->rlen);
+        if (n <= 0) {
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            return Q_EOF;
+        }
+        q->rlen += n;
+    }
+}
+
+static int reply_timeout_ms = 60000;
+
+/* Send what is queued and read every reply; the last one into last. */
+static int q_flush(Fuzz *f, char *last, size_t size)
+{
+    Qemu *q = &f->q;
+    char line[4096];
+    size_t off = 0;
+    ssize_t n;
+    double t0 = now(), dt;
+    int rc;
+
+    if (q->olen) {
+        /* replays send the same batches, so QEMU sees the same reads */
+        script_add(f, "# sync\n", 7);
+    }
+    while (off < q->olen) {
+        n = write(q->to_fd, q->obuf + off, q->olen - off);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            q->olen = 0;
+            q->pending = 0;
+            return Q_EOF;
+        }
+        off += n;
+    }
+    q->olen = 0;
+    while (q->pending) {
+        rc = q_readline(q, line, sizeof(line), reply_timeout_ms);
+        if (rc != Q_OK) {
+            q->pending = 0;
+            return rc;
+        }
+        if (strncmp(line, "OK", 2) && strncmp(line, "FAIL", 4) &&
+            strncmp(line, "ERR", 3)) {
+            continue;       /* not a reply: an IRQ line or noise */
+        }
+        if (strncmp(line, "OK", 2)) {
+            die("QEMU refused a command of ours: %s", line);
+        }
+        q->pending--;
+        snprintf(q->last, sizeof(q->last), "%s", line);
+    }
+    if (last) {
+        snprintf(last, size, "%s", q->last);
+    }
+    dt = now() - t0;
+    if (dt > f->worst_reply) {
+        f->worst_reply = dt;
+    }
+    return Q_OK;
+}
+
+static int qstate;      /* Q_OK until the session breaks */
+/*
+ * Commands are sent in batches of about this many bytes (0: one at a
+ * time, QEMU's main loop turning between any two: the most faithful
+ * replays).
+ */
+static size_t batch_bytes;
+
+static void cmd(Fuzz *f, const char *fmt, ...)
+{
+    Qemu *q = &f->q;
+    char line[4096];
+    va_list ap;
+    int n;
+
+    if (qstate != Q_OK) {
+        return;
+    }
+    va_start(ap, fmt);
+    n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0 || n > (int)sizeof(line) - 2) {
+        die("command too long");
+    }
+    line[n++] = '\n';
+    script_add(f, line, n);
+    if (q->olen + n > q->ocap) {
+        q->ocap = (q->olen + n) * 2;
+        q->obuf = realloc(q->obuf, q->ocap);
+        if (!q->obuf) {
+            die("out of memory");
+        }
+    }
+    memcpy(q->obuf + q->olen, line, n);
+    q->olen += n;
+    q->pending++;
+    f->cmds++;
+    if (q->olen > batch_bytes) {
+        qstate = q_flush(f, NULL, 0);
+    }
+}
+
+static void sync_q(Fuzz *f)
+{
+    if (qstate == Q_OK) {
+        qstate = q_flush(f, NULL, 0);
+    }
+}
+
+static uint64_t cmd_read(Fuzz *f, const char *fmt, ...)
+{
+    char line[4096], reply[4096];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    cmd(f, "%s", line);
+    sync_q(f);
+    if (qstate != Q_OK) {
+        return ~0ull;
+    }
+    snprintf(reply, sizeof(reply), "%s", f->q.last);
+    return strlen(reply) > 3 ? strtoull(reply + 3, NULL, 0) : 0;
+}
+
+static void wl(Fuzz *f, uint64_t a, uint32_t v)
+{
+    cmd(f, "writel 0x%" PRIx64 " 0x%x", a, v);
+}
+
+static void wq(Fuzz *f, uint64_t a, uint64_t v)
+{
+    cmd(f, "writeq 0x%" PRIx64 " 0x%" PRIx64, a, v);
+}
+
+static void wbytes(Fuzz *f, uint64_t a, const void *p, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const uint8_t *b = p;
+    char buf[2 * 1024 + 1];
+    size_t i, chunk;
+
+    while (n) {
+        chunk = n > 1024 ? 1024 : n;
+        for (i = 0; i < chunk; i++) {
+            buf[2 * i] = hex[b[i] >> 4];
+            buf[2 * i + 1] = hex[b[i] & 15];
+        }
+        buf[2 * chunk] = 0;
+        cmd(f, "write 0x%" PRIx64 " 0x%zx 0x%s", a, chunk, buf);
+        a += chunk;
+        b += chunk;
+        n -= chunk;
+    }
+}
+
+/* ---- PCI ----------------------------------------------------------- */
+
+static uint64_t cfg_addr(uint32_t bdf, unsigned reg)
+{
+    return MMCFG_BASE + ((uint64_t)bdf << 12) + reg;
+}
+
+static uint32_t cfg_rl(Fuzz *f, uint32_t bdf, unsigned reg)
+{
+    return cmd_read(f, "readl 0x%" PRIx64, cfg_addr(bdf, reg));
+}
+
+static void cfg_wl(Fuzz *f, uint32_t bdf, unsigned reg, uint32_t v)
+{
+    wl(f, cfg_addr(bdf, reg), v);
+}
+
+static void cfg_ww(Fuzz *f, uint32_t bdf, unsigned reg, uint16_t v)
+{
+    cmd(f, "writew 0x%" PRIx64 " 0x%x", cfg_addr(bdf, reg), v);
+}
+
+static unsigned find_cap(Fuzz *f, uint32_t bdf, uint8_t id)
+{
+    unsigned p = cfg_rl(f, bdf, 0x34) & 0xfc;
+    int guard;
+
+    for (guard = 0; p && guard < 48; guard++) {
+        uint32_t h = cfg_rl(f, bdf, p);
+
+        if ((h & 0xff) == id) {
+            return p;
+        }
+        p = (h >> 8) & 0xfc;
+    }
+    return 0;
+}
+
+static void bridge_setup(Fuzz *f, uint32_t bdf, unsigned secondary)
+{
+    /* bus numbers, windows (I/O closed), memory and bus master on */
+    cfg_wl(f, bdf, 0x18, secondary << 8 | secondary << 16);
+    cfg_wl(f, bdf, 0x1c, 0x00f0);
+    cfg_wl(f, bdf, 0x20, (uint32_t)(((MEM_WIN + WIN_SIZE - 1) >> 16) &
+                                    0xfff0) << 16 | (MEM_WIN >> 16));
+    cfg_wl(f, bdf, 0x24, (uint32_t)(((PREF_WIN + WIN_SIZE - 1) >> 16) &
+                                    0xfff0) << 16 | (PREF_WIN >> 16));
+    cfg_wl(f, bdf, 0x28, 0);
+    cfg_wl(f, bdf, 0x2c, 0);
+    cfg_wl(f, bdf, 0x3c, 0);
+    cfg_ww(f, bdf, 0x04, 0x0006);
+}
+
+/*
+ * Bring the topology up as firmware would: MMCONFIG on, bridges numbered
+ * and opened, vkfd's BARs placed, memory and bus master on, the root
+ * port's slot powered.  Returns false if the device is not where it
+ * should be (then QEMU is broken, not the fuzzer).
+ */
+static bool pci_setup(Fuzz *f)
+{
+    uint64_t mem = MEM_WIN, pref = PREF_WIN, *next, sz;
+    uint32_t lo, hi;
+    unsigned i;
+
+    cmd(f, "outl 0xcf8 0x80000064");
+    cmd(f, "outl 0xcfc 0x0");
+    cmd(f, "outl 0xcf8 0x80000060");
+    cmd(f, "outl 0xcfc 0x%x", (uint32_t)MMCFG_BASE | 1);
+    if (f->topo != TOPO_ROOT) {
+        bridge_setup(f, f->parent_bdf, 1);
+        if (f->topo == TOPO_ROOT_PORT) {
+            f->parent_pcie_cap = find_cap(f, f->parent_bdf, 0x10);
+            if (f->parent_pcie_cap) {
+                /* slot control: power on, indicators off */
+                cfg_ww(f, f->parent_bdf, f->parent_pcie_cap + 0x18, 0x03c0);
+            }
+        }
+    }
+    if (cfg_rl(f, f->dev_bdf, 0) !=
+        (VKFD_PCI_DEVICE_ID << 16 | VKFD_PCI_VENDOR_ID)) {
+        return false;
+    }
+    cfg_ww(f, f->dev_bdf, 0x04, 0);
+    for (i = 0; i < 6; i++) {
+        lo = cfg_rl(f, f->dev_bdf, 0x10 + 4 * i);
+        cfg_wl(f, f->dev_bdf, 0x10 + 4 * i, 0xffffffff);
+        sz = cfg_rl(f, f->dev_bdf, 0x10 + 4 * i);
+        f->bar_size[i] = 0;
+        if (!sz || (lo & 1)) {
+            continue;
+        }
+        if ((lo & 6) == 4) {
+            cfg_wl(f, f->dev_bdf, 0x14 + 4 * i, 0xffffffff);
+            hi = cfg_rl(f, f->dev_bdf, 0x14 + 4 * i);
+            sz = ~((uint64_t)hi << 32 | (sz & ~0xfull)) + 1;
+        } else {
+            sz = (uint32_t)(~(sz & ~0xfu) + 1);
+        }
+        next = (lo & 8) ? &pref : &mem;
+        *next = (*next + sz - 1) & ~(sz - 1);
+        f->bar[i] = *next;
+        f->bar_size[i] = sz;
+        *next += sz;
+        cfg_wl(f, f->dev_bdf, 0x10 + 4 * i, (uint32_t)f->bar[i]);
+        if ((lo & 6) == 4) {
+            cfg_wl(f, f->dev_bdf, 0x14 + 4 * i, f->bar[i] >> 32);
+            i++;
+        }
+    }
+    cfg_ww(f, f->dev_bdf, 0x04, 0x0006);
+    f->msix_cap = find_cap(f, f->dev_bdf, 0x11);
+    return f->bar_size[VKFD_BAR_REGS] && f->bar_size[VKFD_BAR_DOORBELL] &&
+           f->msix_cap;
+}
+
+static uint64_t reg(Fuzz *f, unsigned r)
+{
+    return f->bar[VKFD_BAR_REGS] + r;
+}
+
+/* ---- addresses the device is told to use ------------------------- */
+
+/* A guest address that is not plain RAM, or not usable at all. */
+static uint64_t hostile_pa(Fuzz *f)
+{
+    Rng *r = &f->rng;
+    uint64_t slot = f->parent_pcie_cap ? f->parent_pcie_cap + 0x18 : 0x3c;
+    static const unsigned bridge_regs[] = { 0x04, 0x18, 0x1c, 0x20, 0x3c };
+    static const unsigned dev_regs[] = {
+        VKFD_REG_CONTROL, VKFD_REG_SCHED_WPTR, VKFD_REG_SCHED_BASE_LO,
+        VKFD_REG_IH_CNTL, VKFD_REG_IH_RPTR, VKFD_REG_VM_FAULT_STATUS,
+    };
+
+    switch (below(r, 12)) {
+    case 0: case 1: case 2:
+        /* the parent bridge's config space, often Bridge Control */
+        return cfg_addr(f->parent_bdf,
+                        chance(r, 50) ? 0x3c :
+                        chance(r, 50) ? slot :
+                        bridge_regs[below(r, ARRAY_SIZE(bridge_regs))]);
+    case 3:
+        return cfg_addr(f->dev_bdf, chance(r, 50) ? 0x04 :
+                        (below(r, 0x40) & ~3u));
+    case 4: case 5:
+        return reg(f, dev_regs[below(r, ARRAY_SIZE(dev_regs))]);
+    case 6:
+        return f->bar[VKFD_BAR_MSIX] + (below(r, 0x40) & ~3u);
+    case 7:
+        return f->bar[VKFD_BAR_DOORBELL] + (below(r, 8) * 0x2000) +
+               below(r, 4) * 8;
+    case 8:
+        return cfg_addr(0, 0x60);   /* the MCH's PCIEXBAR */
+    case 9:
+        return 0xfee00000ull;
+    case 10:
+        return chance(r, 50) ? RAM_SIZE + below(r, 1u << 20) * 8 :
+                               0xfffff000ull;
+    default:
+        return odd_u64(r) & ~7ull;
+    }
+}
+
+/* Mostly a good fence slot; sometimes none, sometimes a hostile one. */
+static uint64_t fence_addr(Fuzz *f)
+{
+    Rng *r = &f->rng;
+    unsigned k = below(r, 100);
+
+    if (k < 78) {
+        return PA_FENCES + below(r, 256) * 8;
+    }
+    if (k < 84) {
+        return 0;
+    }
+    if (k < 86) {
+        return PA_FENCES + 4;       /* unaligned */
+    }
+    return hostile_pa(f);
+}
+
+static uint64_t win_pa(int ctx, uint64_t off)
+{
+    return PA_CTX(ctx) + off;
+}
+
+/* A GPU VA of a context for a packet or command to use. */
+static uint64_t gpu_va(Fuzz *f, uint64_t len)
+{
+    Rng *r = &f->rng;
+    unsigned k = below(r, 100);
+
+    if (len > WIN_DATA_SIZE) {
+        len = WIN_DATA_SIZE;
+    }
+    if (k < 84) {
+        return VA_WIN + WIN_DATA + (below(r, WIN_DATA_SIZE - len + 1) & ~3ull);
+    }
+    if (k < 90) {
+        return VA_WIN + (below(r, 0x200000) & ~3ull);
+    }
+    if (k < 96) {
+        return VA_ODD + below(r, 8) * 0x1000 + (below(r, 0x1000) & ~3ull);
+    }
+    return odd_u64(r) & ~3ull;
+}
+
+static uint64_t xfer_len(Rng *r, uint64_t max)
+{
+    unsigned k = below(r, 100);
+
+    if (k < 70) {
+        return (below(r, 4096) + 4) & ~3ull;
+    }
+    if (k < 95) {
+        return (below(r, 65536) + 4) & ~3ull;
+    }
+    return k < 99 ? (below(r, max) + 4) & ~3ull : max;
+}
+
+/* ---- page tables --------------------------------------------------- */
+
+static uint64_t pt_alloc(Fuzz *f)
+{
+    uint64_t t = PA_PT + f->pt_next;
+
+    f->pt_next = (f->pt_next + 0x1000) % PT_POOL;
+    cmd(f, "memset 0x%" PRIx64 " 0x1000 0x0", t);
+    return t;
+}
+
+/* root -> L2 -> L1: a 2 MiB leaf at VA_WIN, a table of odd leaves above. */
+static void pt_build(Fuzz *f, int ctx)
+{
+    uint64_t root = pt_alloc(f), l2 = pt_alloc(f), l1 = pt_alloc(f);
+    uint64_t l0 = pt_alloc(f);
+
+    wq(f, root + ((VA_WIN >> 39) & 511) * 8, l2 | VKFD_PTE_VALID);
+    wq(f, l2 + ((VA_WIN >> 30) & 511) * 8, l1 | VKFD_PTE_VALID);
+    wq(f, l1 + ((VA_WIN >> 21) & 511) * 8, PA_CTX(ctx) | VKFD_PTE_VALID |
+       VKFD_PTE_SYSTEM | VKFD_PTE_WRITE | VKFD_PDE_HUGE);
+    wq(f, l1 + ((VA_ODD >> 21) & 511) * 8, l0 | VKFD_PTE_VALID);
+    f->root[ctx] = root;
+    f->odd_table[ctx] = l0;
+}
+
+/* Change one leaf of the odd table: VRAM, MMIO, RAM, stray bits... */
+static void op_pte(Fuzz *f)
+{
+    Rng *r = &f->rng;
+    int ctx = 1 + below(r, NCTX);
+    uint64_t e;
+
+    if (!f->root[ctx]) {
+        pt_build(f, ctx);
+    }
+    switch (below(r, 6)) {
+    case 0:
+        e = (below(r, 64) << 12) | VKFD_PTE_VALID | VKFD_PTE_WRITE;
+        break;
+    case 1:
+        e = (hostile_pa(f) & VKFD_PTE_ADDR_MASK) | VKFD_PTE_VALID |
+            VKFD_PTE_SYSTEM | VKFD_PTE_WRITE;
+        break;
+    case 2:
+        e = (PA_CTX(ctx) + WIN_DATA) | VKFD_PTE_VALID | VKFD_PTE_SYSTEM |
+            (chance(r, 50) ? VKFD_PTE_WRITE : 0);
+        break;
+    case 3:
+        /* a directory where a leaf should be: walks into a table */
+        e = f->root[ctx] | VKFD_PTE_VALID | VKFD_PTE_SYSTEM;
+        break;
+    case 4:
+        e = odd_u64(r);
+        break;
+    default:
+        e = 0;
+        break;
+    }
+    wq(f, f->odd_table[ctx] + below(r, 8) * 8, e);
+    if (chance(r, 10)) {
+        /* tear at the tree itself */
+        wq(f, f->root[ctx] + below(r, 512) * 8, odd_u64(r));
+    }
+}
+
+/* ---- the scheduler ring --------------------------------------------- */
+
+static void sched_enable(Fuzz *f, uint32_t size)
+{
+    f->sched_size = size;
+    f->sched_wptr = 0;
+    wl(f, reg(f, VKFD_REG_CONTROL), 0);
+    wl(f, reg(f, VKFD_REG_SCHED_BASE_LO), (uint32_t)PA_SCHED);
+    wl(f, reg(f, VKFD_REG_SCHED_BASE_HI), 0);
+    wl(f, reg(f, VKFD_REG_SCHED_SIZE), size);
+    wl(f, reg(f, VKFD_REG_CONTROL), VKFD_CONTROL_ENABLE);
+}
+
+static void sched_put(Fuzz *f, struct vkfd_sched_cmd *c)
+{
+    if (!f->sched_size) {
+        return;
+    }
+    wbytes(f, PA_SCHED + f->sched_wptr, c, sizeof(*c));
+    f->sched_wptr = (f->sched_wptr + sizeof(*c)) % f->sched_size;
+}
+
+static void sched_kick(Fuzz *f)
+{
+    wl(f, reg(f, VKFD_REG_SCHED_WPTR), f->sched_wptr);
+}
+
+static uint32_t pick_ctx(Fuzz *f)
+{
+    Rng *r = &f->rng;
+
+    if (chance(r, 90)) {
+        return 1 + below(r, NCTX);
+    }
+    return chance(r, 50) ? 0 : odd_u32(r);
+}
+
+static void mqd_write(Fuzz *f, int qi, const FQueue *fq, bool mutate)
+{
+    Rng *r = &f->rng;
+    struct vkfd_mqd m = {
+        .type = fq->type,
+        .doorbell = fq->doorbell,
+        .ring_base = VA_WIN + WIN_RINGS + qi * 0x10000ull,
+        .ring_size = fq->ring_size,
+        .rptr_addr = VA_WIN + WIN_PTRS + qi * 0x100ull,
+        .wptr_addr = VA_WIN + WIN_PTRS + qi * 0x100ull + 8,
+        .rptr = fq->wptr,
+    };
+
+    if (fq->type == VKFD_QUEUE_AQL) {
+        m.rptr_addr += 0x80;
+        m.wptr_addr += 0x30;
+    }
+    if (mutate) {
+        switch (below(r, 9)) {
+        case 0:
+            m.ring_base = gpu_va(f, 0);
+            break;
+        case 1:
+            m.ring_size = odd_u32(r);
+            break;
+        case 2:
+            m.rptr_addr = gpu_va(f, 8);
+            break;
+        case 3:
+            m.wptr_addr = gpu_va(f, 8);
+            break;
+        case 4:
+            m.rptr = odd_u64(r);
+            break;
+        case 5:
+            m.error = below(r, 8);
+            m.error_info = odd_u32(r);
+            m.error_va = odd_u64(r);
+            break;
+        case 6:
+            m.type = odd_u32(r);
+            break;
+        case 7:
+            m.flags = odd_u32(r);
+            m.reserved[below(r, 3)] = odd_u64(r);
+            break;
+        default:
+            m.doorbell = odd_u32(r);
+            break;
+        }
+    }
+    wbytes(f, PA_MQD + qi * 0x80ull, &m, sizeof(m));
+}
+
+/* UNMAP_QUEUE writes at mqd + 40..63: aim those bytes at a register. */
+static uint64_t hostile_mqd(Fuzz *f)
+{
+    Rng *r = &f->rng;
+    uint64_t target = hostile_pa(f);
+
+    switch (below(r, 4)) {
+    case 0:
+        return (target - 40) & ~7ull;       /* rptr on the target */
+    case 1:
+        return (target - 52) & ~7ull;       /* error_info on it */
+    case 2:
+        return ~0ull - 0x27 - below(r, 4) * 8;   /* wraps past 2^64 */
+    default:
+        return target;
+    }
+}
+
+static void forget_device(Fuzz *f)
+{
+    f->sched_size = 0;
+    memset(f->ctx_live, 0, sizeof(f->ctx_live));
+}
+
+/* A well-formed MAP_CONTEXT, so that the next command finds it live. */
+static void map_context(Fuzz *f, uint32_t ctx)
+{
+    struct vkfd_sched_cmd c = {
+        .opcode = VKFD_CMD_MAP_CONTEXT, .ctx_id = ctx, .seq = ++f->seq,
+        .fence_addr = PA_FENCES + below(&f->rng, 256) * 8,
+    };
+
+    if (!f->root[ctx]) {
+        pt_build(f, ctx);
+    }
+    c.u.map_context.pt_base = f->root[ctx];
+    sched_put(f, &c);
+    f->ctx_live[ctx] = true;
+}
+
+static void op_sched(Fuzz *f)
+{
+    Rng *r = &f->rng;
+    unsigned n = 1 + below(r, 4), i;
+    int qi;
+    FQueue *fq;
+
+    if (!f->sched_size || chance(r, 8)) {
+        /* a reset or a stray write may have stopped it: start it again */
+        sched_enable(f, 0x1000u << below(r, 5));
+    }
+
+    for (i = 0; i < n; i++) {
+        struct vkfd_sched_cmd c = { 0 };
+        unsigned k = below(r, 100);
+
+        c.opcode = k < 10 ? VKFD_CMD_NOP : k < 22 ? VKFD_CMD_MAP_CONTEXT :
+                   k < 26 ? VKFD_CMD_UNMAP_CONTEXT :
+                   k < 48 ? VKFD_CMD_MAP_QUEUE :
+                   k < 62 ? VKFD_CMD_UNMAP_QUEUE :
+                   k < 68 ? VKFD_CMD_INVALIDATE_TLB :
+                   k < 80 ? VKFD_CMD_VM_FILL :
+                   k < 92 ? VKFD_CMD_VM_COPY : below(r, 256);
+        c.flags = chance(r, 30) ? VKFD_CMD_F_IRQ :
+                  chance(r, 3) ? odd_u32(r) : 0;
+        c.ctx_id = pick_ctx(f);
+        c.seq = chance(r, 30) ? odd_u32(r) : ++f->seq;
+        c.fence_addr = fence_addr(f);
+        if (chance(r, 2)) {
+            c.reserved0 = 1;
+        }
+        if (c.opcode != VKFD_CMD_MAP_CONTEXT && c.ctx_id >= 1 &&
+            c.ctx_id <= NCTX && !f->ctx_live[c.ctx_id] && chance(r, 80)) {
+            map_context(f, c.ctx_id);
+        }
+        switch (c.opcode) {
+        case VKFD_CMD_MAP_CONTEXT:
+            if (c.ctx_id >= 1 && c.ctx_id <= NCTX) {
+                if (!f->root[c.ctx_id] || chance(r, 10)) {
+                    pt_build(f, c.ctx_id);
+                }
+                c.u.map_context.pt_base = f->root[c.ctx_id];
+            }
+            if (chance(r, 8)) {
+                c.u.map_context.pt_base = chance(r, 50) ? 0 : hostile_pa(f);
+            }
+            if (c.ctx_id >= 1 && c.ctx_id <= NCTX) {
+                f->ctx_live[c.ctx_id] = true;
+            }
+            break;
+        case VKFD_CMD_UNMAP_CONTEXT:
+            if (c.ctx_id >= 1 && c.ctx_id <= NCTX) {
+                f->ctx_live[c.ctx_id] = false;
+            }
+            break;
+        case VKFD_CMD_MAP_QUEUE:
+            qi = below(r, NQUEUES);
+            fq = &f->queues[qi];
+            fq->ctx = c.ctx_id >= 1 && c.ctx_id <= NCTX ? c.ctx_id : 1;
+            fq->type = below(r, 3);
+            fq->doorbell = below(r, 8);
+            fq->ring_size = 256u << below(r, 9);    /* 256 B .. 64 KiB */
+            fq->wptr = chance(r, 80) ? 0 : below(r, 64) * 16;
+            fq->used = true;
+            if (fq->type == VKFD_QUEUE_PM4) {
+                /* the PM4 rptr counts dwords */
+                fq->wptr &= ~3ull;
+            }
+            mqd_write(f, qi, fq, chance(r, 8));
+            c.u.map_queue.mqd_addr = chance(r, 92) ? PA_MQD + qi * 0x80ull :
+                                     hostile_mqd(f);
+            c.u.map_queue.queue_id = qi;
+            /* its pointers start where the MQD says */
+            wq(f, win_pa(fq->ctx, WIN_PTRS + qi * 0x100ull +
+                         (fq->type == VKFD_QUEUE_AQL ? 0x30 : 8)), fq->wptr);
+            break;
+        case VKFD_CMD_UNMAP_QUEUE:
+            qi = below(r, NQUEUES);
+            fq = &f->queues[qi];
+            c.u.unmap_queue.doorbell = fq->used && chance(r, 90) ?
+                                       fq->doorbell : below(r, 1024);
+            if (fq->used) {
+                c.ctx_id = fq->ctx;
+            }
+            c.u.unmap_queue.mqd_addr = chance(r, 70) ?
+                                       PA_MQD + qi * 0x80ull :
+                                       hostile_mqd(f);
+            break;
+        case VKFD_CMD_VM_FILL:
+            c.u.vm_fill.size = xfer_len(r, VKFD_VM_OP_MAX);
+            c.u.vm_fill.va = gpu_va(f, c.u.vm_fill.size);
+            c.u.vm_fill.value = odd_u32(r);
+            break;
+        case VKFD_CMD_VM_COPY:
+            c.u.vm_copy.size = xfer_len(r, VKFD_VM_OP_MAX);
+            c.u.vm_copy.src = gpu_va(f, c.u.vm_copy.size);
+            c.u.vm_copy.dst = gpu_va(f, c.u.vm_copy.size);
+            break;
+        case VKFD_CMD_NOP:
+        case VKFD_CMD_INVALIDATE_TLB:
+            break;
+        default:
+            c.u.raw[below(r, 5)] = odd_u64(r);
+            break;
+        }
+        if (chance(r, 3)) {
+            c.u.raw[below(r, 5)] ^= 1ull << below(r, 64);
+        }
+        sched_put(f, &c);
+    }
+    if (chance(r, 95)) {
+        sched_kick(f);
+    }
+}
+
+/* ---- queue packets ----------------------------------------------- */
+
+#define PM4_HDR(op, count)  (3u << 30 | ((count) & 0x3fff) << 16 | (op) << 8)
+
+/* Fill buf with up to max dwords of PM4 packets; returns the dwords. */
+static unsigned pm4_packets(Fuzz *f, int ctx, uint32_t *buf, unsigned max,
+                            int depth);
+
+static unsigned pm4_ib(Fuzz *f, int ctx, uint32_t *p, int depth)
+{
+    Rng *r = &f->rng;
+    uint32_t ib[256];
+    unsigned slot = below(r, 16), n;
+    uint64_t va = VA_WIN + WIN_IBS + slot * 0x4000ull;
+
+    n = pm4_packets(f, ctx, ib, 1 + below(r, 48), depth + 1);
+    wbytes(f, win_pa(ctx, WIN_IBS + slot * 0x4000ull), ib, n * 4);
+    if (chance(r, 10)) {
+        va = gpu_va(f, n * 4);
+    }
+    p[0] = PM4_HDR(0x3f, 2);
+    p[1] = (uint32_t)va;
+    p[2] = va >> 32;
+    p[3] = chance(r, 90) ? n : odd_u32(r);
+    return 4;
+}
+
+static unsigned pm4_packets(Fuzz *f, int ctx, uint32_t *p, unsigned max,
+                            int depth)
+{
+    Rng *r = &f->rng;
+    unsigned n = 0, i, len, k;
+    uint64_t a;
+
+    while (n + 8 <= max) {
+        uint32_t *q = p + n;
+
+        k = below(r, depth > 2 ? 8 : 9);
+        k = chance(r, 4) ? 8 : k == 8 ? 9 : k;
+        switch (k) {
+        case 0:
+            len = below(r, 4);
+            q[0] = chance(r, 20) ? 0xffff1000 : PM4_HDR(0x10, len);
+            len = q[0] == 0xffff1000 ? 1 : len + 2;
+            for (i = 1; i < len; i++) {
+                q[i] = (uint32_t)rnd(r);
+            }
+            break;
+        case 1: case 2:
+            len = 1 + below(r, 3);
+            a = gpu_va(f, len * 4);
+            q[0] = PM4_HDR(0x37, len + 2);
+            q[1] = (chance(r, 90) ? 5u << 8 : odd_u32(r)) |
+                   (chance(r, 20) ? 1u << 16 : 0);
+            q[2] = (uint32_t)a;
+            q[3] = a >> 32;
+            for (i = 0; i < len; i++) {
+                q[4 + i] = odd_u32(r);
+            }
+            len += 4;
+            break;
+        case 3: case 4:
+            a = gpu_va(f, 8);
+            q[0] = PM4_HDR(0x49, 6);
+            q[1] = (uint32_t)rnd(r) & 0x3f;
+            q[2] = (uint32_t)below(r, 6) << 29 | (uint32_t)below(r, 3) << 24 |
+                   (uint32_t)below(r, 2) << 16;
+            if (chance(r, 5)) {
+                q[2] = odd_u32(r);
+            }
+            q[3] = (uint32_t)a & ~7u;
+            q[4] = a >> 32;
+            q[5] = odd_u32(r);
+            q[6] = odd_u32(r);
+            q[7] = odd_u32(r);
+            len = 8;
+            break;
+        case 5:
+            a = chance(r, 70) ? VA_WIN + WIN_DATA : gpu_va(f, 4);
+            q[0] = PM4_HDR(0x3c, 5);
+            q[1] = (chance(r, 90) ? 1u << 4 : 0) | below(r, 8) |
+                   (chance(r, 10) ? 2u << 6 : 0);
+            q[2] = (uint32_t)a;
+            q[3] = a >> 32;
+            q[4] = odd_u32(r);
+            q[5] = odd_u32(r);
+            q[6] = 4;
+            len = 7;
+            break;
+        case 6:
+            q[0] = PM4_HDR(0x58, 5);
+            for (i = 1; i < 7; i++) {
+                q[i] = (uint32_t)rnd(r);
+            }
+            len = 7;
+            break;
+        case 7:
+            q[0] = chance(r, 90) ? 0x80000000u : odd_u32(r);
+            len = 1;
+            break;
+        case 8:
+            q[0] = PM4_HDR(below(r, 256), below(r, 6));
+            len = 1 + below(r, 6);
+            for (i = 1; i < len; i++) {
+                q[i] = odd_u32(r);
+            }
+            break;
+        default:
+            len = pm4_ib(f, ctx, q, depth);
+            break;
+        }
+        n += len;
+        if (chance(r, 40)) {
+            break;
+        }
+    }
+    return n;
+}
+
+static unsigned sdma_packets(Fuzz *f, uint32_t *p, unsigned max)
+{
+    Rng *r = &f->rng;
+    unsigned n = 0, i, len;
+    uint64_t a, b, sz;
+
+    while (n + 8 <= max) {
+        uint32_t *q = p + n;
+
+        switch (chance(r, 4) ? 7 : below(r, 7)) {
+        case 0:
+            len = below(r, 3);
+            q[0] = VKFD_SDMA_HEADER(VKFD_SDMA_OP_NOP, 0) |
+                   VKFD_SDMA_NOP_COUNT(len);
+            len++;
+            for (i = 1; i < len; i++) {
+                q[i] = (uint32_t)rnd(r);
+            }
+            break;
+        case 1:
+            sz = xfer_len(r, VKFD_SDMA_COPY_MAX);
+            a = gpu_va(f, sz);
+            b = gpu_va(f, sz);
+            q[0] = VKFD_SDMA_HEADER(VKFD_SDMA_OP_COPY, 0) |
+                   (chance(r, 3) ? 1u << 27 : 0);
+            q[1] = (uint32_t)(sz - 1) & 0x3fffff;
+            q[2] = 0;
+            q[3] = (uint32_t)a;
+            q[4] = a >> 32;
+            q[5] = (uint32_t)b;
+            q[6] = b >> 32;
+            len = 7;
+            break;
+        case 2:
+            len = 1 + below(r, 3);
+            a = gpu_va(f, len * 4);
+            q[0] = VKFD_SDMA_HEADER(VKFD_SDMA_OP_WRITE, 0);
+            q[1] = (uint32_t)a;
+            q[2] = a >> 32;
+            q[3] = len - 1;
+            for (i = 0; i < len; i++) {
+                q[4 + i] = odd_u32(r);
+            }
+            len += 4;
+            break;
+        case 3:
+            a = gpu_va(f, 4);
+            q[0] = VKFD_SDMA_HEADER(VKFD_SDMA_OP_FENCE, 0);
+            q[1] = (uint32_t)a;
+            q[2] = a >> 32;
+            q[3] = odd_u32(r);
+            len = 4;
+            break;
+        case 4:
+            q[0] = VKFD_SDMA_HEADER(VKFD_SDMA_OP_TRAP, 0);
+            q[1] = odd_u32(r);
+            len = 2;
+            break;
+        case 5:
+            a = chance(r, 70) ? VA_WIN + WIN_DATA : gpu_va(f, 4);
+            q[0] = VKFD_SDMA_HEADER(VKFD_SDMA_OP_POLL_REGMEM, 0) |
+                   (chance(r, 85) ? VKFD_SDMA_POLL_MEM :
+                    VKFD_SDMA_POLL_HDP_FLUSH) |
+                   VKFD_SDMA_POLL_FUNC(below(r, 8));
+            q[1] = (uint32_t)a;
+            q[2] = a >> 32;
+            q[3] = odd_u32(r);
+            q[4] = odd_u32(r);
+            q[5] = (uint32_t)rnd(r);
+            len = 6;
+            break;
+        case 6:
+            sz = xfer_len(r, VKFD_SDMA_FILL_MAX);
+            a = gpu_va(f, sz);
+            q[0] = VKFD_SDMA_HEADER(VKFD_SDMA_OP_CONST_FILL, 0) |
+                   (uint32_t)below(r, 4) << 30;
+            q[1] = (uint32_t)a;
+            q[2] = a >> 32;
+            q[3] = odd_u32(r);
+            q[4] = (uint32_t)(sz - 1) & 0x3fffff;
+            len = 5;
+            break;
+        default:
+            len = 1 + below(r, 7);
+            for (i = 0; i < len; i++) {
+                q[i] = odd_u32(r);
+            }
+            q[0] = (q[0] & ~0xffffu) | below(r, 16) | below(r, 3) << 8;
+            break;
+        }
+        n += len;
+        if (chance(r, 40)) {
+            break;
+        }
+    }
+    return n;
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+    memcpy(p, &v, 8);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    memcpy(p, &v, 4);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+    memcpy(p, &v, 2);
+}
+
+/* A signal, kernel descriptor and kernarg for an AQL packet to use. */
+static uint64_t aql_signal(Fuzz *f, int ctx)
+{
+    Rng *r = &f->rng;
+    unsigned slot = below(r, 16);
+    uint8_t s[64] = { 0 };
+
+    put64(s + VKFD_SIGNAL_VALUE, chance(r, 50) ? 1 : odd_u64(r));
+    put64(s + VKFD_SIGNAL_MAILBOX, chance(r, 50) ? 0 :
+          chance(r, 70) ? VA_WIN + WIN_DATA + slot * 8 : gpu_va(f, 8));
+    put32(s + VKFD_SIGNAL_EVENT_ID, odd_u32(r));
+    wbytes(f, win_pa(ctx, WIN_SIGNALS + slot * 64ull), s, sizeof(s));
+    return chance(r, 90) ? VA_WIN + WIN_SIGNALS + slot * 64ull :
+                           gpu_va(f, 64);
+}
+
+static void aql_packet(Fuzz *f, int ctx, uint8_t *p)
+{
+    Rng *r = &f->rng;
+    uint32_t ib[256], n;
+    uint64_t a, kd, ka;
+    struct vkfd_kernel_desc d = { .magic = VKFD_KERNEL_MAGIC };
+    uint8_t args[32] = { 0 };
+    unsigned i, type;
+
+    memset(p, 0, 64);
+    switch (below(r, 8)) {
+    case 0: case 1: case 2:
+        type = VKFD_AQL_TYPE_KERNEL;
+        d.id = 1 + below(r, 3);
+        if (chance(r, 5)) {
+            d.magic ^= 1ull << below(r, 64);
+        }
+        if (chance(r, 5)) {
+            d.id = odd_u32(r);
+        }
+        kd = below(r, 4);
+        wbytes(f, win_pa(ctx, WIN_KDESC + kd * 64), &d, sizeof(d));
+        put64(args, gpu_va(f, 4096));
+        put64(args + 8, chance(r, 50) ? odd_u32(r) | 0ull : gpu_va(f, 4096));
+        put64(args + 16, d.id == VKFD_KERNEL_COPY ? xfer_len(r, 1 << 20) :
+                         gpu_va(f, 4096));
+        put32(args + 24, below(r, 2048));
+        if (d.id == VKFD_KERNEL_FILL) {
+            put32(args + 8, odd_u32(r));
+            put32(args + 12, below(r, 4096));
+        }
+        ka = below(r, 16);
+        wbytes(f, win_pa(ctx, WIN_KARGS + ka * 64), args, sizeof(args));
+        put16(p + 2, chance(r, 95) ? 1 + below(r, 3) : below(r, 4));
+        put32(p + 12, chance(r, 90) ? 1 + below(r, 2048) : odd_u32(r));
+        put32(p + 16, chance(r, 90) ? 1 : odd_u32(r));
+        put32(p + 20, chance(r, 90) ? 1 : below(r, 3));
+        put64(p + 32, chance(r, 95) ? VA_WIN + WIN_KDESC + kd * 64 :
+                                      gpu_va(f, 64));
+        put64(p + 40, chance(r, 95) ? VA_WIN + WIN_KARGS + ka * 64 :
+                                      gpu_va(f, 32));
+        break;
+    case 3:
+        type = chance(r, 50) ? VKFD_AQL_TYPE_BARRIER_AND :
+                               VKFD_AQL_TYPE_BARRIER_OR;
+        for (i = 0; i < 5; i++) {
+            if (chance(r, 40)) {
+                put64(p + 8 + 8 * i, aql_signal(f, ctx));
+            }
+        }
+        break;
+    case 4:
+        type = VKFD_AQL_TYPE_VENDOR;
+        p[2] = VKFD_AQL_AMD_PM4_IB;
+        n = pm4_packets(f, ctx, ib, 1 + below(r, 32), 1);
+        a = VA_WIN + WIN_IBS + below(r, 16) * 0x4000ull;
+        wbytes(f, win_pa(ctx, a - VA_WIN), ib, n * 4);
+        put32(p + 4, PM4_HDR(0x3f, 2));
+        put32(p + 8, (uint32_t)a);
+        put32(p + 12, a >> 32);
+        put32(p + 16, chance(r, 90) ? n : odd_u32(r));
+        break;
+    case 5:
+        type = VKFD_AQL_TYPE_VENDOR;
+        p[2] = chance(r, 90) ? VKFD_AQL_AMD_BARRIER_VALUE : below(r, 256);
+        put64(p + 8, aql_signal(f, ctx));
+        put64(p + 16, odd_u64(r));
+        put64(p + 24, odd_u64(r));
+        put32(p + 32, below(r, 5));
+        break;
+    default:
+        type = below(r, 8);
+        for (i = 2; i < 56; i += 8) {
+            put64(p + i, odd_u64(r));
+        }
+        break;
+    }
+    if (chance(r, 50)) {
+        put64(p + 56, aql_signal(f, ctx));
+    }
+    put16(p, type | (chance(r, 50) ? VKFD_AQL_HEADER_BARRIER : 0));
+}
+
+/* Write packets into a queue, publish the wptr, ring its doorbell. */
+static void op_packets(Fuzz *f)
+{
+    Rng *r = &f->rng;
+    int qi = below(r, NQUEUES), tries;
+    FQueue *fq = &f->queues[qi];
+    uint32_t buf[512];
+    uint8_t pkt[64];
+    uint64_t ring = WIN_RINGS + qi * 0x10000ull, bytes, pos, wptr_off;
+    unsigned n, i, chunk;
+
+    for (tries = 0; !fq->used && tries < 8; tries++) {
+        qi = below(r, NQUEUES);
+        fq = &f->queues[qi];
+    }
+    if (!fq->used) {
+        return;
+    }
+    if (fq->type == VKFD_QUEUE_AQL) {
+        n = 1 + below(r, 3);
+        for (i = 0; i < n; i++) {
+            aql_packet(f, fq->ctx, pkt);
+            pos = (fq->wptr * 64) % fq->ring_size;
+            wbytes(f, win_pa(fq->ctx, ring + pos), pkt, 64);
+            fq->wptr++;
+        }
+        wptr_off = WIN_PTRS + qi * 0x100ull + 0x30;
+    } else {
+        n = fq->type == VKFD_QUEUE_PM4 ?
+            pm4_packets(f, fq->ctx, buf, 64, 0) : sdma_packets(f, buf, 64);
+        bytes = n * 4ull;
+        pos = (fq->type == VKFD_QUEUE_PM4 ? fq->wptr * 4 : fq->wptr) %
+              fq->ring_size;
+        /* the packets may wrap around the end of the ring */
+        for (i = 0; i < bytes; i += chunk) {
+            chunk = fq->ring_size - pos;
+            if (chunk > bytes - i) {
+                chunk = bytes - i;
+            }
+            wbytes(f, win_pa(fq->ctx, ring + pos), (uint8_t *)buf + i, chunk);
+            pos = (pos + chunk) % fq->ring_size;
+        }
+        fq->wptr += fq->type == VKFD_QUEUE_PM4 ? n : bytes;
+        wptr_off = WIN_PTRS + qi * 0x100ull + 8;
+    }
+    if (chance(r, 3)) {
+        fq->wptr = odd_u64(r);
+    }
+    wq(f, win_pa(fq->ctx, wptr_off), fq->wptr);
+    if (chance(r, 95)) {
+        cmd(f, "writeq 0x%" PRIx64 " 0x%" PRIx64,
+            f->bar[VKFD_BAR_DOORBELL] + fq->ctx * 0x2000ull + fq->doorbell * 8,
+            fq->wptr);
+    }
+}
+
+/* ---- registers, IH, MSI-X, resets ---------------------------------- */
+
+static void op_reg(Fuzz *f)
+{
+    Rng *r = &f->rng;
+    static const unsigned regs[] = {
+        VKFD_REG_CONTROL, VKFD_REG_SCHED_BASE_LO, VKFD_REG_SCHED_BASE_HI,
+        VKFD_REG_SCHED_SIZE, VKFD_REG_SCHED_WPTR, VKFD_REG_VM_FAULT_STATUS,
+        VKFD_REG_IH_BASE_LO, VKFD_REG_IH_BASE_HI, VKFD_REG_IH_SIZE,
+        VKFD_REG_IH_CNTL, VKFD_REG_IH_RPTR, VKFD_REG_IH_STATUS,
+        VKFD_REG_ID, VKFD_REG_CLOCK_LO,
+    };
+    unsigned off = chance(r, 85) ? regs[below(r, ARRAY_SIZE(regs))] :
+                   below(r, VKFD_REGS_SIZE);
+    static const char *const w[] = { "writeb", "writew", "writel",
+                                     "writeq" };
+
+    if (chance(r, 40)) {
+        cmd(f, "readl 0x%" PRIx64, reg(f, off & ~3u));
+    } else if (chance(r, 90)) {
+        wl(f, reg(f, off & ~3u), odd_u32(r));
+    } else {
+        cmd(f, "%s 0x%" PRIx64 " 0x%x", w[below(r, 4)], reg(f, off),
+            odd_u32(r));
+    }
+}
+
+static void op_ring_config(Fuzz *f)
+{
+    Rng *r = &f->rng;
+
+    if (chance(r, 80)) {
+        sched_enable(f, 0x1000u << below(r, 5));
+        return;
+    }
+    wl(f, reg(f, VKFD_REG_CONTROL), 0);
+    wl(f, reg(f, VKFD_REG_SCHED_BASE_LO), (uint32_t)hostile_pa(f));
+    wl(f, reg(f, VKFD_REG_SCHED_SIZE), odd_u32(r));
+    wl(f, reg(f, VKFD_REG_CONTROL), odd_u32(r) & ~VKFD_CONTROL_RESET);
+    f->sched_size = 0;
+}
+
+static void op_ih(Fuzz *f)
+{
+    Rng *r = &f->rng;
+    uint64_t base = chance(r, 70) ? PA_IH : hostile_pa(f) & ~0xfffull;
+    uint32_t size = chance(r, 90) ? 0x1000u << below(r, 5) : odd_u32(r);
+
+    switch (below(r, 3)) {
+    case 0:
+        wl(f, reg(f, VKFD_REG_IH_CNTL), 0);
+        wl(f, reg(f, VKFD_REG_IH_BASE_LO), (uint32_t)base);
+        wl(f, reg(f, VKFD_REG_IH_BASE_HI), base >> 32);
+        wl(f, reg(f, VKFD_REG_IH_SIZE), size);
+        wl(f, reg(f, VKFD_REG_IH_CNTL), VKFD_IH_CNTL_ENABLE);
+        break;
+    case 1:
+        wl(f, reg(f, VKFD_REG_IH_RPTR), chance(r, 80) ?
+           below(r, 128) * 32 : odd_u32(r));
+        break;
+    default:
+        wl(f, reg(f, VKFD_REG_IH_STATUS), odd_u32(r));
+        break;
+    }
+}
+
+static void op_msix(Fuzz *f)
+{
+    Rng *r = &f->rng;
+    uint64_t t = f->bar[VKFD_BAR_MSIX] + below(r, 4) * 16;
+    uint64_t a = chance(r, 40) ? PA_MSI + below(r, 64) * 4 : hostile_pa(f);
+    uint32_t data = chance(r, 50) ? odd_u32(r) : (uint32_t)rnd(r);
+
+    switch (below(r, 3)) {
+    case 0:
+        wl(f, t, (uint32_t)a);
+        wl(f, t + 4, a >> 32);
+        wl(f, t + 8, data);
+        wl(f, t + 12, chance(r, 80) ? 0 : 1);
+        break;
+    case 1:
+        cfg_ww(f, f->dev_bdf, f->msix_cap + 2,
+               chance(r, 80) ? 0x8000 : chance(r, 50) ? 0xc000 : 0);
+        break;
+    default:
+        cmd(f, "readq 0x%" PRIx64, f->bar[VKFD_BAR_MSIX] + 0x800);
+        break;
+    }
+}
+
+static void op_reset(Fuzz *f)
+{
+    Rng *r = &f->rng;
+
+    switch (below(r, 6)) {
+    case 0: case 1:
+        wl(f, reg(f, VKFD_REG_CONTROL), VKFD_CONTROL_RESET);
+        forget_device(f);
+        break;
+    case 2:
+        if (f->topo != TOPO_ROOT) {
+            /* Secondary Bus Reset, then release it */
+            cfg_wl(f, f->parent_bdf, 0x3c, 0x00400000);
+            cfg_wl(f, f->parent_bdf, 0x3c, 0);
+            forget_device(f);
+            if (chance(r, 80)) {
+                pci_setup(f);   /* the reset cleared the BARs */
+            }
+        }
+        break;
+    case 3:
+        if (f->parent_pcie_cap) {
+            cfg_ww(f, f->parent_bdf, f->parent_pcie_cap + 0x18, 0x07c0);
+            cfg_ww(f, f->parent_bdf, f->parent_pcie_cap + 0x18, 0x03c0);
+            forget_device(f);
+            if (chance(r, 80)) {
+                pci_setup(f);
+            }
+        }
+        break;
+    case 4:
+        /* bus master off for a moment */
+        cfg_ww(f, f->dev_bdf, 0x04, 0x0002);
+        cfg_ww(f, f->dev_bdf, 0x04, 0x0006);
+        break;
+    default:
+        /* the whole machine (q35's reset control register) */
+        cmd(f, "outb 0xcf9 0x6");
+        cmd(f, "clock_step 1000");
+        pci_setup(f);
+        forget_device(f);
+        break;
+    }
+}
+
+static void op_scribble(Fuzz *f)
+{
+    Rng *r = &f->rng;
+
+    /* the CPU changes what the device may be looking at */
+    switch (below(r, 4)) {
+    case 0:
+        wl(f, PA_SCHED + (below(r, 0x4000) & ~3u), odd_u32(r));
+        break;
+    case 1:
+        wl(f, PA_MQD + (below(r, NQUEUES * 0x80) & ~3u), odd_u32(r));
+        break;
+    case 2:
+        wl(f, win_pa(1 + below(r, NCTX), below(r, 0x200000) & ~3u),
+           odd_u32(r));
+        break;
+    default:
+        cmd(f, "readl 0x%" PRIx64, f->bar[VKFD_BAR_DOORBELL] +
+            below(r, 0x20000) * 4);
+        break;
+    }
+}
+
+/* ---- QEMU processes -------------------------------------------------- */
+
+static void build_args(Fuzz *f)
+{
+    static char dev[160];
+    int n = 0;
+
+    f->args[n++] = (char *)"-M";
+    f->args[n++] = (char *)"q35";
+    f->args[n++] = (char *)"-m";
+    f->args[n++] = (char *)"256M";
+    f->args[n++] = (char *)"-nodefaults";
+    f->args[n++] = (char *)"-display";
+    f->args[n++] = (char *)"none";
+    f->args[n++] = (char *)"-accel";
+    f->args[n++] = (char *)"qtest";
+    switch (f->topo) {
+    case TOPO_ROOT:
+        f->dev_bdf = 0 << 8 | 4 << 3;
+        f->parent_bdf = 0;      /* the MCH */
+        snprintf(dev, sizeof(dev), "vkfd,addr=04.0");
+        break;
+    case TOPO_ROOT_PORT:
+        f->args[n++] = (char *)"-device";
+        f->args[n++] = (char *)"pcie-root-port,id=rp,bus=pcie.0,addr=05.0,"
+                               "chassis=1,slot=1";
+        f->dev_bdf = 1 << 8;
+        f->parent_bdf = 5 << 3;
+        snprintf(dev, sizeof(dev), "vkfd,bus=rp,addr=00.0");
+        break;
+    default:
+        f->args[n++] = (char *)"-device";
+        f->args[n++] = (char *)"pci-bridge,id=br,bus=pcie.0,addr=06.0,"
+                               "chassis_nr=2";
+        f->dev_bdf = 1 << 8 | 1 << 3;
+        f->parent_bdf = 6 << 3;
+        snprintf(dev, sizeof(dev), "vkfd,bus=br,addr=01.0");
+        break;
+    }
+    strncat(dev, ",max-contexts=16,vram-size=1M,max-queues=12",
+            sizeof(dev) - strlen(dev) - 1);
+    f->args[n++] = (char *)"-device";
+    f->args[n++] = dev;
+    f->nargs = n;
+}
+
+static bool qemu_start(Fuzz *f, const char *incoming)
+{
+    Qemu *q = &f->q;
+    int in[2], out[2], errfd, i, n = 0;
+    char qmp[160];
+    char *argv[MAX_ARGS + 12];
+    static unsigned serial;
+
+    snprintf(q->err_path, sizeof(q->err_path), "%s/vkfd-fuzz-%d.stderr",
+             f->out_dir, getpid());
+    snprintf(q->qmp_path, sizeof(q->qmp_path), "/tmp/vkfd-fuzz-%d-%u.qmp",
+             getpid(), serial++);
+    snprintf(qmp, sizeof(qmp), "unix:%s,server=on,wait=off", q->qmp_path);
+    argv[n++] = (char *)f->qemu_bin;
+    for (i = 0; i < f->nargs; i++) {
+        argv[n++] = f->args[i];
+    }
+    argv[n++] = (char *)"-qtest";
+    argv[n++] = (char *)"stdio";
+    argv[n++] = (char *)"-qtest-log";
+    argv[n++] = (char *)"none";
+    argv[n++] = (char *)"-qmp";
+    argv[n++] = qmp;
+    if (incoming) {
+        argv[n++] = (char *)"-incoming";
+        argv[n++] = (char *)incoming;
+    }
+    argv[n] = NULL;
+    if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC)) {
+        die("pipe: %s", strerror(errno));
+    }
+    errfd = open(q->err_path, O_WRONLY | O_CREAT |
+                 (incoming ? O_APPEND : O_TRUNC) | O_CLOEXEC, 0644);
+    if (errfd < 0) {
+        die("%s: %s", q->err_path, strerror(errno));
+    }
+    q->pid = fork();
+    if (q->pid < 0) {
+        die("fork: %s", strerror(errno));
+    }
+    if (!q->pid) {
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        dup2(errfd, 2);
+        execv(argv[0], argv);
+        fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    close(errfd);
+    q->to_fd = in[1];
+    q->from_fd = out[0];
+    q->rlen = 0;
+    q->olen = 0;
+    q->pending = 0;
+    qstate = Q_OK;
+    return true;
+}
+
+/* Stop QEMU; returns its wait status. */
+static int qemu_stop(Fuzz *f, bool force)
+{
+    Qemu *q = &f->q;
+    int status = 0, i;
+
+    if (q->pid <= 0) {
+        return 0;
+    }
+    close(q->to_fd);
+    q->to_fd = -1;
+    if (force) {
+        kill(q->pid, SIGKILL);
+    } else {
+        kill(q->pid, SIGTERM);
+    }
+    for (i = 0; i < 3000; i++) {
+        if (waitpid(q->pid, &status, WNOHANG) == q->pid) {
+            break;
+        }
+        usleep(10000);
+        if (i == 1500) {
+            kill(q->pid, SIGKILL);
+        }
+    }
+    if (i == 3000) {
+        waitpid(q->pid, &status, 0);
+    }
+    close(q->from_fd);
+    unlink(q->qmp_path);
+    q->pid = 0;
+    return status;
+}
+
+/* A minimal QMP client: one command, the line with its answer. */
+static int qmp_connect(Fuzz *f)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd, i;
+
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", f->q.qmp_path);
+    for (i = 0; i < 500; i++) {
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            die("socket: %s", strerror(errno));
+        }
+        if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+            return fd;
+        }
+        close(fd);
+        usleep(10000);
+    }
+    return -1;
+}
+
+static bool qmp_cmd(int fd, const char *json, char *ans, size_t size)
+{
+    Qemu tmp = { .from_fd = fd };
+    char line[8192];
+
+    if (write(fd, json, strlen(json)) != (ssize_t)strlen(json)) {
+        return false;
+    }
+    for (;;) {
+        if (q_readline(&tmp, line, sizeof(line), 60000) != Q_OK) {
+            return false;
+        }
+        if (strstr(line, "\"return\"") || strstr(line, "\"error\"")) {
+            snprintf(ans, size, "%s", line);
+            return !strstr(line, "\"error\"");
+        }
+    }
+}
+
+static int qmp_open(Fuzz *f)
+{
+    char ans[8192];
+    int fd = qmp_connect(f);
+    Qemu tmp = { .from_fd = fd };
+
+    if (fd < 0) {
+        return -1;
+    }
+    if (q_readline(&tmp, ans, sizeof(ans), 60000) != Q_OK ||
+        !qmp_cmd(fd, "{\"execute\":\"qmp_capabilities\"}\n", ans,
+                 sizeof(ans))) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* "completed", "failed" or something else after waiting. */
+static bool qmp_migration_done(int fd, bool *ok)
+{
+    char ans[8192];
+    int i;
+
+    for (i = 0; i < 60000; i++) {
+        if (!qmp_cmd(fd, "{\"execute\":\"query-migrate\"}\n", ans,
+                     sizeof(ans))) {
+            return false;
+        }
+        if (strstr(ans, "\"completed\"")) {
+            *ok = true;
+            return true;
+        }
+        if (strstr(ans, "\"failed\"")) {
+            *ok = false;
+            return true;
+        }
+        usleep(1000);
+    }
+    return false;
+}
+
+/*
+ * Migrate the running machine to a new QEMU through a file and go on
+ * with that one.  Returns false if a QEMU broke on the way (a finding);
+ * a migration the destination refuses is a finding too, as the source
+ * only ever sends states the device produced.
+ */
+static bool migrate(Fuzz *f, char *why, size_t size)
+{
+    char file[300], uri[320], json[400], ans[8192];
+    bool ok = false;
+    int fd;
+
+    sync_q(f);
+    if (qstate != Q_OK) {
+        return false;
+    }
+    note(f, "# migrate");
+    snprintf(file, sizeof(file), "%s/vkfd-fuzz-%d.mig", f->out_dir, getpid());
+    snprintf(uri, sizeof(uri), "exec:cat > %s", file);
+    fd = qmp_open(f);
+    if (fd < 0) {
+        snprintf(why, size, "no QMP on the source");
+        return false;
+    }
+    snprintf(json, sizeof(json),
+             "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"%s\"}}\n", uri);
+    if (!qmp_cmd(fd, json, ans, sizeof(ans)) ||
+        !qmp_migration_done(fd, &ok) || !ok) {
+        close(fd);
+        snprintf(why, size, "the source failed to migrate");
+        return false;
+    }
+    close(fd);
+    qemu_stop(f, false);
+    snprintf(uri, sizeof(uri), "exec:cat %s", file);
+    qemu_start(f, uri);
+    fd = qmp_open(f);
+    if (fd < 0 || !qmp_migration_done(fd, &ok)) {
+        if (fd >= 0) {
+            close(fd);
+        }
+        snprintf(why, size, "the destination broke while loading");
+        unlink(file);
+        return false;
+    }
+    unlink(file);
+    if (!ok) {
+        close(fd);
+        snprintf(why, size, "the destination refused the device's state");
+        return false;
+    }
+    qmp_cmd(fd, "{\"execute\":\"cont\"}\n", ans, sizeof(ans));
+    close(fd);
+    f->migrations++;
+    return true;
+}
+
+/* ---- rounds ---------------------------------------------------------- */
+
+static bool stderr_has_report(const char *path, char *first, size_t size)
+{
+    static const char *const marks[] = {
+        "ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer",
+        "Assertion", "assertion", "qemu: hardware error",
+    };
+    char line[1024];
+    FILE *fp = fopen(path, "r");
+    bool hit = false;
+    unsigned i;
+
+    if (!fp) {
+        return false;
+    }
+    while (!hit && fgets(line, sizeof(line), fp)) {
+        for (i = 0; i < ARRAY_SIZE(marks); i++) {
+            if (strstr(line, marks[i])) {
+                line[strcspn(line, "\n")] = 0;
+                snprintf(first, size, "%s", line);
+                hit = true;
+                break;
+            }
+        }
+    }
+    fclose(fp);
+    return hit;
+}
+
+/*
+ * After the abuse: the device must still be there and run a command.
+ * The expected answers go into the script as "# expect" lines.
+ */
+static bool health_check(Fuzz *f, char *why, size_t size)
+{
+    uint64_t v;
+    int i;
+    struct vkfd_sched_cmd c = {
+        .opcode = VKFD_CMD_NOP, .seq = 0x600d, .fence_addr = PA_FENCES,
+    };
+
+    note(f, "# health check");
+    if (!pci_setup(f)) {
+        snprintf(why, size, "the device vanished from its bus");
+        return false;
+    }
+    cfg_ww(f, f->dev_bdf, f->msix_cap + 2, 0);
+    v = cmd_read(f, "readl 0x%" PRIx64, reg(f, VKFD_REG_ID));
+    note(f, "# expect OK 0x%016" PRIx64, (uint64_t)VKFD_ID_MAGIC);
+    if (v != VKFD_ID_MAGIC) {
+        snprintf(why, size, "ID reads 0x%" PRIx64 " after the round", v);
+        return false;
+    }
+    wl(f, reg(f, VKFD_REG_CONTROL), VKFD_CONTROL_RESET);
+    wl(f, reg(f, VKFD_REG_IH_CNTL), 0);
+    cmd(f, "memset 0x%" PRIx64 " 0x1000 0x0", PA_SCHED);
+    cmd(f, "memset 0x%" PRIx64 " 0x8 0x0", PA_FENCES);
+    sched_enable(f, 0x1000);
+    sched_put(f, &c);
+    sched_kick(f);
+    for (i = 0; i < 2000; i++) {
+        v = cmd_read(f, "readq 0x%" PRIx64, (uint64_t)PA_FENCES);
+        if (v == 0x600d || qstate != Q_OK) {
+            break;
+        }
+        cmd(f, "clock_step 100000");
+    }
+    note(f, "# expect OK 0x%016" PRIx64, (uint64_t)0x600d);
+    if (v != 0x600d) {
+        snprintf(why, size, "a NOP command did not complete (fence 0x%"
+                 PRIx64 ")", v);
+        return false;
+    }
+    return true;
+}
+
+static const char *save_script(Fuzz *f, uint64_t round)
+{
+    static char path[512];
+    FILE *fp;
+
+    snprintf(path, sizeof(path), "%s/vkfd-fuzz-%s-s%" PRIu64 "-r%" PRIu64
+             ".qtest", f->out_dir, topo_name[f->topo], f->seed, round);
+    fp = fopen(path, "w");
+    if (!fp) {
+        die("%s: %s", path, strerror(errno));
+    }
+    fprintf(fp, "%s", f->script ? f->script : "");
+    fprintf(fp, "# end\n");
+    fclose(fp);
+    return path;
+}
+
+static void save_finding(Fuzz *f, uint64_t round, const char *why,
+                         const char *report)
+{
+    const char *path = save_script(f, round);
+    char line[1024];
+    FILE *err;
+    unsigned n = 0;
+
+    f->findings++;
+    printf("# FINDING %s: %s%s%s\n#   saved as %s\n", topo_name[f->topo], why,
+           *report ? ": " : "", report, path);
+    /* the first lines of a sanitizer report help triage */
+    err = fopen(f->q.err_path, "r");
+    while (err && fgets(line, sizeof(line), err) && n < 40) {
+        if (strstr(line, "    #") || strstr(line, "ERROR") ||
+            strstr(line, "runtime error") || strstr(line, "SUMMARY")) {
+            printf("#   %s", line);
+            n++;
+        }
+    }
+    if (err) {
+        fclose(err);
+    }
+    fflush(stdout);
+}
+
+static void script_header(Fuzz *f, uint64_t round)
+{
+    int i;
+
+    f->slen = 0;
+    note(f, "# vkfd-fuzz reproducer: seed %" PRIu64 ", round %" PRIu64
+         ", topology %s", f->seed, round, topo_name[f->topo]);
+    note(f, "# replay: vkfd-fuzz --qemu QEMU --replay THIS_FILE");
+    script_add(f, "# args:", 7);
+    for (i = 0; i < f->nargs; i++) {
+        script_add(f, " ", 1);
+        script_add(f, f->args[i], strlen(f->args[i]));
+    }
+    script_add(f, "\n", 1);
+}
+
+/* Firmware again: after a reset (or a hostile DMA) the BARs are gone. */
+static void op_repair(Fuzz *f)
+{
+    pci_setup(f);
+}
+
+typedef void (*OpFn)(Fuzz *f);
+
+static const struct {
+    OpFn fn;
+    unsigned weight;
+} ops[] = {
+    { op_sched, 30 },
+    { op_packets, 30 },
+    { op_pte, 6 },
+    { op_reg, 8 },
+    { op_ring_config, 2 },
+    { op_ih, 5 },
+    { op_msix, 5 },
+    { op_reset, 1 },
+    { op_scribble, 4 },
+    { op_repair, 2 },
+};
+
+static void one_op(Fuzz *f)
+{
+    Rng *r = &f->rng;
+    unsigned total = 0, i, k;
+
+    for (i = 0; i < ARRAY_SIZE(ops); i++) {
+        total += ops[i].weight;
+    }
+    k = below(r, total);
+    for (i = 0; k >= ops[i].weight; i++) {
+        k -= ops[i].weight;
+    }
+    if (chance(r, 5)) {
+        cmd(f, "clock_step %" PRIu64, 1000 + below(r, 1000000));
+    }
+    ops[i].fn(f);
+    f->ops++;
+}
+
+/* One QEMU, one topology, n operations; false on a finding. */
+static bool round_run(Fuzz *f, uint64_t round, uint64_t n, bool do_migrate)
+{
+    char why[256] = "", report[1024] = "";
+    uint64_t i, mig_at = do_migrate ? below(&f->rng, n) : ~0ull;
+    bool ok = true;
+    int status;
+
+    memset(f->queues, 0, sizeof(f->queues));
+    memset(f->root, 0, sizeof(f->root));
+    forget_device(f);
+    f->pt_next = 0;
+    f->parent_pcie_cap = 0;
+    build_args(f);
+    script_header(f, round);
+    qemu_start(f, NULL);
+    if (!pci_setup(f)) {
+        if (qstate == Q_OK) {
+            die("vkfd not found where expected (%s)", topo_name[f->topo]);
+        }
+        ok = false;
+    }
+    cmd(f, "memset 0x%" PRIx64 " 0x%" PRIx64 " 0x0", PA_SCHED, 0x500000ull);
+    sched_enable(f, 0x1000);
+    for (i = 0; ok && i < n && qstate == Q_OK; i++) {
+        note(f, "# op %" PRIu64, i);
+        one_op(f);
+        if (i == mig_at) {
+            ok = migrate(f, why, sizeof(why));
+        }
+        if (!(i % 64)) {
+            sync_q(f);
+        }
+    }
+    sync_q(f);
+    if (ok && qstate == Q_OK) {
+        ok = health_check(f, why, sizeof(why));
+    }
+    if (qstate == Q_HANG) {
+        snprintf(why, sizeof(why), "QEMU stopped answering for %d s",
+                 reply_timeout_ms / 1000);
+        ok = false;
+    } else if (qstate == Q_EOF) {
+        snprintf(why, sizeof(why), "QEMU went away");
+        ok = false;
+    }
+    status = qemu_stop(f, qstate == Q_HANG);
+    if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM &&
+        WTERMSIG(status) != SIGKILL) {
+        ok = false;
+        snprintf(why, sizeof(why), "QEMU died of signal %d",
+                 WTERMSIG(status));
+    } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0 &&
+               qstate != Q_HANG) {
+        ok = false;
+        snprintf(why, sizeof(why), "QEMU exited with %d",
+                 WEXITSTATUS(status));
+    }
+    if (stderr_has_report(f->q.err_path, report, sizeof(report))) {
+        ok = false;
+        if (!*why) {
+            snprintf(why, sizeof(why), "sanitizer or assertion report");
+        }
+    }
+    if (!ok) {
+        save_finding(f, round, why, report);
+    } else {
+        unlink(f->q.err_path);
+        if (keep_all) {
+            save_script(f, round);
+        }
+    }
+    return ok;
+}
+
+/* ---- replay ----------------------------------------------------------- */
+
+static int replay(Fuzz *f, const char *path)
+{
+    FILE *fp = fopen(path, "r");
+    char *line = NULL, *tok, *save, why[256] = "", report[1024] = "";
+    char expect[4096] = "", reply[4096];
+    size_t cap = 0;
+    ssize_t len;
+    bool ok = true, pending_expect = false;
+    int status;
+
+    if (!fp) {
+        die("%s: %s", path, strerror(errno));
+    }
+    f->recording = false;
+    f->nargs = 0;
+    while ((len = getline(&line, &cap, fp)) > 0) {
+        line[strcspn(line, "\n")] = 0;
+        if (!strncmp(line, "# args: ", 8)) {
+            for (tok = strtok_r(line + 8, " ", &save);
+                 tok && f->nargs < MAX_ARGS;
+                 tok = strtok_r(NULL, " ", &save)) {
+                f->args[f->nargs++] = strdup(tok);
+            }
+            break;
+        }
+    }
+    if (!f->nargs) {
+        die("%s: no '# args:' line", path);
+    }
+    qemu_start(f, NULL);
+    while (ok && qstate == Q_OK && (len = getline(&line, &cap, fp)) > 0) {
+        line[strcspn(line, "\n")] = 0;
+        if (!strcmp(line, "# migrate")) {
+            ok = migrate(f, why, sizeof(why));
+        } else if (!strcmp(line, "# sync")) {
+            qstate = q_flush(f, reply, sizeof(reply));
+            snprintf(expect, sizeof(expect), "%s", reply);
+            pending_expect = true;
+        } else if (!strncmp(line, "# expect ", 9)) {
+            if (!pending_expect || strcmp(expect, line + 9)) {
+                snprintf(why, sizeof(why), "expected '%s', got '%s'",
+                         line + 9, pending_expect ? expect : "nothing");
+                ok = false;
+            }
+            pending_expect = false;
+        } else if (line[0] != '#' && line[0]) {
+            cmd(f, "%s", line);
+        }
+    }
+    sync_q(f);
+    free(line);
+    fclose(fp);
+    if (qstate == Q_HANG) {
+        snprintf(why, sizeof(why), "QEMU stopped answering");
+        ok = false;
+    } else if (qstate == Q_EOF) {
+        snprintf(why, sizeof(why), "QEMU went away");
+        ok = false;
+    }
+    status = qemu_stop(f, qstate == Q_HANG);
+    if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM &&
+        WTERMSIG(status) != SIGKILL) {
+        snprintf(why, sizeof(why), "QEMU died of signal %d",
+                 WTERMSIG(status));
+        ok = false;
+    }
+    if (stderr_has_report(f->q.err_path, report, sizeof(report))) {
+        snprintf(why, sizeof(why), "report: %s", report);
+        ok = false;
+    }
+    printf("%s - replay %s%s%s\n", ok ? "ok" : "not ok", path,
+           ok ? "" : ": ", ok ? "" : why);
+    if (ok) {
+        unlink(f->q.err_path);
+    } else {
+        printf("# QEMU's stderr: %s\n", f->q.err_path);
+    }
+    return ok ? 0 : 1;
+}
+
+/* ---- main -------------------------------------------------------------- */
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A file, or every *.qtest in a directory (sorted). */
+static void add_replay_files(const char *path, char ***files, int *n)
+{
+    struct stat st;
+    struct dirent *de;
+    DIR *d;
+    char *p;
+    int first = *n;
+
+    if (stat(path, &st)) {
+        die("%s: %s", path, strerror(errno));
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        *files = realloc(*files, (*n + 1) * sizeof(**files));
+        (*files)[(*n)++] = strdup(path);
+        return;
+    }
+    d = opendir(path);
+    while (d && (de = readdir(d))) {
+        size_t len = strlen(de->d_name);
+
+        if (len < 7 || strcmp(de->d_name + len - 6, ".qtest")) {
+            continue;
+        }
+        if (asprintf(&p, "%s/%s", path, de->d_name) < 0) {
+            die("out of memory");
+        }
+        *files = realloc(*files, (*n + 1) * sizeof(**files));
+        (*files)[(*n)++] = p;
+    }
+    if (d) {
+        closedir(d);
+    }
+    qsort(*files + first, *n - first, sizeof(**files), cmp_str);
+}
+
+static void usage(void)
+{
+    fprintf(stderr,
+"usage: vkfd-fuzz --qemu QEMU [--seed N] [--ops N] [--seconds S]\n"
+"                 [--round-ops N] [--topology root|root-port|bridge|all]\n"
+"                 [--out DIR] [--tap] [--verbose]\n"
+"       vkfd-fuzz --qemu QEMU [--out DIR] --replay FILE...\n"
+"Fuzzes the vkfd device (ops: structured operations, default 20000),\n"
+"stopping at --ops or after --seconds, whichever comes first.  Findings\n"
+"are saved in DIR (default .) as replayable qtest scripts.\n"
+"Exit status: 0 nothing found / replays passed, 1 findings / a replay\n"
+"failed, 2 usage or set-up error.\n");
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    Fuzz f = { .out_dir = ".", .seed = 1 };
+    uint64_t max_ops = 20000, round_ops = 1500, round = 0, n;
+    double seconds = 0, t0;
+    int topo = -1, i, first_replay = 0, rc = 0;
+    bool tap = false;
+
+    signal(SIGPIPE, SIG_IGN);
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+        if (!strcmp(a, "--qemu") && v) {
+            f.qemu_bin = v;
+        } else if (!strcmp(a, "--seed") && v) {
+            f.seed = strtoull(v, NULL, 0);
+        } else if (!strcmp(a, "--ops") && v) {
+            max_ops = strtoull(v, NULL, 0);
+        } else if (!strcmp(a, "--seconds") && v) {
+            seconds = strtod(v, NULL);
+        } else if (!strcmp(a, "--batch") && v) {
+            batch_bytes = strtoull(v, NULL, 0);
+        } else if (!strcmp(a, "--round-ops") && v) {
+            round_ops = strtoull(v, NULL, 0);
+        } else if (!strcmp(a, "--out") && v) {
+            f.out_dir = v;
+        } else if (!strcmp(a, "--timeout") && v) {
+            reply_timeout_ms = atoi(v) * 1000;
+        } else if (!strcmp(a, "--topology") && v) {
+            topo = !strcmp(v, "root") ? TOPO_ROOT :
+                   !strcmp(v, "root-port") ? TOPO_ROOT_PORT :
+                   !strcmp(v, "bridge") ? TOPO_BRIDGE :
+                   !strcmp(v, "all") ? -1 : -2;
+            if (topo == -2) {
+                usage();
+            }
+        } else if (!strcmp(a, "--replay")) {
+            first_replay = i + 1;
+            break;
+        } else if (!strcmp(a, "--tap")) {
+            tap = true;
+            continue;
+        } else if (!strcmp(a, "--keep")) {
+            keep_all = true;
+            continue;
+        } else if (!strcmp(a, "--verbose")) {
+            verbose = true;
+            continue;
+        } else {
+            usage();
+        }
+        i++;
+    }
+    if (!f.qemu_bin) {
+        f.qemu_bin = getenv("QTEST_QEMU_BINARY");
+    }
+    if (!f.qemu_bin || access(f.qemu_bin, X_OK)) {
+        die("no QEMU binary (--qemu or QTEST_QEMU_BINARY)");
+    }
+    if (mkdir(f.out_dir, 0755) && errno != EEXIST) {
+        die("%s: %s", f.out_dir, strerror(errno));
+    }
+    if (first_replay) {
+        char **files = NULL;
+        int nfiles = 0;
+
+        for (i = first_replay; i < argc; i++) {
+            add_replay_files(argv[i], &files, &nfiles);
+        }
+        if (!nfiles) {
+            die("nothing to replay");
+        }
+        printf("1..%d\n", nfiles);
+        for (i = 0; i < nfiles; i++) {
+            rc |= replay(&f, files[i]);
+        }
+        return rc;
+    }
+    f.rng.s = f.seed;
+    f.recording = true;
+    t0 = now();
+    if (tap) {
+        printf("1..3\n");
+    }
+    while (f.ops < max_ops && (!seconds || now() - t0 < seconds)) {
+        f.topo = topo >= 0 ? topo : (int)(round % NTOPO);
+        n = round_ops / 2 + below(&f.rng, round_ops);
+        if (n > max_ops - f.ops) {
+            n = max_ops - f.ops;
+        }
+        round_run(&f, round, n, chance(&f.rng, 25));
+        round++;
+        if (verbose) {
+            fprintf(stderr, "round %" PRIu64 ": %" PRIu64 " ops, %" PRIu64
+                    " commands, %.0f s\n", round, f.ops, f.cmds, now() - t0);
+        }
+    }
+    f.rounds = round;
+    printf("# seed %" PRIu64 ": %" PRIu64 " operations (%" PRIu64
+           " qtest commands) in %" PRIu64 " rounds, %" PRIu64
+           " migrations, %.1f s, %" PRIu64 " findings, slowest batch %.3f s\n",
+           f.seed, f.ops, f.cmds, f.rounds, f.migrations, now() - t0,
+           f.findings, f.worst_reply);
+    if (tap) {
+        printf("%s 1 - operations run\n", f.ops ? "ok" : "not ok");
+        printf("%s 2 - every round ended with a working device\n",
+               f.findings ? "not ok" : "ok");
+        printf("%s 3 - migrations done\n",
+               f.migrations || f.rounds < 4 ? "ok" : "not ok");
+    }
+    return f.findings || !f.ops ? 1 : 0;
+}
