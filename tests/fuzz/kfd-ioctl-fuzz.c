@@ -1032,7 +1032,29 @@ static void fuzz_vma(void)
 	a = m.addr + first * PAGE;
 	atomic_fetch_add_explicit(&st->vma_ops, 1, memory_order_relaxed);
 
-	switch (below(10)) {
+	switch (below(12)) {
+	case 10: {	/* through /proc/self/mem: the mapping's ->access */
+		uint8_t buf[64];
+		int fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+
+		if (fd < 0)
+			break;
+		if (chance(50)) {
+			if (pread(fd, buf, sizeof(buf), a) < 0)
+				buf[0] = 0;
+		} else {
+			memset(buf, (int)below(256), sizeof(buf));
+			if (pwrite(fd, buf, sizeof(buf), a) < 0)
+				buf[0] = 0;
+		}
+		close(fd);
+		break;
+	}
+	case 11:	/* move, leaving the old range mapped but empty */
+		p = mremap((void *)m.addr, m.len, m.len, MREMAP_MAYMOVE | MREMAP_DONTUNMAP);
+		if (p != MAP_FAILED)
+			add_map_locked((uintptr_t)p, m.len);
+		break;
 	case 0:		/* munmap all */
 		munmap((void *)m.addr, m.len);
 		W.maps[i] = W.maps[--W.nmaps];
