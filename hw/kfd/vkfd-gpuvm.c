@@ -38,31 +38,6 @@ static inline unsigned vkfd_level_shift(int level)
 }
 
 /*
- * How many bytes from addr on are plain guest memory the device may
- * access (RAM, or ROM for reads), without running into MMIO or a hole.
- */
-static uint64_t vkfd_vm_ram_extent(VkfdState *s, uint64_t addr, uint64_t len,
-                                   bool is_write)
-{
-    AddressSpace *as = pci_get_address_space(&s->parent_obj);
-    uint64_t done = 0;
-
-    RCU_READ_LOCK_GUARD();
-    while (done < len) {
-        hwaddr xlat, l = len - done;
-        MemoryRegion *mr;
-
-        mr = address_space_translate(as, addr + done, &xlat, &l, is_write,
-                                     MEMTXATTRS_UNSPECIFIED);
-        if (!l || !memory_access_is_direct(mr, is_write)) {
-            break;
-        }
-        done += MIN(l, len - done);
-    }
-    return done;
-}
-
-/*
  * Read a page table entry; false if the table is not in guest RAM.  The
  * entry is read through the RAM the device's DMA address space (bus
  * master enable, IOMMU) translates it to, like pci_dma_read() would, but
@@ -267,7 +242,7 @@ bool vkfd_vm_translate(VkfdState *s, uint32_t ctx_id, uint64_t va,
     target = (pte & VKFD_PTE_ADDR_MASK) + off;
     n = MIN(len, (1ull << sh) - off);
     if (pte & VKFD_PTE_SYSTEM) {
-        n = vkfd_vm_ram_extent(s, target, n, is_write);
+        n = vkfd_ram_extent(s, target, n, is_write);
         if (!n) {
             why = is_write ? "system page not writable guest RAM"
                            : "system page not guest RAM";
@@ -361,30 +336,25 @@ bool vkfd_vm_write(VkfdState *s, uint32_t ctx_id, uint64_t va,
 }
 
 /*
- * VM_FILL: translate the whole range first, so that a fill that would
- * fault changes nothing, then store through the translations a leaf at a
- * time, VKFD_VM_CHUNK bytes at a time from a buffer of the pattern.
+ * Store value over [va, va + len) through the translations, a leaf at a
+ * time, VKFD_VM_CHUNK bytes at a time from a buffer of the pattern.  The
+ * caller checked the range: a translation fails here only if the tables
+ * changed under the command (the guest CPU, or this very fill writing
+ * over its own page tables).
  */
-bool vkfd_vm_fill(VkfdState *s, uint32_t ctx_id, uint64_t va, uint64_t len,
-                  uint32_t value)
+static bool vkfd_vm_store(VkfdState *s, uint32_t ctx_id, uint64_t va,
+                          uint64_t len, uint32_t value)
 {
     uint8_t *pattern = s->vm_bounce;
     uint64_t done = 0, off, n, bytes = MIN(len, VKFD_VM_CHUNK);
     VkfdVmXlat x;
 
-    if (!vkfd_vm_check(s, ctx_id, va, len, true)) {
-        return false;
-    }
     /* as much of the pattern as the fill needs, doubling it up */
     stl_le_p(pattern, value);
     for (n = 4; n < bytes; n *= 2) {
         memcpy(pattern + n, pattern, MIN(n, bytes - n));
     }
     while (done < len) {
-        /*
-         * Fails only if the tables changed under the command (the guest
-         * CPU, or this very fill writing over its own page tables).
-         */
         if (!vkfd_vm_translate(s, ctx_id, va + done, len - done, true, &x)) {
             return false;
         }
@@ -401,20 +371,16 @@ bool vkfd_vm_fill(VkfdState *s, uint32_t ctx_id, uint64_t va, uint64_t len,
 }
 
 /*
- * VM_COPY: check the source (reads), then the destination (writes), then
- * copy chunk by chunk through the bounce buffer, keeping the current
- * source and destination translations until each runs out.
+ * Copy [src, src + len) to dst chunk by chunk through the bounce buffer,
+ * keeping the current source and destination translations until each
+ * runs out.  The caller checked both ranges.
  */
-bool vkfd_vm_copy(VkfdState *s, uint32_t ctx_id, uint64_t dst, uint64_t src,
-                  uint64_t len)
+static bool vkfd_vm_move(VkfdState *s, uint32_t ctx_id, uint64_t dst,
+                         uint64_t src, uint64_t len)
 {
     VkfdVmXlat xs = { .len = 0 }, xd = { .len = 0 };
     uint64_t done = 0, n;
 
-    if (!vkfd_vm_check(s, ctx_id, src, len, false) ||
-        !vkfd_vm_check(s, ctx_id, dst, len, true)) {
-        return false;
-    }
     while (done < len) {
         if (!xs.len &&
             !vkfd_vm_translate(s, ctx_id, src + done, len - done, false,
@@ -442,4 +408,114 @@ bool vkfd_vm_copy(VkfdState *s, uint32_t ctx_id, uint64_t dst, uint64_t src,
         done += n;
     }
     return true;
+}
+
+/* VM_FILL and the engines' fills: check everything, then store. */
+bool vkfd_vm_fill(VkfdState *s, uint32_t ctx_id, uint64_t va, uint64_t len,
+                  uint32_t value)
+{
+    return vkfd_vm_check(s, ctx_id, va, len, true) &&
+           vkfd_vm_store(s, ctx_id, va, len, value);
+}
+
+/* VM_COPY and the engines' copies: check source and destination first. */
+bool vkfd_vm_copy(VkfdState *s, uint32_t ctx_id, uint64_t dst, uint64_t src,
+                  uint64_t len)
+{
+    return vkfd_vm_check(s, ctx_id, src, len, false) &&
+           vkfd_vm_check(s, ctx_id, dst, len, true) &&
+           vkfd_vm_move(s, ctx_id, dst, src, len);
+}
+
+/*
+ * Check a slice of [va, va + len) from *done on.  A translation costs a
+ * page of budget whatever it covers (the walk is the cost; a huge leaf
+ * checks a lot at once).
+ */
+static VkfdStep vkfd_vm_check_step(VkfdState *s, uint32_t ctx_id,
+                                   uint64_t va, uint64_t len, bool is_write,
+                                   uint64_t *done, uint64_t *budget)
+{
+    VkfdVmXlat x;
+
+    while (*done < len) {
+        if (!*budget) {
+            return VKFD_STEP_MORE;
+        }
+        if (!vkfd_vm_translate(s, ctx_id, va + *done, len - *done, is_write,
+                               &x)) {
+            return VKFD_STEP_FAULT;
+        }
+        *done += x.len;
+        *budget -= MIN(*budget, VKFD_GPU_PAGE_SIZE);
+    }
+    return VKFD_STEP_DONE;
+}
+
+VkfdStep vkfd_vm_fill_step(VkfdState *s, uint32_t ctx_id, uint64_t va,
+                           uint64_t len, uint32_t value, uint64_t *progress,
+                           uint64_t *budget)
+{
+    uint64_t done, n;
+    VkfdStep st;
+
+    if (*progress < len) {
+        done = *progress;
+        st = vkfd_vm_check_step(s, ctx_id, va, len, true, &done, budget);
+        *progress = done;
+        if (st != VKFD_STEP_DONE) {
+            return st;
+        }
+    }
+    while (*progress < 2 * len) {
+        if (!*budget) {
+            return VKFD_STEP_MORE;
+        }
+        done = *progress - len;
+        n = MIN(len - done, *budget);
+        if (!vkfd_vm_store(s, ctx_id, va + done, n, value)) {
+            return VKFD_STEP_FAULT;
+        }
+        *progress += n;
+        *budget -= n;
+    }
+    return VKFD_STEP_DONE;
+}
+
+VkfdStep vkfd_vm_copy_step(VkfdState *s, uint32_t ctx_id, uint64_t dst,
+                           uint64_t src, uint64_t len, uint64_t *progress,
+                           uint64_t *budget)
+{
+    uint64_t done, n;
+    VkfdStep st;
+
+    if (*progress < len) {
+        done = *progress;
+        st = vkfd_vm_check_step(s, ctx_id, src, len, false, &done, budget);
+        *progress = done;
+        if (st != VKFD_STEP_DONE) {
+            return st;
+        }
+    }
+    if (*progress < 2 * len) {
+        done = *progress - len;
+        st = vkfd_vm_check_step(s, ctx_id, dst, len, true, &done, budget);
+        *progress = len + done;
+        if (st != VKFD_STEP_DONE) {
+            return st;
+        }
+    }
+    while (*progress < 3 * len) {
+        if (!*budget) {
+            return VKFD_STEP_MORE;
+        }
+        done = *progress - 2 * len;
+        n = MIN(len - done, *budget);
+        if (!vkfd_vm_move(s, ctx_id, dst + done, src + done, n)) {
+            return VKFD_STEP_FAULT;
+        }
+        *progress += n;
+        *budget -= n;
+    }
+    return VKFD_STEP_DONE;
 }

@@ -3,7 +3,8 @@
  *
  * The device appends one struct vkfd_ih_entry per event (end of pipe,
  * SDMA trap, AQL signal, queue error, VM fault) to a ring in guest memory
- * and raises MSI-X vector VKFD_VECTOR_IH, one message per entry written.
+ * and raises MSI-X vector VKFD_VECTOR_IH through the IRQ bottom half
+ * (vkfd-bus.c): entries written before it runs share one message.
  * The ring never overwrites an entry the driver has not consumed: when
  * one more entry would make WPTR reach RPTR, the entry is dropped and
  * counted instead (IH_OVERFLOWS, IH_STATUS.OVERFLOW).
@@ -13,13 +14,12 @@
 
 #include "qemu/osdep.h"
 #include "qemu/log.h"
-#include "hw/pci/msix.h"
 #include "migration/vmstate.h"
-#include "sysemu/dma.h"
 #include "vkfd.h"
 #include "trace.h"
 
 #define VKFD_IH_ENTRY_SIZE  ((uint32_t)sizeof(struct vkfd_ih_entry))
+#define VKFD_IH_STATUS_MASK (VKFD_IH_STATUS_OVERFLOW | VKFD_IH_STATUS_DMA_ERROR)
 
 QEMU_BUILD_BUG_ON(sizeof(struct vkfd_ih_entry) != 32);
 
@@ -70,6 +70,9 @@ static void vkfd_ih_write_cntl(VkfdState *s, uint32_t val)
         return;
     }
     why = vkfd_ih_config_check(s->ih_base, s->ih_size);
+    if (!why && !vkfd_dma_ok(s, s->ih_base, s->ih_size, true)) {
+        why = "ring not in guest RAM";
+    }
     if (why) {
         s->access_errors++;
         VKFD_GUEST_ERR(vkfd_err_ih_config, "base 0x%" PRIx64 " size 0x%x: %s",
@@ -151,7 +154,7 @@ bool vkfd_ih_reg_write(VkfdState *s, hwaddr addr, uint32_t val)
         vkfd_ih_write_rptr(s, val);
         return true;
     case VKFD_REG_IH_STATUS:
-        s->ih_status &= ~(val & VKFD_IH_STATUS_OVERFLOW);
+        s->ih_status &= ~(val & VKFD_IH_STATUS_MASK);
         return true;
     }
     return false;   /* read-only or not ours */
@@ -160,7 +163,6 @@ bool vkfd_ih_reg_write(VkfdState *s, hwaddr addr, uint32_t val)
 void vkfd_ih_post(VkfdState *s, uint32_t source, uint32_t ctx, uint32_t data,
                   uint32_t doorbell, uint64_t addr, uint32_t flags)
 {
-    PCIDevice *pdev = PCI_DEVICE(s);
     struct vkfd_ih_entry e;
     uint32_t next;
 
@@ -182,8 +184,10 @@ void vkfd_ih_post(VkfdState *s, uint32_t source, uint32_t ctx, uint32_t data,
     e.addr = cpu_to_le64(addr);
     e.flags = cpu_to_le32(flags);
     e.seq = cpu_to_le32(s->ih_seq + 1);
-    if (pci_dma_write(pdev, s->ih_base + s->ih_wptr, &e, sizeof(e))) {
+    /* guest RAM only: the ring may have been remapped since enable */
+    if (!vkfd_dma_write(s, s->ih_base + s->ih_wptr, &e, sizeof(e))) {
         s->ih_overflows++;
+        s->ih_status |= VKFD_IH_STATUS_DMA_ERROR;
         VKFD_GUEST_ERR(vkfd_err_ih_dma, "entry at 0x%" PRIx64 " source %u",
                        s->ih_base + s->ih_wptr, source);
         return;
@@ -192,10 +196,8 @@ void vkfd_ih_post(VkfdState *s, uint32_t source, uint32_t ctx, uint32_t data,
     trace_vkfd_ih_post(source, ctx, data, doorbell, addr, flags, s->ih_seq,
                        s->ih_wptr);
     s->ih_wptr = next;
-    /* with vectors=1 there is no IH vector (msix_notify would assert) */
-    if (VKFD_VECTOR_IH < s->msix_vectors && msix_enabled(pdev)) {
-        msix_notify(pdev, VKFD_VECTOR_IH);
-    }
+    /* from the IRQ bottom half, never from inside the work that posted */
+    vkfd_irq_raise(s, VKFD_VECTOR_IH);
 }
 
 void vkfd_ih_reset(VkfdState *s)
@@ -224,7 +226,7 @@ static int vkfd_ih_post_load(void *opaque, int version_id)
     VkfdState *s = opaque;
 
     if ((s->ih_cntl & ~VKFD_IH_CNTL_ENABLE) ||
-        (s->ih_status & ~VKFD_IH_STATUS_OVERFLOW)) {
+        (s->ih_status & ~VKFD_IH_STATUS_MASK)) {
         return -EINVAL;
     }
     if (vkfd_ih_enabled(s) &&

@@ -12,6 +12,7 @@
 #include "qemu/osdep.h"
 #include "qemu/units.h"
 #include "qemu/log.h"
+#include "qemu/error-report.h"
 #include "qemu/module.h"
 #include "qemu/main-loop.h"
 #include "qapi/error.h"
@@ -27,11 +28,22 @@ QEMU_BUILD_BUG_ON(sizeof(struct vkfd_sched_fence) != 8);
 
 /*
  * Return the device to its power-on state: no queues, no contexts,
- * scheduler ring off.  Used for PCI reset and for CONTROL.RESET.
+ * scheduler ring off, no interrupt pending.  Used for PCI reset and for
+ * CONTROL.RESET.  Never while device work runs: a reset that arrives
+ * then (vkfd-bus.c keeps the device's own accesses from causing one) is
+ * carried out when the work ends.
  */
 void vkfd_soft_reset(VkfdState *s)
 {
+    if (s->work_depth) {
+        trace_vkfd_reset_deferred(s->work_depth);
+        s->reset_deferred = true;
+        return;
+    }
     trace_vkfd_reset(s->live_contexts);
+    s->reset_deferred = false;
+    s->loading = false;
+    vkfd_irq_reset(s);
     vkfd_queue_reset(s);
     vkfd_sched_reset(s);
     vkfd_vm_reset(s);
@@ -48,6 +60,29 @@ void vkfd_soft_reset(VkfdState *s)
 static void vkfd_qdev_reset(DeviceState *dev)
 {
     vkfd_soft_reset(VKFD(dev));
+}
+
+/*
+ * The bottom halves do nothing while the VM is stopped (or a migration
+ * is coming in); when it runs again they go on.  A load that failed
+ * half-way left a state nobody checked: start again from reset.
+ */
+static void vkfd_vm_state_change(void *opaque, bool running, RunState state)
+{
+    VkfdState *s = opaque;
+
+    if (!running) {
+        return;
+    }
+    if (s->loading) {
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "vkfd: migration state not loaded, resetting\n");
+        vkfd_soft_reset(s);
+        return;
+    }
+    vkfd_sched_resume(s);
+    vkfd_queue_resume(s);
+    vkfd_irq_resume(s);
 }
 
 static void vkfd_realize(PCIDevice *pdev, Error **errp)
@@ -119,7 +154,9 @@ static void vkfd_realize(PCIDevice *pdev, Error **errp)
     vkfd_vm_realize(s);
     s->sched_bh = qemu_bh_new_guarded(vkfd_sched_bh, s,
                                       &DEVICE(s)->mem_reentrancy_guard);
+    vkfd_irq_realize(s);
     vkfd_queue_realize(s);
+    s->vmse = qemu_add_vm_change_state_handler(vkfd_vm_state_change, s);
     trace_vkfd_realize(s->max_contexts, s->vram_size, s->msix_vectors);
 }
 
@@ -127,7 +164,9 @@ static void vkfd_exit(PCIDevice *pdev)
 {
     VkfdState *s = VKFD(pdev);
 
+    qemu_del_vm_change_state_handler(s->vmse);
     vkfd_queue_exit(s);
+    vkfd_irq_exit(s);
     qemu_bh_delete(s->sched_bh);
     vkfd_vm_exit(s);
     g_free(s->contexts);
@@ -136,45 +175,68 @@ static void vkfd_exit(PCIDevice *pdev)
 
 static int vkfd_pre_load(void *opaque)
 {
-    return vkfd_queue_pre_load(opaque);
+    VkfdState *s = opaque;
+
+    s->loading = true;
+    return vkfd_queue_pre_load(s);
+}
+
+/*
+ * Migration data is input too: refuse what the device could not reach.
+ * NULL if the loaded state is consistent, else what is wrong.
+ */
+static const char *vkfd_check_loaded(VkfdState *s)
+{
+    const char *why = vkfd_sched_post_load(s);
+    uint32_t i;
+
+    if (why) {
+        return why;
+    }
+    if (s->contexts[VKFD_KERNEL_CONTEXT].mapped) {
+        return "kernel context mapped";
+    }
+    if ((s->vm_fault_status & ~VKFD_VM_FAULT_MASK) ||
+        s->vm_fault_ctx >= s->max_contexts) {
+        return "bad VM fault latch";
+    }
+    for (i = 0; i < s->max_contexts; i++) {
+        if (s->contexts[i].pt_base & (VKFD_GPU_PAGE_SIZE - 1)) {
+            return "page table base unaligned";
+        }
+    }
+    return NULL;
 }
 
 static int vkfd_post_load(void *opaque, int version_id)
 {
     VkfdState *s = opaque;
+    const char *why = vkfd_check_loaded(s);
     uint32_t i, live = 0;
 
-    /* Migration data is input too: refuse what the device could not reach. */
-    if (s->status & VKFD_STATUS_ENABLED) {
-        if (!is_power_of_2(s->sched_size) ||
-            s->sched_size < VKFD_SCHED_RING_MIN ||
-            s->sched_size > VKFD_SCHED_RING_MAX ||
-            s->sched_rptr >= s->sched_size || s->sched_wptr >= s->sched_size ||
-            (s->sched_rptr | s->sched_wptr) % sizeof(struct vkfd_sched_cmd)) {
-            return -EINVAL;
+    if (!why) {
+        for (i = 0; i < s->max_contexts; i++) {
+            live += s->contexts[i].mapped;
+        }
+        s->live_contexts = live;
+        /* The TLBs are a cache of the page tables: start cold. */
+        vkfd_vm_flush_all(s);
+        /* The queues (subsection vkfd/queues) need the contexts. */
+        if (vkfd_queue_post_load(s)) {
+            why = "bad queue";
         }
     }
-    if (s->contexts[VKFD_KERNEL_CONTEXT].mapped ||
-        (s->vm_fault_status & ~VKFD_VM_FAULT_MASK) ||
-        s->vm_fault_ctx >= s->max_contexts) {
+    if (why) {
+        /* leave nothing of it behind: no queues, no stale counters */
+        error_report("vkfd: refusing migration state: %s", why);
+        s->loading = false;
+        vkfd_soft_reset(s);
         return -EINVAL;
     }
-    for (i = 0; i < s->max_contexts; i++) {
-        if (s->contexts[i].pt_base & (VKFD_GPU_PAGE_SIZE - 1)) {
-            return -EINVAL;
-        }
-        live += s->contexts[i].mapped;
-    }
-    s->live_contexts = live;
-    /* The TLBs are a cache of the page tables: start cold. */
-    vkfd_vm_flush_all(s);
-    /* The queues (subsection vkfd/queues) need the contexts. */
-    if (vkfd_queue_post_load(s)) {
-        return -EINVAL;
-    }
-    if ((s->status & VKFD_STATUS_ENABLED) && s->sched_rptr != s->sched_wptr) {
-        qemu_bh_schedule(s->sched_bh);
-    }
+    s->loading = false;
+    vkfd_sched_resume(s);
+    vkfd_queue_resume(s);
+    vkfd_irq_resume(s);
     return 0;
 }
 
@@ -192,6 +254,8 @@ static const VMStateDescription vmstate_vkfd_context = {
 static const VMStateDescription *vkfd_subsections[] = {
     &vmstate_vkfd_queues,   /* only while queues are mapped */
     &vmstate_vkfd_ih,       /* only once the IH ring was touched */
+    &vmstate_vkfd_irq,      /* only while an MSI-X vector is pending */
+    &vmstate_vkfd_sched_cmd, /* only while a VM_FILL/VM_COPY is under way */
     NULL
 };
 

@@ -28,7 +28,6 @@
 #include "qemu/log.h"
 #include "qemu/main-loop.h"
 #include "qemu/bswap.h"
-#include "sysemu/dma.h"
 #include "migration/vmstate.h"
 #include "vkfd.h"
 #include "trace.h"
@@ -114,10 +113,11 @@ static void vkfd_queue_bh(void *opaque)
     VkfdQueue *q;
     bool more;
 
-    if (!runstate_is_running()) {
-        return;     /* vkfd_queue_vm_state() reschedules us */
+    if (!runstate_is_running() || s->loading) {
+        return;     /* vkfd_queue_resume() reschedules us */
     }
-    while ((q = QTAILQ_FIRST(&s->queue_run))) {
+    vkfd_work_begin(s);
+    while (!s->reset_deferred && (q = QTAILQ_FIRST(&s->queue_run))) {
         if (!budget) {
             trace_vkfd_queue_yield(q->ctx_id, q->doorbell);
             qemu_bh_schedule(s->queue_bh);
@@ -147,13 +147,13 @@ static void vkfd_queue_bh(void *opaque)
         }
     }
     vkfd_queue_poll_arm(s);
+    vkfd_work_end(s);
 }
 
-static void vkfd_queue_vm_state(void *opaque, bool running, RunState state)
+/* The VM runs again (or a migration was loaded): run the kicked queues. */
+void vkfd_queue_resume(VkfdState *s)
 {
-    VkfdState *s = opaque;
-
-    if (running && !QTAILQ_EMPTY(&s->queue_run)) {
+    if (!QTAILQ_EMPTY(&s->queue_run)) {
         qemu_bh_schedule(s->queue_bh);
     }
 }
@@ -249,6 +249,12 @@ static void vkfd_queue_free(VkfdState *s, VkfdQueue *q)
     g_free(q);
 }
 
+/* An MQD address: 8-byte aligned, not 0, the whole MQD below 2^64. */
+static bool vkfd_mqd_addr_ok(uint64_t addr)
+{
+    return addr && !(addr % 8) && addr <= UINT64_MAX - sizeof(struct vkfd_mqd);
+}
+
 uint32_t vkfd_queue_map(VkfdState *s, uint32_t ctx_id,
                         const struct vkfd_cmd_map_queue *mq,
                         const char **why)
@@ -262,13 +268,12 @@ uint32_t vkfd_queue_map(VkfdState *s, uint32_t ctx_id,
         *why = "reserved field not zero";
         return VKFD_ST_BAD_ARGUMENT;
     }
-    if (!mqd_addr || mqd_addr % 8) {
-        *why = "MQD address zero or unaligned";
+    if (!vkfd_mqd_addr_ok(mqd_addr)) {
+        *why = "MQD address zero, unaligned or wrapping";
         return VKFD_ST_BAD_MQD;
     }
-    if (pci_dma_read(PCI_DEVICE(s), mqd_addr, &mqd, sizeof(mqd)) !=
-        MEMTX_OK) {
-        *why = "MQD not readable";
+    if (!vkfd_dma_read(s, mqd_addr, &mqd, sizeof(mqd))) {
+        *why = "MQD not readable guest RAM";
         return VKFD_ST_BAD_MQD;
     }
     for (i = 0; i < ARRAY_SIZE(mqd.reserved); i++) {
@@ -331,21 +336,22 @@ uint32_t vkfd_queue_unmap(VkfdState *s, uint32_t ctx_id,
         *why = "no queue on this doorbell";
         return VKFD_ST_NO_QUEUE;
     }
-    /* Check the MQD first, so that a failed UNMAP_QUEUE changes nothing. */
-    if (!mqd_addr || mqd_addr % 8 ||
-        !dma_memory_valid(pci_get_address_space(PCI_DEVICE(s)),
-                          mqd_addr + VKFD_MQD_STATE_OFFSET,
-                          VKFD_MQD_STATE_SIZE, DMA_DIRECTION_FROM_DEVICE,
-                          MEMTXATTRS_UNSPECIFIED)) {
-        *why = "MQD address zero, unaligned or not writable";
+    /*
+     * Check the MQD first, so that a failed UNMAP_QUEUE changes nothing:
+     * the write-back goes to guest RAM or nowhere.
+     */
+    if (!vkfd_mqd_addr_ok(mqd_addr) ||
+        !vkfd_dma_ok(s, mqd_addr + VKFD_MQD_STATE_OFFSET,
+                     VKFD_MQD_STATE_SIZE, true)) {
+        *why = "MQD address zero, unaligned, wrapping or not guest RAM";
         return VKFD_ST_BAD_MQD;
     }
     mqd.rptr = cpu_to_le64(q->rptr);
     mqd.error = cpu_to_le32(q->error);
     mqd.error_info = cpu_to_le32(q->error_info);
     mqd.error_va = cpu_to_le64(q->error_va);
-    if (pci_dma_write(PCI_DEVICE(s), mqd_addr + VKFD_MQD_STATE_OFFSET,
-                      &mqd.rptr, VKFD_MQD_STATE_SIZE) != MEMTX_OK) {
+    if (!vkfd_dma_write(s, mqd_addr + VKFD_MQD_STATE_OFFSET, &mqd.rptr,
+                        VKFD_MQD_STATE_SIZE)) {
         *why = "MQD write failed";
         return VKFD_ST_BAD_MQD;
     }
@@ -373,6 +379,10 @@ void vkfd_queue_reset(VkfdState *s)
     }
     assert(!s->live_queues && !s->queues_polling);
     assert(QTAILQ_EMPTY(&s->queue_run) && QTAILQ_EMPTY(&s->queue_poll));
+    /* and a migration's array of them, if one was being loaded */
+    g_free(s->mig_queues);
+    s->mig_queues = NULL;
+    s->mig_nqueues = 0;
 }
 
 void vkfd_queue_realize(VkfdState *s)
@@ -382,17 +392,13 @@ void vkfd_queue_realize(VkfdState *s)
     s->queue_bh = qemu_bh_new_guarded(vkfd_queue_bh, s,
                                       &DEVICE(s)->mem_reentrancy_guard);
     s->queue_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, vkfd_queue_poll, s);
-    s->queue_vmse = qemu_add_vm_change_state_handler(vkfd_queue_vm_state, s);
 }
 
 void vkfd_queue_exit(VkfdState *s)
 {
     vkfd_queue_reset(s);
-    qemu_del_vm_change_state_handler(s->queue_vmse);
     timer_free(s->queue_timer);
     qemu_bh_delete(s->queue_bh);
-    g_free(s->mig_queues);
-    s->mig_queues = NULL;
 }
 
 /*
@@ -447,9 +453,6 @@ static bool vkfd_queues_count_ok(void *opaque, int version_id)
 int vkfd_queue_pre_load(VkfdState *s)
 {
     vkfd_queue_reset(s);
-    g_free(s->mig_queues);
-    s->mig_queues = NULL;
-    s->mig_nqueues = 0;
     return 0;
 }
 
@@ -484,8 +487,6 @@ int vkfd_queue_post_load(VkfdState *s)
     s->mig_nqueues = 0;
     if (ret) {
         vkfd_queue_reset(s);
-    } else if (!QTAILQ_EMPTY(&s->queue_run)) {
-        qemu_bh_schedule(s->queue_bh);
     }
     return ret;
 }

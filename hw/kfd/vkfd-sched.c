@@ -7,9 +7,11 @@
  * unmap a context, invalidate its TLB, fill or copy memory in its GPU VA
  * (vkfd-gpuvm.c), map and unmap its queues (vkfd-queue.c).  Each command
  * completes through a fence in guest memory.  Commands run in a bottom
- * half, never inside the MMIO write that rang the ring, and a run yields
- * after VKFD_SCHED_BUDGET commands or VKFD_SCHED_VM_BUDGET bytes of VM
- * data.
+ * half, never inside the MMIO write that rang the ring, only while the
+ * VM runs, and a run yields after VKFD_SCHED_BUDGET commands or
+ * VKFD_SCHED_VM_BUDGET bytes of VM work; a VM_FILL or VM_COPY bigger than
+ * that stays at rptr and goes on in the next run.  The ring, fences and
+ * MQDs are reached through vkfd-bus.c: guest RAM only.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -17,8 +19,7 @@
 #include "qemu/osdep.h"
 #include "qemu/log.h"
 #include "qemu/main-loop.h"
-#include "hw/pci/msix.h"
-#include "sysemu/dma.h"
+#include "migration/vmstate.h"
 #include "vkfd.h"
 #include "trace.h"
 
@@ -49,6 +50,26 @@ void vkfd_sched_reset(VkfdState *s)
     s->sched_error = VKFD_ST_OK;
     s->sched_error_rptr = 0;
     s->sched_completed = 0;
+    s->sched_held = false;
+    s->sched_progress = 0;
+}
+
+/* The VM runs again (or a migration was loaded): go on with the ring. */
+void vkfd_sched_resume(VkfdState *s)
+{
+    if (vkfd_sched_running(s) && s->sched_rptr != s->sched_wptr) {
+        qemu_bh_schedule(s->sched_bh);
+    }
+}
+
+/* A ring the device can run: SCHED_BASE/SIZE as latched at enable. */
+static bool vkfd_sched_config_ok(VkfdState *s)
+{
+    return is_power_of_2(s->sched_size) &&
+           s->sched_size >= VKFD_SCHED_RING_MIN &&
+           s->sched_size <= VKFD_SCHED_RING_MAX &&
+           !(s->sched_base & (VKFD_SCHED_RING_MIN - 1)) &&
+           s->sched_base + s->sched_size > s->sched_base;
 }
 
 /* CONTROL was written; start or stop the ring on an ENABLE edge. */
@@ -61,6 +82,8 @@ void vkfd_sched_control(VkfdState *s, uint32_t old_control)
         trace_vkfd_sched_disable(s->sched_rptr, s->sched_wptr);
         qemu_bh_cancel(s->sched_bh);
         s->status &= ~(VKFD_STATUS_ENABLED | VKFD_STATUS_SCHED_HALTED);
+        s->sched_held = false;
+        s->sched_progress = 0;
         return;
     }
     if (was || !now) {
@@ -70,11 +93,9 @@ void vkfd_sched_control(VkfdState *s, uint32_t old_control)
     s->sched_rptr = 0;
     s->sched_wptr = 0;
     s->sched_error = VKFD_ST_OK;
-    if (!is_power_of_2(s->sched_size) ||
-        s->sched_size < VKFD_SCHED_RING_MIN ||
-        s->sched_size > VKFD_SCHED_RING_MAX ||
-        (s->sched_base & (VKFD_SCHED_RING_MIN - 1)) ||
-        s->sched_base + s->sched_size < s->sched_base) {
+    s->sched_held = false;
+    s->sched_progress = 0;
+    if (!vkfd_sched_config_ok(s)) {
         VKFD_GUEST_ERR(vkfd_err_ring_config, "base 0x%" PRIx64 " size 0x%x",
                        s->sched_base, s->sched_size);
         s->status |= VKFD_STATUS_ENABLED;
@@ -219,15 +240,38 @@ static uint32_t vkfd_cmd_invalidate_tlb(VkfdState *s,
 }
 
 /* A VM_FILL/VM_COPY range: dword aligned, not too big, not wrapping. */
-static bool vkfd_vm_range_ok(uint64_t va, uint64_t size)
+static bool vkfd_vm_args_ok(uint64_t va, uint64_t size)
 {
     return !(va % 4) && !(size % 4) && size <= VKFD_VM_OP_MAX &&
            va + size >= va;
 }
 
+/*
+ * What a VM_FILL/VM_COPY step returned, as a command status: *more when
+ * the budget ran out and the command goes on in the next run.
+ */
+static uint32_t vkfd_vm_step_status(VkfdStep st, bool *more, const char **why)
+{
+    switch (st) {
+    case VKFD_STEP_MORE:
+        *more = true;
+        return VKFD_ST_OK;
+    case VKFD_STEP_FAULT:
+        *why = "VM fault";
+        return VKFD_ST_VM_FAULT;
+    default:
+        return VKFD_ST_OK;
+    }
+}
+
+/*
+ * VM_FILL: the arguments are checked (again) on every run, the range is
+ * checked whole before the first store; the work goes on a slice a run.
+ */
 static uint32_t vkfd_cmd_vm_fill(VkfdState *s,
                                  const struct vkfd_sched_cmd *cmd,
-                                 uint64_t *vm_bytes, const char **why)
+                                 uint64_t *budget, bool *more,
+                                 const char **why)
 {
     const struct vkfd_cmd_vm_fill *f = &cmd->u.vm_fill;
     uint32_t ctx_id = le32_to_cpu(cmd->ctx_id);
@@ -239,17 +283,17 @@ static uint32_t vkfd_cmd_vm_fill(VkfdState *s,
     if (*why) {
         return status;
     }
-    if (f->flags || !vkfd_vm_range_ok(va, size)) {
+    if (f->flags || !vkfd_vm_args_ok(va, size)) {
         *why = "bad flags, alignment or size";
         return VKFD_ST_BAD_ARGUMENT;
     }
-    trace_vkfd_vm_fill(ctx_id, va, size, le32_to_cpu(f->value));
-    *vm_bytes += size;
-    if (!vkfd_vm_fill(s, ctx_id, va, size, le32_to_cpu(f->value))) {
-        *why = "VM fault";
-        return VKFD_ST_VM_FAULT;
+    if (!s->sched_progress) {
+        trace_vkfd_vm_fill(ctx_id, va, size, le32_to_cpu(f->value));
     }
-    return VKFD_ST_OK;
+    return vkfd_vm_step_status(vkfd_vm_fill_step(s, ctx_id, va, size,
+                                                 le32_to_cpu(f->value),
+                                                 &s->sched_progress, budget),
+                               more, why);
 }
 
 /*
@@ -259,7 +303,8 @@ static uint32_t vkfd_cmd_vm_fill(VkfdState *s,
  */
 static uint32_t vkfd_cmd_vm_copy(VkfdState *s,
                                  const struct vkfd_sched_cmd *cmd,
-                                 uint64_t *vm_bytes, const char **why)
+                                 uint64_t *budget, bool *more,
+                                 const char **why)
 {
     const struct vkfd_cmd_vm_copy *c = &cmd->u.vm_copy;
     uint32_t ctx_id = le32_to_cpu(cmd->ctx_id);
@@ -272,7 +317,7 @@ static uint32_t vkfd_cmd_vm_copy(VkfdState *s,
     if (*why) {
         return status;
     }
-    if (!vkfd_vm_range_ok(src, size) || !vkfd_vm_range_ok(dst, size)) {
+    if (!vkfd_vm_args_ok(src, size) || !vkfd_vm_args_ok(dst, size)) {
         *why = "bad alignment or size";
         return VKFD_ST_BAD_ARGUMENT;
     }
@@ -280,13 +325,12 @@ static uint32_t vkfd_cmd_vm_copy(VkfdState *s,
         *why = "source and destination overlap";
         return VKFD_ST_BAD_ARGUMENT;
     }
-    trace_vkfd_vm_copy(ctx_id, dst, src, size);
-    *vm_bytes += 2 * size;
-    if (!vkfd_vm_copy(s, ctx_id, dst, src, size)) {
-        *why = "VM fault";
-        return VKFD_ST_VM_FAULT;
+    if (!s->sched_progress) {
+        trace_vkfd_vm_copy(ctx_id, dst, src, size);
     }
-    return VKFD_ST_OK;
+    return vkfd_vm_step_status(vkfd_vm_copy_step(s, ctx_id, dst, src, size,
+                                                 &s->sched_progress, budget),
+                               more, why);
 }
 
 /* MAP_QUEUE and UNMAP_QUEUE (vkfd-queue.c), in a live context. */
@@ -307,11 +351,12 @@ static uint32_t vkfd_cmd_queue(VkfdState *s, const struct vkfd_sched_cmd *cmd,
 }
 
 /*
- * Execute one command; on failure *why says why and nothing changed.
- * *vm_bytes grows by the memory a VM command moved.
+ * Execute (part of) one command; on failure *why says why and nothing
+ * changed.  *budget is the VM work left in this run; *more is set when a
+ * VM_FILL/VM_COPY ran out of it and must be called again.
  */
 static uint32_t vkfd_cmd_exec(VkfdState *s, const struct vkfd_sched_cmd *cmd,
-                              uint64_t *vm_bytes, const char **why)
+                              uint64_t *budget, bool *more, const char **why)
 {
     *why = NULL;
     switch (cmd->opcode) {
@@ -339,12 +384,12 @@ static uint32_t vkfd_cmd_exec(VkfdState *s, const struct vkfd_sched_cmd *cmd,
         if (!vkfd_cmd_reserved_zero(cmd, 3)) {
             break;
         }
-        return vkfd_cmd_vm_fill(s, cmd, vm_bytes, why);
+        return vkfd_cmd_vm_fill(s, cmd, budget, more, why);
     case VKFD_CMD_VM_COPY:
         if (!vkfd_cmd_reserved_zero(cmd, 3)) {
             break;
         }
-        return vkfd_cmd_vm_copy(s, cmd, vm_bytes, why);
+        return vkfd_cmd_vm_copy(s, cmd, budget, more, why);
     case VKFD_CMD_MAP_QUEUE:
     case VKFD_CMD_UNMAP_QUEUE:
         if (!vkfd_cmd_reserved_zero(cmd, 2)) {
@@ -359,35 +404,48 @@ static uint32_t vkfd_cmd_exec(VkfdState *s, const struct vkfd_sched_cmd *cmd,
     return VKFD_ST_BAD_ARGUMENT;
 }
 
-/* Run, fence and retire the command at rptr. */
-static void vkfd_sched_one(VkfdState *s, const struct vkfd_sched_cmd *cmd,
-                           uint64_t *vm_bytes)
+/*
+ * Run, fence and retire the command at rptr (s->sched_cmd).  Returns
+ * false if it is not finished: a VM_FILL/VM_COPY spent the budget and
+ * holds the ring (s->sched_held) until the next run.
+ */
+static bool vkfd_sched_one(VkfdState *s, uint64_t *budget)
 {
-    PCIDevice *pdev = PCI_DEVICE(s);
+    const struct vkfd_sched_cmd *cmd = &s->sched_cmd;
     uint64_t fence_addr = le64_to_cpu(cmd->fence_addr);
     uint32_t seq = le32_to_cpu(cmd->seq);
     uint32_t ctx_id = le32_to_cpu(cmd->ctx_id);
     struct vkfd_sched_fence fence;
     const char *why = NULL;
+    bool more = false;
     uint32_t status;
 
-    trace_vkfd_sched_cmd(s->sched_rptr, cmd->opcode, ctx_id, seq);
+    if (!s->sched_held) {
+        trace_vkfd_sched_cmd(s->sched_rptr, cmd->opcode, ctx_id, seq);
+    }
 
-    /* Check the fence first so that a command never half-completes. */
+    /*
+     * Check the fence first so that a command never half-completes: it
+     * must be guest RAM, as everything the scheduler writes.
+     */
     if (fence_addr % sizeof(fence)) {
         status = VKFD_ST_BAD_ARGUMENT;
         why = "fence address unaligned";
         fence_addr = 0;
     } else if (fence_addr &&
-               !dma_memory_valid(pci_get_address_space(pdev), fence_addr,
-                                 sizeof(fence), DMA_DIRECTION_FROM_DEVICE,
-                                 MEMTXATTRS_UNSPECIFIED)) {
+               !vkfd_dma_ok(s, fence_addr, sizeof(fence), true)) {
         status = VKFD_ST_DMA_ERROR;
-        why = "fence address not in guest memory";
+        why = "fence address not in guest RAM";
         fence_addr = 0;
     } else {
-        status = vkfd_cmd_exec(s, cmd, vm_bytes, &why);
+        status = vkfd_cmd_exec(s, cmd, budget, &more, &why);
+        if (more) {
+            s->sched_held = true;
+            return false;
+        }
     }
+    s->sched_held = false;
+    s->sched_progress = 0;
 
     if (status != VKFD_ST_OK) {
         s->sched_error = status;
@@ -399,7 +457,8 @@ static void vkfd_sched_one(VkfdState *s, const struct vkfd_sched_cmd *cmd,
     if (fence_addr) {
         fence.seq = cpu_to_le32(seq);
         fence.status = cpu_to_le32(status);
-        if (pci_dma_write(pdev, fence_addr, &fence, sizeof(fence))) {
+        /* fails only if the memory map changed while the command ran */
+        if (!vkfd_dma_write(s, fence_addr, &fence, sizeof(fence))) {
             VKFD_GUEST_ERR(vkfd_err_fence_dma, "seq %u fence 0x%" PRIx64,
                            seq, fence_addr);
             s->sched_error = VKFD_ST_DMA_ERROR;
@@ -408,34 +467,166 @@ static void vkfd_sched_one(VkfdState *s, const struct vkfd_sched_cmd *cmd,
     }
     trace_vkfd_sched_done(seq, status);
 
-    if ((cmd->flags & VKFD_CMD_F_IRQ) && msix_enabled(pdev)) {
-        msix_notify(pdev, VKFD_VECTOR_SCHED);
+    if (cmd->flags & VKFD_CMD_F_IRQ) {
+        vkfd_irq_raise(s, VKFD_VECTOR_SCHED);
     }
+    return true;
 }
 
-void vkfd_sched_bh(void *opaque)
+static void vkfd_sched_run(VkfdState *s)
 {
-    VkfdState *s = opaque;
-    PCIDevice *pdev = PCI_DEVICE(s);
-    struct vkfd_sched_cmd cmd;
     unsigned budget = VKFD_SCHED_BUDGET;
-    uint64_t addr, vm_bytes = 0;
+    uint64_t vm_budget = VKFD_SCHED_VM_BUDGET, addr;
 
-    while (vkfd_sched_running(s) && s->sched_rptr != s->sched_wptr) {
-        if (!budget-- || vm_bytes >= VKFD_SCHED_VM_BUDGET) {
+    while (vkfd_sched_running(s) && s->sched_rptr != s->sched_wptr &&
+           !s->reset_deferred) {
+        if (!budget-- || !vm_budget) {
             /* Let the rest of QEMU run; come back for the remainder. */
             trace_vkfd_sched_yield(s->sched_rptr, s->sched_wptr);
             qemu_bh_schedule(s->sched_bh);
             return;
         }
-        addr = s->sched_base + s->sched_rptr;
-        if (pci_dma_read(pdev, addr, &cmd, sizeof(cmd)) != MEMTX_OK) {
-            VKFD_GUEST_ERR(vkfd_err_ring_dma, "entry at 0x%" PRIx64, addr);
-            vkfd_sched_halt(s, VKFD_ST_RING_DMA);
+        if (!s->sched_held) {
+            addr = s->sched_base + s->sched_rptr;
+            if (!vkfd_dma_read(s, addr, &s->sched_cmd,
+                               sizeof(s->sched_cmd))) {
+                VKFD_GUEST_ERR(vkfd_err_ring_dma, "entry at 0x%" PRIx64,
+                               addr);
+                vkfd_sched_halt(s, VKFD_ST_RING_DMA);
+                return;
+            }
+        }
+        if (!vkfd_sched_one(s, &vm_budget)) {
+            trace_vkfd_sched_yield(s->sched_rptr, s->sched_wptr);
+            qemu_bh_schedule(s->sched_bh);
             return;
         }
-        vkfd_sched_one(s, &cmd, &vm_bytes);
         s->sched_rptr = (s->sched_rptr + VKFD_CMD_SIZE) & (s->sched_size - 1);
         s->sched_completed++;
     }
 }
+
+/* Commands write guest memory: only while the VM runs (and is loaded). */
+void vkfd_sched_bh(void *opaque)
+{
+    VkfdState *s = opaque;
+
+    if (!runstate_is_running() || s->loading) {
+        return;     /* vkfd_sched_resume() reschedules us */
+    }
+    vkfd_work_begin(s);
+    vkfd_sched_run(s);
+    vkfd_work_end(s);
+}
+
+static bool vkfd_status_known(uint32_t st)
+{
+    return st <= VKFD_ST_CONTEXT_BUSY ||
+           (st >= VKFD_ST_RING_CONFIG && st <= VKFD_ST_RING_DMA);
+}
+
+/*
+ * A loaded command under way: one the ring could be running, with work
+ * left to do.
+ */
+static const char *vkfd_sched_held_check(VkfdState *s)
+{
+    const struct vkfd_sched_cmd *cmd = &s->sched_cmd;
+    uint32_t ctx_id = le32_to_cpu(cmd->ctx_id), status;
+    uint64_t size, work;
+
+    if (!s->sched_held) {
+        return s->sched_progress ? "progress without a command" : NULL;
+    }
+    if (!vkfd_sched_running(s) || s->sched_rptr == s->sched_wptr) {
+        return "a command under way on an idle ring";
+    }
+    if (vkfd_ctx_check_mapped(s, ctx_id, &status) ||
+        le64_to_cpu(cmd->fence_addr) % sizeof(struct vkfd_sched_fence)) {
+        return "command under way in a dead context";
+    }
+    switch (cmd->opcode) {
+    case VKFD_CMD_VM_FILL:
+        size = le64_to_cpu(cmd->u.vm_fill.size);
+        work = vkfd_vm_fill_work(size);
+        if (!vkfd_vm_args_ok(le64_to_cpu(cmd->u.vm_fill.va), size)) {
+            return "bad VM_FILL under way";
+        }
+        break;
+    case VKFD_CMD_VM_COPY:
+        size = le64_to_cpu(cmd->u.vm_copy.size);
+        work = vkfd_vm_copy_work(size);
+        if (!vkfd_vm_args_ok(le64_to_cpu(cmd->u.vm_copy.src), size) ||
+            !vkfd_vm_args_ok(le64_to_cpu(cmd->u.vm_copy.dst), size)) {
+            return "bad VM_COPY under way";
+        }
+        break;
+    default:
+        return "only VM_FILL and VM_COPY can be under way";
+    }
+    if (s->sched_progress >= work) {
+        return "progress beyond the command";
+    }
+    return NULL;
+}
+
+/*
+ * Migration data is input too: the ring registers must be a state the
+ * device could have reached, CONTROL and STATUS agreeing; NULL if they
+ * are, else what is wrong.
+ */
+const char *vkfd_sched_post_load(VkfdState *s)
+{
+    bool enabled = s->status & VKFD_STATUS_ENABLED;
+    bool halted = s->status & VKFD_STATUS_SCHED_HALTED;
+
+    if (s->control & ~VKFD_CONTROL_ENABLE ||
+        s->status & ~(VKFD_STATUS_ENABLED | VKFD_STATUS_SCHED_HALTED)) {
+        return "unknown CONTROL or STATUS bits";
+    }
+    if (!!(s->control & VKFD_CONTROL_ENABLE) != enabled) {
+        return "CONTROL.ENABLE and STATUS.ENABLED disagree";
+    }
+    if (halted && !enabled) {
+        return "halted but not enabled";
+    }
+    if (!vkfd_status_known(s->sched_error)) {
+        return "unknown scheduler error";
+    }
+    if (enabled && !vkfd_sched_config_ok(s)) {
+        /* only a ring refused at enable has a bad geometry */
+        if (!halted || s->sched_error != VKFD_ST_RING_CONFIG ||
+            s->sched_rptr || s->sched_wptr || s->sched_held) {
+            return "enabled ring with a bad geometry";
+        }
+        return NULL;
+    }
+    if (enabled &&
+        (s->sched_rptr >= s->sched_size || s->sched_wptr >= s->sched_size ||
+         (s->sched_rptr | s->sched_wptr) % VKFD_CMD_SIZE)) {
+        return "ring pointers out of range";
+    }
+    return vkfd_sched_held_check(s);
+}
+
+static bool vkfd_sched_held_needed(void *opaque)
+{
+    VkfdState *s = opaque;
+
+    return s->sched_held;
+}
+
+/* The VM_FILL/VM_COPY under way travels with the ring. */
+const VMStateDescription vmstate_vkfd_sched_cmd = {
+    .name = "vkfd/sched-cmd",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = vkfd_sched_held_needed,
+    .fields = (VMStateField[]) {
+        VMSTATE_BOOL(sched_held, VkfdState),
+        VMSTATE_BUFFER_UNSAFE(sched_cmd, VkfdState, 0,
+                              sizeof(struct vkfd_sched_cmd)),
+        VMSTATE_UINT64(sched_progress, VkfdState),
+        VMSTATE_END_OF_LIST()
+    },
+};

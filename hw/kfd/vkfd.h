@@ -22,8 +22,13 @@ OBJECT_DECLARE_SIMPLE_TYPE(VkfdState, VKFD)
  * loop, so that a guest filling a ring cannot monopolise QEMU.
  */
 #define VKFD_SCHED_BUDGET 64
-/* ... and the VM_FILL/VM_COPY bytes after which a run yields too. */
-#define VKFD_SCHED_VM_BUDGET    (16ull << 20)
+/*
+ * ... and the VM_FILL/VM_COPY work after which a run yields too: bytes
+ * checked plus bytes moved.  A command bigger than that is resumed by
+ * the next run (vkfd_vm_fill_step/vkfd_vm_copy_step), so no command holds
+ * the main loop longer than this much work.
+ */
+#define VKFD_SCHED_VM_BUDGET    (256ull << 10)
 
 /* Fixed parts of the GPU shape (GFX9), and limits of the variable ones. */
 #define VKFD_WAVE_SIZE          64
@@ -150,8 +155,21 @@ struct VkfdState {
     MemoryRegion vram;
     QEMUBH *sched_bh;
     QEMUBH *queue_bh;
+    QEMUBH *irq_bh;
     QEMUTimer *queue_timer;
-    VMChangeStateEntry *queue_vmse;
+    VMChangeStateEntry *vmse;
+
+    /*
+     * vkfd-bus.c: MSI-X vectors waiting for the IRQ bottom half
+     * (migrated); device work in progress, and a reset that arrived
+     * during it; a migration being loaded (set by pre_load, cleared by a
+     * successful post_load: if it is still set when the VM starts, the
+     * load failed half-way and the device resets).
+     */
+    uint64_t irq_pending;
+    unsigned work_depth;
+    bool reset_deferred;
+    bool loading;
 
     /* registers */
     uint32_t control;
@@ -166,6 +184,14 @@ struct VkfdState {
     uint32_t sched_error;
     uint32_t sched_error_rptr;
     uint32_t sched_completed;
+    /*
+     * The command at sched_rptr while a VM_FILL/VM_COPY is under way
+     * across runs (sched_held): a copy taken when it started, and the
+     * work done (vkfd_vm_fill_step).  Migrated.
+     */
+    struct vkfd_sched_cmd sched_cmd;
+    bool sched_held;
+    uint64_t sched_progress;
 
     /* context table, indexed by context id; ctx 0 is the kernel's */
     VkfdContext *contexts;
@@ -249,6 +275,7 @@ struct VkfdState {
 void vkfd_queue_realize(VkfdState *s);
 void vkfd_queue_exit(VkfdState *s);
 void vkfd_queue_reset(VkfdState *s);
+void vkfd_queue_resume(VkfdState *s);
 uint32_t vkfd_queue_map(VkfdState *s, uint32_t ctx_id,
                         const struct vkfd_cmd_map_queue *mq,
                         const char **why);
@@ -294,6 +321,41 @@ void vkfd_sched_control(VkfdState *s, uint32_t old_control);
 void vkfd_sched_write_wptr(VkfdState *s, uint32_t wptr);
 void vkfd_sched_bh(void *opaque);
 void vkfd_sched_reset(VkfdState *s);
+void vkfd_sched_resume(VkfdState *s);
+const char *vkfd_sched_post_load(VkfdState *s);
+extern const VMStateDescription vmstate_vkfd_sched_cmd;
+
+/*
+ * vkfd-bus.c: DMA that reaches guest RAM only, MSI-X from a bottom half
+ * of its own, and resets deferred while device work runs.
+ * vkfd_ram_extent: how many bytes from addr on are plain guest RAM (or
+ * ROM, for reads) through the device's bus-master address space.
+ * vkfd_dma_ok: all of [addr, addr + len) is, and it does not wrap.
+ * vkfd_dma_rw: the access if vkfd_dma_ok, else false (logged).
+ */
+uint64_t vkfd_ram_extent(VkfdState *s, uint64_t addr, uint64_t len,
+                         bool is_write);
+bool vkfd_dma_ok(VkfdState *s, uint64_t addr, uint64_t len, bool is_write);
+bool vkfd_dma_rw(VkfdState *s, uint64_t addr, void *buf, uint64_t len,
+                 bool is_write);
+static inline bool vkfd_dma_read(VkfdState *s, uint64_t addr, void *buf,
+                                 uint64_t len)
+{
+    return vkfd_dma_rw(s, addr, buf, len, false);
+}
+static inline bool vkfd_dma_write(VkfdState *s, uint64_t addr,
+                                  const void *buf, uint64_t len)
+{
+    return vkfd_dma_rw(s, addr, (void *)buf, len, true);
+}
+void vkfd_work_begin(VkfdState *s);
+void vkfd_work_end(VkfdState *s);
+void vkfd_irq_raise(VkfdState *s, unsigned vector);
+void vkfd_irq_realize(VkfdState *s);
+void vkfd_irq_exit(VkfdState *s);
+void vkfd_irq_reset(VkfdState *s);
+void vkfd_irq_resume(VkfdState *s);
+extern const VMStateDescription vmstate_vkfd_irq;
 
 /*
  * vkfd-gpuvm.c: the engines' way to memory.  Each function translates
@@ -321,6 +383,35 @@ bool vkfd_vm_fill(VkfdState *s, uint32_t ctx_id, uint64_t va, uint64_t len,
                   uint32_t value);
 bool vkfd_vm_copy(VkfdState *s, uint32_t ctx_id, uint64_t dst, uint64_t src,
                   uint64_t len);
+
+/*
+ * VM_FILL/VM_COPY a slice at a time.  *progress counts the work done so
+ * far (bytes checked, then bytes moved; 0 to start; at most
+ * vkfd_vm_fill_work()/vkfd_vm_copy_work()); a call does about *budget
+ * bytes of it and charges *budget.  The whole range is checked before a
+ * byte is written, so a command that would fault changes nothing (unless
+ * the tables change while it runs).
+ */
+typedef enum VkfdStep {
+    VKFD_STEP_DONE,     /* finished */
+    VKFD_STEP_MORE,     /* the budget ran out: call again */
+    VKFD_STEP_FAULT,    /* a VM fault, latched */
+} VkfdStep;
+
+static inline uint64_t vkfd_vm_fill_work(uint64_t len)
+{
+    return 2 * len;
+}
+static inline uint64_t vkfd_vm_copy_work(uint64_t len)
+{
+    return 3 * len;
+}
+VkfdStep vkfd_vm_fill_step(VkfdState *s, uint32_t ctx_id, uint64_t va,
+                           uint64_t len, uint32_t value, uint64_t *progress,
+                           uint64_t *budget);
+VkfdStep vkfd_vm_copy_step(VkfdState *s, uint32_t ctx_id, uint64_t dst,
+                           uint64_t src, uint64_t len, uint64_t *progress,
+                           uint64_t *budget);
 
 /*
  * vkfd-ih.c: the IH ring's registers (true if addr is one of them) and

@@ -97,7 +97,10 @@
  * consumes them and writes IH_RPTR.  BASE and SIZE may only be written
  * while IH_CNTL.ENABLE is clear.  A full ring never loses an unread
  * entry: new ones are dropped, counted in IH_OVERFLOWS and flagged in
- * IH_STATUS.OVERFLOW (write 1 to clear).
+ * IH_STATUS.OVERFLOW (write 1 to clear).  The ring must be guest RAM:
+ * IH_CNTL.ENABLE is refused otherwise, and an entry that finds no RAM
+ * (the memory map changed) is dropped, counted in IH_OVERFLOWS and
+ * flagged in IH_STATUS.DMA_ERROR (write 1 to clear).
  */
 #define VKFD_REG_IH_BASE_LO         0x0e0   /* RW: 4 KiB aligned */
 #define VKFD_REG_IH_BASE_HI         0x0e4
@@ -110,6 +113,7 @@
 
 #define VKFD_IH_CNTL_ENABLE         (1u << 0)
 #define VKFD_IH_STATUS_OVERFLOW     (1u << 0)
+#define VKFD_IH_STATUS_DMA_ERROR    (1u << 1)  /* an entry found no RAM */
 #define VKFD_IH_RING_MIN            0x1000u
 #define VKFD_IH_RING_MAX            0x100000u
 
