@@ -86,6 +86,10 @@ overlay() {
         "qtests_x86_64 += config_all_devices.has_key('CONFIG_VKFD') ? ['vkfd-test'] : []"
     hook_before "$TREE/tests/qtest/meson.build" "qtest_executables = {}" \
         "qtests_x86_64 += config_all_devices.has_key('CONFIG_VKFD') ? ['vkfd-engine-test'] : []"
+    hook_before "$TREE/tests/qtest/meson.build" "qtest_executables = {}" \
+        "qtests_x86_64 += config_all_devices.has_key('CONFIG_VKFD') ? ['vkfd-bridge-test'] : []"
+    hook_before "$TREE/tests/qtest/meson.build" "qtest_executables = {}" \
+        "qtests_x86_64 += config_all_devices.has_key('CONFIG_VKFD') ? ['vkfd-hardening-test'] : []"
     # The benchmarks are qtest clients too, built but never run as tests.
     sync_file "$VKFD_ROOT/bench/vkfd-gpuvm-bench.c" "$TREE/tests/qtest/vkfd-gpuvm-bench.c"
     hook_line "$TREE/tests/qtest/meson.build" \
@@ -141,7 +145,8 @@ configure
 targets=(qemu-system-x86_64)
 [ "$MODE" = --vanilla ] ||
     targets+=(tests/qtest/vkfd-test tests/qtest/vkfd-engine-test tests/qtest/vkfd-gpuvm-bench
-              tests/qtest/vkfd-queue-bench)
+              tests/qtest/vkfd-queue-bench tests/qtest/vkfd-bridge-test
+              tests/qtest/vkfd-hardening-test)
 log "building ${targets[*]}"
 ninja -C "$BUILD" "${targets[@]}" >"$BUILDLOG" 2>&1 ||
     { grep -E 'error|Error' "$BUILDLOG" | head -n 40; die "QEMU build failed (log: $BUILDLOG)"; }

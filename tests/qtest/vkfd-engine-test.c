@@ -168,11 +168,16 @@ static TQ *tq_map(Eng *e, uint32_t type, uint32_t size)
 }
 
 /* Unmap q and return the state the device wrote back in its MQD. */
-static void tq_unmap(Eng *e, TQ *q, struct vkfd_mqd *out)
+/*
+ * Unmap *qp, return the state the device wrote back in *out, and free
+ * the queue: *qp is NULL afterwards, so that no test reads a freed one.
+ */
+static void tq_unmap(Eng *e, TQ **qp, struct vkfd_mqd *out)
 {
     struct vkfd_sched_cmd cmd = {
         .opcode = VKFD_CMD_UNMAP_QUEUE, .ctx_id = CTX,
     };
+    TQ *q = *qp;
     struct vkfd_mqd mqd;
 
     cmd.u.unmap_queue.mqd_addr = q->mqd;
@@ -186,6 +191,7 @@ static void tq_unmap(Eng *e, TQ *q, struct vkfd_mqd *out)
         out->error_va = le64_to_cpu(mqd.error_va);
     }
     g_free(q);
+    *qp = NULL;
 }
 
 /* Write len bytes at ring position pos (bytes), across the ring's end. */
@@ -354,7 +360,7 @@ static Eng *eng_start(void)
 static void eng_stop(Eng *e)
 {
     g_assert_cmphex(rd(e->v, VKFD_REG_ID), ==, VKFD_ID_MAGIC);
-    tq_unmap(e, e->sync, NULL);
+    tq_unmap(e, &e->sync, NULL);
     vkfd_stop(e->v);
     g_free(e);
 }
@@ -382,6 +388,7 @@ static void test_sdma_packets(void)
     uint8_t bytes[1000], got[1010];
     GRand *r = rand_new(1);
     struct vkfd_mqd st;
+    uint64_t wptr;
     unsigned i;
 
     random_bytes(r, bytes, sizeof(bytes));
@@ -443,9 +450,10 @@ static void test_sdma_packets(void)
     /* a doorbell with nothing new is harmless */
     kick(e, q);
     sync_queues(e);
-    tq_unmap(e, q, &st);
+    wptr = q->wptr;
+    tq_unmap(e, &q, &st);
     g_assert_cmpuint(st.error, ==, VKFD_QERR_NONE);
-    g_assert_cmphex(st.rptr, ==, q->wptr);
+    g_assert_cmphex(st.rptr, ==, wptr);
     g_rand_free(r);
     eng_stop(e);
 }
@@ -477,7 +485,7 @@ static void test_sdma_wrap(void)
         }
     }
     g_assert_cmphex(q->wptr, >, 20 * 256);
-    tq_unmap(e, q, NULL);
+    tq_unmap(e, &q, NULL);
     eng_stop(e);
 }
 
@@ -515,7 +523,7 @@ static void test_sdma_big(void)
     for (i = 0; i < VKFD_SDMA_FILL_MAX; i += 4) {
         g_assert_cmphex(ldl_le_p(got + i), ==, 0x600df111);
     }
-    tq_unmap(e, q, NULL);
+    tq_unmap(e, &q, NULL);
     g_rand_free(r);
     eng_stop(e);
 }
@@ -569,7 +577,7 @@ static void test_sdma_poll(void)
     sdma_poll(e, q, word, VKFD_SDMA_FUNC_EQ, 1, ~0u);
     kick(e, q);
     settle(e);
-    tq_unmap(e, q, &st);
+    tq_unmap(e, &q, &st);
     g_assert_cmpuint(st.error, ==, VKFD_QERR_NONE);
     g_assert_cmphex(st.rptr, ==, at);
     eng_stop(e);
@@ -676,7 +684,7 @@ static void test_sdma_bad(void)
         want_va = c->va_from < 0 ? q->ring + at % PAGE
                                  : c->dw[c->va_from] |
                                    (uint64_t)c->dw[c->va_from + 1] << 32;
-        tq_unmap(e, q, &st);
+        tq_unmap(e, &q, &st);
         g_assert_cmpuint(st.error, ==, c->error);
         g_assert_cmphex(st.error_info, ==, c->dw[0]);
         g_assert_cmphex(st.rptr, ==, at);
@@ -702,7 +710,7 @@ static void test_sdma_bad_queue(void)
     q->wptr = 2;
     kick(e, q);
     sync_queues(e);
-    tq_unmap(e, q, &st);
+    tq_unmap(e, &q, &st);
     g_assert_cmpuint(st.error, ==, VKFD_QERR_BAD_POINTER);
     g_assert_cmphex(st.error_va, ==, 2);
     g_assert_cmphex(st.rptr, ==, 0);
@@ -714,7 +722,7 @@ static void test_sdma_bad_queue(void)
     q->wptr += 256 + 4;
     kick(e, q);
     sync_queues(e);
-    tq_unmap(e, q, &st);
+    tq_unmap(e, &q, &st);
     g_assert_cmpuint(st.error, ==, VKFD_QERR_BAD_POINTER);
     g_assert_cmphex(st.rptr, ==, 16);
 
@@ -729,7 +737,7 @@ static void test_sdma_bad_queue(void)
     kick(e, q);
     tq_wait(e, q, 16);
     g_assert_cmpuint(r32(e, fence), ==, 2);
-    tq_unmap(e, q, &st);
+    tq_unmap(e, &q, &st);
     g_assert_cmpuint(st.error, ==, VKFD_QERR_NONE);
 
     /* the write pointer in a hole */
@@ -738,7 +746,7 @@ static void test_sdma_bad_queue(void)
                   VA_HOLE + 8);
     doorbell(e, q, 16);
     sync_queues(e);
-    tq_unmap(e, q, &st);
+    tq_unmap(e, &q, &st);
     g_assert_cmpuint(st.error, ==, VKFD_QERR_VM_FAULT);
     g_assert_cmphex(st.error_va, ==, VA_HOLE + 8);
     expect_vm_fault(e, VA_HOLE + 8, false);
@@ -749,7 +757,7 @@ static void test_sdma_bad_queue(void)
     w64(e, ptrs + 8, 16);
     doorbell(e, q, 16);
     sync_queues(e);
-    tq_unmap(e, q, &st);
+    tq_unmap(e, &q, &st);
     g_assert_cmpuint(st.error, ==, VKFD_QERR_VM_FAULT);
     g_assert_cmphex(st.error_va, ==, VA_HOLE + 0x1000);
     g_assert_cmphex(st.rptr, ==, 0);
@@ -762,7 +770,7 @@ static void test_sdma_bad_queue(void)
     kick(e, q);
     sync_queues(e);
     g_assert_cmpuint(r32(e, fence), ==, 3);
-    tq_unmap(e, q, &st);
+    tq_unmap(e, &q, &st);
     g_assert_cmpuint(st.error, ==, VKFD_QERR_VM_FAULT);
     g_assert_cmphex(st.error_va, ==, VA_RO);
     g_assert_cmphex(st.rptr, ==, 16);
@@ -820,7 +828,7 @@ static void test_sdma_random(void)
         }
         kick(e, q);
         settle(e);
-        tq_unmap(e, q, &st);
+        tq_unmap(e, &q, &st);
         errors += st.error != 0;
         wr(e->v, VKFD_REG_VM_FAULT_STATUS, 7);
         g_assert_cmphex(rd(e->v, VKFD_REG_ID), ==, VKFD_ID_MAGIC);
@@ -834,7 +842,7 @@ static void test_sdma_random(void)
     kick(e, q);
     tq_wait(e, q, q->wptr);
     g_assert_cmphex(r32(e, scratch), ==, 0x5a5a);
-    tq_unmap(e, q, NULL);
+    tq_unmap(e, &q, NULL);
     g_rand_free(r);
     eng_stop(e);
 }
@@ -1017,7 +1025,7 @@ static void test_aql_kernels(void)
     }
     g_assert_cmphex(r32(e, sum + 12000), ==, 0);
     g_assert_cmpuint(rd(e->v, VKFD_REG_VM_FAULT_COUNT), ==, 0);
-    tq_unmap(e, q, NULL);
+    tq_unmap(e, &q, NULL);
     g_rand_free(r);
     eng_stop(e);
 }
@@ -1056,7 +1064,7 @@ static void test_aql_big(void)
     for (i = 0; i < size; i += 4) {
         g_assert_cmphex(ldl_le_p(got + i), ==, 0x0badcafe);
     }
-    tq_unmap(e, q, NULL);
+    tq_unmap(e, &q, NULL);
     g_rand_free(r);
     eng_stop(e);
 }
@@ -1161,7 +1169,7 @@ static void test_aql_barriers(void)
     aql_put(e, q, &p);
     kick(e, q);
     settle(e);
-    tq_unmap(e, q, &st);
+    tq_unmap(e, &q, &st);
     g_assert_cmpuint(st.error, ==, VKFD_QERR_NONE);
     g_assert_cmphex(st.rptr, ==, at);
     eng_stop(e);
@@ -1218,7 +1226,7 @@ static void test_aql_vendor_signals(void)
     g_assert_cmpint(signal_value(e, sig), ==, 0);
     g_assert_cmphex(r64(e, mailbox), ==, 42);
     g_assert_cmpint(signal_value(e, sig2), ==, 4);
-    tq_unmap(e, q, NULL);
+    tq_unmap(e, &q, NULL);
     eng_stop(e);
 }
 
@@ -1339,7 +1347,7 @@ static void test_aql_bad(void)
         sync_queues(e);
         g_assert_cmphex(r64(e, q->rptr_va), ==, 1);
         g_assert_cmphex(r32(e, mark), ==, 1);
-        tq_unmap(e, q, &st);
+        tq_unmap(e, &q, &st);
         g_assert_cmpuint(st.error, ==, aql_bad_cases[i].error);
         g_assert_cmphex(st.rptr, ==, 1);
         g_assert_cmphex(st.error_info, ==, dw0);
@@ -1406,7 +1414,7 @@ static void test_aql_indices(void)
     w64(e, q->wptr_va, 1);
     doorbell(e, q, 1);
     sync_queues(e);
-    tq_unmap(e, q, &st);
+    tq_unmap(e, &q, &st);
     g_assert_cmpuint(st.error, ==, VKFD_QERR_BAD_POINTER);
     g_assert_cmphex(st.error_va, ==, 1);
     eng_stop(e);
@@ -1456,7 +1464,7 @@ static void test_aql_random(void)
         q->wptr = g_rand_int_range(r, 0, 17);
         kick(e, q);
         settle(e);
-        tq_unmap(e, q, &st);
+        tq_unmap(e, &q, &st);
         errors += st.error != 0;
         wr(e->v, VKFD_REG_VM_FAULT_STATUS, 7);
         g_assert_cmphex(rd(e->v, VKFD_REG_ID), ==, VKFD_ID_MAGIC);
@@ -1471,7 +1479,7 @@ static void test_aql_random(void)
     kick(e, q);
     tq_wait(e, q, 1);
     g_assert_cmpint(signal_value(e, sig), ==, 0);
-    tq_unmap(e, q, NULL);
+    tq_unmap(e, &q, NULL);
     g_rand_free(r);
     eng_stop(e);
 }
@@ -1539,9 +1547,9 @@ static void test_migration(void)
     g_assert(memcmp(got, data, size) == 0);
     qtest_bufread(e->qts, pa(e, dst2), got, size);
     g_assert(memcmp(got, data, size) == 0);
-    tq_unmap(e, sq, NULL);
-    tq_unmap(e, aq, NULL);
-    tq_unmap(e, pq, NULL);
+    tq_unmap(e, &sq, NULL);
+    tq_unmap(e, &aq, NULL);
+    tq_unmap(e, &pq, NULL);
     g_rand_free(r);
     eng_stop(e);
 }
@@ -1793,7 +1801,7 @@ static void test_ih_sources(void)
     kick(e, sq);
     tq_wait(e, sq, sq->wptr);
     g_assert_cmphex(rd(e->v, VKFD_REG_IH_WPTR), ==, 0);
-    g_assert_cmphex(qtest_readl(e->qts, msg), ==, 0);
+    wait_msi(e->qts, msg, 0);
     g_assert_cmphex(rd(e->v, VKFD_REG_IH_OVERFLOWS), ==, 0);
 
     base = ih_enable(e, PAGE);
@@ -1805,7 +1813,7 @@ static void test_ih_sources(void)
     ih_wait(e, wptr += IH_ENTRY);
     ih_expect(e, base, 0, VKFD_IH_SRC_SDMA_TRAP, 0x01234567, sq->doorbell,
               0, 0, ++seq);
-    g_assert_cmphex(qtest_readl(e->qts, msg), ==, IH_MSI_DATA);
+    wait_msi(e->qts, msg, IH_MSI_DATA);
     qtest_writel(e->qts, msg, 0);
 
     /* PM4 RELEASE_MEM: an entry with int_sel only, after the write */
@@ -1826,7 +1834,7 @@ static void test_ih_sources(void)
     g_assert_cmphex(r32(e, word), ==, 0x1001);
     ih_expect(e, base, IH_ENTRY, VKFD_IH_SRC_EOP, 0xabcd1, pq->doorbell,
               word, 0, ++seq);
-    g_assert_cmphex(qtest_readl(e->qts, msg), ==, IH_MSI_DATA);
+    wait_msi(e->qts, msg, IH_MSI_DATA);
     qtest_writel(e->qts, msg, 0);
 
     /* AQL: a completion signal with a mailbox; one without posts nothing */
@@ -1840,7 +1848,7 @@ static void test_ih_sources(void)
     g_assert_cmpuint(r64(e, mbox), ==, 0x77);
     ih_expect(e, base, 2 * IH_ENTRY, VKFD_IH_SRC_SIGNAL, 0x77, aq->doorbell,
               sig, 0, ++seq);
-    g_assert_cmphex(qtest_readl(e->qts, msg), ==, IH_MSI_DATA);
+    wait_msi(e->qts, msg, IH_MSI_DATA);
     qtest_writel(e->qts, msg, 0);
 
     /* a queue's fault: VM_FAULT, then its QUEUE_ERROR */
@@ -1855,7 +1863,7 @@ static void test_ih_sources(void)
     ih_expect(e, base, 4 * IH_ENTRY, VKFD_IH_SRC_QUEUE_ERROR,
               VKFD_QERR_VM_FAULT, bq->doorbell, VA_HOLE + 0x40,
               VKFD_SDMA_HEADER(VKFD_SDMA_OP_FENCE, 0), ++seq);
-    tq_unmap(e, bq, &st);
+    tq_unmap(e, &bq, &st);
     g_assert_cmpuint(st.error, ==, VKFD_QERR_VM_FAULT);
     /* a read fault has no WRITE flag */
     bq = tq_map(e, VKFD_QUEUE_SDMA, PAGE);
@@ -1869,7 +1877,7 @@ static void test_ih_sources(void)
     ih_expect(e, base, 6 * IH_ENTRY, VKFD_IH_SRC_QUEUE_ERROR,
               VKFD_QERR_VM_FAULT, bq->doorbell, VA_HOLE + 0x80,
               VKFD_SDMA_HEADER(VKFD_SDMA_OP_COPY, 0), ++seq);
-    tq_unmap(e, bq, NULL);
+    tq_unmap(e, &bq, NULL);
 
     /* a bad packet: QUEUE_ERROR only */
     bq = tq_map(e, VKFD_QUEUE_AQL, 16 * VKFD_AQL_PACKET_SIZE);
@@ -1881,7 +1889,7 @@ static void test_ih_sources(void)
     ih_expect(e, base, 7 * IH_ENTRY, VKFD_IH_SRC_QUEUE_ERROR,
               VKFD_QERR_BAD_PACKET, bq->doorbell, bq->ring,
               VKFD_AQL_TYPE_AGENT, ++seq);
-    tq_unmap(e, bq, NULL);
+    tq_unmap(e, &bq, NULL);
 
     /* a VM_FILL that faults: no queue, so no doorbell */
     cmd.u.vm_fill.va = VA_HOLE;
@@ -1891,14 +1899,14 @@ static void test_ih_sources(void)
     expect_vm_fault(e, VA_HOLE, true);
     ih_expect(e, base, 8 * IH_ENTRY, VKFD_IH_SRC_VM_FAULT, 0, 0xffffffffu,
               VA_HOLE, VKFD_VM_FAULT_WRITE, ++seq);
-    g_assert_cmphex(qtest_readl(e->qts, msg), ==, IH_MSI_DATA);
+    wait_msi(e->qts, msg, IH_MSI_DATA);
     ih_expect_untouched(e, base, 9 * IH_ENTRY);
     g_assert_cmphex(rd(e->v, VKFD_REG_IH_OVERFLOWS), ==, 0);
     g_assert_cmphex(rd(e->v, VKFD_REG_IH_STATUS), ==, 0);
 
-    tq_unmap(e, sq, NULL);
-    tq_unmap(e, pq, NULL);
-    tq_unmap(e, aq, NULL);
+    tq_unmap(e, &sq, NULL);
+    tq_unmap(e, &pq, NULL);
+    tq_unmap(e, &aq, NULL);
     eng_stop(e);
 }
 
@@ -1921,15 +1929,15 @@ static void test_ih_msix(void)
     tq_wait(e, sq, sq->wptr);
     ih_wait(e, IH_ENTRY);
     ih_expect(e, base, 0, VKFD_IH_SRC_SDMA_TRAP, 5, sq->doorbell, 0, 0, 1);
-    g_assert_cmphex(qtest_readl(e->qts, msg), ==, 0);
-    g_assert_true(qpci_msix_pending(dev, VKFD_VECTOR_IH));
+    wait_msix_pending(dev, VKFD_VECTOR_IH);
+    wait_msi(e->qts, msg, 0);
     g_assert_false(qpci_msix_pending(dev, VKFD_VECTOR_SCHED));
     /* unmasking delivers the pending message */
     qpci_io_writel(dev, dev->msix_table_bar,
                    off + PCI_MSIX_ENTRY_VECTOR_CTRL, 0);
-    g_assert_cmphex(qtest_readl(e->qts, msg), ==, IH_MSI_DATA);
+    wait_msi(e->qts, msg, IH_MSI_DATA);
     g_assert_false(qpci_msix_pending(dev, VKFD_VECTOR_IH));
-    tq_unmap(e, sq, NULL);
+    tq_unmap(e, &sq, NULL);
     eng_stop(e);
 }
 
@@ -1996,7 +2004,7 @@ static void test_ih_overflow(void)
     g_assert_cmpuint(rd(e->v, VKFD_REG_IH_OVERFLOWS), ==, 4);
 
     /* a reset forgets it all */
-    tq_unmap(e, sq, NULL);
+    tq_unmap(e, &sq, NULL);
     wr(e->v, VKFD_REG_CONTROL, VKFD_CONTROL_RESET);
     g_assert_cmphex(rd(e->v, VKFD_REG_IH_CNTL), ==, 0);
     g_assert_cmphex(rd(e->v, VKFD_REG_IH_WPTR), ==, 0);
@@ -2040,7 +2048,7 @@ static void test_ih_migration(void)
     ih_expect(e, base, 5 * IH_ENTRY, VKFD_IH_SRC_SDMA_TRAP, 0x55,
               sq->doorbell, 0, 0, 6);
     ih_expect(e, base, 0, VKFD_IH_SRC_SDMA_TRAP, 0, sq->doorbell, 0, 0, 1);
-    tq_unmap(e, sq, NULL);
+    tq_unmap(e, &sq, NULL);
     eng_stop(e);
 }
 

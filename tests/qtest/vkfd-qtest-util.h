@@ -133,6 +133,35 @@ static inline uint32_t submit_cmd(Vkfd *v, struct vkfd_sched_cmd *cmd)
     return qtest_readl(v->qts, fence + 4);
 }
 
+/*
+ * MSI-X messages leave from the device's IRQ bottom half, a moment after
+ * the work that raised them: wait (up to 5 s) for the message's data at
+ * addr.  For want == 0, give the bottom half 20 ms to prove it silent.
+ */
+static inline void wait_msi(QTestState *qts, uint64_t addr, uint32_t want)
+{
+    int i;
+
+    if (!want) {
+        g_usleep(20 * 1000);
+    }
+    for (i = 0; i < 50000 && qtest_readl(qts, addr) != want; i++) {
+        g_usleep(100);
+    }
+    g_assert_cmphex(qtest_readl(qts, addr), ==, want);
+}
+
+/* ... and for the pending bit of a masked vector. */
+static inline void wait_msix_pending(QPCIDevice *dev, uint16_t vector)
+{
+    int i;
+
+    for (i = 0; i < 50000 && !qpci_msix_pending(dev, vector); i++) {
+        g_usleep(100);
+    }
+    g_assert_true(qpci_msix_pending(dev, vector));
+}
+
 static inline uint64_t pt_alloc(Vkfd *v)
 {
     uint64_t t = guest_alloc(&v->alloc, PAGE);
