@@ -205,7 +205,15 @@ static void vkfd_process_device_unbind(struct vkfd_process_device *pdd)
 	vkfd_user_contexts_put(dev, pdd->ctx_uid);
 	vf = vkfd_drm_file(pdd->drm_file)->driver_priv;
 	vf->owner = NULL;
-	fput(pdd->drm_file);
+	/*
+	 * From the release work, a plain fput() would leave the last close
+	 * of the render file (and its hold on this module) to a later
+	 * work item: "nothing left" would not yet be true for rmmod.
+	 */
+	if (current->flags & PF_KTHREAD)
+		__fput_sync(pdd->drm_file);
+	else
+		fput(pdd->drm_file);
 	mutex_lock(&pdd->p->lock);
 	pdd->ctx_id = 0;
 	pdd->drm_file = NULL;
