@@ -12,7 +12,8 @@
  *
  * Runs as root, opens what only root may open (render nodes, debugfs),
  * and does the rest in children running as uid 65534 (and 65533).
- * Prints TAP.
+ * Prints TAP.  `--only vma,race,ctx,limits,userptr,io,errno,events,exec,
+ * users,lock,unbind` runs some groups alone.
  */
 #define _GNU_SOURCE
 #include <grp.h>
@@ -45,6 +46,22 @@
 
 static struct vkfd_gpu gpus[VKFD_MAX_GPUS];
 static int ngpu;
+static const char *only;	/* --only a,b,...: run these groups alone */
+
+static bool want(const char *group)
+{
+	const char *p = only;
+	size_t n = strlen(group);
+
+	if (!only)
+		return true;
+	while ((p = strstr(p, group))) {
+		if ((p == only || p[-1] == ',') && (!p[n] || p[n] == ','))
+			return true;
+		p += n;
+	}
+	return false;
+}
 
 /* ------------------------------------------------------------ helpers */
 
@@ -650,15 +667,24 @@ static int unprivileged(void *arg)
 	if (!tap_ok(kfd >= 0 && !acquire_vm(kfd, drm_pool[0], gpus[0].gpu_id),
 		    "uid %d: /dev/kfd bound through a render file", NOBODY))
 		return 1;
-	test_vma_ops(kfd, drm_pool[0]);
-	test_mmap_free_race(kfd, drm_pool[0]);
-	test_context_gone(drm_pool[1]);
-	test_limits(kfd);
-	test_userptr(kfd);
-	test_io_mappings(kfd);
-	test_errno(kfd);
-	test_events_page();
-	test_exec(drm_pool[2]);
+	if (want("vma"))
+		test_vma_ops(kfd, drm_pool[0]);
+	if (want("race"))
+		test_mmap_free_race(kfd, drm_pool[0]);
+	if (want("ctx"))
+		test_context_gone(drm_pool[1]);
+	if (want("limits"))
+		test_limits(kfd);
+	if (want("userptr"))
+		test_userptr(kfd);
+	if (want("io"))
+		test_io_mappings(kfd);
+	if (want("errno"))
+		test_errno(kfd);
+	if (want("events"))
+		test_events_page();
+	if (want("exec"))
+		test_exec(drm_pool[2]);
 	close(kfd);
 	return 0;
 }
@@ -945,6 +971,8 @@ int main(int argc, char **argv)
 		return after_exec(atoi(argv[2]), atoi(argv[3]),
 				  strtoul(argv[4], NULL, 0));
 	self_exe = argv[0];
+	if (argc == 3 && !strcmp(argv[1], "--only"))
+		only = argv[2];
 	if (!tap_ok(ngpu >= 1, "%d vkfd device(s)", ngpu))
 		return tap_done();
 	tap_share();
@@ -957,9 +985,12 @@ int main(int argc, char **argv)
 	tap_ok(wait_contexts(0, 30) && vkfd_devices_sum("vram_used") == 0 &&
 	       vkfd_devices_sum("pt_pages") == 0,
 	       "no context, VRAM or page table left");
-	test_user_contexts();
-	test_copy_under_lock();
-	test_unbind();
+	if (want("users"))
+		test_user_contexts();
+	if (want("lock"))
+		test_copy_under_lock();
+	if (want("unbind"))
+		test_unbind();
 	tap_plan(tap_count);
 	return tap_done();
 }
