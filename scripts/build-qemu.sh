@@ -97,6 +97,9 @@ overlay() {
     sync_file "$VKFD_ROOT/bench/vkfd-queue-bench.c" "$TREE/tests/qtest/vkfd-queue-bench.c"
     hook_line "$TREE/tests/qtest/meson.build" \
         "executable('vkfd-queue-bench', 'vkfd-queue-bench.c', dependencies: [qemuutil, qos], build_by_default: false)"
+    sync_file "$VKFD_ROOT/bench/vkfd-stall-bench.c" "$TREE/tests/qtest/vkfd-stall-bench.c"
+    hook_line "$TREE/tests/qtest/meson.build" \
+        "executable('vkfd-stall-bench', 'vkfd-stall-bench.c', dependencies: [qemuutil, qos], build_by_default: false)"
 }
 
 # gcc 12 fails QEMU 7.2's UBSan probe (-Werror trips maybe-uninitialized in
@@ -146,7 +149,7 @@ targets=(qemu-system-x86_64)
 [ "$MODE" = --vanilla ] ||
     targets+=(tests/qtest/vkfd-test tests/qtest/vkfd-engine-test tests/qtest/vkfd-gpuvm-bench
               tests/qtest/vkfd-queue-bench tests/qtest/vkfd-bridge-test
-              tests/qtest/vkfd-hardening-test)
+              tests/qtest/vkfd-hardening-test tests/qtest/vkfd-stall-bench)
 log "building ${targets[*]}"
 ninja -C "$BUILD" "${targets[@]}" >"$BUILDLOG" 2>&1 ||
     { grep -E 'error|Error' "$BUILDLOG" | head -n 40; die "QEMU build failed (log: $BUILDLOG)"; }

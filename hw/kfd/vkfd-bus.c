@@ -102,6 +102,36 @@ void vkfd_work_end(VkfdState *s)
     vkfd_soft_reset(s);
 }
 
+/*
+ * How long a bottom-half run held the main loop, traced (vkfd_bh_run)
+ * only when someone listens: bench/vkfd-stall-bench reads it.  Wall
+ * time, and the thread's CPU time, which a busy host does not inflate.
+ */
+static int64_t vkfd_thread_cpu_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec * NANOSECONDS_PER_SECOND + ts.tv_nsec;
+}
+
+void vkfd_bh_clock(VkfdBhClock *c)
+{
+    c->on = trace_event_get_state_backends(TRACE_VKFD_BH_RUN);
+    if (c->on) {
+        c->wall = get_clock();
+        c->cpu = vkfd_thread_cpu_ns();
+    }
+}
+
+void vkfd_bh_clock_end(const char *bh, const VkfdBhClock *c)
+{
+    if (c->on) {
+        trace_vkfd_bh_run(bh, get_clock() - c->wall,
+                          vkfd_thread_cpu_ns() - c->cpu);
+    }
+}
+
 void vkfd_irq_raise(VkfdState *s, unsigned vector)
 {
     if (vector >= s->msix_vectors) {
@@ -120,8 +150,10 @@ static void vkfd_irq_bh(void *opaque)
 {
     VkfdState *s = opaque;
     PCIDevice *pdev = PCI_DEVICE(s);
+    VkfdBhClock clock;
     unsigned vector;
 
+    vkfd_bh_clock(&clock);
     if (!s->irq_pending || !runstate_is_running()) {
         return;     /* the run-state handler reschedules us */
     }
@@ -135,6 +167,7 @@ static void vkfd_irq_bh(void *opaque)
         return;
     }
     trace_vkfd_irq_send(vector);
+    vkfd_bh_clock_end("irq", &clock);
     msix_notify(pdev, vector);
 }
 

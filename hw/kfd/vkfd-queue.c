@@ -110,12 +110,14 @@ static void vkfd_queue_bh(void *opaque)
 {
     VkfdState *s = opaque;
     unsigned budget = VKFD_QUEUE_BUDGET, start, slice, used;
+    VkfdBhClock clock;
     VkfdQueue *q;
     bool more;
 
     if (!runstate_is_running() || s->loading) {
         return;     /* vkfd_queue_resume() reschedules us */
     }
+    vkfd_bh_clock(&clock);
     vkfd_work_begin(s);
     while (!s->reset_deferred && (q = QTAILQ_FIRST(&s->queue_run))) {
         if (!budget) {
@@ -148,6 +150,7 @@ static void vkfd_queue_bh(void *opaque)
     }
     vkfd_queue_poll_arm(s);
     vkfd_work_end(s);
+    vkfd_bh_clock_end("queue", &clock);
 }
 
 /* The VM runs again (or a migration was loaded): run the kicked queues. */

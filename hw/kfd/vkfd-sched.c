@@ -510,13 +510,16 @@ static void vkfd_sched_run(VkfdState *s)
 void vkfd_sched_bh(void *opaque)
 {
     VkfdState *s = opaque;
+    VkfdBhClock clock;
 
     if (!runstate_is_running() || s->loading) {
         return;     /* vkfd_sched_resume() reschedules us */
     }
+    vkfd_bh_clock(&clock);
     vkfd_work_begin(s);
     vkfd_sched_run(s);
     vkfd_work_end(s);
+    vkfd_bh_clock_end("sched", &clock);
 }
 
 static bool vkfd_status_known(uint32_t st)

@@ -350,6 +350,12 @@ static inline bool vkfd_dma_write(VkfdState *s, uint64_t addr,
 }
 void vkfd_work_begin(VkfdState *s);
 void vkfd_work_end(VkfdState *s);
+typedef struct VkfdBhClock {
+    bool on;
+    int64_t wall, cpu;
+} VkfdBhClock;
+void vkfd_bh_clock(VkfdBhClock *c);
+void vkfd_bh_clock_end(const char *bh, const VkfdBhClock *c);
 void vkfd_irq_raise(VkfdState *s, unsigned vector);
 void vkfd_irq_realize(VkfdState *s);
 void vkfd_irq_exit(VkfdState *s);
