@@ -8,12 +8,12 @@
  * no user copy under the global lock; the device unbound under live
  * mappings; doorbell and MMIO mappings that cannot be split or moved; a
  * primary after exec; the events page re-mapped smaller; no ENOTSUPP;
- * device contexts per user.
+ * device contexts per user; secondaries' sysfs names.
  *
  * Runs as root, opens what only root may open (render nodes, debugfs),
  * and does the rest in children running as uid 65534 (and 65533).
  * Prints TAP.  `--only vma,race,ctx,limits,userptr,io,errno,events,exec,
- * users,lock,unbind` runs some groups alone.
+ * users,lock,sysfs,unbind` runs some groups alone.
  */
 #define _GNU_SOURCE
 #include <grp.h>
@@ -138,6 +138,16 @@ static int destroy_event(int kfd, unsigned int id)
 	struct kfd_ioctl_destroy_event_args a = { .event_id = id };
 
 	return ioctl(kfd, AMDKFD_IOC_DESTROY_EVENT, &a);
+}
+
+/* Releases run in a workqueue: wait for the number of kfd_processes. */
+static bool wait_process_count(int want, double timeout_s)
+{
+	double end = now_s() + timeout_s;
+
+	while (vkfd_process_count() != want && now_s() < end)
+		usleep(2000);
+	return vkfd_process_count() == want;
 }
 
 static long meminfo_kb(const char *key)
@@ -858,6 +868,91 @@ static void test_copy_under_lock(void)
 	close(s.kfd);
 }
 
+/* --------------- (10) secondaries of a primary without proc/<tgid> */
+
+#define SYSFS_ARG	"--sysfs-child"
+
+static int keep_mm(void *arg)
+{
+	pause();
+	return 0;
+}
+
+/*
+ * After exec: our old primary lives on (a CLONE_VM sibling keeps its mm)
+ * and holds proc/<tgid>, so the new primary has no directory.  Make a
+ * secondary of it, say so on fd 1 of the pipe, wait on fd 0.
+ */
+static int sysfs_child(int rfd, int wfd)
+{
+	int kfd = kfd_open();
+	char c = kfd >= 0 && !create_process(kfd) ? 'y' : 'n';
+
+	if (write(wfd, &c, 1) != 1 || read(rfd, &c, 1) != 1)
+		return 1;
+	return 0;
+}
+
+static int pipe_down[2], pipe_up[2];
+
+/* Open /dev/kfd, start a sibling on our mm, exec the child part. */
+static int sysfs_exec(void *arg)
+{
+	static char stack[16384] __attribute__((aligned(16)));
+	char a[16], b[16];
+	int kfd = kfd_open();
+	pid_t sib;
+
+	sib = clone(keep_mm, stack + sizeof(stack), CLONE_VM | SIGCHLD, NULL);
+	if (kfd < 0 || sib < 0 ||
+	    write(pipe_up[1], &sib, sizeof(sib)) != sizeof(sib))
+		return 97;
+	snprintf(a, sizeof(a), "%d", pipe_down[0]);
+	snprintf(b, sizeof(b), "%d", pipe_up[1]);
+	execl(self_exe, self_exe, SYSFS_ARG, a, b, (char *)NULL);
+	return 98;
+}
+
+static void test_sysfs_names(void)
+{
+	int i, ready = 0, status, base = vkfd_process_count();
+	pid_t kids[2], sibs[2];
+	char c;
+
+	if (pipe(pipe_down) || pipe(pipe_up))
+		return;
+	for (i = 0; i < 2; i++) {
+		fflush(stdout);
+		kids[i] = fork();
+		if (kids[i] == 0)
+			_exit(sysfs_exec(NULL));
+		if (read(pipe_up[0], &sibs[i], sizeof(sibs[i])) !=
+		    sizeof(sibs[i]))
+			sibs[i] = -1;
+		if (read(pipe_up[0], &c, 1) == 1 && c == 'y')
+			ready++;
+	}
+	tap_ok(ready == 2,
+	       "sysfs: two exec'd processes whose old primary holds proc/<tgid> made secondaries");
+	tap_ok(!path_exists(KFD_PROC_SYSFS "/context_0") &&
+	       !path_exists(KFD_PROC_SYSFS "/context_1"),
+	       "sysfs: their secondaries are not put at proc/context_<id>");
+	for (i = 0; i < 2; i++)
+		if (write(pipe_down[1], "x", 1) != 1)
+			tap_diag("sysfs: could not release child %d", i);
+	for (i = 0; i < 2; i++) {
+		waitpid(kids[i], &status, 0);
+		if (sibs[i] > 0)
+			kill(sibs[i], SIGKILL);
+	}
+	close(pipe_down[0]);
+	close(pipe_down[1]);
+	close(pipe_up[0]);
+	close(pipe_up[1]);
+	tap_ok(wait_contexts(0, 30) && wait_process_count(base, 30),
+	       "sysfs: all of them are gone");
+}
+
 /* -------------------------- (7) unbind under live mappings, rebind */
 
 #define PCI_DRIVER	"/sys/bus/pci/drivers/vkfd"
@@ -967,6 +1062,8 @@ int main(int argc, char **argv)
 	int i;
 
 	ngpu = vkfd_gpus(gpus, VKFD_MAX_GPUS);
+	if (argc == 4 && !strcmp(argv[1], SYSFS_ARG))
+		return sysfs_child(atoi(argv[2]), atoi(argv[3]));
 	if (argc == 5 && !strcmp(argv[1], EXEC_ARG))
 		return after_exec(atoi(argv[2]), atoi(argv[3]),
 				  strtoul(argv[4], NULL, 0));
@@ -989,6 +1086,8 @@ int main(int argc, char **argv)
 		test_user_contexts();
 	if (want("lock"))
 		test_copy_under_lock();
+	if (want("sysfs"))
+		test_sysfs_names();
 	if (want("unbind"))
 		test_unbind();
 	tap_plan(tap_count);
