@@ -178,6 +178,11 @@ static int vkfd_pre_load(void *opaque)
     VkfdState *s = opaque;
 
     s->loading = true;
+    /* what an absent subsection stands for: none of it */
+    s->irq_pending = 0;
+    s->sched_held = false;
+    s->sched_progress = 0;
+    vkfd_ih_reset(s);
     return vkfd_queue_pre_load(s);
 }
 

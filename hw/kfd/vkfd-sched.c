@@ -25,11 +25,14 @@
 
 #define VKFD_CMD_SIZE sizeof(struct vkfd_sched_cmd)
 
+/* Stop the ring on an error; a VM_FILL/VM_COPY under way is dropped. */
 static void vkfd_sched_halt(VkfdState *s, uint32_t status)
 {
     s->status |= VKFD_STATUS_SCHED_HALTED;
     s->sched_error = status;
     s->sched_error_rptr = s->sched_rptr;
+    s->sched_held = false;
+    s->sched_progress = 0;
 }
 
 static bool vkfd_sched_running(VkfdState *s)
@@ -541,8 +544,9 @@ static const char *vkfd_sched_held_check(VkfdState *s)
     if (!s->sched_held) {
         return s->sched_progress ? "progress without a command" : NULL;
     }
-    if (!vkfd_sched_running(s) || s->sched_rptr == s->sched_wptr) {
-        return "a command under way on an idle ring";
+    /* (the guest may have pulled WPTR back to RPTR meanwhile) */
+    if (!vkfd_sched_running(s)) {
+        return "a command under way on a stopped ring";
     }
     if (vkfd_ctx_check_mapped(s, ctx_id, &status) ||
         le64_to_cpu(cmd->fence_addr) % sizeof(struct vkfd_sched_fence)) {

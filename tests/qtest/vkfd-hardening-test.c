@@ -192,6 +192,101 @@ static void test_big_slices(void)
     vkfd_stop(v);
 }
 
+/* [va, va + 64 MiB) over 4 KiB pages onto BIG_PHYS pages, tables whole. */
+static void map_64m(Vkfd *v, uint64_t root, uint64_t va, uint64_t phys)
+{
+    uint64_t leaf[512], chunk, t;
+    unsigned i;
+
+    for (chunk = 0; chunk < VKFD_VM_OP_MAX; chunk += 2 * MIB) {
+        for (i = 0; i < 512; i++) {
+            leaf[i] = cpu_to_le64((phys + (i % BIG_PHYS) * PAGE) | PTE_SYS |
+                                  PTE_W | VKFD_PTE_VALID);
+        }
+        t = pt_alloc(v);
+        qtest_memwrite(v->qts, t, leaf, sizeof(leaf));
+        pt_set(v, root, va + chunk, 1, t | VKFD_PTE_VALID);
+    }
+}
+
+/*
+ * Migration in the middle of a VM_FILL: the VM stops while the ring
+ * works through 64 MiB fills, the stream carries the command under way
+ * (subsection vkfd/sched-cmd), and the destination finishes it and the
+ * rest of the ring.  The stop has to land between two slices: retried a
+ * few times if the ring was done (or not yet started) when it came.
+ */
+static void test_migrate_mid_command(void)
+{
+    g_autofree char *file = g_strdup_printf("%s/vkfd-hard-mid-%d",
+                                            g_get_tmp_dir(), getpid());
+    g_autofree char *uri = g_strdup_printf("exec:cat > %s", file);
+    g_autofree char *in = g_strdup_printf("exec:cat %s", file);
+    g_autofree char *text = NULL;
+    uint64_t fences[8], root, phys;
+    struct vkfd_sched_cmd cmd;
+    bool held = false;
+    QTestState *src;
+    gsize len;
+    Vkfd *v;
+    int attempt;
+    unsigned i;
+
+    for (attempt = 0; attempt < 5 && !held; attempt++) {
+        v = start();
+        root = pt_alloc(v);
+        phys = guest_alloc(&v->alloc, BIG_PHYS * PAGE);
+        g_assert_cmpuint(map_ctx(v, CTX, root), ==, VKFD_ST_OK);
+        map_64m(v, root, BIG_VA, phys);
+        for (i = 0; i < ARRAY_SIZE(fences); i++) {
+            cmd_init(&cmd, VKFD_CMD_VM_FILL, CTX);
+            cmd.u.vm_fill.va = BIG_VA;
+            cmd.u.vm_fill.size = VKFD_VM_OP_MAX;
+            cmd.u.vm_fill.value = 0x1000 + i;
+            fences[i] = ring_put(v, &cmd);
+        }
+        wr(v, VKFD_REG_SCHED_WPTR, v->wptr);
+        qtest_qmp_assert_success(v->qts, "{ 'execute': 'stop' }");
+        qtest_qmp_assert_success(v->qts, "{ 'execute': 'migrate', "
+                                 "'arguments': { 'uri': %s } }", uri);
+        g_assert_true(migration_wait(v->qts));
+        g_assert_true(g_file_get_contents(file, &text, &len, NULL));
+        held = memmem(text, len, "vkfd/sched-cmd", 14) != NULL;
+        g_free(text);
+        text = NULL;
+        if (!held) {
+            g_test_message("attempt %d: no command under way", attempt);
+            vkfd_stop(v);
+        }
+    }
+    g_assert_true(held);
+    g_assert_cmphex(rd(v, VKFD_REG_SCHED_RPTR), !=, v->wptr);
+
+    src = v->qts;
+    v->qts = qtest_initf("-M pc -nodefaults -device vkfd,addr=04.0" PROPS
+                         " -incoming defer");
+    qtest_qmp_assert_success(v->qts, "{ 'execute': 'migrate-incoming', "
+                             "'arguments': { 'uri': %s } }", in);
+    g_assert_true(migration_wait(v->qts));
+    qtest_quit(src);
+    unlink(file);
+    g_free(v->dev);
+    qpci_free_pc(v->bus);
+    v->bus = qpci_new_pc(v->qts, NULL);
+    v->dev = qpci_device_find(v->bus, VKFD_DEVFN);
+    qtest_qmp_assert_success(v->qts, "{ 'execute': 'cont' }");
+    ring_wait_idle(v);
+    g_assert_cmphex(rd(v, VKFD_REG_SCHED_ERROR), ==, VKFD_ST_OK);
+    for (i = 0; i < ARRAY_SIZE(fences); i++) {
+        g_assert_cmpuint(qtest_readl(v->qts, fences[i] + 4), ==, VKFD_ST_OK);
+    }
+    for (i = 0; i < BIG_PHYS; i++) {
+        g_assert_cmphex(qtest_readl(v->qts, phys + i * PAGE + 4 * i), ==,
+                        0x1000 + ARRAY_SIZE(fences) - 1);
+    }
+    vkfd_stop(v);
+}
+
 /*
  * A disable while a big command is under way drops it; the next enable
  * starts from a clean ring.
@@ -403,5 +498,7 @@ int main(int argc, char **argv)
     qtest_add_func("/vkfd/hardening/mqd-wrap", test_mqd_wrap);
     qtest_add_func("/vkfd/hardening/migration-mutations",
                    test_migration_mutations);
+    qtest_add_func("/vkfd/hardening/migrate-mid-command",
+                   test_migrate_mid_command);
     return g_test_run();
 }
