@@ -8,10 +8,13 @@
 # content changed, so a fresh clone does not invalidate the object cache),
 # and a few lines hook them into QEMU's meson and Kconfig files.
 #
-# Usage: build-qemu.sh [--vanilla | --sanitize]
+# Usage: build-qemu.sh [--vanilla | --sanitize | --fuzz]
 #   --vanilla   QEMU without our files (for comparisons)
 #   --sanitize  the same tree built with ASan + UBSan in $VKFD_CACHE/qemu/build-san
 #               (its own objects in ccache, the normal build is untouched)
+#   --fuzz      QEMU's generic-fuzz target with its vkfd config, built by
+#               clang with libFuzzer + ASan in $VKFD_CACHE/qemu/build-fuzz
+#               (docs/security.md, "Fuzzing"; not part of the tests)
 # Exit status: 0 built, 1 failed (lib.sh:die).
 set -euo pipefail
 
@@ -24,7 +27,8 @@ case $MODE in
 '') BUILD=$TREE/build; CONFLOG=$VKFD_CACHE/qemu-configure.log ;;
 --vanilla) BUILD=$TREE/build; CONFLOG=$VKFD_CACHE/qemu-configure.log ;;
 --sanitize) BUILD=$TREE/build-san; CONFLOG=$VKFD_CACHE/qemu-san-configure.log ;;
-*) die "unknown option '$MODE' (--vanilla or --sanitize)" ;;
+--fuzz) BUILD=$TREE/build-fuzz; CONFLOG=$VKFD_CACHE/qemu-fuzz-configure.log ;;
+*) die "unknown option '$MODE' (--vanilla, --sanitize or --fuzz)" ;;
 esac
 BUILDLOG=${CONFLOG/configure/build}
 export CCACHE_DIR=$VKFD_CACHE/ccache
@@ -90,6 +94,9 @@ overlay() {
         "qtests_x86_64 += config_all_devices.has_key('CONFIG_VKFD') ? ['vkfd-bridge-test'] : []"
     hook_before "$TREE/tests/qtest/meson.build" "qtest_executables = {}" \
         "qtests_x86_64 += config_all_devices.has_key('CONFIG_VKFD') ? ['vkfd-hardening-test'] : []"
+    # QEMU's generic-fuzz gets a vkfd config (compiled in --fuzz builds only).
+    hook_before "$TREE/tests/qtest/fuzz/generic_fuzz_configs.h" "    {" \
+        '    { .name = "vkfd", .args = "-M q35 -nodefaults -device pcie-root-port,id=rp,chassis=1 -device vkfd,bus=rp,max-contexts=16,vram-size=1M", .objects = "vkfd* msix*" },'
     # The benchmarks are qtest clients too, built but never run as tests.
     sync_file "$VKFD_ROOT/bench/vkfd-gpuvm-bench.c" "$TREE/tests/qtest/vkfd-gpuvm-bench.c"
     hook_line "$TREE/tests/qtest/meson.build" \
@@ -102,14 +109,22 @@ overlay() {
         "executable('vkfd-stall-bench', 'vkfd-stall-bench.c', dependencies: [qemuutil, qos], build_by_default: false)"
 }
 
-# gcc 12 fails QEMU 7.2's UBSan probe (-Werror trips maybe-uninitialized in
-# the probe program), so --enable-sanitizers alone gives ASan only: the
-# UBSan flags are passed by hand and checked after the build.
+# Compiler and sanitizer flags of each build.  gcc 12 fails QEMU 7.2's
+# UBSan probe (-Werror trips maybe-uninitialized in the probe program), so
+# --enable-sanitizers alone gives ASan only: the UBSan flags are passed by
+# hand and checked after the build.
 san_flags() {
-    [ "$MODE" = --sanitize ] || return 0
-    printf '%s\n' --enable-sanitizers \
-        "--extra-cflags=-fsanitize=undefined -fno-omit-frame-pointer" \
-        "--extra-ldflags=-fsanitize=undefined"
+    case $MODE in
+    --sanitize)
+        printf '%s\n' --enable-sanitizers --cc="ccache gcc" --cxx="ccache g++" \
+            "--extra-cflags=-fsanitize=undefined -fno-omit-frame-pointer" \
+            "--extra-ldflags=-fsanitize=undefined" ;;
+    --fuzz)
+        printf '%s\n' --enable-fuzzing --enable-sanitizers \
+            --cc="ccache clang" --cxx="ccache clang++" ;;
+    *)
+        printf '%s\n' --cc="ccache gcc" --cxx="ccache g++" ;;
+    esac
 }
 
 configure() {
@@ -121,7 +136,6 @@ configure() {
     (cd "$BUILD" && ../configure "${extra[@]}" \
         --target-list=x86_64-softmmu \
         --meson=meson \
-        --cc="ccache gcc" --cxx="ccache g++" \
         --without-default-features \
         --enable-tcg --disable-kvm \
         --disable-docs --disable-werror \
@@ -146,7 +160,13 @@ fetch_source
 [ "$MODE" = --vanilla ] || overlay
 configure
 targets=(qemu-system-x86_64)
-[ "$MODE" = --vanilla ] ||
+if [ "$MODE" = --fuzz ]; then
+    # A long build nobody waits for: let the other builds have the tree.
+    targets=(qemu-fuzz-x86_64)
+    exec {VKFD_LOCK_FD}>&-
+    build_lock qemu-fuzz
+fi
+[ "$MODE" = --vanilla ] || [ "$MODE" = --fuzz ] ||
     targets+=(tests/qtest/vkfd-test tests/qtest/vkfd-engine-test tests/qtest/vkfd-gpuvm-bench
               tests/qtest/vkfd-queue-bench tests/qtest/vkfd-bridge-test
               tests/qtest/vkfd-hardening-test tests/qtest/vkfd-stall-bench)

@@ -22,6 +22,8 @@ if [ "${1:-}" = --debug-kernel ]; then
 fi
 
 "$VKFD_ROOT/scripts/build-all.sh"
+# The qtest-san and fuzz suites run against QEMU built with ASan + UBSan.
+"$VKFD_ROOT/scripts/build-qemu.sh" --sanitize
 build=${VKFD_BUILD:-$VKFD_ROOT/build}
 
 if [ "$debug_kernel" = 1 ]; then

@@ -147,6 +147,13 @@ typedef struct Fuzz {
 } Fuzz;
 
 static bool verbose;
+static volatile sig_atomic_t stop_requested;   /* SIGINT or SIGTERM */
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
 static bool keep_all;       /* save every round's script, found or not */
 
 static void die(const char *fmt, ...)
@@ -284,7 +291,7 @@ static int q_readline(Qemu *q, char *line, size_t size, int timeout_ms)
         }
         if (n < 0) {
             if (errno == EINTR) {
-                continue;
+                continue;       /* a stop request: finish the operation */
             }
             die("poll: %s", strerror(errno));
         }
@@ -356,11 +363,12 @@ static int q_flush(Fuzz *f, char *last, size_t size)
 
 static int qstate;      /* Q_OK until the session breaks */
 /*
- * Commands are sent in batches of about this many bytes (0: one at a
- * time, QEMU's main loop turning between any two: the most faithful
- * replays).
+ * The commands of one operation go to QEMU in one write (up to this many
+ * bytes; 0 sends each alone), and the script marks each batch ("# sync")
+ * so that a replay writes the very same batches: QEMU then reads the
+ * same chunks and runs its bottom halves at the same points.
  */
-static size_t batch_bytes;
+static size_t batch_bytes = 32768;
 
 static void cmd(Fuzz *f, const char *fmt, ...)
 {
@@ -2078,15 +2086,13 @@ static bool round_run(Fuzz *f, uint64_t round, uint64_t n, bool do_migrate)
     }
     cmd(f, "memset 0x%" PRIx64 " 0x%" PRIx64 " 0x0", PA_SCHED, 0x500000ull);
     sched_enable(f, 0x1000);
-    for (i = 0; ok && i < n && qstate == Q_OK; i++) {
+    for (i = 0; ok && i < n && qstate == Q_OK && !stop_requested; i++) {
         note(f, "# op %" PRIu64, i);
         one_op(f);
         if (i == mig_at) {
             ok = migrate(f, why, sizeof(why));
         }
-        if (!(i % 64)) {
-            sync_q(f);
-        }
+        sync_q(f);
     }
     sync_q(f);
     if (ok && qstate == Q_OK) {
@@ -2361,7 +2367,10 @@ int main(int argc, char **argv)
     if (tap) {
         printf("1..3\n");
     }
-    while (f.ops < max_ops && (!seconds || now() - t0 < seconds)) {
+    signal(SIGINT, on_stop);
+    signal(SIGTERM, on_stop);
+    while (f.ops < max_ops && (!seconds || now() - t0 < seconds) &&
+           !stop_requested) {
         f.topo = topo >= 0 ? topo : (int)(round % NTOPO);
         n = round_ops / 2 + below(&f.rng, round_ops);
         if (n > max_ops - f.ops) {
