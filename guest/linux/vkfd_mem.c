@@ -536,25 +536,11 @@ static enum vkfd_bo_kind vkfd_bo_kind_of(u32 flags)
 	return VKFD_BO_MMIO_REMAP;
 }
 
-/*
- * The bound pdd of p for gpu_id, under p->lock.  Errors as user space
- * sees them: -EINVAL no such GPU, -ENODEV no ACQUIRE_VM yet, -ESRCH the
- * process was torn down.
- */
+/* The memory ioctls, as amdkfd's, say ENODEV for a GPU not bound yet. */
 static struct vkfd_process_device *vkfd_bound_pdd(struct vkfd_process *p,
 						  u32 gpu_id)
 {
-	struct vkfd_process_device *pdd;
-
-	lockdep_assert_held(&p->lock);
-	if (READ_ONCE(p->torn_down))
-		return ERR_PTR(-ESRCH);
-	pdd = vkfd_process_device(p, gpu_id);
-	if (!pdd)
-		return ERR_PTR(-EINVAL);
-	if (!pdd->drm_file)
-		return ERR_PTR(-ENODEV);
-	return pdd;
+	return vkfd_process_bound_pdd(p, gpu_id, -ENODEV);
 }
 
 /* Checks only: a new BO from the arguments, or an ERR_PTR. */

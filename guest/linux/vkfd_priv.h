@@ -281,6 +281,8 @@ struct vkfd_process_device *vkfd_process_device(struct vkfd_process *p,
 						u32 gpu_id);
 int vkfd_process_device_bind(struct vkfd_process_device *pdd,
 			     struct file *drm_file);
+struct vkfd_process_device *vkfd_process_bound_pdd(struct vkfd_process *p,
+						   u32 gpu_id, int unbound_err);
 
 /* vkfd_gpuvm.c */
 int vkfd_vm_init(struct vkfd_vm *vm, struct vkfd_dev *dev);

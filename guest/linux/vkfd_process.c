@@ -86,6 +86,27 @@ struct vkfd_process_device *vkfd_process_device(struct vkfd_process *p,
 }
 
 /*
+ * p's per-device data for gpu_id once bound (ACQUIRE_VM), under p->lock.
+ * -ESRCH after teardown, -EINVAL for an unknown GPU, unbound_err before
+ * ACQUIRE_VM: each caller keeps amdkfd's errno for that case.
+ */
+struct vkfd_process_device *vkfd_process_bound_pdd(struct vkfd_process *p,
+						   u32 gpu_id, int unbound_err)
+{
+	struct vkfd_process_device *pdd;
+
+	lockdep_assert_held(&p->lock);
+	if (READ_ONCE(p->torn_down))
+		return ERR_PTR(-ESRCH);
+	pdd = vkfd_process_device(p, gpu_id);
+	if (!pdd)
+		return ERR_PTR(-EINVAL);
+	if (!pdd->drm_file)
+		return ERR_PTR(unbound_err);
+	return pdd;
+}
+
+/*
  * Device contexts per user and device, so that one user cannot take them
  * all: vkfd_max_user_contexts, or half of the device's when 0.  Users
  * with CAP_SYS_RESOURCE are not limited.  Under vkfd_lock.

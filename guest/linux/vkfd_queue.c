@@ -254,19 +254,14 @@ int vkfd_ioctl_create_queue(struct file *filep, struct vkfd_process *p,
 	q->percentage = args->queue_percentage;
 	q->priority = args->queue_priority;
 
+	/*
+	 * Not bound: ESRCH, as amdkfd.  Teardown sets torn_down, then
+	 * destroys the queues under p->lock: none is made after it.
+	 */
 	mutex_lock(&p->lock);
-	if (p->torn_down) {
-		/* teardown destroys queues under p->lock after setting it */
-		ret = -ESRCH;
-		goto err_unlock;
-	}
-	pdd = vkfd_process_device(p, args->gpu_id);
-	if (!pdd) {
-		ret = -EINVAL;
-		goto err_unlock;
-	}
-	if (!pdd->drm_file) {
-		ret = -ESRCH;		/* not bound: ACQUIRE_VM first */
+	pdd = vkfd_process_bound_pdd(p, args->gpu_id, -ESRCH);
+	if (IS_ERR(pdd)) {
+		ret = PTR_ERR(pdd);
 		goto err_unlock;
 	}
 	if (args->queue_type == KFD_IOC_QUEUE_TYPE_SDMA_BY_ENG_ID &&

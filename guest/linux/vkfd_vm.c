@@ -142,20 +142,18 @@ int vkfd_ioctl_set_memory_policy(struct file *filep, struct vkfd_process *p,
 	    !vkfd_cache_policy_valid(args->alternate_policy))
 		return -EINVAL;
 
-	mutex_lock(&vkfd_lock);
-	pdd = vkfd_process_device(p, args->gpu_id);
-	if (!pdd) {
-		ret = -EINVAL;
-	} else if (!pdd->drm_file) {
-		ret = -ESRCH;		/* not bound: ACQUIRE_VM first */
-	} else {
+	/* not bound: ESRCH, as amdkfd */
+	mutex_lock(&p->lock);
+	pdd = vkfd_process_bound_pdd(p, args->gpu_id, -ESRCH);
+	ret = PTR_ERR_OR_ZERO(pdd);
+	if (!ret) {
 		pdd->default_policy = args->default_policy;
 		pdd->alternate_policy = args->alternate_policy;
 		pdd->alternate_aperture_base = args->alternate_aperture_base;
 		pdd->alternate_aperture_size = args->alternate_aperture_size;
 		pdd->misc_process_flag = args->misc_process_flag;
 	}
-	mutex_unlock(&vkfd_lock);
+	mutex_unlock(&p->lock);
 	return ret;
 }
 
