@@ -283,6 +283,16 @@ static bool aql_kernel_add(VkfdState *s, VkfdQueue *q, uint64_t dst,
     return true;
 }
 
+/*
+ * [va, va + len) runs past 2^64: an element at va + progress would land
+ * at the bottom of the VA space (only a loaded progress gets there; a
+ * fresh dispatch faults on its first element above 48 bits).
+ */
+static bool aql_wraps(uint64_t va, uint64_t len)
+{
+    return va + len < va;
+}
+
 /* KERNEL_DISPATCH of a built-in kernel, one element per work-item. */
 static AqlStep aql_kernel(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
                           unsigned *budget)
@@ -322,6 +332,9 @@ static AqlStep aql_kernel(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
             return aql_fault(s, q, p);
         }
         total = MIN(items, le32_to_cpu(arg.fill.count));
+        if (aql_wraps(le64_to_cpu(arg.fill.dst), total * 4)) {
+            return aql_bad(s, q, p, "fill wraps past 2^64");
+        }
         n = aql_take(q, budget, total, VKFD_ENGINE_CHUNK / 4);
         ok = !n || vkfd_vm_fill(s, q->ctx_id,
                                 le64_to_cpu(arg.fill.dst) + q->progress * 4,
@@ -333,6 +346,10 @@ static AqlStep aql_kernel(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
             return aql_fault(s, q, p);
         }
         total = MIN(items, le64_to_cpu(arg.copy.bytes));
+        if (aql_wraps(le64_to_cpu(arg.copy.dst), total) ||
+            aql_wraps(le64_to_cpu(arg.copy.src), total)) {
+            return aql_bad(s, q, p, "copy wraps past 2^64");
+        }
         n = aql_take(q, budget, total, VKFD_ENGINE_CHUNK);
         ok = !n || vkfd_vm_copy(s, q->ctx_id,
                                 le64_to_cpu(arg.copy.dst) + q->progress,
@@ -344,6 +361,11 @@ static AqlStep aql_kernel(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
             return aql_fault(s, q, p);
         }
         total = MIN(items, le32_to_cpu(arg.add.n));
+        if (aql_wraps(le64_to_cpu(arg.add.dst), total * 4) ||
+            aql_wraps(le64_to_cpu(arg.add.a), total * 4) ||
+            aql_wraps(le64_to_cpu(arg.add.b), total * 4)) {
+            return aql_bad(s, q, p, "add wraps past 2^64");
+        }
         n = aql_take(q, budget, total, VKFD_ENGINE_CHUNK / 4);
         ok = aql_kernel_add(s, q, le64_to_cpu(arg.add.dst),
                             le64_to_cpu(arg.add.a), le64_to_cpu(arg.add.b),

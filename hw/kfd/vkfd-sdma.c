@@ -129,6 +129,9 @@ static bool sdma_copy(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
     if (dw[0] & SDMA_COPY_BROADCAST) {
         return sdma_bad(s, q, dw[0], "broadcast copy not supported");
     }
+    if (src + bytes < src || dst + bytes < dst) {
+        return sdma_bad(s, q, dw[0], "copy wraps past 2^64");
+    }
     n = sdma_take(q, budget, bytes);
     trace_vkfd_sdma_copy(q->ctx_id, q->doorbell, dst, src, bytes,
                          q->progress, n);
@@ -154,6 +157,9 @@ static bool sdma_fill(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
     if ((dst | bytes) & 3) {
         return sdma_bad(s, q, dw[0], "fill not dword aligned");
     }
+    if (dst + bytes < dst) {
+        return sdma_bad(s, q, dw[0], "fill wraps past 2^64");
+    }
     n = sdma_take(q, budget, bytes);
     trace_vkfd_sdma_fill(q->ctx_id, q->doorbell, dst, dw[3], bytes,
                          q->progress, n);
@@ -175,6 +181,9 @@ static bool sdma_write(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
 
     if (dst & 3) {
         return sdma_bad(s, q, dw[0], "write not dword aligned");
+    }
+    if (dst + bytes < dst) {
+        return sdma_bad(s, q, dw[0], "write wraps past 2^64");
     }
     trace_vkfd_sdma_write(q->ctx_id, q->doorbell, dst, bytes, q->progress);
     while (q->progress < bytes) {

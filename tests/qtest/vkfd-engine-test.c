@@ -635,6 +635,15 @@ static const BadCase sdma_bad_cases[] = {
       1, VKFD_QERR_BAD_PACKET, -1 },
     { "write longer than the ring", { HDR(WRITE, 0), LO(VA_VRAM),
       HI(VA_VRAM), 0xfffff }, 4, VKFD_QERR_BAD_PACKET, -1 },
+    /* ranges that run past 2^64 (issue 9, point 6) */
+    { "copy to the top of 2^64", { HDR(COPY, 0), 99, 0, LO(VA_VRAM),
+      HI(VA_VRAM), 0xffffffc0, 0xffffffff }, 7, VKFD_QERR_BAD_PACKET, -1 },
+    { "copy from the top of 2^64", { HDR(COPY, 0), 99, 0, 0xffffffc0,
+      0xffffffff, LO(VA_VRAM), HI(VA_VRAM) }, 7, VKFD_QERR_BAD_PACKET, -1 },
+    { "fill to the top of 2^64", { HDR(CONST_FILL, 0) | VKFD_SDMA_FILL_DWORD,
+      0xfffffff0, 0xffffffff, 0, 31 }, 5, VKFD_QERR_BAD_PACKET, -1 },
+    { "write to the top of 2^64", { HDR(WRITE, 0), 0xfffffffc, 0xffffffff,
+      1, 5, 6 }, 6, VKFD_QERR_BAD_PACKET, -1 },
     { "copy from a hole", { HDR(COPY, 0), 99, 0, LO(VA_HOLE), HI(VA_HOLE),
       LO(VA_VRAM), HI(VA_VRAM) }, 7, VKFD_QERR_VM_FAULT, 3, false },
     { "copy to a read-only page", { HDR(COPY, 0), 99, 0, LO(VA_VRAM),
@@ -1506,7 +1515,11 @@ static void test_migration(void)
 
     random_bytes(r, data, size);
     qtest_bufwrite(e->qts, pa(e, src), data, size);
-    for (i = 0; i < 8; i++) {
+    /*
+     * 256 MiB of copies (the same two halves over and over): enough that
+     * the stop below lands in the middle even on a slow, busy host
+     */
+    for (i = 0; i < 64; i++) {
         sdma_copy(e, sq, dst + (i % 2) * VKFD_SDMA_COPY_MAX,
                   src + (i % 2) * VKFD_SDMA_COPY_MAX, VKFD_SDMA_COPY_MAX);
     }
