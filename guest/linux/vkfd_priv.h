@@ -213,6 +213,8 @@ struct vkfd_process {
 	struct vkfd_process *primary;
 
 	bool torn_down;			/* teardown ran: ESRCH from now on */
+	bool published;			/* primary: in the mm hash and lists */
+	int publish_err;		/* primary: publishing it failed */
 	struct kobject kobj;
 	bool kobj_added;
 	struct work_struct release_work;

@@ -390,15 +390,16 @@ void vkfd_process_put(struct vkfd_process *p)
 	kref_put(&p->ref, vkfd_process_kref_release);
 }
 
-/* The notifier's reference: taken when mmu_notifier_get() creates it. */
+/*
+ * mmu_notifier_get() found no notifier of ours on the caller's mm: a new
+ * primary, not yet published; its first reference is the notifier's.
+ * Under the caller's mmap_lock, so no vkfd lock is taken here.
+ */
 static struct mmu_notifier *vkfd_mn_alloc(struct mm_struct *mm)
 {
-	struct vkfd_process *p = vkfd_find_primary(mm);
+	struct vkfd_process *p = vkfd_process_alloc(VKFD_PRIMARY_CONTEXT_ID);
 
-	if (!p)
-		return ERR_PTR(-ESRCH);
-	kref_get(&p->ref);
-	return &p->notifier;
+	return p ? &p->notifier : ERR_PTR(-ENOMEM);
 }
 
 static void vkfd_mn_free(struct mmu_notifier *mn)
@@ -425,60 +426,82 @@ static const struct mmu_notifier_ops vkfd_mn_ops = {
 	.free_notifier = vkfd_mn_free,
 };
 
-static struct vkfd_process *vkfd_process_create_primary(void)
+/*
+ * Make a new primary findable and give it its devices.  On failure the
+ * caller tears it down; the notifier's reference then frees it.
+ */
+static int vkfd_process_publish(struct vkfd_process *p)
 {
-	struct mmu_notifier *mn;
-	struct vkfd_process *p;
 	int ret;
 
 	lockdep_assert_held(&vkfd_lock);
-	p = vkfd_process_alloc(VKFD_PRIMARY_CONTEXT_ID);
-	if (!p)
-		return ERR_PTR(-ENOMEM);
+	p->published = true;
 	hash_add(vkfd_mm_table, &p->mm_node, (unsigned long)p->mm);
 	list_add_tail(&p->all, &vkfd_processes);
-
 	ret = vkfd_process_attach_all(p);
-	if (ret)
-		goto err;
-	mn = mmu_notifier_get(&vkfd_mn_ops, p->mm);
-	if (IS_ERR(mn)) {
-		ret = PTR_ERR(mn);
-		goto err;
-	}
-	if (WARN_ON(mn != &p->notifier)) {
-		mmu_notifier_put(mn);
-		ret = -EBUSY;
-		goto err;
+	if (ret) {
+		p->publish_err = ret;
+		return ret;
 	}
 	vkfd_proc_sysfs_add_process(p);
-	return p;
-
-err:
-	vkfd_process_destroy(p);
-	return ERR_PTR(ret);
+	return 0;
 }
 
-/* open(): the caller's primary, created if needed, with a new reference. */
+/*
+ * open(): the caller's primary, created if needed, with a new reference.
+ * Registering the MMU notifier takes the caller's mmap_lock for writing,
+ * which the caller's own threads can keep busy: that happens outside
+ * vkfd_lock, so that no process can hold up everyone else's open.
+ * Concurrent first opens of one mm get the same notifier; whoever takes
+ * vkfd_lock first publishes the primary and keeps the notifier's count.
+ */
 struct vkfd_process *vkfd_process_open(void)
 {
-	struct vkfd_process *p;
+	struct vkfd_process *p = NULL;
+	struct mmu_notifier *mn;
+	bool keep = false;
+	int ret = 0;
 
 	if (!current->mm || current->group_leader->mm != current->mm)
 		return ERR_PTR(-EINVAL);
 
 	mutex_lock(&vkfd_lock);
 	if (list_empty(&vkfd_devices)) {
-		p = ERR_PTR(-EINVAL);
+		ret = -EINVAL;
 	} else {
 		p = vkfd_find_primary(current->mm);
 		if (p)
 			kref_get(&p->ref);
-		else
-			p = vkfd_process_create_primary();
 	}
 	mutex_unlock(&vkfd_lock);
-	return p;
+	if (ret)
+		return ERR_PTR(ret);
+	if (p)
+		return p;
+
+	mn = mmu_notifier_get(&vkfd_mn_ops, current->mm);
+	if (IS_ERR(mn))
+		return ERR_CAST(mn);
+	p = container_of(mn, struct vkfd_process, notifier);
+
+	mutex_lock(&vkfd_lock);
+	if (p->publish_err) {
+		ret = p->publish_err;
+	} else if (!p->published) {
+		ret = vkfd_process_publish(p);
+		if (ret)
+			vkfd_process_teardown(p);
+		else
+			keep = true;
+	} else if (p->torn_down) {
+		ret = -ESRCH;
+	}
+	if (!ret)
+		kref_get(&p->ref);
+	mutex_unlock(&vkfd_lock);
+	if (!keep)
+		mmu_notifier_put(mn);
+	return ret ? ERR_PTR(ret) : p;
 }
 
 /* CREATE_PROCESS: a new secondary of primary; the caller holds vkfd_lock. */
