@@ -62,11 +62,6 @@ enum {
     AQL_COND_GTE = 3,
 };
 
-typedef enum AqlStep {
-    AQL_DONE,       /* the packet's work is done: complete it */
-    AQL_MORE,       /* the budget ran out in the middle of it */
-    AQL_STOP,       /* failed or waiting: the queue stops on it */
-} AqlStep;
 
 typedef struct AqlPacket {
     uint8_t b[VKFD_AQL_PACKET_SIZE];
@@ -74,24 +69,24 @@ typedef struct AqlPacket {
     uint32_t dw0;           /* header, and setup or AMD format */
 } AqlPacket;
 
-/* Stop the queue on the packet; always AQL_STOP. */
-static AqlStep aql_fail(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
+/* Stop the queue on the packet; always VKFD_STEP_FAIL. */
+static VkfdStep aql_fail(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
                         uint32_t error, uint64_t va, const char *why)
 {
     VKFD_GUEST_ERR(vkfd_err_aql, "ctx %u doorbell %u index %" PRIu64
                    " packet 0x%08x: %s", q->ctx_id, q->doorbell, q->rptr,
                    p->dw0, why);
     vkfd_queue_fail(s, q, error, p->dw0, va);
-    return AQL_STOP;
+    return VKFD_STEP_FAIL;
 }
 
-static AqlStep aql_bad(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
+static VkfdStep aql_bad(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
                        const char *why)
 {
     return aql_fail(s, q, p, VKFD_QERR_BAD_PACKET, p->va, why);
 }
 
-static AqlStep aql_fault(VkfdState *s, VkfdQueue *q, const AqlPacket *p)
+static VkfdStep aql_fault(VkfdState *s, VkfdQueue *q, const AqlPacket *p)
 {
     return aql_fail(s, q, p, VKFD_QERR_VM_FAULT, s->vm_last_fault_va,
                     "VM fault");
@@ -126,7 +121,7 @@ static uint64_t aql_take(VkfdQueue *q, unsigned *budget, uint64_t total,
 }
 
 /* BARRIER_AND waits for all its signals to reach 0, BARRIER_OR for one. */
-static AqlStep aql_barrier(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
+static VkfdStep aql_barrier(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
                            bool and, unsigned *budget)
 {
     unsigned i, deps = 0, zero = 0;
@@ -149,16 +144,16 @@ static AqlStep aql_barrier(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
         zero += value == 0;
     }
     if (and ? zero == deps : zero || !deps) {
-        return AQL_DONE;
+        return VKFD_STEP_DONE;
     }
     trace_vkfd_aql_wait(q->ctx_id, q->doorbell, q->rptr,
                         and ? "barrier-AND" : "barrier-OR");
     q->waiting = true;
-    return AQL_STOP;
+    return VKFD_STEP_WAIT;
 }
 
 /* AMD barrier-value: wait until (signal & mask) COND value. */
-static AqlStep aql_barrier_value(VkfdState *s, VkfdQueue *q,
+static VkfdStep aql_barrier_value(VkfdState *s, VkfdQueue *q,
                                  const AqlPacket *p, unsigned *budget)
 {
     uint64_t sig = ldq_le_p(p->b + AQL_BV_SIGNAL);
@@ -194,11 +189,11 @@ static AqlStep aql_barrier_value(VkfdState *s, VkfdQueue *q,
         break;
     }
     if (met) {
-        return AQL_DONE;
+        return VKFD_STEP_DONE;
     }
     trace_vkfd_aql_wait(q->ctx_id, q->doorbell, q->rptr, "barrier-value");
     q->waiting = true;
-    return AQL_STOP;
+    return VKFD_STEP_WAIT;
 }
 
 /*
@@ -207,7 +202,7 @@ static AqlStep aql_barrier_value(VkfdState *s, VkfdQueue *q,
  * queue's IB stack, so an IB cut short by the budget or waiting on
  * memory resumes where it stopped.
  */
-static AqlStep aql_pm4_ib(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
+static VkfdStep aql_pm4_ib(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
                           unsigned *budget)
 {
     uint32_t hdr = ldl_le_p(p->b + AQL_IB_PACKET);
@@ -224,17 +219,10 @@ static AqlStep aql_pm4_ib(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
     }
     trace_vkfd_aql_pm4_ib(q->ctx_id, q->doorbell, q->rptr, ib,
                           ctl & PM4_IB_SIZE_MASK);
-    switch (vkfd_pm4_run_ib(s, q, ib, ctl & PM4_IB_SIZE_MASK, budget)) {
-    case 1:
-        return AQL_DONE;
-    case 0:
-        return q->waiting ? AQL_STOP : AQL_MORE;
-    default:
-        return AQL_STOP;
-    }
+    return vkfd_pm4_run_ib(s, q, ib, ctl & PM4_IB_SIZE_MASK, budget);
 }
 
-static AqlStep aql_vendor(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
+static VkfdStep aql_vendor(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
                           unsigned *budget)
 {
     switch (p->b[AQL_AMD_FORMAT]) {
@@ -294,7 +282,7 @@ static bool aql_wraps(uint64_t va, uint64_t len)
 }
 
 /* KERNEL_DISPATCH of a built-in kernel, one element per work-item. */
-static AqlStep aql_kernel(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
+static VkfdStep aql_kernel(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
                           unsigned *budget)
 {
     uint64_t kobj = ldq_le_p(p->b + AQL_KERNEL_OBJECT);
@@ -381,7 +369,7 @@ static AqlStep aql_kernel(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
         return aql_fault(s, q, p);
     }
     q->progress += n;
-    return q->progress < total ? AQL_MORE : AQL_DONE;
+    return q->progress < total ? VKFD_STEP_MORE : VKFD_STEP_DONE;
 }
 
 /*
@@ -450,7 +438,7 @@ static bool aql_complete(VkfdState *s, VkfdQueue *q, const AqlPacket *p)
 static bool aql_packet(VkfdState *s, VkfdQueue *q, unsigned *budget)
 {
     AqlPacket p;
-    AqlStep step;
+    VkfdStep step;
 
     p.va = q->ring_base +
            ((q->rptr * VKFD_AQL_PACKET_SIZE) & (q->ring_size - 1));
@@ -491,9 +479,9 @@ static bool aql_packet(VkfdState *s, VkfdQueue *q, unsigned *budget)
         break;
     }
     switch (step) {
-    case AQL_DONE:
+    case VKFD_STEP_DONE:
         return aql_complete(s, q, &p);
-    case AQL_MORE:
+    case VKFD_STEP_MORE:
         return true;
     default:
         return false;

@@ -444,7 +444,7 @@ static VkfdStep vkfd_vm_check_step(VkfdState *s, uint32_t ctx_id,
         }
         if (!vkfd_vm_translate(s, ctx_id, va + *done, len - *done, is_write,
                                &x)) {
-            return VKFD_STEP_FAULT;
+            return VKFD_STEP_FAIL;
         }
         *done += x.len;
         *budget -= MIN(*budget, VKFD_GPU_PAGE_SIZE);
@@ -474,7 +474,7 @@ VkfdStep vkfd_vm_fill_step(VkfdState *s, uint32_t ctx_id, uint64_t va,
         done = *progress - len;
         n = MIN(len - done, *budget);
         if (!vkfd_vm_store(s, ctx_id, va + done, n, value)) {
-            return VKFD_STEP_FAULT;
+            return VKFD_STEP_FAIL;
         }
         *progress += n;
         *budget -= n;
@@ -512,7 +512,7 @@ VkfdStep vkfd_vm_copy_step(VkfdState *s, uint32_t ctx_id, uint64_t dst,
         done = *progress - 2 * len;
         n = MIN(len - done, *budget);
         if (!vkfd_vm_move(s, ctx_id, dst + done, src + done, n)) {
-            return VKFD_STEP_FAULT;
+            return VKFD_STEP_FAIL;
         }
         *progress += n;
         *budget -= n;

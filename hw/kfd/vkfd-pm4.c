@@ -88,15 +88,6 @@ enum {
 
 #define PM4_VA_END              (1ull << VKFD_GPUVM_VA_BITS)
 
-typedef enum Pm4Step {
-    PM4_DONE,       /* the packet is done: move past it */
-    PM4_CALL,       /* it pushed an IB: run that first */
-    PM4_IDLE,       /* the ring is empty up to wptr */
-    PM4_MORE,       /* the budget ran out */
-    PM4_STALL,      /* the packet is not all written yet: wait for a kick */
-    PM4_WAIT,       /* WAIT_REG_MEM not met: poll again later */
-    PM4_FAIL,       /* the queue failed */
-} Pm4Step;
 
 /* Where packets come from: the ring (level 0) or an IB (1, 2). */
 typedef struct Pm4Stream {
@@ -150,7 +141,7 @@ static bool pm4_fetch(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
 }
 
 /* Stop the queue on the packet at st->pos. */
-static Pm4Step pm4_fail(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
+static VkfdStep pm4_fail(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
                         uint32_t error, uint32_t header, uint64_t va,
                         const char *why)
 {
@@ -158,10 +149,10 @@ static Pm4Step pm4_fail(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
                    PRIx64 " header 0x%08x: %s", q->ctx_id, q->doorbell,
                    st->level, pm4_va(st, 0), header, why);
     vkfd_queue_fail(s, q, error, header, va);
-    return PM4_FAIL;
+    return VKFD_STEP_FAIL;
 }
 
-static Pm4Step pm4_bad(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
+static VkfdStep pm4_bad(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
                        uint32_t header, const char *why)
 {
     return pm4_fail(s, q, st, VKFD_QERR_BAD_PACKET, header, pm4_va(st, 0),
@@ -169,14 +160,14 @@ static Pm4Step pm4_bad(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
 }
 
 /* An access of the packet faulted; vkfd-gpuvm.c latched the fault. */
-static Pm4Step pm4_fault(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
+static VkfdStep pm4_fault(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
                          uint32_t header, const char *why)
 {
     return pm4_fail(s, q, st, VKFD_QERR_VM_FAULT, header,
                     s->vm_last_fault_va, why);
 }
 
-static Pm4Step pm4_write_data(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
+static VkfdStep pm4_write_data(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
                               uint32_t h, unsigned *budget)
 {
     uint32_t dw[3], buf[PM4_WD_CHUNK], n = PM4_COUNT(h) - 2, done, k;
@@ -207,7 +198,7 @@ static Pm4Step pm4_write_data(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
         if (!vkfd_vm_write(s, q->ctx_id, addr, buf, 4)) {
             return pm4_fault(s, q, st, h, "WRITE_DATA destination faulted");
         }
-        return PM4_DONE;
+        return VKFD_STEP_DONE;
     }
     for (done = 0; done < n; done += k) {
         k = MIN(n - done, PM4_WD_CHUNK);
@@ -219,10 +210,10 @@ static Pm4Step pm4_write_data(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
         }
     }
     *budget -= MIN(*budget, n / 1024);
-    return PM4_DONE;
+    return VKFD_STEP_DONE;
 }
 
-static Pm4Step pm4_release_mem(VkfdState *s, VkfdQueue *q,
+static VkfdStep pm4_release_mem(VkfdState *s, VkfdQueue *q,
                                const Pm4Stream *st, uint32_t h)
 {
     uint32_t dw[PM4_RELEASE_MEM_COUNT + 1], sel, len = 0;
@@ -270,7 +261,7 @@ static Pm4Step pm4_release_mem(VkfdState *s, VkfdQueue *q,
         vkfd_ih_post(s, VKFD_IH_SRC_EOP, q->ctx_id, dw[6], q->doorbell,
                      addr, 0);
     }
-    return PM4_DONE;
+    return VKFD_STEP_DONE;
 }
 
 static bool pm4_compare(uint32_t func, uint32_t value, uint32_t ref)
@@ -294,7 +285,7 @@ static bool pm4_compare(uint32_t func, uint32_t value, uint32_t ref)
     g_assert_not_reached();
 }
 
-static Pm4Step pm4_wait_reg_mem(VkfdState *s, VkfdQueue *q,
+static VkfdStep pm4_wait_reg_mem(VkfdState *s, VkfdQueue *q,
                                 const Pm4Stream *st, uint32_t h)
 {
     uint32_t dw[PM4_WAIT_REG_MEM_COUNT + 1], func, value;
@@ -326,9 +317,9 @@ static Pm4Step pm4_wait_reg_mem(VkfdState *s, VkfdQueue *q,
         trace_vkfd_pm4_wait(q->ctx_id, q->doorbell, addr, value, dw[4], func,
                             dw[3]);
         q->waiting = true;
-        return PM4_WAIT;
+        return VKFD_STEP_WAIT;
     }
-    return PM4_DONE;
+    return VKFD_STEP_DONE;
 }
 
 /* Push an IB of size dwords at base on q's stack (size > 0). */
@@ -348,7 +339,7 @@ static bool pm4_ib_ok(uint64_t base, uint32_t size)
            base + size * 4ull <= PM4_VA_END;
 }
 
-static Pm4Step pm4_indirect_buffer(VkfdState *s, VkfdQueue *q,
+static VkfdStep pm4_indirect_buffer(VkfdState *s, VkfdQueue *q,
                                    const Pm4Stream *st, uint32_t h)
 {
     uint32_t dw[PM4_IB_COUNT + 1], size;
@@ -367,13 +358,13 @@ static Pm4Step pm4_indirect_buffer(VkfdState *s, VkfdQueue *q,
                         "indirect buffers nested too deep");
     }
     if (!size) {
-        return PM4_DONE;
+        return VKFD_STEP_DONE;
     }
     pm4_push_ib(q, base, size);
-    return PM4_CALL;
+    return VKFD_STEP_CALL;
 }
 
-static Pm4Step pm4_acquire_mem(VkfdState *s, VkfdQueue *q,
+static VkfdStep pm4_acquire_mem(VkfdState *s, VkfdQueue *q,
                                const Pm4Stream *st, uint32_t h)
 {
     uint32_t cntl;
@@ -383,7 +374,7 @@ static Pm4Step pm4_acquire_mem(VkfdState *s, VkfdQueue *q,
     }
     /* memory is coherent: no cache to act on */
     trace_vkfd_pm4_acquire_mem(q->ctx_id, q->doorbell, cntl);
-    return PM4_DONE;
+    return VKFD_STEP_DONE;
 }
 
 /* The packet sizes known from the header alone; NULL if it is sound. */
@@ -411,7 +402,7 @@ static const char *pm4_check_header(uint32_t h)
 }
 
 /* Run the packet at st->pos; *len is its size in dwords. */
-static Pm4Step pm4_packet(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
+static VkfdStep pm4_packet(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
                           unsigned *budget, uint32_t *len)
 {
     const char *why;
@@ -424,7 +415,7 @@ static Pm4Step pm4_packet(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
     switch (PM4_TYPE(h)) {
     case 2:
         *len = 1;       /* a type-2 filler */
-        return PM4_DONE;
+        return VKFD_STEP_DONE;
     case 3:
         break;
     default:
@@ -445,13 +436,13 @@ static Pm4Step pm4_packet(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
         if (*len > st->size) {
             return pm4_bad(s, q, st, h, "packet larger than the ring");
         }
-        return PM4_STALL;
+        return VKFD_STEP_STALL;
     }
     trace_vkfd_pm4_packet(q->ctx_id, q->doorbell, st->level, pm4_va(st, 0),
                           PM4_OPCODE(h), PM4_COUNT(h));
     switch (PM4_OPCODE(h)) {
     case PM4_OP_NOP:
-        return PM4_DONE;
+        return VKFD_STEP_DONE;
     case PM4_OP_WRITE_DATA:
         return pm4_write_data(s, q, st, h, budget);
     case PM4_OP_WAIT_REG_MEM:
@@ -496,18 +487,18 @@ static void pm4_advance(VkfdQueue *q, uint32_t len)
 
 /*
  * Run packets: the IB stack's, then, if ring, the ring's up to wptr.
- * Without the ring, PM4_DONE says the IB stack is empty again.
+ * Without the ring, VKFD_STEP_DONE says the IB stack is empty again.
  */
-static Pm4Step pm4_exec(VkfdState *s, VkfdQueue *q, uint64_t wptr, bool ring,
+static VkfdStep pm4_exec(VkfdState *s, VkfdQueue *q, uint64_t wptr, bool ring,
                         unsigned *budget)
 {
     Pm4Stream st;
-    Pm4Step r;
+    VkfdStep r;
     uint32_t len = 0;
 
     for (;;) {
         if (!q->ib_depth && !ring) {
-            return PM4_DONE;
+            return VKFD_STEP_DONE;
         }
         pm4_stream(q, wptr, &st);
         if (!st.level && st.avail > st.size) {
@@ -515,11 +506,11 @@ static Pm4Step pm4_exec(VkfdState *s, VkfdQueue *q, uint64_t wptr, bool ring,
                            PRIx64 " wptr 0x%" PRIx64 " ring dwords 0x%" PRIx64,
                            q->ctx_id, q->doorbell, q->rptr, wptr, st.size);
             vkfd_queue_fail(s, q, VKFD_QERR_BAD_POINTER, 0, wptr);
-            return PM4_FAIL;
+            return VKFD_STEP_FAIL;
         }
         if (!st.avail) {
             if (!st.level) {
-                return PM4_IDLE;
+                return VKFD_STEP_IDLE;
             }
             /* the IB is over: back to the packet that called it */
             trace_vkfd_pm4_ib_done(q->ctx_id, q->doorbell, st.level);
@@ -531,13 +522,13 @@ static Pm4Step pm4_exec(VkfdState *s, VkfdQueue *q, uint64_t wptr, bool ring,
         }
         if (!*budget) {
             trace_vkfd_pm4_yield(q->ctx_id, q->doorbell, q->rptr, st.level);
-            return PM4_MORE;
+            return VKFD_STEP_MORE;
         }
         (*budget)--;
         r = pm4_packet(s, q, &st, budget, &len);
-        if (r == PM4_DONE) {
+        if (r == VKFD_STEP_DONE) {
             pm4_advance(q, len);
-        } else if (r != PM4_CALL) {
+        } else if (r != VKFD_STEP_CALL) {
             return r;
         }
     }
@@ -577,7 +568,7 @@ static bool pm4_write_rptr(VkfdState *s, VkfdQueue *q)
 bool vkfd_pm4_run(VkfdState *s, VkfdQueue *q, unsigned *budget)
 {
     uint64_t wptr;
-    Pm4Step r;
+    VkfdStep r;
 
     q->waiting = false;
     if (q->error) {
@@ -598,13 +589,13 @@ bool vkfd_pm4_run(VkfdState *s, VkfdQueue *q, unsigned *budget)
         return false;
     }
     r = pm4_exec(s, q, le64_to_cpu(wptr), true, budget);
-    return pm4_write_rptr(s, q) && r == PM4_MORE;
+    return pm4_write_rptr(s, q) && r == VKFD_STEP_MORE;
 }
 
-int vkfd_pm4_run_ib(VkfdState *s, VkfdQueue *q, uint64_t base,
-                    uint32_t size, unsigned *budget)
+VkfdStep vkfd_pm4_run_ib(VkfdState *s, VkfdQueue *q, uint64_t base,
+                         uint32_t size, unsigned *budget)
 {
-    Pm4Step r;
+    VkfdStep r;
 
     if (!q->ib_depth) {
         if (!pm4_ib_ok(base, size)) {
@@ -612,10 +603,10 @@ int vkfd_pm4_run_ib(VkfdState *s, VkfdQueue *q, uint64_t base,
                            "0x%" PRIx64, q->ctx_id, q->doorbell,
                            "IB unaligned or too big", base);
             vkfd_queue_fail(s, q, VKFD_QERR_BAD_PACKET, 0, base);
-            return -1;
+            return VKFD_STEP_FAIL;
         }
         if (!size) {
-            return 1;
+            return VKFD_STEP_DONE;
         }
         pm4_push_ib(q, base, size);
     } else if (!pm4_ib_stack_ok(q) || q->ib_base[0] != base ||
@@ -624,11 +615,11 @@ int vkfd_pm4_run_ib(VkfdState *s, VkfdQueue *q, uint64_t base,
                        PRIx64, q->ctx_id, q->doorbell, "corrupt IB stack",
                        base);
         vkfd_queue_fail(s, q, VKFD_QERR_BAD_PACKET, 0, base);
-        return -1;
+        return VKFD_STEP_FAIL;
     }
     r = pm4_exec(s, q, 0, false, budget);
-    if (r == PM4_DONE) {
-        return 1;
+    if (r == VKFD_STEP_DONE || r == VKFD_STEP_FAIL) {
+        return r;
     }
-    return r == PM4_FAIL ? -1 : 0;
+    return q->waiting ? VKFD_STEP_WAIT : VKFD_STEP_MORE;
 }

@@ -259,7 +259,7 @@ static uint32_t vkfd_vm_step_status(VkfdStep st, bool *more, const char **why)
     case VKFD_STEP_MORE:
         *more = true;
         return VKFD_ST_OK;
-    case VKFD_STEP_FAULT:
+    case VKFD_STEP_FAIL:
         *why = "VM fault";
         return VKFD_ST_VM_FAULT;
     default:

@@ -134,6 +134,21 @@ typedef struct VkfdQueue {
     QTAILQ_ENTRY(VkfdQueue) link;
 } VkfdQueue;
 
+/*
+ * What one step of work (a packet, a scheduler command, a slice of
+ * either) came to: the one result type of the engines, PM4 IBs and
+ * VM_FILL/VM_COPY.
+ */
+typedef enum VkfdStep {
+    VKFD_STEP_DONE,     /* finished: move past it */
+    VKFD_STEP_MORE,     /* the budget ran out in the middle: call again */
+    VKFD_STEP_CALL,     /* PM4: it pushed an IB, run that first */
+    VKFD_STEP_IDLE,     /* nothing (more) to run up to the write pointer */
+    VKFD_STEP_STALL,    /* not all written yet: wait for a doorbell */
+    VKFD_STEP_WAIT,     /* a wait not met (q->waiting): poll again later */
+    VKFD_STEP_FAIL,     /* failed: the queue stopped, or a VM fault latched */
+} VkfdStep;
+
 /* Bytes of a transfer that count as one unit of an engine's budget. */
 #define VKFD_ENGINE_CHUNK       VKFD_GPU_PAGE_SIZE
 /* How long a waiting queue sleeps before it polls again (virtual time). */
@@ -299,12 +314,12 @@ VkfdEngineRun vkfd_aql_run;
  * vkfd-pm4.c, for the AQL engine's PM4-IB packet if it wants to run the
  * IB: run the PM4 indirect buffer of size dwords at GPU VA base of q's
  * context as an INDIRECT_BUFFER on a PM4 queue would (it may call one
- * more IB).  Returns 1 when it is done; 0 when the budget ran out or a
- * WAIT_REG_MEM is not met (q->waiting set): call again with the same base
- * and size, the progress is in q->ib_*; -1 when it failed q.
+ * more IB).  DONE when it is done; MORE when the budget ran out, WAIT
+ * when a WAIT_REG_MEM is not met (q->waiting set): call again with the
+ * same base and size, the progress is in q->ib_*; FAIL when it failed q.
  */
-int vkfd_pm4_run_ib(VkfdState *s, VkfdQueue *q, uint64_t base, uint32_t size,
-                    unsigned *budget);
+VkfdStep vkfd_pm4_run_ib(VkfdState *s, VkfdQueue *q, uint64_t base,
+                         uint32_t size, unsigned *budget);
 
 /* vkfd-regs.c */
 extern const MemoryRegionOps vkfd_regs_ops;
@@ -398,11 +413,6 @@ bool vkfd_vm_copy(VkfdState *s, uint32_t ctx_id, uint64_t dst, uint64_t src,
  * byte is written, so a command that would fault changes nothing (unless
  * the tables change while it runs).
  */
-typedef enum VkfdStep {
-    VKFD_STEP_DONE,     /* finished */
-    VKFD_STEP_MORE,     /* the budget ran out: call again */
-    VKFD_STEP_FAULT,    /* a VM fault, latched */
-} VkfdStep;
 
 static inline uint64_t vkfd_vm_fill_work(uint64_t len)
 {
