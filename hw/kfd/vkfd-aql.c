@@ -105,21 +105,6 @@ static bool aql_signal_value(VkfdState *s, VkfdQueue *q, uint64_t sig,
     return true;
 }
 
-/*
- * The next piece of work of a packet with total elements, per_unit of
- * which make one unit of budget: as much as the budget allows from
- * q->progress on.  Charges the budget, at least one unit.
- */
-static uint64_t aql_take(VkfdQueue *q, unsigned *budget, uint64_t total,
-                         uint64_t per_unit)
-{
-    uint64_t left = total > q->progress ? total - q->progress : 0;
-    uint64_t n = MIN(left, (uint64_t)*budget * per_unit);
-
-    *budget -= MAX(1, DIV_ROUND_UP(n, per_unit));
-    return n;
-}
-
 /* BARRIER_AND waits for all its signals to reach 0, BARRIER_OR for one. */
 static VkfdStep aql_barrier(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
                            bool and, unsigned *budget)
@@ -323,7 +308,7 @@ static VkfdStep aql_kernel(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
         if (aql_wraps(le64_to_cpu(arg.fill.dst), total * 4)) {
             return aql_bad(s, q, p, "fill wraps past 2^64");
         }
-        n = aql_take(q, budget, total, VKFD_ENGINE_CHUNK / 4);
+        n = vkfd_engine_take(q, budget, total, VKFD_ENGINE_CHUNK / 4);
         ok = !n || vkfd_vm_fill(s, q->ctx_id,
                                 le64_to_cpu(arg.fill.dst) + q->progress * 4,
                                 n * 4, le32_to_cpu(arg.fill.value));
@@ -338,7 +323,7 @@ static VkfdStep aql_kernel(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
             aql_wraps(le64_to_cpu(arg.copy.src), total)) {
             return aql_bad(s, q, p, "copy wraps past 2^64");
         }
-        n = aql_take(q, budget, total, VKFD_ENGINE_CHUNK);
+        n = vkfd_engine_take(q, budget, total, VKFD_ENGINE_CHUNK);
         ok = !n || vkfd_vm_copy(s, q->ctx_id,
                                 le64_to_cpu(arg.copy.dst) + q->progress,
                                 le64_to_cpu(arg.copy.src) + q->progress, n);
@@ -354,7 +339,7 @@ static VkfdStep aql_kernel(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
             aql_wraps(le64_to_cpu(arg.add.b), total * 4)) {
             return aql_bad(s, q, p, "add wraps past 2^64");
         }
-        n = aql_take(q, budget, total, VKFD_ENGINE_CHUNK / 4);
+        n = vkfd_engine_take(q, budget, total, VKFD_ENGINE_CHUNK / 4);
         ok = aql_kernel_add(s, q, le64_to_cpu(arg.add.dst),
                             le64_to_cpu(arg.add.a), le64_to_cpu(arg.add.b),
                             n);

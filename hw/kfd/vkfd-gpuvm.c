@@ -29,7 +29,6 @@
 #define VKFD_PTE_LEAF_BITS \
     (VKFD_PTE_VALID | VKFD_PTE_SYSTEM | VKFD_PTE_WRITE | VKFD_PTE_ADDR_MASK)
 #define VKFD_PDE_BITS       (VKFD_PTE_VALID | VKFD_PTE_ADDR_MASK)
-#define VKFD_VA_LIMIT       (1ull << VKFD_GPUVM_VA_BITS)
 
 /* Shift of the VA bits that index a table of the given level. */
 static inline unsigned vkfd_level_shift(int level)
@@ -214,7 +213,7 @@ bool vkfd_vm_translate(VkfdState *s, uint32_t ctx_id, uint64_t va,
         goto fault;
     }
     ctx = &s->contexts[ctx_id];
-    if (va >= VKFD_VA_LIMIT) {
+    if (va >= VKFD_VA_END) {
         why = "VA beyond 48 bits";
         goto fault;
     }

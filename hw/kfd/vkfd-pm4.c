@@ -82,11 +82,13 @@ enum {
     PM4_FUNC_ALWAYS, PM4_FUNC_LT, PM4_FUNC_LE, PM4_FUNC_EQ, PM4_FUNC_NE,
     PM4_FUNC_GE, PM4_FUNC_GT, PM4_FUNC_RESERVED,
 };
+/* WAIT_REG_MEM's functions are SDMA's (vkfd_engine_compare) */
+QEMU_BUILD_BUG_ON(PM4_FUNC_LT != VKFD_SDMA_FUNC_LT ||
+                  PM4_FUNC_GT != VKFD_SDMA_FUNC_GT);
 
 /* INDIRECT_BUFFER control dword: the size; the other bits are ignored */
 #define PM4_IB_SIZE_MASK        0xfffffu
 
-#define PM4_VA_END              (1ull << VKFD_GPUVM_VA_BITS)
 
 
 /* Where packets come from: the ring (level 0) or an IB (1, 2). */
@@ -264,27 +266,6 @@ static VkfdStep pm4_release_mem(VkfdState *s, VkfdQueue *q,
     return VKFD_STEP_DONE;
 }
 
-static bool pm4_compare(uint32_t func, uint32_t value, uint32_t ref)
-{
-    switch (func) {
-    case PM4_FUNC_ALWAYS:
-        return true;
-    case PM4_FUNC_LT:
-        return value < ref;
-    case PM4_FUNC_LE:
-        return value <= ref;
-    case PM4_FUNC_EQ:
-        return value == ref;
-    case PM4_FUNC_NE:
-        return value != ref;
-    case PM4_FUNC_GE:
-        return value >= ref;
-    case PM4_FUNC_GT:
-        return value > ref;
-    }
-    g_assert_not_reached();
-}
-
 static VkfdStep pm4_wait_reg_mem(VkfdState *s, VkfdQueue *q,
                                 const Pm4Stream *st, uint32_t h)
 {
@@ -313,7 +294,7 @@ static VkfdStep pm4_wait_reg_mem(VkfdState *s, VkfdQueue *q,
         return pm4_fault(s, q, st, h, "WAIT_REG_MEM address faulted");
     }
     value = le32_to_cpu(value) & dw[4];
-    if (!pm4_compare(func, value, dw[3])) {
+    if (!vkfd_engine_compare(func, value, dw[3])) {
         trace_vkfd_pm4_wait(q->ctx_id, q->doorbell, addr, value, dw[4], func,
                             dw[3]);
         q->waiting = true;
@@ -335,8 +316,8 @@ static void pm4_push_ib(VkfdQueue *q, uint64_t base, uint32_t size)
 
 static bool pm4_ib_ok(uint64_t base, uint32_t size)
 {
-    return !(base & 3) && size <= PM4_IB_SIZE_MASK && base < PM4_VA_END &&
-           base + size * 4ull <= PM4_VA_END;
+    return !(base & 3) && size <= PM4_IB_SIZE_MASK && base < VKFD_VA_END &&
+           base + size * 4ull <= VKFD_VA_END;
 }
 
 static VkfdStep pm4_indirect_buffer(VkfdState *s, VkfdQueue *q,

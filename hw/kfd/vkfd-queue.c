@@ -39,7 +39,6 @@ QEMU_BUILD_BUG_ON(sizeof(struct vkfd_mqd) != 88);
 #define VKFD_MQD_STATE_SIZE \
     (offsetof(struct vkfd_mqd, reserved) - VKFD_MQD_STATE_OFFSET)
 #define VKFD_QERR_LAST          VKFD_QERR_IB_DEPTH
-#define VKFD_VA_END             (1ull << VKFD_GPUVM_VA_BITS)
 
 static VkfdEngineRun *const vkfd_engines[] = {
     [VKFD_QUEUE_PM4] = vkfd_pm4_run,

@@ -106,20 +106,6 @@ static bool sdma_consume(VkfdState *s, VkfdQueue *q, uint32_t header,
     return true;
 }
 
-/*
- * The next piece of a transfer of total bytes: as many chunks as the
- * budget allows, from q->progress on.  Charges the budget, at least one
- * unit even for nothing.
- */
-static uint64_t sdma_take(VkfdQueue *q, unsigned *budget, uint64_t total)
-{
-    uint64_t left = total > q->progress ? total - q->progress : 0;
-    uint64_t n = MIN(left, (uint64_t)*budget * VKFD_ENGINE_CHUNK);
-
-    *budget -= MAX(1, DIV_ROUND_UP(n, VKFD_ENGINE_CHUNK));
-    return n;
-}
-
 static bool sdma_copy(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
                       unsigned *budget)
 {
@@ -132,7 +118,7 @@ static bool sdma_copy(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
     if (src + bytes < src || dst + bytes < dst) {
         return sdma_bad(s, q, dw[0], "copy wraps past 2^64");
     }
-    n = sdma_take(q, budget, bytes);
+    n = vkfd_engine_take(q, budget, bytes, VKFD_ENGINE_CHUNK);
     trace_vkfd_sdma_copy(q->ctx_id, q->doorbell, dst, src, bytes,
                          q->progress, n);
     if (n && !vkfd_vm_copy(s, q->ctx_id, dst + q->progress,
@@ -160,7 +146,7 @@ static bool sdma_fill(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
     if (dst + bytes < dst) {
         return sdma_bad(s, q, dw[0], "fill wraps past 2^64");
     }
-    n = sdma_take(q, budget, bytes);
+    n = vkfd_engine_take(q, budget, bytes, VKFD_ENGINE_CHUNK);
     trace_vkfd_sdma_fill(q->ctx_id, q->doorbell, dst, dw[3], bytes,
                          q->progress, n);
     if (n && !vkfd_vm_fill(s, q->ctx_id, dst + q->progress, n, dw[3])) {
@@ -202,27 +188,6 @@ static bool sdma_write(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
     return sdma_consume(s, q, dw[0], len);
 }
 
-static bool sdma_compare(uint32_t func, uint32_t value, uint32_t ref)
-{
-    switch (func) {
-    case VKFD_SDMA_FUNC_ALWAYS:
-        return true;
-    case VKFD_SDMA_FUNC_LT:
-        return value < ref;
-    case VKFD_SDMA_FUNC_LE:
-        return value <= ref;
-    case VKFD_SDMA_FUNC_EQ:
-        return value == ref;
-    case VKFD_SDMA_FUNC_NE:
-        return value != ref;
-    case VKFD_SDMA_FUNC_GE:
-        return value >= ref;
-    case VKFD_SDMA_FUNC_GT:
-        return value > ref;
-    }
-    g_assert_not_reached();
-}
-
 /*
  * POLL_REGMEM on memory: done once (*addr & mask) FUNC value holds; until
  * then the queue waits on the packet.  With mem_poll clear it would poll
@@ -253,7 +218,7 @@ static bool sdma_poll(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
         return sdma_fault(s, q, dw[0]);
     }
     mem = le32_to_cpu(mem);
-    if (!sdma_compare(func, mem & dw[4], dw[3])) {
+    if (!vkfd_engine_compare(func, mem & dw[4], dw[3])) {
         trace_vkfd_sdma_poll_wait(q->ctx_id, q->doorbell, addr, mem, dw[4],
                                   func, dw[3]);
         q->waiting = true;

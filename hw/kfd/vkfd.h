@@ -30,6 +30,9 @@ OBJECT_DECLARE_SIMPLE_TYPE(VkfdState, VKFD)
  */
 #define VKFD_SCHED_VM_BUDGET    (256ull << 10)
 
+/* The end of a context's GPU VA space: 48 bits. */
+#define VKFD_VA_END             (1ull << VKFD_GPUVM_VA_BITS)
+
 /* Fixed parts of the GPU shape (GFX9), and limits of the variable ones. */
 #define VKFD_WAVE_SIZE          64
 #define VKFD_LDS_SIZE_KB        64
@@ -309,6 +312,17 @@ extern const VMStateDescription vmstate_vkfd_queues;
 VkfdEngineRun vkfd_pm4_run;
 VkfdEngineRun vkfd_sdma_run;
 VkfdEngineRun vkfd_aql_run;
+
+/*
+ * vkfd-engine.c.  vkfd_engine_compare: (value FUNC ref) for the compare
+ * functions WAIT_REG_MEM and POLL_REGMEM share (VKFD_SDMA_FUNC_*, checked
+ * by the caller).  vkfd_engine_take: the next piece of a transfer of
+ * total elements from q->progress on, as many as *budget units of
+ * per_unit elements allow; charges *budget (one unit even for nothing).
+ */
+bool vkfd_engine_compare(uint32_t func, uint32_t value, uint32_t ref);
+uint64_t vkfd_engine_take(VkfdQueue *q, unsigned *budget, uint64_t total,
+                          uint64_t per_unit);
 
 /*
  * vkfd-pm4.c, for the AQL engine's PM4-IB packet if it wants to run the
