@@ -156,10 +156,16 @@ static void on_stop(int sig)
 }
 static bool keep_all;       /* save every round's script, found or not */
 
+static pid_t child_qemu;    /* stopped by die() too */
+
 static void die(const char *fmt, ...)
 {
     va_list ap;
 
+    if (child_qemu > 0) {
+        kill(child_qemu, SIGKILL);
+        waitpid(child_qemu, NULL, 0);
+    }
     va_start(ap, fmt);
     fputs("vkfd-fuzz: ", stderr);
     vfprintf(stderr, fmt, ap);
@@ -770,6 +776,19 @@ static void sched_put(Fuzz *f, struct vkfd_sched_cmd *c)
 static void sched_kick(Fuzz *f)
 {
     wl(f, reg(f, VKFD_REG_SCHED_WPTR), f->sched_wptr);
+}
+
+/* Until the device has read everything up to wptr (or gave up). */
+static void sched_wait(Fuzz *f)
+{
+    int i;
+
+    for (i = 0; i < 1000 && qstate == Q_OK; i++) {
+        if (cmd_read(f, "readl 0x%" PRIx64, reg(f, VKFD_REG_SCHED_RPTR)) ==
+            f->sched_wptr) {
+            break;
+        }
+    }
 }
 
 static uint32_t pick_ctx(Fuzz *f)
@@ -1664,6 +1683,7 @@ static bool qemu_start(Fuzz *f, const char *incoming)
         fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
         _exit(127);
     }
+    child_qemu = q->pid;
     close(in[0]);
     close(out[1]);
     close(errfd);
@@ -1707,6 +1727,7 @@ static int qemu_stop(Fuzz *f, bool force)
     close(q->from_fd);
     unlink(q->qmp_path);
     q->pid = 0;
+    child_qemu = 0;
     return status;
 }
 
@@ -2062,6 +2083,129 @@ static void one_op(Fuzz *f)
     f->ops++;
 }
 
+/*
+ * The hostile DMAs of issue 9, one after the other, with nothing random:
+ * an UNMAP_QUEUE write-back, a fence, IH entries and an MSI-X message
+ * each aimed at the parent bridge's Bridge Control (Secondary Bus Reset)
+ * or, behind a root port, at its Slot Control (power off).  The device
+ * must refuse them and live on.  --scenario runs this as round 0.
+ */
+static void op_scenario(Fuzz *f)
+{
+    uint64_t bctl = cfg_addr(f->parent_bdf, 0x3c);
+    uint64_t slot = f->parent_pcie_cap ?
+                    cfg_addr(f->parent_bdf, f->parent_pcie_cap + 0x18) : bctl;
+    struct vkfd_sched_cmd c = { .opcode = VKFD_CMD_NOP };
+    FQueue *fq = &f->queues[0];
+    uint32_t trap[2] = { VKFD_SDMA_HEADER(VKFD_SDMA_OP_TRAP, 0),
+                         0x00400000 };
+    int i;
+
+    /* a context and an SDMA queue whose rptr sets SBR in its high half */
+    map_context(f, 1);
+    *fq = (FQueue) { .used = true, .ctx = 1, .type = VKFD_QUEUE_SDMA,
+                     .doorbell = 0, .ring_size = 0x1000,
+                     .wptr = 0x0040000000000000ull };
+    mqd_write(f, 0, fq, false);
+    wq(f, win_pa(1, wptr_off(0, fq->type)), fq->wptr);
+    c.opcode = VKFD_CMD_MAP_QUEUE;
+    c.ctx_id = 1;
+    c.seq = ++f->seq;
+    c.fence_addr = PA_FENCES;
+    c.u.map_queue.mqd_addr = PA_MQD;
+    sched_put(f, &c);
+    sched_kick(f);
+    sync_q(f);
+    note(f, "# MQD write-back onto Bridge Control");
+    c.opcode = VKFD_CMD_UNMAP_QUEUE;
+    c.seq = ++f->seq;
+    c.u.unmap_queue.mqd_addr = bctl - 0x3c + 0x38 - 40;
+    c.u.unmap_queue.doorbell = 0;
+    sched_put(f, &c);
+    note(f, "# error_info of the write-back onto Bridge Control");
+    c.seq = ++f->seq;
+    c.u.unmap_queue.mqd_addr = bctl - 52;
+    sched_put(f, &c);
+    sched_kick(f);
+    sync_q(f);
+    note(f, "# a fence whose seq lands on Slot Control (or BAR/ROM words)");
+    memset(&c.u, 0, sizeof(c.u));
+    c.opcode = VKFD_CMD_NOP;
+    c.seq = 0x07c0;
+    c.fence_addr = slot & ~7ull;
+    sched_put(f, &c);
+    c.seq = 0x00400000;
+    c.fence_addr = bctl & ~7ull;
+    sched_put(f, &c);
+    sched_kick(f);
+    sync_q(f);
+    unmap_queue(f, 0);
+    sched_kick(f);
+    sync_q(f);
+    note(f, "# IH ring in the bridge's config page; SDMA TRAPs post to it");
+    wl(f, reg(f, VKFD_REG_IH_CNTL), 0);
+    wl(f, reg(f, VKFD_REG_IH_BASE_LO), (uint32_t)(bctl & ~0xfffull));
+    wl(f, reg(f, VKFD_REG_IH_BASE_HI), (bctl & ~0xfffull) >> 32);
+    wl(f, reg(f, VKFD_REG_IH_SIZE), 0x1000);
+    wl(f, reg(f, VKFD_REG_IH_CNTL), VKFD_IH_CNTL_ENABLE);
+    /* a second queue (slot 1, doorbell 1) that posts TRAP entries */
+    fq = &f->queues[1];
+    *fq = (FQueue) { .used = true, .ctx = 1, .type = VKFD_QUEUE_SDMA,
+                     .doorbell = 1, .ring_size = 0x1000 };
+    mqd_write(f, 1, fq, false);
+    wq(f, win_pa(1, wptr_off(1, fq->type)), 0);
+    c.opcode = VKFD_CMD_MAP_QUEUE;
+    c.seq = ++f->seq;
+    c.fence_addr = PA_FENCES;
+    c.u.map_queue.mqd_addr = PA_MQD + 0x80;
+    c.u.map_queue.queue_id = 1;
+    sched_put(f, &c);
+    sched_kick(f);
+    sched_wait(f);
+    for (i = 0; i < 4; i++) {
+        wbytes(f, win_pa(1, WIN_RINGS + 0x10000 + fq->wptr), trap,
+               sizeof(trap));
+        fq->wptr += sizeof(trap);
+    }
+    wq(f, win_pa(1, wptr_off(1, fq->type)), fq->wptr);
+    cmd(f, "writeq 0x%" PRIx64 " 0x%" PRIx64,
+        f->bar[VKFD_BAR_DOORBELL] + 0x2008ull, fq->wptr);
+    cmd(f, "clock_step 1000000");
+    sync_q(f);
+    note(f, "# an MSI-X message onto Bridge Control and onto Slot Control");
+    wl(f, reg(f, VKFD_REG_IH_CNTL), 0);
+    for (i = 0; i < 2; i++) {
+        uint64_t t = f->bar[VKFD_BAR_MSIX] + i * 16;
+        uint64_t a = i ? slot : bctl;
+
+        wl(f, t, (uint32_t)a);
+        wl(f, t + 4, a >> 32);
+        wl(f, t + 8, i ? 0x07c0 : 0x00400000);
+        wl(f, t + 12, 0);
+    }
+    cfg_ww(f, f->dev_bdf, f->msix_cap + 2, 0x8000);
+    memset(&c.u, 0, sizeof(c.u));
+    c.opcode = VKFD_CMD_NOP;
+    c.flags = VKFD_CMD_F_IRQ;
+    c.seq = ++f->seq;
+    c.fence_addr = PA_FENCES + 8;
+    sched_put(f, &c);
+    sched_kick(f);
+    wl(f, reg(f, VKFD_REG_IH_BASE_LO), (uint32_t)PA_IH);
+    wl(f, reg(f, VKFD_REG_IH_BASE_HI), 0);
+    wl(f, reg(f, VKFD_REG_IH_CNTL), VKFD_IH_CNTL_ENABLE);
+    sched_wait(f);
+    wbytes(f, win_pa(1, WIN_RINGS + 0x10000 + fq->wptr), trap, sizeof(trap));
+    fq->wptr += sizeof(trap);
+    wq(f, win_pa(1, wptr_off(1, fq->type)), fq->wptr);
+    cmd(f, "writeq 0x%" PRIx64 " 0x%" PRIx64,
+        f->bar[VKFD_BAR_DOORBELL] + 0x2008ull, fq->wptr);
+    cmd(f, "clock_step 1000000");
+    sync_q(f);
+}
+
+static bool scenario_mode;
+
 /* One QEMU, one topology, n operations; false on a finding. */
 static bool round_run(Fuzz *f, uint64_t round, uint64_t n, bool do_migrate)
 {
@@ -2086,6 +2230,12 @@ static bool round_run(Fuzz *f, uint64_t round, uint64_t n, bool do_migrate)
     }
     cmd(f, "memset 0x%" PRIx64 " 0x%" PRIx64 " 0x0", PA_SCHED, 0x500000ull);
     sched_enable(f, 0x1000);
+    if (scenario_mode) {
+        note(f, "# scenario: hostile DMA at the parent bridge");
+        op_scenario(f);
+        f->ops++;
+        n = 0;
+    }
     for (i = 0; ok && i < n && qstate == Q_OK && !stop_requested; i++) {
         note(f, "# op %" PRIu64, i);
         one_op(f);
@@ -2217,7 +2367,7 @@ static int replay(Fuzz *f, const char *path)
     }
     printf("%s - replay %s%s%s\n", ok ? "ok" : "not ok", path,
            ok ? "" : ": ", ok ? "" : why);
-    if (ok) {
+    if (ok && !keep_all) {
         unlink(f->q.err_path);
     } else {
         printf("# QEMU's stderr: %s\n", f->q.err_path);
@@ -2324,6 +2474,9 @@ int main(int argc, char **argv)
             break;
         } else if (!strcmp(a, "--tap")) {
             tap = true;
+            continue;
+        } else if (!strcmp(a, "--scenario")) {
+            scenario_mode = true;
             continue;
         } else if (!strcmp(a, "--keep")) {
             keep_all = true;
