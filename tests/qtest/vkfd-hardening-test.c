@@ -213,8 +213,9 @@ static void map_64m(Vkfd *v, uint64_t root, uint64_t va, uint64_t phys)
  * Migration in the middle of a VM_FILL: the VM stops while the ring
  * works through 64 MiB fills, the stream carries the command under way
  * (subsection vkfd/sched-cmd), and the destination finishes it and the
- * rest of the ring.  The stop has to land between two slices: retried a
- * few times if the ring was done (or not yet started) when it came.
+ * rest of the ring -- once it runs: paused after the load (-S), it does
+ * nothing.  The stop has to land between two slices: retried a few times
+ * if the ring was done (or not yet started) when it came.
  */
 static void test_migrate_mid_command(void)
 {
@@ -226,6 +227,7 @@ static void test_migrate_mid_command(void)
     uint64_t fences[8], root, phys;
     struct vkfd_sched_cmd cmd;
     bool held = false;
+    uint32_t rptr;
     QTestState *src;
     gsize len;
     Vkfd *v;
@@ -260,11 +262,13 @@ static void test_migrate_mid_command(void)
         }
     }
     g_assert_true(held);
-    g_assert_cmphex(rd(v, VKFD_REG_SCHED_RPTR), !=, v->wptr);
+    rptr = rd(v, VKFD_REG_SCHED_RPTR);
+    g_assert_cmphex(rptr, !=, v->wptr);
 
+    /* -S: the destination stays paused after the load, and does nothing */
     src = v->qts;
     v->qts = qtest_initf("-M pc -nodefaults -device vkfd,addr=04.0" PROPS
-                         " -incoming defer");
+                         " -S -incoming defer");
     qtest_qmp_assert_success(v->qts, "{ 'execute': 'migrate-incoming', "
                              "'arguments': { 'uri': %s } }", in);
     g_assert_true(migration_wait(v->qts));
@@ -274,6 +278,10 @@ static void test_migrate_mid_command(void)
     qpci_free_pc(v->bus);
     v->bus = qpci_new_pc(v->qts, NULL);
     v->dev = qpci_device_find(v->bus, VKFD_DEVFN);
+    g_usleep(100 * 1000);
+    g_assert_cmphex(rd(v, VKFD_REG_SCHED_RPTR), ==, rptr);
+    g_assert_cmphex(qtest_readl(v->qts, fences[ARRAY_SIZE(fences) - 1]), ==,
+                    0);
     qtest_qmp_assert_success(v->qts, "{ 'execute': 'cont' }");
     ring_wait_idle(v);
     g_assert_cmphex(rd(v, VKFD_REG_SCHED_ERROR), ==, VKFD_ST_OK);
