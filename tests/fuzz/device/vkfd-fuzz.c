@@ -2335,7 +2335,7 @@ static int replay(Fuzz *f, const char *path)
             pending_expect = true;
         } else if (!strncmp(line, "# expect ", 9)) {
             if (!pending_expect || strcmp(expect, line + 9)) {
-                snprintf(why, sizeof(why), "expected '%s', got '%s'",
+                snprintf(why, sizeof(why), "expected '%.100s', got '%.100s'",
                          line + 9, pending_expect ? expect : "nothing");
                 ok = false;
             }
@@ -2362,7 +2362,7 @@ static int replay(Fuzz *f, const char *path)
         ok = false;
     }
     if (stderr_has_report(f->q.err_path, report, sizeof(report))) {
-        snprintf(why, sizeof(why), "report: %s", report);
+        snprintf(why, sizeof(why), "report: %.200s", report);
         ok = false;
     }
     printf("%s - replay %s%s%s\n", ok ? "ok" : "not ok", path,
