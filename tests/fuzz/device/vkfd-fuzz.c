@@ -148,6 +148,7 @@ typedef struct Fuzz {
 } Fuzz;
 
 static bool verbose;
+static bool quiet;          /* replays of the minimizer print nothing */
 static volatile sig_atomic_t stop_requested;   /* SIGINT or SIGTERM */
 
 static void on_stop(int sig)
@@ -2369,6 +2370,10 @@ static int replay(Fuzz *f, const char *path)
         snprintf(why, sizeof(why), "report: %.200s", report);
         ok = false;
     }
+    if (quiet) {
+        unlink(f->q.err_path);
+        return ok ? 0 : 1;
+    }
     printf("%s - replay %s%s%s\n", ok ? "ok" : "not ok", path,
            ok ? "" : ": ", ok ? "" : why);
     if (ok && !keep_all) {
@@ -2377,6 +2382,122 @@ static int replay(Fuzz *f, const char *path)
         printf("# QEMU's stderr: %s\n", f->q.err_path);
     }
     return ok ? 0 : 1;
+}
+
+/* ---- minimizing a finding ---------------------------------------------- */
+
+typedef struct Block {
+    char *text;
+    bool keep;
+} Block;
+
+static void write_blocks(const char *path, const char *head, Block *b,
+                         int n, const char *tail)
+{
+    FILE *fp = fopen(path, "w");
+    int i;
+
+    if (!fp) {
+        die("%s: %s", path, strerror(errno));
+    }
+    fputs(head, fp);
+    for (i = 0; i < n; i++) {
+        if (b[i].keep) {
+            fputs(b[i].text, fp);
+        }
+    }
+    fputs(tail, fp);
+    fclose(fp);
+}
+
+/*
+ * Drop operations ("# op N" blocks) while the script still fails its
+ * replay, halving the size of the pieces tried (delta debugging); the
+ * set-up before the first operation and the health check stay.
+ */
+static int minimize(Fuzz *f, const char *path)
+{
+    FILE *fp = fopen(path, "r");
+    char *line = NULL, *head = NULL, *tail = NULL, out[600], tmp[600];
+    size_t cap = 0, hl = 0, tl = 0;
+    Block *b = NULL;
+    int n = 0, i, j, chunk, kept, tries = 0;
+    bool in_tail = false;
+    FILE *hs = open_memstream(&head, &hl), *ts = open_memstream(&tail, &tl);
+
+    if (!fp) {
+        die("%s: %s", path, strerror(errno));
+    }
+    while (getline(&line, &cap, fp) > 0) {
+        if (!strncmp(line, "# health check", 14)) {
+            in_tail = true;
+        }
+        if (in_tail) {
+            fputs(line, ts);
+        } else if (!strncmp(line, "# op ", 5)) {
+            b = realloc(b, (n + 1) * sizeof(*b));
+            b[n].text = strdup(line);
+            b[n++].keep = true;
+        } else if (n) {
+            size_t old = strlen(b[n - 1].text);
+
+            b[n - 1].text = realloc(b[n - 1].text, old + strlen(line) + 1);
+            strcpy(b[n - 1].text + old, line);
+        } else {
+            fputs(line, hs);
+        }
+    }
+    fclose(fp);
+    fclose(hs);
+    fclose(ts);
+    free(line);
+    snprintf(tmp, sizeof(tmp), "%s/vkfd-fuzz-%d.try.qtest", f->out_dir,
+             getpid());
+    quiet = true;
+    write_blocks(tmp, head, b, n, tail);
+    if (!replay(f, tmp)) {
+        die("%s does not fail when replayed: nothing to minimize", path);
+    }
+    kept = n;
+    for (chunk = n / 2 > 0 ? n / 2 : 1; ; chunk /= 2) {
+        for (i = 0; i < n; i += chunk) {
+            bool any = false;
+
+            for (j = i; j < i + chunk && j < n; j++) {
+                any |= b[j].keep;
+                b[j].keep = false;
+            }
+            if (!any) {
+                continue;
+            }
+            write_blocks(tmp, head, b, n, tail);
+            tries++;
+            if (replay(f, tmp)) {
+                /* still fails without them: they stay out */
+                kept = 0;
+                for (j = 0; j < n; j++) {
+                    kept += b[j].keep;
+                }
+                fprintf(stderr, "minimize: %d of %d operations left "
+                        "(%d replays)\n", kept, n, tries);
+                continue;
+            }
+            for (j = i; j < i + chunk && j < n; j++) {
+                b[j].keep = true;
+            }
+        }
+        if (chunk == 1) {
+            break;
+        }
+    }
+    snprintf(out, sizeof(out), "%.*s.min.qtest", (int)strlen(path) - 6,
+             path);
+    write_blocks(out, head, b, n, tail);
+    unlink(tmp);
+    quiet = false;
+    printf("# minimized %s: %d of %d operations, %d replays: %s\n", path,
+           kept, n, tries, out);
+    return 0;
 }
 
 /* ---- main -------------------------------------------------------------- */
@@ -2428,7 +2549,8 @@ static void usage(void)
 "usage: vkfd-fuzz --qemu QEMU [--seed N] [--ops N] [--seconds S]\n"
 "                 [--round-ops N] [--topology root|root-port|bridge|all]\n"
 "                 [--out DIR] [--tap] [--verbose]\n"
-"       vkfd-fuzz --qemu QEMU [--out DIR] --replay FILE...\n"
+"       vkfd-fuzz --qemu QEMU [--out DIR] --replay FILE|DIR...\n"
+"       vkfd-fuzz --qemu QEMU [--out DIR] --minimize FILE\n"
 "Fuzzes the vkfd device (ops: structured operations, default 20000),\n"
 "stopping at --ops or after --seconds, whichever comes first.  Findings\n"
 "are saved in DIR (default .) as replayable qtest scripts.\n"
@@ -2443,6 +2565,7 @@ int main(int argc, char **argv)
     uint64_t max_ops = 20000, round_ops = 1500, round = 0, n;
     double seconds = 0, t0;
     int topo = -1, i, first_replay = 0, rc = 0;
+    const char *minimize_path = NULL;
     bool tap = false;
 
     signal(SIGPIPE, SIG_IGN);
@@ -2473,6 +2596,8 @@ int main(int argc, char **argv)
             if (topo == -2) {
                 usage();
             }
+        } else if (!strcmp(a, "--minimize") && v) {
+            minimize_path = v;
         } else if (!strcmp(a, "--replay")) {
             first_replay = i + 1;
             break;
@@ -2501,6 +2626,9 @@ int main(int argc, char **argv)
     }
     if (mkdir(f.out_dir, 0755) && errno != EEXIST) {
         die("%s: %s", f.out_dir, strerror(errno));
+    }
+    if (minimize_path) {
+        return minimize(&f, minimize_path);
     }
     if (first_replay) {
         char **files = NULL;
