@@ -158,14 +158,15 @@ link_firmware() {
 
 fetch_source
 [ "$MODE" = --vanilla ] || overlay
-configure
-targets=(qemu-system-x86_64)
 if [ "$MODE" = --fuzz ]; then
-    # A long build nobody waits for: let the other builds have the tree.
-    targets=(qemu-fuzz-x86_64)
+    # A long build nobody waits for: once the tree is overlaid, let the
+    # other builds have it.
     exec {VKFD_LOCK_FD}>&-
     build_lock qemu-fuzz
 fi
+configure
+targets=(qemu-system-x86_64)
+[ "$MODE" = --fuzz ] && targets=(qemu-fuzz-x86_64)
 [ "$MODE" = --vanilla ] || [ "$MODE" = --fuzz ] ||
     targets+=(tests/qtest/vkfd-test tests/qtest/vkfd-engine-test tests/qtest/vkfd-gpuvm-bench
               tests/qtest/vkfd-queue-bench tests/qtest/vkfd-bridge-test
