@@ -1893,7 +1893,8 @@ static bool known_qemu_issue(const char *path)
         bridge |= strstr(line, "Failed to load pcie-root-port:") ||
                   strstr(line, "Failed to load pci-bridge:");
         if (strstr(line, "AddressSanitizer") ||
-            strstr(line, "runtime error:") || strstr(line, "vkfd")) {
+            strstr(line, "runtime error:") ||
+            strstr(line, "Failed to load vkfd")) {
             bridge = false;
             break;
         }
