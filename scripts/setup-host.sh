@@ -15,6 +15,8 @@ PKGS=(
     ccache dpkg-dev cpio busybox-static kmod
     seabios qemu-system-data
     libhsakmt-dev libhsakmt1
+    # The ROCm user stack for the guest (vkfd-vm --rocm) and hipcc.
+    rocminfo libhsa-runtime64-1 libhsa-runtime-dev libamdhip64-5 hipcc
 )
 
 need=()
