@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Debian's unmodified HIP runtime (libamdhip64 5.2.3) on vkfd: device count
+ * and properties, hipMalloc, host -> device -> host copies checked byte
+ * for byte, hipFree.  Built by hipcc at test time (meson.build); no kernel
+ * is launched, and no call is made that needs GPU ISA to run (docs/rocm.md,
+ * "HIP": fills and device-to-device copies use the runtime's blit kernels
+ * and belong to the shader core).
+ *
+ * TAP on stdout.  The runtime's stderr (libdrm's "DRM version" line) comes
+ * out as TAP comments through the parent process, which also reports a
+ * crash inside the runtime.
+ */
+#include <hip/hip_runtime.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int count, failed;
+
+static bool ok(bool cond, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static bool ok(bool cond, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	printf("%sok %d - %s\n", cond ? "" : "not ", ++count, msg);
+	fflush(stdout);
+	if (!cond)
+		failed++;
+	return cond;
+}
+
+/* As in hsa-runtime.c: stderr lines become "# stderr: ..." on stdout. */
+static void stderr_as_tap_comments(void)
+{
+	char buf[4096], line[4096 + 16];
+	size_t used = 0;
+	int fds[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(fds))
+		return;
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return;
+	if (pid == 0) {
+		dup2(fds[1], 2);
+		close(fds[0]);
+		close(fds[1]);
+		return;
+	}
+	close(fds[1]);
+	while ((n = read(fds[0], buf + used, sizeof(buf) - 1 - used)) > 0) {
+		char *start = buf, *nl;
+
+		used += n;
+		buf[used] = '\0';
+		while ((nl = strchr(start, '\n'))) {
+			*nl = '\0';
+			n = snprintf(line, sizeof(line), "# stderr: %s\n", start);
+			if (write(1, line, n) < 0)
+				break;
+			start = nl + 1;
+		}
+		used -= start - buf;
+		memmove(buf, start, used);
+		if (used == sizeof(buf) - 1)
+			used = 0;
+	}
+	if (used) {
+		buf[used] = '\0';
+		n = snprintf(line, sizeof(line), "# stderr: %s\n", buf);
+		if (write(1, line, n) < 0)
+			exit(1);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		exit(1);
+	if (WIFSIGNALED(status)) {
+		printf("Bail out! the test died of signal %d inside the runtime\n",
+		       WTERMSIG(status));
+		exit(1);
+	}
+	exit(WEXITSTATUS(status));
+}
+
+
+/*
+ * hipMemcpy of `bytes`: below the runtime's pinning threshold (1 MiB) it
+ * stages through its own buffer, above it pins the user's pages; both go
+ * through SDMA.
+ */
+static void check_copy(int dev, size_t bytes)
+{
+	uint8_t *src, *dst;
+	void *d = NULL;
+	hipError_t e;
+	size_t i, bad = 0;
+
+	e = hipMalloc(&d, bytes);
+	if (!ok(e == hipSuccess && d, "device %d: hipMalloc %zu KiB (%s)", dev,
+		bytes >> 10, hipGetErrorString(e)))
+		return;
+	src = (uint8_t *)malloc(bytes);
+	dst = (uint8_t *)malloc(bytes);
+	if (!src || !dst)
+		exit(2);
+	for (i = 0; i < bytes; i++)
+		src[i] = (uint8_t)(i * 157 + (i >> 11) + dev);
+	memset(dst, 0xa5, bytes);
+	e = hipMemcpy(d, src, bytes, hipMemcpyHostToDevice);
+	ok(e == hipSuccess, "device %d: hipMemcpy %zu KiB host -> device (%s)",
+	   dev, bytes >> 10, hipGetErrorString(e));
+	e = hipMemcpy(dst, d, bytes, hipMemcpyDeviceToHost);
+	ok(e == hipSuccess, "device %d: hipMemcpy %zu KiB device -> host (%s)",
+	   dev, bytes >> 10, hipGetErrorString(e));
+	for (i = 0; i < bytes; i++)
+		bad += dst[i] != src[i];
+	ok(bad == 0, "device %d: every byte of %zu KiB came back (%zu differ)",
+	   dev, bytes >> 10, bad);
+	e = hipFree(d);
+	ok(e == hipSuccess, "device %d: hipFree (%s)", dev,
+	   hipGetErrorString(e));
+	free(src);
+	free(dst);
+}
+
+static void check_device(int dev)
+{
+	hipDeviceProp_t prop;
+	hipError_t e;
+
+	e = hipSetDevice(dev);
+	ok(e == hipSuccess, "device %d: hipSetDevice (%s)", dev,
+	   hipGetErrorString(e));
+	memset(&prop, 0, sizeof(prop));
+	e = hipGetDeviceProperties(&prop, dev);
+	ok(e == hipSuccess, "device %d: hipGetDeviceProperties (%s)", dev,
+	   hipGetErrorString(e));
+	printf("# device %d: name '%s' gcnArchName '%s' totalGlobalMem %zu "
+	       "multiProcessorCount %d warpSize %d\n", dev, prop.name,
+	       prop.gcnArchName, prop.totalGlobalMem, prop.multiProcessorCount,
+	       prop.warpSize);
+	ok(!strncmp(prop.gcnArchName, "gfx9", 4), "device %d: gcnArchName %s",
+	   dev, prop.gcnArchName);
+	ok(prop.totalGlobalMem >= (64u << 20) &&
+	   prop.multiProcessorCount > 0 && prop.warpSize == 64,
+	   "device %d: %zu MiB, %d CUs, warp %d", dev,
+	   prop.totalGlobalMem >> 20, prop.multiProcessorCount, prop.warpSize);
+
+	check_copy(dev, 64u << 10);
+	check_copy(dev, 3u << 20);
+}
+
+int main(int argc, char **argv)
+{
+	int n = -1, want = argc > 1 ? atoi(argv[1]) : 0;
+	hipError_t e;
+
+	stderr_as_tap_comments();
+	/* A runtime waiting forever on a failed queue ends as a Bail out. */
+	alarm(240);
+	e = hipGetDeviceCount(&n);
+	ok(e == hipSuccess && n > 0 && (!want || n == want),
+	   "hipGetDeviceCount: %d (%s)%s", n, hipGetErrorString(e),
+	   want ? "" : ", any number wanted");
+	for (int dev = 0; dev < n; dev++)
+		check_device(dev);
+	printf("1..%d\n", count);
+	return failed ? 1 : 0;
+}
