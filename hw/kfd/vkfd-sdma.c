@@ -65,34 +65,34 @@ static bool sdma_ring_read(VkfdState *s, VkfdQueue *q, uint64_t ptr,
                         len - first);
 }
 
-/* Stop the queue on the packet at rptr; always false. */
-static bool sdma_fail(VkfdState *s, VkfdQueue *q, uint32_t error,
-                      uint32_t header, uint64_t va, const char *why)
+/* Stop the queue on the packet at rptr; always VKFD_STEP_FAIL. */
+static VkfdStep sdma_fail(VkfdState *s, VkfdQueue *q, uint32_t error,
+                          uint32_t header, uint64_t va, const char *why)
 {
     VKFD_GUEST_ERR(vkfd_err_sdma, "ctx %u doorbell %u rptr 0x%" PRIx64
                    " header 0x%08x: %s", q->ctx_id, q->doorbell, q->rptr,
                    header, why);
     vkfd_queue_fail(s, q, error, header, va);
-    return false;
+    return VKFD_STEP_FAIL;
 }
 
-static bool sdma_bad(VkfdState *s, VkfdQueue *q, uint32_t header,
-                     const char *why)
+static VkfdStep sdma_bad(VkfdState *s, VkfdQueue *q, uint32_t header,
+                         const char *why)
 {
     return sdma_fail(s, q, VKFD_QERR_BAD_PACKET, header,
                      sdma_ring_va(q, q->rptr), why);
 }
 
 /* A VM access of the packet faulted (vkfd-gpuvm.c latched it). */
-static bool sdma_fault(VkfdState *s, VkfdQueue *q, uint32_t header)
+static VkfdStep sdma_fault(VkfdState *s, VkfdQueue *q, uint32_t header)
 {
     return sdma_fail(s, q, VKFD_QERR_VM_FAULT, header, s->vm_last_fault_va,
                      "VM fault");
 }
 
 /* The packet at rptr is done: move past it and report the new rptr. */
-static bool sdma_consume(VkfdState *s, VkfdQueue *q, uint32_t header,
-                         uint32_t bytes)
+static VkfdStep sdma_consume(VkfdState *s, VkfdQueue *q, uint32_t header,
+                             uint32_t bytes)
 {
     uint64_t rptr;
 
@@ -103,11 +103,11 @@ static bool sdma_consume(VkfdState *s, VkfdQueue *q, uint32_t header,
         return sdma_fail(s, q, VKFD_QERR_VM_FAULT, header,
                          s->vm_last_fault_va, "rptr not writable");
     }
-    return true;
+    return VKFD_STEP_DONE;
 }
 
-static bool sdma_copy(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
-                      unsigned *budget)
+static VkfdStep sdma_copy(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
+                          unsigned *budget)
 {
     uint64_t bytes = (dw[1] & SDMA_COUNT_MASK) + 1ull;
     uint64_t src = sdma_addr(dw, 3), dst = sdma_addr(dw, 5), n;
@@ -126,12 +126,12 @@ static bool sdma_copy(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
         return sdma_fault(s, q, dw[0]);
     }
     q->progress += n;
-    return q->progress < bytes ||
-           sdma_consume(s, q, dw[0], SDMA_COPY_DW * 4);
+    return q->progress < bytes ? VKFD_STEP_MORE
+                               : sdma_consume(s, q, dw[0], SDMA_COPY_DW * 4);
 }
 
-static bool sdma_fill(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
-                      unsigned *budget)
+static VkfdStep sdma_fill(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
+                          unsigned *budget)
 {
     uint64_t bytes = (dw[4] & SDMA_COUNT_MASK) + 1ull;
     uint64_t dst = sdma_addr(dw, 1), n;
@@ -153,13 +153,13 @@ static bool sdma_fill(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
         return sdma_fault(s, q, dw[0]);
     }
     q->progress += n;
-    return q->progress < bytes ||
-           sdma_consume(s, q, dw[0], SDMA_FILL_DW * 4);
+    return q->progress < bytes ? VKFD_STEP_MORE
+                               : sdma_consume(s, q, dw[0], SDMA_FILL_DW * 4);
 }
 
 /* WRITE linear: the data follows the packet in the ring. */
-static bool sdma_write(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
-                       uint32_t len, unsigned *budget)
+static VkfdStep sdma_write(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
+                           uint32_t len, unsigned *budget)
 {
     uint64_t bytes = len - SDMA_WRITE_DW * 4, dst = sdma_addr(dw, 1);
     uint8_t buf[VKFD_ENGINE_CHUNK];
@@ -174,7 +174,7 @@ static bool sdma_write(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
     trace_vkfd_sdma_write(q->ctx_id, q->doorbell, dst, bytes, q->progress);
     while (q->progress < bytes) {
         if (!*budget) {
-            return true;
+            return VKFD_STEP_MORE;
         }
         n = MIN(bytes - q->progress, VKFD_ENGINE_CHUNK);
         if (!sdma_ring_read(s, q, q->rptr + SDMA_WRITE_DW * 4 + q->progress,
@@ -194,8 +194,8 @@ static bool sdma_write(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
  * a register: only the HDP flush form of that is accepted (memory here is
  * always coherent, so it has nothing to wait for).
  */
-static bool sdma_poll(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
-                      unsigned *budget)
+static VkfdStep sdma_poll(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
+                          unsigned *budget)
 {
     uint32_t func = (dw[0] >> 28) & 7, mem;
     uint64_t addr = sdma_addr(dw, 1);
@@ -222,19 +222,19 @@ static bool sdma_poll(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
         trace_vkfd_sdma_poll_wait(q->ctx_id, q->doorbell, addr, mem, dw[4],
                                   func, dw[3]);
         q->waiting = true;
-        return false;
+        return VKFD_STEP_WAIT;
     }
     return sdma_consume(s, q, dw[0], SDMA_POLL_DW * 4);
 }
 
 /*
  * Run (part of) the packet at rptr, avail bytes of which the guest has
- * written.  Returns true if the queue may go on (the packet is done, or
- * the budget ran out in the middle of it), false if it stopped: failed,
- * waiting, or the packet is not all written yet.
+ * written: DONE (consumed) or MORE (the budget ran out in the middle of
+ * it) let the queue go on; FAIL, WAIT and STALL (not all written yet)
+ * stop it.
  */
-static bool sdma_packet(VkfdState *s, VkfdQueue *q, uint64_t avail,
-                        unsigned *budget)
+static VkfdStep sdma_packet(VkfdState *s, VkfdQueue *q, uint64_t avail,
+                            unsigned *budget)
 {
     uint32_t dw[SDMA_MAX_DW] = { 0 }, len, i;
     uint32_t got = MIN(avail, sizeof(dw));
@@ -260,7 +260,7 @@ static bool sdma_packet(VkfdState *s, VkfdQueue *q, uint64_t avail,
         break;
     case VKFD_SDMA_OP_WRITE:
         if (got < SDMA_WRITE_DW * 4) {
-            return false;   /* not all written: wait for the doorbell */
+            return VKFD_STEP_STALL;     /* not all written yet */
         }
         len = (SDMA_WRITE_DW + (dw[3] & SDMA_WRITE_MASK) + 1) * 4;
         break;
@@ -286,7 +286,7 @@ static bool sdma_packet(VkfdState *s, VkfdQueue *q, uint64_t avail,
         return sdma_bad(s, q, dw[0], "packet larger than the ring");
     }
     if (len > avail) {
-        return false;       /* not all written: wait for the doorbell */
+        return VKFD_STEP_STALL;     /* not all written yet */
     }
 
     switch (op) {
@@ -325,14 +325,16 @@ static bool sdma_packet(VkfdState *s, VkfdQueue *q, uint64_t avail,
 bool vkfd_sdma_run(VkfdState *s, VkfdQueue *q, unsigned *budget)
 {
     uint64_t wptr;
+    VkfdStep step;
 
     q->waiting = false;
     if (q->error) {
         return false;
     }
     if (!vkfd_vm_read(s, q->ctx_id, q->wptr_addr, &wptr, sizeof(wptr))) {
-        return sdma_fail(s, q, VKFD_QERR_VM_FAULT, 0, s->vm_last_fault_va,
-                         "wptr not readable");
+        sdma_fail(s, q, VKFD_QERR_VM_FAULT, 0, s->vm_last_fault_va,
+                  "wptr not readable");
+        return false;
     }
     wptr = le64_to_cpu(wptr);
     if ((wptr & 3) || wptr - q->rptr > q->ring_size) {
@@ -348,8 +350,9 @@ bool vkfd_sdma_run(VkfdState *s, VkfdQueue *q, unsigned *budget)
                                   q->progress);
             return true;
         }
-        if (!sdma_packet(s, q, wptr - q->rptr, budget)) {
-            return false;
+        step = sdma_packet(s, q, wptr - q->rptr, budget);
+        if (step != VKFD_STEP_DONE && step != VKFD_STEP_MORE) {
+            return false;   /* failed, waiting, or not all written */
         }
     }
     return false;
