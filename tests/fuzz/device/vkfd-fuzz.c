@@ -149,6 +149,7 @@ typedef struct Fuzz {
 
 static bool verbose;
 static bool quiet;          /* replays of the minimizer print nothing */
+static char last_why[256];  /* why the last replay failed */
 static volatile sig_atomic_t stop_requested;   /* SIGINT or SIGTERM */
 
 static void on_stop(int sig)
@@ -1946,6 +1947,18 @@ static bool health_check(Fuzz *f, char *why, size_t size)
     };
 
     note(f, "# health check");
+    /*
+     * Quiesce first: an MSI-X message the round aimed at config space
+     * may still be under way and undo a set-up made before it lands.
+     */
+    pci_setup(f);
+    cfg_ww(f, f->dev_bdf, f->msix_cap + 2, 0);
+    wl(f, reg(f, VKFD_REG_IH_CNTL), 0);
+    wl(f, reg(f, VKFD_REG_CONTROL), VKFD_CONTROL_RESET);
+    for (i = 0; i < 4; i++) {
+        cmd(f, "clock_step 1000000");
+        sync_q(f);
+    }
     if (!pci_setup(f)) {
         snprintf(why, size, "the device vanished from its bus");
         return false;
@@ -2371,6 +2384,7 @@ static int replay(Fuzz *f, const char *path)
         snprintf(why, sizeof(why), "report: %.200s", report);
         ok = false;
     }
+    snprintf(last_why, sizeof(last_why), "%s", ok ? "" : why);
     if (quiet) {
         unlink(f->q.err_path);
         return ok ? 0 : 1;
@@ -2420,6 +2434,7 @@ static int minimize(Fuzz *f, const char *path)
 {
     FILE *fp = fopen(path, "r");
     char *line = NULL, *head = NULL, *tail = NULL, out[600], tmp[600];
+    char orig_why[256];
     size_t cap = 0, hl = 0, tl = 0;
     Block *b = NULL;
     int n = 0, i, j, chunk, kept, tries = 0;
@@ -2459,6 +2474,9 @@ static int minimize(Fuzz *f, const char *path)
     if (!replay(f, tmp)) {
         die("%s does not fail when replayed: nothing to minimize", path);
     }
+    /* a smaller script must fail the same way, not just fail */
+    snprintf(orig_why, sizeof(orig_why), "%s", last_why);
+    fprintf(stderr, "minimize: the replay fails: %s\n", orig_why);
     kept = n;
     for (chunk = n / 2 > 0 ? n / 2 : 1; ; chunk /= 2) {
         for (i = 0; i < n; i += chunk) {
@@ -2473,7 +2491,7 @@ static int minimize(Fuzz *f, const char *path)
             }
             write_blocks(tmp, head, b, n, tail);
             tries++;
-            if (replay(f, tmp)) {
+            if (replay(f, tmp) && !strcmp(last_why, orig_why)) {
                 /* still fails without them: they stay out */
                 kept = 0;
                 for (j = 0; j < n; j++) {
