@@ -99,7 +99,7 @@ typedef struct FQueue {
     uint64_t wptr;          /* in the queue's units */
 } FQueue;
 
-typedef struct Qemu {
+typedef struct Session {
     pid_t pid;
     int to_fd, from_fd;
     char rbuf[65536];
@@ -111,7 +111,7 @@ typedef struct Qemu {
     bool starting;          /* no reply yet: QEMU is still starting */
     char err_path[256];
     char qmp_path[100];
-} Qemu;
+} Session;
 
 typedef struct Fuzz {
     const char *qemu_bin;
@@ -119,7 +119,7 @@ typedef struct Fuzz {
     Rng rng;
     uint64_t seed;
     int topo;
-    Qemu q;
+    Session q;
     char *args[MAX_ARGS];
     int nargs;
     /* the script of this round */
@@ -270,7 +270,7 @@ static void note(Fuzz *f, const char *fmt, ...)
 /* Why a session with QEMU broke off. */
 enum { Q_OK, Q_EOF, Q_HANG };
 
-static int q_readline(Qemu *q, char *line, size_t size, int timeout_ms)
+static int q_readline(Session *q, char *line, size_t size, int timeout_ms)
 {
     char *nl;
     ssize_t n;
@@ -317,10 +317,45 @@ static int q_readline(Qemu *q, char *line, size_t size, int timeout_ms)
 
 static int reply_timeout_ms = 60000;
 
+/* A decimal or 0x-prefixed hex number; parsing stops at the first non-digit. */
+static uint64_t parse_u64(const char *p)
+{
+    uint64_t v = 0;
+    unsigned base = 10, d;
+
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+        base = 16;
+        p += 2;
+    }
+    for (;; p++) {
+        if (*p >= '0' && *p <= '9') {
+            d = *p - '0';
+        } else if (base == 16 && *p >= 'a' && *p <= 'f') {
+            d = *p - 'a' + 10;
+        } else if (base == 16 && *p >= 'A' && *p <= 'F') {
+            d = *p - 'A' + 10;
+        } else {
+            return v;
+        }
+        if (d >= base) {
+            return v;
+        }
+        v = v * base + d;
+    }
+}
+
+static void on_signal(int sig, void (*fn)(int))
+{
+    struct sigaction sa = { .sa_handler = fn };
+
+    sigemptyset(&sa.sa_mask);
+    sigaction(sig, &sa, NULL);
+}
+
 /* Send what is queued and read every reply; the last one into last. */
 static int q_flush(Fuzz *f, char *last, size_t size)
 {
-    Qemu *q = &f->q;
+    Session *q = &f->q;
     char line[4096];
     size_t off = 0;
     ssize_t n;
@@ -383,7 +418,7 @@ static size_t batch_bytes = 32768;
 
 static void cmd(Fuzz *f, const char *fmt, ...)
 {
-    Qemu *q = &f->q;
+    Session *q = &f->q;
     char line[4096];
     va_list ap;
     int n;
@@ -436,7 +471,7 @@ static uint64_t cmd_read(Fuzz *f, const char *fmt, ...)
         return ~0ull;
     }
     snprintf(reply, sizeof(reply), "%s", f->q.last);
-    return strlen(reply) > 3 ? strtoull(reply + 3, NULL, 0) : 0;
+    return strlen(reply) > 3 ? parse_u64(reply + 3) : 0;
 }
 
 static void wl(Fuzz *f, uint64_t a, uint32_t v)
@@ -1642,7 +1677,7 @@ static void build_args(Fuzz *f)
 
 static bool qemu_start(Fuzz *f, const char *incoming)
 {
-    Qemu *q = &f->q;
+    Session *q = &f->q;
     int in[2], out[2], errfd, i, n = 0;
     char qmp[160];
     char *argv[MAX_ARGS + 12];
@@ -1705,7 +1740,7 @@ static bool qemu_start(Fuzz *f, const char *incoming)
 /* Stop QEMU; returns its wait status. */
 static int qemu_stop(Fuzz *f, bool force)
 {
-    Qemu *q = &f->q;
+    Session *q = &f->q;
     int status = 0, i;
 
     if (q->pid <= 0) {
@@ -1760,7 +1795,7 @@ static int qmp_connect(Fuzz *f)
 
 static bool qmp_cmd(int fd, const char *json, char *ans, size_t size)
 {
-    Qemu tmp = { .from_fd = fd };
+    Session tmp = { .from_fd = fd };
     char line[8192];
 
     if (write(fd, json, strlen(json)) != (ssize_t)strlen(json)) {
@@ -1781,7 +1816,7 @@ static int qmp_open(Fuzz *f)
 {
     char ans[8192];
     int fd = qmp_connect(f);
-    Qemu tmp = { .from_fd = fd };
+    Session tmp = { .from_fd = fd };
 
     if (fd < 0) {
         return -1;
@@ -2587,22 +2622,22 @@ int main(int argc, char **argv)
     const char *minimize_path = NULL;
     bool tap = false;
 
-    signal(SIGPIPE, SIG_IGN);
+    on_signal(SIGPIPE, SIG_IGN);
     for (i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
         if (!strcmp(a, "--qemu") && v) {
             f.qemu_bin = v;
         } else if (!strcmp(a, "--seed") && v) {
-            f.seed = strtoull(v, NULL, 0);
+            f.seed = parse_u64(v);
         } else if (!strcmp(a, "--ops") && v) {
-            max_ops = strtoull(v, NULL, 0);
+            max_ops = parse_u64(v);
         } else if (!strcmp(a, "--seconds") && v) {
             seconds = strtod(v, NULL);
         } else if (!strcmp(a, "--batch") && v) {
-            batch_bytes = strtoull(v, NULL, 0);
+            batch_bytes = parse_u64(v);
         } else if (!strcmp(a, "--round-ops") && v) {
-            round_ops = strtoull(v, NULL, 0);
+            round_ops = parse_u64(v);
         } else if (!strcmp(a, "--out") && v) {
             f.out_dir = v;
         } else if (!strcmp(a, "--timeout") && v) {
@@ -2671,8 +2706,8 @@ int main(int argc, char **argv)
     if (tap) {
         printf("1..3\n");
     }
-    signal(SIGINT, on_stop);
-    signal(SIGTERM, on_stop);
+    on_signal(SIGINT, on_stop);
+    on_signal(SIGTERM, on_stop);
     while (f.ops < max_ops && (!seconds || now() - t0 < seconds) &&
            !stop_requested) {
         f.topo = topo >= 0 ? topo : (int)(round % NTOPO);
