@@ -34,7 +34,11 @@
  * Prints TAP and "# ioctls: N".
  *
  * usage: kfd-ioctl-fuzz [--seed N] [--seconds S] [--ioctls N]
- *                       [--procs P] [--threads T] [--no-drop]
+ *                       [--procs P] [--threads T] [--ops N] [--no-drop]
+ *
+ * --ops bounds the operations of a worker thread (default 450; a worker
+ * lives for 1..N of them unless killed first): larger values spend less
+ * time making and tearing down processes, which a debug kernel makes slow.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -67,6 +71,8 @@ struct fuzz_stats {
 	atomic_ullong ioctls, mmaps, vma_ops, touches, faults;
 	atomic_ullong forks, execs, kills, workers, secondaries;
 	atomic_ullong ok[0x28];	/* successful semi-valid calls, by number */
+	atomic_ullong usec[8];	/* thread time by kind of step */
+	atomic_ullong nr_usec[0x28], nr_calls[0x28];	/* kfd ioctls by number */
 	atomic_int stop;
 	atomic_int bad_workers;
 	unsigned long long budget;
@@ -79,6 +85,7 @@ static uint64_t base_seed = 1;
 static struct vkfd_gpu gpus[VKFD_MAX_GPUS];
 static int ngpus;
 static int nthreads = 3;
+static int opt_ops = 450;	/* operations per thread, at most */
 static int exec_depth;
 
 /* ------------------------------------------------------------ random */
@@ -731,6 +738,8 @@ static void fuzz_kfd_ioctl(void)
 	unsigned long cmd;
 	void *arg = buf;
 	int fd = any_kfd();
+	double t0;
+	long ret;
 
 	if (fd < 0)
 		return;
@@ -764,7 +773,12 @@ static void fuzz_kfd_ioctl(void)
 	}
 	if (chance(4))
 		arg = (void *)(uintptr_t)any_ptr(_IOC_SIZE(cmd));
-	if (fz_ioctl(fd, cmd, arg) == 0 && arg == buf && cmd == kfd_cmds[nr]) {
+	t0 = now_s();
+	ret = fz_ioctl(fd, cmd, arg);
+	nr = _IOC_NR(cmd) < 0x28 ? _IOC_NR(cmd) : 0;
+	atomic_fetch_add_explicit(&st->nr_usec[nr], (now_s() - t0) * 1e6, memory_order_relaxed);
+	atomic_fetch_add_explicit(&st->nr_calls[nr], 1, memory_order_relaxed);
+	if (ret == 0 && arg == buf && cmd == kfd_cmds[nr]) {
 		atomic_fetch_add_explicit(&st->ok[nr], 1, memory_order_relaxed);
 		note_result(nr, fd, buf);
 	}
@@ -1291,16 +1305,17 @@ static void child_ops(void)
 static void fuzz_fork(void)
 {
 	pid_t pid;
-	int kfd;
+	int kfd, i;
 
 	pthread_mutex_lock(&W.lock);
+	/* Reap the children that ended; kill the oldest if none did. */
+	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+		for (i = 0; i < W.nchildren; i++)
+			if (W.children[i] == pid)
+				W.children[i] = W.children[--W.nchildren];
 	if (W.nchildren == MAX_CHILDREN) {
-		/* Make room: kill or reap the oldest. */
-		pid = W.children[0];
-		kill(pid, SIGKILL);
+		kill(W.children[0], SIGKILL);	/* reaped by a later sweep */
 		atomic_fetch_add_explicit(&st->kills, 1, memory_order_relaxed);
-		waitpid(pid, NULL, 0);
-		memmove(W.children, W.children + 1, sizeof(pid_t) * --W.nchildren);
 	}
 	kfd = W.nkfd ? W.kfd[below(W.nkfd)] : -1;
 	atomic_fetch_add_explicit(&st->forks, 1, memory_order_relaxed);
@@ -1318,7 +1333,7 @@ static void fuzz_fork(void)
 		}
 		_exit(0);
 	}
-	if (pid > 0)
+	if (pid > 0 && W.nchildren < MAX_CHILDREN)
 		W.children[W.nchildren++] = pid;
 	pthread_mutex_unlock(&W.lock);
 }
@@ -1341,25 +1356,30 @@ static void *worker_thread(void *p)
 
 	rng = t->seed;
 	for (i = 0; i < t->ops && !atomic_load(&st->stop); i++) {
-		unsigned int r = below(100);
+		unsigned int r = below(100), kind;
+		double t0 = now_s();
 
 		if (r < 52)
-			fuzz_kfd_ioctl();
+			kind = 0, fuzz_kfd_ioctl();
 		else if (r < 56)
-			fuzz_drm_ioctl();
+			kind = 1, fuzz_drm_ioctl();
 		else if (r < 67)
-			fuzz_mmap();
+			kind = 2, fuzz_mmap();
 		else if (r < 84)
-			fuzz_vma();
+			kind = 3, fuzz_vma();
 		else if (r < 88)
-			fuzz_files();
+			kind = 4, fuzz_files();
 		else if (r < 91)
-			fuzz_fork();
+			kind = 5, fuzz_fork();
 		else if (r < 95)
-			fuzz_queue_recipe();
+			kind = 6, fuzz_queue_recipe();
 		else if (r < 96 && W.nkfd)
-			bind_properly(W.kfd[below(W.nkfd)]);
-		else if (chance(10))
+			kind = 7, bind_properly(W.kfd[below(W.nkfd)]);
+		else
+			kind = 7;
+		atomic_fetch_add_explicit(&st->usec[kind], (now_s() - t0) * 1e6,
+					  memory_order_relaxed);
+		if (r >= 96 && chance(10))
 			worker_end(t->leader);	/* may not return */
 	}
 	return NULL;
@@ -1441,7 +1461,7 @@ static int worker_main(uint64_t seed, int first_kfd)
 
 	for (i = 0; i < n; i++) {
 		t[i].seed = mix(seed, i + 1);
-		t[i].ops = 50 + below(400);
+		t[i].ops = 1 + below(opt_ops);
 		t[i].leader = i == 0;
 	}
 	for (i = 1; i < n; i++)
@@ -1478,7 +1498,7 @@ static void note_bad(const char *fmt, ...)
 struct live {
 	pid_t pid;
 	int index;
-	double started;
+	double started, kill_at;
 };
 
 static void judge(int index, int status)
@@ -1508,14 +1528,18 @@ static int supervise(void)
 			if (pid < 0)
 				break;
 			atomic_fetch_add(&st->workers, 1);
-			live[nlive++] = (struct live){ pid, next++, now_s() };
+			/* Killed mid-work at a random age, unless it ends first. */
+			live[nlive++] = (struct live){
+				pid, next++, now_s(),
+				chance(30) ? 0.05 + below(45) / 100.0 : 1 + below(90) / 10.0,
+			};
 		}
 		usleep(10000);
 		/* Kill one now and then, and any that runs too long. */
 		for (i = 0; i < nlive; i++) {
 			double age = now_s() - live[i].started;
 
-			if (age > 30 || (chance(2) && age > 0.2)) {
+			if (age > live[i].kill_at) {
 				kill(live[i].pid, SIGKILL);
 				atomic_fetch_add(&st->kills, 1);
 			}
@@ -1628,7 +1652,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: kfd-ioctl-fuzz [--seed N] [--seconds S] [--ioctls N]\n"
-		"                      [--procs P] [--threads T] [--no-drop]\n");
+		"                      [--procs P] [--threads T] [--ops N] [--no-drop]\n");
 	exit(2);
 }
 
@@ -1679,10 +1703,12 @@ int main(int argc, char **argv)
 			opt_procs = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--threads"))
 			nthreads = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--ops"))
+			opt_ops = atoi(argv[++i]);
 		else
 			usage();
 	}
-	if (opt_procs < 1 || opt_procs > 16 || nthreads < 1 || nthreads > 8)
+	if (opt_procs < 1 || opt_procs > 16 || nthreads < 1 || nthreads > 8 || opt_ops < 1)
 		usage();
 	if (opt_ioctls && !seconds_given)
 		opt_seconds = 1e9;	/* --ioctls alone: no time limit */
@@ -1691,8 +1717,8 @@ int main(int argc, char **argv)
 	tap_diag("seed %llu, %d processes x %d threads, budget %.0f s or %llu ioctls",
 		 (unsigned long long)base_seed, opt_procs, nthreads, opt_seconds,
 		 opt_ioctls ? opt_ioctls : ~0ULL);
-	tap_diag("replay: kfd-ioctl-fuzz --seed %llu --procs %d --threads %d --seconds %.0f --ioctls %llu%s",
-		 (unsigned long long)base_seed, opt_procs, nthreads, opt_seconds,
+	tap_diag("replay: kfd-ioctl-fuzz --seed %llu --procs %d --threads %d --ops %d --seconds %.0f --ioctls %llu%s",
+		 (unsigned long long)base_seed, opt_procs, nthreads, opt_ops, opt_seconds,
 		 opt_ioctls ? opt_ioctls : ~0ULL, drop ? "" : " --no-drop");
 
 	ngpus = vkfd_gpus(gpus, VKFD_MAX_GPUS);
@@ -1768,6 +1794,20 @@ int main(int argc, char **argv)
 		 "%llu forks, %llu execs, %llu kills, %llu workers, %llu secondaries",
 		 t, st->ioctls / (t > 0 ? t : 1), st->mmaps, st->vma_ops, st->touches,
 		 st->faults, st->forks, st->execs, st->kills, st->workers, st->secondaries);
+	tap_diag("thread time (s): ioctl %.1f, drm %.1f, mmap %.1f, vma %.1f, files %.1f, fork %.1f, queue %.1f, other %.1f",
+		 st->usec[0] / 1e6, st->usec[1] / 1e6, st->usec[2] / 1e6, st->usec[3] / 1e6,
+		 st->usec[4] / 1e6, st->usec[5] / 1e6, st->usec[6] / 1e6, st->usec[7] / 1e6);
+	{
+		char line[1024];
+		size_t used = 0;
+		unsigned int k;
+
+		for (k = 0; k < 0x28; k++)
+			if (st->nr_calls[k])
+				used += snprintf(line + used, sizeof(line) - used, " %02x:%.1f",
+						 k, st->nr_usec[k] / 1e3 / st->nr_calls[k]);
+		tap_diag("mean ms per call by number:%s", line);
+	}
 	tap_ok(st->ioctls >= 1000 && (!opt_ioctls || st->ioctls >= opt_ioctls ||
 				      t >= opt_seconds),
 	       "the budget was spent (%llu ioctls)", (unsigned long long)st->ioctls);
