@@ -34,11 +34,14 @@
  * Prints TAP and "# ioctls: N".
  *
  * usage: kfd-ioctl-fuzz [--seed N] [--seconds S] [--ioctls N]
- *                       [--procs P] [--threads T] [--ops N] [--no-drop]
+ *                       [--procs P] [--threads T] [--ops N]
+ *                       [--ioctl-share PERCENT] [--no-drop]
  *
  * --ops bounds the operations of a worker thread (default 450; a worker
  * lives for 1..N of them unless killed first): larger values spend less
  * time making and tearing down processes, which a debug kernel makes slow.
+ * --ioctl-share sets the percentage of steps that are /dev/kfd ioctls
+ * (default 52); the other kinds keep their proportions.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -86,6 +89,7 @@ static struct vkfd_gpu gpus[VKFD_MAX_GPUS];
 static int ngpus;
 static int nthreads = 3;
 static int opt_ops = 450;	/* operations per thread, at most */
+static int opt_ioctl_share = 52;	/* percent of steps that are kfd ioctls */
 static int exec_depth;
 
 /* ------------------------------------------------------------ random */
@@ -1359,6 +1363,10 @@ static void *worker_thread(void *p)
 		unsigned int r = below(100), kind;
 		double t0 = now_s();
 
+		/* The other steps keep their proportions. */
+		if (opt_ioctl_share != 52)
+			r = r < (unsigned int)opt_ioctl_share ? 0 : 52 + below(48);
+
 		if (r < 52)
 			kind = 0, fuzz_kfd_ioctl();
 		else if (r < 56)
@@ -1652,7 +1660,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: kfd-ioctl-fuzz [--seed N] [--seconds S] [--ioctls N]\n"
-		"                      [--procs P] [--threads T] [--ops N] [--no-drop]\n");
+		"                      [--procs P] [--threads T] [--ops N]\n"
+		"                      [--ioctl-share PERCENT] [--no-drop]\n");
 	exit(2);
 }
 
@@ -1705,10 +1714,13 @@ int main(int argc, char **argv)
 			nthreads = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--ops"))
 			opt_ops = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--ioctl-share"))
+			opt_ioctl_share = atoi(argv[++i]);
 		else
 			usage();
 	}
-	if (opt_procs < 1 || opt_procs > 16 || nthreads < 1 || nthreads > 8 || opt_ops < 1)
+	if (opt_procs < 1 || opt_procs > 16 || nthreads < 1 || nthreads > 8 || opt_ops < 1 ||
+	    opt_ioctl_share < 0 || opt_ioctl_share > 100)
 		usage();
 	if (opt_ioctls && !seconds_given)
 		opt_seconds = 1e9;	/* --ioctls alone: no time limit */
@@ -1717,8 +1729,8 @@ int main(int argc, char **argv)
 	tap_diag("seed %llu, %d processes x %d threads, budget %.0f s or %llu ioctls",
 		 (unsigned long long)base_seed, opt_procs, nthreads, opt_seconds,
 		 opt_ioctls ? opt_ioctls : ~0ULL);
-	tap_diag("replay: kfd-ioctl-fuzz --seed %llu --procs %d --threads %d --ops %d --seconds %.0f --ioctls %llu%s",
-		 (unsigned long long)base_seed, opt_procs, nthreads, opt_ops, opt_seconds,
+	tap_diag("replay: kfd-ioctl-fuzz --seed %llu --procs %d --threads %d --ops %d --ioctl-share %d --seconds %.0f --ioctls %llu%s",
+		 (unsigned long long)base_seed, opt_procs, nthreads, opt_ops, opt_ioctl_share, opt_seconds,
 		 opt_ioctls ? opt_ioctls : ~0ULL, drop ? "" : " --no-drop");
 
 	ngpus = vkfd_gpus(gpus, VKFD_MAX_GPUS);
