@@ -144,6 +144,7 @@ typedef struct Fuzz {
     FQueue queues[NQUEUES];
     /* statistics */
     uint64_t ops, cmds, rounds, findings, migrations, known;
+    uint64_t mutations, refused;    /* mutated streams: made, refused */
     double worst_reply;
 } Fuzz;
 
@@ -1855,28 +1856,79 @@ static bool qmp_migration_done(int fd, bool *ok)
 }
 
 /*
- * Migrate the running machine to a new QEMU through a file and go on
- * with that one.  Returns false if a QEMU broke on the way (a finding);
- * a migration the destination refuses is a finding too, as the source
- * only ever sends states the device produced.
+ * Flip bytes of the migration stream in vkfd's section: "REL:XOR ..."
+ * pairs, REL counted from the "/vkfd" of the section's name.  Returns
+ * false if the stream has no such section.
  */
-static bool migrate(Fuzz *f, char *why, size_t size)
+static bool mutate_stream(const char *file, const char *mutation)
+{
+    FILE *fp = fopen(file, "r+b");
+    char *buf = NULL, *hit;
+    const char *p = mutation;
+    long size;
+    unsigned rel, x;
+    int n;
+    bool done = false;
+
+    if (!fp || fseek(fp, 0, SEEK_END)) {
+        goto out;
+    }
+    size = ftell(fp);
+    if (size <= 0) {
+        goto out;
+    }
+    buf = malloc(size);
+    rewind(fp);
+    if (!buf || fread(buf, 1, size, fp) != (size_t)size) {
+        goto out;
+    }
+    hit = memmem(buf, size, "/vkfd", 5);
+    if (!hit) {
+        goto out;
+    }
+    while (sscanf(p, " %u:%x%n", &rel, &x, &n) == 2) {
+        if ((size_t)(hit - buf) + rel < (size_t)size) {
+            hit[rel] ^= (char)x;
+        }
+        p += n;
+    }
+    rewind(fp);
+    done = fwrite(buf, 1, size, fp) == (size_t)size;
+out:
+    free(buf);
+    if (fp) {
+        fclose(fp);
+    }
+    return done;
+}
+
+enum { MIG_OK, MIG_BROKEN, MIG_REFUSED };
+
+/*
+ * Migrate the running machine to a new QEMU through a file and go on
+ * with that one.  MIG_BROKEN (a finding) if a QEMU broke on the way, or
+ * if the destination refused a stream the source produced: the device
+ * only ever sends states it can load.  With a mutation (bytes of vkfd's
+ * section flipped, as a hostile stream would) the destination may refuse
+ * it, cleanly: MIG_REFUSED, and the round is over.
+ */
+static int migrate(Fuzz *f, const char *mutation, char *why, size_t size)
 {
     char file[300], uri[320], json[400], ans[8192];
-    bool ok = false;
-    int fd;
+    bool ok = false, mutated = false;
+    int fd, status;
 
     sync_q(f);
     if (qstate != Q_OK) {
-        return false;
+        return MIG_BROKEN;
     }
-    note(f, "# migrate");
+    note(f, "# migrate%s%s", *mutation ? " mutate " : "", mutation);
     snprintf(file, sizeof(file), "%s/vkfd-fuzz-%d.mig", f->out_dir, getpid());
     snprintf(uri, sizeof(uri), "exec:cat > %s", file);
     fd = qmp_open(f);
     if (fd < 0) {
         snprintf(why, size, "no QMP on the source");
-        return false;
+        return MIG_BROKEN;
     }
     snprintf(json, sizeof(json),
              "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"%s\"}}\n", uri);
@@ -1884,31 +1936,60 @@ static bool migrate(Fuzz *f, char *why, size_t size)
         !qmp_migration_done(fd, &ok) || !ok) {
         close(fd);
         snprintf(why, size, "the source failed to migrate");
-        return false;
+        return MIG_BROKEN;
     }
     close(fd);
     qemu_stop(f, false);
+    if (*mutation) {
+        mutated = mutate_stream(file, mutation);
+        f->mutations += mutated;
+    }
     snprintf(uri, sizeof(uri), "exec:cat %s", file);
     qemu_start(f, uri);
     fd = qmp_open(f);
-    if (fd < 0 || !qmp_migration_done(fd, &ok)) {
+    if (fd < 0 || !qmp_migration_done(fd, &ok) || !ok) {
         if (fd >= 0) {
             close(fd);
         }
-        snprintf(why, size, "the destination broke while loading");
         unlink(file);
-        return false;
+        if (mutated) {
+            /* refusing a hostile stream is right; dying of it is not */
+            status = qemu_stop(f, false);
+            qstate = Q_EOF;
+            if (WIFEXITED(status) || (WIFSIGNALED(status) &&
+                                     WTERMSIG(status) == SIGTERM)) {
+                f->refused++;
+                return MIG_REFUSED;
+            }
+            snprintf(why, size, "a mutated stream killed the destination "
+                     "(signal %d)", WTERMSIG(status));
+            return MIG_BROKEN;
+        }
+        snprintf(why, size, ok ? "the destination broke while loading" :
+                 "the destination refused the device's state");
+        return MIG_BROKEN;
     }
     unlink(file);
-    if (!ok) {
-        close(fd);
-        snprintf(why, size, "the destination refused the device's state");
-        return false;
-    }
     qmp_cmd(fd, "{\"execute\":\"cont\"}\n", ans, sizeof(ans));
     close(fd);
     f->migrations++;
-    return true;
+    return MIG_OK;
+}
+
+/* A few byte flips in the first 1 KiB of vkfd's section, or none. */
+static void pick_mutation(Fuzz *f, char *buf, size_t size)
+{
+    Rng *r = &f->rng;
+    unsigned n = chance(r, 40) ? 1 + below(r, 4) : 0, i;
+    size_t len = 0;
+
+    buf[0] = 0;
+    for (i = 0; i < n && len + 16 < size; i++) {
+        len += snprintf(buf + len, size - len, "%s%u:%x", i ? " " : "",
+                        (unsigned)(5 + below(r, 1024)),
+                        chance(r, 50) ? 1u << below(r, 8) :
+                        (unsigned)(1 + below(r, 255)));
+    }
 }
 
 /* ---- rounds ---------------------------------------------------------- */
@@ -2263,10 +2344,10 @@ static bool scenario_mode;
 /* One QEMU, one topology, n operations; false on a finding. */
 static bool round_run(Fuzz *f, uint64_t round, uint64_t n, bool do_migrate)
 {
-    char why[256] = "", report[1024] = "";
+    char why[256] = "", report[1024] = "", mutation[128] = "";
     uint64_t i, mig_at = do_migrate ? below(&f->rng, n) : ~0ull;
-    bool ok = true;
-    int status;
+    bool ok = true, over = false;
+    int status, mig;
 
     memset(f->queues, 0, sizeof(f->queues));
     memset(f->root, 0, sizeof(f->root));
@@ -2294,9 +2375,24 @@ static bool round_run(Fuzz *f, uint64_t round, uint64_t n, bool do_migrate)
         note(f, "# op %" PRIu64, i);
         one_op(f);
         if (i == mig_at) {
-            ok = migrate(f, why, sizeof(why));
+            pick_mutation(f, mutation, sizeof(mutation));
+            mig = migrate(f, mutation, why, sizeof(why));
+            ok = mig != MIG_BROKEN;
+            over = mig == MIG_REFUSED;
+        }
+        if (over) {
+            break;
         }
         sync_q(f);
+    }
+    if (over) {
+        /* the destination refused a mutated stream: only reports count */
+        if (stderr_has_report(f->q.err_path, report, sizeof(report))) {
+            save_finding(f, round, "report after a mutated stream", report);
+            return false;
+        }
+        unlink(f->q.err_path);
+        return true;
     }
     sync_q(f);
     if (ok && qstate == Q_OK) {
@@ -2381,8 +2477,14 @@ static int replay(Fuzz *f, const char *path)
     qemu_start(f, NULL);
     while (ok && qstate == Q_OK && (len = getline(&line, &cap, fp)) > 0) {
         line[strcspn(line, "\n")] = 0;
-        if (!strcmp(line, "# migrate")) {
-            ok = migrate(f, why, sizeof(why));
+        if (!strncmp(line, "# migrate", 9)) {
+            const char *m = strstr(line, " mutate ");
+            int mig = migrate(f, m ? m + 8 : "", why, sizeof(why));
+
+            ok = mig != MIG_BROKEN;
+            if (mig == MIG_REFUSED) {
+                break;
+            }
         } else if (!strcmp(line, "# sync")) {
             qstate = q_flush(f, reply, sizeof(reply));
             snprintf(expect, sizeof(expect), "%s", reply);
@@ -2725,10 +2827,11 @@ int main(int argc, char **argv)
     f.rounds = round;
     printf("# seed %" PRIu64 ": %" PRIu64 " operations (%" PRIu64
            " qtest commands) in %" PRIu64 " rounds, %" PRIu64
-           " migrations, %.1f s, %" PRIu64 " findings (%" PRIu64
+           " migrations (%" PRIu64 " of %" PRIu64 " mutated streams refused),"
+           " %.1f s, %" PRIu64 " findings (%" PRIu64
            " known QEMU limitations), slowest batch %.3f s\n",
-           f.seed, f.ops, f.cmds, f.rounds, f.migrations, now() - t0,
-           f.findings, f.known, f.worst_reply);
+           f.seed, f.ops, f.cmds, f.rounds, f.migrations, f.refused,
+           f.mutations, now() - t0, f.findings, f.known, f.worst_reply);
     if (tap) {
         printf("%s 1 - operations run\n", f.ops ? "ok" : "not ok");
         printf("%s 2 - every round ended with a working device\n",
