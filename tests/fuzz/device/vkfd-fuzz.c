@@ -2704,12 +2704,16 @@ static void usage(void)
     fprintf(stderr,
 "usage: vkfd-fuzz --qemu QEMU [--seed N] [--ops N] [--seconds S]\n"
 "                 [--round-ops N] [--topology root|root-port|bridge|all]\n"
+"                 [--scenario] [--keep] [--batch BYTES] [--timeout S]\n"
 "                 [--out DIR] [--tap] [--verbose]\n"
-"       vkfd-fuzz --qemu QEMU [--out DIR] --replay FILE|DIR...\n"
+"       vkfd-fuzz --qemu QEMU [--out DIR] [--keep] --replay FILE|DIR...\n"
 "       vkfd-fuzz --qemu QEMU [--out DIR] --minimize FILE\n"
 "Fuzzes the vkfd device (ops: structured operations, default 20000),\n"
-"stopping at --ops or after --seconds, whichever comes first.  Findings\n"
-"are saved in DIR (default .) as replayable qtest scripts.\n"
+"stopping at --ops or after --seconds, whichever comes first, in rounds\n"
+"of about --round-ops (default 1500) in one QEMU.  --scenario runs the\n"
+"hostile DMAs at the parent bridge instead; --keep saves every round.\n"
+"Findings are saved in DIR (default .) as replayable qtest scripts.\n"
+"QEMU: --qemu or $QTEST_QEMU_BINARY.  docs/security.md tells more.\n"
 "Exit status: 0 nothing found / replays passed, 1 findings / a replay\n"
 "failed, 2 usage or set-up error.\n");
     exit(2);
