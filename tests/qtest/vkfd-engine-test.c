@@ -1243,6 +1243,7 @@ typedef enum AqlBadKind {
     BAD_NO_MAGIC, BAD_KERNEL_ID, BAD_AGENT, BAD_TYPE, BAD_VENDOR,
     BAD_DIMS, BAD_GRID, BAD_IB, BAD_KOBJ_HOLE, BAD_KERNARG_HOLE,
     BAD_DST_RO, BAD_SIGNAL_HOLE, BAD_DEP_HOLE, BAD_BV_NULL,
+    BAD_FILL_WRAP, BAD_COPY_WRAP,
 } AqlBadKind;
 
 static const struct {
@@ -1264,6 +1265,9 @@ static const struct {
     { "completion signal in a hole", BAD_SIGNAL_HOLE, VKFD_QERR_VM_FAULT },
     { "dependency in a hole", BAD_DEP_HOLE, VKFD_QERR_VM_FAULT },
     { "barrier-value on a null signal", BAD_BV_NULL, VKFD_QERR_BAD_PACKET },
+    /* ranges that run past 2^64 (issue 9, point 6) */
+    { "fill to the top of 2^64", BAD_FILL_WRAP, VKFD_QERR_BAD_PACKET },
+    { "copy from the top of 2^64", BAD_COPY_WRAP, VKFD_QERR_BAD_PACKET },
 };
 
 /*
@@ -1346,6 +1350,13 @@ static void test_aql_bad(void)
             memset(&p, 0, sizeof(p));
             stw_le_p(p.b, VKFD_AQL_TYPE_VENDOR);
             p.b[2] = VKFD_AQL_AMD_BARRIER_VALUE;
+            break;
+        case BAD_FILL_WRAP:
+            stq_le_p(p.b + 40, kernarg_fill(e, UINT64_MAX - 3, 1, 1));
+            break;
+        case BAD_COPY_WRAP:
+            stq_le_p(p.b + 32, kernel_new(e, VKFD_KERNEL_COPY));
+            stq_le_p(p.b + 40, kernarg_copy(e, mark, UINT64_MAX, 1));
             break;
         }
         slot = aql_put(e, q, &p);
