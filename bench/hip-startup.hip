@@ -2,10 +2,15 @@
 /*
  * Start-up of Debian's HIP runtime 5.2.3 in a vkfd guest (docs/rocm.md):
  * the first HIP call (hipGetDeviceCount: ROCr and ROCclr come up), then
- * the first hipMalloc and hipFree.  Built by hipcc.
+ * the first hipMalloc.  Built by hipcc.
+ *
+ * It leaves with _exit() and never frees: hipFree and the runtime's
+ * teardown use HIP's stream, whose first use dispatches one of the
+ * runtime's blit kernels, which needs the shader core (docs/rocm.md).
  */
 #include <hip/hip_runtime.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <time.h>
 
 static double now(void)
@@ -18,7 +23,7 @@ static double now(void)
 
 int main(void)
 {
-	double t0 = now(), t1, t2, t3;
+	double t0 = now(), t1, t2;
 	void *p = NULL;
 	int n = 0;
 
@@ -28,10 +33,8 @@ int main(void)
 	if (hipMalloc(&p, 1 << 20) != hipSuccess)
 		return 1;
 	t2 = now();
-	if (hipFree(p) != hipSuccess)
-		return 1;
-	t3 = now();
 	printf("hipGetDeviceCount (runtime init) %.3f s, first hipMalloc %.3f s, "
-	       "hipFree %.3f s, %d device(s)\n", t1 - t0, t2 - t1, t3 - t2, n);
-	return 0;
+	       "%d device(s)\n", t1 - t0, t2 - t1, n);
+	fflush(stdout);
+	_exit(0);
 }
