@@ -30,6 +30,7 @@
 struct agent_info {
 	hsa_agent_t agent;
 	char name[64];
+	char label[96];			/* "CPU", "GPU 0 gfx90a" */
 	uint32_t cus;
 	uint32_t wave;
 	hsa_amd_memory_pool_t pools[MAX_POOLS];
@@ -141,6 +142,7 @@ static hsa_status_t agent_cb(hsa_agent_t agent, void *data)
 {
 	hsa_device_type_t type;
 	struct agent_info *a;
+	char name[64] = "";
 
 	if (hsa_agent_get_info(agent, HSA_AGENT_INFO_DEVICE, &type))
 		return HSA_STATUS_ERROR;
@@ -155,7 +157,13 @@ static hsa_status_t agent_cb(hsa_agent_t agent, void *data)
 		return HSA_STATUS_SUCCESS;
 	}
 	a->agent = agent;
-	hsa_agent_get_info(agent, HSA_AGENT_INFO_NAME, a->name);
+	hsa_agent_get_info(agent, HSA_AGENT_INFO_NAME, name);
+	memcpy(a->name, name, sizeof(a->name));
+	if (a == &cpu)
+		snprintf(a->label, sizeof(a->label), "CPU");
+	else
+		snprintf(a->label, sizeof(a->label), "GPU %d %s",
+			 (int)(a - gpus), name);
 	hsa_agent_get_info(agent, HSA_AGENT_INFO_WAVEFRONT_SIZE, &a->wave);
 	hsa_agent_get_info(agent, (hsa_agent_info_t)
 			   HSA_AMD_AGENT_INFO_COMPUTE_UNIT_COUNT, &a->cus);
@@ -211,17 +219,17 @@ static void check_pools(struct agent_info *a)
 		pool_get(a->pools[i],
 			 HSA_AMD_MEMORY_POOL_INFO_RUNTIME_ALLOC_ALLOWED,
 			 &alloc);
-		tap_diag("%s pool %d: segment %d, %zu KiB, %s", a->name, i,
+		tap_diag("%s pool %d: segment %d, %zu KiB, %s", a->label, i,
 			 seg, size >> 10, alloc ? "allocatable" : "fixed");
 		if (!alloc)
 			continue;
 		st = hsa_amd_memory_pool_allocate(a->pools[i], 64 << 10, 0, &p);
 		tap_ok(st == HSA_STATUS_SUCCESS && p && size >= (64 << 10),
-		       "%s pool %d: allocate 64 KiB (status 0x%x)", a->name,
+		       "%s pool %d: allocate 64 KiB (status 0x%x)", a->label,
 		       i, st);
 		if (st == HSA_STATUS_SUCCESS)
 			tap_ok(hsa_amd_memory_pool_free(p) == HSA_STATUS_SUCCESS,
-			       "%s pool %d: free", a->name, i);
+			       "%s pool %d: free", a->label, i);
 	}
 }
 
@@ -244,7 +252,7 @@ static void check_copy(struct agent_info *g, hsa_amd_memory_pool_t host_pool)
 
 	if (!tap_ok(find_pool(g, HSA_AMD_MEMORY_POOL_GLOBAL_FLAG_COARSE_GRAINED,
 			      &vram_pool), "%s: a coarse-grained VRAM pool",
-		    g->name))
+		    g->label))
 		return;
 	if (!tap_ok(hsa_amd_memory_pool_allocate(host_pool, COPY_BYTES, 0,
 						 (void **)&src) == 0 &&
@@ -252,36 +260,36 @@ static void check_copy(struct agent_info *g, hsa_amd_memory_pool_t host_pool)
 						 (void **)&dst) == 0 &&
 		    hsa_amd_memory_pool_allocate(vram_pool, COPY_BYTES, 0,
 						 &vram) == 0,
-		    "%s: %u MiB of host memory twice and of VRAM", g->name,
+		    "%s: %u MiB of host memory twice and of VRAM", g->label,
 		    COPY_BYTES >> 20))
 		return;
 	tap_ok(hsa_amd_agents_allow_access(2, both, NULL, src) == 0 &&
 	       hsa_amd_agents_allow_access(2, both, NULL, dst) == 0,
-	       "%s: host buffers made accessible to the GPU", g->name);
+	       "%s: host buffers made accessible to the GPU", g->label);
 	for (i = 0; i < COPY_BYTES; i++)
 		src[i] = (uint8_t)(i * 131 + (i >> 12) + 7);
 	memset(dst, 0, COPY_BYTES);
 
 	tap_ok(hsa_signal_create(1, 0, NULL, &done) == 0,
-	       "%s: completion signal", g->name);
+	       "%s: completion signal", g->label);
 	tap_ok(hsa_amd_memory_async_copy(vram, g->agent, src, cpu.agent,
 					 COPY_BYTES, 0, NULL, done) == 0 &&
 	       wait_signal(done, 1),
-	       "%s: async copy host -> VRAM completes", g->name);
+	       "%s: async copy host -> VRAM completes", g->label);
 	hsa_signal_store_screlease(done, 1);
 	tap_ok(hsa_amd_memory_async_copy(dst, cpu.agent, vram, g->agent,
 					 COPY_BYTES, 0, NULL, done) == 0 &&
 	       wait_signal(done, 1),
-	       "%s: async copy VRAM -> host completes", g->name);
+	       "%s: async copy VRAM -> host completes", g->label);
 	for (i = 0; i < COPY_BYTES; i++)
 		bad += dst[i] != src[i];
 	tap_ok(bad == 0, "%s: every byte of %u MiB came back (%zu differ)",
-	       g->name, COPY_BYTES >> 20, bad);
+	       g->label, COPY_BYTES >> 20, bad);
 	hsa_signal_destroy(done);
 	tap_ok(hsa_amd_memory_pool_free(vram) == 0 &&
 	       hsa_amd_memory_pool_free(src) == 0 &&
 	       hsa_amd_memory_pool_free(dst) == 0, "%s: buffers freed",
-	       g->name);
+	       g->label);
 }
 
 static void check_queue(struct agent_info *g)
@@ -294,14 +302,14 @@ static void check_queue(struct agent_info *g)
 	st = hsa_queue_create(g->agent, 1024, HSA_QUEUE_TYPE_MULTI, NULL, NULL,
 			      UINT32_MAX, UINT32_MAX, &q);
 	if (!tap_ok(st == HSA_STATUS_SUCCESS && q, "%s: AQL queue of 1024 "
-		    "packets (status 0x%x, max %u)", g->name, st, max))
+		    "packets (status 0x%x, max %u)", g->label, st, max))
 		return;
 	tap_ok(q->size == 1024 && q->base_address &&
 	       hsa_queue_load_write_index_relaxed(q) == 0 &&
 	       hsa_queue_load_read_index_relaxed(q) == 0,
-	       "%s: queue is empty, %u packets", g->name, q->size);
+	       "%s: queue is empty, %u packets", g->label, q->size);
 	tap_ok(hsa_queue_destroy(q) == HSA_STATUS_SUCCESS,
-	       "%s: queue destroyed", g->name);
+	       "%s: queue destroyed", g->label);
 }
 
 int main(void)
