@@ -1523,7 +1523,7 @@ static void judge(int index, int status)
 static int supervise(void)
 {
 	struct live live[16];
-	double end = now_s() + opt_seconds;
+	double start = now_s(), end = start + opt_seconds, report = start + 60;
 	int nlive = 0, next = 0, i, status;
 	pid_t pid;
 
@@ -1559,6 +1559,13 @@ static int supervise(void)
 					live[i] = live[--nlive];
 					break;
 				}
+		}
+		if (now_s() >= report) {
+			/* A soak says how far it got. */
+			printf("# %.0f s: %llu ioctls, %llu workers\n", now_s() - start,
+			       (unsigned long long)st->ioctls, (unsigned long long)st->workers);
+			fflush(stdout);
+			report += 60;
 		}
 		if (now_s() >= end)
 			atomic_store(&st->stop, 1);
