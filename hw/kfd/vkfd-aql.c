@@ -71,7 +71,7 @@ typedef struct AqlPacket {
 
 /* Stop the queue on the packet; always VKFD_STEP_FAIL. */
 static VkfdStep aql_fail(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
-                        uint32_t error, uint64_t va, const char *why)
+                         uint32_t error, uint64_t va, const char *why)
 {
     VKFD_GUEST_ERR(vkfd_err_aql, "ctx %u doorbell %u index %" PRIu64
                    " packet 0x%08x: %s", q->ctx_id, q->doorbell, q->rptr,
@@ -81,7 +81,7 @@ static VkfdStep aql_fail(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
 }
 
 static VkfdStep aql_bad(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
-                       const char *why)
+                        const char *why)
 {
     return aql_fail(s, q, p, VKFD_QERR_BAD_PACKET, p->va, why);
 }
@@ -107,7 +107,7 @@ static bool aql_signal_value(VkfdState *s, VkfdQueue *q, uint64_t sig,
 
 /* BARRIER_AND waits for all its signals to reach 0, BARRIER_OR for one. */
 static VkfdStep aql_barrier(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
-                           bool and, unsigned *budget)
+                            bool and, unsigned *budget)
 {
     unsigned i, deps = 0, zero = 0;
     uint64_t sig;
@@ -139,7 +139,7 @@ static VkfdStep aql_barrier(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
 
 /* AMD barrier-value: wait until (signal & mask) COND value. */
 static VkfdStep aql_barrier_value(VkfdState *s, VkfdQueue *q,
-                                 const AqlPacket *p, unsigned *budget)
+                                  const AqlPacket *p, unsigned *budget)
 {
     uint64_t sig = ldq_le_p(p->b + AQL_BV_SIGNAL);
     int64_t want = ldq_le_p(p->b + AQL_BV_VALUE);
@@ -188,7 +188,7 @@ static VkfdStep aql_barrier_value(VkfdState *s, VkfdQueue *q,
  * memory resumes where it stopped.
  */
 static VkfdStep aql_pm4_ib(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
-                          unsigned *budget)
+                           unsigned *budget)
 {
     uint32_t hdr = ldl_le_p(p->b + AQL_IB_PACKET);
     uint32_t lo = ldl_le_p(p->b + AQL_IB_PACKET + 4);
@@ -208,7 +208,7 @@ static VkfdStep aql_pm4_ib(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
 }
 
 static VkfdStep aql_vendor(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
-                          unsigned *budget)
+                           unsigned *budget)
 {
     switch (p->b[AQL_AMD_FORMAT]) {
     case VKFD_AQL_AMD_PM4_IB:
@@ -268,7 +268,7 @@ static bool aql_wraps(uint64_t va, uint64_t len)
 
 /* KERNEL_DISPATCH of a built-in kernel, one element per work-item. */
 static VkfdStep aql_kernel(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
-                          unsigned *budget)
+                           unsigned *budget)
 {
     uint64_t kobj = ldq_le_p(p->b + AQL_KERNEL_OBJECT);
     uint64_t kernarg = ldq_le_p(p->b + AQL_KERNARG);

@@ -144,8 +144,8 @@ static bool pm4_fetch(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
 
 /* Stop the queue on the packet at st->pos. */
 static VkfdStep pm4_fail(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
-                        uint32_t error, uint32_t header, uint64_t va,
-                        const char *why)
+                         uint32_t error, uint32_t header, uint64_t va,
+                         const char *why)
 {
     VKFD_GUEST_ERR(vkfd_err_pm4, "ctx %u doorbell %u level %d packet at 0x%"
                    PRIx64 " header 0x%08x: %s", q->ctx_id, q->doorbell,
@@ -155,7 +155,7 @@ static VkfdStep pm4_fail(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
 }
 
 static VkfdStep pm4_bad(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
-                       uint32_t header, const char *why)
+                        uint32_t header, const char *why)
 {
     return pm4_fail(s, q, st, VKFD_QERR_BAD_PACKET, header, pm4_va(st, 0),
                     why);
@@ -163,14 +163,14 @@ static VkfdStep pm4_bad(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
 
 /* An access of the packet faulted; vkfd-gpuvm.c latched the fault. */
 static VkfdStep pm4_fault(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
-                         uint32_t header, const char *why)
+                          uint32_t header, const char *why)
 {
     return pm4_fail(s, q, st, VKFD_QERR_VM_FAULT, header,
                     s->vm_last_fault_va, why);
 }
 
 static VkfdStep pm4_write_data(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
-                              uint32_t h, unsigned *budget)
+                               uint32_t h, unsigned *budget)
 {
     uint32_t dw[3], buf[PM4_WD_CHUNK], n = PM4_COUNT(h) - 2, done, k;
     uint64_t addr;
@@ -216,7 +216,7 @@ static VkfdStep pm4_write_data(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
 }
 
 static VkfdStep pm4_release_mem(VkfdState *s, VkfdQueue *q,
-                               const Pm4Stream *st, uint32_t h)
+                                const Pm4Stream *st, uint32_t h)
 {
     uint32_t dw[PM4_RELEASE_MEM_COUNT + 1], sel, len = 0;
     uint64_t addr, value = 0, le;
@@ -267,7 +267,7 @@ static VkfdStep pm4_release_mem(VkfdState *s, VkfdQueue *q,
 }
 
 static VkfdStep pm4_wait_reg_mem(VkfdState *s, VkfdQueue *q,
-                                const Pm4Stream *st, uint32_t h)
+                                 const Pm4Stream *st, uint32_t h)
 {
     uint32_t dw[PM4_WAIT_REG_MEM_COUNT + 1], func, value;
     uint64_t addr;
@@ -321,7 +321,7 @@ static bool pm4_ib_ok(uint64_t base, uint32_t size)
 }
 
 static VkfdStep pm4_indirect_buffer(VkfdState *s, VkfdQueue *q,
-                                   const Pm4Stream *st, uint32_t h)
+                                    const Pm4Stream *st, uint32_t h)
 {
     uint32_t dw[PM4_IB_COUNT + 1], size;
     uint64_t base;
@@ -346,7 +346,7 @@ static VkfdStep pm4_indirect_buffer(VkfdState *s, VkfdQueue *q,
 }
 
 static VkfdStep pm4_acquire_mem(VkfdState *s, VkfdQueue *q,
-                               const Pm4Stream *st, uint32_t h)
+                                const Pm4Stream *st, uint32_t h)
 {
     uint32_t cntl;
 
@@ -384,7 +384,7 @@ static const char *pm4_check_header(uint32_t h)
 
 /* Run the packet at st->pos; *len is its size in dwords. */
 static VkfdStep pm4_packet(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
-                          unsigned *budget, uint32_t *len)
+                           unsigned *budget, uint32_t *len)
 {
     const char *why;
     uint32_t h;
@@ -471,7 +471,7 @@ static void pm4_advance(VkfdQueue *q, uint32_t len)
  * Without the ring, VKFD_STEP_DONE says the IB stack is empty again.
  */
 static VkfdStep pm4_exec(VkfdState *s, VkfdQueue *q, uint64_t wptr, bool ring,
-                        unsigned *budget)
+                         unsigned *budget)
 {
     Pm4Stream st;
     VkfdStep r;
