@@ -2075,8 +2075,14 @@ static bool health_check(Fuzz *f, char *why, size_t size)
         cmd(f, "clock_step 1000000");
         sync_q(f);
     }
-    if (!pci_setup(f)) {
-        snprintf(why, size, "the device vanished from its bus");
+    pci_setup(f);
+    v = cfg_rl(f, f->dev_bdf, 0);
+    note(f, "# expect OK 0x%016" PRIx64,
+         (uint64_t)(VKFD_PCI_DEVICE_ID << 16 | VKFD_PCI_VENDOR_ID));
+    if (v != (VKFD_PCI_DEVICE_ID << 16 | VKFD_PCI_VENDOR_ID) ||
+        !f->msix_cap) {
+        snprintf(why, size, "the device vanished from its bus (ID 0x%"
+                 PRIx64 ")", v);
         return false;
     }
     cfg_ww(f, f->dev_bdf, f->msix_cap + 2, 0);
