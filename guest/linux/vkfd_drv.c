@@ -84,6 +84,7 @@ static int vkfd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	dev->pdev = pdev;
 	ida_init(&dev->ctx_ida);
 	xa_init(&dev->user_contexts);
+	spin_lock_init(&dev->clock_lock);
 	atomic_set(&dev->live_contexts, 0);
 	pci_set_drvdata(pdev, dev);
 

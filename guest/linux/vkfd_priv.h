@@ -96,6 +96,7 @@ struct vkfd_dev {
 	u32 seq;
 	wait_queue_head_t sched_wq;
 	bool sched_broken;		/* device stopped answering */
+	spinlock_t clock_lock;		/* the clock's LO/HI read pair */
 
 	/* VRAM: BAR4, allocated in offsets, under vram_lock */
 	resource_size_t vram_bus;	/* as the CPU and peers address it */

@@ -157,28 +157,37 @@ int vkfd_ioctl_set_memory_policy(struct file *filep, struct vkfd_process *p,
 	return ret;
 }
 
-/* The device's clock latches its high half when the low half is read. */
+/*
+ * The device's clock latches its high half when the low half is read: a
+ * lock of its own, not sched_lock, which device commands hold while they
+ * wait for the device.
+ */
 static u64 vkfd_read_gpu_clock(struct vkfd_dev *dev)
 {
 	u32 lo, hi;
 
-	mutex_lock(&dev->sched_lock);
+	spin_lock(&dev->clock_lock);
 	lo = readl(dev->regs + VKFD_REG_CLOCK_LO);
 	hi = readl(dev->regs + VKFD_REG_CLOCK_HI);
-	mutex_unlock(&dev->sched_lock);
+	spin_unlock(&dev->clock_lock);
 	return (u64)hi << 32 | lo;
 }
 
+/*
+ * libhsakmt reads the clocks often: the GPU is found through the
+ * caller's own per-device data, under its own lock, so that no other
+ * process's device commands (run under vkfd_lock) hold the read up.
+ */
 int vkfd_ioctl_get_clock_counters(struct file *filep, struct vkfd_process *p,
 				  void *data)
 {
 	struct kfd_ioctl_get_clock_counters_args *args = data;
-	struct vkfd_dev *dev;
+	struct vkfd_process_device *pdd;
 
-	mutex_lock(&vkfd_lock);
-	dev = vkfd_device_by_gpu_id(args->gpu_id);
-	args->gpu_clock_counter = dev ? vkfd_read_gpu_clock(dev) : 0;
-	mutex_unlock(&vkfd_lock);
+	mutex_lock(&p->lock);
+	pdd = vkfd_process_device(p, args->gpu_id);
+	args->gpu_clock_counter = pdd ? vkfd_read_gpu_clock(pdd->dev) : 0;
+	mutex_unlock(&p->lock);
 
 	args->cpu_clock_counter = ktime_get_raw_ns();
 	args->system_clock_counter = ktime_get_boottime_ns();

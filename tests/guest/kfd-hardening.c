@@ -13,7 +13,7 @@
  * Runs as root, opens what only root may open (render nodes, debugfs),
  * and does the rest in children running as uid 65534 (and 65533).
  * Prints TAP.  `--only vma,race,ctx,limits,userptr,io,errno,events,exec,
- * users,lock,sysfs,unbind` runs some groups alone.
+ * users,lock,sysfs,clock,unbind` runs some groups alone.
  */
 #define _GNU_SOURCE
 #include <grp.h>
@@ -868,6 +868,69 @@ static void test_copy_under_lock(void)
 	close(s.kfd);
 }
 
+/* ------------- clock reads while another process's teardown runs */
+
+#define CLOCK_BOS	3000
+
+static int clock_drm;
+
+/* A secondary with many BOs mapped: its teardown flushes TLBs for long. */
+static int heavy_teardown(void *arg)
+{
+	unsigned int ids[1] = { gpus[0].gpu_id }, n;
+	int kfd = secondary_on(clock_drm), i;
+	uint64_t h;
+
+	if (kfd < 0)
+		return 1;
+	for (i = 0; i < CLOCK_BOS; i++) {
+		n = 0;
+		if (alloc_bo(kfd, gpus[0].gpu_id,
+			     VA0 + (uint64_t)i * DOORBELL_BYTES, DOORBELL_BYTES,
+			     F_DOORBELL | F_RW, &h, NULL) ||
+		    map_bo(kfd, h, ids, 1, true, &n))
+			return 2;
+	}
+	return 0;	/* exit: the release work tears it all down */
+}
+
+/*
+ * GET_CLOCK_COUNTERS, which libhsakmt calls often, must not wait for
+ * other processes' device work (drvtools' finding F1).
+ */
+static void test_clock_latency(void)
+{
+	struct kfd_ioctl_get_clock_counters_args c = {
+		.gpu_id = gpus[0].gpu_id,
+	};
+	int kfd = kfd_open(), drv, dev, calls = 0, bad = 0;
+	double worst = 0, t0, t1, end, torn;
+
+	clock_drm = open_render_node(&gpus[0]);
+	vkfd_contexts(&drv, &dev);
+	tap_ok(run_child(heavy_teardown, NULL) == 0,
+	       "clock: a process with %d mapped BOs exited", CLOCK_BOS);
+	t0 = now_s();
+	for (end = t0 + 0.5; now_s() < end; calls++) {
+		t1 = now_s();
+		bad += ioctl(kfd, AMDKFD_IOC_GET_CLOCK_COUNTERS, &c) != 0;
+		t1 = now_s() - t1;
+		worst = t1 > worst ? t1 : worst;
+		usleep(200);	/* each read is an MMIO exit: leave room */
+	}
+	tap_ok(wait_contexts(drv, 60), "clock: its teardown ended");
+	torn = now_s() - t0;
+	tap_diag("clock: teardown %.0f ms; %d clock reads meanwhile, the slowest %.1f ms",
+		 torn * 1e3, calls, worst * 1e3);
+	tap_ok(!bad && c.gpu_clock_counter, "clock: the reads succeeded");
+	/* a read that waits for the teardown takes most of it */
+	tap_ok(torn < 0.3 || worst < torn / 2,
+	       "clock: no read waited for the teardown (%.1f ms of %.0f)",
+	       worst * 1e3, torn * 1e3);
+	close(clock_drm);
+	close(kfd);
+}
+
 /* --------------- (10) secondaries of a primary without proc/<tgid> */
 
 #define SYSFS_ARG	"--sysfs-child"
@@ -1088,6 +1151,8 @@ int main(int argc, char **argv)
 		test_copy_under_lock();
 	if (want("sysfs"))
 		test_sysfs_names();
+	if (want("clock"))
+		test_clock_latency();
 	if (want("unbind"))
 		test_unbind();
 	tap_plan(tap_count);
