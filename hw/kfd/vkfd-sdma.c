@@ -191,8 +191,12 @@ static VkfdStep sdma_write(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
 /*
  * POLL_REGMEM on memory: done once (*addr & mask) FUNC value holds; until
  * then the queue waits on the packet.  With mem_poll clear it would poll
- * a register: only the HDP flush form of that is accepted (memory here is
- * always coherent, so it has nothing to wait for).
+ * a register.  Two forms of that are accepted and done at once: the HDP
+ * flush (memory here is always coherent, so it has nothing to wait for)
+ * and a poll whose function is ALWAYS, which the real engine passes
+ * without looking at the register (ROCr 5.2 starts every SDMA submission
+ * with one, its opcode alone: docs/rocm.md).  Other register polls would
+ * need a register file the device does not have.
  */
 static VkfdStep sdma_poll(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
                           unsigned *budget)
@@ -202,10 +206,13 @@ static VkfdStep sdma_poll(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
 
     (*budget)--;
     if (!(dw[0] & VKFD_SDMA_POLL_MEM)) {
-        if (!(dw[0] & VKFD_SDMA_POLL_HDP_FLUSH)) {
+        if (dw[0] & VKFD_SDMA_POLL_HDP_FLUSH) {
+            trace_vkfd_sdma_hdp_flush(q->ctx_id, q->doorbell);
+        } else if (func == VKFD_SDMA_FUNC_ALWAYS) {
+            trace_vkfd_sdma_poll_always(q->ctx_id, q->doorbell, dw[1]);
+        } else {
             return sdma_bad(s, q, dw[0], "register poll not supported");
         }
-        trace_vkfd_sdma_hdp_flush(q->ctx_id, q->doorbell);
         return sdma_consume(s, q, dw[0], SDMA_POLL_DW * 4);
     }
     if (func > VKFD_SDMA_FUNC_GT) {

@@ -419,6 +419,12 @@ static void test_sdma_packets(void)
     memset(dw, 0, sizeof(dw));
     sdma_put(e, q, dw, 4);
     sdma_put(e, q, dw, 1);
+    /* ROCr 5.2's HDP flush: a register poll, function ALWAYS, opcode only */
+    dw[0] = VKFD_SDMA_HEADER(VKFD_SDMA_OP_POLL_REGMEM, 0);
+    sdma_put(e, q, dw, 1);
+    memset(dw, 0, sizeof(dw));
+    sdma_put(e, q, dw, 4);
+    sdma_put(e, q, dw, 1);
     /* to and from guest memory */
     sdma_copy(e, q, VA_SYS + 0x10, src + 3, 100);
     sdma_copy(e, q, VA_SYS + PAGE - 50, VA_SYS + 0x10, 100);
@@ -615,6 +621,9 @@ static const BadCase sdma_bad_cases[] = {
       VKFD_QERR_BAD_PACKET, -1 },
     { "register poll", { HDR(POLL_REGMEM, 0) | VKFD_SDMA_POLL_FUNC(3),
       0x1234, 0, 0, ~0u, 0 }, 6, VKFD_QERR_BAD_PACKET, -1 },
+    { "register poll, function 1", { HDR(POLL_REGMEM, 0) |
+      VKFD_SDMA_POLL_FUNC(1), 0x1234, 0, 0, ~0u, 0 }, 6,
+      VKFD_QERR_BAD_PACKET, -1 },
     { "poll function 7", { HDR(POLL_REGMEM, 0) | VKFD_SDMA_POLL_MEM |
       VKFD_SDMA_POLL_FUNC(7), LO(VA_VRAM), HI(VA_VRAM), 0, ~0u, 0 }, 6,
       VKFD_QERR_BAD_PACKET, -1 },
