@@ -153,6 +153,9 @@ struct vkfd_process_device {
 	/* VA ranges reserved in this VM (own BOs and peers' mapped here) */
 	struct rb_root va_tree;
 	u64 scratch_backing_va;
+	/* SET_TRAP_HANDLER: the trap handler's base and memory (GPU VAs) */
+	u64 tba_addr;
+	u64 tma_addr;
 	/* doorbells of this process's queues in its page, under p->lock */
 	DECLARE_BITMAP(doorbells, VKFD_DOORBELLS_PER_CONTEXT);
 
@@ -375,6 +378,10 @@ int vkfd_ioctl_set_memory_policy(struct file *filep, struct vkfd_process *p,
 				 void *data);
 int vkfd_ioctl_get_clock_counters(struct file *filep, struct vkfd_process *p,
 				  void *data);
+int vkfd_ioctl_set_trap_handler(struct file *filep, struct vkfd_process *p,
+				void *data);
+int vkfd_ioctl_set_xnack_mode(struct file *filep, struct vkfd_process *p,
+			      void *data);
 
 /* vkfd_process_sysfs.c */
 int vkfd_proc_sysfs_init(struct kobject *kfd_kobj);

@@ -6,8 +6,8 @@
  * /sys/devices/virtual/kfd/kfd/topology/: a generation counter, system
  * properties and one node per processor, the CPU first (node 0), then one
  * GPU node per vkfd device in probe order.  Each node has "name value"
- * properties in amdkfd's key order, one memory bank, no caches, I/O links
- * between the CPU and each GPU, and an empty p2p_links folder.
+ * properties in amdkfd's key order, one memory bank, the GPU's caches, I/O
+ * links between the CPU and each GPU, and an empty p2p_links folder.
  * docs/topology.md lists every file and where its values come from.
  *
  * A GPU's values come from the device's identity registers, read once
@@ -89,7 +89,63 @@ struct vkfd_topo_sysfs {
 	struct vkfd_topo_dir *bank;
 	struct vkfd_topo_dir **links;
 	unsigned int num_links;
+	struct vkfd_topo_dir **caches_dirs;
+	unsigned int num_caches;
 };
+
+/*
+ * A GPU's caches, as amdkfd describes each GFX9 ASIC: size in KiB, level,
+ * whether it holds instructions, and how many CUs of a shader array share
+ * one.  amdkfd publishes one folder per instance: per shader array, per
+ * group of sharing CUs.  ROCr refuses a GPU without a data cache.
+ */
+struct vkfd_cache_kind {
+	u16 size_kb;
+	u8 level;
+	u8 inst;
+	u8 cu_shared;
+};
+
+/* What differs between the GFX9 ASICs: CUs per SQC, and the L2 */
+struct vkfd_cache_table {
+	u32 gfx_target_version;
+	u8 sqc_cus;
+	u8 l2_cus;
+	u16 l2_kb;
+};
+
+static const struct vkfd_cache_table vkfd_cache_tables[] = {
+	{ 90000, 3, 16, 4096 },		/* Vega 10 */
+	{ 90002, 3, 11, 1024 },		/* Raven */
+	{ 90004, 3, 5, 2048 },		/* Vega 12 */
+	{ 90006, 3, 16, 8192 },		/* Vega 20 */
+	{ 90008, 3, 16, 8192 },		/* Arcturus: Vega 20's */
+	{ 90010, 2, 14, 8192 },		/* Aldebaran */
+	{ 90012, 3, 8, 1024 },		/* Renoir */
+};
+
+#define VKFD_CACHE_KINDS	4
+
+/* Kind k: TCP L1 per CU, SQC instruction, SQC scalar data, L2. */
+static struct vkfd_cache_kind vkfd_cache_kind(const struct vkfd_cache_table *t,
+					      unsigned int k)
+{
+	switch (k) {
+	case 0:
+		return (struct vkfd_cache_kind){ 16, 1, 0, 1 };
+	case 1:
+		return (struct vkfd_cache_kind){ 32, 1, 1, t->sqc_cus };
+	case 2:
+		return (struct vkfd_cache_kind){ 16, 1, 0, t->sqc_cus };
+	default:
+		return (struct vkfd_cache_kind){ t->l2_kb, 2, 0, t->l2_cus };
+	}
+}
+
+/* HSA cache type bits in the properties file (amdkfd's HSA_CACHE_TYPE_*) */
+#define VKFD_CACHE_TYPE_DATA		0x1
+#define VKFD_CACHE_TYPE_INSTRUCTION	0x2
+#define VKFD_CACHE_TYPE_HSACU		0x8
 
 /* What the CPU node says, measured at every rebuild. */
 struct vkfd_cpu_info {
@@ -305,6 +361,93 @@ static void vkfd_prop(struct vkfd_props *p, const char *key, u64 val)
 				    "%s %llu\n", key, val);
 }
 
+static const struct vkfd_cache_table *
+vkfd_cache_table(const struct vkfd_topology_node *gpu)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vkfd_cache_tables); i++)
+		if (vkfd_cache_tables[i].gfx_target_version ==
+		    gpu->gfx_target_version)
+			return &vkfd_cache_tables[i];
+	return NULL;
+}
+
+/* CUs of one shader array; the groups of sharing CUs are made in each. */
+static u32 vkfd_cu_per_array(const struct vkfd_topology_node *gpu)
+{
+	u32 arrays = gpu->num_se * gpu->sh_per_se;
+
+	return arrays ? DIV_ROUND_UP(gpu->num_cu, arrays) : gpu->num_cu;
+}
+
+static u32 vkfd_gpu_cache_count(const struct vkfd_topology_node *gpu)
+{
+	const struct vkfd_cache_table *t = vkfd_cache_table(gpu);
+	u32 per_array = vkfd_cu_per_array(gpu), n = 0;
+	unsigned int k;
+
+	if (!t)
+		return 0;
+	for (k = 0; k < VKFD_CACHE_KINDS; k++)
+		n += gpu->num_se * gpu->sh_per_se *
+		     DIV_ROUND_UP(per_array, vkfd_cache_kind(t, k).cu_shared);
+	return n;
+}
+
+/*
+ * Instance <index> of the GPU's caches: kind by kind, then shader array by
+ * shader array, then group by group, as amdkfd numbers them.
+ * processor_id_low is the first SIMD of the group's first CU.
+ */
+static char *vkfd_cache_props(const struct vkfd_topology_node *gpu,
+			      u32 simd_id_base, u32 index)
+{
+	const struct vkfd_cache_table *t = vkfd_cache_table(gpu);
+	u32 per_array = vkfd_cu_per_array(gpu);
+	u32 arrays = gpu->num_se * gpu->sh_per_se;
+	struct vkfd_cache_kind kind;
+	const struct vkfd_cache_kind *c = &kind;
+	u32 groups, first_cu, cu, type;
+	struct vkfd_props p;
+	unsigned int k;
+
+	for (k = 0; k < VKFD_CACHE_KINDS; k++) {
+		kind = vkfd_cache_kind(t, k);
+		groups = DIV_ROUND_UP(per_array, kind.cu_shared);
+		if (index < arrays * groups)
+			break;
+		index -= arrays * groups;
+	}
+	first_cu = index / groups * per_array +
+		   index % groups * c->cu_shared;
+	type = VKFD_CACHE_TYPE_HSACU | (c->inst ? VKFD_CACHE_TYPE_INSTRUCTION :
+						  VKFD_CACHE_TYPE_DATA);
+
+	vkfd_props_start(&p);
+	vkfd_prop(&p, "processor_id_low",
+		  simd_id_base + first_cu * gpu->simd_per_cu);
+	vkfd_prop(&p, "level", c->level);
+	vkfd_prop(&p, "size", c->size_kb);
+	vkfd_prop(&p, "cache_line_size", c->level == 2 ? 128 : 64);
+	vkfd_prop(&p, "cache_lines_per_tag", 1);
+	vkfd_prop(&p, "association", c->level == 2 ? 16 : 4);
+	vkfd_prop(&p, "latency", 0);
+	vkfd_prop(&p, "type", type);
+	if (p.buf) {
+		/* which CUs of the GPU share this instance, one digit each */
+		p.len += scnprintf(p.buf + p.len, PAGE_SIZE - p.len,
+				   "sibling_map ");
+		for (cu = 0; cu < gpu->num_cu; cu++)
+			p.len += scnprintf(p.buf + p.len, PAGE_SIZE - p.len,
+					   "%d%s", cu >= first_cu &&
+					   cu < first_cu + c->cu_shared &&
+					   cu / per_array == first_cu / per_array,
+					   cu + 1 < gpu->num_cu ? "," : "\n");
+	}
+	return p.buf;
+}
+
 static char *vkfd_node_props(const struct vkfd_topology_node *gpu,
 			     const struct vkfd_cpu_info *cpu,
 			     u32 num_links, u32 simd_id_base)
@@ -318,7 +461,7 @@ static char *vkfd_node_props(const struct vkfd_topology_node *gpu,
 	vkfd_prop(&p, "cpu_cores_count", gpu ? 0 : cpu->cores);
 	vkfd_prop(&p, "simd_count", g->num_cu * g->simd_per_cu);
 	vkfd_prop(&p, "mem_banks_count", 1);
-	vkfd_prop(&p, "caches_count", 0);
+	vkfd_prop(&p, "caches_count", gpu ? vkfd_gpu_cache_count(gpu) : 0);
 	vkfd_prop(&p, "io_links_count", num_links);
 	vkfd_prop(&p, "p2p_links_count", 0);
 	vkfd_prop(&p, "cpu_core_id_base", 0);
@@ -458,6 +601,9 @@ static void vkfd_topo_unpublish_node(struct vkfd_topo_sysfs *ns)
 	while (ns->num_links)
 		vkfd_topo_dir_remove(ns->links[--ns->num_links]);
 	kfree(ns->links);
+	while (ns->num_caches)
+		vkfd_topo_dir_remove(ns->caches_dirs[--ns->num_caches]);
+	kfree(ns->caches_dirs);
 	vkfd_topo_dir_remove(ns->bank);
 	vkfd_kobj_remove(ns->p2p_links);
 	vkfd_kobj_remove(ns->io_links);
@@ -477,7 +623,7 @@ static int vkfd_topo_publish_node(struct vkfd_topo_sysfs *ns,
 				  const struct vkfd_cpu_info *cpu,
 				  u32 simd_id_base)
 {
-	unsigned int i, links = gpu ? 1 : vkfd_topo.num_gpus;
+	unsigned int i, ncaches, links = gpu ? 1 : vkfd_topo.num_gpus;
 	struct kobject *k;
 
 	ns->node = vkfd_topo_dir_add(&vkfd_node_ktype, vkfd_topo.nodes, gpu,
@@ -498,6 +644,23 @@ static int vkfd_topo_publish_node(struct vkfd_topo_sysfs *ns,
 				     vkfd_mem_props(gpu, cpu), 0);
 	if (!ns->bank)
 		return -ENOMEM;
+
+	ncaches = gpu ? vkfd_gpu_cache_count(gpu) : 0;
+	if (ncaches) {
+		ns->caches_dirs = kcalloc(ncaches, sizeof(*ns->caches_dirs),
+					  GFP_KERNEL);
+		if (!ns->caches_dirs)
+			return -ENOMEM;
+	}
+	for (i = 0; i < ncaches; i++) {
+		ns->caches_dirs[i] =
+			vkfd_topo_dir_add(&vkfd_mem_ktype, ns->caches, gpu,
+					  vkfd_cache_props(gpu, simd_id_base, i),
+					  i);
+		if (!ns->caches_dirs[i])
+			return -ENOMEM;
+		ns->num_caches++;
+	}
 
 	if (!links)
 		return 0;

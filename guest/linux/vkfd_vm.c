@@ -194,3 +194,51 @@ int vkfd_ioctl_get_clock_counters(struct file *filep, struct vkfd_process *p,
 	args->system_clock_freq = NSEC_PER_SEC;
 	return 0;
 }
+
+/*
+ * SET_TRAP_HANDLER, as amdkfd: EINVAL for a GPU the process does not know,
+ * ESRCH when it cannot use the GPU (not bound through ACQUIRE_VM, or torn
+ * down).  The addresses are kept per process and GPU for the shader core,
+ * which runs the handler; nothing checks them before a wave traps, as on
+ * the real GPU.
+ */
+int vkfd_ioctl_set_trap_handler(struct file *filep, struct vkfd_process *p,
+				void *data)
+{
+	struct kfd_ioctl_set_trap_handler_args *args = data;
+	struct vkfd_process_device *pdd;
+
+	mutex_lock(&p->lock);
+	pdd = vkfd_process_bound_pdd(p, args->gpu_id, -ESRCH);
+	if (!IS_ERR(pdd)) {
+		pdd->tba_addr = args->tba_addr;
+		pdd->tma_addr = args->tma_addr;
+	}
+	mutex_unlock(&p->lock);
+	return PTR_ERR_OR_ZERO(pdd);
+}
+
+/*
+ * SET_XNACK_MODE as amdkfd answers for GFX9 GPUs without XNACK (retry on
+ * page faults): the mode is always off.  A negative argument queries it;
+ * changing the mode needs a process without queues (EBUSY), and turning
+ * it on is refused (EPERM), in that order.
+ */
+int vkfd_ioctl_set_xnack_mode(struct file *filep, struct vkfd_process *p,
+			      void *data)
+{
+	struct kfd_ioctl_set_xnack_mode_args *args = data;
+	int ret = 0;
+
+	if (args->xnack_enabled < 0) {
+		args->xnack_enabled = 0;
+		return 0;
+	}
+	mutex_lock(&p->lock);
+	if (!xa_empty(&p->queues))
+		ret = -EBUSY;
+	else if (args->xnack_enabled)
+		ret = -EPERM;
+	mutex_unlock(&p->lock);
+	return ret;
+}
