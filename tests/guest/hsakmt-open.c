@@ -31,7 +31,7 @@ static void check_gpu_node(HSAuint32 node, const HsaNodeProperties *np)
 {
 	const struct vkfd_gpu *g = gpu_by_location(np->LocationId);
 	HsaMemoryProperties mem[8];
-	HsaCacheProperties caches[32];
+	HsaCacheProperties *caches;
 	HsaIoLinkProperties links[8];
 	HSAuint32 i;
 	bool vram = false;
@@ -57,10 +57,13 @@ static void check_gpu_node(HSAuint32 node, const HsaNodeProperties *np)
 				 mem[i].HeapType == HSA_HEAPTYPE_FRAME_BUFFER_PRIVATE) &&
 				mem[i].SizeInBytes > 0;
 	tap_ok(vram, "node %u: a VRAM bank", node);
-	tap_ok(np->NumCaches <= 32 &&
+	/* One entry per CU group and level: large GPUs list over a hundred. */
+	caches = calloc(np->NumCaches + 1, sizeof(*caches));
+	tap_ok(caches && np->NumCaches > 0 &&
 	       hsaKmtGetNodeCacheProperties(node, 0, np->NumCaches, caches) ==
 	       HSAKMT_STATUS_SUCCESS, "node %u: %u cache(s)", node,
 	       np->NumCaches);
+	free(caches);
 	tap_ok(np->NumIOLinks >= 1 && np->NumIOLinks <= 8 &&
 	       hsaKmtGetNodeIoLinkProperties(node, np->NumIOLinks, links) ==
 	       HSAKMT_STATUS_SUCCESS && links[0].NodeFrom == node,
