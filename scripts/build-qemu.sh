@@ -94,9 +94,12 @@ overlay() {
         "qtests_x86_64 += config_all_devices.has_key('CONFIG_VKFD') ? ['vkfd-bridge-test'] : []"
     hook_before "$TREE/tests/qtest/meson.build" "qtest_executables = {}" \
         "qtests_x86_64 += config_all_devices.has_key('CONFIG_VKFD') ? ['vkfd-hardening-test'] : []"
-    # QEMU's generic-fuzz gets a vkfd config (compiled in --fuzz builds only).
-    hook_before "$TREE/tests/qtest/fuzz/generic_fuzz_configs.h" "    {" \
-        '    { .name = "vkfd", .args = "-M q35 -nodefaults -device pcie-root-port,id=rp,chassis=1 -device vkfd,bus=rp,max-contexts=16,vram-size=1M", .objects = "vkfd* msix*" },'
+    # QEMU's generic-fuzz gets a vkfd config (compiled in --fuzz builds
+    # only). On the root bus: its PCI set-up does not look behind bridges.
+    local gf=$TREE/tests/qtest/fuzz/generic_fuzz_configs.h
+    local gf_line='    { .name = "vkfd", .args = "-M q35 -nodefaults -device vkfd,max-contexts=16,vram-size=1M", .objects = "vkfd* msix*" },'
+    grep -qxF "$gf_line" "$gf" || sed -i '/\.name = "vkfd"/d' "$gf"
+    hook_before "$gf" "    {" "$gf_line"
     # The benchmarks are qtest clients too, built but never run as tests.
     sync_file "$VKFD_ROOT/bench/vkfd-gpuvm-bench.c" "$TREE/tests/qtest/vkfd-gpuvm-bench.c"
     hook_line "$TREE/tests/qtest/meson.build" \
@@ -183,4 +186,4 @@ if [ "$MODE" = --sanitize ]; then
     done
 fi
 link_firmware
-log "QEMU ready: $BUILD/qemu-system-x86_64"
+log "QEMU ready: $BUILD/${targets[0]}"
