@@ -65,38 +65,6 @@ static bool want(const char *group)
 
 /* ------------------------------------------------------------ helpers */
 
-static sigjmp_buf fault_jmp;
-
-static void on_fault(int sig)
-{
-	siglongjmp(fault_jmp, sig);
-}
-
-/* Read 4 bytes at p into *val; returns 0, or the signal the read raised. */
-static int peek(const void *p, uint32_t *val)
-{
-	struct sigaction sa = { .sa_handler = on_fault }, old_bus, old_segv;
-	int sig;
-
-	sigaction(SIGBUS, &sa, &old_bus);
-	sigaction(SIGSEGV, &sa, &old_segv);
-	sig = sigsetjmp(fault_jmp, 1);
-	if (!sig && val)
-		*val = *(volatile const uint32_t *)p;
-	else if (!sig)
-		(void)*(volatile const uint32_t *)p;
-	sigaction(SIGBUS, &old_bus, NULL);
-	sigaction(SIGSEGV, &old_segv, NULL);
-	return sig;
-}
-
-static uint64_t available(int kfd, unsigned int gpu)
-{
-	struct kfd_ioctl_get_available_memory_args a = { .gpu_id = gpu };
-
-	return ioctl(kfd, AMDKFD_IOC_AVAILABLE_MEMORY, &a) ? 0 : a.available;
-}
-
 static int create_process(int kfd)
 {
 	return ioctl(kfd, AMDKFD_IOC_CREATE_PROCESS);
@@ -1019,35 +987,6 @@ static void test_sysfs_names(void)
 /* -------------------------- (7) unbind under live mappings, rebind */
 
 #define PCI_DRIVER	"/sys/bus/pci/drivers/vkfd"
-
-static bool write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = fputs(text, f) >= 0;
-	return fclose(f) == 0 && ok;
-}
-
-static bool bdf_of_gpu(unsigned int gpu_id, char *bdf, size_t size)
-{
-	FILE *f = fopen(VKFD_DEBUGFS "/devices", "r");
-	char line[512], addr[64];
-	unsigned int id;
-	bool found = false;
-
-	while (f && !found && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s gpu_id %u", addr, &id) == 2 &&
-		    id == gpu_id) {
-			snprintf(bdf, size, "%s", addr);
-			found = true;
-		}
-	if (f)
-		fclose(f);
-	return found;
-}
 
 static void test_unbind(void)
 {

@@ -29,36 +29,6 @@ static struct vkfd_gpu gpus[VKFD_MAX_GPUS];
 static int ngpu;
 static int drm_fd[VKFD_MAX_GPUS];	/* the render files our VMs use */
 
-static sigjmp_buf fault_jmp;
-
-static void on_fault(int sig)
-{
-	siglongjmp(fault_jmp, sig);
-}
-
-/* Read p; returns 0, or the signal the read raised. */
-static int touch_faults(const void *p)
-{
-	struct sigaction sa = { .sa_handler = on_fault }, old_bus, old_segv;
-	int sig;
-
-	sigaction(SIGBUS, &sa, &old_bus);
-	sigaction(SIGSEGV, &sa, &old_segv);
-	sig = sigsetjmp(fault_jmp, 1);
-	if (!sig)
-		(void)*(volatile const uint32_t *)p;
-	sigaction(SIGBUS, &old_bus, NULL);
-	sigaction(SIGSEGV, &old_segv, NULL);
-	return sig;
-}
-
-static uint64_t available(int kfd, unsigned int gpu)
-{
-	struct kfd_ioctl_get_available_memory_args a = { .gpu_id = gpu };
-
-	return ioctl(kfd, AMDKFD_IOC_AVAILABLE_MEMORY, &a) ? 0 : a.available;
-}
-
 /* Releases are asynchronous after exit: wait for the free VRAM. */
 static bool available_is(int kfd, unsigned int gpu, uint64_t want)
 {
@@ -180,7 +150,7 @@ static void test_vram(int kfd)
 	tap_errno(free_bo(kfd, h), EINVAL, "double FREE: EINVAL");
 	if (cpu != MAP_FAILED) {
 		/* the CPU mapping died with the BO: touching it faults */
-		tap_ok(touch_faults(cpu) == SIGBUS,
+		tap_ok(peek(cpu, NULL) == SIGBUS,
 		       "the freed BO's CPU mapping faults (SIGBUS)");
 		munmap(cpu, 4 * MiB);
 	}

@@ -595,37 +595,6 @@ static int check_topology(const char *when)
 	return ngpu;
 }
 
-static bool write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = fputs(text, f) >= 0;
-	return fclose(f) == 0 && ok;
-}
-
-/* The PCI address of the device with this gpu_id. */
-static bool bdf_of_gpu(unsigned int gpu_id, char *bdf, size_t size)
-{
-	FILE *f = fopen(VKFD_DEBUGFS "/devices", "r");
-	char line[512], addr[64];
-	unsigned int id;
-	bool found = false;
-
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s gpu_id %u", addr, &id) == 2 &&
-		    id == gpu_id) {
-			snprintf(bdf, size, "%s", addr);
-			found = true;
-		}
-	fclose(f);
-	return found;
-}
-
 /*
  * Unbind the first GPU: the others move down one node, the generation
  * moves on.  Bind it again: it comes back last, with the same gpu_id.

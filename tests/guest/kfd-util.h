@@ -7,6 +7,8 @@
 #define VKFD_KFD_UTIL_H
 
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -214,6 +216,74 @@ static inline int map_bo(int kfd, uint64_t handle, unsigned int *ids, unsigned i
 	if (n_success)
 		*n_success = a.n_success;
 	return ret;
+}
+
+static sigjmp_buf kfd_fault_jmp;
+
+static inline void kfd_on_fault(int sig)
+{
+	siglongjmp(kfd_fault_jmp, sig);
+}
+
+/*
+ * Read 4 bytes at p (into *val unless it is NULL); returns 0, or the
+ * signal (SIGBUS, SIGSEGV) the read raised.
+ */
+static inline int peek(const void *p, uint32_t *val)
+{
+	struct sigaction sa = { .sa_handler = kfd_on_fault }, old_bus, old_segv;
+	int sig;
+
+	sigaction(SIGBUS, &sa, &old_bus);
+	sigaction(SIGSEGV, &sa, &old_segv);
+	sig = sigsetjmp(kfd_fault_jmp, 1);
+	if (!sig && val)
+		*val = *(volatile const uint32_t *)p;
+	else if (!sig)
+		(void)*(volatile const uint32_t *)p;
+	sigaction(SIGBUS, &old_bus, NULL);
+	sigaction(SIGSEGV, &old_segv, NULL);
+	return sig;
+}
+
+/* AVAILABLE_MEMORY of one GPU, 0 if the call fails. */
+static inline uint64_t available(int kfd, unsigned int gpu)
+{
+	struct kfd_ioctl_get_available_memory_args a = { .gpu_id = gpu };
+
+	return ioctl(kfd, AMDKFD_IOC_AVAILABLE_MEMORY, &a) ? 0 : a.available;
+}
+
+/* Write text to a sysfs or debugfs file. */
+static inline bool write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fputs(text, f) >= 0;
+	return fclose(f) == 0 && ok;
+}
+
+/* The PCI address of the device with this gpu_id (from debugfs). */
+static inline bool bdf_of_gpu(unsigned int gpu_id, char *bdf, size_t size)
+{
+	FILE *f = fopen(VKFD_DEBUGFS "/devices", "r");
+	char line[512], addr[64];
+	unsigned int id;
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s gpu_id %u", addr, &id) == 2 &&
+		    id == gpu_id) {
+			snprintf(bdf, size, "%s", addr);
+			found = true;
+		}
+	fclose(f);
+	return found;
 }
 
 /*
