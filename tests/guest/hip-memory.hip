@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "tap-stderr.h"
 
 static int count, failed;
 static bool no_isa;
@@ -54,62 +55,6 @@ static bool ok(bool cond, const char *fmt, ...)
 		failed++;
 	return cond;
 }
-
-/* As in hsa-runtime.c: stderr lines become "# stderr: ..." on stdout. */
-static void stderr_as_tap_comments(void)
-{
-	char buf[4096], line[4096 + 16];
-	size_t used = 0;
-	int fds[2], status;
-	ssize_t n;
-	pid_t pid;
-
-	if (pipe(fds))
-		return;
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		return;
-	if (pid == 0) {
-		dup2(fds[1], 2);
-		close(fds[0]);
-		close(fds[1]);
-		return;
-	}
-	close(fds[1]);
-	while ((n = read(fds[0], buf + used, sizeof(buf) - 1 - used)) > 0) {
-		char *start = buf, *nl;
-
-		used += n;
-		buf[used] = '\0';
-		while ((nl = strchr(start, '\n'))) {
-			*nl = '\0';
-			n = snprintf(line, sizeof(line), "# stderr: %s\n", start);
-			if (write(1, line, n) < 0)
-				break;
-			start = nl + 1;
-		}
-		used -= start - buf;
-		memmove(buf, start, used);
-		if (used == sizeof(buf) - 1)
-			used = 0;
-	}
-	if (used) {
-		buf[used] = '\0';
-		n = snprintf(line, sizeof(line), "# stderr: %s\n", buf);
-		if (write(1, line, n) < 0)
-			exit(1);
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		exit(1);
-	if (WIFSIGNALED(status)) {
-		printf("Bail out! the test died of signal %d inside the runtime\n",
-		       WTERMSIG(status));
-		exit(1);
-	}
-	exit(WEXITSTATUS(status));
-}
-
 
 /*
  * hipMemcpy of `bytes`: below the runtime's pinning threshold (1 MiB) it
@@ -202,7 +147,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	stderr_as_tap_comments();
+	tap_stderr_as_comments();
 	/* A runtime waiting forever on a failed queue ends as a Bail out. */
 	alarm(240);
 	e = hipGetDeviceCount(&n);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "tap-stderr.h"
 
 #define MAX_GPUS	8
 #define MAX_POOLS	8
@@ -40,65 +41,6 @@ struct agent_info {
 static struct agent_info cpu;
 static struct agent_info gpus[MAX_GPUS];
 static int ngpus, ncpus;
-
-/*
- * Lines the runtime writes to stderr become "# stderr: ..." on stdout.
- * The parent reads them from a pipe; the child runs the tests.  Returns
- * in the child; the parent exits with the child's status.
- */
-static void stderr_as_tap_comments(void)
-{
-	char buf[4096], line[4096 + 16];
-	size_t used = 0;
-	int fds[2], status;
-	ssize_t n;
-	pid_t pid;
-
-	if (pipe(fds))
-		return;
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		return;
-	if (pid == 0) {
-		dup2(fds[1], 2);
-		close(fds[0]);
-		close(fds[1]);
-		return;
-	}
-	close(fds[1]);
-	while ((n = read(fds[0], buf + used, sizeof(buf) - 1 - used)) > 0) {
-		char *start = buf, *nl;
-
-		used += n;
-		buf[used] = '\0';
-		while ((nl = strchr(start, '\n'))) {
-			*nl = '\0';
-			n = snprintf(line, sizeof(line), "# stderr: %s\n", start);
-			if (write(1, line, n) < 0)
-				break;
-			start = nl + 1;
-		}
-		used -= start - buf;
-		memmove(buf, start, used);
-		if (used == sizeof(buf) - 1)
-			used = 0;	/* an endless line: drop it */
-	}
-	if (used) {
-		buf[used] = '\0';
-		n = snprintf(line, sizeof(line), "# stderr: %s\n", buf);
-		if (write(1, line, n) < 0)
-			exit(1);
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		exit(1);
-	if (WIFSIGNALED(status)) {
-		printf("Bail out! the test died of signal %d inside the runtime\n",
-		       WTERMSIG(status));
-		exit(1);
-	}
-	exit(WEXITSTATUS(status));
-}
 
 /* GPU nodes in the KFD topology: what the runtime must find. */
 static int topology_gpus(void)
@@ -319,7 +261,7 @@ int main(void)
 	hsa_status_t st;
 	int i, want;
 
-	stderr_as_tap_comments();
+	tap_stderr_as_comments();
 	want = topology_gpus();
 	tap_diag("KFD topology: %d GPU node(s)", want);
 

@@ -14,6 +14,7 @@
 #include "hw/kfd/vkfd_hw.h"
 #include "tap.h"
 #include "kfd-util.h"
+#include "tap-stderr.h"
 #include "hsakmt-util.h"
 
 #define PM4_HDR(op, n)		((3u << 30) | (((n) - 1) << 16) | ((op) << 8))
@@ -143,6 +144,8 @@ int main(void)
 {
 	HsaSystemProperties sys;
 
+	/* libhsakmt's libdrm_amdgpu line must not break the TAP stream */
+	tap_stderr_as_comments();
 	if (!tap_ok(hsaKmtOpenKFD() == HSAKMT_STATUS_SUCCESS, "hsaKmtOpenKFD") ||
 	    !tap_ok(hsaKmtAcquireSystemProperties(&sys) ==
 		    HSAKMT_STATUS_SUCCESS, "hsaKmtAcquireSystemProperties"))

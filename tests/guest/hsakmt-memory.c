@@ -13,6 +13,7 @@
 
 #include "tap.h"
 #include "kfd-util.h"
+#include "tap-stderr.h"
 #include "hsakmt-util.h"
 
 #define MiB (1ULL << 20)
@@ -97,6 +98,8 @@ int main(void)
 	HsaSystemProperties sys;
 	HSAuint32 gpu;
 
+	/* libhsakmt's libdrm_amdgpu line must not break the TAP stream */
+	tap_stderr_as_comments();
 	if (!tap_ok(hsaKmtOpenKFD() == HSAKMT_STATUS_SUCCESS, "hsaKmtOpenKFD") ||
 	    !tap_ok(hsaKmtAcquireSystemProperties(&sys) ==
 		    HSAKMT_STATUS_SUCCESS, "hsaKmtAcquireSystemProperties"))
