@@ -39,21 +39,32 @@ rc=0
 meson test -C "$build" --print-errorlogs "$@" || rc=$?
 
 # Count TAP results of every suite (a suite without TAP counts once).
-python3 - "$build/meson-logs/testlog.json" <<'PY'
+(python3 - "$build/meson-logs/testlog.json" <<'PY'
 import json, re, sys
 passed = failed = 0
+# A line of a TAP stream that TAP does not know (a library writing to
+# stdout, say) is a failure of that test: every output must be valid TAP.
+tap_line = re.compile(r'(not ok|ok)\b|#|1\.\.\d+|Bail out!|TAP version|\s|$')
 for line in open(sys.argv[1]):
     t = json.loads(line)
-    oks = re.findall(r'^(not ok|ok)\b', t.get('stdout') or '', re.M)
+    out = t.get('stdout') or ''
+    oks = re.findall(r'^(not ok|ok)\b', out, re.M)
     if oks:
         passed += oks.count('ok')
         failed += oks.count('not ok')
         if t['result'] not in ('OK', 'EXPECTEDFAIL') and 'not ok' not in oks:
             failed += 1     # crashed or bad exit after good TAP lines
+        bad = [l for l in out.splitlines() if not tap_line.match(l)]
+        if bad:
+            print(f"{t['name']}: {len(bad)} line(s) that are not TAP, "
+                  f"first: {bad[0][:120]}", file=sys.stderr)
+            failed += 1
     elif t['result'] in ('OK', 'EXPECTEDFAIL', 'SKIP'):
         passed += 1
     else:
         failed += 1
 print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
 PY
+) || rc=1
 exit "$rc"
