@@ -344,14 +344,12 @@ static void vkfd_bo_put(struct vkfd_bo *bo)
 /* Give the BO's VRAM back; under nothing but vram_lock. */
 static void vkfd_bo_free_vram(struct vkfd_dev *dev, struct vkfd_bo *bo)
 {
-	u64 used;
-
 	mutex_lock(&dev->vram_lock);
 	drm_mm_remove_node(&bo->vram);
 	dev->vram_used -= bo->size;
-	used = dev->vram_used;
+	/* published under the lock, so that updates land in order */
+	vkfd_topology_vram_used(dev, dev->vram_used);
 	mutex_unlock(&dev->vram_lock);
-	vkfd_topology_vram_used(dev, used);
 }
 
 /*
@@ -440,7 +438,6 @@ void vkfd_mem_pdd_free_all(struct vkfd_process_device *pdd)
 static int vkfd_bo_alloc_vram(struct vkfd_bo *bo)
 {
 	struct vkfd_dev *dev = bo->pdd->dev;
-	u64 used = 0;
 	int ret;
 
 	mutex_lock(&dev->vram_lock);
@@ -448,12 +445,11 @@ static int vkfd_bo_alloc_vram(struct vkfd_bo *bo)
 					 PAGE_SIZE, 0, DRM_MM_INSERT_BEST);
 	if (!ret) {
 		dev->vram_used += bo->size;
-		used = dev->vram_used;
+		vkfd_topology_vram_used(dev, dev->vram_used);
 	}
 	mutex_unlock(&dev->vram_lock);
 	if (ret)
 		return -ENOMEM;
-	vkfd_topology_vram_used(dev, used);
 	bo->vram_pfn = (dev->vram_bus + bo->vram.start) >> PAGE_SHIFT;
 	/* a new BO never shows what an earlier owner left in VRAM */
 	memset_io(dev->vram_cpu + bo->vram.start, 0, bo->size);

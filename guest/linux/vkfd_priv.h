@@ -143,6 +143,8 @@ struct vkfd_process_device {
 	 */
 	struct file *drm_file;
 	u32 ctx_id;
+	/* the device is leaving: no new BO, mapping or queue (under p->lock) */
+	bool dying;
 	kuid_t ctx_uid;			/* charged for the context */
 	struct vkfd_vm vm;		/* valid while bound */
 	struct vkfd_kfd_map *kfd_map;	/* /dev/kfd mappings of this pdd */

@@ -99,7 +99,8 @@ struct vkfd_process_device *vkfd_process_bound_pdd(struct vkfd_process *p,
 	if (READ_ONCE(p->torn_down))
 		return ERR_PTR(-ESRCH);
 	pdd = vkfd_process_device(p, gpu_id);
-	if (!pdd)
+	/* a GPU being removed is one the process no longer knows */
+	if (!pdd || pdd->dying)
 		return ERR_PTR(-EINVAL);
 	if (!pdd->drm_file)
 		return ERR_PTR(unbound_err);
@@ -244,8 +245,13 @@ static void vkfd_process_device_unbind(struct vkfd_process_device *pdd)
 static void vkfd_pdd_destroy(struct vkfd_process_device *pdd)
 {
 	lockdep_assert_held(&vkfd_lock);
-	/* first: no CPU mapping may reach the doorbells any more */
+	/*
+	 * First: no CPU mapping may reach the doorbells any more, and no
+	 * ioctl may add a BO, mapping or queue while they are torn down
+	 * below with p->lock dropped in between.
+	 */
 	mutex_lock(&pdd->p->lock);
+	pdd->dying = true;
 	vkfd_kfd_map_kill(pdd);
 	mutex_unlock(&pdd->p->lock);
 	vkfd_queue_destroy_on(pdd);
