@@ -31,15 +31,6 @@
 #include "tap.h"
 #include "kfd-util.h"
 
-#define VA0		0x100000000ULL	/* where the tests put their BOs */
-#define GiB		(1ULL << 30)
-#define MiB		(1ULL << 20)
-#define F_VRAM		KFD_IOC_ALLOC_MEM_FLAGS_VRAM
-#define F_GTT		KFD_IOC_ALLOC_MEM_FLAGS_GTT
-#define F_USERPTR	KFD_IOC_ALLOC_MEM_FLAGS_USERPTR
-#define F_DOORBELL	KFD_IOC_ALLOC_MEM_FLAGS_DOORBELL
-#define F_MMIO		KFD_IOC_ALLOC_MEM_FLAGS_MMIO_REMAP
-#define F_RW		((unsigned int)KFD_IOC_ALLOC_MEM_FLAGS_WRITABLE)
 #define DOORBELL_BYTES	8192
 #define NOBODY		65534
 #define NOBODY2		65533

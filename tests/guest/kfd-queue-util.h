@@ -25,9 +25,6 @@
 #define WAIT_MEM_SPACE		(1u << 4)
 #define WAIT_FUNC_EQ		3u
 
-#define F_RW	((unsigned int)KFD_IOC_ALLOC_MEM_FLAGS_WRITABLE)
-#define F_GTT	KFD_IOC_ALLOC_MEM_FLAGS_GTT
-#define F_VRAM	KFD_IOC_ALLOC_MEM_FLAGS_VRAM
 
 
 /* A queue with its ring, pointers and a data area, all CPU-mapped. */

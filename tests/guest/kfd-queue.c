@@ -13,13 +13,9 @@
 #include "tap.h"
 #include "kfd-util.h"
 
-#define MiB		(1ULL << 20)
 #define RING_VA		0x200000000ULL
 #define PTRS_VA		0x210000000ULL
 #define EOP_VA		0x220000000ULL
-#define F_RW		((unsigned int)KFD_IOC_ALLOC_MEM_FLAGS_WRITABLE)
-#define F_GTT		KFD_IOC_ALLOC_MEM_FLAGS_GTT
-#define F_VRAM		KFD_IOC_ALLOC_MEM_FLAGS_VRAM
 
 static struct vkfd_gpu gpus[VKFD_MAX_GPUS];
 static int ngpu;

@@ -24,6 +24,17 @@
 
 #include "uapi/linux/kfd_ioctl.h"
 
+/* Sizes, and the BO flags the tests use most, in short. */
+#define MiB		(1ULL << 20)
+#define GiB		(1ULL << 30)
+#define VA0		0x100000000ULL	/* where the tests put their BOs */
+#define F_VRAM		KFD_IOC_ALLOC_MEM_FLAGS_VRAM
+#define F_GTT		KFD_IOC_ALLOC_MEM_FLAGS_GTT
+#define F_USERPTR	KFD_IOC_ALLOC_MEM_FLAGS_USERPTR
+#define F_DOORBELL	KFD_IOC_ALLOC_MEM_FLAGS_DOORBELL
+#define F_MMIO		KFD_IOC_ALLOC_MEM_FLAGS_MMIO_REMAP
+#define F_RW		((unsigned int)KFD_IOC_ALLOC_MEM_FLAGS_WRITABLE)
+
 #define KFD_SYSFS		"/sys/devices/virtual/kfd/kfd"
 #define KFD_PROC_SYSFS		KFD_SYSFS "/proc"
 #define VKFD_DEBUGFS		"/sys/kernel/debug/vkfd"
