@@ -251,6 +251,19 @@ static void ring_write(Bench *b, BQ *q, uint32_t off, const void *buf,
 }
 
 /*
+ * The queue reports that it consumed everything: SDMA and AQL write a
+ * 64-bit count back, PM4 (as the GFX9 CP) a 32-bit dword offset.
+ */
+static bool consumed(Bench *b, BQ *q)
+{
+    if (q->type == VKFD_QUEUE_PM4) {
+        return qtest_readl(b->qts, pa(b, q->rptr_va)) ==
+               q->wptr % (QRING_SIZE / 4);
+    }
+    return qtest_readq(b->qts, pa(b, q->rptr_va)) == q->wptr;
+}
+
+/*
  * One kick of n packets of the given kind: write them, publish the
  * write pointer, ring the doorbell and wait until the queue consumed
  * them all.
@@ -292,11 +305,10 @@ static void kick(Bench *b, int kind, unsigned n)
                    CTX * VKFD_DOORBELL_PAGE_SIZE +
                    q->doorbell * VKFD_DOORBELL_SIZE,
                    q->type == VKFD_QUEUE_AQL ? q->wptr - 1 : q->wptr);
-    for (i = 0; i < 3000000 &&
-         qtest_readq(b->qts, pa(b, q->rptr_va)) != q->wptr; i++) {
+    for (i = 0; i < 3000000 && !consumed(b, q); i++) {
         g_usleep(10);
     }
-    g_assert(qtest_readq(b->qts, pa(b, q->rptr_va)) == q->wptr);
+    g_assert(consumed(b, q));
 }
 
 static void usage(void)

@@ -183,6 +183,7 @@ static int vkfd_pre_load(void *opaque)
     s->sched_held = false;
     s->sched_progress = 0;
     vkfd_ih_reset(s);
+    vkfd_trap_pre_load(s);
     return vkfd_queue_pre_load(s);
 }
 
@@ -261,6 +262,7 @@ static const VMStateDescription *vkfd_subsections[] = {
     &vmstate_vkfd_ih,       /* only once the IH ring was touched */
     &vmstate_vkfd_irq,      /* only while an MSI-X vector is pending */
     &vmstate_vkfd_sched_cmd, /* only while a VM_FILL/VM_COPY is under way */
+    &vmstate_vkfd_trap,     /* only while a context has a trap handler */
     NULL
 };
 

@@ -4,10 +4,14 @@
  * Runs the packets of a PM4 user queue, in the GFX9 PM4 formats a
  * compute queue of the real CP takes: type-3 packets (header bits 31:30
  * = 3, 29:16 = payload dwords - 1, 15:8 = opcode) and type-2 one-dword
- * fillers.  The queue's read and write pointers are 64-bit dword counts
- * that only grow; a pointer's place in the ring is the count modulo the
- * ring's dwords, so a packet may run over the end of the ring and go on
- * at its start.
+ * fillers.  The write pointer user space stores is a 64-bit dword count
+ * that only grows, and so is the read pointer the engine keeps (the one
+ * UNMAP_QUEUE saves and migration carries); a pointer's place in the ring
+ * is the count modulo the ring's dwords, so a packet may run over the end
+ * of the ring and go on at its start.  The read pointer written back to
+ * user space is what the GFX9 CP writes: a 32-bit dword offset into the
+ * ring, wrapping at the ring's size (user space waits for it to equal
+ * wptr % ring dwords); the 4 bytes after it are not touched.
  *
  * The packets: NOP, WRITE_DATA, RELEASE_MEM, WAIT_REG_MEM on memory,
  * INDIRECT_BUFFER (two levels deep, IB1 and IB2) and ACQUIRE_MEM (a
@@ -532,9 +536,10 @@ static bool pm4_ib_stack_ok(const VkfdQueue *q)
     return true;
 }
 
+/* The CP's read-pointer report: the dword offset of rptr in the ring. */
 static bool pm4_write_rptr(VkfdState *s, VkfdQueue *q)
 {
-    uint64_t rptr = cpu_to_le64(q->rptr);
+    uint32_t rptr = cpu_to_le32(q->rptr & (q->ring_size / 4 - 1));
 
     if (vkfd_vm_write(s, q->ctx_id, q->rptr_addr, &rptr, sizeof(rptr))) {
         return true;

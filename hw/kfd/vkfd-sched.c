@@ -5,7 +5,8 @@
  * hardware scheduler of a real GPU (HIQ/MES), the device reads commands
  * from a ring in guest memory that only the kernel driver writes: map and
  * unmap a context, invalidate its TLB, fill or copy memory in its GPU VA
- * (vkfd-gpuvm.c), map and unmap its queues (vkfd-queue.c).  Each command
+ * (vkfd-gpuvm.c), map and unmap its queues (vkfd-queue.c), give it a trap
+ * handler.  Each command
  * completes through a fence in guest memory.  Commands run in a bottom
  * half, never inside the MMIO write that rang the ring, only while the
  * VM runs, and a run yields after VKFD_SCHED_BUDGET commands or
@@ -336,6 +337,35 @@ static uint32_t vkfd_cmd_vm_copy(VkfdState *s,
                                more, why);
 }
 
+/*
+ * SET_TRAP: the context's trap handler, for the shader core.  The
+ * addresses are the process's to choose (a GPU VA it may map later, or
+ * none): they are translated only when a wave traps.
+ */
+static uint32_t vkfd_cmd_set_trap(VkfdState *s,
+                                  const struct vkfd_sched_cmd *cmd,
+                                  const char **why)
+{
+    const struct vkfd_cmd_set_trap *t = &cmd->u.set_trap;
+    uint32_t ctx_id = le32_to_cpu(cmd->ctx_id);
+    uint32_t status;
+    VkfdContext *ctx;
+
+    *why = vkfd_ctx_check_mapped(s, ctx_id, &status);
+    if (*why) {
+        return status;
+    }
+    if (t->flags || t->reserved) {
+        *why = "flags or reserved field not zero";
+        return VKFD_ST_BAD_ARGUMENT;
+    }
+    ctx = &s->contexts[ctx_id];
+    ctx->trap_tba = le64_to_cpu(t->tba);
+    ctx->trap_tma = le64_to_cpu(t->tma);
+    trace_vkfd_ctx_set_trap(ctx_id, ctx->trap_tba, ctx->trap_tma);
+    return VKFD_ST_OK;
+}
+
 /* MAP_QUEUE and UNMAP_QUEUE (vkfd-queue.c), in a live context. */
 static uint32_t vkfd_cmd_queue(VkfdState *s, const struct vkfd_sched_cmd *cmd,
                                const char **why)
@@ -399,6 +429,11 @@ static uint32_t vkfd_cmd_exec(VkfdState *s, const struct vkfd_sched_cmd *cmd,
             break;
         }
         return vkfd_cmd_queue(s, cmd, why);
+    case VKFD_CMD_SET_TRAP:
+        if (!vkfd_cmd_reserved_zero(cmd, 3)) {
+            break;
+        }
+        return vkfd_cmd_set_trap(s, cmd, why);
     default:
         *why = "unknown opcode";
         return VKFD_ST_BAD_OPCODE;
@@ -584,9 +619,17 @@ static const char *vkfd_sched_held_check(VkfdState *s)
  */
 const char *vkfd_sched_post_load(VkfdState *s)
 {
+    const VkfdContext *ctx;
+    uint32_t i;
     bool enabled = s->status & VKFD_STATUS_ENABLED;
     bool halted = s->status & VKFD_STATUS_SCHED_HALTED;
 
+    for (i = 0; i < s->max_contexts; i++) {
+        ctx = &s->contexts[i];
+        if (!ctx->mapped && (ctx->trap_tba || ctx->trap_tma)) {
+            return "trap handler in an unmapped context";
+        }
+    }
     if (s->control & ~VKFD_CONTROL_ENABLE ||
         s->status & ~(VKFD_STATUS_ENABLED | VKFD_STATUS_SCHED_HALTED)) {
         return "unknown CONTROL or STATUS bits";
@@ -634,6 +677,58 @@ const VMStateDescription vmstate_vkfd_sched_cmd = {
         VMSTATE_BUFFER_UNSAFE(sched_cmd, VkfdState, 0,
                               sizeof(struct vkfd_sched_cmd)),
         VMSTATE_UINT64(sched_progress, VkfdState),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+/*
+ * The trap handlers travel in a subsection of their own, present only if
+ * a context has one; without it, no context has one.
+ */
+static bool vkfd_trap_needed(void *opaque)
+{
+    VkfdState *s = opaque;
+    uint32_t i;
+
+    for (i = 0; i < s->max_contexts; i++) {
+        if (s->contexts[i].trap_tba || s->contexts[i].trap_tma) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void vkfd_trap_pre_load(VkfdState *s)
+{
+    uint32_t i;
+
+    for (i = 0; i < s->max_contexts; i++) {
+        s->contexts[i].trap_tba = 0;
+        s->contexts[i].trap_tma = 0;
+    }
+}
+
+static const VMStateDescription vmstate_vkfd_ctx_trap = {
+    .name = "vkfd-context-trap",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (VMStateField[]) {
+        VMSTATE_UINT64(trap_tba, VkfdContext),
+        VMSTATE_UINT64(trap_tma, VkfdContext),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+const VMStateDescription vmstate_vkfd_trap = {
+    .name = "vkfd/trap",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = vkfd_trap_needed,
+    .fields = (VMStateField[]) {
+        VMSTATE_STRUCT_VARRAY_POINTER_UINT32(contexts, VkfdState,
+                                             max_contexts,
+                                             vmstate_vkfd_ctx_trap,
+                                             VkfdContext),
         VMSTATE_END_OF_LIST()
     },
 };

@@ -46,6 +46,11 @@ typedef struct VkfdContext {
     /* its queues by doorbell, allocated with the first one (vkfd-queue.c) */
     struct VkfdQueue **queues;
     uint32_t num_queues;
+    /*
+     * The trap handler (SET_TRAP, vkfd-sched.c): GPU VAs of its code and
+     * its memory, 0 when none; for the shader core.  Migrated.
+     */
+    uint64_t trap_tba, trap_tma;
 } VkfdContext;
 
 /*
@@ -352,7 +357,9 @@ void vkfd_sched_bh(void *opaque);
 void vkfd_sched_reset(VkfdState *s);
 void vkfd_sched_resume(VkfdState *s);
 const char *vkfd_sched_post_load(VkfdState *s);
+void vkfd_trap_pre_load(VkfdState *s);
 extern const VMStateDescription vmstate_vkfd_sched_cmd;
+extern const VMStateDescription vmstate_vkfd_trap;
 
 /*
  * vkfd-bus.c: DMA that reaches guest RAM only, MSI-X from a bottom half

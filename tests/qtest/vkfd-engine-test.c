@@ -222,18 +222,35 @@ static void kick(Eng *e, TQ *q)
     doorbell(e, q, q->type == VKFD_QUEUE_AQL ? q->wptr - 1 : q->wptr);
 }
 
-/* Wait (up to 30 s) until the queue's reported rptr is want. */
+/*
+ * The read pointer as the queue reports it: SDMA and AQL write their
+ * 64-bit count, PM4 (as the GFX9 CP) a 32-bit dword offset in the ring.
+ */
+static uint64_t tq_reported(Eng *e, TQ *q)
+{
+    return q->type == VKFD_QUEUE_PM4 ? r32(e, q->rptr_va)
+                                     : r64(e, q->rptr_va);
+}
+
+/* What a queue reports once its rptr reaches pos (in its units). */
+static uint64_t tq_report_of(TQ *q, uint64_t pos)
+{
+    return q->type == VKFD_QUEUE_PM4 ? pos % (q->size / 4) : pos;
+}
+
+/* Wait (up to 30 s) until the queue's reported rptr is that of want. */
 static void tq_wait(Eng *e, TQ *q, uint64_t want)
 {
     int i;
 
-    for (i = 0; i < 300000 && r64(e, q->rptr_va) != want; i++) {
+    want = tq_report_of(q, want);
+    for (i = 0; i < 300000 && tq_reported(e, q) != want; i++) {
         if (i % 64 == 63) {
             qtest_clock_step(e->qts, POLL_STEP);
         }
         g_usleep(100);
     }
-    g_assert_cmphex(r64(e, q->rptr_va), ==, want);
+    g_assert_cmphex(tq_reported(e, q), ==, want);
 }
 
 /* SDMA packets, appended at the queue's wptr */

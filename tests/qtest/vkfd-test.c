@@ -354,6 +354,218 @@ static void test_random_commands(void)
     vkfd_stop(v);
 }
 
+/*
+ * SET_TRAP.  The device has no register that shows a context's trap
+ * handler: the tests read it where it leaves the device, in the
+ * migration stream (subsection "vkfd/trap": a big-endian TBA and TMA per
+ * context id, present only while a context has a handler), and go on
+ * with the machine that loaded it.
+ */
+#define TRAP_SUBSECTION "\x09" "vkfd/trap"
+
+static uint32_t set_trap(Vkfd *v, uint32_t ctx, uint64_t tba, uint64_t tma)
+{
+    struct vkfd_sched_cmd cmd;
+
+    sched_cmd(&cmd, VKFD_CMD_SET_TRAP, ctx);
+    cmd.u.set_trap.tba = tba;
+    cmd.u.set_trap.tma = tma;
+    return submit_cmd(v, &cmd);
+}
+
+/*
+ * Migrate v through a file (as vkfd_migrate) and return what the stream
+ * says about ctx's trap handler: false if the subsection is absent.
+ */
+static bool trap_hop(Vkfd *v, uint32_t ctx, uint64_t *tba, uint64_t *tma)
+{
+    g_autofree char *file = g_strdup_printf("%s/vkfd-trap-%d",
+                                            g_get_tmp_dir(), getpid());
+    g_autofree char *uri = g_strdup_printf("exec:cat > %s", file);
+    g_autofree char *buf = NULL;
+    QTestState *src = v->qts;
+    const char *sub, *at;
+    gsize len;
+
+    qtest_qmp_assert_success(src, "{ 'execute': 'migrate', 'arguments': "
+                             "{ 'uri': %s } }", uri);
+    g_assert_true(migration_wait(src));
+    g_assert_true(g_file_get_contents(file, &buf, &len, NULL));
+    v->qts = qtest_initf("-M pc -nodefaults -device vkfd,addr=04.0"
+                         VKFD_PROPS " -incoming 'exec:cat %s'", file);
+    g_assert_true(migration_wait(v->qts));
+    qtest_qmp_assert_success(v->qts, "{ 'execute': 'cont' }");
+    unlink(file);
+    g_free(v->dev);
+    qpci_free_pc(v->bus);
+    v->bus = qpci_new_pc(v->qts, NULL);
+    v->dev = qpci_device_find(v->bus, VKFD_DEVFN);
+    g_assert_nonnull(v->dev);
+    qtest_quit(src);
+
+    sub = memmem(buf, len, TRAP_SUBSECTION, strlen(TRAP_SUBSECTION));
+    if (!sub) {
+        return false;
+    }
+    /* after the name: the version, then 16 bytes per context */
+    at = sub + strlen(TRAP_SUBSECTION) + 4 + 16 * ctx;
+    g_assert_cmpuint(at + 16 - buf, <=, len);
+    g_assert_cmphex(ldl_be_p(at - 16 * ctx - 4), ==, 1);
+    *tba = ldq_be_p(at);
+    *tma = ldq_be_p(at + 8);
+    return true;
+}
+
+static void check_trap(Vkfd *v, uint32_t ctx, uint64_t tba, uint64_t tma)
+{
+    uint64_t got_tba = 0, got_tma = 0;
+
+    g_assert_true(trap_hop(v, ctx, &got_tba, &got_tma));
+    g_assert_cmphex(got_tba, ==, tba);
+    g_assert_cmphex(got_tma, ==, tma);
+}
+
+static void test_set_trap(void)
+{
+    const uint64_t tba = 0x7fff12345600ull, tma = 0x7fff9abcde00ull;
+    Vkfd *v = vkfd_start(NULL);
+    struct vkfd_sched_cmd cmd;
+    uint64_t x, y;
+    unsigned i;
+
+    ring_enable(v);
+    g_assert_cmpuint(submit(v, VKFD_CMD_MAP_CONTEXT, 1), ==, VKFD_ST_OK);
+    g_assert_cmpuint(submit(v, VKFD_CMD_MAP_CONTEXT, 1023), ==, VKFD_ST_OK);
+    /* no handler anywhere: no subsection */
+    g_assert_false(trap_hop(v, 1, &x, &y));
+
+    g_assert_cmpuint(set_trap(v, 1, tba, tma), ==, VKFD_ST_OK);
+    g_assert_cmpuint(set_trap(v, 1023, ~0ull, 1), ==, VKFD_ST_OK);
+
+    /* bad contexts: the kernel's, out of range, not mapped */
+    g_assert_cmpuint(set_trap(v, VKFD_KERNEL_CONTEXT, 1, 1), ==,
+                     VKFD_ST_BAD_CONTEXT);
+    g_assert_cmpuint(set_trap(v, 1024, 1, 1), ==, VKFD_ST_BAD_CONTEXT);
+    g_assert_cmpuint(set_trap(v, 0xffffffff, 1, 1), ==, VKFD_ST_BAD_CONTEXT);
+    g_assert_cmpuint(set_trap(v, 2, 1, 1), ==, VKFD_ST_CONTEXT_NOT_MAPPED);
+    g_assert_cmpuint(rd(v, VKFD_REG_SCHED_ERROR), ==,
+                     VKFD_ST_CONTEXT_NOT_MAPPED);
+    /* flags, reserved fields and the unused payload must be zero */
+    for (i = 0; i < 6; i++) {
+        sched_cmd(&cmd, VKFD_CMD_SET_TRAP, 1);
+        cmd.u.set_trap.tba = 0xbad;
+        cmd.u.set_trap.tma = 0xbad;
+        switch (i) {
+        case 0:
+            cmd.u.set_trap.flags = 1;
+            break;
+        case 1:
+            cmd.u.set_trap.reserved = 0x80000000u;
+            break;
+        case 2:
+            cmd.u.raw[3] = 1;
+            break;
+        case 3:
+            cmd.u.raw[4] = 1ull << 63;
+            break;
+        case 4:
+            cmd.reserved0 = 1;
+            break;
+        case 5:
+            cmd.flags = 0x40;
+            break;
+        }
+        g_assert_cmpuint(submit_cmd(v, &cmd), ==, VKFD_ST_BAD_ARGUMENT);
+    }
+    g_assert_cmpuint(rd(v, VKFD_REG_SCHED_ERROR), ==, VKFD_ST_BAD_ARGUMENT);
+    g_assert_cmphex(rd(v, VKFD_REG_STATUS), ==, VKFD_STATUS_ENABLED);
+
+    /* none of the failures changed anything; the values migrate */
+    check_trap(v, 1, tba, tma);
+    check_trap(v, 1023, ~0ull, 1);
+    check_trap(v, 2, 0, 0);
+    g_assert_cmpuint(rd(v, VKFD_REG_NUM_CONTEXTS), ==, 2);
+
+    /* on the other side the ring goes on: replace one, clear the other */
+    g_assert_cmpuint(set_trap(v, 1, tma, tba), ==, VKFD_ST_OK);
+    g_assert_cmpuint(set_trap(v, 1023, 0, 0), ==, VKFD_ST_OK);
+    check_trap(v, 1, tma, tba);
+    check_trap(v, 1023, 0, 0);
+
+    /* UNMAP_CONTEXT forgets it: a new context of that id has none */
+    g_assert_cmpuint(submit(v, VKFD_CMD_UNMAP_CONTEXT, 1), ==, VKFD_ST_OK);
+    g_assert_cmpuint(submit(v, VKFD_CMD_MAP_CONTEXT, 1), ==, VKFD_ST_OK);
+    g_assert_false(trap_hop(v, 1, &x, &y));
+
+    /* and so does a reset */
+    g_assert_cmpuint(set_trap(v, 1, tba, tma), ==, VKFD_ST_OK);
+    wr(v, VKFD_REG_CONTROL, VKFD_CONTROL_RESET);
+    g_assert_cmpuint(rd(v, VKFD_REG_NUM_CONTEXTS), ==, 0);
+    ring_enable(v);
+    g_assert_cmpuint(submit(v, VKFD_CMD_MAP_CONTEXT, 1), ==, VKFD_ST_OK);
+    g_assert_false(trap_hop(v, 1, &x, &y));
+    vkfd_stop(v);
+}
+
+/*
+ * A stream in which an unmapped context has a trap handler is a state
+ * the device cannot reach: the destination refuses it (and exits), while
+ * the same stream unchanged loads.
+ */
+static void test_set_trap_refused(void)
+{
+    g_autofree char *file = g_strdup_printf("%s/vkfd-trap-bad-%d",
+                                            g_get_tmp_dir(), getpid());
+    g_autofree char *uri = g_strdup_printf("exec:cat > %s", file);
+    g_autofree char *in = g_strdup_printf("exec:cat %s", file);
+    g_autofree char *orig = NULL;
+    Vkfd *v = vkfd_start(NULL);
+    QTestState *qts;
+    char *sub;
+    gsize len;
+    int round, n;
+
+    ring_enable(v);
+    g_assert_cmpuint(submit(v, VKFD_CMD_MAP_CONTEXT, 1), ==, VKFD_ST_OK);
+    g_assert_cmpuint(set_trap(v, 1, 0x1000, 0x2000), ==, VKFD_ST_OK);
+    qtest_qmp_assert_success(v->qts, "{ 'execute': 'migrate', 'arguments': "
+                             "{ 'uri': %s } }", uri);
+    g_assert_true(migration_wait(v->qts));
+    vkfd_stop(v);
+    g_assert_true(g_file_get_contents(file, &orig, &len, NULL));
+    sub = memmem(orig, len, TRAP_SUBSECTION, strlen(TRAP_SUBSECTION));
+    g_assert_nonnull(sub);
+    sub += strlen(TRAP_SUBSECTION) + 4;
+    g_assert_cmphex(ldq_be_p(sub + 16), ==, 0x1000);
+    g_assert_cmphex(ldq_be_p(sub + 32), ==, 0);
+
+    for (round = 0; round < 3; round++) {
+        g_autofree char *buf = g_memdup2(orig, len);
+
+        if (round) {
+            /* context 2 (unmapped) gets a TBA, or a TMA */
+            stq_be_p(buf + (sub - orig) + 32 + 8 * (round - 1), 0x3000);
+        }
+        g_assert_true(g_file_set_contents(file, buf, len, NULL));
+        qts = qtest_initf("-M pc -nodefaults -device vkfd,addr=04.0"
+                          VKFD_PROPS " -incoming defer");
+        qtest_qmp_assert_success(qts, "{ 'execute': 'migrate-incoming', "
+                                 "'arguments': { 'uri': %s } }", in);
+        if (!round) {
+            g_assert_true(migration_wait(qts));
+            qtest_quit(qts);
+            continue;
+        }
+        for (n = 0; n < 30000 && qtest_probe_child(qts); n++) {
+            g_usleep(1000);
+        }
+        g_assert_false(qtest_probe_child(qts));
+        qtest_set_expected_status(qts, EXIT_FAILURE);
+        qtest_quit(qts);
+    }
+    unlink(file);
+}
+
 static void test_msix(void)
 {
     Vkfd *v = vkfd_start(NULL);
@@ -1949,11 +2161,15 @@ static void test_gpuvm_migration(void)
  * unmapped page.  A TQueue is a PM4 queue: its ring, a page holding its
  * rptr (+0) and wptr (+8), and its MQD.  Packets are built in a Pkt and
  * copied into the ring at wptr; the doorbell is written with the wptr.
- * Before each doorbell the test stores MARK at the rptr address, so that
- * the device's rptr write-back shows when a run is over.
+ * The device writes the rptr back as the GFX9 CP does: a 32-bit dword
+ * offset into the ring (tq_pos of the free-running count).  Before each
+ * doorbell the test stores MARK there (no ring offset: rings are at most
+ * 2^28 dwords) and MARK_HI in the dword after it, so that the write-back
+ * shows when a run is over, and that it writes 4 bytes, no more.
  */
 #define QVA_BASE        0x100000000ull
-#define MARK            0xa5a5a5a5a5a5a5a5ull
+#define MARK            0xa5a5a5a5u
+#define MARK_HI         0x5a5a5a5au
 #define PKT3(op, n)     (0xc0000000u | (((n) - 1u) << 16) | ((op) << 8))
 #define OP_NOP          0x10
 #define OP_WRITE_DATA   0x37
@@ -2154,39 +2370,55 @@ static void ring_doorbell(Vkfd *v, uint32_t ctx, uint32_t doorbell,
                    doorbell * VKFD_DOORBELL_SIZE, val);
 }
 
+/* Where the free-running dword count ptr is in the ring: the report. */
+static uint32_t tq_pos(const TQueue *q, uint64_t ptr)
+{
+    return ptr % (q->ring_bytes / 4);
+}
+
+static void tq_mark(TQueue *q)
+{
+    qtest_writel(q->v->qts, q->ptrs.pa, MARK);
+    qtest_writel(q->v->qts, q->ptrs.pa + 4, MARK_HI);
+}
+
 static void tq_kick(TQueue *q)
 {
-    qtest_writeq(q->v->qts, q->ptrs.pa, MARK);
+    tq_mark(q);
     qtest_writeq(q->v->qts, q->ptrs.pa + 8, q->wptr);
     ring_doorbell(q->v, q->c->id, q->doorbell, q->wptr);
 }
 
-static uint64_t tq_rptr(TQueue *q)
+/* The reported rptr; the dword after it must be as the test left it. */
+static uint32_t tq_rptr(TQueue *q)
 {
-    return qtest_readq(q->v->qts, q->ptrs.pa);
+    g_assert_cmphex(qtest_readl(q->v->qts, q->ptrs.pa + 4), ==, MARK_HI);
+    return qtest_readl(q->v->qts, q->ptrs.pa);
 }
 
-/* Wait for a run to write the rptr back; returns it. */
-static uint64_t tq_wait_run(TQueue *q)
+/* Wait for a run to write the rptr back; returns it (a ring offset). */
+static uint32_t tq_wait_run(TQueue *q)
 {
-    uint64_t r;
+    uint32_t r;
     int i;
 
     for (i = 0; i < 200000 && (r = tq_rptr(q)) == MARK; i++) {
         g_usleep(100);
     }
     g_assert_cmphex(r, !=, MARK);
+    g_assert_cmphex(r, <, q->ring_bytes / 4);
     return r;
 }
 
+/* Wait as user space does: until the report is want % ring dwords. */
 static void tq_wait_rptr(TQueue *q, uint64_t want)
 {
     int i;
 
-    for (i = 0; i < 200000 && tq_rptr(q) != want; i++) {
+    for (i = 0; i < 200000 && tq_rptr(q) != tq_pos(q, want); i++) {
         g_usleep(100);
     }
-    g_assert_cmphex(tq_rptr(q), ==, want);
+    g_assert_cmphex(tq_rptr(q), ==, tq_pos(q, want));
 }
 
 /* Put the packets, ring, and wait until the queue consumed them all. */
@@ -2197,8 +2429,8 @@ static void tq_submit(TQueue *q, Pkt *p)
     tq_wait_rptr(q, q->wptr);
 }
 
-/* Put the packets, ring, and wait for the run to end; returns the rptr. */
-static uint64_t tq_run(TQueue *q, Pkt *p)
+/* Put the packets, ring, and wait for the run to end; returns the report. */
+static uint32_t tq_run(TQueue *q, Pkt *p)
 {
     tq_put(q, p);
     tq_kick(q);
@@ -2524,7 +2756,7 @@ static void test_queue_doorbells(void)
     pk(p, 0);
     tq_put(&q, p);
     tq_kick(&q);
-    g_assert_cmphex(tq_wait_run(&q), ==, q.wptr - 2);
+    g_assert_cmphex(tq_wait_run(&q), ==, tq_pos(&q, q.wptr - 2));
     pk_write1(p, d.va, 3);
     tq_put(&q, p);
     tq_kick(&q);
@@ -2725,7 +2957,7 @@ static void test_pm4_bad_packets(void)
         tq_put(&q, p);
         tq_kick(&q);
         g_test_message("bad packet %u: header 0x%08x", i, header);
-        g_assert_cmphex(tq_wait_run(&q), ==, at);
+        g_assert_cmphex(tq_wait_run(&q), ==, tq_pos(&q, at));
         tq_expect(&q, at, VKFD_QERR_BAD_PACKET, header, tq_va(&q, at));
         g_assert_cmpuint(qtest_readl(v->qts, d.pa + 4 * i), ==, i + 1);
         g_assert_cmpuint(qtest_readl(v->qts, d.pa + 0x400 + 4 * i), ==, 0);
@@ -2738,6 +2970,65 @@ static void test_pm4_bad_packets(void)
 }
 
 /* A ring of 64 dwords, written over and over with packets of all sizes. */
+/*
+ * The rptr report as the GFX9 CP writes it: one packet a kick on a
+ * 64-dword ring, so that every write-back is the end of a run and must be
+ * exactly wptr % 64, through five wraps (packets of 5 to 12 dwords, some
+ * across the ring's end); the MQD keeps the free-running count, and a
+ * queue mapped again from it reports from where it was.
+ */
+static void test_pm4_rptr_report(void)
+{
+    QCtx c;
+    Vkfd *v = queue_start(NULL, &c);
+    QMem d = qmem(v, &c, PAGE, PTE_W);
+    Pkt *p = g_new0(Pkt, 1);
+    uint32_t data[8], i, j, k, wraps = 0, prev = 0, r;
+    struct vkfd_mqd m;
+    TQueue q;
+
+    tq_init(v, &q, &c, 6, 256);
+    g_assert_cmpuint(tq_map(&q), ==, VKFD_ST_OK);
+    for (i = 0; q.wptr < 5 * 64 + 40; i++) {
+        k = 1 + i % 8;
+        for (j = 0; j < k; j++) {
+            data[j] = i << 8 | j;
+        }
+        pk_write(p, WD_MEM, d.va + (i % 64) * 32, data, k);
+        r = tq_run(&q, p);
+        g_assert_cmphex(r, ==, q.wptr % 64);
+        g_assert_cmphex(qtest_readl(v->qts, d.pa + (i % 64) * 32 +
+                                    (k - 1) * 4), ==, i << 8 | (k - 1));
+        wraps += r < prev;
+        prev = r;
+    }
+    g_assert_cmpuint(wraps, ==, 5);
+
+    /* UNMAP_QUEUE saves the count; mapped again, the reports go on */
+    g_assert_cmpuint(tq_unmap(&q, &m), ==, VKFD_ST_OK);
+    g_assert_cmphex(m.rptr, ==, q.wptr);
+    g_assert_cmpuint(m.error, ==, 0);
+    g_assert_cmpuint(map_mqd(&q, &m), ==, VKFD_ST_OK);
+    for (i = 0; i < 20; i++) {
+        pk_write1(p, d.va + 0xf00, 0x700 + i);
+        g_assert_cmphex(tq_run(&q, p), ==, q.wptr % 64);
+        g_assert_cmphex(qtest_readl(v->qts, d.pa + 0xf00), ==, 0x700 + i);
+    }
+    g_assert_cmpuint(q.wptr, >, 6 * 64);
+    tq_expect(&q, q.wptr, VKFD_QERR_NONE, 0, 0);
+
+    /* a count far beyond 2^32 dwords still reports its ring offset */
+    q.wptr = 0x123456789abcdefull;
+    g_assert_cmpuint(tq_map(&q), ==, VKFD_ST_OK);
+    for (i = 0; i < 30; i++) {
+        pk_write1(p, d.va + 0xf04, i);
+        g_assert_cmphex(tq_run(&q, p), ==, q.wptr % 64);
+    }
+    tq_expect(&q, q.wptr, VKFD_QERR_NONE, 0, 0);
+    g_free(p);
+    vkfd_stop(v);
+}
+
 static void test_pm4_wrap(void)
 {
     QCtx c;
@@ -2788,7 +3079,7 @@ static void test_pm4_wrap(void)
     at = q.wptr;
     tq_put_dw(&q, p->dw, 5);
     tq_kick(&q);
-    g_assert_cmphex(tq_wait_run(&q), ==, at);
+    g_assert_cmphex(tq_wait_run(&q), ==, tq_pos(&q, at));
     g_assert_cmphex(qtest_readl(v->qts, d.pa + 0xe00), ==, 0);
     tq_put_dw(&q, p->dw + 5, 7);
     p->n = 0;
@@ -2838,11 +3129,11 @@ static void test_pm4_wait(void)
             continue;
         }
         g_test_message("wait row %u", i);
-        g_assert_cmphex(tq_wait_run(&q), ==, at);
+        g_assert_cmphex(tq_wait_run(&q), ==, tq_pos(&q, at));
         /* time passes, the device looks again, nothing changed */
-        qtest_writeq(v->qts, q.ptrs.pa, MARK);
+        tq_mark(&q);
         qtest_clock_step(v->qts, 1000 * 1000);
-        g_assert_cmphex(tq_wait_run(&q), ==, at);
+        g_assert_cmphex(tq_wait_run(&q), ==, tq_pos(&q, at));
         g_assert_cmpuint(qtest_readl(v->qts, d.pa + 0x100 + 4 * i), ==, 0);
         qtest_writel(v->qts, d.pa, rows[i].met);
         if (i % 2) {
@@ -2863,7 +3154,7 @@ static void test_pm4_wait(void)
     at = q.wptr;
     pk_wait(p, F_EQ, d.va, 1, ~0u);
     pk_write1(p, d.va + 0x200, 0x77);
-    g_assert_cmphex(tq_run(&q, p), ==, at);
+    g_assert_cmphex(tq_run(&q, p), ==, tq_pos(&q, at));
     g_assert_cmpuint(tq_unmap(&q, &m), ==, VKFD_ST_OK);
     g_assert_cmphex(m.rptr, ==, at);
     g_assert_cmpuint(m.error, ==, 0);
@@ -2944,7 +3235,7 @@ static void test_pm4_ib(void)
     at = q.wptr;
     pk_ib(p, ib1, n1);
     pk_write1(p, d.va + 0x210, 4);
-    g_assert_cmphex(tq_run(&q, p), ==, at);
+    g_assert_cmphex(tq_run(&q, p), ==, tq_pos(&q, at));
     g_assert_cmpuint(qtest_readl(v->qts, d.pa + 0x208), ==, 1);
     g_assert_cmpuint(qtest_readl(v->qts, d.pa + 0x204), ==, 0);
     qtest_writel(v->qts, d.pa + 0x200, 1);
@@ -2968,7 +3259,7 @@ static void test_pm4_ib(void)
     pk_store(v, &ib, ib1, p);
     at = q.wptr;
     pk_ib(p, ib1, n1);
-    g_assert_cmphex(tq_run(&q, p), ==, at);
+    g_assert_cmphex(tq_run(&q, p), ==, tq_pos(&q, at));
     g_assert_cmpuint(qtest_readl(v->qts, d.pa + 0x304), ==, 2);
     g_assert_cmpuint(qtest_readl(v->qts, d.pa + 0x300), ==, 0);
     tq_expect(&q, at, VKFD_QERR_IB_DEPTH, header, bad_at);
@@ -2982,7 +3273,7 @@ static void test_pm4_ib(void)
     pk_store(v, &ib, ib1, p);
     at = q.wptr;
     pk_ib(p, ib1, n1);
-    g_assert_cmphex(tq_run(&q, p), ==, at);
+    g_assert_cmphex(tq_run(&q, p), ==, tq_pos(&q, at));
     tq_expect(&q, at, VKFD_QERR_BAD_PACKET, PKT3(0x77, 1), ib1 + 5 * 4);
 
     /* a packet that runs past the end of its IB */
@@ -2992,7 +3283,7 @@ static void test_pm4_ib(void)
     pk_store(v, &ib, ib1, p);
     at = q.wptr;
     pk_ib(p, ib1, 4);
-    g_assert_cmphex(tq_run(&q, p), ==, at);
+    g_assert_cmphex(tq_run(&q, p), ==, tq_pos(&q, at));
     g_assert_cmpuint(qtest_readl(v->qts, d.pa + 0x30c), ==, 0);
     tq_expect(&q, at, VKFD_QERR_BAD_PACKET, header, ib1);
 
@@ -3000,7 +3291,7 @@ static void test_pm4_ib(void)
     g_assert_cmpuint(tq_map(&q), ==, VKFD_ST_OK);
     at = q.wptr;
     pk_ib(p, ib.va + ib.size, 16);
-    g_assert_cmphex(tq_run(&q, p), ==, at);
+    g_assert_cmphex(tq_run(&q, p), ==, tq_pos(&q, at));
     tq_expect(&q, at, VKFD_QERR_VM_FAULT, 0, ib.va + ib.size);
     expect_fault(v, VKFD_ST_VM_FAULT, 1, ib.va + ib.size, false);
     g_free(p);
@@ -3025,7 +3316,7 @@ static void test_pm4_faults(void)
     g_assert_cmpuint(tq_map(&q), ==, VKFD_ST_OK);
     at = q.wptr;
     pk_write1(p, hole, 1);
-    g_assert_cmphex(tq_run(&q, p), ==, at);
+    g_assert_cmphex(tq_run(&q, p), ==, tq_pos(&q, at));
     tq_expect(&q, at, VKFD_QERR_VM_FAULT, PKT3(OP_WRITE_DATA, 4), hole);
     expect_fault(v, VKFD_ST_VM_FAULT, 1, hole, true);
 
@@ -3033,7 +3324,7 @@ static void test_pm4_faults(void)
     g_assert_cmpuint(tq_map(&q), ==, VKFD_ST_OK);
     at = q.wptr;
     pk_write(p, WD_MEM, hole - 8, data, 4);
-    g_assert_cmphex(tq_run(&q, p), ==, at);
+    g_assert_cmphex(tq_run(&q, p), ==, tq_pos(&q, at));
     tq_expect(&q, at, VKFD_QERR_VM_FAULT, PKT3(OP_WRITE_DATA, 7), hole);
     expect_fault(v, VKFD_ST_VM_FAULT, 1, hole, true);
     g_assert_cmpuint(qtest_readl(v->qts, d.pa + PAGE - 4), ==, 2);
@@ -3042,7 +3333,7 @@ static void test_pm4_faults(void)
     g_assert_cmpuint(tq_map(&q), ==, VKFD_ST_OK);
     at = q.wptr;
     pk_release(p, 2, 0, ro.va + 8, 5);
-    g_assert_cmphex(tq_run(&q, p), ==, at);
+    g_assert_cmphex(tq_run(&q, p), ==, tq_pos(&q, at));
     tq_expect(&q, at, VKFD_QERR_VM_FAULT, PKT3(OP_RELEASE_MEM, 7),
               ro.va + 8);
     expect_fault(v, VKFD_ST_VM_FAULT, 1, ro.va + 8, true);
@@ -3051,7 +3342,7 @@ static void test_pm4_faults(void)
     g_assert_cmpuint(tq_map(&q), ==, VKFD_ST_OK);
     at = q.wptr;
     pk_wait(p, F_EQ, hole + 4, 0, ~0u);
-    g_assert_cmphex(tq_run(&q, p), ==, at);
+    g_assert_cmphex(tq_run(&q, p), ==, tq_pos(&q, at));
     tq_expect(&q, at, VKFD_QERR_VM_FAULT, PKT3(OP_WAIT_REG_MEM, 6),
               hole + 4);
     expect_fault(v, VKFD_ST_VM_FAULT, 1, hole + 4, false);
@@ -3088,7 +3379,7 @@ static void test_pm4_faults(void)
     tq_put(&q2, p);
     tq_kick(&q2);
     at = q2.wptr - 2;
-    g_assert_cmphex(tq_wait_run(&q2), ==, at);
+    g_assert_cmphex(tq_wait_run(&q2), ==, tq_pos(&q2, at));
     tq_expect(&q2, at, VKFD_QERR_VM_FAULT, 0,
               hole + (at % (PAGE / 4)) * 4);
     expect_fault(v, VKFD_ST_VM_FAULT, 1, hole + (at % (PAGE / 4)) * 4,
@@ -3130,7 +3421,7 @@ static void test_pm4_isolation(void)
     /* B's page at a VA A does not map: A faults, B's memory is intact */
     at = qa.wptr;
     pk_write1(p, only_b.va, 0xaaaa);
-    g_assert_cmphex(tq_run(&qa, p), ==, at);
+    g_assert_cmphex(tq_run(&qa, p), ==, tq_pos(&qa, at));
     tq_expect(&qa, at, VKFD_QERR_VM_FAULT, PKT3(OP_WRITE_DATA, 4),
               only_b.va);
     expect_fault(v, VKFD_ST_VM_FAULT, 1, only_b.va, true);
@@ -3222,7 +3513,7 @@ static void test_queue_reset(void)
     at = q.wptr;
     pk_wait(p, F_EQ, d.va, 1, ~0u);
     pk_write1(p, d.va + 4, 1);
-    g_assert_cmphex(tq_run(&q, p), ==, at);
+    g_assert_cmphex(tq_run(&q, p), ==, tq_pos(&q, at));
 
     wr(v, VKFD_REG_CONTROL, VKFD_CONTROL_RESET);
     g_assert_cmpuint(rd(v, VKFD_REG_NUM_CONTEXTS), ==, 0);
@@ -3261,13 +3552,13 @@ static void test_pm4_bad_wptr(void)
     g_assert_cmpuint(tq_map(&q), ==, VKFD_ST_OK);
     q.wptr = 1ull << 62;
     tq_kick(&q);
-    g_assert_cmphex(tq_wait_run(&q), ==, 0);
+    g_assert_cmphex(tq_wait_run(&q), ==, tq_pos(&q, 0));
     tq_expect(&q, 0, VKFD_QERR_BAD_POINTER, 0, 1ull << 62);
     q.wptr = ~0ull;
     g_assert_cmpuint(tq_map(&q), ==, VKFD_ST_OK);
     q.wptr = 5;
     tq_kick(&q);
-    g_assert_cmphex(tq_wait_run(&q), ==, ~0ull);
+    g_assert_cmphex(tq_wait_run(&q), ==, tq_pos(&q, ~0ull));
     g_assert_cmpuint(tq_unmap(&q, &(struct vkfd_mqd){ 0 }), ==, VKFD_ST_OK);
 
     /* backwards */
@@ -3275,14 +3566,14 @@ static void test_pm4_bad_wptr(void)
     g_assert_cmpuint(tq_map(&q), ==, VKFD_ST_OK);
     q.wptr = 99;
     tq_kick(&q);
-    g_assert_cmphex(tq_wait_run(&q), ==, 100);
+    g_assert_cmphex(tq_wait_run(&q), ==, tq_pos(&q, 100));
     tq_expect(&q, 100, VKFD_QERR_BAD_POINTER, 0, 99);
 
     /* one dword more than the ring */
     g_assert_cmpuint(tq_map(&q), ==, VKFD_ST_OK);
     q.wptr += PAGE / 4 + 1;
     tq_kick(&q);
-    g_assert_cmphex(tq_wait_run(&q), ==, 99);
+    g_assert_cmphex(tq_wait_run(&q), ==, tq_pos(&q, 99));
     tq_expect(&q, 99, VKFD_QERR_BAD_POINTER, 0, 99 + PAGE / 4 + 1);
 
     /* exactly a ring's worth is fine; a free-running wptr past 2^32 too */
@@ -3489,14 +3780,14 @@ static void test_queue_migration(void)
     wait_at = qw.wptr;
     pk_ib(p, ib.va, n);
     pk_write1(p, d.va + 12, 3);
-    g_assert_cmphex(tq_run(&qw, p), ==, wait_at);
+    g_assert_cmphex(tq_run(&qw, p), ==, tq_pos(&qw, wait_at));
 
     pk_nop(p, 3);
     tq_put(&qe, p);
     err_at = qe.wptr;
     pk(p, PKT3(0x55, 1));
     pk(p, 0);
-    g_assert_cmphex(tq_run(&qe, p), ==, err_at);
+    g_assert_cmphex(tq_run(&qe, p), ==, tq_pos(&qe, err_at));
 
     pk_write1(p, d.va + 16, 4);
     tq_submit(&qi, p);
@@ -3538,6 +3829,8 @@ int main(int argc, char **argv)
     qtest_add_func("/vkfd/sched/ring-errors", test_ring_errors);
     qtest_add_func("/vkfd/sched/wrap", test_ring_wrap);
     qtest_add_func("/vkfd/sched/random", test_random_commands);
+    qtest_add_func("/vkfd/sched/set-trap", test_set_trap);
+    qtest_add_func("/vkfd/sched/set-trap-refused", test_set_trap_refused);
     qtest_add_func("/vkfd/msix", test_msix);
     qtest_add_func("/vkfd/doorbells", test_doorbells);
     qtest_add_func("/vkfd/gpu/defaults", test_gpu_defaults);
@@ -3570,6 +3863,7 @@ int main(int argc, char **argv)
     qtest_add_func("/vkfd/pm4/packets", test_pm4_packets);
     qtest_add_func("/vkfd/pm4/bad-packets", test_pm4_bad_packets);
     qtest_add_func("/vkfd/pm4/wrap", test_pm4_wrap);
+    qtest_add_func("/vkfd/pm4/rptr-report", test_pm4_rptr_report);
     qtest_add_func("/vkfd/pm4/wait", test_pm4_wait);
     qtest_add_func("/vkfd/pm4/ib", test_pm4_ib);
     qtest_add_func("/vkfd/pm4/faults", test_pm4_faults);

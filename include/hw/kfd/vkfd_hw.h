@@ -232,6 +232,7 @@ enum vkfd_sched_opcode {
     VKFD_CMD_INVALIDATE_TLB = 0x05, /* drop ctx_id's cached translations */
     VKFD_CMD_VM_FILL        = 0x06, /* fill GPU VA range of ctx_id */
     VKFD_CMD_VM_COPY        = 0x07, /* copy within ctx_id's GPU VA */
+    VKFD_CMD_SET_TRAP       = 0x08, /* ctx_id's trap handler (TBA, TMA) */
 };
 
 /* Largest range one VM_FILL or VM_COPY may cover. */
@@ -267,12 +268,29 @@ struct vkfd_cmd_vm_copy {
 };
 
 /*
+ * SET_TRAP: the GPU VAs of the context's trap handler code (TBA) and of
+ * its memory (TMA), as user space gave them to SET_TRAP_HANDLER; 0 and 0
+ * remove the handler.  The device keeps them for the shader core, which
+ * reads them when a wave traps: any value is accepted, an address that
+ * does not translate faults then.  Forgotten at UNMAP_CONTEXT and reset.
+ */
+struct vkfd_cmd_set_trap {
+    uint64_t tba;
+    uint64_t tma;
+    uint32_t flags;         /* must be 0 */
+    uint32_t reserved;      /* must be 0 */
+};
+
+/*
  * User queues.  The driver describes a queue in a memory queue descriptor
  * (MQD) in guest memory and maps it on the scheduler ring; from then on
  * the queue's doorbell in its context's page kicks it.  Ring, read and
  * write pointers are GPU virtual addresses of the context, as user space
  * wrote them; pointer units are those of the real hardware: dwords for
- * PM4, bytes for SDMA, 64-byte packets for AQL, always as 64-bit values.
+ * PM4, bytes for SDMA, 64-byte packets for AQL, as 64-bit counts that
+ * only grow.  The one exception is the read pointer a PM4 queue writes
+ * back at rptr_addr: as the GFX9 CP, a 32-bit dword offset into the ring
+ * (the count modulo the ring's dwords).  The MQD's rptr is the count.
  */
 enum vkfd_queue_type {
     VKFD_QUEUE_PM4          = 0,    /* compute, PM4 type-3 packets */
@@ -333,6 +351,7 @@ struct vkfd_sched_cmd {
         struct vkfd_cmd_unmap_queue unmap_queue;
         struct vkfd_cmd_vm_fill vm_fill;
         struct vkfd_cmd_vm_copy vm_copy;
+        struct vkfd_cmd_set_trap set_trap;
         uint64_t raw[5];
     } u;
 };
