@@ -380,6 +380,7 @@ int vkfd_ioctl_set_memory_policy(struct file *filep, struct vkfd_process *p,
 				 void *data);
 int vkfd_ioctl_get_clock_counters(struct file *filep, struct vkfd_process *p,
 				  void *data);
+int vkfd_pdd_send_trap(struct vkfd_process_device *pdd, u64 tba, u64 tma);
 int vkfd_ioctl_set_trap_handler(struct file *filep, struct vkfd_process *p,
 				void *data);
 int vkfd_ioctl_set_xnack_mode(struct file *filep, struct vkfd_process *p,

@@ -16,12 +16,11 @@
 
 /*
  * The apertures of a GFX9 dGPU as amdkfd reports them: LDS and scratch
- * are 4 GiB windows at fixed non-canonical bases; the GPUVM window is the
- * lower canonical half of a 48-bit space, less the first 64 KiB.
+ * are 4 GiB windows at fixed non-canonical bases (VKFD_LDS_BASE and
+ * VKFD_SCRATCH_BASE in vkfd_hw.h, which the device's shader core uses
+ * too); the GPUVM window is the lower canonical half of a 48-bit space,
+ * less the first 64 KiB.
  */
-#define VKFD_LDS_BASE		0x0001000000000000ULL
-#define VKFD_SCRATCH_BASE	0x0002000000000000ULL
-#define VKFD_APERTURE_LIMIT(b)	((b) | 0xffffffffULL)
 /* more GPUs than a guest can have: bounds the kernel's buffer */
 #define VKFD_MAX_APERTURES	128
 
@@ -195,27 +194,48 @@ int vkfd_ioctl_get_clock_counters(struct file *filep, struct vkfd_process *p,
 	return 0;
 }
 
+/* Hand pdd's trap handler to its device context (SET_TRAP). */
+int vkfd_pdd_send_trap(struct vkfd_process_device *pdd, u64 tba, u64 tma)
+{
+	struct vkfd_cmd_set_trap st = {
+		.tba = cpu_to_le64(tba),
+		.tma = cpu_to_le64(tma),
+	};
+
+	return vkfd_sched_submit(pdd->dev, VKFD_CMD_SET_TRAP, pdd->ctx_id,
+				 &st, sizeof(st));
+}
+
 /*
  * SET_TRAP_HANDLER, as amdkfd: EINVAL for a GPU the process does not know,
  * ESRCH when it cannot use the GPU (not bound through ACQUIRE_VM, or torn
- * down).  The addresses are kept per process and GPU for the shader core,
- * which runs the handler; nothing checks them before a wave traps, as on
- * the real GPU.
+ * down).  The addresses go to the device context (SET_TRAP), where the
+ * shader core finds them when a wave traps; nothing checks them before,
+ * as on the real GPU.  The command is sent under p->lock, as MAP_QUEUE
+ * is: pdd stays bound meanwhile (teardown marks it dying under p->lock
+ * before it unmaps the context), and what the pdd records is what the
+ * device has.  p->lock is only ever held briefly (never across user
+ * memory), so no other process waits on it.  If the device refuses,
+ * nothing changes.
  */
 int vkfd_ioctl_set_trap_handler(struct file *filep, struct vkfd_process *p,
 				void *data)
 {
 	struct kfd_ioctl_set_trap_handler_args *args = data;
 	struct vkfd_process_device *pdd;
+	int ret;
 
 	mutex_lock(&p->lock);
 	pdd = vkfd_process_bound_pdd(p, args->gpu_id, -ESRCH);
-	if (!IS_ERR(pdd)) {
+	ret = PTR_ERR_OR_ZERO(pdd);
+	if (!ret)
+		ret = vkfd_pdd_send_trap(pdd, args->tba_addr, args->tma_addr);
+	if (!ret) {
 		pdd->tba_addr = args->tba_addr;
 		pdd->tma_addr = args->tma_addr;
 	}
 	mutex_unlock(&p->lock);
-	return PTR_ERR_OR_ZERO(pdd);
+	return ret;
 }
 
 /*

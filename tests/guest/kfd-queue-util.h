@@ -136,6 +136,34 @@ static inline bool wait_u32(volatile uint8_t *p, uint32_t want)
 }
 
 /*
+ * What the queue writes back at its read-pointer address once it has
+ * consumed everything up to wptr: a PM4 queue, as the GFX9 CP, a 32-bit
+ * dword offset into the ring; SDMA its 64-bit byte count; AQL its 64-bit
+ * packet index.
+ */
+static inline bool queue_consumed(struct q *q)
+{
+	if (q->type == KFD_IOC_QUEUE_TYPE_COMPUTE)
+		return __atomic_load_n((volatile uint32_t *)q->ptrs,
+				       __ATOMIC_ACQUIRE) ==
+		       q->wptr % (q->ring_size / 4);
+	return __atomic_load_n(q->ptrs, __ATOMIC_ACQUIRE) == q->wptr;
+}
+
+/* Wait (up to 10 s) as kfdtest's queues do: until the rptr is wptr. */
+static inline bool queue_wait_consumed(struct q *q)
+{
+	double end = now_s() + 10;
+
+	do {
+		if (queue_consumed(q))
+			return true;
+		usleep(50);
+	} while (now_s() < end);
+	return false;
+}
+
+/*
  * Destroy the queue and drop our CPU mappings: they hold the files (and
  * so a secondary kfd_process) open.  The BOs go with the process.
  */

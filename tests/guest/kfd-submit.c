@@ -49,7 +49,7 @@ static void test_pm4(int kfd, int drm)
 	       *(volatile uint32_t *)(q.data + 4) == 0x600df00d,
 	       "PM4 WRITE_DATA landed in memory");
 	tap_ok(wait_u32(q.data + 64, 0x1234), "PM4 RELEASE_MEM wrote its data");
-	tap_ok(wait_u32((volatile uint8_t *)&q.ptrs[0], (uint32_t)q.wptr),
+	tap_ok(queue_wait_consumed(&q),
 	       "the read pointer caught up (%llu dwords)",
 	       (unsigned long long)q.wptr);
 
@@ -93,10 +93,65 @@ static void test_pm4(int kfd, int drm)
 		wd[4] = 0xbeef;
 		emit(&q, wd, 6);
 		kick(&q, q.wptr);
-		tap_ok(wait_u32(q.data, 0xbeef) &&
-		       wait_u32((volatile uint8_t *)&q.ptrs[0], (uint32_t)q.wptr),
-		       "and carries on from where it was");
+		tap_ok(wait_u32(q.data, 0xbeef) && queue_wait_consumed(&q),
+		       "and carries on from where it was (rptr %u of %llu "
+		       "dwords)", *(volatile uint32_t *)q.ptrs,
+		       (unsigned long long)q.wptr);
 	}
+}
+
+/*
+ * The ring wrapped five times, each submission waited for as kfdtest's
+ * PM4Queue waits: until the read pointer the CP writes back (a 32-bit
+ * dword offset into the ring) equals wptr % ring dwords.  Batches of 1 to
+ * 40 WRITE_DATA packets (5 dwords each), so that packets and batches
+ * straddle the ring's end; the dword after the read pointer is ours.
+ */
+static void test_pm4_rptr_wrap(int kfd, int drm)
+{
+	volatile uint32_t *out;
+	uint32_t ring_dw, wraps = 0, prev = 0, seq = 0, rp, k, i;
+	bool ok = true, landed = true;
+	unsigned int kicks = 0;
+	struct q q;
+
+	if (!tap_ok(queue_open(&gpu, &q, kfd, drm, 0x700000000ULL,
+			       KFD_IOC_QUEUE_TYPE_COMPUTE) == 0,
+		    "a second PM4 queue, for wrapping"))
+		return;
+	ring_dw = q.ring_size / 4;
+	out = (volatile uint32_t *)q.data;
+	((volatile uint32_t *)q.ptrs)[1] = 0x5a5a5a5a;
+	while (q.wptr < 5 * ring_dw + ring_dw / 2) {
+		k = 1 + (kicks * 7) % 40;
+		for (i = 0; i < k; i++) {
+			uint64_t t = data_va(&q, (seq % 256) * 4);
+			uint32_t wd[] = { PM4_HDR(PM4_WRITE_DATA, 4),
+					  WRITE_DATA_DST_MEM, (uint32_t)t,
+					  t >> 32, ++seq };
+
+			emit(&q, wd, 5);
+		}
+		kick(&q, q.wptr);
+		kicks++;
+		if (!queue_wait_consumed(&q)) {
+			ok = false;
+			break;
+		}
+		landed &= out[(seq - 1) % 256] == seq;
+		rp = *(volatile uint32_t *)q.ptrs;
+		wraps += rp < prev;
+		prev = rp;
+	}
+	tap_ok(ok, "%u submissions, each wait ended with *rptr == wptr %% %u "
+	       "(last rptr %u, wptr %llu)", kicks, ring_dw,
+	       *(volatile uint32_t *)q.ptrs, (unsigned long long)q.wptr);
+	tap_ok(wraps == 5, "the read pointer wrapped 5 times (%u)", wraps);
+	tap_ok(landed, "every submission's last WRITE_DATA landed (%u packets)",
+	       seq);
+	tap_ok(((volatile uint32_t *)q.ptrs)[1] == 0x5a5a5a5a,
+	       "the write-back is 32 bits: the next dword is untouched");
+	queue_close(&q);
 }
 
 static void test_sdma(int kfd, int drm)
@@ -320,6 +375,7 @@ int main(void)
 	drm = open_render_node(&gpu);
 	tap_zero(acquire_vm(kfd, drm, gpu.gpu_id), "bound");
 	test_pm4(kfd, drm);
+	test_pm4_rptr_wrap(kfd, drm);
 	test_sdma(kfd, drm);
 	test_aql(kfd, drm);
 	fflush(stdout);
