@@ -272,6 +272,7 @@ struct VkfdShInsn {
             bool clamp;
         } vop3;
         struct {
+            uint64_t lanes;             /* row/bank masks, bound_ctrl */
             uint16_t ctrl;
             uint8_t row_mask, bank_mask;
             bool bound_ctrl;
