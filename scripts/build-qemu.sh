@@ -112,6 +112,9 @@ overlay() {
     sync_file "$VKFD_ROOT/bench/vkfd-stall-bench.c" "$TREE/tests/qtest/vkfd-stall-bench.c"
     hook_line "$TREE/tests/qtest/meson.build" \
         "executable('vkfd-stall-bench', 'vkfd-stall-bench.c', dependencies: [qemuutil, qos], build_by_default: false)"
+    sync_file "$VKFD_ROOT/bench/vkfd-shader-bench.c" "$TREE/tests/qtest/vkfd-shader-bench.c"
+    hook_line "$TREE/tests/qtest/meson.build" \
+        "executable('vkfd-shader-bench', 'vkfd-shader-bench.c', dependencies: [qemuutil, qos], build_by_default: false)"
 }
 
 # Compiler and sanitizer flags of each build.  gcc 12 fails QEMU 7.2's
@@ -176,7 +179,7 @@ targets=(qemu-system-x86_64)
     targets+=(tests/qtest/vkfd-test tests/qtest/vkfd-engine-test tests/qtest/vkfd-gpuvm-bench
               tests/qtest/vkfd-queue-bench tests/qtest/vkfd-bridge-test
               tests/qtest/vkfd-hardening-test tests/qtest/vkfd-stall-bench
-              tests/qtest/vkfd-sh-test)
+              tests/qtest/vkfd-sh-test tests/qtest/vkfd-shader-bench)
 log "building ${targets[*]}"
 ninja -C "$BUILD" "${targets[@]}" >"$BUILDLOG" 2>&1 ||
     { grep -E 'error|Error' "$BUILDLOG" | head -n 40; die "QEMU build failed (log: $BUILDLOG)"; }
