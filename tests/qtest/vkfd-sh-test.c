@@ -10,6 +10,7 @@
  *                              grids, workgroups, faults, preemption
  *   vkfd-sh-cases-salu.c.inc   SOP1, SOP2, SOPK, SOPC, SOPP, SMEM
  *   vkfd-sh-cases-valu.c.inc   VOP1, VOP2, VOPC, VOP3, VOP3P, DPP, SDWA
+ *   vkfd-sh-cases-valufp.c.inc the floating-point VALU instructions
  *   vkfd-sh-cases-mem.c.inc    FLAT, GLOBAL, SCRATCH, MUBUF, DS
  *
  * Each case is one test, /vkfd-sh/UNIT/NAME, so `-p` runs one of them;
@@ -26,6 +27,7 @@
 #include "vkfd-sh-cases-core.c.inc"
 #include "vkfd-sh-cases-salu.c.inc"
 #include "vkfd-sh-cases-valu.c.inc"
+#include "vkfd-sh-cases-valufp.c.inc"
 #include "vkfd-sh-cases-mem.c.inc"
 
 /*
@@ -245,6 +247,7 @@ int main(int argc, char **argv)
     sh_add_cases("core", sh_cases_core);
     sh_add_cases("salu", sh_cases_salu);
     sh_add_cases("valu", sh_cases_valu);
+    sh_add_cases("valufp", sh_cases_valufp);
     sh_add_cases("mem", sh_cases_mem);
     ret = g_test_run();
     sh_put();
