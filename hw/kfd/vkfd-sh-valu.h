@@ -59,8 +59,9 @@ extern const VkfdShOp vkfd_sh_vop3_fp[VKFD_SH_VOP3_OPS];
 extern const VkfdShOp vkfd_sh_vop3p_fp[VKFD_SH_VOP3P_OPS];
 
 /*
- * VkfdShOp.flags of a VALU entry.  The decoder refuses a modifier the
- * entry does not allow, and DPP/SDWA on any op with a 64-bit operand.
+ * VkfdShOp.flags of a VALU entry (16 bits: all taken).  The decoder
+ * refuses a modifier the entry does not allow, and DPP/SDWA on any op
+ * with a 64-bit operand.  Every VOP3P entry but v_accvgpr_* is packed.
  */
 #define VKFD_SH_VF_FMODS        (1u << 0)  /* abs/neg on sources (floats) */
 #define VKFD_SH_VF_CLAMP        (1u << 1)  /* clamp (float dst: helpers) */
@@ -76,9 +77,11 @@ extern const VkfdShOp vkfd_sh_vop3p_fp[VKFD_SH_VOP3P_OPS];
 #define VKFD_SH_VF_ACC_DST      (1u << 11) /* dst names an AGPR */
 #define VKFD_SH_VF_LANE_SEL     (1u << 12) /* src1 is a lane select (SGPR,
                                               M0 or constant) */
-#define VKFD_SH_VF_PACKED       (1u << 13) /* VOP3P: op_sel_hi/neg_hi apply */
 #define VKFD_SH_VF_ICLAMP       (1u << 14) /* integer clamp: the handler
                                               saturates (vkfd_sh_valu_clamp) */
+#define VKFD_SH_VF_LIT_K1       (1u << 13) /* VOP2 madmk: the literal is
+                                              src1, vsrc1 becomes src2 */
+#define VKFD_SH_VF_LIT_K2       (1u << 15) /* VOP2 madak: literal = src2 */
 
 /* SDWA selections (src0_sel, src1_sel, dst_sel) and dst_unused */
 #define VKFD_SH_SDWA_BYTE0      0
@@ -105,7 +108,9 @@ extern const VkfdShOp vkfd_sh_vop3p_fp[VKFD_SH_VOP3P_OPS];
  * Float modifiers act on the sign bit of the source's type: bit 31 for
  * F32 (and B32 sources of FMODS ops, e.g. v_cndmask_b32), bit 15 for
  * F16, bit 63 for F64.  A 16-bit source selected by op_sel (or an SDWA
- * WORD1 selection) arrives in bits 15:0 of its lane.
+ * WORD1 selection) arrives in bits 15:0 of its lane.  omod and clamp are
+ * applied to F16/F32/F64 results of VOP3 and SDWA forms; packed (VOP3P)
+ * and integer results are clamped by their handler (vkfd_sh_valu_clamp).
  */
 const uint32_t *vkfd_sh_vsrc32_mods(const VkfdWave *w, const VkfdShInsn *in,
                                     unsigned i, uint32_t *tmp);
@@ -167,15 +172,19 @@ static inline void vkfd_sh_vdst64(VkfdWave *w, const VkfdShInsn *in,
     vkfd_sh_vdst64_mods(w, in, val);
 }
 
-/* The lanes a VALU result is written to: EXEC, and DPP's row/bank masks */
+/*
+ * The lanes a VALU result is written to: EXEC, and for DPP the row/bank
+ * masks and, without bound_ctrl, only lanes whose source lane is valid
+ * (in range and enabled by EXEC).
+ */
+uint64_t vkfd_sh_dpp_lanes(const VkfdWave *w, const VkfdShInsn *in);
+
 static inline uint64_t vkfd_sh_vlanes(const VkfdWave *w, const VkfdShInsn *in)
 {
-    uint64_t exec = vkfd_sh_exec_mask(w);
-
-    if (in->mods == VKFD_SH_MODS_DPP) {
-        exec &= in->u.dpp.lanes;
+    if (unlikely(in->mods == VKFD_SH_MODS_DPP)) {
+        return vkfd_sh_dpp_lanes(w, in);
     }
-    return exec;
+    return vkfd_sh_exec_mask(w);
 }
 
 /*
