@@ -123,7 +123,7 @@ typedef struct ShResult {
     uint32_t error_info;
     uint64_t error_va;
     uint64_t rptr;          /* the queue's read index at unmap */
-    int64_t signal;         /* the completion signal (1 before the run) */
+    int64_t signal;         /* the completion signal (packets before) */
     uint32_t vm_faults;     /* VM_FAULT_COUNT went up by this much */
     unsigned n_ih;          /* IH entries posted during the run */
     struct vkfd_ih_entry ih[SH_MAX_IH];     /* host byte order */
@@ -160,12 +160,13 @@ typedef struct ShRun {
     unsigned timeout_ms;
     unsigned poll_us;       /* pause between two looks at the queue */
     uint64_t kobj;          /* non-zero: dispatch this kernel object */
+    unsigned packets;       /* dispatches of it, back to back (1) */
     /* filled by sh_run() */
     uint64_t desc;          /* where the descriptor went (the kernel object) */
     uint64_t code;          /* where the code went */
     uint32_t code_len;
-    uint64_t packet;        /* VA of the dispatch packet */
-    uint64_t signal;        /* VA of the completion signal */
+    uint64_t packet;        /* VA of the (first) dispatch packet */
+    uint64_t signal;        /* VA of the completion signal (all packets) */
     uint64_t mailbox;
     ShResult res;
 } ShRun;
@@ -680,6 +681,7 @@ static inline void sh_run_init(ShRun *r, Sh *h)
     r->wg[1] = r->wg[2] = 1;
     r->timeout_ms = SH_TIMEOUT_MS;
     r->poll_us = 100;
+    r->packets = 1;
     r->kernarg = sh_alloc(r, SH_KERNARG_SIZE);
     r->out = sh_alloc(r, SH_OUT_SIZE);
     r->in = sh_alloc(r, SH_IN_SIZE);
@@ -781,8 +783,8 @@ static inline void sh_queue_unmap(ShRun *r, uint64_t mqd)
     r->res.error_va = le64_to_cpu(m.error_va);
 }
 
-/* The AQL KERNEL_DISPATCH packet of the run, header last. */
-static inline void sh_packet_write(ShRun *r, uint64_t kobj)
+/* The AQL KERNEL_DISPATCH packet of the run at va, header last. */
+static inline void sh_packet_write(ShRun *r, uint64_t va, uint64_t kobj)
 {
     unsigned dims = r->dims;
     uint8_t b[VKFD_AQL_PACKET_SIZE] = { 0 };
@@ -803,9 +805,9 @@ static inline void sh_packet_write(ShRun *r, uint64_t kobj)
     stq_le_p(b + 32, kobj);
     stq_le_p(b + 40, r->kernarg);
     stq_le_p(b + 56, r->signal);
-    sh_write(r, r->packet + 2, b + 2, sizeof(b) - 2);
+    sh_write(r, va + 2, b + 2, sizeof(b) - 2);
     /* system-scope acquire and release fences, barrier bit */
-    qtest_writew(r->qts, sh_pa(r->h, r->packet),
+    qtest_writew(r->qts, sh_pa(r->h, va),
                  VKFD_AQL_TYPE_KERNEL | VKFD_AQL_HEADER_BARRIER |
                  2u << 9 | 2u << 11);
 }
@@ -825,7 +827,9 @@ static inline void sh_dispatch(ShRun *r, uint64_t kobj)
 
     r->signal = sh_alloc(r, 64);
     sh_w64(r, r->signal, 1);                        /* kind: user */
-    sh_w64(r, r->signal + VKFD_SIGNAL_VALUE, 1);
+    g_assert_cmpuint(r->packets, >=, 1);
+    g_assert_cmpuint(r->packets, <, SH_QUEUE_SLOTS);
+    sh_w64(r, r->signal + VKFD_SIGNAL_VALUE, r->packets);
     if (r->event_id) {
         r->mailbox = sh_alloc(r, 8);
         sh_w64(r, r->signal + VKFD_SIGNAL_MAILBOX, r->mailbox);
@@ -836,8 +840,10 @@ static inline void sh_dispatch(ShRun *r, uint64_t kobj)
     r->res.n_ih = 0;
     sh_queue_map(r, ring, ptrs, mqd);
     r->packet = ring;
-    sh_packet_write(r, kobj);
-    sh_w64(r, ptrs + 56, 1);
+    for (i = 0; i < r->packets; i++) {
+        sh_packet_write(r, ring + i * VKFD_AQL_PACKET_SIZE, kobj);
+    }
+    sh_w64(r, ptrs + 56, r->packets);
     start = g_get_monotonic_time();
     deadline = start + r->timeout_ms * (gint64)1000;
     qpci_io_writeq(r->h->v->dev, r->h->v->doorbells,
@@ -845,7 +851,7 @@ static inline void sh_dispatch(ShRun *r, uint64_t kobj)
                    SH_DOORBELL * VKFD_DOORBELL_SIZE, 0);
     r->res.ran = true;
     for (;;) {
-        if (sh_r64(r, ptrs + 128) >= 1) {
+        if (sh_r64(r, ptrs + 128) >= r->packets) {
             r->res.completed = true;
             break;
         }
@@ -939,7 +945,8 @@ static inline void sh_describe(ShRun *r)
 static inline bool sh_expect_done(ShRun *r)
 {
     bool ok = r->res.ran && r->res.completed && !r->res.error &&
-              r->res.rptr == 1 && r->res.signal == 0 && !r->res.vm_faults;
+              r->res.rptr == r->packets && r->res.signal == 0 &&
+              !r->res.vm_faults;
 
     if (!ok) {
         g_test_message("expected the dispatch to complete");
@@ -949,11 +956,14 @@ static inline bool sh_expect_done(ShRun *r)
     return ok;
 }
 
-/* The queue stopped on the dispatch with error qerr, its signal intact. */
+/*
+ * The queue stopped on the (first) dispatch with error qerr, its signal
+ * intact.
+ */
 static inline bool sh_expect_error(ShRun *r, uint32_t qerr)
 {
     bool ok = r->res.ran && !r->res.completed && r->res.error == qerr &&
-              r->res.rptr == 0 && r->res.signal == 1 &&
+              r->res.rptr == 0 && r->res.signal == r->packets &&
               sh_ih_find(r, VKFD_IH_SRC_QUEUE_ERROR);
 
     if (!ok) {

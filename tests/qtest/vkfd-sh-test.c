@@ -179,7 +179,7 @@ static void test_descriptor(void)
 
 /*
  * The dispatch path without the shader core: the built-in fill kernel
- * through sh_dispatch(), its signal's mailbox and IH entry.
+ * through sh_dispatch(), twice, its signal's mailbox and IH entry.
  */
 static void test_dispatch_builtin(void)
 {
@@ -197,6 +197,7 @@ static void test_dispatch_builtin(void)
     sh_arg32(r, 12, 100);
     r->grid[0] = 128;
     r->event_id = 42;
+    r->packets = 2;
     sh_dispatch(r, r->kobj);
     sh_expect_done(r);
     for (i = 0; i < 128; i++) {
