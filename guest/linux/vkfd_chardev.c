@@ -12,6 +12,7 @@
 #include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/mount.h>
+#include <linux/overflow.h>
 #include <linux/pseudo_fs.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -22,9 +23,14 @@
 typedef int vkfd_ioctl_fn(struct file *filep, struct vkfd_process *p,
 			  void *data);
 
+/*
+ * validate, if set, looks at the argument as copied in (with the caller's
+ * size) before the handler runs; when it fails, nothing is copied back.
+ */
 struct vkfd_ioctl_desc {
 	unsigned int cmd;
 	vkfd_ioctl_fn *func;
+	int (*validate)(const void *kdata, unsigned int usize);
 	const char *name;
 };
 
@@ -130,6 +136,27 @@ static int vkfd_ioctl_deprecated(struct file *filep, struct vkfd_process *p,
 }
 
 /*
+ * SVM as amdkfd answers it when built without CONFIG_HSA_AMD_SVM, as
+ * Debian 12's kernel is (no CONFIG_DEVICE_PRIVATE): the size check first
+ * (the attributes follow the fixed part, and the caller's ioctl size must
+ * cover them: EINVAL), then EPERM for everything, primary or secondary.
+ * The topology's SVM capability bit is clear accordingly, so libhsakmt
+ * and ROCr do not ask (docs/rocm.md).
+ */
+static int vkfd_ioctl_svm_validate(const void *kdata, unsigned int usize)
+{
+	const struct kfd_ioctl_svm_args *args = kdata;
+
+	return usize < struct_size(args, attrs, args->nattr) ? -EINVAL : 0;
+}
+
+static int vkfd_ioctl_svm(struct file *filep, struct vkfd_process *p,
+			  void *data)
+{
+	return -EPERM;
+}
+
+/*
  * Known ioctls that vkfd does not implement yet.  They fail loudly rather
  * than pretend: docs/driver.md lists them.
  */
@@ -142,6 +169,10 @@ static int vkfd_ioctl_not_yet(struct file *filep, struct vkfd_process *p,
 #define VKFD_IOCTL(ioctl, _func) \
 	[_IOC_NR(AMDKFD_IOC_##ioctl)] = { \
 		.cmd = AMDKFD_IOC_##ioctl, .func = _func, .name = #ioctl }
+#define VKFD_IOCTL_V(ioctl, _func, _validate) \
+	[_IOC_NR(AMDKFD_IOC_##ioctl)] = { \
+		.cmd = AMDKFD_IOC_##ioctl, .func = _func, \
+		.validate = _validate, .name = #ioctl }
 
 static const struct vkfd_ioctl_desc vkfd_ioctls[] = {
 	VKFD_IOCTL(GET_VERSION, vkfd_ioctl_get_version),
@@ -173,9 +204,9 @@ static const struct vkfd_ioctl_desc vkfd_ioctls[] = {
 	VKFD_IOCTL(GET_QUEUE_WAVE_STATE, vkfd_ioctl_get_queue_wave_state),
 	VKFD_IOCTL(GET_DMABUF_INFO, vkfd_ioctl_not_yet),
 	VKFD_IOCTL(IMPORT_DMABUF, vkfd_ioctl_not_yet),
-	VKFD_IOCTL(ALLOC_QUEUE_GWS, vkfd_ioctl_not_yet),
-	VKFD_IOCTL(SMI_EVENTS, vkfd_ioctl_not_yet),
-	VKFD_IOCTL(SVM, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(ALLOC_QUEUE_GWS, vkfd_ioctl_alloc_queue_gws),
+	VKFD_IOCTL(SMI_EVENTS, vkfd_ioctl_smi_events),
+	VKFD_IOCTL_V(SVM, vkfd_ioctl_svm, vkfd_ioctl_svm_validate),
 	VKFD_IOCTL(SET_XNACK_MODE, vkfd_ioctl_set_xnack_mode),
 	VKFD_IOCTL(CRIU_OP, vkfd_ioctl_not_yet),
 	VKFD_IOCTL(AVAILABLE_MEMORY, vkfd_ioctl_available_memory),
@@ -238,6 +269,11 @@ static long vkfd_ioctl(struct file *filep, unsigned int cmd, unsigned long arg)
 			memset(kdata + usize, 0, asize - usize);
 	}
 
+	if (desc->validate) {
+		ret = desc->validate(kdata, usize);
+		if (ret)
+			goto out;
+	}
 	ret = desc->func(filep, p, kdata);
 	if (ret == -EOPNOTSUPP && desc->func == vkfd_ioctl_not_yet)
 		pr_info_ratelimited("vkfd: %s (pid %d): not implemented yet\n",

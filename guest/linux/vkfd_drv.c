@@ -86,6 +86,7 @@ static int vkfd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	xa_init(&dev->user_contexts);
 	spin_lock_init(&dev->clock_lock);
 	atomic_set(&dev->live_contexts, 0);
+	vkfd_smi_dev_init(dev);
 	pci_set_drvdata(pdev, dev);
 
 	ret = pcim_enable_device(pdev);
@@ -168,6 +169,7 @@ static void vkfd_remove(struct pci_dev *pdev)
 	vkfd_drm_unplug(dev);
 	vkfd_ih_fini(dev);
 	vkfd_process_detach_device(dev);
+	vkfd_smi_dev_fini(dev);
 	vkfd_drm_fini(dev);
 	vkfd_mem_dev_fini(dev);
 	vkfd_sched_fini(dev);

@@ -23,11 +23,17 @@ static void vkfd_ih_dispatch(struct vkfd_dev *dev,
 	u32 source = le32_to_cpu(e->source), data = le32_to_cpu(e->data);
 	struct vkfd_process_device *pdd;
 	struct vkfd_process *p = NULL;
+	char comm[TASK_COMM_LEN];
+	pid_t pid = 0;
 
 	xa_lock(&dev->ctx_pdds);
 	pdd = xa_load(&dev->ctx_pdds, le32_to_cpu(e->ctx_id));
-	if (pdd && kref_get_unless_zero(&pdd->p->ref))
+	if (pdd && kref_get_unless_zero(&pdd->p->ref)) {
 		p = pdd->p;
+		/* for an SMI event: pdd may go once the lock is dropped */
+		pid = pdd->smi_pid;
+		memcpy(comm, pdd->smi_comm, sizeof(comm));
+	}
 	xa_unlock(&dev->ctx_pdds);
 	if (!p) {
 		dev_dbg(&dev->pdev->dev, "IH entry for unknown context %u\n",
@@ -52,6 +58,7 @@ static void vkfd_ih_dispatch(struct vkfd_dev *dev,
 				      le64_to_cpu(e->addr),
 				      le32_to_cpu(e->flags) &
 				      VKFD_VM_FAULT_WRITE);
+		vkfd_smi_vm_fault(dev, p->tgid, pid, comm);
 		break;
 	default:
 		dev_warn_ratelimited(&dev->pdev->dev,

@@ -126,6 +126,9 @@ struct vkfd_dev {
 
 	/* topology: identity read from the device at probe (vkfd_topology.c) */
 	struct vkfd_topology_node *topo;
+
+	/* SMI event readers of this GPU (vkfd_smi.c, under its lock) */
+	struct list_head smi_clients;
 };
 
 /*
@@ -155,6 +158,9 @@ struct vkfd_process_device {
 	/* VA ranges reserved in this VM (own BOs and peers' mapped here) */
 	struct rb_root va_tree;
 	u64 scratch_backing_va;
+	/* the thread that bound it (ACQUIRE_VM), as SMI events name it */
+	pid_t smi_pid;
+	char smi_comm[TASK_COMM_LEN];
 	/* SET_TRAP_HANDLER: the trap handler's base and memory (GPU VAs) */
 	u64 tba_addr;
 	u64 tma_addr;
@@ -364,6 +370,8 @@ int vkfd_ioctl_update_queue(struct file *filep, struct vkfd_process *p,
 			    void *data);
 int vkfd_ioctl_set_cu_mask(struct file *filep, struct vkfd_process *p,
 			   void *data);
+int vkfd_ioctl_alloc_queue_gws(struct file *filep, struct vkfd_process *p,
+			       void *data);
 int vkfd_ioctl_get_queue_wave_state(struct file *filep,
 				    struct vkfd_process *p, void *data);
 void vkfd_queue_destroy_all(struct vkfd_process *p);
@@ -385,6 +393,15 @@ int vkfd_ioctl_set_trap_handler(struct file *filep, struct vkfd_process *p,
 				void *data);
 int vkfd_ioctl_set_xnack_mode(struct file *filep, struct vkfd_process *p,
 			      void *data);
+
+/* vkfd_smi.c */
+void vkfd_smi_dev_init(struct vkfd_dev *dev);
+void vkfd_smi_dev_fini(struct vkfd_dev *dev);
+void vkfd_smi_process(struct vkfd_process_device *pdd, bool start);
+void vkfd_smi_vm_fault(struct vkfd_dev *dev, pid_t tgid, pid_t pid,
+		       const char *comm);
+int vkfd_ioctl_smi_events(struct file *filep, struct vkfd_process *p,
+			  void *data);
 
 /* vkfd_process_sysfs.c */
 int vkfd_proc_sysfs_init(struct kobject *kfd_kobj);

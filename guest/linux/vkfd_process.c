@@ -185,9 +185,12 @@ int vkfd_process_device_bind(struct vkfd_process_device *pdd,
 	pdd->ctx_id = id;
 	pdd->ctx_uid = current_uid();
 	pdd->drm_file = drm_file;
+	pdd->smi_pid = task_pid_nr(current);
+	get_task_comm(pdd->smi_comm, current);
 	vkfd_kfd_map_set_doorbell(pdd);
 	mutex_unlock(&pdd->p->lock);
 	vf->owner = pdd;
+	vkfd_smi_process(pdd, true);
 	return 0;
 
 err_vm:
@@ -211,6 +214,7 @@ static void vkfd_process_device_unbind(struct vkfd_process_device *pdd)
 	mutex_unlock(&pdd->p->lock);
 	if (!pdd->drm_file)
 		return;
+	vkfd_smi_process(pdd, false);
 	/* interrupts for this context find nobody from here on */
 	xa_erase(&dev->ctx_pdds, pdd->ctx_id);
 	ret = vkfd_sched_submit(dev, VKFD_CMD_UNMAP_CONTEXT, pdd->ctx_id,

@@ -451,6 +451,23 @@ int vkfd_ioctl_set_cu_mask(struct file *filep, struct vkfd_process *p,
 	return ret;
 }
 
+/*
+ * ALLOC_QUEUE_GWS as amdkfd answers on a GPU without global wave sync
+ * (the topology's num_gws is 0): EINVAL for a queue the process does not
+ * have, ENODEV otherwise.  Nothing changes.
+ */
+int vkfd_ioctl_alloc_queue_gws(struct file *filep, struct vkfd_process *p,
+			       void *data)
+{
+	struct kfd_ioctl_alloc_queue_gws_args *args = data;
+	int ret;
+
+	mutex_lock(&p->lock);
+	ret = xa_load(&p->queues, args->queue_id) ? -ENODEV : -EINVAL;
+	mutex_unlock(&p->lock);
+	return ret;
+}
+
 /* No waves ever run here, so a compute queue's saved state is empty. */
 int vkfd_ioctl_get_queue_wave_state(struct file *filep,
 				    struct vkfd_process *p, void *data)

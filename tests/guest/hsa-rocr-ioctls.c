@@ -12,7 +12,21 @@
  *   SET_XNACK_MODE (a GFX9 without XNACK): a negative value queries (0);
  *   setting needs a process without queues (EBUSY), and turning XNACK on
  *   is EPERM; a failed call leaves the mode off.
+ *
+ * And the probes amdkfd answers for features this GPU (or Debian's kernel
+ * configuration) lacks, or that only tools use:
+ *
+ *   SVM (amdkfd built without CONFIG_HSA_AMD_SVM): EINVAL when the ioctl
+ *   size does not cover nattr attributes, else EPERM; nothing changes.
+ *   ALLOC_QUEUE_GWS (no GWS): EINVAL for an unknown queue, else ENODEV.
+ *   SMI_EVENTS: a reader of the GPU's events (EINVAL for an unknown GPU):
+ *   mask writes, non-blocking reads, poll, process start/end and VM
+ *   faults, own process only unless ALL_PROCESS (we run as root).
  */
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+
 #include "kfd-queue-util.h"
 #include "tap.h"
 
@@ -111,6 +125,251 @@ static int check_xnack(void *arg)
 	return 0;
 }
 
+/* SVM with nattr attributes, the ioctl's size covering `covered` of them. */
+struct svm_buf {
+	struct kfd_ioctl_svm_args a;
+	struct kfd_ioctl_svm_attribute attrs[4];
+};
+
+static int svm(int kfd, struct svm_buf *b, uint32_t nattr, unsigned int covered)
+{
+	unsigned long cmd = AMDKFD_IOC_SVM & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT);
+	size_t size = sizeof(b->a) + covered * sizeof(b->attrs[0]);
+
+	b->a.nattr = nattr;
+	return ioctl(kfd, cmd | size << _IOC_SIZESHIFT, b);
+}
+
+static void svm_fill(struct svm_buf *b, unsigned int gpu_id)
+{
+	memset(b, 0, sizeof(*b));
+	b->a.start_addr = 0x7e0000000000ULL;
+	b->a.size = 0x200000;
+	b->a.op = KFD_IOCTL_SVM_OP_SET_ATTR;
+	b->attrs[0].type = KFD_IOCTL_SVM_ATTR_ACCESS;
+	b->attrs[0].value = gpu_id;
+	b->attrs[1].type = KFD_IOCTL_SVM_ATTR_SET_FLAGS;
+	b->attrs[1].value = KFD_IOCTL_SVM_FLAG_COHERENT;
+}
+
+static void check_svm_as(int kfd, const char *who, unsigned int gpu_id)
+{
+	struct svm_buf b, orig;
+
+	svm_fill(&b, gpu_id);
+	orig = b;
+	tap_errno(svm(kfd, &b, 0, 0), EPERM,
+		  "%s: SVM without attributes: EPERM", who);
+	tap_errno(svm(kfd, &b, 2, 0), EINVAL,
+		  "%s: SVM, 2 attributes, ioctl size of none: EINVAL", who);
+	tap_errno(svm(kfd, &b, 2, 1), EINVAL,
+		  "%s: SVM, 2 attributes, ioctl size of one: EINVAL", who);
+	tap_errno(svm(kfd, &b, 2, 2), EPERM,
+		  "%s: SVM SET_ATTR, 2 attributes, size right: EPERM", who);
+	b.a.op = KFD_IOCTL_SVM_OP_GET_ATTR;
+	orig.a.op = KFD_IOCTL_SVM_OP_GET_ATTR;
+	tap_errno(svm(kfd, &b, 2, 2), EPERM,
+		  "%s: SVM GET_ATTR: EPERM", who);
+	tap_errno(svm(kfd, &b, 0xffffffffu, 4), EINVAL,
+		  "%s: SVM, nattr 2^32-1: EINVAL", who);
+	b.a.nattr = 2;		/* the one field the test changed */
+	orig.a.nattr = 2;
+	tap_ok(!memcmp(&b, &orig, sizeof(b)),
+	       "%s: SVM changed nothing in the arguments", who);
+	tap_errno(ioctl(kfd, AMDKFD_IOC_SVM, (void *)8), EFAULT,
+		  "%s: SVM bad argument pointer: EFAULT", who);
+}
+
+static int check_svm(void *arg)
+{
+	const struct vkfd_gpu *gpu = arg;
+	int kfd = kfd_open(), sec = kfd_open(), drm = open_render_node(gpu);
+
+	check_svm_as(kfd, "primary", gpu->gpu_id);
+	tap_zero(acquire_vm(kfd, drm, gpu->gpu_id), "ACQUIRE_VM");
+	check_svm_as(kfd, "primary, bound", gpu->gpu_id);
+	tap_zero(ioctl(sec, AMDKFD_IOC_CREATE_PROCESS), "a secondary");
+	check_svm_as(sec, "secondary", gpu->gpu_id);
+	return 0;
+}
+
+static int gws(int kfd, uint32_t queue_id, uint32_t *first)
+{
+	struct kfd_ioctl_alloc_queue_gws_args a = {
+		.queue_id = queue_id, .num_gws = 1, .first_gws = 0xabcd,
+	};
+	int r = ioctl(kfd, AMDKFD_IOC_ALLOC_QUEUE_GWS, &a);
+
+	*first = a.first_gws;
+	return r;
+}
+
+static int check_gws(void *arg)
+{
+	const struct vkfd_gpu *gpu = arg;
+	int kfd = kfd_open(), drm = open_render_node(gpu);
+	uint32_t first;
+	struct q pm4;
+
+	tap_errno(gws(kfd, 0, &first), EINVAL,
+		  "ALLOC_QUEUE_GWS without queues: EINVAL");
+	tap_zero(acquire_vm(kfd, drm, gpu->gpu_id), "ACQUIRE_VM");
+	if (!tap_ok(queue_open(gpu, &pm4, kfd, drm, 0x300000000ULL,
+			       KFD_IOC_QUEUE_TYPE_COMPUTE) == 0, "a PM4 queue"))
+		return 1;
+	tap_errno(gws(kfd, pm4.id + 1, &first), EINVAL,
+		  "ALLOC_QUEUE_GWS of a queue id not ours: EINVAL");
+	tap_errno(gws(kfd, pm4.id, &first), ENODEV,
+		  "ALLOC_QUEUE_GWS of our queue: ENODEV (the GPU has no GWS)");
+	tap_ok(first == 0xabcd, "and first_gws untouched (0x%x)", first);
+	tap_errno(ioctl(kfd, AMDKFD_IOC_ALLOC_QUEUE_GWS, (void *)8), EFAULT,
+		  "ALLOC_QUEUE_GWS bad argument pointer: EFAULT");
+	queue_close(&pm4);
+	return 0;
+}
+
+static int smi_open(int kfd, unsigned int gpu_id, int *fd)
+{
+	struct kfd_ioctl_smi_events_args a = { .gpuid = gpu_id };
+	int r = ioctl(kfd, AMDKFD_IOC_SMI_EVENTS, &a);
+
+	*fd = r ? -1 : (int)a.anon_fd;
+	return r;
+}
+
+static bool smi_mask(int fd, uint64_t mask)
+{
+	return write(fd, &mask, sizeof(mask)) == sizeof(mask);
+}
+
+/* Wait up to 5 s for a line; it goes in buf (NUL-terminated); 0 if none. */
+static ssize_t smi_read(int fd, char *buf, size_t size, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	if (poll(&pfd, 1, timeout_ms) != 1)
+		return 0;
+	n = read(fd, buf, size - 1);
+	buf[n > 0 ? n : 0] = 0;
+	return n > 0 ? n : 0;
+}
+
+#define SMI_MASK(e)	KFD_SMI_EVENT_MASK_FROM_INDEX(e)
+
+/* In a child: bind to the GPU and leave (a process start and end). */
+static int smi_other(void *arg)
+{
+	const struct vkfd_gpu *gpu = arg;
+	int kfd = kfd_open(), drm = open_render_node(gpu);
+
+	return acquire_vm(kfd, drm, gpu->gpu_id) ? 1 : 0;
+}
+
+static int check_smi(void *arg)
+{
+	const struct vkfd_gpu *gpu = arg;
+	int kfd = kfd_open(), drm = open_render_node(gpu), fd, fd2, st;
+	char buf[512], want[128], comm[32] = "";
+	uint64_t bad = 0x7000000000ULL;
+	pid_t child;
+	struct q pm4;
+	FILE *f;
+
+	f = fopen("/proc/self/comm", "r");
+	if (f) {
+		if (fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = 0;
+		fclose(f);
+	}
+	tap_errno(smi_open(kfd, 0, &fd), EINVAL, "SMI_EVENTS gpuid 0: EINVAL");
+	tap_errno(smi_open(kfd, 0xfffffffu, &fd), EINVAL,
+		  "SMI_EVENTS unknown gpuid: EINVAL");
+	tap_errno(ioctl(kfd, AMDKFD_IOC_SMI_EVENTS, (void *)8), EFAULT,
+		  "SMI_EVENTS bad argument pointer: EFAULT");
+	st = smi_open(kfd, gpu->gpu_id, &fd);
+	if (!tap_ok(st == 0 && fd >= 0,
+		    "SMI_EVENTS of our GPU, before ACQUIRE_VM: fd %d", fd))
+		return 1;
+	tap_ok((fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDWR,
+	       "the reader is open read-write");
+	tap_errno(read(fd, buf, sizeof(buf)), EAGAIN,
+		  "nothing to read: EAGAIN, it does not block");
+	tap_errno(write(fd, buf, 4), EFAULT, "a 4-byte mask: EFAULT");
+	tap_ok(smi_mask(fd, SMI_MASK(KFD_SMI_EVENT_PROCESS_START) |
+			    SMI_MASK(KFD_SMI_EVENT_PROCESS_END) |
+			    SMI_MASK(KFD_SMI_EVENT_VMFAULT)),
+	       "an 8-byte mask: start, end, VM fault");
+	tap_ok(!smi_read(fd, buf, sizeof(buf), 0), "poll: nothing yet");
+
+	tap_zero(acquire_vm(kfd, drm, gpu->gpu_id), "ACQUIRE_VM");
+	snprintf(want, sizeof(want), "%x %x %s\n", KFD_SMI_EVENT_PROCESS_START,
+		 getpid(), comm);
+	smi_read(fd, buf, sizeof(buf), 5000);
+	tap_ok(!strcmp(buf, want), "process start: \"%.*s\"",
+	       (int)strcspn(buf, "\n"), buf);
+
+	/* a VM fault of ours: WRITE_DATA to an address nothing maps */
+	if (!tap_ok(queue_open(gpu, &pm4, kfd, drm, 0x300000000ULL,
+			       KFD_IOC_QUEUE_TYPE_COMPUTE) == 0, "a PM4 queue"))
+		return 1;
+	{
+		uint32_t wd[] = { PM4_HDR(PM4_WRITE_DATA, 4),
+				  WRITE_DATA_DST_MEM, (uint32_t)bad, bad >> 32,
+				  1 };
+
+		emit(&pm4, wd, 5);
+		kick(&pm4, pm4.wptr);
+	}
+	snprintf(want, sizeof(want), "%x %x:%s\n", KFD_SMI_EVENT_VMFAULT,
+		 getpid(), comm);
+	smi_read(fd, buf, sizeof(buf), 5000);
+	tap_ok(!strcmp(buf, want), "VM fault: \"%.*s\"",
+	       (int)strcspn(buf, "\n"), buf);
+
+	/* another process: not ours to see, until ALL_PROCESS */
+	child = run_child(smi_other, (void *)gpu);
+	tap_ok(child == 0, "another process bound and left");
+	tap_ok(!smi_read(fd, buf, sizeof(buf), 200),
+	       "its start and end are not ours to see");
+	tap_ok(smi_mask(fd, SMI_MASK(KFD_SMI_EVENT_PROCESS_START) |
+			    SMI_MASK(KFD_SMI_EVENT_PROCESS_END) |
+			    SMI_MASK(KFD_SMI_EVENT_ALL_PROCESS)),
+	       "mask with ALL_PROCESS (we are root)");
+	fflush(stdout);
+	child = fork();
+	if (child == 0)
+		_exit(smi_other((void *)gpu));
+	waitpid(child, &st, 0);
+	tap_ok(WIFEXITED(st) && !WEXITSTATUS(st), "a third process came and went");
+	snprintf(want, sizeof(want), "%x %x %s\n%x %x %s\n",
+		 KFD_SMI_EVENT_PROCESS_START, child, comm,
+		 KFD_SMI_EVENT_PROCESS_END, child, comm);
+	buf[0] = 0;
+	{
+		double end = now_s() + 5;
+		size_t len = 0;
+
+		while (len < strlen(want) && now_s() < end)
+			len += smi_read(fd, buf + len, sizeof(buf) - len, 100);
+	}
+	tap_ok(!strcmp(buf, want), "its start and end, with ALL_PROCESS: "
+	       "\"%.*s\"", (int)strcspn(buf, "\n"), buf);
+
+	/* two readers each get every line; an empty mask gets nothing */
+	tap_zero(smi_open(kfd, gpu->gpu_id, &fd2), "a second reader");
+	tap_ok(smi_mask(fd2, 0), "with an empty mask");
+	child = run_child(smi_other, (void *)gpu);
+	smi_read(fd, buf, sizeof(buf), 5000);
+	tap_ok(child == 0 && !strncmp(buf, "c ", 2) &&
+	       !smi_read(fd2, buf, sizeof(buf), 200),
+	       "the first reader heard the next process, the second nothing");
+	close(fd2);
+	close(fd);
+	queue_close(&pm4);
+	return 0;
+}
+
 struct trap_case {
 	const struct vkfd_gpu *gpus;
 	int n;
@@ -142,6 +401,9 @@ int main(void)
 	tap_ok(run_child(trap_child, &primary) == 0, "primary checks ran");
 	tap_ok(run_child(trap_child, &secondary) == 0, "secondary checks ran");
 	tap_ok(run_child(check_xnack, &gpus[0]) == 0, "XNACK checks ran");
+	tap_ok(run_child(check_svm, &gpus[0]) == 0, "SVM checks ran");
+	tap_ok(run_child(check_gws, &gpus[n - 1]) == 0, "GWS checks ran");
+	tap_ok(run_child(check_smi, &gpus[n - 1]) == 0, "SMI checks ran");
 	printf("1..%d\n", tap_count);
 	return tap_done();
 }
