@@ -12,12 +12,14 @@
  * moves past it.  ROCr's PM4-IB vendor packet runs its indirect buffer on
  * the PM4 engine (vkfd-pm4.c).
  *
- * The device cannot run GPU code: a kernel dispatch must name one of the
- * built-in kernels of include/hw/kfd/vkfd_hw.h, anything else stops the
- * queue with BAD_KERNEL.  Barriers that are not satisfied stop the queue
- * on the packet with q->waiting set; vkfd-queue.c polls it again later.
- * Kernels run VKFD_ENGINE_CHUNK bytes of data per unit of budget and
- * resume from q->progress.
+ * A kernel dispatch runs one of the built-in kernels of
+ * include/hw/kfd/vkfd_hw.h when its kernel object names one, else the
+ * kernel descriptor's code on the shader core (vkfd-sh.c), which keeps
+ * the dispatch's state in q->sh until the packet completes.  Barriers
+ * that are not satisfied stop the queue on the packet with q->waiting
+ * set; vkfd-queue.c polls it again later.  Built-in kernels run
+ * VKFD_ENGINE_CHUNK bytes of data per unit of budget and resume from
+ * q->progress.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -283,6 +285,9 @@ static VkfdStep aql_kernel(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
     uint32_t id;
     bool ok;
 
+    if (q->sh) {
+        return vkfd_sh_aql_dispatch(s, q, p->b, p->va, budget);
+    }
     if (!dims) {
         return aql_bad(s, q, p, "dispatch with 0 dimensions");
     }
@@ -294,8 +299,8 @@ static VkfdStep aql_kernel(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
     }
     id = le32_to_cpu(desc.id);
     if (le64_to_cpu(desc.magic) != VKFD_KERNEL_MAGIC) {
-        return aql_fail(s, q, p, VKFD_QERR_BAD_KERNEL, p->va,
-                        "kernel object is not a built-in kernel");
+        /* a kernel descriptor: real code for the shader core */
+        return vkfd_sh_aql_dispatch(s, q, p->b, p->va, budget);
     }
 
     switch (id) {

@@ -38,7 +38,7 @@ QEMU_BUILD_BUG_ON(sizeof(struct vkfd_mqd) != 88);
 #define VKFD_MQD_STATE_OFFSET   offsetof(struct vkfd_mqd, rptr)
 #define VKFD_MQD_STATE_SIZE \
     (offsetof(struct vkfd_mqd, reserved) - VKFD_MQD_STATE_OFFSET)
-#define VKFD_QERR_LAST          VKFD_QERR_IB_DEPTH
+#define VKFD_QERR_LAST          VKFD_QERR_SHADER_ALIGN
 
 static VkfdEngineRun *const vkfd_engines[] = {
     [VKFD_QUEUE_PM4] = vkfd_pm4_run,
@@ -242,6 +242,7 @@ static void vkfd_queue_free(VkfdState *s, VkfdQueue *q)
     VkfdContext *ctx = &s->contexts[q->ctx_id];
 
     vkfd_queue_unlink(s, q);
+    vkfd_sh_drop(q);
     ctx->queues[q->doorbell] = NULL;
     if (!--ctx->num_queues) {
         g_free(ctx->queues);
@@ -479,6 +480,7 @@ int vkfd_queue_post_load(VkfdState *s)
         }
         q = g_memdup2(q, sizeof(*q));
         q->kicked = q->polling = false;
+        q->sh = NULL;
         vkfd_queue_insert(s, q);
         if (!q->error) {
             vkfd_queue_make_runnable(s, q);

@@ -321,6 +321,7 @@ VkfdShDecodeFn vkfd_sh_decode_ds;                       /* vkfd-sh-lds.c */
 #define VKFD_SH_DEC_NO_LITERAL  (1u << 0)   /* 64-bit encodings */
 #define VKFD_SH_DEC_NO_VGPR     (1u << 1)   /* SALU: 8-bit fields */
 #define VKFD_SH_DEC_NO_CONST    (1u << 2)
+#define VKFD_SH_DEC_SEXT64      (1u << 3)   /* i64: literal sign-extended */
 
 /*
  * vkfd-sh-operand.c, for decoders.  Each checks the whole register range

@@ -137,6 +137,12 @@ typedef struct VkfdQueue {
     uint32_t ib_size[VKFD_PM4_IB_LEVELS];
     uint32_t ib_pos[VKFD_PM4_IB_LEVELS];
 
+    /*
+     * The shader core's kernel dispatch under way at rptr (vkfd-sh.c),
+     * NULL when none; freed by vkfd_sh_drop().
+     */
+    struct VkfdShDispatch *sh;
+
     /* scheduling (vkfd-queue.c), not migrated: on the run or poll list */
     bool polling;
     QTAILQ_ENTRY(VkfdQueue) link;
@@ -312,6 +318,15 @@ void vkfd_queue_fail(VkfdState *s, VkfdQueue *q, uint32_t error,
 int vkfd_queue_pre_load(VkfdState *s);
 int vkfd_queue_post_load(VkfdState *s);
 extern const VMStateDescription vmstate_vkfd_queues;
+
+/*
+ * The shader core (vkfd-sh.c): run (part of) the AQL KERNEL_DISPATCH
+ * packet b at packet_va, whose kernel object is a kernel descriptor, as
+ * the engines' steps do; drop q's dispatch (reset, unmap, teardown).
+ */
+VkfdStep vkfd_sh_aql_dispatch(VkfdState *s, VkfdQueue *q, const uint8_t *b,
+                              uint64_t packet_va, unsigned *budget);
+void vkfd_sh_drop(VkfdQueue *q);
 
 /* the engines */
 VkfdEngineRun vkfd_pm4_run;

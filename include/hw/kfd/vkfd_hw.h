@@ -188,6 +188,16 @@
 #define VKFD_PDE_HUGE               (1ull << 7)
 #define VKFD_PTE_ADDR_MASK          0x000ffffffffff000ull
 
+/*
+ * The apertures of a GFX9 dGPU as amdkfd reports them (the driver's
+ * aperture queries) and the shader core uses them (src_shared_base,
+ * src_private_base, FLAT addresses): LDS and scratch are 4 GiB windows at
+ * fixed non-canonical bases.
+ */
+#define VKFD_LDS_BASE               0x0001000000000000ull
+#define VKFD_SCRATCH_BASE           0x0002000000000000ull
+#define VKFD_APERTURE_LIMIT(b)      ((b) | 0xffffffffull)
+
 /* Context 0 belongs to the kernel driver; user contexts are 1..max-1. */
 #define VKFD_KERNEL_CONTEXT         0
 #define VKFD_MAX_CONTEXTS_LIMIT     4096
@@ -306,6 +316,17 @@ enum vkfd_queue_error {
     VKFD_QERR_BAD_POINTER   = 3,    /* wptr out of range for the ring */
     VKFD_QERR_BAD_KERNEL    = 4,    /* AQL dispatch of a kernel we cannot run */
     VKFD_QERR_IB_DEPTH      = 5,    /* indirect buffers nested too deep */
+    /*
+     * The shader core stopped the queue: error_va is the faulting VA
+     * (SHADER_MEMORY) or the instruction's PC (the others); error_info
+     * is the instruction's first dword.
+     */
+    VKFD_QERR_SHADER_ILLEGAL = 6,   /* unknown/unimplemented instruction */
+    VKFD_QERR_SHADER_OPERAND = 7,   /* a register outside the allocation */
+    VKFD_QERR_SHADER_MEMORY = 8,    /* a memory access faulted */
+    VKFD_QERR_SHADER_LDS    = 9,    /* an LDS access out of the allocation */
+    VKFD_QERR_SHADER_TRAP   = 10,   /* s_trap */
+    VKFD_QERR_SHADER_ALIGN  = 11,   /* a misaligned access */
 };
 
 struct vkfd_mqd {

@@ -1,0 +1,735 @@
+/*
+ * vkfd: a virtual AMD KFD device -- the shader core: dispatches and waves
+ *
+ * A kernel dispatch whose kernel object is a code-object-v3+ kernel
+ * descriptor (not a built-in kernel) runs here.  Starting it reads and
+ * checks the descriptor (LLVM's AMDGPUUsage, "Kernel Descriptor"), works
+ * out the initial register state once ("Initial Kernel Execution State")
+ * and keeps it all in a VkfdShDispatch hung on the queue (q->sh).  Then
+ * workgroups run one at a time in the order of their linear id: all the
+ * waves of the group live together (so s_barrier and LDS work), each wave
+ * runs until it ends, waits at a barrier, sleeps, or has used its turn,
+ * then the next live wave runs.  Every VKFD_SH_UNIT_INSNS wave-
+ * instructions cost one unit of the queue scheduler's budget; when the
+ * budget is spent the dispatch returns VKFD_STEP_MORE and resumes at the
+ * next turn of its queue, so a kernel that never ends only ever holds its
+ * own queue.  Unmapping the queue, tearing down its context or a reset
+ * free the dispatch (vkfd_sh_drop).
+ *
+ * A wave that faults (an instruction that does not decode, a register
+ * outside the allocation, a memory or LDS fault, s_trap) stops its queue
+ * with a VKFD_QERR_SHADER_* error naming the PC (or the faulting VA), the
+ * instruction's dwords and the wave; on an AQL queue it also stores the
+ * error in ROCr's queue_inactive_signal as the CP does.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/log.h"
+#include "qemu/bswap.h"
+#include "vkfd.h"
+#include "vkfd-sh-core.h"
+#include "trace.h"
+
+/* Wave-instructions per unit of the queue budget, and per turn of a wave */
+#define VKFD_SH_UNIT_INSNS      1024
+
+/* The kernel descriptor (code object v3+), offsets */
+#define KD_GROUP_FIXED          0
+#define KD_PRIVATE_FIXED        4
+#define KD_KERNARG_SIZE         8
+#define KD_ENTRY_OFFSET         16
+#define KD_RSRC3                44
+#define KD_RSRC1                48
+#define KD_RSRC2                52
+#define KD_PROPS                56
+#define KD_SIZE                 64
+
+/* kernel_code_properties: the user SGPRs, in their order */
+#define KP_PRIVATE_SEGMENT_BUFFER   (1u << 0)
+#define KP_DISPATCH_PTR             (1u << 1)
+#define KP_QUEUE_PTR                (1u << 2)
+#define KP_KERNARG_SEGMENT_PTR      (1u << 3)
+#define KP_DISPATCH_ID              (1u << 4)
+#define KP_FLAT_SCRATCH_INIT        (1u << 5)
+#define KP_PRIVATE_SEGMENT_SIZE     (1u << 6)
+#define KP_GRID_WG_COUNT            (7u << 7)   /* amd_kernel_code_t only */
+#define KP_WAVE32                   (1u << 10)
+
+/* COMPUTE_PGM_RSRC1 (GFX9) */
+#define RSRC1_VGPRS(r)          ((r) & 0x3f)
+#define RSRC1_SGPRS(r)          (((r) >> 6) & 0xf)
+#define RSRC1_FLOAT_MODE(r)     (((r) >> 12) & 0xff)
+#define RSRC1_DX10_CLAMP        (1u << 21)
+#define RSRC1_IEEE_MODE         (1u << 23)
+#define RSRC1_FP16_OVFL         (1u << 26)
+
+/* COMPUTE_PGM_RSRC2 */
+#define RSRC2_SCRATCH_EN        (1u << 0)
+#define RSRC2_USER_SGPRS(r)     (((r) >> 1) & 0x1f)
+#define RSRC2_TGID_X            (1u << 7)
+#define RSRC2_TGID_Y            (1u << 8)
+#define RSRC2_TGID_Z            (1u << 9)
+#define RSRC2_TG_SIZE           (1u << 10)
+#define RSRC2_TIDIG(r)          (((r) >> 11) & 3)
+#define RSRC2_LDS_SIZE(r)       (((r) >> 15) & 0x1ff)
+
+/* COMPUTE_PGM_RSRC3 (gfx90a) */
+#define RSRC3_ACCUM_OFFSET(r)   ((r) & 0x3f)
+
+/* MODE (GFX9): rounding and denormals in 7:0, then these */
+#define MODE_DX10_CLAMP         (1u << 8)
+#define MODE_IEEE               (1u << 9)
+#define MODE_FP16_OVFL          (1u << 23)
+
+/* The AQL kernel dispatch packet */
+#define AQL_SETUP               2
+#define AQL_WG_SIZE             4       /* u16 x3 */
+#define AQL_GRID_SIZE           12      /* u32 x3 */
+#define AQL_PRIVATE_SIZE        24
+#define AQL_GROUP_SIZE          28
+#define AQL_KERNEL_OBJECT       32
+#define AQL_KERNARG             40
+
+/* ROCr's amd_queue_t: where its fields are from the queue's start */
+#define AMDQ_WRITE_DISPATCH_ID  56
+#define AMDQ_READ_DISPATCH_ID   128
+#define AMDQ_TMPRING_SIZE       140
+#define AMDQ_SCRATCH_SRD        144
+#define AMDQ_SCRATCH_LOCATION   160
+#define AMDQ_SCRATCH_SIZE       168
+#define AMDQ_SCRATCH_LANE_SIZE  176
+#define AMDQ_INACTIVE_SIGNAL    192
+#define AMDQ_SCRATCH_END        184
+
+/* queue_inactive_signal values the CP stores (ROCr's queue error codes) */
+#define AMDQ_ERR_ILLEGAL        0x40000000
+#define AMDQ_ERR_TRAP           0x80000000
+
+/* COMPUTE_TMPRING_SIZE (GFX9): waves, and 1 KiB units per wave */
+#define TMPRING_WAVES(t)        ((t) & 0xfff)
+#define TMPRING_WAVESIZE(t)     (((t) >> 12) & 0x1fff)
+
+static const struct {
+    uint32_t qerr;
+    const char *name;
+} fault_info[] = {
+    [VKFD_SH_FAULT_ILLEGAL] = { VKFD_QERR_SHADER_ILLEGAL, "illegal" },
+    [VKFD_SH_FAULT_OPERAND] = { VKFD_QERR_SHADER_OPERAND, "operand" },
+    [VKFD_SH_FAULT_MEMORY] = { VKFD_QERR_SHADER_MEMORY, "memory" },
+    [VKFD_SH_FAULT_LDS] = { VKFD_QERR_SHADER_LDS, "lds" },
+    [VKFD_SH_FAULT_TRAP] = { VKFD_QERR_SHADER_TRAP, "trap" },
+    [VKFD_SH_FAULT_ALIGN] = { VKFD_QERR_SHADER_ALIGN, "align" },
+};
+
+/*
+ * Faults.  vkfd_sh_fault() is for handlers: the instruction is the one
+ * the run loop is executing.  The decoder names it itself.
+ */
+static bool wave_fault(VkfdWave *w, VkfdShFault fault, uint64_t va,
+                       uint64_t pc, const uint32_t *dw, const char *why)
+{
+    if (w->status == VKFD_SH_WAVE_FAULT) {
+        return false;       /* the first fault is the one to report */
+    }
+    w->status = VKFD_SH_WAVE_FAULT;
+    w->fault = fault < ARRAY_SIZE(fault_info) && fault_info[fault].name ?
+               fault : VKFD_SH_FAULT_ILLEGAL;
+    w->fault_va = va;
+    w->fault_pc = pc;
+    w->fault_dw[0] = dw ? dw[0] : 0;
+    w->fault_dw[1] = dw ? dw[1] : 0;
+    w->fault_why = why;
+    return false;
+}
+
+bool vkfd_sh_fault(VkfdWave *w, VkfdShFault fault, uint64_t va,
+                   const char *why)
+{
+    const VkfdShInsn *in = w->disp->cur;
+
+    if (!in) {
+        return wave_fault(w, fault, va, w->pc, NULL, why);
+    }
+    return wave_fault(w, fault, va, in->pc, in->dw, why);
+}
+
+bool vkfd_sh_fault_decode(VkfdWave *w, VkfdShFault fault, uint64_t va,
+                          const uint32_t *dw, const char *why)
+{
+    return wave_fault(w, fault, va, w->pc, dw, why);
+}
+
+bool vkfd_sh_read(VkfdWave *w, uint64_t va, void *buf, unsigned len)
+{
+    VkfdShDispatch *d = w->disp;
+
+    if (likely(vkfd_vm_read(d->s, d->ctx_id, va, buf, len))) {
+        return true;
+    }
+    return vkfd_sh_fault(w, VKFD_SH_FAULT_MEMORY, d->s->vm_last_fault_va,
+                         "memory read faulted");
+}
+
+bool vkfd_sh_write(VkfdWave *w, uint64_t va, const void *buf, unsigned len)
+{
+    VkfdShDispatch *d = w->disp;
+
+    if (likely(vkfd_vm_write(d->s, d->ctx_id, va, buf, len))) {
+        return true;
+    }
+    return vkfd_sh_fault(w, VKFD_SH_FAULT_MEMORY, d->s->vm_last_fault_va,
+                         "memory write faulted");
+}
+
+uint64_t vkfd_sh_clock(const VkfdWave *w)
+{
+    return vkfd_clock_ns();
+}
+
+/* Dispatches */
+
+static void disp_free(VkfdShDispatch *d)
+{
+    vkfd_sh_code_free(&d->code);
+    g_free(d->vgprs);
+    g_free(d->lds);
+    g_free(d);
+}
+
+void vkfd_sh_drop(VkfdQueue *q)
+{
+    if (q->sh) {
+        trace_vkfd_sh_drop(q->ctx_id, q->doorbell, q->sh->next_group,
+                           q->sh->total_groups);
+        disp_free(q->sh);
+        q->sh = NULL;
+    }
+}
+
+/* Refuse a dispatch before it runs: the queue stops with err. */
+static VkfdStep disp_refuse(VkfdState *s, VkfdQueue *q, uint32_t err,
+                            uint64_t va, uint32_t info, const char *why)
+{
+    VKFD_GUEST_ERR(vkfd_err_sh_dispatch, "ctx %u doorbell %u index %" PRIu64
+                   " kernel 0x%" PRIx64 ": %s", q->ctx_id, q->doorbell,
+                   q->rptr, va, why);
+    vkfd_queue_fail(s, q, err, info, va);
+    vkfd_sh_drop(q);
+    return VKFD_STEP_FAIL;
+}
+
+/*
+ * Store value in an amd_signal_t of q's context and notify its waiters as
+ * a completion does (event id into the mailbox, an IH SIGNAL entry).
+ */
+static bool signal_store(VkfdState *s, VkfdQueue *q, uint64_t sig,
+                         int64_t value)
+{
+    uint8_t sv[VKFD_SIGNAL_EVENT_ID + 4];
+    uint64_t mailbox, v = cpu_to_le64(value);
+    uint32_t event_id;
+
+    if (!sig || (sig & 7) ||
+        !vkfd_vm_read(s, q->ctx_id, sig, sv, sizeof(sv)) ||
+        !vkfd_vm_write(s, q->ctx_id, sig + VKFD_SIGNAL_VALUE, &v, 8)) {
+        return false;
+    }
+    mailbox = ldq_le_p(sv + VKFD_SIGNAL_MAILBOX);
+    if (mailbox) {
+        event_id = ldl_le_p(sv + VKFD_SIGNAL_EVENT_ID);
+        stq_le_p(sv, event_id);
+        if (!vkfd_vm_write(s, q->ctx_id, mailbox, sv, 8)) {
+            return false;
+        }
+        vkfd_ih_post(s, VKFD_IH_SRC_SIGNAL, q->ctx_id, event_id,
+                     q->doorbell, sig, 0);
+    }
+    return true;
+}
+
+static uint64_t amdq_read64(VkfdShDispatch *d, unsigned off, bool *ok)
+{
+    uint64_t v = 0;
+
+    *ok = *ok && vkfd_vm_read(d->s, d->ctx_id, d->queue_va + off, &v, 8);
+    return le64_to_cpu(v);
+}
+
+/*
+ * The queue's scratch as ROCr describes it in amd_queue_t: the buffer
+ * resource (SRD) the private segment buffer SGPRs get, its base (which is
+ * what FLAT_SCRATCH_INIT gets on GFX9), the per-wave size from
+ * COMPUTE_TMPRING_SIZE and how many waves fit.  NULL, or why not.
+ */
+static const char *disp_scratch(VkfdShDispatch *d, uint32_t srd[4])
+{
+    uint8_t b[AMDQ_SCRATCH_END - AMDQ_TMPRING_SIZE];
+    uint32_t tmpring, waves, lane;
+
+    memset(srd, 0, 16);
+    d->scratch_base = d->scratch_size = 0;
+    d->scratch_wave_bytes = 0;
+    if (!d->queue_va) {
+        return d->private_size ? "kernel needs scratch; the queue has none" :
+               NULL;
+    }
+    if (!vkfd_vm_read(d->s, d->ctx_id, d->queue_va + AMDQ_TMPRING_SIZE, b,
+                      sizeof(b))) {
+        return "amd_queue_t not readable";
+    }
+    tmpring = ldl_le_p(b);
+    for (int i = 0; i < 4; i++) {
+        srd[i] = ldl_le_p(b + AMDQ_SCRATCH_SRD - AMDQ_TMPRING_SIZE + 4 * i);
+    }
+    lane = ldl_le_p(b + AMDQ_SCRATCH_LANE_SIZE - AMDQ_TMPRING_SIZE);
+    d->scratch_size = ldq_le_p(b + AMDQ_SCRATCH_SIZE - AMDQ_TMPRING_SIZE);
+    d->scratch_base = (srd[0] | (uint64_t)(srd[1] & 0xffff) << 32);
+    d->scratch_wave_bytes = TMPRING_WAVESIZE(tmpring) * 1024;
+    waves = TMPRING_WAVES(tmpring);
+    if (!d->private_size) {
+        return NULL;
+    }
+    if (lane < d->private_size || waves < d->group.nwaves ||
+        (uint64_t)d->scratch_wave_bytes * d->group.nwaves > d->scratch_size ||
+        d->scratch_wave_bytes < (uint64_t)d->private_size *
+                                VKFD_SH_WAVE_SIZE) {
+        return "the queue's scratch is too small for the dispatch";
+    }
+    return NULL;
+}
+
+/* The user SGPRs, in the order of kernel_code_properties' bits. */
+static const char *disp_user_sgprs(VkfdShDispatch *d)
+{
+    uint32_t srd[4] = { 0 }, *u = d->user_sgprs, n = 0, want = 0;
+    static const uint8_t size[] = { 4, 2, 2, 2, 2, 2, 1 };
+    const char *why;
+    unsigned i;
+
+    for (i = 0; i < ARRAY_SIZE(size); i++) {
+        want += (d->props >> i & 1) ? size[i] : 0;
+    }
+    if (want != RSRC2_USER_SGPRS(d->rsrc2)) {
+        return "USER_SGPR_COUNT does not match the enabled user SGPRs";
+    }
+    if ((d->props & (KP_PRIVATE_SEGMENT_BUFFER | KP_FLAT_SCRATCH_INIT)) ||
+        d->private_size) {
+        why = disp_scratch(d, srd);
+        if (why) {
+            return why;
+        }
+    }
+    if (d->props & KP_PRIVATE_SEGMENT_BUFFER) {
+        memcpy(u + n, srd, 16);
+        n += 4;
+    }
+    if (d->props & KP_DISPATCH_PTR) {
+        u[n++] = d->packet_va;
+        u[n++] = d->packet_va >> 32;
+    }
+    if (d->props & KP_QUEUE_PTR) {
+        u[n++] = d->queue_va;
+        u[n++] = d->queue_va >> 32;
+    }
+    if (d->props & KP_KERNARG_SEGMENT_PTR) {
+        u[n++] = d->kernarg;
+        u[n++] = d->kernarg >> 32;
+    }
+    if (d->props & KP_DISPATCH_ID) {
+        u[n++] = d->dispatch_id;
+        u[n++] = d->dispatch_id >> 32;
+    }
+    if (d->props & KP_FLAT_SCRATCH_INIT) {
+        u[n++] = d->scratch_base;
+        u[n++] = d->scratch_base >> 32;
+    }
+    if (d->props & KP_PRIVATE_SEGMENT_SIZE) {
+        u[n++] = d->private_size;
+    }
+    d->user_sgpr_count = n;
+    return NULL;
+}
+
+/*
+ * Check the descriptor kd (read from d->kobj) and the launch, and work
+ * out everything the waves start with.  NULL, or what is wrong.
+ */
+static const char *disp_setup(VkfdShDispatch *d, const uint8_t *kd,
+                              uint32_t group_size, uint32_t private_size)
+{
+    const char *why;
+    uint32_t sys, items;
+    uint64_t n;
+    int i;
+
+    d->rsrc1 = ldl_le_p(kd + KD_RSRC1);
+    d->rsrc2 = ldl_le_p(kd + KD_RSRC2);
+    d->rsrc3 = ldl_le_p(kd + KD_RSRC3);
+    d->props = lduw_le_p(kd + KD_PROPS);
+    d->entry = d->kobj + (int64_t)ldq_le_p(kd + KD_ENTRY_OFFSET);
+
+    if (d->entry & 0xff) {
+        return "kernel entry not 256-byte aligned";
+    }
+    if (d->entry >= VKFD_VA_END) {
+        return "kernel entry beyond the 48-bit VA space";
+    }
+    if (d->props & KP_WAVE32) {
+        return "wave32 kernel (gfx90a runs wave64 only)";
+    }
+    if (d->props & KP_GRID_WG_COUNT) {
+        return "grid workgroup count SGPRs are not supported";
+    }
+    if (RSRC2_LDS_SIZE(d->rsrc2)) {
+        return "RSRC2 LDS_SIZE must be 0 (the packet gives the size)";
+    }
+
+    /* registers: gfx90a allocates VGPRs+AGPRs in 8s, SGPRs in 16s */
+    n = (RSRC1_VGPRS(d->rsrc1) + 1) * 8;
+    if (n > VKFD_SH_MAX_VGPRS) {
+        return "more than 512 VGPRs+AGPRs";
+    }
+    d->num_vgprs = n;
+    d->accum_offset = (RSRC3_ACCUM_OFFSET(d->rsrc3) + 1) * 4;
+    if (d->accum_offset > d->num_vgprs ||
+        d->accum_offset > VKFD_SH_MAX_ARCH_VGPRS) {
+        return "ACCUM_OFFSET beyond the VGPRs";
+    }
+    d->num_sgprs = MIN((RSRC1_SGPRS(d->rsrc1) + 1) * 16, VKFD_SH_MAX_SGPRS);
+    d->mode = RSRC1_FLOAT_MODE(d->rsrc1) |
+              (d->rsrc1 & RSRC1_DX10_CLAMP ? MODE_DX10_CLAMP : 0) |
+              (d->rsrc1 & RSRC1_IEEE_MODE ? MODE_IEEE : 0) |
+              (d->rsrc1 & RSRC1_FP16_OVFL ? MODE_FP16_OVFL : 0);
+
+    /* the launch */
+    items = 1;
+    d->total_groups = 1;
+    for (i = 0; i < 3; i++) {
+        if (!d->grid[i] || !d->wg[i]) {
+            return "grid or workgroup size 0";
+        }
+        items *= d->wg[i];
+        if (items > VKFD_SH_MAX_WG_ITEMS) {
+            return "workgroup of more than 1024 work-items";
+        }
+        d->ngroups[i] = DIV_ROUND_UP(d->grid[i], d->wg[i]);
+        if (d->total_groups > UINT64_MAX / d->ngroups[i]) {
+            return "more than 2^64 workgroups";
+        }
+        d->total_groups *= d->ngroups[i];
+    }
+    d->group.nwaves = DIV_ROUND_UP(items, VKFD_SH_WAVE_SIZE);
+    d->lds_size = MAX(group_size, ldl_le_p(kd + KD_GROUP_FIXED));
+    if (d->lds_size > VKFD_LDS_SIZE_KB * 1024) {
+        return "group segment larger than 64 KiB";
+    }
+    d->private_size = MAX(private_size, ldl_le_p(kd + KD_PRIVATE_FIXED));
+    if (d->private_size && !(d->rsrc2 & RSRC2_SCRATCH_EN)) {
+        return "private segment without SCRATCH_EN";
+    }
+
+    /* initial SGPRs */
+    why = disp_user_sgprs(d);
+    if (why) {
+        return why;
+    }
+    d->sgpr_wg_id[0] = d->rsrc2 & RSRC2_TGID_X;
+    d->sgpr_wg_id[1] = d->rsrc2 & RSRC2_TGID_Y;
+    d->sgpr_wg_id[2] = d->rsrc2 & RSRC2_TGID_Z;
+    d->sgpr_wg_info = d->rsrc2 & RSRC2_TG_SIZE;
+    d->sgpr_wave_offset = d->rsrc2 & RSRC2_SCRATCH_EN;
+    sys = d->sgpr_wg_id[0] + d->sgpr_wg_id[1] + d->sgpr_wg_id[2] +
+          d->sgpr_wg_info + d->sgpr_wave_offset;
+    if (d->user_sgpr_count + sys > d->num_sgprs) {
+        return "initial SGPRs beyond the granulated SGPR count";
+    }
+    if (RSRC2_TIDIG(d->rsrc2) > 2) {
+        return "VGPR_WORKITEM_ID 3 is reserved";
+    }
+
+    d->vgprs = g_malloc0((size_t)d->group.nwaves * d->num_vgprs *
+                         sizeof(*d->vgprs));
+    d->lds = d->lds_size ? g_malloc0(d->lds_size) : NULL;
+    vkfd_sh_code_init(&d->code);
+    return NULL;
+}
+
+/* Start the workgroup of linear id d->next_group. */
+static void group_start(VkfdShDispatch *d)
+{
+    VkfdShGroup *g = &d->group;
+    uint64_t lin = d->next_group++;
+    uint32_t items, x, y, z, k, lane, item, tidig = RSRC2_TIDIG(d->rsrc2);
+    VkfdWave *w;
+    unsigned n;
+
+    g->id[0] = lin % d->ngroups[0];
+    g->id[1] = lin / d->ngroups[0] % d->ngroups[1];
+    g->id[2] = lin / d->ngroups[0] / d->ngroups[1];
+    for (k = 0; k < 3; k++) {
+        g->size[k] = MIN(d->wg[k], d->grid[k] - g->id[k] * d->wg[k]);
+    }
+    items = g->size[0] * g->size[1] * g->size[2];
+    g->nwaves = DIV_ROUND_UP(items, VKFD_SH_WAVE_SIZE);
+    g->live = g->nwaves;
+    g->at_barrier = 0;
+    g->cur = 0;
+    if (d->lds) {
+        memset(d->lds, 0, d->lds_size);
+    }
+    memset(d->vgprs, 0, (size_t)g->nwaves * d->num_vgprs *
+           sizeof(*d->vgprs));
+
+    for (k = 0; k < g->nwaves; k++) {
+        w = &g->waves[k];
+        memset(w, 0, sizeof(*w));
+        w->v = d->vgprs + (size_t)k * d->num_vgprs;
+        w->pc = d->entry;
+        w->num_sgprs = d->num_sgprs;
+        w->num_vgprs = d->num_vgprs;
+        w->accum_offset = d->accum_offset;
+        w->mode = d->mode;
+        w->wave_id = k;
+        w->lds = d->lds;
+        w->lds_size = d->lds_size;
+        w->shared_base = VKFD_LDS_BASE;
+        w->private_base = VKFD_SCRATCH_BASE;
+        w->disp = d;
+        w->group = g;
+
+        memcpy(w->s, d->user_sgprs, d->user_sgpr_count * 4);
+        n = d->user_sgpr_count;
+        for (x = 0; x < 3; x++) {
+            if (d->sgpr_wg_id[x]) {
+                w->s[n++] = g->id[x];
+            }
+        }
+        if (d->sgpr_wg_info) {
+            w->s[n++] = (k == 0 ? 1u << 31 : 0) | g->nwaves;
+        }
+        if (d->sgpr_wave_offset) {
+            w->s[n++] = k * d->scratch_wave_bytes;
+        }
+
+        /* work-items in x-fastest order; gfx90a packs their ids in v0 */
+        lane = 0;
+        for (item = k * VKFD_SH_WAVE_SIZE;
+             item < items && lane < VKFD_SH_WAVE_SIZE; item++, lane++) {
+            x = item % g->size[0];
+            y = item / g->size[0] % g->size[1];
+            z = item / g->size[0] / g->size[1];
+            w->v[0][lane] = x | (tidig >= 1 ? y << 10 : 0) |
+                            (tidig >= 2 ? z << 20 : 0);
+        }
+        vkfd_sh_set_exec_mask(w, lane == VKFD_SH_WAVE_SIZE ? UINT64_MAX :
+                              (1ull << lane) - 1);
+    }
+    d->group_live = true;
+    trace_vkfd_sh_group(d->ctx_id, d->q->doorbell, lin, g->id[0], g->id[1],
+                        g->id[2], g->nwaves);
+}
+
+/* A wave left the barrier count (it ended): release if the rest wait. */
+static void group_barrier_check(VkfdShGroup *g)
+{
+    unsigned k;
+
+    if (g->live && g->at_barrier == g->live) {
+        for (k = 0; k < g->nwaves; k++) {
+            if (g->waves[k].status == VKFD_SH_WAVE_BARRIER) {
+                g->waves[k].status = VKFD_SH_WAVE_RUN;
+            }
+        }
+        g->at_barrier = 0;
+    }
+}
+
+/* The queue stops on w's fault. */
+static VkfdStep disp_fault(VkfdShDispatch *d, VkfdWave *w)
+{
+    VkfdState *s = d->s;
+    VkfdQueue *q = d->q;
+    uint32_t qerr = fault_info[w->fault].qerr;
+    uint64_t va = w->fault == VKFD_SH_FAULT_MEMORY ? w->fault_va :
+                  w->fault_pc;
+    uint64_t sig;
+    bool ok = true;
+
+    VKFD_GUEST_ERR(vkfd_err_sh_fault, "ctx %u doorbell %u: %s fault at pc "
+                   "0x%" PRIx64 " [0x%08x 0x%08x] va 0x%" PRIx64 " wave %u "
+                   "of workgroup %" PRIu64 ": %s", d->ctx_id, q->doorbell,
+                   fault_info[w->fault].name, w->fault_pc, w->fault_dw[0],
+                   w->fault_dw[1], w->fault_va, w->wave_id,
+                   d->next_group - 1, w->fault_why ? w->fault_why : "");
+    /*
+     * ROCr learns of a wave's exception from its queue_inactive_signal;
+     * a memory fault reaches it as the VM fault's memory exception event
+     * instead, as on the hardware.
+     */
+    if (q->type == VKFD_QUEUE_AQL && d->queue_va &&
+        w->fault != VKFD_SH_FAULT_MEMORY) {
+        sig = amdq_read64(d, AMDQ_INACTIVE_SIGNAL, &ok);
+        if (ok && sig) {
+            signal_store(s, q, sig, w->fault == VKFD_SH_FAULT_TRAP ?
+                         AMDQ_ERR_TRAP : AMDQ_ERR_ILLEGAL);
+        }
+    }
+    vkfd_queue_fail(s, q, qerr, w->fault_dw[0], va);
+    vkfd_sh_drop(q);
+    return VKFD_STEP_FAIL;
+}
+
+/*
+ * Run wave w for at most *left instructions (it stops earlier when it
+ * ends, waits, sleeps or faults).  false if it faulted.
+ */
+static bool wave_run(VkfdShDispatch *d, VkfdWave *w, unsigned *left)
+{
+    const VkfdShInsn *in;
+    unsigned n = *left;
+
+    while (n) {
+        in = vkfd_sh_fetch(w);
+        if (unlikely(!in)) {
+            break;
+        }
+        n--;
+        d->cur = in;
+        w->pc += in->len;
+        if (unlikely(!in->exec(w, in)) ||
+            unlikely(w->status != VKFD_SH_WAVE_RUN)) {
+            break;
+        }
+    }
+    d->cur = NULL;
+    d->insns += *left - n;
+    *left = n;
+    return w->status != VKFD_SH_WAVE_FAULT;
+}
+
+/*
+ * Run the dispatch under *budget.  DONE when every workgroup ended, MORE
+ * when the budget ran out first, FAIL when a wave faulted (the queue is
+ * stopped and the dispatch freed).
+ */
+static VkfdStep disp_run(VkfdShDispatch *d, unsigned *budget)
+{
+    unsigned left = VKFD_SH_UNIT_INSNS, k;
+    VkfdShGroup *g = &d->group;
+    VkfdWave *w;
+
+    while (*budget) {
+        if (!d->group_live) {
+            if (d->next_group >= d->total_groups) {
+                return VKFD_STEP_DONE;
+            }
+            group_start(d);
+        }
+        /* the next wave that can run, from the current one on */
+        for (k = 0; k < g->nwaves; k++) {
+            w = &g->waves[g->cur];
+            if (w->status == VKFD_SH_WAVE_SLEEP) {
+                w->status = VKFD_SH_WAVE_RUN;
+            }
+            if (w->status == VKFD_SH_WAVE_RUN) {
+                break;
+            }
+            g->cur = (g->cur + 1) % g->nwaves;
+        }
+        if (k == g->nwaves) {
+            /* nothing can run: cannot happen (barriers release) */
+            d->group_live = false;
+            continue;
+        }
+        if (!wave_run(d, w, &left)) {
+            return disp_fault(d, w);
+        }
+        switch (w->status) {
+        case VKFD_SH_WAVE_DONE:
+            g->live--;
+            group_barrier_check(g);
+            if (!g->live) {
+                d->group_live = false;
+            }
+            break;
+        case VKFD_SH_WAVE_BARRIER:
+            g->at_barrier++;
+            group_barrier_check(g);
+            break;
+        default:
+            break;
+        }
+        if (w->status != VKFD_SH_WAVE_RUN || !left) {
+            g->cur = (g->cur + 1) % g->nwaves;
+        }
+        if (!left) {
+            left = VKFD_SH_UNIT_INSNS;
+            (*budget)--;
+        }
+    }
+    return VKFD_STEP_MORE;
+}
+
+/*
+ * An AQL KERNEL_DISPATCH of a kernel descriptor (vkfd-aql.c calls this
+ * for any kernel object that is not a built-in kernel).  b is the packet
+ * as read, at packet_va.
+ */
+VkfdStep vkfd_sh_aql_dispatch(VkfdState *s, VkfdQueue *q, const uint8_t *b,
+                              uint64_t packet_va, unsigned *budget)
+{
+    VkfdShDispatch *d = q->sh;
+    uint8_t kd[KD_SIZE];
+    const char *why;
+    VkfdStep step;
+    int i;
+
+    if (!d) {
+        d = g_new0(VkfdShDispatch, 1);
+        d->s = s;
+        d->q = q;
+        d->ctx_id = q->ctx_id;
+        d->packet_va = packet_va;
+        d->kobj = ldq_le_p(b + AQL_KERNEL_OBJECT);
+        d->kernarg = ldq_le_p(b + AQL_KERNARG);
+        d->dispatch_id = q->rptr;
+        d->queue_va = q->rptr_addr >= AMDQ_READ_DISPATCH_ID ?
+                      q->rptr_addr - AMDQ_READ_DISPATCH_ID : 0;
+        for (i = 0; i < 3; i++) {
+            d->wg[i] = lduw_le_p(b + AQL_WG_SIZE + 2 * i);
+            d->grid[i] = ldl_le_p(b + AQL_GRID_SIZE + 4 * i);
+        }
+        q->sh = d;
+        (*budget)--;
+        if (d->kobj & (KD_SIZE - 1)) {
+            return disp_refuse(s, q, VKFD_QERR_BAD_KERNEL, d->kobj, 0,
+                               "kernel descriptor not 64-byte aligned");
+        }
+        if (!vkfd_vm_read(s, q->ctx_id, d->kobj, kd, sizeof(kd))) {
+            return disp_refuse(s, q, VKFD_QERR_VM_FAULT,
+                               s->vm_last_fault_va, 0,
+                               "kernel descriptor not readable");
+        }
+        why = disp_setup(d, kd, ldl_le_p(b + AQL_GROUP_SIZE),
+                         ldl_le_p(b + AQL_PRIVATE_SIZE));
+        if (why) {
+            return disp_refuse(s, q, VKFD_QERR_BAD_KERNEL, d->kobj,
+                               ldl_le_p(kd + KD_RSRC1), why);
+        }
+        trace_vkfd_sh_dispatch(q->ctx_id, q->doorbell, q->rptr, d->kobj,
+                               d->entry, d->total_groups, d->group.nwaves,
+                               d->lds_size, d->private_size);
+        trace_vkfd_sh_regs(q->ctx_id, q->doorbell, d->num_sgprs,
+                           d->num_vgprs, d->accum_offset,
+                           d->user_sgpr_count);
+    }
+    step = disp_run(d, budget);
+    if (step == VKFD_STEP_DONE) {
+        trace_vkfd_sh_done(q->ctx_id, q->doorbell, q->rptr, d->insns,
+                           d->code.decoded);
+        vkfd_sh_drop(q);
+    }
+    return step;
+}
