@@ -1,39 +1,1856 @@
 /*
- * vkfd: a virtual AMD KFD device -- shader core: VOP1, VOP2, VOPC, VOP3, VOP3P
+ * vkfd: a virtual AMD KFD device -- shader core: VOP1, VOP2, VOPC, VOP3,
+ * VOP3P decoding, the DPP/SDWA/VOP3 modifiers, and the integer, bit,
+ * move, lane and integer-compare ops (floating point: vkfd-sh-valu-fp.c)
+ *
+ * Encodings (GFX9, as LLVM's VOPInstructions.td lays them out):
+ *   VOP1   [8:0] src0  [16:9] op   [24:17] vdst  [31:25] 0x3f
+ *   VOP2   [8:0] src0  [16:9] vsrc1  [24:17] vdst  [30:25] op  [31] 0
+ *   VOPC   [8:0] src0  [16:9] vsrc1  [24:17] op  [31:25] 0x3e
+ *   VOP3A  [7:0] vdst  [10:8] abs  [14:11] op_sel  [15] clamp  [25:16] op
+ *          dw1: [8:0] src0  [17:9] src1  [26:18] src2  [28:27] omod
+ *          [31:29] neg
+ *   VOP3B  as VOP3A with [14:8] sdst in place of abs and op_sel
+ *   VOP3P  [7:0] vdst  [10:8] neg_hi  [13:11] op_sel  [14] op_sel_hi[2]
+ *          [15] clamp  [22:16] op; dw1 as VOP3A with [28:27] op_sel_hi[1:0]
+ *   SDWA   (src0 = 0xf9) dw1: [7:0] src0  [10:8] dst_sel  [12:11]
+ *          dst_unused  [13] clamp  [15:14] omod (VOPC: [14:8] sdst, [15] sd)
+ *          [18:16] src0_sel  [19] sext  [20] neg  [21] abs  [23] src0 is
+ *          scalar  [26:24] src1_sel  [27] sext  [28] neg  [29] abs  [31]
+ *          src1 (the vsrc1 field) is scalar
+ *   DPP    (src0 = 0xfa) dw1: [7:0] src0  [16:8] dpp_ctrl  [19] bound_ctrl
+ *          [20] src0 neg  [21] src0 abs  [22] src1 neg  [23] src1 abs
+ *          [27:24] bank_mask  [31:28] row_mask
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
 #include "qemu/osdep.h"
+#include "qemu/bitops.h"
+#include "qemu/host-utils.h"
+#include "qemu/bswap.h"
+#include <math.h>
 #include "vkfd.h"
 #include "vkfd-sh.h"
+#include "vkfd-sh-valu.h"
+
+#define LANES   VKFD_SH_WAVE_SIZE
+
+/* ---- lane masks ---------------------------------------------------- */
+
+/* Bit i of the result is c[i] (each 0 or 1): eight lanes per multiply. */
+static inline uint64_t valu_pack(const uint8_t *c)
+{
+    uint64_t m = 0;
+    int i;
+
+    for (i = 0; i < LANES / 8; i++) {
+        uint64_t x = ldq_le_p(c + 8 * i);
+
+        m |= ((x * 0x0102040810204080ull) >> 56) << (8 * i);
+    }
+    return m;
+}
+
+/* ---- DPP ----------------------------------------------------------- */
+
+/*
+ * The lane whose value lane i reads under dpp_ctrl, or -1 when that is
+ * out of range.  Only the controls the decoder accepted reach here.
+ */
+static int dpp_src_lane(unsigned ctrl, int i)
+{
+    int row = i & ~15, r = i & 15, n = ctrl & 15;
+
+    if (ctrl <= 0xff) {                         /* quad_perm */
+        return (i & ~3) | ((ctrl >> ((i & 3) * 2)) & 3);
+    }
+    switch (ctrl & ~15) {
+    case 0x100:                                 /* row_shl */
+        return r + n <= 15 ? i + n : -1;
+    case 0x110:                                 /* row_shr */
+        return r >= n ? i - n : -1;
+    case 0x120:                                 /* row_ror */
+        return row | ((r - n) & 15);
+    }
+    switch (ctrl) {
+    case 0x130:                                 /* wave_shl:1 */
+        return i < LANES - 1 ? i + 1 : -1;
+    case 0x134:                                 /* wave_rol:1 */
+        return (i + 1) & (LANES - 1);
+    case 0x138:                                 /* wave_shr:1 */
+        return i > 0 ? i - 1 : -1;
+    case 0x13c:                                 /* wave_ror:1 */
+        return (i - 1) & (LANES - 1);
+    case 0x140:                                 /* row_mirror */
+        return row | (15 - r);
+    case 0x141:                                 /* row_half_mirror */
+        return (i & ~7) | (7 - (i & 7));
+    case 0x142:                                 /* row_bcast:15 */
+        return row ? row - 1 : -1;
+    case 0x143:                                 /* row_bcast:31 */
+        return i >= 32 ? 31 : -1;
+    }
+    return -1;
+}
+
+static bool dpp_ctrl_ok(unsigned ctrl)
+{
+    if (ctrl <= 0xff) {
+        return true;
+    }
+    switch (ctrl & ~15) {
+    case 0x100:
+    case 0x110:
+    case 0x120:
+        return (ctrl & 15) != 0;
+    }
+    switch (ctrl) {
+    case 0x130: case 0x134: case 0x138: case 0x13c:
+    case 0x140: case 0x141: case 0x142: case 0x143:
+        return true;
+    }
+    return false;
+}
+
+/* The lanes a DPP instruction writes (see vkfd-sh-valu.h) */
+uint64_t vkfd_sh_dpp_lanes(const VkfdWave *w, const VkfdShInsn *in)
+{
+    uint64_t exec = vkfd_sh_exec_mask(w), m = exec & in->u.dpp.lanes;
+    int i, s;
+
+    if (in->u.dpp.bound_ctrl) {
+        return m;
+    }
+    for (i = 0; i < LANES; i++) {
+        s = dpp_src_lane(in->u.dpp.ctrl, i);
+        if (s < 0 || !(exec >> s & 1)) {
+            m &= ~(1ull << i);
+        }
+    }
+    return m;
+}
+
+/* ---- modifiers: sources -------------------------------------------- */
+
+static uint32_t sign_bit32(unsigned type)
+{
+    return type == VKFD_SH_F16 ? 0x8000 : 0x80000000u;
+}
+
+static void fmods32(uint32_t *t, unsigned type, bool abs, bool neg)
+{
+    uint32_t sb = sign_bit32(type);
+    int i;
+
+    if (abs) {
+        for (i = 0; i < LANES; i++) {
+            t[i] &= ~sb;
+        }
+    }
+    if (neg) {
+        for (i = 0; i < LANES; i++) {
+            t[i] ^= sb;
+        }
+    }
+}
+
+static uint32_t sdwa_sel(uint32_t x, unsigned sel, bool sext)
+{
+    switch (sel) {
+    case VKFD_SH_SDWA_BYTE0:
+    case VKFD_SH_SDWA_BYTE1:
+    case VKFD_SH_SDWA_BYTE2:
+    case VKFD_SH_SDWA_BYTE3:
+        x = extract32(x, 8 * sel, 8);
+        return sext ? (uint32_t)(int32_t)(int8_t)x : x;
+    case VKFD_SH_SDWA_WORD0:
+    case VKFD_SH_SDWA_WORD1:
+        x = extract32(x, 16 * (sel - VKFD_SH_SDWA_WORD0), 16);
+        return sext ? (uint32_t)(int32_t)(int16_t)x : x;
+    default:
+        return x;
+    }
+}
+
+const uint32_t *vkfd_sh_vsrc32_mods(const VkfdWave *w, const VkfdShInsn *in,
+                                    unsigned i, uint32_t *tmp)
+{
+    const uint32_t *x = vkfd_sh_v32(w, &in->src[i], tmp);
+    unsigned type = in->op->src[i], sel;
+    uint64_t exec;
+    int l, s;
+
+    switch (in->mods) {
+    case VKFD_SH_MODS_VOP3:
+        if (!((in->u.vop3.abs | in->u.vop3.neg) >> i & 1) &&
+            !(type == VKFD_SH_F16 && in->u.vop3.opsel >> i & 1)) {
+            return x;
+        }
+        if (x != tmp) {
+            memcpy(tmp, x, LANES * sizeof(*tmp));
+        }
+        if (type == VKFD_SH_F16 && in->u.vop3.opsel >> i & 1) {
+            for (l = 0; l < LANES; l++) {
+                tmp[l] >>= 16;
+            }
+        }
+        fmods32(tmp, type, in->u.vop3.abs >> i & 1, in->u.vop3.neg >> i & 1);
+        return tmp;
+    case VKFD_SH_MODS_DPP:
+        if (i == 0) {
+            /* src0 is a VGPR (the decoder made sure): move lanes */
+            exec = vkfd_sh_exec_mask(w);
+            for (l = 0; l < LANES; l++) {
+                s = dpp_src_lane(in->u.dpp.ctrl, l);
+                tmp[l] = s >= 0 && (exec >> s & 1) ? x[s] : 0;
+            }
+        } else if ((in->u.dpp.abs | in->u.dpp.neg) >> i & 1) {
+            if (x != tmp) {
+                memcpy(tmp, x, LANES * sizeof(*tmp));
+            }
+        } else {
+            return x;
+        }
+        fmods32(tmp, type, in->u.dpp.abs >> i & 1, in->u.dpp.neg >> i & 1);
+        return tmp;
+    case VKFD_SH_MODS_SDWA:
+        if (i > 1) {
+            return x;
+        }
+        sel = i ? in->u.sdwa.src1_sel : in->u.sdwa.src0_sel;
+        for (l = 0; l < LANES; l++) {
+            tmp[l] = sdwa_sel(x[l], sel, in->u.sdwa.sext >> i & 1);
+        }
+        fmods32(tmp, type, in->u.sdwa.abs >> i & 1, in->u.sdwa.neg >> i & 1);
+        return tmp;
+    default:
+        return x;
+    }
+}
+
+void vkfd_sh_vsrc64_mods(const VkfdWave *w, const VkfdShInsn *in,
+                         unsigned i, uint64_t *out)
+{
+    int l;
+
+    vkfd_sh_v64(w, &in->src[i], out);
+    if (in->mods != VKFD_SH_MODS_VOP3) {
+        return;
+    }
+    if (in->u.vop3.abs >> i & 1) {
+        for (l = 0; l < LANES; l++) {
+            out[l] &= ~(1ull << 63);
+        }
+    }
+    if (in->u.vop3.neg >> i & 1) {
+        for (l = 0; l < LANES; l++) {
+            out[l] ^= 1ull << 63;
+        }
+    }
+}
+
+/*
+ * VOP3P: the 16-bit halves op_sel (low result) and op_sel_hi (high result)
+ * pick, neg/neg_hi applied to float sources.
+ */
+void vkfd_sh_vsrc_pk16(const VkfdWave *w, const VkfdShInsn *in, unsigned i,
+                       uint32_t *out)
+{
+    const uint32_t *x = vkfd_sh_v32(w, &in->src[i], out);
+    unsigned lo_sh = (in->u.vop3.opsel >> i & 1) * 16;
+    unsigned hi_sh = (in->u.vop3.opsel_hi >> i & 1) * 16;
+    uint32_t flip = (in->u.vop3.neg >> i & 1) * 0x8000u |
+                    (in->u.vop3.neg_hi >> i & 1) * 0x80000000u;
+    int l;
+
+    for (l = 0; l < LANES; l++) {
+        uint32_t v = x[l];
+
+        out[l] = ((v >> lo_sh) & 0xffff) | ((v >> hi_sh) << 16 & 0xffff0000u);
+        out[l] ^= flip;
+    }
+}
+
+/* VOP3P with 64-bit operands: op_sel/op_sel_hi pick a dword of the pair */
+void vkfd_sh_vsrc_pk32(const VkfdWave *w, const VkfdShInsn *in, unsigned i,
+                       uint32_t *lo, uint32_t *hi)
+{
+    uint64_t x[LANES];
+    unsigned lo_sh = (in->u.vop3.opsel >> i & 1) * 32;
+    unsigned hi_sh = (in->u.vop3.opsel_hi >> i & 1) * 32;
+    uint32_t flo = (in->u.vop3.neg >> i & 1) * 0x80000000u;
+    uint32_t fhi = (in->u.vop3.neg_hi >> i & 1) * 0x80000000u;
+    int l;
+
+    vkfd_sh_v64(w, &in->src[i], x);
+    for (l = 0; l < LANES; l++) {
+        lo[l] = (uint32_t)(x[l] >> lo_sh) ^ flo;
+        hi[l] = (uint32_t)(x[l] >> hi_sh) ^ fhi;
+    }
+}
+
+/* ---- modifiers: results -------------------------------------------- */
+
+/*
+ * f16 <-> f32 for omod and clamp of 16-bit results (softfloat.h cannot be
+ * included in target-independent code): exact widening, and narrowing
+ * with round to nearest even.
+ */
+static float f16_to_f32(uint32_t h)
+{
+    uint32_t sign = (h & 0x8000) << 16, e = extract32(h, 10, 5);
+    uint32_t m = h & 0x3ff, bits;
+    float f;
+
+    if (e == 31) {
+        bits = sign | 0x7f800000 | m << 13;
+    } else if (e) {
+        bits = sign | (e + 112) << 23 | m << 13;
+    } else {
+        f = ldexpf((float)m, -24);
+        return sign ? -f : f;
+    }
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+static uint32_t f32_to_f16(float f)
+{
+    uint32_t bits, sign, m, rem, half, r;
+    int e, sh;
+
+    memcpy(&bits, &f, 4);
+    sign = bits >> 16 & 0x8000;
+    e = (int)extract32(bits, 23, 8) - 112;
+    m = bits & 0x7fffff;
+    if (e == 255 - 112) {
+        return sign | 0x7c00 | (m ? 0x200 | m >> 13 : 0);
+    }
+    if (e >= 31) {
+        return sign | 0x7c00;
+    }
+    if (e <= 0) {
+        if (e < -10) {
+            return sign;
+        }
+        m |= 0x800000;
+        sh = 14 - e;
+        r = m >> sh;
+        rem = m & ((1u << sh) - 1);
+        half = 1u << (sh - 1);
+        return sign | (r + (rem > half || (rem == half && (r & 1))));
+    }
+    r = sign | e << 10 | m >> 13;
+    rem = m & 0x1fff;
+    return r + (rem > 0x1000 || (rem == 0x1000 && (r & 1)));
+}
+
+static float fp_post(float f, unsigned omod, bool clamp, bool dx10)
+{
+    static const float omod_f[4] = { 1.0f, 2.0f, 4.0f, 0.5f };
+
+    f *= omod_f[omod];
+    if (clamp) {
+        if (isnan(f)) {
+            f = dx10 ? 0.0f : f;
+        } else {
+            f = f < 0.0f ? 0.0f : f > 1.0f ? 1.0f : f;
+        }
+    }
+    return f;
+}
+
+static void fp_post32(const VkfdWave *w, unsigned type, unsigned omod,
+                      bool clamp, uint32_t *val)
+{
+    bool dx10 = w->mode & VKFD_SH_MODE_DX10_CLAMP;
+    float f;
+    int l;
+
+    for (l = 0; l < LANES; l++) {
+        if (type == VKFD_SH_F16) {
+            val[l] = f32_to_f16(fp_post(f16_to_f32(val[l]), omod, clamp,
+                                        dx10));
+        } else {
+            memcpy(&f, &val[l], 4);
+            f = fp_post(f, omod, clamp, dx10);
+            memcpy(&val[l], &f, 4);
+        }
+    }
+}
+
+static void write_lanes32(uint32_t *d, const uint32_t *val, uint64_t m)
+{
+    int l;
+
+    for (l = 0; l < LANES; l++) {
+        if (m >> l & 1) {
+            d[l] = val[l];
+        }
+    }
+}
+
+/* SDWA: the result placed by dst_sel, the other bits by dst_unused */
+static uint32_t sdwa_place(uint32_t old, uint32_t v, unsigned sel,
+                           unsigned unused)
+{
+    unsigned pos, len;
+    uint32_t r;
+
+    if (sel == VKFD_SH_SDWA_DWORD) {
+        return v;
+    }
+    if (sel <= VKFD_SH_SDWA_BYTE3) {
+        pos = 8 * sel;
+        len = 8;
+    } else {
+        pos = 16 * (sel - VKFD_SH_SDWA_WORD0);
+        len = 16;
+    }
+    switch (unused) {
+    case VKFD_SH_SDWA_UNUSED_PRESERVE:
+        return deposit32(old, pos, len, v);
+    case VKFD_SH_SDWA_UNUSED_SEXT:
+        r = deposit32(0, pos, len, v);
+        if (v >> (len - 1) & 1 && pos + len < 32) {
+            r |= ~0u << (pos + len);
+        }
+        return r;
+    default:
+        return deposit32(0, pos, len, v);
+    }
+}
+
+void vkfd_sh_vdst32_mods(VkfdWave *w, const VkfdShInsn *in, uint32_t *val)
+{
+    uint64_t m = vkfd_sh_vlanes(w, in);
+    uint32_t *d = w->v[in->dst.idx];
+    unsigned type = in->op->dst;
+    bool fp = (in->op->flags & (VKFD_SH_VF_CLAMP | VKFD_SH_VF_OMOD)) &&
+              (type == VKFD_SH_F32 || type == VKFD_SH_F16);
+    int l;
+
+    switch (in->mods) {
+    case VKFD_SH_MODS_VOP3:
+        if (fp && (in->u.vop3.omod || in->u.vop3.clamp)) {
+            fp_post32(w, type, in->u.vop3.omod, in->u.vop3.clamp, val);
+        }
+        if (type == VKFD_SH_F16 && (in->op->flags & VKFD_SH_VF_OPSEL)) {
+            /* GFX9's op_sel ops keep the other half of the register */
+            bool hi = in->u.vop3.opsel >> 3 & 1;
+
+            for (l = 0; l < LANES; l++) {
+                val[l] = hi ? (d[l] & 0xffff) | val[l] << 16
+                            : (d[l] & 0xffff0000u) | (val[l] & 0xffff);
+            }
+        }
+        break;
+    case VKFD_SH_MODS_SDWA:
+        if (fp && (in->u.sdwa.omod || in->u.sdwa.clamp)) {
+            fp_post32(w, type, in->u.sdwa.omod, in->u.sdwa.clamp, val);
+        }
+        for (l = 0; l < LANES; l++) {
+            val[l] = sdwa_place(d[l], val[l], in->u.sdwa.dst_sel,
+                                in->u.sdwa.dst_unused);
+        }
+        break;
+    default:
+        break;
+    }
+    write_lanes32(d, val, m);
+}
+
+void vkfd_sh_vdst64_mods(VkfdWave *w, const VkfdShInsn *in, uint64_t *val)
+{
+    static const double omod_f[4] = { 1.0, 2.0, 4.0, 0.5 };
+    uint64_t m = vkfd_sh_vlanes(w, in);
+    uint32_t *lo = w->v[in->dst.idx], *hi = w->v[in->dst.idx + 1];
+    bool dx10 = w->mode & VKFD_SH_MODE_DX10_CLAMP;
+    int l;
+
+    if (in->mods == VKFD_SH_MODS_VOP3 && in->op->dst == VKFD_SH_F64 &&
+        (in->op->flags & (VKFD_SH_VF_CLAMP | VKFD_SH_VF_OMOD)) &&
+        (in->u.vop3.omod || in->u.vop3.clamp)) {
+        for (l = 0; l < LANES; l++) {
+            double f;
+
+            memcpy(&f, &val[l], 8);
+            f *= omod_f[in->u.vop3.omod];
+            if (in->u.vop3.clamp) {
+                if (isnan(f)) {
+                    f = dx10 ? 0.0 : f;
+                } else {
+                    f = f < 0.0 ? 0.0 : f > 1.0 ? 1.0 : f;
+                }
+            }
+            memcpy(&val[l], &f, 8);
+        }
+    }
+    for (l = 0; l < LANES; l++) {
+        if (m >> l & 1) {
+            lo[l] = val[l];
+            hi[l] = val[l] >> 32;
+        }
+    }
+}
+
+/* ---- handlers ------------------------------------------------------ */
+
+/*
+ * Handlers compute all 64 lanes into a local row (the compiler
+ * vectorises these loops) and write it through vkfd_sh_vdst32, which
+ * applies EXEC and the modifiers.  x, y, z are lane values of src0..2.
+ */
+#define VALU_OP1(fn, expr)                                                  \
+static bool fn(VkfdWave *w, const VkfdShInsn *in)                          \
+{                                                                           \
+    uint32_t t0[LANES], r[LANES];                                           \
+    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);                       \
+    int i;                                                                  \
+                                                                            \
+    for (i = 0; i < LANES; i++) {                                           \
+        uint32_t x = a[i];                                                  \
+        r[i] = (expr);                                                      \
+    }                                                                       \
+    vkfd_sh_vdst32(w, in, r);                                               \
+    return true;                                                            \
+}
+
+#define VALU_OP2(fn, expr)                                                  \
+static bool fn(VkfdWave *w, const VkfdShInsn *in)                          \
+{                                                                           \
+    uint32_t t0[LANES], t1[LANES], r[LANES];                                \
+    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);                       \
+    const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);                       \
+    int i;                                                                  \
+                                                                            \
+    for (i = 0; i < LANES; i++) {                                           \
+        uint32_t x = a[i], y = b[i];                                        \
+        r[i] = (expr);                                                      \
+    }                                                                       \
+    vkfd_sh_vdst32(w, in, r);                                               \
+    return true;                                                            \
+}
+
+#define VALU_OP3(fn, expr)                                                  \
+static bool fn(VkfdWave *w, const VkfdShInsn *in)                          \
+{                                                                           \
+    uint32_t t0[LANES], t1[LANES], t2[LANES], r[LANES];                     \
+    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);                       \
+    const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);                       \
+    const uint32_t *c = vkfd_sh_vsrc32(w, in, 2, t2);                       \
+    int i;                                                                  \
+                                                                            \
+    for (i = 0; i < LANES; i++) {                                           \
+        uint32_t x = a[i], y = b[i], z = c[i];                              \
+        r[i] = (expr);                                                      \
+    }                                                                       \
+    vkfd_sh_vdst32(w, in, r);                                               \
+    return true;                                                            \
+}
+
+/*
+ * Ops whose clamp saturates: the wrapping result in the loop, then the
+ * saturated one (sat) where clamp is given.
+ */
+#define VALU_OP2_SAT(fn, expr, sat)                                         \
+static bool fn(VkfdWave *w, const VkfdShInsn *in)                          \
+{                                                                           \
+    uint32_t t0[LANES], t1[LANES], r[LANES];                                \
+    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);                       \
+    const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);                       \
+    int i;                                                                  \
+                                                                            \
+    if (unlikely(vkfd_sh_valu_clamp(in))) {                                 \
+        for (i = 0; i < LANES; i++) {                                       \
+            uint32_t x = a[i], y = b[i];                                    \
+            r[i] = (sat);                                                   \
+        }                                                                   \
+    } else {                                                                \
+        for (i = 0; i < LANES; i++) {                                       \
+            uint32_t x = a[i], y = b[i];                                    \
+            r[i] = (expr);                                                  \
+        }                                                                   \
+    }                                                                       \
+    vkfd_sh_vdst32(w, in, r);                                               \
+    return true;                                                            \
+}
+
+#define U24(v)  ((v) & 0xffffff)
+#define I24(v)  ((int32_t)((v) << 8) >> 8)
+#define U16(v)  ((v) & 0xffff)
+#define I16(v)  ((int32_t)(int16_t)(v))
+
+static inline uint32_t sat_u32(uint64_t v)
+{
+    return v > UINT32_MAX ? UINT32_MAX : v;
+}
+
+static inline uint32_t sat_i32(int64_t v)
+{
+    return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : v;
+}
+
+static inline uint32_t sat_u16(int32_t v)
+{
+    return v > 0xffff ? 0xffff : v < 0 ? 0 : v;
+}
+
+static inline uint32_t sat_i16(int32_t v)
+{
+    return (uint16_t)(v > INT16_MAX ? INT16_MAX : v < INT16_MIN ? INT16_MIN
+                                                                : v);
+}
+
+static inline uint32_t min3_u(uint32_t a, uint32_t b, uint32_t c)
+{
+    return MIN(MIN(a, b), c);
+}
+
+static inline uint32_t max3_u(uint32_t a, uint32_t b, uint32_t c)
+{
+    return MAX(MAX(a, b), c);
+}
+
+static inline uint32_t med3_u(uint32_t a, uint32_t b, uint32_t c)
+{
+    return MAX(MIN(a, b), MIN(MAX(a, b), c));
+}
+
+static inline int32_t min3_i(int32_t a, int32_t b, int32_t c)
+{
+    return MIN(MIN(a, b), c);
+}
+
+static inline int32_t max3_i(int32_t a, int32_t b, int32_t c)
+{
+    return MAX(MAX(a, b), c);
+}
+
+static inline int32_t med3_i(int32_t a, int32_t b, int32_t c)
+{
+    return MAX(MIN(a, b), MIN(MAX(a, b), c));
+}
+
+/* v_ffbh_u32 / v_ffbl_b32 / v_ffbh_i32: -1 when no bit is found */
+static inline uint32_t ffbh_u32(uint32_t x)
+{
+    return x ? clz32(x) : UINT32_MAX;
+}
+
+static inline uint32_t ffbl_b32(uint32_t x)
+{
+    return x ? ctz32(x) : UINT32_MAX;
+}
+
+static inline uint32_t ffbh_i32(uint32_t x)
+{
+    uint32_t y = x ^ (uint32_t)((int32_t)x >> 31);
+
+    return y ? clz32(y) : UINT32_MAX;
+}
+
+static inline uint32_t bfe_u32(uint32_t x, uint32_t off, uint32_t width)
+{
+    width &= 31;
+    return width ? (x >> (off & 31)) & ((1u << width) - 1) : 0;
+}
+
+static inline uint32_t bfe_i32(uint32_t x, uint32_t off, uint32_t width)
+{
+    int32_t v = (int32_t)x >> (off & 31);
+
+    width &= 31;
+    return width ? (uint32_t)(int32_t)((uint32_t)v << (32 - width))
+                   >> (32 - width) : 0;
+}
+
+static inline uint32_t sad_u8(uint32_t x, uint32_t y)
+{
+    uint32_t s = 0;
+    int k;
+
+    for (k = 0; k < 32; k += 8) {
+        int d = (int)extract32(x, k, 8) - (int)extract32(y, k, 8);
+
+        s += d < 0 ? -d : d;
+    }
+    return s;
+}
+
+static inline uint32_t sad_u16(uint32_t x, uint32_t y)
+{
+    int d0 = (int)U16(x) - (int)U16(y), d1 = (int)(x >> 16) - (int)(y >> 16);
+
+    return (d0 < 0 ? -d0 : d0) + (d1 < 0 ? -d1 : d1);
+}
+
+/* v_perm_b32: each result byte picked from {x, y} (y low) by z's byte */
+static inline uint32_t perm_b32(uint32_t x, uint32_t y, uint32_t z)
+{
+    uint64_t in = (uint64_t)x << 32 | y;
+    uint32_t r = 0;
+    int k;
+
+    for (k = 0; k < 4; k++) {
+        unsigned sel = extract32(z, 8 * k, 8);
+        uint32_t b;
+
+        if (sel < 8) {
+            b = extract64(in, 8 * sel, 8);
+        } else if (sel < 12) {
+            b = extract64(in, 16 * (sel - 8) + 15, 1) ? 0xff : 0;
+        } else if (sel == 12) {
+            b = 0;
+        } else {
+            b = 0xff;
+        }
+        r |= b << (8 * k);
+    }
+    return r;
+}
+
+/* v_sat_pk_u8_i16: two signed 16-bit halves to unsigned bytes */
+static inline uint32_t sat_pk_u8_i16(uint32_t x)
+{
+    int32_t lo = I16(x), hi = I16(x >> 16);
+
+    lo = lo < 0 ? 0 : lo > 255 ? 255 : lo;
+    hi = hi < 0 ? 0 : hi > 255 ? 255 : hi;
+    return hi << 8 | lo;
+}
+
+static inline uint32_t ashr16(uint32_t v, uint32_t n)
+{
+    return (uint16_t)(I16(v) >> (n & 15));
+}
+
+/* VOP1 */
+VALU_OP1(valu_mov_b32, x)
+VALU_OP1(valu_not_b32, ~x)
+VALU_OP1(valu_bfrev_b32, revbit32(x))
+VALU_OP1(valu_ffbh_u32, ffbh_u32(x))
+VALU_OP1(valu_ffbl_b32, ffbl_b32(x))
+VALU_OP1(valu_ffbh_i32, ffbh_i32(x))
+VALU_OP1(valu_sat_pk_u8_i16, sat_pk_u8_i16(x))
+
+/* VOP2 */
+VALU_OP2(valu_mul_i32_i24, (uint32_t)(I24(x) * I24(y)))
+VALU_OP2(valu_mul_hi_i32_i24, (uint32_t)(((int64_t)I24(x) * I24(y)) >> 32))
+VALU_OP2(valu_mul_u32_u24, U24(x) * U24(y))
+VALU_OP2(valu_mul_hi_u32_u24, (uint32_t)(((uint64_t)U24(x) * U24(y)) >> 32))
+VALU_OP2(valu_min_i32, MIN((int32_t)x, (int32_t)y))
+VALU_OP2(valu_max_i32, MAX((int32_t)x, (int32_t)y))
+VALU_OP2(valu_min_u32, MIN(x, y))
+VALU_OP2(valu_max_u32, MAX(x, y))
+VALU_OP2(valu_lshrrev_b32, y >> (x & 31))
+VALU_OP2(valu_ashrrev_i32, (uint32_t)((int32_t)y >> (x & 31)))
+VALU_OP2(valu_lshlrev_b32, y << (x & 31))
+VALU_OP2(valu_and_b32, x & y)
+VALU_OP2(valu_or_b32, x | y)
+VALU_OP2(valu_xor_b32, x ^ y)
+VALU_OP2(valu_xnor_b32, ~(x ^ y))
+VALU_OP2_SAT(valu_add_u32, x + y, sat_u32((uint64_t)x + y))
+VALU_OP2_SAT(valu_sub_u32, x - y, x < y ? 0 : x - y)
+VALU_OP2_SAT(valu_subrev_u32, y - x, y < x ? 0 : y - x)
+VALU_OP2_SAT(valu_add_u16, U16(x + y), sat_u16(U16(x) + U16(y)))
+VALU_OP2_SAT(valu_sub_u16, U16(x - y),
+             sat_u16((int32_t)U16(x) - (int32_t)U16(y)))
+VALU_OP2_SAT(valu_subrev_u16, U16(y - x),
+             sat_u16((int32_t)U16(y) - (int32_t)U16(x)))
+VALU_OP2(valu_mul_lo_u16, U16(x * y))
+VALU_OP2(valu_lshlrev_b16, U16(y << (x & 15)))
+VALU_OP2(valu_lshrrev_b16, U16(y) >> (x & 15))
+VALU_OP2(valu_ashrrev_i16, ashr16(y, x))
+VALU_OP2(valu_max_u16, MAX(U16(x), U16(y)))
+VALU_OP2(valu_max_i16, (uint16_t)MAX(I16(x), I16(y)))
+VALU_OP2(valu_min_u16, MIN(U16(x), U16(y)))
+VALU_OP2(valu_min_i16, (uint16_t)MIN(I16(x), I16(y)))
+
+/* VOP3-only, two sources */
+VALU_OP2(valu_mul_lo_u32, x * y)
+VALU_OP2(valu_mul_hi_u32, (uint32_t)(((uint64_t)x * y) >> 32))
+VALU_OP2(valu_mul_hi_i32, (uint32_t)(((int64_t)(int32_t)x * (int32_t)y) >> 32))
+VALU_OP2(valu_bcnt_u32_b32, ctpop32(x) + y)
+VALU_OP2(valu_bfm_b32, ((1u << (x & 31)) - 1) << (y & 31))
+VALU_OP2_SAT(valu_add_i32, x + y, sat_i32((int64_t)(int32_t)x + (int32_t)y))
+VALU_OP2_SAT(valu_sub_i32, x - y, sat_i32((int64_t)(int32_t)x - (int32_t)y))
+VALU_OP2_SAT(valu_add_i16, U16(x + y), sat_i16(I16(x) + I16(y)))
+VALU_OP2_SAT(valu_sub_i16, U16(x - y), sat_i16(I16(x) - I16(y)))
+VALU_OP2(valu_pack_b32_f16, U16(x) | y << 16)
+
+/* VOP3-only, three sources */
+VALU_OP3(valu_mad_i32_i24, (uint32_t)(I24(x) * I24(y)) + z)
+VALU_OP3(valu_mad_u32_u24, U24(x) * U24(y) + z)
+VALU_OP3(valu_bfe_u32, bfe_u32(x, y, z))
+VALU_OP3(valu_bfe_i32, bfe_i32(x, y, z))
+VALU_OP3(valu_bfi_b32, (x & y) | (~x & z))
+VALU_OP3(valu_alignbit_b32, (uint32_t)(((uint64_t)x << 32 | y) >> (z & 31)))
+VALU_OP3(valu_alignbyte_b32,
+         (uint32_t)(((uint64_t)x << 32 | y) >> (8 * (z & 3))))
+VALU_OP3(valu_min3_i32, min3_i(x, y, z))
+VALU_OP3(valu_min3_u32, min3_u(x, y, z))
+VALU_OP3(valu_max3_i32, max3_i(x, y, z))
+VALU_OP3(valu_max3_u32, max3_u(x, y, z))
+VALU_OP3(valu_med3_i32, med3_i(x, y, z))
+VALU_OP3(valu_med3_u32, med3_u(x, y, z))
+VALU_OP3(valu_sad_u8, sad_u8(x, y) + z)
+VALU_OP3(valu_sad_hi_u8, (sad_u8(x, y) << 16) + z)
+VALU_OP3(valu_sad_u16, sad_u16(x, y) + z)
+VALU_OP3(valu_sad_u32, (x > y ? x - y : y - x) + z)
+VALU_OP3(valu_perm_b32, perm_b32(x, y, z))
+VALU_OP3(valu_xad_u32, (x ^ y) + z)
+VALU_OP3(valu_lshl_add_u32, (x << (y & 31)) + z)
+VALU_OP3(valu_add_lshl_u32, (x + y) << (z & 31))
+VALU_OP3(valu_add3_u32, x + y + z)
+VALU_OP3(valu_lshl_or_b32, (x << (y & 31)) | z)
+VALU_OP3(valu_and_or_b32, (x & y) | z)
+VALU_OP3(valu_or3_b32, x | y | z)
+VALU_OP3(valu_mad_u32_u16, U16(x) * U16(y) + z)
+VALU_OP3(valu_mad_i32_i16, (uint32_t)(I16(x) * I16(y)) + z)
+VALU_OP3(valu_min3_i16, (uint16_t)min3_i(I16(x), I16(y), I16(z)))
+VALU_OP3(valu_min3_u16, min3_u(U16(x), U16(y), U16(z)))
+VALU_OP3(valu_max3_i16, (uint16_t)max3_i(I16(x), I16(y), I16(z)))
+VALU_OP3(valu_max3_u16, max3_u(U16(x), U16(y), U16(z)))
+VALU_OP3(valu_med3_i16, (uint16_t)med3_i(I16(x), I16(y), I16(z)))
+VALU_OP3(valu_med3_u16, med3_u(U16(x), U16(y), U16(z)))
+VALU_OP3(valu_mad_u16, U16(x * y + z))
+VALU_OP3(valu_mad_i16, U16(x * y + z))
+
+static bool valu_nop(VkfdWave *w, const VkfdShInsn *in)
+{
+    return true;
+}
+
+/* v_cndmask_b32: src1 where the lane's bit of src2 (VCC) is set */
+static bool valu_cndmask_b32(VkfdWave *w, const VkfdShInsn *in)
+{
+    uint32_t t0[LANES], t1[LANES], r[LANES];
+    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
+    const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);
+    uint64_t m = vkfd_sh_vsrc_mask(w, in, 2);
+    int i;
+
+    for (i = 0; i < LANES; i++) {
+        r[i] = (m >> i & 1) ? b[i] : a[i];
+    }
+    vkfd_sh_vdst32(w, in, r);
+    return true;
+}
+
+/*
+ * Carry ops: r = x + y (+ carry in), the carry out of each lane to sdst.
+ * sub: x - y (- borrow in), borrow out; subrev: y - x.
+ */
+#define VALU_CARRY(fn, swap, sub, cin)                                      \
+static bool fn(VkfdWave *w, const VkfdShInsn *in)                          \
+{                                                                           \
+    uint32_t t0[LANES], t1[LANES], r[LANES];                                \
+    uint8_t co[LANES];                                                      \
+    const uint32_t *a = vkfd_sh_vsrc32(w, in, swap, t0);                    \
+    const uint32_t *b = vkfd_sh_vsrc32(w, in, !(swap), t1);                 \
+    uint64_t ci = (cin) ? vkfd_sh_vsrc_mask(w, in, 2) : 0;                  \
+    int i;                                                                  \
+                                                                            \
+    for (i = 0; i < LANES; i++) {                                           \
+        uint64_t c = ci >> i & 1;                                           \
+        uint64_t v = (sub) ? (uint64_t)a[i] - b[i] - c                      \
+                           : (uint64_t)a[i] + b[i] + c;                     \
+        r[i] = v;                                                           \
+        co[i] = v >> 32 & 1;                                                \
+    }                                                                       \
+    vkfd_sh_vdst32(w, in, r);                                               \
+    vkfd_sh_vset_mask(w, in, valu_pack(co));                                \
+    return true;                                                            \
+}
+
+VALU_CARRY(valu_add_co_u32, 0, false, false)
+VALU_CARRY(valu_sub_co_u32, 0, true, false)
+VALU_CARRY(valu_subrev_co_u32, 1, true, false)
+VALU_CARRY(valu_addc_co_u32, 0, false, true)
+VALU_CARRY(valu_subb_co_u32, 0, true, true)
+VALU_CARRY(valu_subbrev_co_u32, 1, true, true)
+
+/* 64-bit shifts: src1 (64-bit) by src0 */
+#define VALU_SHIFT64(fn, expr)                                              \
+static bool fn(VkfdWave *w, const VkfdShInsn *in)                          \
+{                                                                           \
+    uint32_t t0[LANES];                                                     \
+    uint64_t b[LANES], r[LANES];                                            \
+    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);                       \
+    int i;                                                                  \
+                                                                            \
+    vkfd_sh_vsrc64(w, in, 1, b);                                            \
+    for (i = 0; i < LANES; i++) {                                           \
+        uint32_t x = a[i] & 63;                                             \
+        uint64_t y = b[i];                                                  \
+        r[i] = (expr);                                                      \
+    }                                                                       \
+    vkfd_sh_vdst64(w, in, r);                                               \
+    return true;                                                            \
+}
+
+VALU_SHIFT64(valu_lshlrev_b64, y << x)
+VALU_SHIFT64(valu_lshrrev_b64, y >> x)
+VALU_SHIFT64(valu_ashrrev_i64, (uint64_t)((int64_t)y >> x))
+
+/*
+ * v_mad_u64_u32 / v_mad_i64_i32: {sdst bit, dst} = src0 * src1 + src2,
+ * the lane's sdst bit being bit 64 of the exact (sign-extended) result.
+ */
+static bool valu_mad_64_32(VkfdWave *w, const VkfdShInsn *in, bool sgn)
+{
+    uint32_t t0[LANES], t1[LANES];
+    uint64_t c[LANES], r[LANES];
+    uint8_t co[LANES];
+    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
+    const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);
+    int i;
+
+    vkfd_sh_vsrc64(w, in, 2, c);
+    if (sgn) {
+        for (i = 0; i < LANES; i++) {
+            int64_t p = (int64_t)(int32_t)a[i] * (int32_t)b[i];
+            int64_t s = (int64_t)((uint64_t)p + c[i]);
+            bool ovf = ((p ^ s) & ((int64_t)c[i] ^ s)) < 0;
+
+            r[i] = s;
+            co[i] = ovf ? s >= 0 : s < 0;
+        }
+    } else {
+        for (i = 0; i < LANES; i++) {
+            r[i] = (uint64_t)a[i] * b[i] + c[i];
+            co[i] = r[i] < c[i];
+        }
+    }
+    vkfd_sh_vdst64(w, in, r);
+    vkfd_sh_vset_mask(w, in, valu_pack(co));
+    return true;
+}
+
+static bool valu_mad_u64_u32(VkfdWave *w, const VkfdShInsn *in)
+{
+    return valu_mad_64_32(w, in, false);
+}
+
+static bool valu_mad_i64_i32(VkfdWave *w, const VkfdShInsn *in)
+{
+    return valu_mad_64_32(w, in, true);
+}
+
+/* v_mbcnt_lo/hi: bits of src0 set below this lane (in its half) + src1 */
+static bool valu_mbcnt(VkfdWave *w, const VkfdShInsn *in, int base)
+{
+    uint32_t t0[LANES], t1[LANES], r[LANES];
+    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
+    const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);
+    int i, n;
+
+    for (i = 0; i < LANES; i++) {
+        n = MIN(MAX(i - base, 0), 32);
+        r[i] = ctpop32(n == 32 ? a[i] : a[i] & ((1u << n) - 1)) + b[i];
+    }
+    vkfd_sh_vdst32(w, in, r);
+    return true;
+}
+
+static bool valu_mbcnt_lo_u32_b32(VkfdWave *w, const VkfdShInsn *in)
+{
+    return valu_mbcnt(w, in, 0);
+}
+
+static bool valu_mbcnt_hi_u32_b32(VkfdWave *w, const VkfdShInsn *in)
+{
+    return valu_mbcnt(w, in, 32);
+}
+
+/* v_readfirstlane_b32: the first lane EXEC enables (lane 0 if none) */
+static bool valu_readfirstlane_b32(VkfdWave *w, const VkfdShInsn *in)
+{
+    uint32_t t0[LANES];
+    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
+    uint64_t exec = vkfd_sh_exec_mask(w);
+
+    vkfd_sh_set_s32(w, &in->dst, a[exec ? ctz64(exec) : 0]);
+    return true;
+}
+
+/* v_readlane_b32 / v_writelane_b32: one lane (src1 & 63), EXEC ignored */
+static bool valu_readlane_b32(VkfdWave *w, const VkfdShInsn *in)
+{
+    unsigned lane = vkfd_sh_s32(w, &in->src[1]) & (LANES - 1);
+
+    vkfd_sh_set_s32(w, &in->dst, w->v[in->src[0].idx][lane]);
+    return true;
+}
+
+static bool valu_writelane_b32(VkfdWave *w, const VkfdShInsn *in)
+{
+    unsigned lane = vkfd_sh_s32(w, &in->src[1]) & (LANES - 1);
+
+    w->v[in->dst.idx][lane] = vkfd_sh_s32(w, &in->src[0]);
+    return true;
+}
+
+/* v_swap_b32 vdst, vsrc0: both VGPRs (the decoder made sure) */
+static bool valu_swap_b32(VkfdWave *w, const VkfdShInsn *in)
+{
+    uint32_t *a = w->v[in->src[0].idx], *d = w->v[in->dst.idx];
+    uint64_t exec = vkfd_sh_exec_mask(w);
+    int i;
+
+    for (i = 0; i < LANES; i++) {
+        if (exec >> i & 1) {
+            uint32_t t = a[i];
+
+            a[i] = d[i];
+            d[i] = t;
+        }
+    }
+    return true;
+}
+
+/* v_pk_mov_b32: dst.lo = src0's dword op_sel[0], dst.hi = src1's op_sel[1] */
+static bool valu_pk_mov_b32(VkfdWave *w, const VkfdShInsn *in)
+{
+    uint64_t a[LANES], b[LANES], r[LANES];
+    unsigned sa = (in->u.vop3.opsel & 1) * 32;
+    unsigned sb = (in->u.vop3.opsel >> 1 & 1) * 32;
+    int i;
+
+    vkfd_sh_v64(w, &in->src[0], a);
+    vkfd_sh_v64(w, &in->src[1], b);
+    for (i = 0; i < LANES; i++) {
+        r[i] = (uint32_t)(a[i] >> sa) | (b[i] >> sb) << 32;
+    }
+    vkfd_sh_set_v64(w, &in->dst, r);
+    return true;
+}
+
+/* Packed 16-bit integer ops: both halves through the same expression */
+#define VALU_PK2(fn, expr, sat)                                             \
+static bool fn(VkfdWave *w, const VkfdShInsn *in)                          \
+{                                                                           \
+    uint32_t a[LANES], b[LANES], r[LANES];                                  \
+    bool clamp = vkfd_sh_valu_clamp(in);                                    \
+    int i, h;                                                               \
+                                                                            \
+    vkfd_sh_vsrc_pk16(w, in, 0, a);                                         \
+    vkfd_sh_vsrc_pk16(w, in, 1, b);                                         \
+    for (i = 0; i < LANES; i++) {                                           \
+        r[i] = 0;                                                           \
+        for (h = 0; h < 32; h += 16) {                                      \
+            uint32_t x = U16(a[i] >> h), y = U16(b[i] >> h);                \
+            r[i] |= U16(clamp ? (sat) : (expr)) << h;                       \
+        }                                                                   \
+    }                                                                       \
+    vkfd_sh_vdst32(w, in, r);                                               \
+    return true;                                                            \
+}
+
+#define VALU_PK3(fn, expr)                                                  \
+static bool fn(VkfdWave *w, const VkfdShInsn *in)                          \
+{                                                                           \
+    uint32_t a[LANES], b[LANES], c[LANES], r[LANES];                        \
+    int i, h;                                                               \
+                                                                            \
+    vkfd_sh_vsrc_pk16(w, in, 0, a);                                         \
+    vkfd_sh_vsrc_pk16(w, in, 1, b);                                         \
+    vkfd_sh_vsrc_pk16(w, in, 2, c);                                         \
+    for (i = 0; i < LANES; i++) {                                           \
+        r[i] = 0;                                                           \
+        for (h = 0; h < 32; h += 16) {                                      \
+            uint32_t x = U16(a[i] >> h), y = U16(b[i] >> h);                \
+            uint32_t z = U16(c[i] >> h);                                    \
+            r[i] |= U16(expr) << h;                                         \
+        }                                                                   \
+    }                                                                       \
+    vkfd_sh_vdst32(w, in, r);                                               \
+    return true;                                                            \
+}
+
+VALU_PK3(valu_pk_mad_i16, x * y + z)
+VALU_PK3(valu_pk_mad_u16, x * y + z)
+VALU_PK2(valu_pk_mul_lo_u16, x * y, x * y)
+VALU_PK2(valu_pk_add_i16, x + y, sat_i16(I16(x) + I16(y)))
+VALU_PK2(valu_pk_sub_i16, x - y, sat_i16(I16(x) - I16(y)))
+VALU_PK2(valu_pk_lshlrev_b16, y << (x & 15), y << (x & 15))
+VALU_PK2(valu_pk_lshrrev_b16, y >> (x & 15), y >> (x & 15))
+VALU_PK2(valu_pk_ashrrev_i16, ashr16(y, x), ashr16(y, x))
+VALU_PK2(valu_pk_max_i16, MAX(I16(x), I16(y)), MAX(I16(x), I16(y)))
+VALU_PK2(valu_pk_min_i16, MIN(I16(x), I16(y)), MIN(I16(x), I16(y)))
+VALU_PK2(valu_pk_add_u16, x + y, sat_u16(x + y))
+VALU_PK2(valu_pk_sub_u16, x - y, sat_u16((int32_t)x - (int32_t)y))
+VALU_PK2(valu_pk_max_u16, MAX(x, y), MAX(x, y))
+VALU_PK2(valu_pk_min_u16, MIN(x, y), MIN(x, y))
+
+/*
+ * Integer compares: one handler per type and condition, shared by
+ * v_cmp_* and v_cmpx_* (VKFD_SH_VF_CMPX makes vkfd_sh_vset_mask write
+ * EXEC too).  Conditions in the ISA's order: f lt eq le gt ne ge t.
+ */
+#define CMP_F(x, y)     ((void)(x), (void)(y), 0)
+#define CMP_LT(x, y)    ((x) < (y))
+#define CMP_EQ(x, y)    ((x) == (y))
+#define CMP_LE(x, y)    ((x) <= (y))
+#define CMP_GT(x, y)    ((x) > (y))
+#define CMP_NE(x, y)    ((x) != (y))
+#define CMP_GE(x, y)    ((x) >= (y))
+#define CMP_T(x, y)     ((void)(x), (void)(y), 1)
+
+#define VALU_CMP32(fn, ctype, cond)                                         \
+static bool fn(VkfdWave *w, const VkfdShInsn *in)                          \
+{                                                                           \
+    uint32_t t0[LANES], t1[LANES];                                          \
+    uint8_t c[LANES];                                                       \
+    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);                       \
+    const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);                       \
+    int i;                                                                  \
+                                                                            \
+    for (i = 0; i < LANES; i++) {                                           \
+        c[i] = cond((ctype)a[i], (ctype)b[i]);                              \
+    }                                                                       \
+    vkfd_sh_vset_mask(w, in, valu_pack(c));                                 \
+    return true;                                                            \
+}
+
+#define VALU_CMP64(fn, ctype, cond)                                         \
+static bool fn(VkfdWave *w, const VkfdShInsn *in)                          \
+{                                                                           \
+    uint64_t a[LANES], b[LANES];                                            \
+    uint8_t c[LANES];                                                       \
+    int i;                                                                  \
+                                                                            \
+    vkfd_sh_vsrc64(w, in, 0, a);                                            \
+    vkfd_sh_vsrc64(w, in, 1, b);                                            \
+    for (i = 0; i < LANES; i++) {                                           \
+        c[i] = cond((ctype)a[i], (ctype)b[i]);                              \
+    }                                                                       \
+    vkfd_sh_vset_mask(w, in, valu_pack(c));                                 \
+    return true;                                                            \
+}
+
+#define VALU_CMPS(W, t, ctype)                                              \
+    VALU_CMP##W(valu_cmp_f_##t, ctype, CMP_F)                               \
+    VALU_CMP##W(valu_cmp_lt_##t, ctype, CMP_LT)                             \
+    VALU_CMP##W(valu_cmp_eq_##t, ctype, CMP_EQ)                             \
+    VALU_CMP##W(valu_cmp_le_##t, ctype, CMP_LE)                             \
+    VALU_CMP##W(valu_cmp_gt_##t, ctype, CMP_GT)                             \
+    VALU_CMP##W(valu_cmp_ne_##t, ctype, CMP_NE)                             \
+    VALU_CMP##W(valu_cmp_ge_##t, ctype, CMP_GE)                             \
+    VALU_CMP##W(valu_cmp_t_##t, ctype, CMP_T)
+
+VALU_CMPS(32, i16, int16_t)
+VALU_CMPS(32, u16, uint16_t)
+VALU_CMPS(32, i32, int32_t)
+VALU_CMPS(32, u32, uint32_t)
+VALU_CMPS(64, i64, int64_t)
+VALU_CMPS(64, u64, uint64_t)
+
+/* v_accvgpr_*: moves between the ArchVGPR and AccVGPR rows */
+static bool valu_accvgpr_mov(VkfdWave *w, const VkfdShInsn *in)
+{
+    uint32_t t0[LANES];
+
+    vkfd_sh_set_v32(w, &in->dst, vkfd_sh_v32(w, &in->src[0], t0));
+    return true;
+}
+
+/* ---- tables -------------------------------------------------------- */
+
+#define B32     VKFD_SH_B32
+#define B64     VKFD_SH_B64
+#define H16     VKFD_SH_F16
+#define NO      VKFD_SH_NONE
+
+#define OP(nm, fn, s0, s1, s2, d, fl) \
+    { .name = nm, .exec = fn, .src = { s0, s1, s2 }, .dst = d, .flags = fl }
+
+/* an op of one, two or three 32-bit sources and a 32-bit result */
+#define OP1(nm, fl)     OP("v_" #nm, valu_##nm, B32, NO, NO, B32, fl)
+#define OP2(nm, fl)     OP("v_" #nm, valu_##nm, B32, B32, NO, B32, fl)
+#define OP3(nm, fl)     OP("v_" #nm, valu_##nm, B32, B32, B32, B32, fl)
+/* 16-bit sources and result */
+#define OP2H(nm, fl)    OP("v_" #nm, valu_##nm, H16, H16, NO, H16, fl)
+#define OP3H(nm, fl)    OP("v_" #nm, valu_##nm, H16, H16, H16, H16, fl)
+
+#define VF(f)   VKFD_SH_VF_##f
+
+const VkfdShOp vkfd_sh_vop1_int[VKFD_SH_VOP1_OPS] = {
+    [0x00] = OP("v_nop", valu_nop, NO, NO, NO, NO, VF(NO_EXT)),
+    [0x01] = OP1(mov_b32, 0),
+    [0x02] = OP("v_readfirstlane_b32", valu_readfirstlane_b32,
+                B32, NO, NO, B32, VF(SDST) | VF(NO_EXT)),
+    [0x2b] = OP1(not_b32, 0),
+    [0x2c] = OP1(bfrev_b32, 0),
+    [0x2d] = OP1(ffbh_u32, 0),
+    [0x2e] = OP1(ffbl_b32, 0),
+    [0x2f] = OP1(ffbh_i32, 0),
+    [0x4f] = OP("v_sat_pk_u8_i16", valu_sat_pk_u8_i16, B32, NO, NO, H16, 0),
+    [0x51] = OP("v_swap_b32", valu_swap_b32, B32, NO, NO, B32, VF(NO_EXT)),
+    [0x52] = OP("v_accvgpr_mov_b32", valu_accvgpr_mov, B32, NO, NO, B32,
+                VF(ACC_SRC0) | VF(ACC_DST) | VF(NO_EXT)),
+};
+
+#define OPCO(nm, fl)    OP("v_" #nm, valu_##nm, B32, B32, NO, B32, VF(SDST_MASK) | fl)
+#define OPCI(nm)        OP("v_" #nm, valu_##nm, B32, B32, B64, B32, \
+                           VF(SDST_MASK) | VF(CARRY_IN))
+
+const VkfdShOp vkfd_sh_vop2_int[VKFD_SH_VOP2_OPS] = {
+    [0x00] = OP("v_cndmask_b32", valu_cndmask_b32, B32, B32, B64, B32,
+                VF(CARRY_IN) | VF(FMODS)),
+    [0x06] = OP2(mul_i32_i24, 0),
+    [0x07] = OP2(mul_hi_i32_i24, 0),
+    [0x08] = OP2(mul_u32_u24, 0),
+    [0x09] = OP2(mul_hi_u32_u24, 0),
+    [0x0c] = OP2(min_i32, 0),
+    [0x0d] = OP2(max_i32, 0),
+    [0x0e] = OP2(min_u32, 0),
+    [0x0f] = OP2(max_u32, 0),
+    [0x10] = OP2(lshrrev_b32, 0),
+    [0x11] = OP2(ashrrev_i32, 0),
+    [0x12] = OP2(lshlrev_b32, 0),
+    [0x13] = OP2(and_b32, 0),
+    [0x14] = OP2(or_b32, 0),
+    [0x15] = OP2(xor_b32, 0),
+    [0x19] = OPCO(add_co_u32, 0),
+    [0x1a] = OPCO(sub_co_u32, 0),
+    [0x1b] = OPCO(subrev_co_u32, 0),
+    [0x1c] = OPCI(addc_co_u32),
+    [0x1d] = OPCI(subb_co_u32),
+    [0x1e] = OPCI(subbrev_co_u32),
+    [0x26] = OP2H(add_u16, VF(ICLAMP)),
+    [0x27] = OP2H(sub_u16, VF(ICLAMP)),
+    [0x28] = OP2H(subrev_u16, VF(ICLAMP)),
+    [0x29] = OP2H(mul_lo_u16, 0),
+    [0x2a] = OP2H(lshlrev_b16, 0),
+    [0x2b] = OP2H(lshrrev_b16, 0),
+    [0x2c] = OP2H(ashrrev_i16, 0),
+    [0x2f] = OP2H(max_u16, 0),
+    [0x30] = OP2H(max_i16, 0),
+    [0x31] = OP2H(min_u16, 0),
+    [0x32] = OP2H(min_i16, 0),
+    [0x34] = OP2(add_u32, VF(ICLAMP)),
+    [0x35] = OP2(sub_u32, VF(ICLAMP)),
+    [0x36] = OP2(subrev_u32, VF(ICLAMP)),
+    [0x3d] = OP2(xnor_b32, 0),
+};
+
+#define CMP_ENTRY(op, nm, fn, t, x) \
+    [op] = OP(nm, fn, t, t, NO, NO, VF(SDST_MASK) | (x))
+#define CMP_ROW(base, T, t)                                                 \
+    CMP_ENTRY(base + 0, "v_cmp_f_" #t, valu_cmp_f_##t, T, 0),               \
+    CMP_ENTRY(base + 1, "v_cmp_lt_" #t, valu_cmp_lt_##t, T, 0),             \
+    CMP_ENTRY(base + 2, "v_cmp_eq_" #t, valu_cmp_eq_##t, T, 0),             \
+    CMP_ENTRY(base + 3, "v_cmp_le_" #t, valu_cmp_le_##t, T, 0),             \
+    CMP_ENTRY(base + 4, "v_cmp_gt_" #t, valu_cmp_gt_##t, T, 0),             \
+    CMP_ENTRY(base + 5, "v_cmp_ne_" #t, valu_cmp_ne_##t, T, 0),             \
+    CMP_ENTRY(base + 6, "v_cmp_ge_" #t, valu_cmp_ge_##t, T, 0),             \
+    CMP_ENTRY(base + 7, "v_cmp_t_" #t, valu_cmp_t_##t, T, 0),               \
+    CMP_ENTRY(base + 16, "v_cmpx_f_" #t, valu_cmp_f_##t, T, VF(CMPX)),      \
+    CMP_ENTRY(base + 17, "v_cmpx_lt_" #t, valu_cmp_lt_##t, T, VF(CMPX)),    \
+    CMP_ENTRY(base + 18, "v_cmpx_eq_" #t, valu_cmp_eq_##t, T, VF(CMPX)),    \
+    CMP_ENTRY(base + 19, "v_cmpx_le_" #t, valu_cmp_le_##t, T, VF(CMPX)),    \
+    CMP_ENTRY(base + 20, "v_cmpx_gt_" #t, valu_cmp_gt_##t, T, VF(CMPX)),    \
+    CMP_ENTRY(base + 21, "v_cmpx_ne_" #t, valu_cmp_ne_##t, T, VF(CMPX)),    \
+    CMP_ENTRY(base + 22, "v_cmpx_ge_" #t, valu_cmp_ge_##t, T, VF(CMPX)),    \
+    CMP_ENTRY(base + 23, "v_cmpx_t_" #t, valu_cmp_t_##t, T, VF(CMPX))
+
+/*
+ * Integer compares: v_cmp_{f,lt,eq,le,gt,ne,ge,t}_T at base + 0..7 and
+ * v_cmpx_* at base + 0x10..0x17 for T = i16 0xa0, u16 0xa8, i32 0xc0,
+ * u32 0xc8, i64 0xe0, u64 0xe8.
+ */
+const VkfdShOp vkfd_sh_vopc_int[VKFD_SH_VOPC_OPS] = {
+    CMP_ROW(0xa0, H16, i16),
+    CMP_ROW(0xa8, H16, u16),
+    CMP_ROW(0xc0, B32, i32),
+    CMP_ROW(0xc8, B32, u32),
+    CMP_ROW(0xe0, B64, i64),
+    CMP_ROW(0xe8, B64, u64),
+};
+
+const VkfdShOp vkfd_sh_vop3_int[VKFD_SH_VOP3_OPS] = {
+    [0x1c2] = OP3(mad_i32_i24, 0),
+    [0x1c3] = OP3(mad_u32_u24, 0),
+    [0x1c8] = OP3(bfe_u32, 0),
+    [0x1c9] = OP3(bfe_i32, 0),
+    [0x1ca] = OP3(bfi_b32, 0),
+    [0x1ce] = OP3(alignbit_b32, 0),
+    [0x1cf] = OP3(alignbyte_b32, 0),
+    [0x1d1] = OP3(min3_i32, 0),
+    [0x1d2] = OP3(min3_u32, 0),
+    [0x1d4] = OP3(max3_i32, 0),
+    [0x1d5] = OP3(max3_u32, 0),
+    [0x1d7] = OP3(med3_i32, 0),
+    [0x1d8] = OP3(med3_u32, 0),
+    [0x1d9] = OP3(sad_u8, 0),
+    [0x1da] = OP3(sad_hi_u8, 0),
+    [0x1db] = OP3(sad_u16, 0),
+    [0x1dc] = OP3(sad_u32, 0),
+    [0x1e8] = OP("v_mad_u64_u32", valu_mad_u64_u32, B32, B32, B64, B64,
+                 VF(SDST_MASK)),
+    [0x1e9] = OP("v_mad_i64_i32", valu_mad_i64_i32, B32, B32, B64, B64,
+                 VF(SDST_MASK)),
+    [0x1ed] = OP3(perm_b32, 0),
+    [0x1f1] = OP("v_mad_u32_u16", valu_mad_u32_u16, H16, H16, B32, B32,
+                 VF(OPSEL)),
+    [0x1f2] = OP("v_mad_i32_i16", valu_mad_i32_i16, H16, H16, B32, B32,
+                 VF(OPSEL)),
+    [0x1f3] = OP3(xad_u32, 0),
+    [0x1f5] = OP3H(min3_i16, VF(OPSEL)),
+    [0x1f6] = OP3H(min3_u16, VF(OPSEL)),
+    [0x1f8] = OP3H(max3_i16, VF(OPSEL)),
+    [0x1f9] = OP3H(max3_u16, VF(OPSEL)),
+    [0x1fb] = OP3H(med3_i16, VF(OPSEL)),
+    [0x1fc] = OP3H(med3_u16, VF(OPSEL)),
+    [0x1fd] = OP3(lshl_add_u32, 0),
+    [0x1fe] = OP3(add_lshl_u32, 0),
+    [0x1ff] = OP3(add3_u32, 0),
+    [0x200] = OP3(lshl_or_b32, 0),
+    [0x201] = OP3(and_or_b32, 0),
+    [0x202] = OP3(or3_b32, 0),
+    [0x204] = OP3H(mad_u16, VF(OPSEL) | VF(ICLAMP)),
+    [0x205] = OP3H(mad_i16, VF(OPSEL) | VF(ICLAMP)),
+    [0x285] = OP2(mul_lo_u32, 0),
+    [0x286] = OP2(mul_hi_u32, 0),
+    [0x287] = OP2(mul_hi_i32, 0),
+    [0x289] = OP("v_readlane_b32", valu_readlane_b32, B32, B32, NO, B32,
+                 VF(SDST) | VF(LANE_SEL)),
+    [0x28a] = OP("v_writelane_b32", valu_writelane_b32, B32, B32, NO, B32,
+                 VF(LANE_SEL)),
+    [0x28b] = OP2(bcnt_u32_b32, 0),
+    [0x28c] = OP2(mbcnt_lo_u32_b32, 0),
+    [0x28d] = OP2(mbcnt_hi_u32_b32, 0),
+    [0x28f] = OP("v_lshlrev_b64", valu_lshlrev_b64, B32, B64, NO, B64, 0),
+    [0x290] = OP("v_lshrrev_b64", valu_lshrrev_b64, B32, B64, NO, B64, 0),
+    [0x291] = OP("v_ashrrev_i64", valu_ashrrev_i64, B32, B64, NO, B64, 0),
+    [0x293] = OP2(bfm_b32, 0),
+    [0x29c] = OP2(add_i32, VF(ICLAMP)),
+    [0x29d] = OP2(sub_i32, VF(ICLAMP)),
+    [0x29e] = OP2H(add_i16, VF(OPSEL) | VF(ICLAMP)),
+    [0x29f] = OP2H(sub_i16, VF(OPSEL) | VF(ICLAMP)),
+    [0x2a0] = OP("v_pack_b32_f16", valu_pack_b32_f16, H16, H16, NO, B32,
+                 VF(OPSEL) | VF(FMODS)),
+};
+
+#define OPPK2(nm, fl)   OP("v_" #nm, valu_##nm, B32, B32, NO, B32, fl)
+#define OPPK3(nm, fl)   OP("v_" #nm, valu_##nm, B32, B32, B32, B32, fl)
+
+const VkfdShOp vkfd_sh_vop3p_int[VKFD_SH_VOP3P_OPS] = {
+    [0x00] = OPPK3(pk_mad_i16, 0),
+    [0x01] = OPPK2(pk_mul_lo_u16, 0),
+    [0x02] = OPPK2(pk_add_i16, VF(ICLAMP)),
+    [0x03] = OPPK2(pk_sub_i16, VF(ICLAMP)),
+    [0x04] = OPPK2(pk_lshlrev_b16, 0),
+    [0x05] = OPPK2(pk_lshrrev_b16, 0),
+    [0x06] = OPPK2(pk_ashrrev_i16, 0),
+    [0x07] = OPPK2(pk_max_i16, 0),
+    [0x08] = OPPK2(pk_min_i16, 0),
+    [0x09] = OPPK3(pk_mad_u16, 0),
+    [0x0a] = OPPK2(pk_add_u16, VF(ICLAMP)),
+    [0x0b] = OPPK2(pk_sub_u16, VF(ICLAMP)),
+    [0x0c] = OPPK2(pk_max_u16, 0),
+    [0x0d] = OPPK2(pk_min_u16, 0),
+    [0x33] = OP("v_pk_mov_b32", valu_pk_mov_b32, B64, B64, NO, B64, 0),
+    [0x58] = OP("v_accvgpr_read_b32", valu_accvgpr_mov, B32, NO, NO, B32,
+                VF(ACC_SRC0)),
+    [0x59] = OP("v_accvgpr_write_b32", valu_accvgpr_mov, B32, NO, NO, B32,
+                VF(ACC_DST)),
+};
+
+/* ---- decoders ------------------------------------------------------ */
+
+static const VkfdShOp *valu_lookup(const VkfdShOp *a, const VkfdShOp *b,
+                                   unsigned op)
+{
+    if (a[op].exec) {
+        return &a[op];
+    }
+    return b[op].exec ? &b[op] : NULL;
+}
+
+static bool refuse(VkfdShDecoder *dc, const char *why)
+{
+    dc->why = why;
+    return false;
+}
+
+static bool is_64(unsigned t)
+{
+    return t == VKFD_SH_B64 || t == VKFD_SH_F64;
+}
+
+static bool op_has_64(const VkfdShOp *o)
+{
+    return is_64(o->src[0]) || is_64(o->src[1]) || is_64(o->src[2]) ||
+           is_64(o->dst);
+}
+
+static void set_op(VkfdShDecoder *dc, VkfdShInsn *in, const VkfdShOp *o,
+                   unsigned family, unsigned opcode)
+{
+    in->op = o;
+    in->exec = o->exec;
+    in->family = family;
+    in->opcode = opcode;
+    in->mods = VKFD_SH_MODS_NONE;
+    in->dw[0] = dc->dw[0];
+    in->dw[1] = dc->avail > 1 ? dc->dw[1] : 0;
+    in->src[0].kind = in->src[1].kind = in->src[2].kind = VKFD_SH_OPD_NONE;
+    in->dst.kind = in->sdst.kind = VKFD_SH_OPD_NONE;
+    memset(&in->u, 0, sizeof(in->u));
+}
+
+static bool vcc_opd(VkfdShDecoder *dc, VkfdShInsn *in, VkfdShOpd *o)
+{
+    return vkfd_sh_decode_sdst(dc, in, VKFD_SH_VCC_LO, VKFD_SH_B64, o);
+}
+
+/* A VGPR destination (or AGPR, or SGPR) by an 8-bit vdst field */
+static bool valu_dst(VkfdShDecoder *dc, VkfdShInsn *in, unsigned vdst)
+{
+    const VkfdShOp *o = in->op;
+
+    if (o->dst == VKFD_SH_NONE) {
+        return true;
+    }
+    if (o->flags & VKFD_SH_VF_SDST) {
+        return vkfd_sh_decode_sdst(dc, in, vdst, o->dst, &in->dst);
+    }
+    return vkfd_sh_decode_vgpr(dc, in, vdst, o->flags & VKFD_SH_VF_ACC_DST,
+                               o->dst, &in->dst);
+}
+
+/*
+ * src0 by its 9-bit field; for VKFD_SH_VF_ACC_SRC0 it must name a
+ * register of the 256..511 range, which then means an AGPR.
+ */
+static bool valu_src0(VkfdShDecoder *dc, VkfdShInsn *in, unsigned enc,
+                      unsigned flags)
+{
+    const VkfdShOp *o = in->op;
+
+    if (o->src[0] == VKFD_SH_NONE) {
+        return true;
+    }
+    if (o->flags & VKFD_SH_VF_ACC_SRC0) {
+        if (enc < VKFD_SH_SRC_VGPR0) {
+            return refuse(dc, "valu: AGPR source expected");
+        }
+        return vkfd_sh_decode_vgpr(dc, in, enc - VKFD_SH_SRC_VGPR0, true,
+                                   o->src[0], &in->src[0]);
+    }
+    return vkfd_sh_decode_src(dc, in, enc, o->src[0], flags, &in->src[0]);
+}
+
+/* The implied operands: VCC carry in / out, a MAC's src2 */
+static bool valu_implied(VkfdShDecoder *dc, VkfdShInsn *in, bool vop3)
+{
+    unsigned fl = in->op->flags;
+
+    if (!vop3 && (fl & VKFD_SH_VF_CARRY_IN) &&
+        !vcc_opd(dc, in, &in->src[2])) {
+        return false;
+    }
+    if (!vop3 && (fl & VKFD_SH_VF_SDST_MASK) &&
+        in->sdst.kind == VKFD_SH_OPD_NONE && !vcc_opd(dc, in, &in->sdst)) {
+        return false;
+    }
+    if (fl & VKFD_SH_VF_MAC) {
+        in->src[2] = in->dst;
+        in->src[2].type = in->op->src[2];
+    }
+    return true;
+}
+
+/* An SDWA source by its 8-bit field and the s bit */
+static bool sdwa_src(VkfdShDecoder *dc, VkfdShInsn *in, unsigned i,
+                     unsigned enc, bool scalar)
+{
+    if (in->op->src[i] == VKFD_SH_NONE) {
+        return true;
+    }
+    if (scalar) {
+        return vkfd_sh_decode_src(dc, in, enc, in->op->src[i],
+                                  VKFD_SH_DEC_NO_LITERAL, &in->src[i]);
+    }
+    return vkfd_sh_decode_vgpr(dc, in, enc, false, in->op->src[i],
+                               &in->src[i]);
+}
+
+static bool decode_sdwa(VkfdShDecoder *dc, VkfdShInsn *in, unsigned vsrc1,
+                        unsigned vdst, bool vopc)
+{
+    const VkfdShOp *o = in->op;
+    uint32_t d = dc->dw[1];
+    bool fmods = o->flags & VKFD_SH_VF_FMODS;
+    uint8_t abs = extract32(d, 21, 1) | extract32(d, 29, 1) << 1;
+    uint8_t neg = extract32(d, 20, 1) | extract32(d, 28, 1) << 1;
+    uint8_t sext = extract32(d, 19, 1) | extract32(d, 27, 1) << 1;
+
+    in->u.sdwa.src0_sel = extract32(d, 16, 3);
+    in->u.sdwa.src1_sel = extract32(d, 24, 3);
+    in->u.sdwa.abs = abs;
+    in->u.sdwa.neg = neg;
+    in->u.sdwa.sext = sext;
+    in->u.sdwa.dst_sel = VKFD_SH_SDWA_DWORD;
+    if (in->u.sdwa.src0_sel > VKFD_SH_SDWA_DWORD ||
+        in->u.sdwa.src1_sel > VKFD_SH_SDWA_DWORD) {
+        return refuse(dc, "sdwa: bad source selection");
+    }
+    if (fmods ? sext : (abs | neg)) {
+        return refuse(dc, "sdwa: modifier the op does not take");
+    }
+    if (!sdwa_src(dc, in, 0, extract32(d, 0, 8), extract32(d, 23, 1)) ||
+        !sdwa_src(dc, in, 1, vsrc1, extract32(d, 31, 1))) {
+        return false;
+    }
+    if (vopc) {
+        if (extract32(d, 15, 1) &&
+            !vkfd_sh_decode_sdst(dc, in, extract32(d, 8, 7), VKFD_SH_B64,
+                                 &in->sdst)) {
+            return false;
+        }
+    } else {
+        in->u.sdwa.dst_sel = extract32(d, 8, 3);
+        in->u.sdwa.dst_unused = extract32(d, 11, 2);
+        in->u.sdwa.clamp = extract32(d, 13, 1);
+        in->u.sdwa.omod = extract32(d, 14, 2);
+        if (in->u.sdwa.dst_sel > VKFD_SH_SDWA_DWORD ||
+            in->u.sdwa.dst_unused > VKFD_SH_SDWA_UNUSED_PRESERVE) {
+            return refuse(dc, "sdwa: bad destination selection");
+        }
+        if ((in->u.sdwa.clamp &&
+             !(o->flags & (VKFD_SH_VF_CLAMP | VKFD_SH_VF_ICLAMP))) ||
+            (in->u.sdwa.omod && !(o->flags & VKFD_SH_VF_OMOD))) {
+            return refuse(dc, "sdwa: clamp/omod the op does not take");
+        }
+        if (!valu_dst(dc, in, vdst)) {
+            return false;
+        }
+    }
+    if (in->u.sdwa.src0_sel != VKFD_SH_SDWA_DWORD ||
+        in->u.sdwa.src1_sel != VKFD_SH_SDWA_DWORD ||
+        in->u.sdwa.dst_sel != VKFD_SH_SDWA_DWORD ||
+        abs || neg || sext || in->u.sdwa.clamp || in->u.sdwa.omod) {
+        in->mods = VKFD_SH_MODS_SDWA;
+    }
+    return true;
+}
+
+static bool decode_dpp(VkfdShDecoder *dc, VkfdShInsn *in, unsigned vsrc1,
+                       unsigned vdst, bool vopc)
+{
+    const VkfdShOp *o = in->op;
+    uint32_t d = dc->dw[1];
+    uint64_t lanes = 0;
+    int l, s;
+
+    in->u.dpp.ctrl = extract32(d, 8, 9);
+    in->u.dpp.bound_ctrl = extract32(d, 19, 1);
+    in->u.dpp.neg = extract32(d, 20, 1) | extract32(d, 22, 1) << 1;
+    in->u.dpp.abs = extract32(d, 21, 1) | extract32(d, 23, 1) << 1;
+    in->u.dpp.bank_mask = extract32(d, 24, 4);
+    in->u.dpp.row_mask = extract32(d, 28, 4);
+    if (!dpp_ctrl_ok(in->u.dpp.ctrl)) {
+        return refuse(dc, "dpp: reserved dpp_ctrl");
+    }
+    if ((in->u.dpp.neg | in->u.dpp.abs) && !(o->flags & VKFD_SH_VF_FMODS)) {
+        return refuse(dc, "dpp: modifier the op does not take");
+    }
+    for (l = 0; l < LANES; l++) {
+        s = dpp_src_lane(in->u.dpp.ctrl, l);
+        if ((in->u.dpp.row_mask >> (l / 16) & 1) &&
+            (in->u.dpp.bank_mask >> (l / 4 % 4) & 1) &&
+            (s >= 0 || in->u.dpp.bound_ctrl)) {
+            lanes |= 1ull << l;
+        }
+    }
+    in->u.dpp.lanes = lanes;
+    if (!vkfd_sh_decode_vgpr(dc, in, extract32(d, 0, 8), false, o->src[0],
+                             &in->src[0])) {
+        return false;
+    }
+    if (o->src[1] != VKFD_SH_NONE &&
+        !vkfd_sh_decode_vgpr(dc, in, vsrc1, false, o->src[1], &in->src[1])) {
+        return false;
+    }
+    if (!vopc && !valu_dst(dc, in, vdst)) {
+        return false;
+    }
+    in->mods = VKFD_SH_MODS_DPP;
+    return true;
+}
+
+/*
+ * VOP1, VOP2 and VOPC: src0 (9 bits, a literal allowed, or the SDWA/DPP
+ * dword), vsrc1 (a VGPR: VOP2/VOPC), vdst (VOP1/VOP2; VOPC writes VCC).
+ */
+static bool decode_vop32(VkfdShDecoder *dc, VkfdShInsn *in, unsigned src0,
+                         int vsrc1, unsigned vdst, bool vopc)
+{
+    const VkfdShOp *o = in->op;
+    unsigned fl = o->flags;
+
+    in->len = 4;
+    if (src0 == VKFD_SH_SRC_SDWA || src0 == VKFD_SH_SRC_DPP) {
+        if (dc->avail < 2) {
+            return refuse(dc, "valu: SDWA/DPP dword not fetched");
+        }
+        if ((fl & (VKFD_SH_VF_NO_EXT | VKFD_SH_VF_LIT_K1 | VKFD_SH_VF_LIT_K2 |
+                   VKFD_SH_VF_SDST | VKFD_SH_VF_ACC_SRC0 |
+                   VKFD_SH_VF_ACC_DST)) || op_has_64(o)) {
+            return refuse(dc, "valu: op without SDWA/DPP forms");
+        }
+        in->len = 8;
+        if (!(src0 == VKFD_SH_SRC_SDWA
+              ? decode_sdwa(dc, in, vsrc1 < 0 ? 0 : vsrc1, vdst, vopc)
+              : decode_dpp(dc, in, vsrc1 < 0 ? 0 : vsrc1, vdst, vopc))) {
+            return false;
+        }
+        if (vopc && in->sdst.kind == VKFD_SH_OPD_NONE &&
+            !vcc_opd(dc, in, &in->sdst)) {
+            return false;
+        }
+        return valu_implied(dc, in, false);
+    }
+    if (!valu_src0(dc, in, src0, 0)) {
+        return false;
+    }
+    if (fl & VKFD_SH_VF_LIT_K1) {
+        /* madmk: src0 * K + vsrc1 */
+        if (!vkfd_sh_decode_src(dc, in, VKFD_SH_SRC_LITERAL, o->src[1], 0,
+                                &in->src[1]) ||
+            !vkfd_sh_decode_vgpr(dc, in, vsrc1, false, o->src[2],
+                                 &in->src[2])) {
+            return false;
+        }
+    } else if (vsrc1 >= 0 && o->src[1] != VKFD_SH_NONE &&
+               !vkfd_sh_decode_vgpr(dc, in, vsrc1, false, o->src[1],
+                                    &in->src[1])) {
+        return false;
+    }
+    if ((fl & VKFD_SH_VF_LIT_K2) &&
+        !vkfd_sh_decode_src(dc, in, VKFD_SH_SRC_LITERAL, o->src[2], 0,
+                            &in->src[2])) {
+        return false;
+    }
+    if (vopc) {
+        if (!vcc_opd(dc, in, &in->sdst)) {
+            return false;
+        }
+    } else if (!valu_dst(dc, in, vdst)) {
+        return false;
+    }
+    if (o->exec == valu_swap_b32 && in->src[0].kind != VKFD_SH_OPD_VGPR) {
+        return refuse(dc, "v_swap_b32: src0 must be a VGPR");
+    }
+    return valu_implied(dc, in, false);
+}
 
 bool vkfd_sh_decode_vop1(VkfdShDecoder *dc, VkfdShInsn *in)
 {
-    dc->why = "vop1: not implemented yet";
-    return false;
+    uint32_t d = dc->dw[0];
+    unsigned op = extract32(d, 9, 8);
+    const VkfdShOp *o = valu_lookup(vkfd_sh_vop1_int, vkfd_sh_vop1_fp, op);
+
+    if (!o) {
+        return refuse(dc, "vop1: unknown opcode");
+    }
+    set_op(dc, in, o, VKFD_SH_VOP1, op);
+    return decode_vop32(dc, in, extract32(d, 0, 9), -1, extract32(d, 17, 8),
+                        false);
 }
 
 bool vkfd_sh_decode_vop2(VkfdShDecoder *dc, VkfdShInsn *in)
 {
-    dc->why = "vop2: not implemented yet";
-    return false;
+    uint32_t d = dc->dw[0];
+    unsigned op = extract32(d, 25, 6);
+    const VkfdShOp *o = valu_lookup(vkfd_sh_vop2_int, vkfd_sh_vop2_fp, op);
+
+    if (!o) {
+        return refuse(dc, "vop2: unknown opcode");
+    }
+    set_op(dc, in, o, VKFD_SH_VOP2, op);
+    return decode_vop32(dc, in, extract32(d, 0, 9), extract32(d, 9, 8),
+                        extract32(d, 17, 8), false);
 }
 
 bool vkfd_sh_decode_vopc(VkfdShDecoder *dc, VkfdShInsn *in)
 {
-    dc->why = "vopc: not implemented yet";
-    return false;
+    uint32_t d = dc->dw[0];
+    unsigned op = extract32(d, 17, 8);
+    const VkfdShOp *o = valu_lookup(vkfd_sh_vopc_int, vkfd_sh_vopc_fp, op);
+
+    if (!o) {
+        return refuse(dc, "vopc: unknown opcode");
+    }
+    set_op(dc, in, o, VKFD_SH_VOPC, op);
+    return decode_vop32(dc, in, extract32(d, 0, 9), extract32(d, 9, 8), 0,
+                        true);
+}
+
+/* The VOP3 encoding's entry: a VOPC, VOP2, VOP1 or VOP3-only opcode */
+static const VkfdShOp *vop3_lookup(unsigned op, bool *vopc)
+{
+    *vopc = op < VKFD_SH_VOP3_VOP2_BASE;
+    if (op < VKFD_SH_VOP3_VOP2_BASE) {
+        return valu_lookup(vkfd_sh_vopc_int, vkfd_sh_vopc_fp, op);
+    }
+    if (op < VKFD_SH_VOP3_VOP1_BASE) {
+        op -= VKFD_SH_VOP3_VOP2_BASE;
+        return valu_lookup(vkfd_sh_vop2_int, vkfd_sh_vop2_fp, op);
+    }
+    if (op < VKFD_SH_VOP3_ONLY_BASE) {
+        op -= VKFD_SH_VOP3_VOP1_BASE;
+        return valu_lookup(vkfd_sh_vop1_int, vkfd_sh_vop1_fp, op);
+    }
+    return valu_lookup(vkfd_sh_vop3_int, vkfd_sh_vop3_fp, op);
+}
+
+/* VOP3A/VOP3B modifiers against what the op takes */
+static bool vop3_mods(VkfdShDecoder *dc, VkfdShInsn *in, bool vop3b)
+{
+    const VkfdShOp *o = in->op;
+    uint32_t d0 = dc->dw[0], d1 = dc->dw[1];
+    unsigned fl = o->flags;
+
+    in->u.vop3.neg = extract32(d1, 29, 3);
+    in->u.vop3.omod = extract32(d1, 27, 2);
+    in->u.vop3.clamp = extract32(d0, 15, 1);
+    if (!vop3b) {
+        in->u.vop3.abs = extract32(d0, 8, 3);
+        in->u.vop3.opsel = extract32(d0, 11, 4);
+    }
+    if ((in->u.vop3.abs | in->u.vop3.neg) && !(fl & VKFD_SH_VF_FMODS)) {
+        return refuse(dc, "vop3: abs/neg on an op without them");
+    }
+    if (in->u.vop3.opsel && !(fl & VKFD_SH_VF_OPSEL)) {
+        return refuse(dc, "vop3: op_sel on an op without it");
+    }
+    if (in->u.vop3.clamp && !(fl & (VKFD_SH_VF_CLAMP | VKFD_SH_VF_ICLAMP))) {
+        return refuse(dc, "vop3: clamp on an op without it");
+    }
+    if (in->u.vop3.omod && !(fl & VKFD_SH_VF_OMOD)) {
+        return refuse(dc, "vop3: omod on an op without it");
+    }
+    if (in->u.vop3.abs || in->u.vop3.neg || in->u.vop3.opsel ||
+        in->u.vop3.clamp || in->u.vop3.omod ||
+        ((fl & VKFD_SH_VF_OPSEL) && o->dst == VKFD_SH_F16)) {
+        in->mods = VKFD_SH_MODS_VOP3;
+    }
+    return true;
 }
 
 bool vkfd_sh_decode_vop3(VkfdShDecoder *dc, VkfdShInsn *in)
 {
-    dc->why = "vop3: not implemented yet";
-    return false;
+    uint32_t d0 = dc->dw[0], d1 = dc->dw[1];
+    unsigned op = extract32(d0, 16, 10), vdst = extract32(d0, 0, 8);
+    const unsigned enc[3] = {
+        extract32(d1, 0, 9), extract32(d1, 9, 9), extract32(d1, 18, 9)
+    };
+    const VkfdShOp *o;
+    unsigned fl, i;
+    bool vopc, vop3b;
+
+    if (dc->avail < 2) {
+        return refuse(dc, "vop3: second dword not fetched");
+    }
+    o = vop3_lookup(op, &vopc);
+    if (!o) {
+        return refuse(dc, "vop3: unknown opcode");
+    }
+    fl = o->flags;
+    if (fl & (VKFD_SH_VF_LIT_K1 | VKFD_SH_VF_LIT_K2)) {
+        return refuse(dc, "vop3: madmk/madak have no VOP3 form");
+    }
+    set_op(dc, in, o, VKFD_SH_VOP3, op);
+    in->len = 8;
+    vop3b = !vopc && (fl & VKFD_SH_VF_SDST_MASK);
+    if (!vop3_mods(dc, in, vop3b)) {
+        return false;
+    }
+    if (!valu_src0(dc, in, enc[0], VKFD_SH_DEC_NO_LITERAL)) {
+        return false;
+    }
+    for (i = 1; i < 3; i++) {
+        if (o->src[i] == VKFD_SH_NONE || (i == 2 && (fl & VKFD_SH_VF_MAC))) {
+            continue;
+        }
+        if (!vkfd_sh_decode_src(dc, in, enc[i], o->src[i],
+                                VKFD_SH_DEC_NO_LITERAL, &in->src[i])) {
+            return false;
+        }
+    }
+    if ((fl & VKFD_SH_VF_LANE_SEL) &&
+        (in->src[1].kind == VKFD_SH_OPD_VGPR ||
+         (o->exec == valu_readlane_b32 &&
+          in->src[0].kind != VKFD_SH_OPD_VGPR) ||
+         (o->exec == valu_writelane_b32 &&
+          in->src[0].kind == VKFD_SH_OPD_VGPR))) {
+        return refuse(dc, "v_readlane/v_writelane: bad operand kinds");
+    }
+    if (o->exec == valu_swap_b32) {
+        return refuse(dc, "v_swap_b32 has no VOP3 form");
+    }
+    if (vopc || vop3b) {
+        if (!vkfd_sh_decode_sdst(dc, in, vopc ? vdst : extract32(d0, 8, 7),
+                                 VKFD_SH_B64, &in->sdst)) {
+            return false;
+        }
+    }
+    if (!vopc && !valu_dst(dc, in, vdst)) {
+        return false;
+    }
+    return valu_implied(dc, in, true);
 }
 
 bool vkfd_sh_decode_vop3p(VkfdShDecoder *dc, VkfdShInsn *in)
 {
-    dc->why = "vop3p: not implemented yet";
-    return false;
+    uint32_t d0 = dc->dw[0], d1 = dc->dw[1];
+    unsigned op = extract32(d0, 16, 7);
+    const unsigned enc[3] = {
+        extract32(d1, 0, 9), extract32(d1, 9, 9), extract32(d1, 18, 9)
+    };
+    const VkfdShOp *o = valu_lookup(vkfd_sh_vop3p_int, vkfd_sh_vop3p_fp, op);
+    unsigned fl, i;
+
+    if (dc->avail < 2) {
+        return refuse(dc, "vop3p: second dword not fetched");
+    }
+    if (!o) {
+        return refuse(dc, "vop3p: unknown opcode");
+    }
+    set_op(dc, in, o, VKFD_SH_VOP3P, op);
+    in->len = 8;
+    fl = o->flags;
+    if (!(fl & (VKFD_SH_VF_ACC_SRC0 | VKFD_SH_VF_ACC_DST))) {
+        in->mods = VKFD_SH_MODS_VOP3P;
+        in->u.vop3.neg_hi = extract32(d0, 8, 3);
+        in->u.vop3.opsel = extract32(d0, 11, 3);
+        in->u.vop3.opsel_hi = extract32(d1, 27, 2) | extract32(d0, 14, 1) << 2;
+        in->u.vop3.clamp = extract32(d0, 15, 1);
+        in->u.vop3.neg = extract32(d1, 29, 3);
+        if ((in->u.vop3.neg | in->u.vop3.neg_hi) &&
+            !(fl & VKFD_SH_VF_FMODS)) {
+            return refuse(dc, "vop3p: neg on an op without it");
+        }
+        if (in->u.vop3.clamp &&
+            !(fl & (VKFD_SH_VF_CLAMP | VKFD_SH_VF_ICLAMP))) {
+            return refuse(dc, "vop3p: clamp on an op without it");
+        }
+    }
+    if (!valu_src0(dc, in, enc[0], VKFD_SH_DEC_NO_LITERAL)) {
+        return false;
+    }
+    for (i = 1; i < 3; i++) {
+        if (o->src[i] != VKFD_SH_NONE &&
+            !vkfd_sh_decode_src(dc, in, enc[i], o->src[i],
+                                VKFD_SH_DEC_NO_LITERAL, &in->src[i])) {
+            return false;
+        }
+    }
+    return valu_dst(dc, in, extract32(d0, 0, 8));
 }
