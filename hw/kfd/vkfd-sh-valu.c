@@ -1193,7 +1193,8 @@ const VkfdShOp vkfd_sh_vop1_int[VKFD_SH_VOP1_OPS] = {
                 VF(ACC_SRC0) | VF(ACC_DST) | VF(NO_EXT)),
 };
 
-#define OPCO(nm, fl)    OP("v_" #nm, valu_##nm, B32, B32, NO, B32, VF(SDST_MASK) | fl)
+#define OPCO(nm, fl) \
+    OP("v_" #nm, valu_##nm, B32, B32, NO, B32, VF(SDST_MASK) | fl)
 #define OPCI(nm)        OP("v_" #nm, valu_##nm, B32, B32, B64, B32, \
                            VF(SDST_MASK) | VF(CARRY_IN))
 
@@ -1237,25 +1238,10 @@ const VkfdShOp vkfd_sh_vop2_int[VKFD_SH_VOP2_OPS] = {
     [0x3d] = OP2(xnor_b32, 0),
 };
 
-#define CMP_ENTRY(op, nm, fn, t, x) \
-    [op] = OP(nm, fn, t, t, NO, NO, VF(SDST_MASK) | (x))
-#define CMP_ROW(base, T, t)                                                 \
-    CMP_ENTRY(base + 0, "v_cmp_f_" #t, valu_cmp_f_##t, T, 0),               \
-    CMP_ENTRY(base + 1, "v_cmp_lt_" #t, valu_cmp_lt_##t, T, 0),             \
-    CMP_ENTRY(base + 2, "v_cmp_eq_" #t, valu_cmp_eq_##t, T, 0),             \
-    CMP_ENTRY(base + 3, "v_cmp_le_" #t, valu_cmp_le_##t, T, 0),             \
-    CMP_ENTRY(base + 4, "v_cmp_gt_" #t, valu_cmp_gt_##t, T, 0),             \
-    CMP_ENTRY(base + 5, "v_cmp_ne_" #t, valu_cmp_ne_##t, T, 0),             \
-    CMP_ENTRY(base + 6, "v_cmp_ge_" #t, valu_cmp_ge_##t, T, 0),             \
-    CMP_ENTRY(base + 7, "v_cmp_t_" #t, valu_cmp_t_##t, T, 0),               \
-    CMP_ENTRY(base + 16, "v_cmpx_f_" #t, valu_cmp_f_##t, T, VF(CMPX)),      \
-    CMP_ENTRY(base + 17, "v_cmpx_lt_" #t, valu_cmp_lt_##t, T, VF(CMPX)),    \
-    CMP_ENTRY(base + 18, "v_cmpx_eq_" #t, valu_cmp_eq_##t, T, VF(CMPX)),    \
-    CMP_ENTRY(base + 19, "v_cmpx_le_" #t, valu_cmp_le_##t, T, VF(CMPX)),    \
-    CMP_ENTRY(base + 20, "v_cmpx_gt_" #t, valu_cmp_gt_##t, T, VF(CMPX)),    \
-    CMP_ENTRY(base + 21, "v_cmpx_ne_" #t, valu_cmp_ne_##t, T, VF(CMPX)),    \
-    CMP_ENTRY(base + 22, "v_cmpx_ge_" #t, valu_cmp_ge_##t, T, VF(CMPX)),    \
-    CMP_ENTRY(base + 23, "v_cmpx_t_" #t, valu_cmp_t_##t, T, VF(CMPX))
+#define CMP(nm, T) \
+    OP("v_cmp_" #nm, valu_cmp_##nm, T, T, NO, NO, VF(SDST_MASK))
+#define CMPX(nm, T) \
+    OP("v_cmpx_" #nm, valu_cmp_##nm, T, T, NO, NO, VF(SDST_MASK) | VF(CMPX))
 
 /*
  * Integer compares: v_cmp_{f,lt,eq,le,gt,ne,ge,t}_T at base + 0..7 and
@@ -1263,12 +1249,102 @@ const VkfdShOp vkfd_sh_vop2_int[VKFD_SH_VOP2_OPS] = {
  * u32 0xc8, i64 0xe0, u64 0xe8.
  */
 const VkfdShOp vkfd_sh_vopc_int[VKFD_SH_VOPC_OPS] = {
-    CMP_ROW(0xa0, H16, i16),
-    CMP_ROW(0xa8, H16, u16),
-    CMP_ROW(0xc0, B32, i32),
-    CMP_ROW(0xc8, B32, u32),
-    CMP_ROW(0xe0, B64, i64),
-    CMP_ROW(0xe8, B64, u64),
+    [0xa0] = CMP(f_i16, H16),
+    [0xa1] = CMP(lt_i16, H16),
+    [0xa2] = CMP(eq_i16, H16),
+    [0xa3] = CMP(le_i16, H16),
+    [0xa4] = CMP(gt_i16, H16),
+    [0xa5] = CMP(ne_i16, H16),
+    [0xa6] = CMP(ge_i16, H16),
+    [0xa7] = CMP(t_i16, H16),
+    [0xb0] = CMPX(f_i16, H16),
+    [0xb1] = CMPX(lt_i16, H16),
+    [0xb2] = CMPX(eq_i16, H16),
+    [0xb3] = CMPX(le_i16, H16),
+    [0xb4] = CMPX(gt_i16, H16),
+    [0xb5] = CMPX(ne_i16, H16),
+    [0xb6] = CMPX(ge_i16, H16),
+    [0xb7] = CMPX(t_i16, H16),
+    [0xa8] = CMP(f_u16, H16),
+    [0xa9] = CMP(lt_u16, H16),
+    [0xaa] = CMP(eq_u16, H16),
+    [0xab] = CMP(le_u16, H16),
+    [0xac] = CMP(gt_u16, H16),
+    [0xad] = CMP(ne_u16, H16),
+    [0xae] = CMP(ge_u16, H16),
+    [0xaf] = CMP(t_u16, H16),
+    [0xb8] = CMPX(f_u16, H16),
+    [0xb9] = CMPX(lt_u16, H16),
+    [0xba] = CMPX(eq_u16, H16),
+    [0xbb] = CMPX(le_u16, H16),
+    [0xbc] = CMPX(gt_u16, H16),
+    [0xbd] = CMPX(ne_u16, H16),
+    [0xbe] = CMPX(ge_u16, H16),
+    [0xbf] = CMPX(t_u16, H16),
+    [0xc0] = CMP(f_i32, B32),
+    [0xc1] = CMP(lt_i32, B32),
+    [0xc2] = CMP(eq_i32, B32),
+    [0xc3] = CMP(le_i32, B32),
+    [0xc4] = CMP(gt_i32, B32),
+    [0xc5] = CMP(ne_i32, B32),
+    [0xc6] = CMP(ge_i32, B32),
+    [0xc7] = CMP(t_i32, B32),
+    [0xd0] = CMPX(f_i32, B32),
+    [0xd1] = CMPX(lt_i32, B32),
+    [0xd2] = CMPX(eq_i32, B32),
+    [0xd3] = CMPX(le_i32, B32),
+    [0xd4] = CMPX(gt_i32, B32),
+    [0xd5] = CMPX(ne_i32, B32),
+    [0xd6] = CMPX(ge_i32, B32),
+    [0xd7] = CMPX(t_i32, B32),
+    [0xc8] = CMP(f_u32, B32),
+    [0xc9] = CMP(lt_u32, B32),
+    [0xca] = CMP(eq_u32, B32),
+    [0xcb] = CMP(le_u32, B32),
+    [0xcc] = CMP(gt_u32, B32),
+    [0xcd] = CMP(ne_u32, B32),
+    [0xce] = CMP(ge_u32, B32),
+    [0xcf] = CMP(t_u32, B32),
+    [0xd8] = CMPX(f_u32, B32),
+    [0xd9] = CMPX(lt_u32, B32),
+    [0xda] = CMPX(eq_u32, B32),
+    [0xdb] = CMPX(le_u32, B32),
+    [0xdc] = CMPX(gt_u32, B32),
+    [0xdd] = CMPX(ne_u32, B32),
+    [0xde] = CMPX(ge_u32, B32),
+    [0xdf] = CMPX(t_u32, B32),
+    [0xe0] = CMP(f_i64, B64),
+    [0xe1] = CMP(lt_i64, B64),
+    [0xe2] = CMP(eq_i64, B64),
+    [0xe3] = CMP(le_i64, B64),
+    [0xe4] = CMP(gt_i64, B64),
+    [0xe5] = CMP(ne_i64, B64),
+    [0xe6] = CMP(ge_i64, B64),
+    [0xe7] = CMP(t_i64, B64),
+    [0xf0] = CMPX(f_i64, B64),
+    [0xf1] = CMPX(lt_i64, B64),
+    [0xf2] = CMPX(eq_i64, B64),
+    [0xf3] = CMPX(le_i64, B64),
+    [0xf4] = CMPX(gt_i64, B64),
+    [0xf5] = CMPX(ne_i64, B64),
+    [0xf6] = CMPX(ge_i64, B64),
+    [0xf7] = CMPX(t_i64, B64),
+    [0xe8] = CMP(f_u64, B64),
+    [0xe9] = CMP(lt_u64, B64),
+    [0xea] = CMP(eq_u64, B64),
+    [0xeb] = CMP(le_u64, B64),
+    [0xec] = CMP(gt_u64, B64),
+    [0xed] = CMP(ne_u64, B64),
+    [0xee] = CMP(ge_u64, B64),
+    [0xef] = CMP(t_u64, B64),
+    [0xf8] = CMPX(f_u64, B64),
+    [0xf9] = CMPX(lt_u64, B64),
+    [0xfa] = CMPX(eq_u64, B64),
+    [0xfb] = CMPX(le_u64, B64),
+    [0xfc] = CMPX(gt_u64, B64),
+    [0xfd] = CMPX(ne_u64, B64),
+    [0xfe] = CMPX(ge_u64, B64),
+    [0xff] = CMPX(t_u64, B64),
 };
 
 const VkfdShOp vkfd_sh_vop3_int[VKFD_SH_VOP3_OPS] = {

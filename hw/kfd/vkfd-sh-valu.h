@@ -75,12 +75,9 @@ extern const VkfdShOp vkfd_sh_vop3p_fp[VKFD_SH_VOP3P_OPS];
 #define VKFD_SH_VF_NO_EXT       (1u << 9)  /* no DPP, no SDWA */
 #define VKFD_SH_VF_ACC_SRC0     (1u << 10) /* src0 names an AGPR */
 #define VKFD_SH_VF_ACC_DST      (1u << 11) /* dst names an AGPR */
-#define VKFD_SH_VF_LANE_SEL     (1u << 12) /* src1 is a lane select (SGPR,
-                                              M0 or constant) */
-#define VKFD_SH_VF_ICLAMP       (1u << 14) /* integer clamp: the handler
-                                              saturates (vkfd_sh_valu_clamp) */
-#define VKFD_SH_VF_LIT_K1       (1u << 13) /* VOP2 madmk: the literal is
-                                              src1, vsrc1 becomes src2 */
+#define VKFD_SH_VF_LANE_SEL     (1u << 12) /* src1: a lane (SGPR, const) */
+#define VKFD_SH_VF_ICLAMP       (1u << 14) /* integer clamp: by handler */
+#define VKFD_SH_VF_LIT_K1       (1u << 13) /* madmk: K = src1, vsrc1 = src2 */
 #define VKFD_SH_VF_LIT_K2       (1u << 15) /* VOP2 madak: literal = src2 */
 
 /* SDWA selections (src0_sel, src1_sel, dst_sel) and dst_unused */
