@@ -82,6 +82,11 @@ struct VkfdShDispatch {
     uint32_t private_size;      /* bytes per work-item */
     uint32_t scratch_wave_bytes;    /* scratch per wave */
     uint64_t scratch_base, scratch_size;
+    bool scratch_short;         /* the queue's scratch is too small */
+    bool scratch_asked;         /* ROCr was asked for more */
+    uint64_t inactive_sig;      /* ROCr's queue_inactive_signal, or 0 */
+    uint32_t amdq_err;          /* why setup refused, in ROCr's codes */
+    bool ready;                 /* the SGPRs are known: waves may start */
     uint32_t user_sgpr_count;
     uint32_t user_sgprs[VKFD_SH_MAX_USER_SGPRS];
     /* which system SGPRs follow the user ones, and the VGPR ids */

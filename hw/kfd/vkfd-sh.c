@@ -104,8 +104,16 @@
 #define AMDQ_SCRATCH_END        184
 
 /* queue_inactive_signal values the CP stores (ROCr's queue error codes) */
+#define AMDQ_ERR_SCRATCH        0x1         /* insufficient scratch, wave64 */
+#define AMDQ_ERR_DIM            0x2
+#define AMDQ_ERR_GROUP_MEMORY   0x4
+#define AMDQ_ERR_CODE           0x8
+#define AMDQ_ERR_WG_SIZE        0x40
+#define AMDQ_ERR_VGPRS          0x80
 #define AMDQ_ERR_ILLEGAL        0x40000000
 #define AMDQ_ERR_TRAP           0x80000000
+/* ROCr gave up finding scratch: it stores -1 */
+#define AMDQ_SIGNAL_DEAD        (-1)
 
 /* COMPUTE_TMPRING_SIZE (GFX9): waves, and 1 KiB units per wave */
 #define TMPRING_WAVES(t)        ((t) & 0xfff)
@@ -208,17 +216,6 @@ void vkfd_sh_drop(VkfdQueue *q)
     }
 }
 
-/* Refuse a dispatch before it runs: the queue stops with err. */
-static VkfdStep disp_refuse(VkfdState *s, VkfdQueue *q, uint32_t err,
-                            uint64_t va, uint32_t info, const char *why)
-{
-    VKFD_GUEST_ERR(vkfd_err_sh_dispatch, "ctx %u doorbell %u index %" PRIu64
-                   " kernel 0x%" PRIx64 ": %s", q->ctx_id, q->doorbell,
-                   q->rptr, va, why);
-    vkfd_queue_fail(s, q, err, info, va);
-    vkfd_sh_drop(q);
-    return VKFD_STEP_FAIL;
-}
 
 /*
  * Store value in an amd_signal_t of q's context and notify its waiters as
@@ -249,12 +246,27 @@ static bool signal_store(VkfdState *s, VkfdQueue *q, uint64_t sig,
     return true;
 }
 
-static uint64_t amdq_read64(VkfdShDispatch *d, unsigned off, bool *ok)
+/*
+ * Refuse a dispatch before it runs: the queue stops with err (at va),
+ * and ROCr hears of it through queue_inactive_signal (amdq_err) as from
+ * the CP.
+ */
+static VkfdStep disp_refuse(VkfdShDispatch *d, uint32_t err, uint64_t va,
+                            uint32_t info, uint32_t amdq_err,
+                            const char *why)
 {
-    uint64_t v = 0;
+    VkfdState *s = d->s;
+    VkfdQueue *q = d->q;
 
-    *ok = *ok && vkfd_vm_read(d->s, d->ctx_id, d->queue_va + off, &v, 8);
-    return le64_to_cpu(v);
+    VKFD_GUEST_ERR(vkfd_err_sh_dispatch, "ctx %u doorbell %u index %" PRIu64
+                   " kernel 0x%" PRIx64 ": %s", q->ctx_id, q->doorbell,
+                   q->rptr, d->kobj, why);
+    if (amdq_err && d->inactive_sig) {
+        signal_store(s, q, d->inactive_sig, amdq_err);
+    }
+    vkfd_queue_fail(s, q, err, info, va);
+    vkfd_sh_drop(q);
+    return VKFD_STEP_FAIL;
 }
 
 /*
@@ -271,6 +283,7 @@ static const char *disp_scratch(VkfdShDispatch *d, uint32_t srd[4])
     memset(srd, 0, 16);
     d->scratch_base = d->scratch_size = 0;
     d->scratch_wave_bytes = 0;
+    d->scratch_short = false;
     if (!d->queue_va) {
         return d->private_size ? "kernel needs scratch; the queue has none" :
                NULL;
@@ -285,16 +298,18 @@ static const char *disp_scratch(VkfdShDispatch *d, uint32_t srd[4])
     }
     lane = ldl_le_p(b + AMDQ_SCRATCH_LANE_SIZE - AMDQ_TMPRING_SIZE);
     d->scratch_size = ldq_le_p(b + AMDQ_SCRATCH_SIZE - AMDQ_TMPRING_SIZE);
-    d->scratch_base = (srd[0] | (uint64_t)(srd[1] & 0xffff) << 32);
+    d->scratch_base = ldq_le_p(b + AMDQ_SCRATCH_LOCATION - AMDQ_TMPRING_SIZE);
     d->scratch_wave_bytes = TMPRING_WAVESIZE(tmpring) * 1024;
     waves = TMPRING_WAVES(tmpring);
     if (!d->private_size) {
         return NULL;
     }
+    /* one slot per wave of a workgroup: they run together */
     if (lane < d->private_size || waves < d->group.nwaves ||
         (uint64_t)d->scratch_wave_bytes * d->group.nwaves > d->scratch_size ||
         d->scratch_wave_bytes < (uint64_t)d->private_size *
                                 VKFD_SH_WAVE_SIZE) {
+        d->scratch_short = true;
         return "the queue's scratch is too small for the dispatch";
     }
     return NULL;
@@ -352,14 +367,21 @@ static const char *disp_user_sgprs(VkfdShDispatch *d)
     return NULL;
 }
 
+static const char *refuse(VkfdShDispatch *d, uint32_t amdq_err,
+                          const char *why)
+{
+    d->amdq_err = amdq_err;
+    return why;
+}
+
 /*
  * Check the descriptor kd (read from d->kobj) and the launch, and work
- * out everything the waves start with.  NULL, or what is wrong.
+ * out everything the waves start with but the SGPRs (disp_prepare).
+ * NULL, or what is wrong (and d->amdq_err, ROCr's code for it).
  */
 static const char *disp_setup(VkfdShDispatch *d, const uint8_t *kd,
                               uint32_t group_size, uint32_t private_size)
 {
-    const char *why;
     uint32_t sys, items;
     uint64_t n;
     int i;
@@ -371,31 +393,35 @@ static const char *disp_setup(VkfdShDispatch *d, const uint8_t *kd,
     d->entry = d->kobj + (int64_t)ldq_le_p(kd + KD_ENTRY_OFFSET);
 
     if (d->entry & 0xff) {
-        return "kernel entry not 256-byte aligned";
+        return refuse(d, AMDQ_ERR_CODE, "kernel entry not 256-byte aligned");
     }
     if (d->entry >= VKFD_VA_END) {
-        return "kernel entry beyond the 48-bit VA space";
+        return refuse(d, AMDQ_ERR_CODE,
+                      "kernel entry beyond the 48-bit VA space");
     }
     if (d->props & KP_WAVE32) {
-        return "wave32 kernel (gfx90a runs wave64 only)";
+        return refuse(d, AMDQ_ERR_CODE,
+                      "wave32 kernel (gfx90a runs wave64 only)");
     }
     if (d->props & KP_GRID_WG_COUNT) {
-        return "grid workgroup count SGPRs are not supported";
+        return refuse(d, AMDQ_ERR_CODE,
+                      "grid workgroup count SGPRs are not supported");
     }
     if (RSRC2_LDS_SIZE(d->rsrc2)) {
-        return "RSRC2 LDS_SIZE must be 0 (the packet gives the size)";
+        return refuse(d, AMDQ_ERR_CODE,
+                      "RSRC2 LDS_SIZE must be 0 (the packet gives the size)");
     }
 
     /* registers: gfx90a allocates VGPRs+AGPRs in 8s, SGPRs in 16s */
     n = (RSRC1_VGPRS(d->rsrc1) + 1) * 8;
     if (n > VKFD_SH_MAX_VGPRS) {
-        return "more than 512 VGPRs+AGPRs";
+        return refuse(d, AMDQ_ERR_VGPRS, "more than 512 VGPRs+AGPRs");
     }
     d->num_vgprs = n;
     d->accum_offset = (RSRC3_ACCUM_OFFSET(d->rsrc3) + 1) * 4;
     if (d->accum_offset > d->num_vgprs ||
         d->accum_offset > VKFD_SH_MAX_ARCH_VGPRS) {
-        return "ACCUM_OFFSET beyond the VGPRs";
+        return refuse(d, AMDQ_ERR_VGPRS, "ACCUM_OFFSET beyond the VGPRs");
     }
     d->num_sgprs = MIN((RSRC1_SGPRS(d->rsrc1) + 1) * 16, VKFD_SH_MAX_SGPRS);
     d->mode = RSRC1_FLOAT_MODE(d->rsrc1) |
@@ -408,33 +434,31 @@ static const char *disp_setup(VkfdShDispatch *d, const uint8_t *kd,
     d->total_groups = 1;
     for (i = 0; i < 3; i++) {
         if (!d->grid[i] || !d->wg[i]) {
-            return "grid or workgroup size 0";
+            return refuse(d, AMDQ_ERR_DIM, "grid or workgroup size 0");
         }
         items *= d->wg[i];
         if (items > VKFD_SH_MAX_WG_ITEMS) {
-            return "workgroup of more than 1024 work-items";
+            return refuse(d, AMDQ_ERR_WG_SIZE,
+                          "workgroup of more than 1024 work-items");
         }
         d->ngroups[i] = DIV_ROUND_UP(d->grid[i], d->wg[i]);
         if (d->total_groups > UINT64_MAX / d->ngroups[i]) {
-            return "more than 2^64 workgroups";
+            return refuse(d, AMDQ_ERR_DIM, "more than 2^64 workgroups");
         }
         d->total_groups *= d->ngroups[i];
     }
     d->group.nwaves = DIV_ROUND_UP(items, VKFD_SH_WAVE_SIZE);
     d->lds_size = MAX(group_size, ldl_le_p(kd + KD_GROUP_FIXED));
     if (d->lds_size > VKFD_LDS_SIZE_KB * 1024) {
-        return "group segment larger than 64 KiB";
+        return refuse(d, AMDQ_ERR_GROUP_MEMORY,
+                      "group segment larger than 64 KiB");
     }
     d->private_size = MAX(private_size, ldl_le_p(kd + KD_PRIVATE_FIXED));
     if (d->private_size && !(d->rsrc2 & RSRC2_SCRATCH_EN)) {
-        return "private segment without SCRATCH_EN";
+        return refuse(d, AMDQ_ERR_CODE, "private segment without SCRATCH_EN");
     }
 
-    /* initial SGPRs */
-    why = disp_user_sgprs(d);
-    if (why) {
-        return why;
-    }
+    /* initial SGPRs: the system ones (the user ones: disp_prepare) */
     d->sgpr_wg_id[0] = d->rsrc2 & RSRC2_TGID_X;
     d->sgpr_wg_id[1] = d->rsrc2 & RSRC2_TGID_Y;
     d->sgpr_wg_id[2] = d->rsrc2 & RSRC2_TGID_Z;
@@ -442,17 +466,17 @@ static const char *disp_setup(VkfdShDispatch *d, const uint8_t *kd,
     d->sgpr_wave_offset = d->rsrc2 & RSRC2_SCRATCH_EN;
     sys = d->sgpr_wg_id[0] + d->sgpr_wg_id[1] + d->sgpr_wg_id[2] +
           d->sgpr_wg_info + d->sgpr_wave_offset;
-    if (d->user_sgpr_count + sys > d->num_sgprs) {
-        return "initial SGPRs beyond the granulated SGPR count";
+    if (RSRC2_USER_SGPRS(d->rsrc2) + sys > d->num_sgprs) {
+        return refuse(d, AMDQ_ERR_CODE,
+                      "initial SGPRs beyond the granulated SGPR count");
     }
     if (RSRC2_TIDIG(d->rsrc2) > 2) {
-        return "VGPR_WORKITEM_ID 3 is reserved";
+        return refuse(d, AMDQ_ERR_CODE, "VGPR_WORKITEM_ID 3 is reserved");
     }
 
     d->vgprs = g_malloc0((size_t)d->group.nwaves * d->num_vgprs *
                          sizeof(*d->vgprs));
     d->lds = d->lds_size ? g_malloc0(d->lds_size) : NULL;
-    vkfd_sh_code_init(&d->code);
     return NULL;
 }
 
@@ -554,8 +578,6 @@ static VkfdStep disp_fault(VkfdShDispatch *d, VkfdWave *w)
     uint32_t qerr = fault_info[w->fault].qerr;
     uint64_t va = w->fault == VKFD_SH_FAULT_MEMORY ? w->fault_va :
                   w->fault_pc;
-    uint64_t sig;
-    bool ok = true;
 
     VKFD_GUEST_ERR(vkfd_err_sh_fault, "ctx %u doorbell %u: %s fault at pc "
                    "0x%" PRIx64 " [0x%08x 0x%08x] va 0x%" PRIx64 " wave %u "
@@ -568,13 +590,9 @@ static VkfdStep disp_fault(VkfdShDispatch *d, VkfdWave *w)
      * a memory fault reaches it as the VM fault's memory exception event
      * instead, as on the hardware.
      */
-    if (q->type == VKFD_QUEUE_AQL && d->queue_va &&
-        w->fault != VKFD_SH_FAULT_MEMORY) {
-        sig = amdq_read64(d, AMDQ_INACTIVE_SIGNAL, &ok);
-        if (ok && sig) {
-            signal_store(s, q, sig, w->fault == VKFD_SH_FAULT_TRAP ?
-                         AMDQ_ERR_TRAP : AMDQ_ERR_ILLEGAL);
-        }
+    if (d->inactive_sig && w->fault != VKFD_SH_FAULT_MEMORY) {
+        signal_store(s, q, d->inactive_sig, w->fault == VKFD_SH_FAULT_TRAP ?
+                     AMDQ_ERR_TRAP : AMDQ_ERR_ILLEGAL);
     }
     vkfd_queue_fail(s, q, qerr, w->fault_dw[0], va);
     vkfd_sh_drop(q);
@@ -673,6 +691,70 @@ static VkfdStep disp_run(VkfdShDispatch *d, unsigned *budget)
 }
 
 /*
+ * The user SGPRs, which may need the queue's scratch: when it is too
+ * small, ask ROCr for more as the CP does (queue_inactive_signal = 1) and
+ * wait until it stores 0 there, then look again.  DONE when the waves can
+ * start.
+ */
+static VkfdStep disp_prepare(VkfdShDispatch *d)
+{
+    VkfdState *s = d->s;
+    VkfdQueue *q = d->q;
+    const char *why;
+    uint64_t value;
+
+    if (d->scratch_asked) {
+        if (!vkfd_vm_read(s, d->ctx_id, d->inactive_sig + VKFD_SIGNAL_VALUE,
+                          &value, 8)) {
+            return disp_refuse(d, VKFD_QERR_VM_FAULT, s->vm_last_fault_va,
+                               0, 0, "queue_inactive_signal not readable");
+        }
+        value = le64_to_cpu(value);
+        if ((int64_t)value == AMDQ_SIGNAL_DEAD) {
+            return disp_refuse(d, VKFD_QERR_BAD_KERNEL, d->kobj, 0, 0,
+                               "ROCr found no scratch for the dispatch");
+        }
+        if (value) {
+            q->waiting = true;      /* ROCr is still at it */
+            return VKFD_STEP_WAIT;
+        }
+    }
+    why = disp_user_sgprs(d);
+    if (!why) {
+        d->ready = true;
+        return VKFD_STEP_DONE;
+    }
+    if (!d->scratch_short || d->scratch_asked || !d->inactive_sig) {
+        return disp_refuse(d, VKFD_QERR_BAD_KERNEL, d->kobj, d->rsrc2,
+                           d->scratch_short ? 0 : AMDQ_ERR_CODE, why);
+    }
+    trace_vkfd_sh_scratch(d->ctx_id, q->doorbell, q->rptr, d->private_size,
+                          d->scratch_wave_bytes, d->scratch_size);
+    if (!signal_store(s, q, d->inactive_sig, AMDQ_ERR_SCRATCH)) {
+        return disp_refuse(d, VKFD_QERR_VM_FAULT, s->vm_last_fault_va, 0, 0,
+                           "queue_inactive_signal not writable");
+    }
+    d->scratch_asked = true;
+    q->waiting = true;
+    return VKFD_STEP_WAIT;
+}
+
+/*
+ * ROCr's amd_queue_t, if the queue is one of ROCr's: its rptr and wptr
+ * are its read_dispatch_id and write_dispatch_id.  0 if not.
+ */
+static uint64_t aql_amd_queue(const VkfdQueue *q)
+{
+    uint64_t base = q->rptr_addr - AMDQ_READ_DISPATCH_ID;
+
+    if (q->rptr_addr < AMDQ_READ_DISPATCH_ID ||
+        q->wptr_addr != base + AMDQ_WRITE_DISPATCH_ID || (base & 63)) {
+        return 0;
+    }
+    return base;
+}
+
+/*
  * An AQL KERNEL_DISPATCH of a kernel descriptor (vkfd-aql.c calls this
  * for any kernel object that is not a built-in kernel).  b is the packet
  * as read, at packet_va.
@@ -682,6 +764,7 @@ VkfdStep vkfd_sh_aql_dispatch(VkfdState *s, VkfdQueue *q, const uint8_t *b,
 {
     VkfdShDispatch *d = q->sh;
     uint8_t kd[KD_SIZE];
+    uint64_t sig;
     const char *why;
     VkfdStep step;
     int i;
@@ -695,32 +778,45 @@ VkfdStep vkfd_sh_aql_dispatch(VkfdState *s, VkfdQueue *q, const uint8_t *b,
         d->kobj = ldq_le_p(b + AQL_KERNEL_OBJECT);
         d->kernarg = ldq_le_p(b + AQL_KERNARG);
         d->dispatch_id = q->rptr;
-        d->queue_va = q->rptr_addr >= AMDQ_READ_DISPATCH_ID ?
-                      q->rptr_addr - AMDQ_READ_DISPATCH_ID : 0;
+        d->queue_va = aql_amd_queue(q);
         for (i = 0; i < 3; i++) {
             d->wg[i] = lduw_le_p(b + AQL_WG_SIZE + 2 * i);
             d->grid[i] = ldl_le_p(b + AQL_GRID_SIZE + 4 * i);
         }
+        vkfd_sh_code_init(&d->code);
         q->sh = d;
         (*budget)--;
-        if (d->kobj & (KD_SIZE - 1)) {
-            return disp_refuse(s, q, VKFD_QERR_BAD_KERNEL, d->kobj, 0,
-                               "kernel descriptor not 64-byte aligned");
+        if (d->queue_va &&
+            vkfd_vm_read(s, q->ctx_id, d->queue_va + AMDQ_INACTIVE_SIGNAL,
+                         &sig, 8)) {
+            sig = le64_to_cpu(sig);
+            d->inactive_sig = sig && !(sig & 7) ? sig : 0;
+        }
+        if (!d->kobj || (d->kobj & (KD_SIZE - 1))) {
+            return disp_refuse(d, VKFD_QERR_BAD_KERNEL, d->kobj, 0,
+                               AMDQ_ERR_CODE,
+                               "kernel object null or not 64-byte aligned");
         }
         if (!vkfd_vm_read(s, q->ctx_id, d->kobj, kd, sizeof(kd))) {
-            return disp_refuse(s, q, VKFD_QERR_VM_FAULT,
-                               s->vm_last_fault_va, 0,
+            return disp_refuse(d, VKFD_QERR_VM_FAULT, s->vm_last_fault_va,
+                               0, AMDQ_ERR_CODE,
                                "kernel descriptor not readable");
         }
         why = disp_setup(d, kd, ldl_le_p(b + AQL_GROUP_SIZE),
                          ldl_le_p(b + AQL_PRIVATE_SIZE));
         if (why) {
-            return disp_refuse(s, q, VKFD_QERR_BAD_KERNEL, d->kobj,
-                               ldl_le_p(kd + KD_RSRC1), why);
+            return disp_refuse(d, VKFD_QERR_BAD_KERNEL, d->kobj,
+                               ldl_le_p(kd + KD_RSRC1), d->amdq_err, why);
         }
         trace_vkfd_sh_dispatch(q->ctx_id, q->doorbell, q->rptr, d->kobj,
                                d->entry, d->total_groups, d->group.nwaves,
                                d->lds_size, d->private_size);
+    }
+    if (!d->ready) {
+        step = disp_prepare(d);
+        if (step != VKFD_STEP_DONE) {
+            return step;
+        }
         trace_vkfd_sh_regs(q->ctx_id, q->doorbell, d->num_sgprs,
                            d->num_vgprs, d->accum_offset,
                            d->user_sgpr_count);
