@@ -52,13 +52,18 @@ static int vkfd_processes_show(struct seq_file *m, void *unused)
 				   p->context_id);
 		seq_printf(m, " refs %u%s", kref_read(&p->ref),
 			   p->torn_down ? " torn-down" : "");
-		list_for_each_entry(pdd, &p->pdds, node)
+		list_for_each_entry(pdd, &p->pdds, node) {
 			if (pdd->drm_file)
 				seq_printf(m, " gpu %u:ctx %u", pdd->dev->gpu_id,
 					   pdd->ctx_id);
 			else
 				seq_printf(m, " gpu %u:unbound",
 					   pdd->dev->gpu_id);
+			/* SET_TRAP_HANDLER's addresses, as the device has them */
+			if (pdd->tba_addr || pdd->tma_addr)
+				seq_printf(m, ":trap 0x%llx/0x%llx",
+					   pdd->tba_addr, pdd->tma_addr);
+		}
 		seq_putc(m, '\n');
 	}
 	mutex_unlock(&vkfd_lock);

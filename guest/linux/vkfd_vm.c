@@ -112,14 +112,14 @@ int vkfd_ioctl_get_process_apertures_new(struct file *filep,
 		n++;
 	}
 	mutex_unlock(&p->lock);
-	if (want && n) {
+	/* the count goes back even when the array cannot be written, as amdkfd */
+	if (want)
 		n = min(n, want);
-		if (copy_to_user(u64_to_user_ptr(args->kfd_process_device_apertures_ptr),
-				 pa, n * sizeof(*pa)))
-			ret = -EFAULT;
-	}
-	if (!ret)
-		args->num_of_nodes = n;
+	args->num_of_nodes = n;
+	if (want && n &&
+	    copy_to_user(u64_to_user_ptr(args->kfd_process_device_apertures_ptr),
+			 pa, n * sizeof(*pa)))
+		ret = -EFAULT;
 	kfree(pa);
 	return ret;
 }

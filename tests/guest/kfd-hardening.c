@@ -8,12 +8,13 @@
  * no user copy under the global lock; the device unbound under live
  * mappings; doorbell and MMIO mappings that cannot be split or moved; a
  * primary after exec; the events page re-mapped smaller; no ENOTSUPP;
- * device contexts per user; secondaries' sysfs names.
+ * device contexts per user; secondaries' sysfs names; and (issue 11)
+ * every bad argument of the ioctls ROCr added to libhsakmt's start-up.
  *
  * Runs as root, opens what only root may open (render nodes, debugfs),
  * and does the rest in children running as uid 65534 (and 65533).
  * Prints TAP.  `--only vma,race,ctx,limits,userptr,io,errno,events,exec,
- * users,lock,sysfs,clock,unbind` runs some groups alone.
+ * users,lock,sysfs,clock,unbind,rocm` runs some groups alone.
  */
 #define _GNU_SOURCE
 #include <grp.h>
@@ -29,7 +30,7 @@
 #include <sys/wait.h>
 
 #include "tap.h"
-#include "kfd-util.h"
+#include "kfd-queue-util.h"
 
 #define DOORBELL_BYTES	8192
 #define NOBODY		65534
@@ -1050,6 +1051,404 @@ static void test_unbind(void)
 	tap_ok(wait_contexts(0, 30), "unbind: no context left");
 }
 
+/* ------------------------- (15) the ioctls of ROCr's start-up (issue 11) */
+
+/*
+ * SET_TRAP_HANDLER, SET_XNACK_MODE, GET_PROCESS_APERTURES_NEW and
+ * AVAILABLE_MEMORY (SVM, ALLOC_QUEUE_GWS and SMI_EVENTS are in
+ * hsa-rocr-ioctls): short and long argument sizes, gpu_ids nobody has,
+ * argument pointers that are NULL, kernel, unmapped, half-mapped or
+ * read-only, for a primary and its secondary (none of these is
+ * primary-only in amdkfd), with amdkfd's errno; after every failure the
+ * state is checked again: the trap handler as debugfs shows it, the XNACK
+ * mode, the VRAM available, the user memory around the arguments.
+ */
+
+#define KERNEL_PTR	((void *)0xffff888000000000ULL)
+
+static unsigned long resized(unsigned long cmd, unsigned int size)
+{
+	return (cmd & ~((unsigned long)_IOC_SIZEMASK << _IOC_SIZESHIFT)) |
+	       (unsigned long)size << _IOC_SIZESHIFT;
+}
+
+/* Three pages: read-only, read-write, none (the guard after rw). */
+struct rocm_pages {
+	uint8_t *ro, *rw, *none;
+};
+
+static bool rocm_pages(struct rocm_pages *pg)
+{
+	uint8_t *p = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return false;
+	pg->ro = p;
+	pg->rw = p + 4096;
+	pg->none = p + 8192;
+	memset(p, 0, 8192);
+	return !mprotect(pg->ro, 4096, PROT_READ) &&
+	       !mprotect(pg->none, 4096, PROT_NONE);
+}
+
+/*
+ * The trap handler debugfs shows for the kfd_process of ours that is the
+ * primary (ctx < 0) or context ctx, on gpu: "" when none.
+ */
+static bool trap_shown(int ctx, unsigned int gpu, char *out, size_t size)
+{
+	FILE *f = fopen(VKFD_DEBUGFS "/processes", "r");
+	char line[1024], head[64], key[32], *at, *end;
+	bool found = false;
+
+	if (ctx < 0)
+		snprintf(head, sizeof(head), "tgid %d primary ", getpid());
+	else
+		snprintf(head, sizeof(head), "tgid %d context_%d ", getpid(),
+			 ctx);
+	snprintf(key, sizeof(key), " gpu %u:", gpu);
+	out[0] = 0;
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, head, strlen(head)))
+			continue;
+		found = true;
+		at = strstr(line, key);
+		if (!at)
+			return fclose(f), false;
+		at += strlen(key);
+		end = strstr(at, " gpu ");
+		if (end)
+			*end = 0;	/* this GPU's part of the line only */
+		at = strstr(at, ":trap ");
+		if (at)
+			snprintf(out, size, "%.*s", (int)strcspn(at + 6, " \n"),
+				 at + 6);
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static bool trap_is(int ctx, unsigned int gpu, const char *want_str)
+{
+	char got[128];
+
+	return trap_shown(ctx, gpu, got, sizeof(got)) && !strcmp(got, want_str);
+}
+
+static int set_trap(int kfd, unsigned int gpu, uint64_t tba, uint64_t tma)
+{
+	struct kfd_ioctl_set_trap_handler_args a = {
+		.tba_addr = tba, .tma_addr = tma, .gpu_id = gpu,
+	};
+
+	return ioctl(kfd, AMDKFD_IOC_SET_TRAP_HANDLER, &a);
+}
+
+static void rocm_trap(int kfd, int ctx, const char *who, struct rocm_pages *pg)
+{
+	unsigned int g0 = gpus[0].gpu_id;
+	struct kfd_ioctl_set_trap_handler_args *a;
+	const char *t1 = "0x7f0000001000/0x7f0000002000";
+	uint8_t big[64];
+	int i;
+
+	tap_zero(set_trap(kfd, g0, 0x7f0000001000ULL, 0x7f0000002000ULL),
+		 "rocm: %s: SET_TRAP_HANDLER", who);
+	tap_ok(trap_is(ctx, g0, t1), "rocm: %s: debugfs shows %s", who, t1);
+
+	/* short sizes: the missing bytes are zero, so gpu_id is 0 */
+	for (i = 0; i <= 16; i += 8) {
+		struct kfd_ioctl_set_trap_handler_args b = {
+			.tba_addr = 1, .tma_addr = 2, .gpu_id = g0,
+		};
+
+		tap_errno(ioctl(kfd, resized(AMDKFD_IOC_SET_TRAP_HANDLER, i), &b),
+			  EINVAL, "rocm: %s: SET_TRAP_HANDLER of %d bytes: EINVAL "
+			  "(gpu_id cut off)", who, i);
+	}
+	/* bad gpu_ids */
+	tap_errno(set_trap(kfd, 0, 1, 2), EINVAL,
+		  "rocm: %s: SET_TRAP_HANDLER gpu_id 0: EINVAL", who);
+	tap_errno(set_trap(kfd, 0xffffffffu, 1, 2), EINVAL,
+		  "rocm: %s: SET_TRAP_HANDLER gpu_id 2^32-1: EINVAL", who);
+	tap_errno(set_trap(kfd, g0 ^ 0x8000, 1, 2), EINVAL,
+		  "rocm: %s: SET_TRAP_HANDLER gpu_id nobody has: EINVAL", who);
+	if (ngpu > 1)
+		tap_errno(set_trap(kfd, gpus[1].gpu_id, 1, 2), ESRCH,
+			  "rocm: %s: SET_TRAP_HANDLER GPU 1, not bound: ESRCH",
+			  who);
+	/* bad argument pointers (an _IOW: it is only read) */
+	tap_errno(ioctl(kfd, AMDKFD_IOC_SET_TRAP_HANDLER, NULL), EFAULT,
+		  "rocm: %s: SET_TRAP_HANDLER NULL: EFAULT", who);
+	tap_errno(ioctl(kfd, AMDKFD_IOC_SET_TRAP_HANDLER, KERNEL_PTR), EFAULT,
+		  "rocm: %s: SET_TRAP_HANDLER kernel pointer: EFAULT", who);
+	tap_errno(ioctl(kfd, AMDKFD_IOC_SET_TRAP_HANDLER, pg->none), EFAULT,
+		  "rocm: %s: SET_TRAP_HANDLER unmapped: EFAULT", who);
+	a = (void *)(pg->none - 8);
+	tap_errno(ioctl(kfd, AMDKFD_IOC_SET_TRAP_HANDLER, a), EFAULT,
+		  "rocm: %s: SET_TRAP_HANDLER half in the guard page: EFAULT",
+		  who);
+	tap_ok(trap_is(ctx, g0, t1),
+	       "rocm: %s: after every failure the handler is still %s", who, t1);
+
+	/* read-only arguments are fine; so is a longer size */
+	a = (void *)pg->rw;
+	a->tba_addr = 0x4000;
+	a->tma_addr = 0x5000;
+	a->gpu_id = g0;
+	tap_ok(mprotect(pg->rw, 4096, PROT_READ) == 0 &&
+	       ioctl(kfd, AMDKFD_IOC_SET_TRAP_HANDLER, a) == 0 &&
+	       mprotect(pg->rw, 4096, PROT_READ | PROT_WRITE) == 0 &&
+	       trap_is(ctx, g0, "0x4000/0x5000"),
+	       "rocm: %s: arguments in read-only memory: 0, 0x4000/0x5000", who);
+	memset(big, 0xa5, sizeof(big));
+	memcpy(big, &(struct kfd_ioctl_set_trap_handler_args){
+		.tba_addr = 0x7f0000001000ULL, .tma_addr = 0x7f0000002000ULL,
+		.gpu_id = g0 }, sizeof(struct kfd_ioctl_set_trap_handler_args));
+	tap_ok(ioctl(kfd, resized(AMDKFD_IOC_SET_TRAP_HANDLER, 64), big) == 0 &&
+	       big[24] == 0xa5 && big[63] == 0xa5 && trap_is(ctx, g0, t1),
+	       "rocm: %s: a 64-byte argument: 0, the tail untouched", who);
+	/* any address is the process's business, as on the GPU */
+	tap_zero(set_trap(kfd, g0, ~0ULL, 1), "rocm: %s: TBA 2^64-1, TMA 1", who);
+	tap_ok(trap_is(ctx, g0, "0xffffffffffffffff/0x1"),
+	       "rocm: %s: recorded as given", who);
+	tap_zero(set_trap(kfd, g0, 0, 0), "rocm: %s: 0/0 removes it", who);
+	tap_ok(trap_is(ctx, g0, ""), "rocm: %s: debugfs shows none", who);
+	tap_zero(set_trap(kfd, g0, 0x7f0000001000ULL, 0x7f0000002000ULL),
+		 "rocm: %s: set again", who);
+}
+
+static int xnack_mode(int kfd, int v, int *out)
+{
+	struct kfd_ioctl_set_xnack_mode_args a = { .xnack_enabled = v };
+	int r = ioctl(kfd, AMDKFD_IOC_SET_XNACK_MODE, &a);
+
+	if (out)
+		*out = a.xnack_enabled;
+	return r;
+}
+
+static bool xnack_off(int kfd)
+{
+	int v = -5;
+
+	return xnack_mode(kfd, -1, &v) == 0 && v == 0;
+}
+
+static void rocm_xnack(int kfd, const char *who, struct rocm_pages *pg)
+{
+	struct kfd_ioctl_set_xnack_mode_args *a;
+
+	tap_ok(ioctl(kfd, resized(AMDKFD_IOC_SET_XNACK_MODE, 0), pg->rw) == 0 &&
+	       xnack_off(kfd),
+	       "rocm: %s: SET_XNACK_MODE of 0 bytes sets 0 (off): 0", who);
+	tap_errno(ioctl(kfd, AMDKFD_IOC_SET_XNACK_MODE, NULL), EFAULT,
+		  "rocm: %s: SET_XNACK_MODE NULL: EFAULT", who);
+	tap_errno(ioctl(kfd, AMDKFD_IOC_SET_XNACK_MODE, KERNEL_PTR), EFAULT,
+		  "rocm: %s: SET_XNACK_MODE kernel pointer: EFAULT", who);
+	tap_errno(ioctl(kfd, AMDKFD_IOC_SET_XNACK_MODE, pg->none), EFAULT,
+		  "rocm: %s: SET_XNACK_MODE unmapped: EFAULT", who);
+	/* an _IOWR: the answer cannot be written back */
+	tap_errno(ioctl(kfd, AMDKFD_IOC_SET_XNACK_MODE, pg->ro), EFAULT,
+		  "rocm: %s: SET_XNACK_MODE read-only: EFAULT", who);
+	tap_errno(xnack_mode(kfd, 1, NULL), EPERM,
+		  "rocm: %s: SET_XNACK_MODE on: EPERM", who);
+	tap_errno(xnack_mode(kfd, INT32_MAX, NULL), EPERM,
+		  "rocm: %s: SET_XNACK_MODE 2^31-1: EPERM", who);
+	a = (void *)pg->rw;
+	a->xnack_enabled = -1;
+	memset(pg->rw + 4, 0x5a, 60);
+	tap_ok(ioctl(kfd, resized(AMDKFD_IOC_SET_XNACK_MODE, 64), a) == 0 &&
+	       a->xnack_enabled == 0 && pg->rw[4] == 0x5a && pg->rw[63] == 0x5a,
+	       "rocm: %s: a 64-byte query: 0, the tail untouched", who);
+	tap_ok(xnack_off(kfd), "rocm: %s: after every failure XNACK is off",
+	       who);
+}
+
+static int apertures(int kfd, void *ptr, uint32_t num, uint32_t *out)
+{
+	struct kfd_ioctl_get_process_apertures_new_args a = {
+		.kfd_process_device_apertures_ptr = (uintptr_t)ptr,
+		.num_of_nodes = num,
+	};
+	int r = ioctl(kfd, AMDKFD_IOC_GET_PROCESS_APERTURES_NEW, &a);
+
+	*out = a.num_of_nodes;
+	return r;
+}
+
+static void rocm_apertures(int kfd, const char *who, struct rocm_pages *pg)
+{
+	struct kfd_process_device_apertures *ap, ref[VKFD_MAX_GPUS];
+	size_t one = sizeof(*ap);
+	uint32_t n = 0;
+	bool ok = true;
+	int i;
+
+	tap_ok(apertures(kfd, NULL, 0, &n) == 0 && n == (uint32_t)ngpu,
+	       "rocm: %s: APERTURES_NEW count: %u", who, n);
+	memset(ref, 0x5a, sizeof(ref));
+	tap_ok(apertures(kfd, ref, ngpu, &n) == 0 && n == (uint32_t)ngpu,
+	       "rocm: %s: APERTURES_NEW of %d", who, ngpu);
+	for (i = 0; i < ngpu; i++)
+		ok &= ref[i].gpu_id == gpus[i].gpu_id &&
+		      ref[i].gpuvm_base < ref[i].gpuvm_limit && !ref[i].pad;
+	tap_ok(ok, "rocm: %s: one entry per GPU, in order", who);
+	/* fewer than the GPUs: only that many written */
+	ap = (void *)(pg->none - 2 * one);
+	memset(ap, 0x5a, 2 * one);
+	tap_ok(apertures(kfd, ap, 1, &n) == 0 && n == 1 &&
+	       !memcmp(&ap[0], &ref[0], one) &&
+	       ((uint8_t *)&ap[1])[0] == 0x5a,
+	       "rocm: %s: APERTURES_NEW of 1: 1 written, no more", who);
+	/* an array that does not fit ends in EFAULT; the count comes back */
+	ap = (void *)(pg->none - one);
+	n = 77;
+	if (ngpu > 1)
+		tap_errno(apertures(kfd, ap, 2, &n), EFAULT,
+			  "rocm: %s: APERTURES_NEW of 2 with room for 1: EFAULT",
+			  who);
+	else
+		tap_zero(apertures(kfd, ap, 2, &n),
+			 "rocm: %s: APERTURES_NEW of 2 with room for 1: one "
+			 "GPU, fits", who);
+	tap_ok(n == (uint32_t)ngpu, "rocm: %s: num_of_nodes %u back", who, n);
+	tap_errno(apertures(kfd, NULL, 1, &n), EFAULT,
+		  "rocm: %s: APERTURES_NEW array NULL: EFAULT", who);
+	tap_errno(apertures(kfd, KERNEL_PTR, 1, &n), EFAULT,
+		  "rocm: %s: APERTURES_NEW array in the kernel: EFAULT", who);
+	tap_errno(apertures(kfd, pg->ro, 1, &n), EFAULT,
+		  "rocm: %s: APERTURES_NEW array read-only: EFAULT", who);
+	tap_ok(apertures(kfd, ref, 0xffffffffu, &n) == 0 &&
+	       n == (uint32_t)ngpu,
+	       "rocm: %s: APERTURES_NEW of 2^32-1: %u (no huge allocation)",
+	       who, n);
+	tap_errno(ioctl(kfd, AMDKFD_IOC_GET_PROCESS_APERTURES_NEW, NULL),
+		  EFAULT, "rocm: %s: APERTURES_NEW NULL: EFAULT", who);
+	tap_errno(ioctl(kfd, AMDKFD_IOC_GET_PROCESS_APERTURES_NEW, pg->ro),
+		  EFAULT, "rocm: %s: APERTURES_NEW args read-only: EFAULT",
+		  who);
+	tap_ok(ioctl(kfd, resized(AMDKFD_IOC_GET_PROCESS_APERTURES_NEW, 8),
+		     pg->rw) == 0,
+	       "rocm: %s: APERTURES_NEW of 8 bytes: a count query, 0", who);
+}
+
+static int avail(int kfd, unsigned int gpu, uint64_t *out)
+{
+	struct kfd_ioctl_get_available_memory_args a = {
+		.available = 0x5a5a5a5a5a5a5a5aULL, .gpu_id = gpu,
+	};
+	int r = ioctl(kfd, AMDKFD_IOC_AVAILABLE_MEMORY, &a);
+
+	*out = a.available;
+	return r;
+}
+
+static void rocm_available(int kfd, const char *who, struct rocm_pages *pg)
+{
+	unsigned int g0 = gpus[0].gpu_id;
+	uint64_t v0 = 0, v, h = 0, off = 0;
+
+	tap_ok(avail(kfd, g0, &v0) == 0 && v0 && v0 != 0x5a5a5a5a5a5a5a5aULL,
+	       "rocm: %s: AVAILABLE_MEMORY: %llu MiB", who,
+	       (unsigned long long)(v0 >> 20));
+	tap_ok(avail(kfd, 0, &v) == -1 && errno == EINVAL &&
+	       v == 0x5a5a5a5a5a5a5a5aULL,
+	       "rocm: %s: AVAILABLE_MEMORY gpu_id 0: EINVAL, nothing written",
+	       who);
+	tap_ok(avail(kfd, g0 ^ 0x8000, &v) == -1 && errno == EINVAL &&
+	       v == 0x5a5a5a5a5a5a5a5aULL,
+	       "rocm: %s: AVAILABLE_MEMORY gpu_id nobody has: EINVAL", who);
+	tap_errno(ioctl(kfd, resized(AMDKFD_IOC_AVAILABLE_MEMORY, 8), pg->rw),
+		  EINVAL, "rocm: %s: AVAILABLE_MEMORY of 8 bytes: EINVAL "
+		  "(gpu_id cut off)", who);
+	tap_errno(ioctl(kfd, AMDKFD_IOC_AVAILABLE_MEMORY, NULL), EFAULT,
+		  "rocm: %s: AVAILABLE_MEMORY NULL: EFAULT", who);
+	tap_errno(ioctl(kfd, AMDKFD_IOC_AVAILABLE_MEMORY, KERNEL_PTR), EFAULT,
+		  "rocm: %s: AVAILABLE_MEMORY kernel pointer: EFAULT", who);
+	tap_errno(ioctl(kfd, AMDKFD_IOC_AVAILABLE_MEMORY, pg->none - 8),
+		  EFAULT, "rocm: %s: AVAILABLE_MEMORY half unmapped: EFAULT",
+		  who);
+	tap_ok(avail(kfd, g0, &v) == 0 && v == v0,
+	       "rocm: %s: after every failure still %llu MiB", who,
+	       (unsigned long long)(v >> 20));
+	/* it follows VRAM use; a refused allocation changes nothing */
+	if (alloc_bo(kfd, g0, 0x7f00000000ULL, 2 * MiB, F_VRAM | F_RW, &h,
+		     &off) == 0) {
+		tap_ok(avail(kfd, g0, &v) == 0 && v == v0 - 2 * MiB,
+		       "rocm: %s: 2 MiB of VRAM later: 2 MiB less", who);
+		free_bo(kfd, h);
+	} else {
+		tap_ok(0, "rocm: %s: 2 MiB of VRAM", who);
+	}
+	tap_ok(alloc_bo(kfd, g0, 0x7f00000000ULL, 1ULL << 40, F_VRAM | F_RW,
+			&h, &off) && avail(kfd, g0, &v) == 0 && v == v0,
+	       "rocm: %s: a refused 1 TiB allocation: unchanged", who);
+}
+
+/* In a child, as root (debugfs): a fresh primary and its secondary. */
+static int rocm_ioctls(void *arg)
+{
+	int kfd = kfd_open(), sec = kfd_open(), drm = open_render_node(&gpus[0]);
+	int sdrm = open_render_node(&gpus[0]), v = -5;
+	struct rocm_pages pg;
+	struct q pm4;
+	char got[128];
+
+	if (!tap_ok(kfd >= 0 && sec >= 0 && drm >= 0 && sdrm >= 0 &&
+		    rocm_pages(&pg), "rocm: files and pages"))
+		return 1;
+	/* before ACQUIRE_VM: no trap handler (ESRCH), the rest answer */
+	tap_errno(set_trap(kfd, gpus[0].gpu_id, 1, 2), ESRCH,
+		  "rocm: primary, unbound: SET_TRAP_HANDLER ESRCH");
+	tap_ok(trap_shown(-1, gpus[0].gpu_id, got, sizeof(got)) && !got[0],
+	       "rocm: primary, unbound: debugfs shows no trap handler");
+	rocm_xnack(kfd, "primary, unbound", &pg);
+	rocm_apertures(kfd, "primary, unbound", &pg);
+	tap_zero(acquire_vm(kfd, drm, gpus[0].gpu_id), "rocm: primary bound");
+	rocm_trap(kfd, -1, "primary", &pg);
+	rocm_xnack(kfd, "primary", &pg);
+	rocm_apertures(kfd, "primary", &pg);
+	rocm_available(kfd, "primary", &pg);
+
+	/* a secondary: its own state, whatever the primary's */
+	tap_zero(create_process(sec), "rocm: a secondary");
+	tap_errno(set_trap(sec, gpus[0].gpu_id, 1, 2), ESRCH,
+		  "rocm: secondary, unbound: SET_TRAP_HANDLER ESRCH");
+	tap_zero(acquire_vm(sec, sdrm, gpus[0].gpu_id), "rocm: secondary bound");
+	rocm_trap(sec, 0, "secondary", &pg);
+	tap_zero(set_trap(sec, gpus[0].gpu_id, 0x6000, 0x7000),
+		 "rocm: secondary: another handler");
+	tap_ok(trap_is(0, gpus[0].gpu_id, "0x6000/0x7000") &&
+	       trap_is(-1, gpus[0].gpu_id, "0x7f0000001000/0x7f0000002000"),
+	       "rocm: the secondary's handler is its own; the primary keeps its");
+	rocm_xnack(sec, "secondary", &pg);
+	rocm_apertures(sec, "secondary", &pg);
+	rocm_available(sec, "secondary", &pg);
+
+	/* XNACK: queues count per kfd_process */
+	if (!tap_ok(queue_open(&gpus[0], &pm4, kfd, drm, 0x300000000ULL,
+			       KFD_IOC_QUEUE_TYPE_COMPUTE) == 0,
+		    "rocm: a queue in the primary"))
+		return 1;
+	tap_errno(xnack_mode(kfd, 0, NULL), EBUSY,
+		  "rocm: primary with a queue: SET_XNACK_MODE 0 EBUSY");
+	tap_zero(xnack_mode(sec, 0, NULL),
+		 "rocm: its secondary, no queue: SET_XNACK_MODE 0 is 0");
+	tap_errno(xnack_mode(sec, 1, NULL), EPERM,
+		  "rocm: its secondary: SET_XNACK_MODE 1 EPERM");
+	tap_ok(xnack_mode(kfd, -1, &v) == 0 && v == 0,
+	       "rocm: primary with a queue: query still 0");
+	queue_close(&pm4);
+	tap_zero(xnack_mode(kfd, 0, NULL),
+		 "rocm: primary, queue gone: SET_XNACK_MODE 0 is 0");
+	close(sec);
+	close(kfd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int i;
@@ -1083,6 +1482,8 @@ int main(int argc, char **argv)
 		test_sysfs_names();
 	if (want("clock"))
 		test_clock_latency();
+	if (want("rocm"))
+		tap_ok(run_child(rocm_ioctls, NULL) == 0, "rocm: checks ran");
 	if (want("unbind"))
 		test_unbind();
 	tap_plan(tap_count);
