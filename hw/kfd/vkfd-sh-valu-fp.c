@@ -1353,6 +1353,40 @@ static bool exec_div_scale_f64(VkfdWave *w, const VkfdShInsn *in)
     return true;
 }
 
+/*
+ * fma(a, b, c) * 2^step rounded once, as v_div_fmas does when VCC is set
+ * (a quotient scaled back into the denormal range must not be rounded
+ * twice): the fma in a wider format rounded to odd, the scaling exact
+ * there, then one rounding in the wave's mode.
+ */
+static uint32_t fmas32_scaled(uint32_t a, uint32_t b, uint32_t c, int step,
+                              float_status *st)
+{
+    float_status odd = *st;
+    float64 r;
+
+    set_float_rounding_mode(float_round_to_odd, &odd);
+    set_flush_to_zero(false, &odd);
+    r = float64_muladd(float32_to_float64(a, &odd),
+                       float32_to_float64(b, &odd),
+                       float32_to_float64(c, &odd), 0, &odd);
+    return float64_to_float32(float64_scalbn(r, step, &odd), st);
+}
+
+static uint64_t fmas64_scaled(uint64_t a, uint64_t b, uint64_t c, int step,
+                              float_status *st)
+{
+    float_status odd = *st;
+    float128 r;
+
+    set_float_rounding_mode(float_round_to_odd, &odd);
+    set_flush_to_zero(false, &odd);
+    r = float128_muladd(float64_to_float128(a, &odd),
+                        float64_to_float128(b, &odd),
+                        float64_to_float128(c, &odd), 0, &odd);
+    return float128_to_float64(float128_scalbn(r, step, &odd), st);
+}
+
 static bool exec_div_fmas_f32(VkfdWave *w, const VkfdShInsn *in)
 {
     uint64_t vcc = vkfd_sh_vcc(w);
@@ -1373,7 +1407,7 @@ static bool exec_div_fmas_f32(VkfdWave *w, const VkfdShInsn *in)
         if (vcc >> i & 1) {
             int step = (c[i] & ~F32_SIGN) >= 0x3f800000u ? 64 : -64;
 
-            r[i] = float32_scalbn(r[i], step, &st);
+            r[i] = fmas32_scaled(a[i], b[i], c[i], step, &st);
         }
     }
     nan_fix32(r, a, b, c);
@@ -1402,7 +1436,7 @@ static bool exec_div_fmas_f64(VkfdWave *w, const VkfdShInsn *in)
             int step = (c[i] & ~F64_SIGN) >= 0x3ff0000000000000ull ?
                        128 : -128;
 
-            r[i] = float64_scalbn(r[i], step, &st);
+            r[i] = fmas64_scaled(a[i], b[i], c[i], step, &st);
         }
     }
     nan_fix64(r, a, b, c);
@@ -1415,7 +1449,8 @@ static bool exec_div_fmas_f64(VkfdWave *w, const VkfdShInsn *in)
  * inf/inf give the canonical NaN, x/0 and inf/x infinity, x/inf and 0/x
  * zero, all with the sign of num/den; else q with that sign.
  */
-static uint32_t div_fixup32(uint32_t q, uint32_t den, uint32_t num)
+static uint32_t div_fixup32(uint32_t q, uint32_t den, uint32_t num,
+                            float_status *st)
 {
     uint32_t sign = (den ^ num) & F32_SIGN;
     uint32_t d = den & ~F32_SIGN, n = num & ~F32_SIGN;
@@ -1435,13 +1470,15 @@ static uint32_t div_fixup32(uint32_t q, uint32_t den, uint32_t num)
     if (d == F32_EXP || n == 0) {
         return sign;
     }
-    if (nan32(q)) {
-        return q | F32_QUIET;
+    if ((q & ~F32_SIGN) >= F32_EXP) {
+        /* the scaled sequence went out of range: the quotient itself */
+        return float32_div(num, den, st);
     }
     return sign | (q & ~F32_SIGN);
 }
 
-static uint64_t div_fixup64(uint64_t q, uint64_t den, uint64_t num)
+static uint64_t div_fixup64(uint64_t q, uint64_t den, uint64_t num,
+                            float_status *st)
 {
     uint64_t sign = (den ^ num) & F64_SIGN;
     uint64_t d = den & ~F64_SIGN, n = num & ~F64_SIGN;
@@ -1461,8 +1498,8 @@ static uint64_t div_fixup64(uint64_t q, uint64_t den, uint64_t num)
     if (d == F64_EXP || n == 0) {
         return sign;
     }
-    if (nan64(q)) {
-        return q | F64_QUIET;
+    if ((q & ~F64_SIGN) >= F64_EXP) {
+        return float64_div(num, den, st);
     }
     return sign | (q & ~F64_SIGN);
 }
@@ -1473,10 +1510,12 @@ static bool exec_div_fixup_f32(VkfdWave *w, const VkfdShInsn *in)
     const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
     const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);
     const uint32_t *c = vkfd_sh_vsrc32(w, in, 2, t2);
+    float_status st;
     int i;
 
+    fp_status(&st, w->mode, false);
     for (i = 0; i < LANES; i++) {
-        r[i] = div_fixup32(a[i], b[i], c[i]);
+        r[i] = div_fixup32(a[i], b[i], c[i], &st);
     }
     vkfd_sh_vdst32(w, in, r);
     return true;
@@ -1485,13 +1524,15 @@ static bool exec_div_fixup_f32(VkfdWave *w, const VkfdShInsn *in)
 static bool exec_div_fixup_f64(VkfdWave *w, const VkfdShInsn *in)
 {
     uint64_t a[LANES], b[LANES], c[LANES], r[LANES];
+    float_status st;
     int i;
 
     vkfd_sh_vsrc64(w, in, 0, a);
     vkfd_sh_vsrc64(w, in, 1, b);
     vkfd_sh_vsrc64(w, in, 2, c);
+    fp_status(&st, w->mode, true);
     for (i = 0; i < LANES; i++) {
-        r[i] = div_fixup64(a[i], b[i], c[i]);
+        r[i] = div_fixup64(a[i], b[i], c[i], &st);
     }
     vkfd_sh_vdst64(w, in, r);
     return true;
