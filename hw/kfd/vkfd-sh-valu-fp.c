@@ -214,18 +214,11 @@ static void fp_status(float_status *st, uint32_t mode, bool wide)
  * Sources past the op's count are NULL.  The check for any NaN is one
  * pass the compiler vectorises; the fix-up runs only when there is one.
  */
-static void nan_fix32(uint32_t *r, const uint32_t *a, const uint32_t *b,
-                      const uint32_t *c)
+static void nan_fix32_lanes(uint32_t *r, const uint32_t *a,
+                            const uint32_t *b, const uint32_t *c)
 {
-    unsigned any = 0;
     int i;
 
-    for (i = 0; i < LANES; i++) {
-        any |= nan32(r[i]);
-    }
-    if (likely(!any)) {
-        return;
-    }
     for (i = 0; i < LANES; i++) {
         if (!nan32(r[i])) {
             continue;
@@ -242,18 +235,25 @@ static void nan_fix32(uint32_t *r, const uint32_t *a, const uint32_t *b,
     }
 }
 
-static void nan_fix64(uint64_t *r, const uint64_t *a, const uint64_t *b,
-                      const uint64_t *c)
+static void nan_fix32(uint32_t *r, const uint32_t *a, const uint32_t *b,
+                      const uint32_t *c)
 {
     unsigned any = 0;
     int i;
 
     for (i = 0; i < LANES; i++) {
-        any |= nan64(r[i]);
+        any |= nan32(r[i]);
     }
-    if (likely(!any)) {
-        return;
+    if (unlikely(any)) {
+        nan_fix32_lanes(r, a, b, c);
     }
+}
+
+static void nan_fix64_lanes(uint64_t *r, const uint64_t *a,
+                            const uint64_t *b, const uint64_t *c)
+{
+    int i;
+
     for (i = 0; i < LANES; i++) {
         if (!nan64(r[i])) {
             continue;
@@ -267,6 +267,20 @@ static void nan_fix64(uint64_t *r, const uint64_t *a, const uint64_t *b,
         } else {
             r[i] = F64_NAN;
         }
+    }
+}
+
+static void nan_fix64(uint64_t *r, const uint64_t *a, const uint64_t *b,
+                      const uint64_t *c)
+{
+    unsigned any = 0;
+    int i;
+
+    for (i = 0; i < LANES; i++) {
+        any |= nan64(r[i]);
+    }
+    if (unlikely(any)) {
+        nan_fix64_lanes(r, a, b, c);
     }
 }
 
@@ -361,8 +375,11 @@ fp32_op1(VkfdWave *w, const VkfdShInsn *in, Fp32Fn1 *fast, Sf32Fn1 *soft)
     int i;
 
     if (likely(fp_fast(w, false))) {
+        const float *fa = (const float *)a;
+        float *fr = (float *)r;
+
         for (i = 0; i < LANES; i++) {
-            r[i] = u32_of(fast(f32_of(a[i])));
+            fr[i] = fast(fa[i]);
         }
     } else if (soft) {
         fp_status(&st, w->mode, false);
@@ -401,8 +418,11 @@ fp32_op2(VkfdWave *w, const VkfdShInsn *in, Fp32Fn2 *fast, Sf32Fn2 *soft,
         b = t;
     }
     if (likely(fp_fast(w, false))) {
+        const float *fa = (const float *)a, *fb = (const float *)b;
+        float *fr = (float *)r;
+
         for (i = 0; i < LANES; i++) {
-            r[i] = u32_of(fast(f32_of(a[i]), f32_of(b[i])));
+            fr[i] = fast(fa[i], fb[i]);
         }
     } else {
         fp_status(&st, w->mode, false);
@@ -426,8 +446,12 @@ fp32_op3(VkfdWave *w, const VkfdShInsn *in, Fp32Fn3 *fast, Sf32Fn3 *soft)
     int i;
 
     if (likely(fp_fast(w, false))) {
+        const float *fa = (const float *)a, *fb = (const float *)b;
+        const float *fc = (const float *)c;
+        float *fr = (float *)r;
+
         for (i = 0; i < LANES; i++) {
-            r[i] = u32_of(fast(f32_of(a[i]), f32_of(b[i]), f32_of(c[i])));
+            fr[i] = fast(fa[i], fb[i], fc[i]);
         }
     } else {
         fp_status(&st, w->mode, false);
