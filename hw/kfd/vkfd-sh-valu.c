@@ -662,8 +662,10 @@ static inline uint32_t bfe_i32(uint32_t x, uint32_t off, uint32_t width)
     int32_t v = (int32_t)x >> (off & 31);
 
     width &= 31;
-    return width ? (uint32_t)(int32_t)((uint32_t)v << (32 - width))
-                   >> (32 - width) : 0;
+    if (!width) {
+        return 0;
+    }
+    return (uint32_t)((int32_t)((uint32_t)v << (32 - width)) >> (32 - width));
 }
 
 static inline uint32_t sad_u8(uint32_t x, uint32_t y)
