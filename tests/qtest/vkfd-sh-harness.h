@@ -922,6 +922,12 @@ static inline const char *sh_qerr_name(uint32_t e)
         [VKFD_QERR_BAD_POINTER] = "BAD_POINTER",
         [VKFD_QERR_BAD_KERNEL] = "BAD_KERNEL",
         [VKFD_QERR_IB_DEPTH] = "IB_DEPTH",
+        [VKFD_QERR_SHADER_ILLEGAL] = "SHADER_ILLEGAL",
+        [VKFD_QERR_SHADER_OPERAND] = "SHADER_OPERAND",
+        [VKFD_QERR_SHADER_MEMORY] = "SHADER_MEMORY",
+        [VKFD_QERR_SHADER_LDS] = "SHADER_LDS",
+        [VKFD_QERR_SHADER_TRAP] = "SHADER_TRAP",
+        [VKFD_QERR_SHADER_ALIGN] = "SHADER_ALIGN",
     };
 
     return e < ARRAY_SIZE(names) && names[e] ? names[e] : "?";
