@@ -14,8 +14,10 @@
  * wptr % ring dwords); the 4 bytes after it are not touched.
  *
  * The packets: NOP, WRITE_DATA, RELEASE_MEM, WAIT_REG_MEM on memory,
- * INDIRECT_BUFFER (two levels deep, IB1 and IB2) and ACQUIRE_MEM (a
- * cache action: nothing to do on a coherent device).  Anything else stops
+ * INDIRECT_BUFFER (two levels deep, IB1 and IB2), ACQUIRE_MEM (a cache
+ * action: nothing to do on a coherent device), SET_SH_REG (the COMPUTE_*
+ * registers) and DISPATCH_DIRECT/INDIRECT (a kernel on the shader core,
+ * vkfd-sh.c, resumed across turns like a long WRITE_DATA).  Anything else stops
  * the queue with BAD_PACKET; every address is a GPU VA of the queue's
  * context, and a fault stops it with VM_FAULT.  docs/hardware.md, "PM4",
  * says what each packet does.
@@ -47,12 +49,23 @@
 #define PM4_OP_INDIRECT_BUFFER  0x3f
 #define PM4_OP_RELEASE_MEM      0x49
 #define PM4_OP_ACQUIRE_MEM      0x58
+#define PM4_OP_DISPATCH_DIRECT  0x15
+#define PM4_OP_DISPATCH_INDIRECT 0x16
+#define PM4_OP_SET_SH_REG       0x76
+
+/* SET_SH_REG: register offsets from 0x2c00, the SH space's 1024 dwords */
+#define PM4_SH_REG_BASE         0x2c00
+#define PM4_SH_REGS             0x400
+#define PM4_SH_REG_OFFSET(d)    ((d) & 0xffff)
+#define PM4_SH_CHUNK            64      /* values read at a time */
 
 /* Payload dwords - 1 (the header's count) of the fixed-size packets */
 #define PM4_WAIT_REG_MEM_COUNT  5
 #define PM4_IB_COUNT            2
 #define PM4_RELEASE_MEM_COUNT   6
 #define PM4_ACQUIRE_MEM_COUNT   5
+#define PM4_DISPATCH_DIRECT_COUNT   3   /* dim x, y, z, initiator */
+#define PM4_DISPATCH_INDIRECT_COUNT 2   /* address lo, hi, initiator */
 #define PM4_IB_DW               (PM4_IB_COUNT + 2)
 
 /* WRITE_DATA control dword */
@@ -362,6 +375,82 @@ static VkfdStep pm4_acquire_mem(VkfdState *s, VkfdQueue *q,
     return VKFD_STEP_DONE;
 }
 
+/*
+ * SET_SH_REG: the COMPUTE_* registers a dispatch reads are kept in the
+ * queue; the rest of the SH space (graphics shader stages) is ignored.
+ */
+static VkfdStep pm4_set_sh_reg(VkfdState *s, VkfdQueue *q,
+                               const Pm4Stream *st, uint32_t h)
+{
+    uint32_t n = PM4_COUNT(h), off, buf[PM4_SH_CHUNK], i, k, reg;
+
+    if (!pm4_fetch(s, q, st, 1, &off, 1)) {
+        return pm4_fault(s, q, st, h, "packet not readable");
+    }
+    off = PM4_SH_REG_OFFSET(off);
+    if (off >= PM4_SH_REGS || n > PM4_SH_REGS - off) {
+        return pm4_bad(s, q, st, h, "SET_SH_REG beyond the SH registers");
+    }
+    trace_vkfd_pm4_set_sh_reg(q->ctx_id, q->doorbell, PM4_SH_REG_BASE + off,
+                              n);
+    for (i = 0; i < n; i += k) {
+        k = MIN(n - i, PM4_SH_CHUNK);
+        if (!pm4_fetch(s, q, st, 2 + i, buf, k)) {
+            return pm4_fault(s, q, st, h, "packet not readable");
+        }
+        for (reg = 0; reg < k; reg++) {
+            uint32_t r = PM4_SH_REG_BASE + off + i + reg - VKFD_CS_REG_FIRST;
+
+            if (r < VKFD_CS_REGS) {
+                q->cs_regs[r] = buf[reg];
+            }
+        }
+    }
+    return VKFD_STEP_DONE;
+}
+
+/*
+ * DISPATCH_DIRECT (dimensions in the packet) and DISPATCH_INDIRECT (the
+ * compute form: the address of three dimension dwords) run a kernel on
+ * the shader core (vkfd-sh.c) with the COMPUTE_* registers; the packet is
+ * done when every wave ended, so what follows it sees the results.
+ */
+static VkfdStep pm4_dispatch(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
+                             uint32_t h, unsigned *budget)
+{
+    uint32_t dw[4], dim[3] = { 0 }, initiator;
+    uint64_t addr;
+    int i;
+
+    if (!pm4_fetch(s, q, st, 1, dw, PM4_COUNT(h) + 1)) {
+        return pm4_fault(s, q, st, h, "packet not readable");
+    }
+    if (PM4_OPCODE(h) == PM4_OP_DISPATCH_DIRECT) {
+        memcpy(dim, dw, sizeof(dim));
+        initiator = dw[3];
+    } else {
+        addr = dw[0] | (uint64_t)dw[1] << 32;
+        initiator = dw[2];
+        if (!q->sh) {
+            if (addr & 3) {
+                return pm4_bad(s, q, st, h, "DISPATCH_INDIRECT address "
+                               "not dword-aligned");
+            }
+            if (!vkfd_vm_read(s, q->ctx_id, addr, dim, sizeof(dim))) {
+                return pm4_fault(s, q, st, h, "dimensions not readable");
+            }
+            for (i = 0; i < 3; i++) {
+                dim[i] = le32_to_cpu(dim[i]);
+            }
+        }
+    }
+    if (!q->sh) {
+        trace_vkfd_pm4_dispatch(q->ctx_id, q->doorbell, dim[0], dim[1],
+                                dim[2], initiator);
+    }
+    return vkfd_sh_pm4_dispatch(s, q, dim, initiator, budget);
+}
+
 /* The packet sizes known from the header alone; NULL if it is sound. */
 static const char *pm4_check_header(uint32_t h)
 {
@@ -382,6 +471,14 @@ static const char *pm4_check_header(uint32_t h)
     case PM4_OP_ACQUIRE_MEM:
         return count != PM4_ACQUIRE_MEM_COUNT ?
                "ACQUIRE_MEM size (GFX9: 7 dwords)" : NULL;
+    case PM4_OP_SET_SH_REG:
+        return !count ? "SET_SH_REG without a value" : NULL;
+    case PM4_OP_DISPATCH_DIRECT:
+        return count != PM4_DISPATCH_DIRECT_COUNT ?
+               "DISPATCH_DIRECT size (5 dwords)" : NULL;
+    case PM4_OP_DISPATCH_INDIRECT:
+        return count != PM4_DISPATCH_INDIRECT_COUNT ?
+               "DISPATCH_INDIRECT size (compute: 4 dwords)" : NULL;
     }
     return "unknown opcode";
 }
@@ -438,6 +535,11 @@ static VkfdStep pm4_packet(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
         return pm4_release_mem(s, q, st, h);
     case PM4_OP_ACQUIRE_MEM:
         return pm4_acquire_mem(s, q, st, h);
+    case PM4_OP_SET_SH_REG:
+        return pm4_set_sh_reg(s, q, st, h);
+    case PM4_OP_DISPATCH_DIRECT:
+    case PM4_OP_DISPATCH_INDIRECT:
+        return pm4_dispatch(s, q, st, h, budget);
     }
     g_assert_not_reached();
 }

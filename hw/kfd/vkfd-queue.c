@@ -25,6 +25,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/cutils.h"
 #include "qemu/log.h"
 #include "qemu/main-loop.h"
 #include "qemu/bswap.h"
@@ -495,6 +496,25 @@ int vkfd_queue_post_load(VkfdState *s)
     return ret;
 }
 
+/* PM4 queues: the COMPUTE_* registers SET_SH_REG wrote, if any */
+static bool vkfd_queue_cs_regs_needed(void *opaque)
+{
+    VkfdQueue *q = opaque;
+
+    return !buffer_is_zero(q->cs_regs, sizeof(q->cs_regs));
+}
+
+static const VMStateDescription vmstate_vkfd_queue_cs_regs = {
+    .name = "vkfd-queue/cs-regs",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = vkfd_queue_cs_regs_needed,
+    .fields = (VMStateField[]) {
+        VMSTATE_UINT32_ARRAY(cs_regs, VkfdQueue, VKFD_CS_REGS),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 static const VMStateDescription vmstate_vkfd_queue = {
     .name = "vkfd-queue",
     .version_id = 1,
@@ -519,6 +539,10 @@ static const VMStateDescription vmstate_vkfd_queue = {
         VMSTATE_UINT32_ARRAY(ib_size, VkfdQueue, VKFD_PM4_IB_LEVELS),
         VMSTATE_UINT32_ARRAY(ib_pos, VkfdQueue, VKFD_PM4_IB_LEVELS),
         VMSTATE_END_OF_LIST()
+    },
+    .subsections = (const VMStateDescription * []) {
+        &vmstate_vkfd_queue_cs_regs,
+        NULL
     },
 };
 

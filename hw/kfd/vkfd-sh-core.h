@@ -72,6 +72,7 @@ struct VkfdShDispatch {
     uint32_t grid[3];
     uint32_t wg[3];
     uint32_t ngroups[3];
+    uint32_t start[3];          /* PM4: COMPUTE_START_X/Y/Z */
     uint64_t total_groups;
     uint64_t next_group;        /* linear id of the next group to start */
     uint32_t rsrc1, rsrc2, rsrc3;

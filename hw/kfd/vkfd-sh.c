@@ -115,6 +115,30 @@
 /* ROCr gave up finding scratch: it stores -1 */
 #define AMDQ_SIGNAL_DEAD        (-1)
 
+/*
+ * The COMPUTE_* registers of a PM4 queue (q->cs_regs), by their offset
+ * from COMPUTE_DISPATCH_INITIATOR (0x2e00).
+ */
+#define CS_START_X              0x04
+#define CS_NUM_THREAD_X         0x07
+#define CS_PGM_LO               0x0c
+#define CS_PGM_HI               0x0d
+#define CS_SCRATCH_BASE_LO      0x10    /* COMPUTE_DISPATCH_SCRATCH_BASE */
+#define CS_SCRATCH_BASE_HI      0x11
+#define CS_PGM_RSRC1            0x12
+#define CS_PGM_RSRC2            0x13
+#define CS_TMPRING_SIZE         0x18
+#define CS_PGM_RSRC3            0x2d
+#define CS_USER_DATA_0          0x40
+QEMU_BUILD_BUG_ON(CS_USER_DATA_0 + VKFD_SH_MAX_USER_SGPRS > VKFD_CS_REGS);
+/* LDS_SIZE in RSRC2 counts 128-dword granules */
+#define CS_LDS_GRANULE          512
+
+/* DISPATCH_INITIATOR */
+#define CS_INIT_COMPUTE_SHADER_EN       (1u << 0)
+#define CS_INIT_USE_THREAD_DIMENSIONS   (1u << 5)
+#define CS_INIT_CS_W32_EN               (1u << 15)
+
 /* COMPUTE_TMPRING_SIZE (GFX9): waves, and 1 KiB units per wave */
 #define TMPRING_WAVES(t)        ((t) & 0xfff)
 #define TMPRING_WAVESIZE(t)     (((t) >> 12) & 0x1fff)
@@ -379,18 +403,12 @@ static const char *refuse(VkfdShDispatch *d, uint32_t amdq_err,
  * out everything the waves start with but the SGPRs (disp_prepare).
  * NULL, or what is wrong (and d->amdq_err, ROCr's code for it).
  */
-static const char *disp_setup(VkfdShDispatch *d, const uint8_t *kd,
-                              uint32_t group_size, uint32_t private_size)
+static const char *disp_setup(VkfdShDispatch *d, uint32_t group_size,
+                              uint32_t private_size)
 {
     uint32_t sys, items;
     uint64_t n;
     int i;
-
-    d->rsrc1 = ldl_le_p(kd + KD_RSRC1);
-    d->rsrc2 = ldl_le_p(kd + KD_RSRC2);
-    d->rsrc3 = ldl_le_p(kd + KD_RSRC3);
-    d->props = lduw_le_p(kd + KD_PROPS);
-    d->entry = d->kobj + (int64_t)ldq_le_p(kd + KD_ENTRY_OFFSET);
 
     if (d->entry & 0xff) {
         return refuse(d, AMDQ_ERR_CODE, "kernel entry not 256-byte aligned");
@@ -407,11 +425,6 @@ static const char *disp_setup(VkfdShDispatch *d, const uint8_t *kd,
         return refuse(d, AMDQ_ERR_CODE,
                       "grid workgroup count SGPRs are not supported");
     }
-    if (RSRC2_LDS_SIZE(d->rsrc2)) {
-        return refuse(d, AMDQ_ERR_CODE,
-                      "RSRC2 LDS_SIZE must be 0 (the packet gives the size)");
-    }
-
     /* registers: gfx90a allocates VGPRs+AGPRs in 8s, SGPRs in 16s */
     n = (RSRC1_VGPRS(d->rsrc1) + 1) * 8;
     if (n > VKFD_SH_MAX_VGPRS) {
@@ -441,19 +454,19 @@ static const char *disp_setup(VkfdShDispatch *d, const uint8_t *kd,
             return refuse(d, AMDQ_ERR_WG_SIZE,
                           "workgroup of more than 1024 work-items");
         }
-        d->ngroups[i] = DIV_ROUND_UP(d->grid[i], d->wg[i]);
+        d->ngroups[i] = DIV_ROUND_UP((uint64_t)d->grid[i], d->wg[i]);
         if (d->total_groups > UINT64_MAX / d->ngroups[i]) {
             return refuse(d, AMDQ_ERR_DIM, "more than 2^64 workgroups");
         }
         d->total_groups *= d->ngroups[i];
     }
     d->group.nwaves = DIV_ROUND_UP(items, VKFD_SH_WAVE_SIZE);
-    d->lds_size = MAX(group_size, ldl_le_p(kd + KD_GROUP_FIXED));
+    d->lds_size = group_size;
     if (d->lds_size > VKFD_LDS_SIZE_KB * 1024) {
         return refuse(d, AMDQ_ERR_GROUP_MEMORY,
                       "group segment larger than 64 KiB");
     }
-    d->private_size = MAX(private_size, ldl_le_p(kd + KD_PRIVATE_FIXED));
+    d->private_size = private_size;
     if (d->private_size && !(d->rsrc2 & RSRC2_SCRATCH_EN)) {
         return refuse(d, AMDQ_ERR_CODE, "private segment without SCRATCH_EN");
     }
@@ -493,7 +506,7 @@ static void group_start(VkfdShDispatch *d)
     g->id[1] = lin / d->ngroups[0] % d->ngroups[1];
     g->id[2] = lin / d->ngroups[0] / d->ngroups[1];
     for (k = 0; k < 3; k++) {
-        g->size[k] = MIN(d->wg[k], d->grid[k] - g->id[k] * d->wg[k]);
+        g->size[k] = MIN(d->wg[k], d->grid[k] - (uint64_t)g->id[k] * d->wg[k]);
     }
     items = g->size[0] * g->size[1] * g->size[2];
     g->nwaves = DIV_ROUND_UP(items, VKFD_SH_WAVE_SIZE);
@@ -527,7 +540,7 @@ static void group_start(VkfdShDispatch *d)
         n = d->user_sgpr_count;
         for (x = 0; x < 3; x++) {
             if (d->sgpr_wg_id[x]) {
-                w->s[n++] = g->id[x];
+                w->s[n++] = d->start[x] + g->id[x];
             }
         }
         if (d->sgpr_wg_info) {
@@ -802,8 +815,20 @@ VkfdStep vkfd_sh_aql_dispatch(VkfdState *s, VkfdQueue *q, const uint8_t *b,
                                0, AMDQ_ERR_CODE,
                                "kernel descriptor not readable");
         }
-        why = disp_setup(d, kd, ldl_le_p(b + AQL_GROUP_SIZE),
-                         ldl_le_p(b + AQL_PRIVATE_SIZE));
+        d->rsrc1 = ldl_le_p(kd + KD_RSRC1);
+        d->rsrc2 = ldl_le_p(kd + KD_RSRC2);
+        d->rsrc3 = ldl_le_p(kd + KD_RSRC3);
+        d->props = lduw_le_p(kd + KD_PROPS);
+        d->entry = d->kobj + (int64_t)ldq_le_p(kd + KD_ENTRY_OFFSET);
+        if (RSRC2_LDS_SIZE(d->rsrc2)) {
+            why = refuse(d, AMDQ_ERR_CODE, "RSRC2 LDS_SIZE must be 0 (the "
+                         "packet gives the LDS size)");
+        } else {
+            why = disp_setup(d, MAX(ldl_le_p(b + AQL_GROUP_SIZE),
+                                    ldl_le_p(kd + KD_GROUP_FIXED)),
+                             MAX(ldl_le_p(b + AQL_PRIVATE_SIZE),
+                                 ldl_le_p(kd + KD_PRIVATE_FIXED)));
+        }
         if (why) {
             return disp_refuse(d, VKFD_QERR_BAD_KERNEL, d->kobj,
                                ldl_le_p(kd + KD_RSRC1), d->amdq_err, why);
@@ -817,6 +842,99 @@ VkfdStep vkfd_sh_aql_dispatch(VkfdState *s, VkfdQueue *q, const uint8_t *b,
         if (step != VKFD_STEP_DONE) {
             return step;
         }
+        trace_vkfd_sh_regs(q->ctx_id, q->doorbell, d->num_sgprs,
+                           d->num_vgprs, d->accum_offset,
+                           d->user_sgpr_count);
+    }
+    step = disp_run(d, budget);
+    if (step == VKFD_STEP_DONE) {
+        trace_vkfd_sh_done(q->ctx_id, q->doorbell, q->rptr, d->insns,
+                           d->code.decoded);
+        vkfd_sh_drop(q);
+    }
+    return step;
+}
+
+/*
+ * PM4: DISPATCH_DIRECT / DISPATCH_INDIRECT with the COMPUTE_* registers
+ * SET_SH_REG left in q->cs_regs, as a GFX9 CP launches a compute shader:
+ * COMPUTE_PGM_LO/HI (the entry >> 8), RSRC1/2/3, USER_DATA_0.. (the user
+ * SGPRs, as written), NUM_THREAD_X/Y/Z (the workgroup), START_X/Y/Z (the
+ * first workgroup id), TMPRING_SIZE and DISPATCH_SCRATCH_BASE (the
+ * scratch the wave offsets index), LDS from RSRC2.LDS_SIZE.  dim[] is in
+ * workgroups, or in work-items when the initiator's USE_THREAD_DIMENSIONS
+ * is set (partial workgroups at the edges).
+ */
+VkfdStep vkfd_sh_pm4_dispatch(VkfdState *s, VkfdQueue *q,
+                              const uint32_t dim[3], uint32_t initiator,
+                              unsigned *budget)
+{
+    const uint32_t *r = q->cs_regs;
+    VkfdShDispatch *d = q->sh;
+    uint32_t tmpring;
+    const char *why = NULL;
+    VkfdStep step;
+    uint64_t n;
+    int i;
+
+    if (!d) {
+        d = g_new0(VkfdShDispatch, 1);
+        d->s = s;
+        d->q = q;
+        d->ctx_id = q->ctx_id;
+        d->dispatch_id = q->rptr;
+        d->entry = ((uint64_t)(r[CS_PGM_HI] & 0xff) << 32 | r[CS_PGM_LO]) << 8;
+        d->kobj = d->entry;
+        d->rsrc1 = r[CS_PGM_RSRC1];
+        d->rsrc2 = r[CS_PGM_RSRC2];
+        d->rsrc3 = r[CS_PGM_RSRC3];
+        vkfd_sh_code_init(&d->code);
+        q->sh = d;
+        (*budget)--;
+        for (i = 0; i < 3; i++) {
+            d->wg[i] = r[CS_NUM_THREAD_X + i] & 0xffff;
+            d->start[i] = r[CS_START_X + i];
+            n = initiator & CS_INIT_USE_THREAD_DIMENSIONS ? dim[i] :
+                (uint64_t)dim[i] * d->wg[i];
+            if (n > UINT32_MAX) {
+                why = "dispatch of more than 2^32 work-items in a dimension";
+            }
+            d->grid[i] = n;
+        }
+        if (!(initiator & CS_INIT_COMPUTE_SHADER_EN)) {
+            why = "DISPATCH_INITIATOR without COMPUTE_SHADER_EN";
+        } else if (initiator & CS_INIT_CS_W32_EN) {
+            why = "wave32 dispatch (gfx90a runs wave64 only)";
+        }
+        if (!why) {
+            why = disp_setup(d, RSRC2_LDS_SIZE(d->rsrc2) * CS_LDS_GRANULE, 0);
+        }
+        if (!why) {
+            /* the user SGPRs are USER_DATA as written; scratch as set */
+            d->user_sgpr_count = RSRC2_USER_SGPRS(d->rsrc2);
+            if (d->user_sgpr_count > VKFD_SH_MAX_USER_SGPRS) {
+                why = "more than 16 user SGPRs";
+            } else {
+                memcpy(d->user_sgprs, r + CS_USER_DATA_0,
+                       d->user_sgpr_count * 4);
+            }
+            tmpring = r[CS_TMPRING_SIZE];
+            d->scratch_wave_bytes = TMPRING_WAVESIZE(tmpring) * 1024;
+            d->scratch_base = ((uint64_t)r[CS_SCRATCH_BASE_HI] << 32 |
+                               r[CS_SCRATCH_BASE_LO]) << 8;
+            if ((d->rsrc2 & RSRC2_SCRATCH_EN) && d->scratch_wave_bytes &&
+                TMPRING_WAVES(tmpring) < d->group.nwaves) {
+                why = "COMPUTE_TMPRING_SIZE has fewer waves than a workgroup";
+            }
+        }
+        if (why) {
+            return disp_refuse(d, VKFD_QERR_BAD_KERNEL, d->entry, d->rsrc1,
+                               0, why);
+        }
+        d->ready = true;
+        trace_vkfd_sh_dispatch(q->ctx_id, q->doorbell, q->rptr, d->kobj,
+                               d->entry, d->total_groups, d->group.nwaves,
+                               d->lds_size, d->private_size);
         trace_vkfd_sh_regs(q->ctx_id, q->doorbell, d->num_sgprs,
                            d->num_vgprs, d->accum_offset,
                            d->user_sgpr_count);

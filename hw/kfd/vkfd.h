@@ -94,6 +94,9 @@ typedef struct VkfdVmXlat {
 #define VKFD_MAX_QUEUES_LIMIT   65536
 /* PM4 indirect buffers: an IB may call one more (IB1, IB2), no deeper. */
 #define VKFD_PM4_IB_LEVELS      2
+/* PM4: the COMPUTE_* shader registers a queue keeps, from 0x2e00 on */
+#define VKFD_CS_REG_FIRST       0x2e00
+#define VKFD_CS_REGS            0x50
 
 /*
  * A user queue the driver mapped (MAP_QUEUE), found from its doorbell in
@@ -139,9 +142,11 @@ typedef struct VkfdQueue {
 
     /*
      * The shader core's kernel dispatch under way at rptr (vkfd-sh.c),
-     * NULL when none; freed by vkfd_sh_drop().
+     * NULL when none; freed by vkfd_sh_drop().  PM4: the COMPUTE_*
+     * registers (0x2e00 on) that SET_SH_REG wrote, for DISPATCH_DIRECT.
      */
     struct VkfdShDispatch *sh;
+    uint32_t cs_regs[VKFD_CS_REGS];
 
     /* scheduling (vkfd-queue.c), not migrated: on the run or poll list */
     bool polling;
@@ -321,11 +326,15 @@ extern const VMStateDescription vmstate_vkfd_queues;
 
 /*
  * The shader core (vkfd-sh.c): run (part of) the AQL KERNEL_DISPATCH
- * packet b at packet_va, whose kernel object is a kernel descriptor, as
- * the engines' steps do; drop q's dispatch (reset, unmap, teardown).
+ * packet b at packet_va, whose kernel object is a kernel descriptor, or
+ * a PM4 dispatch of dim[] with q->cs_regs, as the engines' steps do;
+ * drop q's dispatch (reset, unmap, teardown).
  */
 VkfdStep vkfd_sh_aql_dispatch(VkfdState *s, VkfdQueue *q, const uint8_t *b,
                               uint64_t packet_va, unsigned *budget);
+VkfdStep vkfd_sh_pm4_dispatch(VkfdState *s, VkfdQueue *q,
+                              const uint32_t dim[3], uint32_t initiator,
+                              unsigned *budget);
 void vkfd_sh_drop(VkfdQueue *q);
 
 /* the engines */
