@@ -31,10 +31,10 @@
 #include "vkfd-sh.h"
 
 /* Flags of a table entry: why an opcode the ISA has is refused */
-#define SALU_NO_FORK        (1u << 1)
-#define SALU_NO_TRAP_RET    (1u << 2)
-#define SALU_NO_GPR_IDX     (1u << 3)
-#define SALU_NO_VSKIP       (1u << 4)
+#define SALU_NO_FORK        (1u << 0)
+#define SALU_NO_TRAP_RET    (1u << 1)
+#define SALU_NO_GPR_IDX     (1u << 2)
+#define SALU_NO_VSKIP       (1u << 3)
 
 static const char *salu_refused(const VkfdShOp *op)
 {
@@ -331,12 +331,12 @@ static bool s_bfe_i64(VkfdWave *w, const VkfdShInsn *in)
                                  extract32(c, 16, 7), 64));
 }
 
+/* The difference is taken in 32 bits, then its absolute value (the ISA's) */
 static bool s_absdiff_i32(VkfdWave *w, const VkfdShInsn *in)
 {
-    int32_t a = src0(w, in), b = src1(w, in);
-    uint32_t d = a > b ? (uint32_t)a - b : (uint32_t)b - a;
+    uint32_t d = src0(w, in) - src1(w, in);
 
-    return put32_nz(w, in, d);
+    return put32_nz(w, in, (int32_t)d < 0 ? -d : d);
 }
 
 static bool s_mul_hi_u32(VkfdWave *w, const VkfdShInsn *in)
