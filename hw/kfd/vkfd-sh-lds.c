@@ -203,6 +203,60 @@ static bool ds_write(VkfdWave *w, const VkfdShInsn *in)
     return true;
 }
 
+/*
+ * ds_read_b32 and ds_write_b32, the common case, without the general
+ * path's per-lane size switch.
+ */
+static bool ds_read_b32(VkfdWave *w, const VkfdShInsn *in)
+{
+    uint64_t exec = vkfd_sh_exec_mask(w), bad = UINT64_MAX;
+    const uint32_t *addr = w->v[in->src[0].idx];
+    uint32_t *d = w->v[in->dst.idx], off = in->imm;
+    uint64_t limit = w->lds_size;
+    int i;
+
+    for (i = 0; i < VKFD_SH_WAVE_SIZE; i++) {
+        uint64_t a = (uint64_t)addr[i] + off;
+
+        if (!(exec >> i & 1)) {
+            continue;
+        }
+        if (likely(a + 4 <= limit)) {
+            d[i] = ldl_le_p(w->lds + a);
+        } else {
+            d[i] = 0;
+            bad = MIN(bad, a);
+        }
+    }
+    lds_check(w, in, bad);
+    return true;
+}
+
+static bool ds_write_b32(VkfdWave *w, const VkfdShInsn *in)
+{
+    uint64_t exec = vkfd_sh_exec_mask(w), bad = UINT64_MAX;
+    const uint32_t *addr = w->v[in->src[0].idx];
+    const uint32_t *s = w->v[in->src[1].idx];
+    uint64_t limit = w->lds_size;
+    uint32_t off = in->imm;
+    int i;
+
+    for (i = 0; i < VKFD_SH_WAVE_SIZE; i++) {
+        uint64_t a = (uint64_t)addr[i] + off;
+
+        if (!(exec >> i & 1)) {
+            continue;
+        }
+        if (likely(a + 4 <= limit)) {
+            stl_le_p(w->lds + a, s[i]);
+        } else {
+            bad = MIN(bad, a);
+        }
+    }
+    lds_check(w, in, bad);
+    return true;
+}
+
 /* ds_read2/write2(st64)_b32/b64: two addresses, two elements */
 static bool ds_read2(VkfdWave *w, const VkfdShInsn *in)
 {
@@ -412,7 +466,7 @@ static const VkfdShOp ds_ops[256] = {
     [0x0a] = DS_A32("ds_or_b32", VKFD_SH_ATOM_OR),
     [0x0b] = DS_A32("ds_xor_b32", VKFD_SH_ATOM_XOR),
     [0x0c] = DS_A32C("ds_mskor_b32", VKFD_SH_ATOM_MSKOR),
-    [0x0d] = DS_WR("ds_write_b32", B32, 4),
+    [0x0d] = DS_E("ds_write_b32", ds_write_b32, B32, N, N, 4),
     [0x0e] = DS_E("ds_write2_b32", ds_write2, B32, B32, N, 4 | DS_2ADDR),
     [0x0f] = DS_E("ds_write2st64_b32", ds_write2, B32, B32, N,
                   4 | DS_2ADDR | DS_ST64),
@@ -448,7 +502,7 @@ static const VkfdShOp ds_ops[256] = {
     [0x32] = DS_A32R("ds_min_rtn_f32", VKFD_SH_ATOM_MIN_F),
     [0x33] = DS_A32R("ds_max_rtn_f32", VKFD_SH_ATOM_MAX_F),
     [0x35] = DS_A32R("ds_add_rtn_f32", VKFD_SH_ATOM_ADD_F),
-    [0x36] = DS_RD("ds_read_b32", B32, 4),
+    [0x36] = DS_E("ds_read_b32", ds_read_b32, N, N, B32, 4),
     [0x37] = DS_E("ds_read2_b32", ds_read2, N, N, B64, 4 | DS_2ADDR),
     [0x38] = DS_E("ds_read2st64_b32", ds_read2, N, N, B64,
                   4 | DS_2ADDR | DS_ST64),
