@@ -62,7 +62,7 @@ void vkfd_sh_lds_range_error(VkfdWave *w, const VkfdShInsn *in,
 static void lds_load(const VkfdWave *w, uint64_t addr, uint32_t *dw,
                      unsigned len, uint64_t *bad)
 {
-    const uint8_t *p = w->lds + addr;
+    const uint8_t *p;
     unsigned k;
 
     if (!vkfd_sh_lds_in_range(w, addr, len)) {
@@ -70,6 +70,7 @@ static void lds_load(const VkfdWave *w, uint64_t addr, uint32_t *dw,
         *bad = MIN(*bad, addr);
         return;
     }
+    p = w->lds + addr;
     switch (len) {
     case 1:
         dw[0] = *p;
@@ -87,13 +88,14 @@ static void lds_load(const VkfdWave *w, uint64_t addr, uint32_t *dw,
 static void lds_store(VkfdWave *w, uint64_t addr, const uint32_t *dw,
                       unsigned len, uint64_t *bad)
 {
-    uint8_t *p = w->lds + addr;
+    uint8_t *p;
     unsigned k;
 
     if (!vkfd_sh_lds_in_range(w, addr, len)) {
         *bad = MIN(*bad, addr);
         return;
     }
+    p = w->lds + addr;
     switch (len) {
     case 1:
         *p = dw[0];

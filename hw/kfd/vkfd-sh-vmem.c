@@ -341,6 +341,33 @@ static void vm_get_lane(const VkfdWave *w, const VkfdShInsn *in, int i,
     }
 }
 
+/*
+ * The run of global lanes that starts at enabled lane i: lanes i..end-1
+ * are enabled, global, and either each at the previous one's address +
+ * size (returns the bytes the run covers) or, if same is allowed, all at
+ * lane i's address (returns size).  One GPUVM access then serves the run:
+ * the coalesced lanes of a partial wave, or lanes that read one value.
+ */
+static unsigned vm_run(const VmLanes *l, uint64_t exec, int i, unsigned size,
+                       bool same, int *end)
+{
+    uint64_t other = ~exec | l->lds | l->priv | l->skip;
+    bool seq = false, one = false;
+    int j;
+
+    for (j = i + 1; j < VKFD_SH_WAVE_SIZE && !(other >> j & 1); j++) {
+        if (!one && l->addr[j] == l->addr[j - 1] + size) {
+            seq = true;
+        } else if (same && !seq && l->addr[j] == l->addr[i]) {
+            one = true;
+        } else {
+            break;
+        }
+    }
+    *end = j;
+    return one ? size : (j - i) * size;
+}
+
 static bool vm_load(VkfdWave *w, const VkfdShInsn *in)
 {
     uint64_t exec = vkfd_sh_exec_mask(w);
@@ -368,18 +395,32 @@ static bool vm_load(VkfdWave *w, const VkfdShInsn *in)
         }
         return true;
     }
-    for (i = 0; i < VKFD_SH_WAVE_SIZE; i++) {
-        uint8_t buf[16];
+    for (i = 0; i < VKFD_SH_WAVE_SIZE; ) {
+        uint64_t bit = 1ull << i;
+        unsigned n;
+        int j, end;
 
-        if (!(exec >> i & 1)) {
+        if (!(exec & bit)) {
+            i++;
             continue;
         }
-        if (l.skip >> i & 1) {
-            memset(buf, 0, sizeof(buf));
-        } else if (!vm_lane_rw(w, &l, i, buf, size, false)) {
+        if ((l.lds | l.priv | l.skip) & bit) {
+            memset(block, 0, 16);
+            if (!(l.skip & bit) && !vm_lane_rw(w, &l, i, block, size, false)) {
+                return false;
+            }
+            vm_put_lane(w, in, i, block);
+            i++;
+            continue;
+        }
+        n = vm_run(&l, exec, i, size, true, &end);
+        if (!vm_block_rw(w, l.addr[i], block, n, false)) {
             return false;
         }
-        vm_put_lane(w, in, i, buf);
+        for (j = i; j < end; j++) {
+            vm_put_lane(w, in, j, n == size ? block : block + (j - i) * size);
+        }
+        i = end;
     }
     vm_lds_check(w, in, &l);
     return true;
@@ -409,16 +450,31 @@ static bool vm_store(VkfdWave *w, const VkfdShInsn *in)
         return vm_block_rw(w, l.addr[0], block, size * VKFD_SH_WAVE_SIZE,
                            true);
     }
-    for (i = 0; i < VKFD_SH_WAVE_SIZE; i++) {
-        uint8_t buf[16];
+    for (i = 0; i < VKFD_SH_WAVE_SIZE; ) {
+        uint64_t bit = 1ull << i;
+        unsigned n;
+        int j, end;
 
-        if (!(exec >> i & 1) || (l.skip >> i & 1)) {
+        if (!(exec & bit) || (l.skip & bit)) {
+            i++;
             continue;
         }
-        vm_get_lane(w, in, i, buf);
-        if (!vm_lane_rw(w, &l, i, buf, size, true)) {
+        if ((l.lds | l.priv) & bit) {
+            vm_get_lane(w, in, i, block);
+            if (!vm_lane_rw(w, &l, i, block, size, true)) {
+                return false;
+            }
+            i++;
+            continue;
+        }
+        n = vm_run(&l, exec, i, size, false, &end);
+        for (j = i; j < end; j++) {
+            vm_get_lane(w, in, j, block + (j - i) * size);
+        }
+        if (!vm_block_rw(w, l.addr[i], block, n, true)) {
             return false;
         }
+        i = end;
     }
     vm_lds_check(w, in, &l);
     return true;
