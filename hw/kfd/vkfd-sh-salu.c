@@ -56,24 +56,51 @@ static const char *salu_refused(const VkfdShOp *op)
     return "salu: opcode not implemented";
 }
 
+/*
+ * Sources.  Nearly every SALU source is an SGPR or a constant: test for
+ * those two before vkfd_sh_s32's switch (a jump through a table), which
+ * keeps an s_add_u32 at a handful of host instructions.
+ */
+static inline uint32_t salu_s32(const VkfdWave *w, const VkfdShOpd *o)
+{
+    if (likely(o->kind == VKFD_SH_OPD_SREG)) {
+        return w->s[o->idx];
+    }
+    if (o->kind == VKFD_SH_OPD_CONST) {
+        return o->val;
+    }
+    return vkfd_sh_s32(w, o);
+}
+
+static inline uint64_t salu_s64(const VkfdWave *w, const VkfdShOpd *o)
+{
+    if (likely(o->kind == VKFD_SH_OPD_SREG)) {
+        return w->s[o->idx] | (uint64_t)w->s[o->idx + 1] << 32;
+    }
+    if (o->kind == VKFD_SH_OPD_CONST) {
+        return o->val;
+    }
+    return vkfd_sh_s32(w, o);
+}
+
 static inline uint32_t src0(const VkfdWave *w, const VkfdShInsn *in)
 {
-    return vkfd_sh_s32(w, &in->src[0]);
+    return salu_s32(w, &in->src[0]);
 }
 
 static inline uint32_t src1(const VkfdWave *w, const VkfdShInsn *in)
 {
-    return vkfd_sh_s32(w, &in->src[1]);
+    return salu_s32(w, &in->src[1]);
 }
 
 static inline uint64_t src0_64(const VkfdWave *w, const VkfdShInsn *in)
 {
-    return vkfd_sh_s64(w, &in->src[0]);
+    return salu_s64(w, &in->src[0]);
 }
 
 static inline uint64_t src1_64(const VkfdWave *w, const VkfdShInsn *in)
 {
-    return vkfd_sh_s64(w, &in->src[1]);
+    return salu_s64(w, &in->src[1]);
 }
 
 /* Write a result and set SCC to "result != 0". */
@@ -907,20 +934,20 @@ static const VkfdShOp sop1_ops[] = {
         return true; \
     }
 
-SALU_CMP(s_cmp_eq_i32, int32_t, vkfd_sh_s32, a == b)
-SALU_CMP(s_cmp_lg_i32, int32_t, vkfd_sh_s32, a != b)
-SALU_CMP(s_cmp_gt_i32, int32_t, vkfd_sh_s32, a > b)
-SALU_CMP(s_cmp_ge_i32, int32_t, vkfd_sh_s32, a >= b)
-SALU_CMP(s_cmp_lt_i32, int32_t, vkfd_sh_s32, a < b)
-SALU_CMP(s_cmp_le_i32, int32_t, vkfd_sh_s32, a <= b)
-SALU_CMP(s_cmp_eq_u32, uint32_t, vkfd_sh_s32, a == b)
-SALU_CMP(s_cmp_lg_u32, uint32_t, vkfd_sh_s32, a != b)
-SALU_CMP(s_cmp_gt_u32, uint32_t, vkfd_sh_s32, a > b)
-SALU_CMP(s_cmp_ge_u32, uint32_t, vkfd_sh_s32, a >= b)
-SALU_CMP(s_cmp_lt_u32, uint32_t, vkfd_sh_s32, a < b)
-SALU_CMP(s_cmp_le_u32, uint32_t, vkfd_sh_s32, a <= b)
-SALU_CMP(s_cmp_eq_u64, uint64_t, vkfd_sh_s64, a == b)
-SALU_CMP(s_cmp_lg_u64, uint64_t, vkfd_sh_s64, a != b)
+SALU_CMP(s_cmp_eq_i32, int32_t, salu_s32, a == b)
+SALU_CMP(s_cmp_lg_i32, int32_t, salu_s32, a != b)
+SALU_CMP(s_cmp_gt_i32, int32_t, salu_s32, a > b)
+SALU_CMP(s_cmp_ge_i32, int32_t, salu_s32, a >= b)
+SALU_CMP(s_cmp_lt_i32, int32_t, salu_s32, a < b)
+SALU_CMP(s_cmp_le_i32, int32_t, salu_s32, a <= b)
+SALU_CMP(s_cmp_eq_u32, uint32_t, salu_s32, a == b)
+SALU_CMP(s_cmp_lg_u32, uint32_t, salu_s32, a != b)
+SALU_CMP(s_cmp_gt_u32, uint32_t, salu_s32, a > b)
+SALU_CMP(s_cmp_ge_u32, uint32_t, salu_s32, a >= b)
+SALU_CMP(s_cmp_lt_u32, uint32_t, salu_s32, a < b)
+SALU_CMP(s_cmp_le_u32, uint32_t, salu_s32, a <= b)
+SALU_CMP(s_cmp_eq_u64, uint64_t, salu_s64, a == b)
+SALU_CMP(s_cmp_lg_u64, uint64_t, salu_s64, a != b)
 
 static bool s_bitcmp0_b32(VkfdWave *w, const VkfdShInsn *in)
 {
