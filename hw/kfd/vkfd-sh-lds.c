@@ -171,7 +171,7 @@ static bool ds_read(VkfdWave *w, const VkfdShInsn *in)
         if (!(exec >> i & 1)) {
             continue;
         }
-        lds_load(w, (uint64_t)addr[i] + (uint32_t)in->imm, buf, size, &bad);
+        lds_load(w, (uint32_t)(addr[i] + in->imm), buf, size, &bad);
         if (size < 4) {
             w->v[in->dst.idx][i] = ds_narrow(w->v[in->dst.idx][i], buf[0],
                                              flags);
@@ -199,7 +199,7 @@ static bool ds_write(VkfdWave *w, const VkfdShInsn *in)
         if (flags & DS_HI) {
             buf[0] >>= 16;
         }
-        lds_store(w, (uint64_t)addr[i] + (uint32_t)in->imm, buf, size, &bad);
+        lds_store(w, (uint32_t)(addr[i] + in->imm), buf, size, &bad);
     }
     lds_check(w, in, bad);
     return true;
@@ -218,7 +218,7 @@ static bool ds_read_b32(VkfdWave *w, const VkfdShInsn *in)
     int i;
 
     for (i = 0; i < VKFD_SH_WAVE_SIZE; i++) {
-        uint64_t a = (uint64_t)addr[i] + off;
+        uint64_t a = (uint32_t)(addr[i] + off);
 
         if (!(exec >> i & 1)) {
             continue;
@@ -244,7 +244,7 @@ static bool ds_write_b32(VkfdWave *w, const VkfdShInsn *in)
     int i;
 
     for (i = 0; i < VKFD_SH_WAVE_SIZE; i++) {
-        uint64_t a = (uint64_t)addr[i] + off;
+        uint64_t a = (uint32_t)(addr[i] + off);
 
         if (!(exec >> i & 1)) {
             continue;
@@ -272,8 +272,8 @@ static bool ds_read2(VkfdWave *w, const VkfdShInsn *in)
         if (!(exec >> i & 1)) {
             continue;
         }
-        lds_load(w, (uint64_t)addr[i] + (uint32_t)in->imm, buf, size, &bad);
-        lds_load(w, (uint64_t)addr[i] + (uint32_t)in->u.mem.offset1,
+        lds_load(w, (uint32_t)(addr[i] + in->imm), buf, size, &bad);
+        lds_load(w, (uint32_t)(addr[i] + in->u.mem.offset1),
                  buf + dw, size, &bad);
         ds_scatter(w, &in->dst, i, buf, 2 * dw);
     }
@@ -296,8 +296,8 @@ static bool ds_write2(VkfdWave *w, const VkfdShInsn *in)
         if (!(exec >> i & 1)) {
             continue;
         }
-        a0 = (uint64_t)addr[i] + (uint32_t)in->imm;
-        a1 = (uint64_t)addr[i] + (uint32_t)in->u.mem.offset1;
+        a0 = (uint32_t)(addr[i] + in->imm);
+        a1 = (uint32_t)(addr[i] + in->u.mem.offset1);
         ds_gather(w, &in->src[1], i, d0, dw);
         ds_gather(w, &in->src[2], i, d1, dw);
         if (flags & DS_RTN) {               /* ds_wrxchg2(st64)_rtn */
@@ -336,7 +336,7 @@ static bool ds_atomic(VkfdWave *w, const VkfdShInsn *in)
         if (!(exec >> i & 1)) {
             continue;
         }
-        a = (uint64_t)addr[i] + (uint32_t)in->imm;
+        a = (uint32_t)(addr[i] + in->imm);
         ds_gather(w, &in->src[1], i, d0, dw);
         if (two) {
             ds_gather(w, &in->src[2], i, d1, dw);

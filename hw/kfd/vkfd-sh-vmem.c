@@ -113,7 +113,7 @@ static void vm_mubuf_lanes(VkfdWave *w, const VkfdShInsn *in, VmLanes *l,
             continue;
         }
         idx = (vidx ? vidx[i] : 0) + (add_tid ? i : 0);
-        off = (uint64_t)(voff ? voff[i] : 0) + (uint32_t)in->imm;
+        off = (uint32_t)((voff ? voff[i] : 0) + in->imm);
         if (stride == 0) {
             in_range = off + size <= records;
         } else {
