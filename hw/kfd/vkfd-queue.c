@@ -365,6 +365,19 @@ uint32_t vkfd_queue_unmap(VkfdState *s, uint32_t ctx_id,
     return VKFD_ST_OK;
 }
 
+/* The migration array and the shader dispatches serialized in it */
+static void vkfd_queues_mig_free(VkfdState *s)
+{
+    int32_t i;
+
+    for (i = 0; s->mig_queues && i < s->mig_nqueues; i++) {
+        g_free(s->mig_queues[i].sh_blob);
+    }
+    g_free(s->mig_queues);
+    s->mig_queues = NULL;
+    s->mig_nqueues = 0;
+}
+
 /* Forget every queue (reset, or before a migration loads its own). */
 void vkfd_queue_reset(VkfdState *s)
 {
@@ -384,9 +397,7 @@ void vkfd_queue_reset(VkfdState *s)
     assert(!s->live_queues && !s->queues_polling);
     assert(QTAILQ_EMPTY(&s->queue_run) && QTAILQ_EMPTY(&s->queue_poll));
     /* and a migration's array of them, if one was being loaded */
-    g_free(s->mig_queues);
-    s->mig_queues = NULL;
-    s->mig_nqueues = 0;
+    vkfd_queues_mig_free(s);
 }
 
 void vkfd_queue_realize(VkfdState *s)
@@ -421,14 +432,19 @@ static int vkfd_queues_pre_save(void *opaque)
     VkfdState *s = opaque;
     uint32_t c, d, n = 0;
     VkfdContext *ctx;
+    VkfdQueue *q;
 
-    g_free(s->mig_queues);
+    vkfd_queues_mig_free(s);
     s->mig_queues = g_new0(VkfdQueue, s->live_queues);
     for (c = 0; c < s->max_contexts; c++) {
         ctx = &s->contexts[c];
         for (d = 0; ctx->queues && d < VKFD_DOORBELLS_PER_CONTEXT; d++) {
             if (ctx->queues[d]) {
-                s->mig_queues[n++] = *ctx->queues[d];
+                q = &s->mig_queues[n++];
+                *q = *ctx->queues[d];
+                /* a shader dispatch in flight goes along, waves and all */
+                q->sh_blob = q->sh ? vkfd_sh_save(q, &q->sh_blob_len) : NULL;
+                q->sh_blob_len = q->sh ? q->sh_blob_len : 0;
             }
         }
     }
@@ -441,9 +457,7 @@ static int vkfd_queues_post_save(void *opaque)
 {
     VkfdState *s = opaque;
 
-    g_free(s->mig_queues);
-    s->mig_queues = NULL;
-    s->mig_nqueues = 0;
+    vkfd_queues_mig_free(s);
     return 0;
 }
 
@@ -482,14 +496,19 @@ int vkfd_queue_post_load(VkfdState *s)
         q = g_memdup2(q, sizeof(*q));
         q->kicked = q->polling = false;
         q->sh = NULL;
+        q->sh_blob = NULL;
         vkfd_queue_insert(s, q);
+        if (s->mig_queues[i].sh_blob &&
+            !vkfd_sh_load(s, q, s->mig_queues[i].sh_blob,
+                          s->mig_queues[i].sh_blob_len)) {
+            ret = -EINVAL;
+            break;
+        }
         if (!q->error) {
             vkfd_queue_make_runnable(s, q);
         }
     }
-    g_free(s->mig_queues);
-    s->mig_queues = NULL;
-    s->mig_nqueues = 0;
+    vkfd_queues_mig_free(s);
     if (ret) {
         vkfd_queue_reset(s);
     }
@@ -515,10 +534,50 @@ static const VMStateDescription vmstate_vkfd_queue_cs_regs = {
     },
 };
 
+/* A shader dispatch in flight (vkfd_sh_save), if any */
+static bool vkfd_queue_shader_needed(void *opaque)
+{
+    VkfdQueue *q = opaque;
+
+    return q->sh_blob_len > 0;
+}
+
+static bool vkfd_queue_shader_len_ok(void *opaque, int version_id)
+{
+    VkfdQueue *q = opaque;
+
+    return q->sh_blob_len > 0 && q->sh_blob_len <= VKFD_SH_SAVE_MAX;
+}
+
+static const VMStateDescription vmstate_vkfd_queue_shader = {
+    .name = "vkfd-queue/shader",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = vkfd_queue_shader_needed,
+    .fields = (VMStateField[]) {
+        VMSTATE_UINT32(sh_blob_len, VkfdQueue),
+        VMSTATE_VALIDATE("shader state size", vkfd_queue_shader_len_ok),
+        VMSTATE_VBUFFER_ALLOC_UINT32(sh_blob, VkfdQueue, 0, NULL,
+                                     sh_blob_len),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+/*
+ * The loaded array is not zeroed: clear each queue first, so that what
+ * is not in the stream (an absent subsection's fields) reads as zero.
+ */
+static int vkfd_queue_elem_pre_load(void *opaque)
+{
+    memset(opaque, 0, sizeof(VkfdQueue));
+    return 0;
+}
+
 static const VMStateDescription vmstate_vkfd_queue = {
     .name = "vkfd-queue",
     .version_id = 1,
     .minimum_version_id = 1,
+    .pre_load = vkfd_queue_elem_pre_load,
     .fields = (VMStateField[]) {
         VMSTATE_UINT32(ctx_id, VkfdQueue),
         VMSTATE_UINT32(doorbell, VkfdQueue),
@@ -542,6 +601,7 @@ static const VMStateDescription vmstate_vkfd_queue = {
     },
     .subsections = (const VMStateDescription * []) {
         &vmstate_vkfd_queue_cs_regs,
+        &vmstate_vkfd_queue_shader,
         NULL
     },
 };

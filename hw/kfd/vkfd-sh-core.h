@@ -15,7 +15,10 @@
 /*
  * The decode cache: per 4 KiB page of code, one slot per dword.  The run
  * loop looks at the page of the last hit first, so executing a cached
- * instruction costs a compare, a load and the handler's call.  At most
+ * instruction costs a compare, a load and the handler's call; anything
+ * else goes to vkfd_sh_decode_miss(), which returns the decoded
+ * instruction at w->pc (decoding it if need be, and making its page the
+ * last) or NULL when the wave faulted.  At most
  * VKFD_SH_CODE_PAGES pages are kept; the next one empties the cache.
  */
 #define VKFD_SH_CODE_PAGE_SHIFT 12
@@ -75,6 +78,7 @@ struct VkfdShDispatch {
     uint32_t start[3];          /* PM4: COMPUTE_START_X/Y/Z */
     uint64_t total_groups;
     uint64_t next_group;        /* linear id of the next group to start */
+    uint32_t max_waves;         /* of a whole workgroup */
     uint32_t rsrc1, rsrc2, rsrc3;
     uint16_t props;             /* kernel_code_properties */
     uint16_t num_sgprs, num_vgprs, accum_offset;
@@ -109,22 +113,6 @@ struct VkfdShDispatch {
 void vkfd_sh_code_init(VkfdShCode *c);
 void vkfd_sh_code_free(VkfdShCode *c);
 const VkfdShInsn *vkfd_sh_decode_miss(VkfdWave *w);
-
-/* The decoded instruction at w->pc, or NULL when the wave faulted. */
-static inline const VkfdShInsn *vkfd_sh_fetch(VkfdWave *w)
-{
-    const VkfdShCodePage *p = w->disp->code.last;
-    const VkfdShInsn *in;
-
-    /* a PC that is not dword-aligned misses, and faults in the decoder */
-    if (likely(p && p->va == (w->pc & VKFD_SH_CODE_PAGE_TAG))) {
-        in = p->slot[(w->pc & (VKFD_SH_CODE_PAGE_SIZE - 1)) >> 2];
-        if (likely(in)) {
-            return in;
-        }
-    }
-    return vkfd_sh_decode_miss(w);
-}
 
 /* vkfd-sh.c: fault at an instruction that could not be decoded */
 bool vkfd_sh_fault_decode(VkfdWave *w, VkfdShFault fault, uint64_t va,

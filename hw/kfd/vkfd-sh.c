@@ -329,8 +329,8 @@ static const char *disp_scratch(VkfdShDispatch *d, uint32_t srd[4])
         return NULL;
     }
     /* one slot per wave of a workgroup: they run together */
-    if (lane < d->private_size || waves < d->group.nwaves ||
-        (uint64_t)d->scratch_wave_bytes * d->group.nwaves > d->scratch_size ||
+    if (lane < d->private_size || waves < d->max_waves ||
+        (uint64_t)d->scratch_wave_bytes * d->max_waves > d->scratch_size ||
         d->scratch_wave_bytes < (uint64_t)d->private_size *
                                 VKFD_SH_WAVE_SIZE) {
         d->scratch_short = true;
@@ -460,7 +460,7 @@ static const char *disp_setup(VkfdShDispatch *d, uint32_t group_size,
         }
         d->total_groups *= d->ngroups[i];
     }
-    d->group.nwaves = DIV_ROUND_UP(items, VKFD_SH_WAVE_SIZE);
+    d->max_waves = DIV_ROUND_UP(items, VKFD_SH_WAVE_SIZE);
     d->lds_size = group_size;
     if (d->lds_size > VKFD_LDS_SIZE_KB * 1024) {
         return refuse(d, AMDQ_ERR_GROUP_MEMORY,
@@ -487,7 +487,7 @@ static const char *disp_setup(VkfdShDispatch *d, uint32_t group_size,
         return refuse(d, AMDQ_ERR_CODE, "VGPR_WORKITEM_ID 3 is reserved");
     }
 
-    d->vgprs = g_malloc0((size_t)d->group.nwaves * d->num_vgprs *
+    d->vgprs = g_malloc0((size_t)d->max_waves * d->num_vgprs *
                          sizeof(*d->vgprs));
     d->lds = d->lds_size ? g_malloc0(d->lds_size) : NULL;
     return NULL;
@@ -618,17 +618,30 @@ static VkfdStep disp_fault(VkfdShDispatch *d, VkfdWave *w)
  */
 static bool wave_run(VkfdShDispatch *d, VkfdWave *w, unsigned *left)
 {
+    const VkfdShCodePage *page = d->code.last;
+    uint64_t page_va = page ? page->va : 1;    /* 1: no page matches */
     const VkfdShInsn *in;
     unsigned n = *left;
+    uint64_t pc;
 
     while (n) {
-        in = vkfd_sh_fetch(w);
+        /* the decode cache's page of the last instruction, inline */
+        pc = w->pc;
+        in = NULL;
+        if (likely((pc & VKFD_SH_CODE_PAGE_TAG) == page_va)) {
+            in = page->slot[(pc & (VKFD_SH_CODE_PAGE_SIZE - 1)) >> 2];
+        }
         if (unlikely(!in)) {
-            break;
+            in = vkfd_sh_decode_miss(w);
+            if (unlikely(!in)) {
+                break;
+            }
+            page = d->code.last;
+            page_va = page->va;
         }
         n--;
         d->cur = in;
-        w->pc += in->len;
+        w->pc = pc + in->len;
         if (unlikely(!in->exec(w, in)) ||
             unlikely(w->status != VKFD_SH_WAVE_RUN)) {
             break;
@@ -834,7 +847,7 @@ VkfdStep vkfd_sh_aql_dispatch(VkfdState *s, VkfdQueue *q, const uint8_t *b,
                                ldl_le_p(kd + KD_RSRC1), d->amdq_err, why);
         }
         trace_vkfd_sh_dispatch(q->ctx_id, q->doorbell, q->rptr, d->kobj,
-                               d->entry, d->total_groups, d->group.nwaves,
+                               d->entry, d->total_groups, d->max_waves,
                                d->lds_size, d->private_size);
     }
     if (!d->ready) {
@@ -923,7 +936,7 @@ VkfdStep vkfd_sh_pm4_dispatch(VkfdState *s, VkfdQueue *q,
             d->scratch_base = ((uint64_t)r[CS_SCRATCH_BASE_HI] << 32 |
                                r[CS_SCRATCH_BASE_LO]) << 8;
             if ((d->rsrc2 & RSRC2_SCRATCH_EN) && d->scratch_wave_bytes &&
-                TMPRING_WAVES(tmpring) < d->group.nwaves) {
+                TMPRING_WAVES(tmpring) < d->max_waves) {
                 why = "COMPUTE_TMPRING_SIZE has fewer waves than a workgroup";
             }
         }
@@ -933,7 +946,7 @@ VkfdStep vkfd_sh_pm4_dispatch(VkfdState *s, VkfdQueue *q,
         }
         d->ready = true;
         trace_vkfd_sh_dispatch(q->ctx_id, q->doorbell, q->rptr, d->kobj,
-                               d->entry, d->total_groups, d->group.nwaves,
+                               d->entry, d->total_groups, d->max_waves,
                                d->lds_size, d->private_size);
         trace_vkfd_sh_regs(q->ctx_id, q->doorbell, d->num_sgprs,
                            d->num_vgprs, d->accum_offset,
@@ -946,4 +959,284 @@ VkfdStep vkfd_sh_pm4_dispatch(VkfdState *s, VkfdQueue *q,
         vkfd_sh_drop(q);
     }
     return step;
+}
+
+/*
+ * Migration: a dispatch in flight travels with its queue, waves and all
+ * (vkfd-queue.c puts the blob in the queue's subsection vkfd-queue/
+ * shader).  The blob is a sequence of little-endian fields: the
+ * dispatch's parameters, then, if a workgroup is running, its waves'
+ * SGPRs and state, their VGPR rows and the LDS.  Loading checks every
+ * field as a dispatch start would, and the decode cache starts empty.
+ */
+#define SH_SAVE_VERSION     1
+
+static void put32(GByteArray *b, uint32_t v)
+{
+    uint8_t x[4];
+
+    stl_le_p(x, v);
+    g_byte_array_append(b, x, 4);
+}
+
+static void put64(GByteArray *b, uint64_t v)
+{
+    uint8_t x[8];
+
+    stq_le_p(x, v);
+    g_byte_array_append(b, x, 8);
+}
+
+typedef struct ShReader {
+    const uint8_t *p;
+    uint32_t left;
+    bool bad;
+} ShReader;
+
+static uint32_t get32(ShReader *r)
+{
+    uint32_t v;
+
+    if (r->left < 4) {
+        r->bad = true;
+        return 0;
+    }
+    v = ldl_le_p(r->p);
+    r->p += 4;
+    r->left -= 4;
+    return v;
+}
+
+static uint64_t get64(ShReader *r)
+{
+    uint64_t lo = get32(r);
+
+    return lo | (uint64_t)get32(r) << 32;
+}
+
+uint8_t *vkfd_sh_save(const VkfdQueue *q, uint32_t *len)
+{
+    const VkfdShDispatch *d = q->sh;
+    const VkfdShGroup *g = &d->group;
+    GByteArray *b = g_byte_array_new();
+    unsigned i, k;
+
+    put32(b, SH_SAVE_VERSION);
+    put64(b, d->packet_va);
+    put64(b, d->kobj);
+    put64(b, d->entry);
+    put64(b, d->kernarg);
+    put64(b, d->queue_va);
+    put64(b, d->dispatch_id);
+    for (i = 0; i < 3; i++) {
+        put32(b, d->grid[i]);
+        put32(b, d->wg[i]);
+        put32(b, d->start[i]);
+    }
+    put64(b, d->next_group);
+    put32(b, d->rsrc1);
+    put32(b, d->rsrc2);
+    put32(b, d->rsrc3);
+    put32(b, d->props);
+    put32(b, d->num_sgprs);
+    put32(b, d->num_vgprs);
+    put32(b, d->accum_offset);
+    put32(b, d->lds_size);
+    put32(b, d->private_size);
+    put32(b, d->scratch_wave_bytes);
+    put64(b, d->scratch_base);
+    put64(b, d->scratch_size);
+    put32(b, d->scratch_short | d->scratch_asked << 1 | d->ready << 2 |
+          d->sgpr_wg_id[0] << 3 | d->sgpr_wg_id[1] << 4 |
+          d->sgpr_wg_id[2] << 5 | d->sgpr_wg_info << 6 |
+          d->sgpr_wave_offset << 7 | d->group_live << 8);
+    put64(b, d->inactive_sig);
+    put32(b, d->user_sgpr_count);
+    for (i = 0; i < VKFD_SH_MAX_USER_SGPRS; i++) {
+        put32(b, d->user_sgprs[i]);
+    }
+    put64(b, d->insns);
+    if (d->group_live) {
+        for (i = 0; i < 3; i++) {
+            put32(b, g->id[i]);
+        }
+        put32(b, g->nwaves);
+        put32(b, g->cur);
+        for (k = 0; k < g->nwaves; k++) {
+            const VkfdWave *w = &g->waves[k];
+
+            for (i = 0; i < VKFD_SH_SREGS; i++) {
+                put32(b, w->s[i]);
+            }
+            put64(b, w->pc);
+            put32(b, w->scc);
+            put32(b, w->status);
+            put32(b, w->mode);
+            put32(b, w->trapsts);
+        }
+        for (k = 0; k < g->nwaves * d->num_vgprs; k++) {
+            for (i = 0; i < VKFD_SH_WAVE_SIZE; i++) {
+                put32(b, d->vgprs[k][i]);
+            }
+        }
+        g_byte_array_append(b, d->lds, d->lds_size);
+    }
+    *len = b->len;
+    return g_byte_array_free(b, false);
+}
+
+/* The dispatch in blob, checked, for q (loaded); false if it is unsound. */
+bool vkfd_sh_load(VkfdState *s, VkfdQueue *q, const uint8_t *blob,
+                  uint32_t len)
+{
+    ShReader r = { .p = blob, .left = len };
+    VkfdShDispatch *d = g_new0(VkfdShDispatch, 1);
+    VkfdShGroup *g = &d->group;
+    uint32_t flags, items, waiting = 0, done = 0;
+    const char *why;
+    unsigned i, k;
+
+    d->s = s;
+    d->q = q;
+    d->ctx_id = q->ctx_id;
+    vkfd_sh_code_init(&d->code);
+    if (get32(&r) != SH_SAVE_VERSION) {
+        goto bad;
+    }
+    d->packet_va = get64(&r);
+    d->kobj = get64(&r);
+    d->entry = get64(&r);
+    d->kernarg = get64(&r);
+    d->queue_va = get64(&r);
+    d->dispatch_id = get64(&r);
+    for (i = 0; i < 3; i++) {
+        d->grid[i] = get32(&r);
+        d->wg[i] = get32(&r);
+        d->start[i] = get32(&r);
+    }
+    d->next_group = get64(&r);
+    d->rsrc1 = get32(&r);
+    d->rsrc2 = get32(&r);
+    d->rsrc3 = get32(&r);
+    d->props = get32(&r);
+    d->num_sgprs = get32(&r);
+    d->num_vgprs = get32(&r);
+    d->accum_offset = get32(&r);
+    d->lds_size = get32(&r);
+    d->private_size = get32(&r);
+    d->scratch_wave_bytes = get32(&r);
+    d->scratch_base = get64(&r);
+    d->scratch_size = get64(&r);
+    flags = get32(&r);
+    d->inactive_sig = get64(&r);
+    d->user_sgpr_count = get32(&r);
+    for (i = 0; i < VKFD_SH_MAX_USER_SGPRS; i++) {
+        d->user_sgprs[i] = get32(&r);
+    }
+    d->insns = get64(&r);
+    if (r.bad) {
+        goto bad;
+    }
+
+    /* what a dispatch start computes, and checks, from the registers */
+    why = disp_setup(d, d->lds_size, d->private_size);
+    d->scratch_short = flags & 1;
+    d->scratch_asked = flags >> 1 & 1;
+    d->ready = flags >> 2 & 1;
+    d->group_live = flags >> 8 & 1;
+    if (why || d->next_group > d->total_groups || (d->inactive_sig & 7) ||
+        d->user_sgpr_count > VKFD_SH_MAX_USER_SGPRS ||
+        (d->ready && d->user_sgpr_count != RSRC2_USER_SGPRS(d->rsrc2))) {
+        goto bad;
+    }
+    if ((flags >> 9) ||
+        (flags >> 3 & 0x1f) != (d->sgpr_wg_id[0] | d->sgpr_wg_id[1] << 1 |
+                                d->sgpr_wg_id[2] << 2 |
+                                d->sgpr_wg_info << 3 |
+                                d->sgpr_wave_offset << 4) ||
+        (d->group_live && (!d->ready || !d->next_group))) {
+        goto bad;
+    }
+
+    if (d->group_live) {
+        uint64_t lin = d->next_group - 1;
+
+        for (i = 0; i < 3; i++) {
+            g->id[i] = get32(&r);
+        }
+        if (g->id[0] != lin % d->ngroups[0] ||
+            g->id[1] != lin / d->ngroups[0] % d->ngroups[1] ||
+            g->id[2] != lin / d->ngroups[0] / d->ngroups[1]) {
+            goto bad;
+        }
+        for (i = 0; i < 3; i++) {
+            g->size[i] = MIN(d->wg[i],
+                             d->grid[i] - (uint64_t)g->id[i] * d->wg[i]);
+        }
+        items = g->size[0] * g->size[1] * g->size[2];
+        g->nwaves = get32(&r);
+        g->cur = get32(&r);
+        if (g->nwaves != DIV_ROUND_UP(items, VKFD_SH_WAVE_SIZE) ||
+            g->cur >= g->nwaves) {
+            goto bad;
+        }
+        for (k = 0; k < g->nwaves; k++) {
+            VkfdWave *w = &g->waves[k];
+
+            for (i = 0; i < VKFD_SH_SREGS; i++) {
+                w->s[i] = get32(&r);
+            }
+            w->pc = get64(&r);
+            w->scc = get32(&r) & 1;
+            w->status = get32(&r);
+            w->mode = get32(&r);
+            w->trapsts = get32(&r);
+            if (w->status != VKFD_SH_WAVE_RUN &&
+                w->status != VKFD_SH_WAVE_BARRIER &&
+                w->status != VKFD_SH_WAVE_SLEEP &&
+                w->status != VKFD_SH_WAVE_DONE) {
+                goto bad;
+            }
+            waiting += w->status == VKFD_SH_WAVE_BARRIER;
+            done += w->status == VKFD_SH_WAVE_DONE;
+            w->v = d->vgprs + (size_t)k * d->num_vgprs;
+            w->num_sgprs = d->num_sgprs;
+            w->num_vgprs = d->num_vgprs;
+            w->accum_offset = d->accum_offset;
+            w->wave_id = k;
+            w->lds = d->lds;
+            w->lds_size = d->lds_size;
+            w->shared_base = VKFD_LDS_BASE;
+            w->private_base = VKFD_SCRATCH_BASE;
+            w->disp = d;
+            w->group = g;
+        }
+        g->live = g->nwaves - done;
+        g->at_barrier = waiting;
+        if (!g->live || (g->at_barrier && g->at_barrier == g->live)) {
+            goto bad;
+        }
+        for (k = 0; k < g->nwaves * d->num_vgprs; k++) {
+            for (i = 0; i < VKFD_SH_WAVE_SIZE; i++) {
+                d->vgprs[k][i] = get32(&r);
+            }
+        }
+        if (r.left < d->lds_size) {
+            goto bad;
+        }
+        memcpy(d->lds, r.p, d->lds_size);
+        r.p += d->lds_size;
+        r.left -= d->lds_size;
+    }
+    if (r.bad || r.left) {
+        goto bad;
+    }
+    q->sh = d;
+    trace_vkfd_sh_loaded(q->ctx_id, q->doorbell, d->next_group,
+                         d->total_groups, d->group_live ? g->live : 0);
+    return true;
+
+bad:
+    disp_free(d);
+    return false;
 }

@@ -147,6 +147,9 @@ typedef struct VkfdQueue {
      */
     struct VkfdShDispatch *sh;
     uint32_t cs_regs[VKFD_CS_REGS];
+    /* migration only: q->sh serialized (vkfd_sh_save), in a subsection */
+    uint8_t *sh_blob;
+    uint32_t sh_blob_len;
 
     /* scheduling (vkfd-queue.c), not migrated: on the run or poll list */
     bool polling;
@@ -336,6 +339,14 @@ VkfdStep vkfd_sh_pm4_dispatch(VkfdState *s, VkfdQueue *q,
                               const uint32_t dim[3], uint32_t initiator,
                               unsigned *budget);
 void vkfd_sh_drop(VkfdQueue *q);
+/*
+ * Migration of q->sh: vkfd_sh_save() serializes it (g_free the result),
+ * vkfd_sh_load() rebuilds it on a loaded queue, false if unsound.
+ */
+#define VKFD_SH_SAVE_MAX        (4u << 20)
+uint8_t *vkfd_sh_save(const VkfdQueue *q, uint32_t *len);
+bool vkfd_sh_load(VkfdState *s, VkfdQueue *q, const uint8_t *blob,
+                  uint32_t len);
 
 /* the engines */
 VkfdEngineRun vkfd_pm4_run;
