@@ -686,7 +686,7 @@ bool vkfd_sh_decode_flat(VkfdShDecoder *dc, VkfdShInsn *in)
         return false;
     }
     o = &flat_tables[seg][op];
-    if (!o->exec) {
+    if (!o->exec || (seg == 0 && (o->flags & VM_NOT_FLAT))) {
         dc->why = "flat: unknown or unsupported opcode";
         return false;
     }
