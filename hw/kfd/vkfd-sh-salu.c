@@ -30,11 +30,13 @@
 #include "vkfd.h"
 #include "vkfd-sh.h"
 
-/* Flags of a table entry: why an opcode the ISA has is refused */
+/* Flags of a table entry: why an opcode the ISA has is refused, ... */
 #define SALU_NO_FORK        (1u << 0)
 #define SALU_NO_TRAP_RET    (1u << 1)
 #define SALU_NO_GPR_IDX     (1u << 2)
 #define SALU_NO_VSKIP       (1u << 3)
+/* src0 is a signed 64-bit integer: a 32-bit literal is sign-extended */
+#define SALU_SRC0_I64       (1u << 4)
 
 static const char *salu_refused(const VkfdShOp *op)
 {
@@ -477,14 +479,16 @@ static const VkfdShOp sop2_ops[] = {
     [0x1e] = OP32(s_lshr_b32),
     [0x1f] = OP(s_lshr_b64, B64, B32, B64),
     [0x20] = OP32(s_ashr_i32),
-    [0x21] = OP(s_ashr_i64, B64, B32, B64),
+    [0x21] = { "s_ashr_i64", s_ashr_i64, { B64, B32, NONE }, B64,
+               SALU_SRC0_I64 },
     [0x22] = OP32(s_bfm_b32),
     [0x23] = OP(s_bfm_b64, B32, B32, B64),
     [0x24] = OP32(s_mul_i32),
     [0x25] = OP32(s_bfe_u32),
     [0x26] = OP32(s_bfe_i32),
     [0x27] = OP(s_bfe_u64, B64, B32, B64),
-    [0x28] = OP(s_bfe_i64, B64, B32, B64),
+    [0x28] = { "s_bfe_i64", s_bfe_i64, { B64, B32, NONE }, B64,
+               SALU_SRC0_I64 },
     [0x29] = REFUSED(s_cbranch_g_fork, SALU_NO_FORK),
     [0x2a] = OP32(s_absdiff_i32),
     [0x2b] = REFUSED(s_rfe_restore_b64, SALU_NO_TRAP_RET),
@@ -888,7 +892,8 @@ static const VkfdShOp sop1_ops[] = {
     [0x12] = OP1(s_flbit_i32_b32, B32, B32),
     [0x13] = OP1(s_flbit_i32_b64, B64, B32),
     [0x14] = OP1(s_flbit_i32, B32, B32),
-    [0x15] = OP1(s_flbit_i32_i64, B64, B32),
+    [0x15] = { "s_flbit_i32_i64", s_flbit_i32_i64, { B64, NONE, NONE }, B32,
+               SALU_SRC0_I64 },
     [0x16] = OP1(s_sext_i32_i8, B32, B32),
     [0x17] = OP1(s_sext_i32_i16, B32, B32),
     [0x18] = OP1(s_bitset0_b32, B32, B32),
@@ -1180,7 +1185,9 @@ static bool salu_src(VkfdShDecoder *dc, VkfdShInsn *in, unsigned i,
         return true;
     }
     return vkfd_sh_decode_src(dc, in, enc, in->op->src[i],
-                              VKFD_SH_DEC_NO_VGPR, &in->src[i]);
+                              VKFD_SH_DEC_NO_VGPR |
+                              (i == 0 && (in->op->flags & SALU_SRC0_I64) ?
+                               VKFD_SH_DEC_SEXT64 : 0), &in->src[i]);
 }
 
 static bool salu_dst(VkfdShDecoder *dc, VkfdShInsn *in, unsigned enc)
