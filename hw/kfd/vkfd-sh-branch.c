@@ -119,7 +119,8 @@ static bool s_cbranch_execnz(VkfdWave *w, const VkfdShInsn *in)
 static bool s_trap(VkfdWave *w, const VkfdShInsn *in)
 {
     return vkfd_sh_fault(w, VKFD_SH_FAULT_TRAP, in->pc,
-                         in->imm == 2 ? "s_trap 2 (llvm.trap)" : "s_trap");
+                         (in->imm & 0xff) == 2 ? "s_trap 2 (llvm.trap)" :
+                         "s_trap");
 }
 
 /*
@@ -204,7 +205,9 @@ bool vkfd_sh_decode_sopp(VkfdShDecoder *dc, VkfdShInsn *in)
                   "here";
         return false;
     }
-    if ((op->flags & SOPP_TRAP) && in->imm == SOPP_TRAP_LLVM_DEBUGTRAP) {
+    /* the trap id is simm16[7:0] */
+    if ((op->flags & SOPP_TRAP) &&
+        (in->imm & 0xff) == SOPP_TRAP_LLVM_DEBUGTRAP) {
         in->exec = s_nop;   /* no debugger: the trap handler returns */
     }
     /*
