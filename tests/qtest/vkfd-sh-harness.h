@@ -45,6 +45,7 @@
 #ifndef VKFD_SH_HARNESS_H
 #define VKFD_SH_HARNESS_H
 
+#include <math.h>
 #include "vkfd-qtest-util.h"
 
 #define SH_CTX              1
@@ -122,8 +123,8 @@ typedef struct ShResult {
     uint32_t error;         /* VKFD_QERR_* from the MQD at unmap */
     uint32_t error_info;
     uint64_t error_va;
-    uint64_t rptr;          /* the queue's read index at unmap */
-    int64_t signal;         /* the completion signal (packets before) */
+    uint64_t rptr;          /* the queue's read pointer at unmap */
+    int64_t signal;         /* the AQL completion signal (packets before) */
     uint32_t vm_faults;     /* VM_FAULT_COUNT went up by this much */
     unsigned n_ih;          /* IH entries posted during the run */
     struct vkfd_ih_entry ih[SH_MAX_IH];     /* host byte order */
@@ -161,6 +162,12 @@ typedef struct ShRun {
     unsigned poll_us;       /* pause between two looks at the queue */
     uint64_t kobj;          /* non-zero: dispatch this kernel object */
     unsigned packets;       /* dispatches of it, back to back (1) */
+    /*
+     * Dispatch through a PM4 queue instead (SET_SH_REG, DISPATCH_DIRECT):
+     * the same code, RSRC registers, grid and kernarg pointer (the only
+     * user SGPRs PM4 can give here); no packet, no signal.
+     */
+    bool pm4;
     /* filled by sh_run() */
     uint64_t desc;          /* where the descriptor went (the kernel object) */
     uint64_t code;          /* where the code went */
@@ -168,6 +175,7 @@ typedef struct ShRun {
     uint64_t packet;        /* VA of the (first) dispatch packet */
     uint64_t signal;        /* VA of the completion signal (all packets) */
     uint64_t mailbox;
+    uint32_t pm4_dispatch_at;   /* dword offset of DISPATCH_DIRECT */
     ShResult res;
 } ShRun;
 
@@ -740,8 +748,10 @@ static inline void sh_kd_write(ShRun *r, uint64_t va)
     sh_write(r, va, b, sizeof(b));
 }
 
-static inline void sh_queue_map(ShRun *r, uint64_t ring, uint64_t ptrs,
-                                uint64_t mqd)
+/* Map the run's queue (AQL or PM4) on SH_DOORBELL. */
+static inline void sh_queue_map(ShRun *r, uint32_t type, uint64_t ring,
+                                uint32_t size, uint64_t rptr_va,
+                                uint64_t wptr_va, uint64_t mqd)
 {
     struct vkfd_sched_cmd cmd = {
         .opcode = VKFD_CMD_MAP_QUEUE, .ctx_id = SH_CTX,
@@ -749,17 +759,17 @@ static inline void sh_queue_map(ShRun *r, uint64_t ring, uint64_t ptrs,
     struct vkfd_mqd m = { 0 };
     unsigned i;
 
-    for (i = 0; i < SH_QUEUE_SLOTS; i++) {
+    for (i = 0; type == VKFD_QUEUE_AQL && i < size / VKFD_AQL_PACKET_SIZE;
+         i++) {
         qtest_writew(r->qts, sh_pa(r->h, ring + i * VKFD_AQL_PACKET_SIZE),
                      VKFD_AQL_TYPE_INVALID);
     }
-    m.type = cpu_to_le32(VKFD_QUEUE_AQL);
+    m.type = cpu_to_le32(type);
     m.doorbell = cpu_to_le32(SH_DOORBELL);
     m.ring_base = cpu_to_le64(ring);
-    m.ring_size = cpu_to_le32(SH_QUEUE_SLOTS * VKFD_AQL_PACKET_SIZE);
-    /* amd_queue_t: write_dispatch_id at 56, read_dispatch_id at 128 */
-    m.wptr_addr = cpu_to_le64(ptrs + 56);
-    m.rptr_addr = cpu_to_le64(ptrs + 128);
+    m.ring_size = cpu_to_le32(size);
+    m.wptr_addr = cpu_to_le64(wptr_va);
+    m.rptr_addr = cpu_to_le64(rptr_va);
     qtest_memwrite(r->qts, mqd, &m, sizeof(m));
     cmd.u.map_queue.mqd_addr = mqd;
     cmd.u.map_queue.queue_id = ++r->h->queue_id;
@@ -813,45 +823,135 @@ static inline void sh_packet_write(ShRun *r, uint64_t va, uint64_t kobj)
 }
 
 /*
- * Dispatch kobj on a fresh queue, wait, unmap; the outcome in r->res.
- * The queue's ring, pointers and signal come from the run's VRAM.
+ * PM4: what a GFX9 CP is told for a dispatch.  The COMPUTE_* registers by
+ * SET_SH_REG (offsets from 0x2c00): START_X..Z and NUM_THREAD_X..Z at
+ * 0x2e04, PGM_LO/HI at 0x2e0c, PGM_RSRC1/2 at 0x2e12, PGM_RSRC3 at 0x2e2d,
+ * USER_DATA_0.. at 0x2e40; then DISPATCH_DIRECT with the grid in
+ * work-items (USE_THREAD_DIMENSIONS).
  */
-static inline void sh_dispatch(ShRun *r, uint64_t kobj)
+#define SH_PKT3(op, n)          (0xc0000000u | ((n) - 1u) << 16 | (op) << 8)
+#define SH_PM4_SET_SH_REG       0x76
+#define SH_PM4_DISPATCH_DIRECT  0x15
+#define SH_PM4_RING_DW          1024
+#define SH_CS_INIT_EN           (1u << 0)
+#define SH_CS_INIT_PARTIAL_TG   (1u << 1)
+#define SH_CS_INIT_THREAD_DIMS  (1u << 5)
+
+/* Append one SET_SH_REG of n values at register reg. */
+static inline void sh_pm4_regs(GArray *pm4, uint32_t reg,
+                               const uint32_t *val, unsigned n)
 {
-    uint64_t ring = sh_alloc(r, SH_QUEUE_SLOTS * VKFD_AQL_PACKET_SIZE);
-    uint64_t ptrs = sh_alloc(r, 256), mqd;
+    uint32_t h[2] = { SH_PKT3(SH_PM4_SET_SH_REG, n + 1), reg - 0x2c00 };
+
+    g_array_append_vals(pm4, h, 2);
+    g_array_append_vals(pm4, val, n);
+}
+
+/* The PM4 stream of the run's dispatch; false if PM4 cannot express it. */
+static inline bool sh_pm4_stream(ShRun *r, uint64_t code, GArray *pm4)
+{
+    uint32_t rsrc2 = r->kd.rsrc2, v[6], i;
+    uint32_t lds = DIV_ROUND_UP(r->kd.group_segment_size +
+                                r->group_segment_size, 512);
+
+    if (r->kd.props & ~SH_PROP_KERNARG_SEGMENT_PTR || (code & 0xff)) {
+        g_test_message("PM4 dispatch: only the kernarg pointer as user "
+                       "SGPRs, code 256-byte aligned");
+        g_test_fail();
+        return false;
+    }
+    if (r->kd.auto_user_sgprs) {
+        rsrc2 = (rsrc2 & ~SH_RSRC2_USER_SGPRS_MASK) |
+                SH_RSRC2_USER_SGPRS(sh_user_sgprs(r->kd.props));
+    }
+    rsrc2 = (rsrc2 & ~SH_RSRC2_LDS_SIZE(0x1ff)) | SH_RSRC2_LDS_SIZE(lds);
+    for (i = 0; i < 3; i++) {
+        v[i] = 0;
+        v[3 + i] = r->wg[i];
+    }
+    sh_pm4_regs(pm4, 0x2e04, v, 6);
+    v[0] = code >> 8;
+    v[1] = code >> 40;
+    sh_pm4_regs(pm4, 0x2e0c, v, 2);
+    v[0] = r->kd.rsrc1;
+    v[1] = rsrc2;
+    sh_pm4_regs(pm4, 0x2e12, v, 2);
+    sh_pm4_regs(pm4, 0x2e2d, &r->kd.rsrc3, 1);
+    v[0] = r->kernarg;
+    v[1] = r->kernarg >> 32;
+    sh_pm4_regs(pm4, 0x2e40, v, r->kd.props ? 2 : 0);
+    r->pm4_dispatch_at = pm4->len;
+    v[0] = SH_PKT3(SH_PM4_DISPATCH_DIRECT, 4);
+    v[1] = r->grid[0];
+    v[2] = r->grid[1];
+    v[3] = r->grid[2];
+    v[4] = SH_CS_INIT_EN | SH_CS_INIT_PARTIAL_TG | SH_CS_INIT_THREAD_DIMS;
+    g_array_append_vals(pm4, v, 5);
+    return true;
+}
+
+/*
+ * Dispatch on a fresh queue, wait, unmap; the outcome in r->res.  AQL
+ * (the default): r->packets KERNEL_DISPATCH packets of kobj.  PM4
+ * (r->pm4): the code at code by DISPATCH_DIRECT.  The queue's ring,
+ * pointers and signal come from the run's VRAM.
+ */
+static inline void sh_dispatch_on(ShRun *r, uint64_t kobj, uint64_t code)
+{
     uint32_t faults = rd(r->h->v, VKFD_REG_VM_FAULT_COUNT);
+    uint64_t ring, ptrs = sh_alloc(r, 256), mqd, rptr_va, wptr;
+    g_autoptr(GArray) pm4 = g_array_new(false, false, sizeof(uint32_t));
     gint64 start, deadline;
     unsigned polls = 0, i;
     bool stopped = false;
 
-    r->signal = sh_alloc(r, 64);
-    sh_w64(r, r->signal, 1);                        /* kind: user */
-    g_assert_cmpuint(r->packets, >=, 1);
-    g_assert_cmpuint(r->packets, <, SH_QUEUE_SLOTS);
-    sh_w64(r, r->signal + VKFD_SIGNAL_VALUE, r->packets);
-    if (r->event_id) {
-        r->mailbox = sh_alloc(r, 8);
-        sh_w64(r, r->signal + VKFD_SIGNAL_MAILBOX, r->mailbox);
-        sh_w32(r, r->signal + VKFD_SIGNAL_EVENT_ID, r->event_id);
-    }
     mqd = guest_alloc(&r->h->v->alloc, sizeof(struct vkfd_mqd));
     sh_ih_drain(r);
     r->res.n_ih = 0;
-    sh_queue_map(r, ring, ptrs, mqd);
-    r->packet = ring;
-    for (i = 0; i < r->packets; i++) {
-        sh_packet_write(r, ring + i * VKFD_AQL_PACKET_SIZE, kobj);
+    if (r->pm4) {
+        if (!sh_pm4_stream(r, code, pm4)) {
+            return;
+        }
+        ring = sh_alloc(r, SH_PM4_RING_DW * 4);
+        g_assert_cmpuint(pm4->len, <, SH_PM4_RING_DW);
+        sh_write32(r, ring, (uint32_t *)pm4->data, pm4->len);
+        rptr_va = ptrs;
+        sh_queue_map(r, VKFD_QUEUE_PM4, ring, SH_PM4_RING_DW * 4, ptrs,
+                     ptrs + 8, mqd);
+        wptr = pm4->len;
+    } else {
+        g_assert_cmpuint(r->packets, >=, 1);
+        g_assert_cmpuint(r->packets, <, SH_QUEUE_SLOTS);
+        r->signal = sh_alloc(r, 64);
+        sh_w64(r, r->signal, 1);                        /* kind: user */
+        sh_w64(r, r->signal + VKFD_SIGNAL_VALUE, r->packets);
+        if (r->event_id) {
+            r->mailbox = sh_alloc(r, 8);
+            sh_w64(r, r->signal + VKFD_SIGNAL_MAILBOX, r->mailbox);
+            sh_w32(r, r->signal + VKFD_SIGNAL_EVENT_ID, r->event_id);
+        }
+        ring = sh_alloc(r, SH_QUEUE_SLOTS * VKFD_AQL_PACKET_SIZE);
+        /* amd_queue_t: write_dispatch_id at 56, read_dispatch_id at 128 */
+        rptr_va = ptrs + 128;
+        sh_queue_map(r, VKFD_QUEUE_AQL, ring,
+                     SH_QUEUE_SLOTS * VKFD_AQL_PACKET_SIZE, ptrs + 128,
+                     ptrs + 56, mqd);
+        r->packet = ring;
+        for (i = 0; i < r->packets; i++) {
+            sh_packet_write(r, ring + i * VKFD_AQL_PACKET_SIZE, kobj);
+        }
+        wptr = r->packets;
     }
-    sh_w64(r, ptrs + 56, r->packets);
+    sh_w64(r, r->pm4 ? ptrs + 8 : ptrs + 56, wptr);
     start = g_get_monotonic_time();
     deadline = start + r->timeout_ms * (gint64)1000;
     qpci_io_writeq(r->h->v->dev, r->h->v->doorbells,
                    SH_CTX * VKFD_DOORBELL_PAGE_SIZE +
-                   SH_DOORBELL * VKFD_DOORBELL_SIZE, 0);
+                   SH_DOORBELL * VKFD_DOORBELL_SIZE, r->pm4 ? wptr : 0);
     r->res.ran = true;
     for (;;) {
-        if (sh_r64(r, ptrs + 128) >= r->packets) {
+        /* PM4 reports a 32-bit dword offset, AQL a 64-bit index */
+        if ((r->pm4 ? sh_r32(r, rptr_va) : sh_r64(r, rptr_va)) >= wptr) {
             r->res.completed = true;
             break;
         }
@@ -876,10 +976,19 @@ static inline void sh_dispatch(ShRun *r, uint64_t kobj)
     sh_queue_unmap(r, mqd);
     sh_ih_drain(r);
     guest_free(&r->h->v->alloc, mqd);
-    r->res.signal = sh_r64(r, r->signal + VKFD_SIGNAL_VALUE);
+    if (!r->pm4) {
+        r->res.signal = sh_r64(r, r->signal + VKFD_SIGNAL_VALUE);
+    }
     r->res.vm_faults = rd(r->h->v, VKFD_REG_VM_FAULT_COUNT) - faults;
     /* a fault stays latched in the registers: clear it for the next run */
     wr(r->h->v, VKFD_REG_VM_FAULT_STATUS, 7);
+}
+
+/* Dispatch the kernel object kobj through AQL. */
+static inline void sh_dispatch(ShRun *r, uint64_t kobj)
+{
+    g_assert_false(r->pm4);
+    sh_dispatch_on(r, kobj, 0);
 }
 
 /*
@@ -904,7 +1013,7 @@ static inline bool sh_run(ShRun *r, const char *text)
     r->code = r->desc + 256;
     sh_kd_write(r, r->desc);
     sh_write(r, r->code, code->data, code->len);
-    sh_dispatch(r, r->kobj ? r->kobj : r->desc);
+    sh_dispatch_on(r, r->kobj ? r->kobj : r->desc, r->code);
     return true;
 }
 
@@ -947,12 +1056,15 @@ static inline void sh_describe(ShRun *r)
                    r->res.n_ih, r->res.vm_faults, r->code, r->code_len);
 }
 
-/* The dispatch completed cleanly: signal decremented, no error. */
+/*
+ * The dispatch completed cleanly: no error, the read pointer past it,
+ * (AQL) the signal decremented.
+ */
 static inline bool sh_expect_done(ShRun *r)
 {
     bool ok = r->res.ran && r->res.completed && !r->res.error &&
-              r->res.rptr == r->packets && r->res.signal == 0 &&
-              !r->res.vm_faults;
+              !r->res.vm_faults &&
+              (r->pm4 || (r->res.rptr == r->packets && r->res.signal == 0));
 
     if (!ok) {
         g_test_message("expected the dispatch to complete");
@@ -969,8 +1081,9 @@ static inline bool sh_expect_done(ShRun *r)
 static inline bool sh_expect_error(ShRun *r, uint32_t qerr)
 {
     bool ok = r->res.ran && !r->res.completed && r->res.error == qerr &&
-              r->res.rptr == 0 && r->res.signal == r->packets &&
-              sh_ih_find(r, VKFD_IH_SRC_QUEUE_ERROR);
+              sh_ih_find(r, VKFD_IH_SRC_QUEUE_ERROR) &&
+              (r->pm4 ? r->res.rptr == r->pm4_dispatch_at :
+                        r->res.rptr == 0 && r->res.signal == r->packets);
 
     if (!ok) {
         g_test_message("expected queue error %u (%s)", qerr,
