@@ -905,13 +905,13 @@ static inline void sh_dispatch_on(ShRun *r, uint64_t kobj, uint64_t code)
     unsigned polls = 0, i;
     bool stopped = false;
 
+    if (r->pm4 && !sh_pm4_stream(r, code, pm4)) {
+        return;
+    }
     mqd = guest_alloc(&r->h->v->alloc, sizeof(struct vkfd_mqd));
     sh_ih_drain(r);
     r->res.n_ih = 0;
     if (r->pm4) {
-        if (!sh_pm4_stream(r, code, pm4)) {
-            return;
-        }
         ring = sh_alloc(r, SH_PM4_RING_DW * 4);
         g_assert_cmpuint(pm4->len, <, SH_PM4_RING_DW);
         sh_write32(r, ring, (uint32_t *)pm4->data, pm4->len);
