@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # The main job: build everything, boot a guest with a vkfd device and walk
-# the kfd_process lifecycle through /dev/kfd (tools/vkfd-demo.c).  Lines
+# the kfd_process lifecycle through /dev/kfd (tools/vkfd-demo.c), then boot
+# one with the ROCm stack and run a hipcc-built kernel through HIP.  Lines
 # starting with "vkfd_" come from the device itself (QEMU trace events).
 set -euo pipefail
 
@@ -11,7 +12,14 @@ set -euo pipefail
 "$VKFD_ROOT/scripts/build-all.sh"
 build=${VKFD_BUILD:-$VKFD_ROOT/build}
 
-exec "$VKFD_ROOT/scripts/vkfd-vm" --devices "${VKFD_DEMO_DEVICES:-1}" \
+"$VKFD_ROOT/scripts/vkfd-vm" --devices "${VKFD_DEMO_DEVICES:-1}" \
     --trace 'vkfd_ctx_*' --trace 'vkfd_queue_map*' --trace 'vkfd_queue_unmap*' \
     --trace 'vkfd_ih_post' \
     --copy "$build/vkfd-demo" -- "$build/vkfd-demo"
+
+# Then a real GPU kernel: the 1M-element vector add of hip-kernels, built by
+# hipcc for gfx90a, run by Debian's HIP runtime on the shader core
+# (docs/shader-core.md); the runtime's own blit kernels run first.
+exec "$VKFD_ROOT/scripts/vkfd-vm" --rocm --devices 1 \
+    --trace 'vkfd_sh_dispatch' --trace 'vkfd_sh_done' \
+    --copy "$build/hip-kernels" -- "$build/hip-kernels" --only vadd
