@@ -39,6 +39,16 @@ typedef struct VkfdShCode {
     uint64_t decoded;           /* instructions decoded (traces) */
 } VkfdShCode;
 
+/* The memory fast path's cache of VRAM pages (vkfd-sh.c) */
+#define VKFD_SH_XLAT            16
+
+typedef struct VkfdShXlat {
+    uint64_t tag;               /* VA page + 1; 0: empty */
+    uint8_t *host;              /* the page's bytes */
+    uint64_t vram;              /* its offset in VRAM */
+    bool write;                 /* translated for writing */
+} VkfdShXlat;
+
 /* The largest workgroup: 1024 work-items, 16 waves */
 #define VKFD_SH_MAX_WG_ITEMS    1024
 #define VKFD_SH_MAX_WG_WAVES    (VKFD_SH_MAX_WG_ITEMS / VKFD_SH_WAVE_SIZE)
@@ -102,6 +112,8 @@ struct VkfdShDispatch {
     VkfdShGroup group;
     uint32_t (*vgprs)[VKFD_SH_WAVE_SIZE];
     uint8_t *lds;
+
+    VkfdShXlat xlat[VKFD_SH_XLAT];
 
     /* the instruction executing, for faults */
     const VkfdShInsn *cur;

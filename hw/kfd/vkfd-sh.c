@@ -193,10 +193,55 @@ bool vkfd_sh_fault_decode(VkfdWave *w, VkfdShFault fault, uint64_t va,
     return wave_fault(w, fault, va, w->pc, dw, why);
 }
 
+/*
+ * The memory fast path: a small direct-mapped cache of the VRAM pages
+ * the dispatch touched, VA page -> host pointer, valid for one turn of
+ * the queue (disp_run empties it), as the device's TLB is between two
+ * scheduler commands.  An access within one page that hits is a memcpy;
+ * anything else (system memory, a page boundary, a miss that does not
+ * translate) takes vkfd_vm_read/write, which also reports the fault.
+ */
+static VkfdShXlat *xlat_fill(VkfdShDispatch *d, VkfdShXlat *e, uint64_t va,
+                             unsigned len, bool is_write)
+{
+    VkfdVmXlat x;
+
+    /* the exact access first, so that a fault latches its own VA */
+    if (!vkfd_vm_translate(d->s, d->ctx_id, va, len, is_write, &x) ||
+        !x.vram) {
+        return NULL;
+    }
+    e->tag = (va >> VKFD_GPU_PAGE_SHIFT) + 1;
+    e->vram = x.addr - (va & (VKFD_GPU_PAGE_SIZE - 1));
+    e->host = (uint8_t *)memory_region_get_ram_ptr(&d->s->vram) + e->vram;
+    e->write = is_write;
+    return e;
+}
+
+static inline VkfdShXlat *xlat(VkfdShDispatch *d, uint64_t va, unsigned len,
+                               bool is_write)
+{
+    uint64_t page = va >> VKFD_GPU_PAGE_SHIFT;
+    VkfdShXlat *e = &d->xlat[page % VKFD_SH_XLAT];
+
+    if (unlikely(!len || (va + len - 1) >> VKFD_GPU_PAGE_SHIFT != page)) {
+        return NULL;
+    }
+    if (likely(e->tag == page + 1 && (e->write || !is_write))) {
+        return e;
+    }
+    return xlat_fill(d, e, va, len, is_write);
+}
+
 bool vkfd_sh_read(VkfdWave *w, uint64_t va, void *buf, unsigned len)
 {
     VkfdShDispatch *d = w->disp;
+    VkfdShXlat *e = xlat(d, va, len, false);
 
+    if (likely(e)) {
+        memcpy(buf, e->host + (va & (VKFD_GPU_PAGE_SIZE - 1)), len);
+        return true;
+    }
     if (likely(vkfd_vm_read(d->s, d->ctx_id, va, buf, len))) {
         return true;
     }
@@ -207,7 +252,14 @@ bool vkfd_sh_read(VkfdWave *w, uint64_t va, void *buf, unsigned len)
 bool vkfd_sh_write(VkfdWave *w, uint64_t va, const void *buf, unsigned len)
 {
     VkfdShDispatch *d = w->disp;
+    VkfdShXlat *e = xlat(d, va, len, true);
+    unsigned off = va & (VKFD_GPU_PAGE_SIZE - 1);
 
+    if (likely(e)) {
+        memcpy(e->host + off, buf, len);
+        memory_region_set_dirty(&d->s->vram, e->vram + off, len);
+        return true;
+    }
     if (likely(vkfd_vm_write(d->s, d->ctx_id, va, buf, len))) {
         return true;
     }
@@ -663,6 +715,9 @@ static VkfdStep disp_run(VkfdShDispatch *d, unsigned *budget)
     unsigned left = VKFD_SH_UNIT_INSNS, k;
     VkfdShGroup *g = &d->group;
     VkfdWave *w;
+
+    /* translations are good for this turn only */
+    memset(d->xlat, 0, sizeof(d->xlat));
 
     while (*budget) {
         if (!d->group_live) {
