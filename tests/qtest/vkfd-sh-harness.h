@@ -168,6 +168,9 @@ typedef struct ShRun {
      * user SGPRs PM4 can give here); no packet, no signal.
      */
     bool pm4;
+    /* called once, during_ms after the doorbell, while the queue runs */
+    void (*during)(struct ShRun *r);
+    unsigned during_ms;
     /* filled by sh_run() */
     uint64_t desc;          /* where the descriptor went (the kernel object) */
     uint64_t code;          /* where the code went */
@@ -603,6 +606,17 @@ static inline void sh_put(void)
     }
 }
 
+/*
+ * Migrate the machine (through a file) to a new QEMU and go on there:
+ * allocator, BARs, queues and whatever the device had in flight move.
+ */
+static inline void sh_migrate(ShRun *r)
+{
+    vkfd_migrate(r->h->v, ",vram-size=32M");
+    r->h->qts = r->h->v->qts;
+    r->qts = r->h->qts;
+}
+
 /* The IH entries posted since the last look, into r->res.ih. */
 static inline void sh_ih_drain(ShRun *r)
 {
@@ -903,7 +917,7 @@ static inline void sh_dispatch_on(ShRun *r, uint64_t kobj, uint64_t code)
     g_autoptr(GArray) pm4 = g_array_new(false, false, sizeof(uint32_t));
     gint64 start, deadline;
     unsigned polls = 0, i;
-    bool stopped = false;
+    bool stopped = false, called = false;
 
     if (r->pm4 && !sh_pm4_stream(r, code, pm4)) {
         return;
@@ -966,6 +980,12 @@ static inline void sh_dispatch_on(ShRun *r, uint64_t kobj, uint64_t code)
         if (g_get_monotonic_time() > deadline) {
             r->res.timed_out = true;
             break;
+        }
+        if (r->during && !called &&
+            g_get_monotonic_time() - start >= r->during_ms * 1000) {
+            called = true;
+            r->during(r);
+            continue;
         }
         if (++polls % 64 == 0) {
             qtest_clock_step(r->qts, 1000 * 1000);
