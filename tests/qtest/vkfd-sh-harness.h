@@ -168,6 +168,7 @@ typedef struct ShRun {
      * user SGPRs PM4 can give here); no packet, no signal.
      */
     bool pm4;
+    unsigned doorbell;      /* of the run's queue: SH_DOORBELL */
     /* called once, during_ms after the doorbell, while the queue runs */
     void (*during)(struct ShRun *r);
     unsigned during_ms;
@@ -689,13 +690,11 @@ static inline unsigned sh_user_sgprs(uint16_t props)
 }
 
 /* A run with the defaults (see the top of this file). */
-static inline void sh_run_init(ShRun *r, Sh *h)
+static inline void sh_run_defaults(ShRun *r, Sh *h)
 {
     memset(r, 0, sizeof(*r));
     r->h = h;
     r->qts = h->qts;
-    h->vram_next = SH_VA_VRAM;
-    h->sys_next = SH_VA_SYS;
     sh_kd_default(&r->kd);
     r->grid[0] = 64;
     r->grid[1] = r->grid[2] = 1;
@@ -710,6 +709,25 @@ static inline void sh_run_init(ShRun *r, Sh *h)
     sh_fill32(r, r->out, SH_POISON, SH_OUT_SIZE);
     sh_arg64(r, 0, r->out);
     sh_arg64(r, 8, r->in);
+}
+
+static inline void sh_run_init(ShRun *r, Sh *h)
+{
+    h->vram_next = SH_VA_VRAM;
+    h->sys_next = SH_VA_SYS;
+    sh_run_defaults(r, h);
+    r->doorbell = SH_DOORBELL;
+}
+
+/*
+ * A second run while outer's queue runs (from outer's during hook): its
+ * own buffers after outer's and the next doorbell.  It takes the IH
+ * entries it sees.
+ */
+static inline void sh_run_init_nested(ShRun *r, ShRun *outer)
+{
+    sh_run_defaults(r, outer->h);
+    r->doorbell = outer->doorbell + 1;
 }
 
 /*
@@ -762,7 +780,7 @@ static inline void sh_kd_write(ShRun *r, uint64_t va)
     sh_write(r, va, b, sizeof(b));
 }
 
-/* Map the run's queue (AQL or PM4) on SH_DOORBELL. */
+/* Map the run's queue (AQL or PM4) on r->doorbell. */
 static inline void sh_queue_map(ShRun *r, uint32_t type, uint64_t ring,
                                 uint32_t size, uint64_t rptr_va,
                                 uint64_t wptr_va, uint64_t mqd)
@@ -779,7 +797,7 @@ static inline void sh_queue_map(ShRun *r, uint32_t type, uint64_t ring,
                      VKFD_AQL_TYPE_INVALID);
     }
     m.type = cpu_to_le32(type);
-    m.doorbell = cpu_to_le32(SH_DOORBELL);
+    m.doorbell = cpu_to_le32(r->doorbell);
     m.ring_base = cpu_to_le64(ring);
     m.ring_size = cpu_to_le32(size);
     m.wptr_addr = cpu_to_le64(wptr_va);
@@ -798,7 +816,7 @@ static inline void sh_queue_unmap(ShRun *r, uint64_t mqd)
     struct vkfd_mqd m;
 
     cmd.u.unmap_queue.mqd_addr = mqd;
-    cmd.u.unmap_queue.doorbell = SH_DOORBELL;
+    cmd.u.unmap_queue.doorbell = r->doorbell;
     g_assert_cmpuint(submit_cmd(r->h->v, &cmd), ==, VKFD_ST_OK);
     qtest_memread(r->qts, mqd, &m, sizeof(m));
     r->res.rptr = le64_to_cpu(m.rptr);
@@ -961,7 +979,7 @@ static inline void sh_dispatch_on(ShRun *r, uint64_t kobj, uint64_t code)
     deadline = start + r->timeout_ms * (gint64)1000;
     qpci_io_writeq(r->h->v->dev, r->h->v->doorbells,
                    SH_CTX * VKFD_DOORBELL_PAGE_SIZE +
-                   SH_DOORBELL * VKFD_DOORBELL_SIZE, r->pm4 ? wptr : 0);
+                   r->doorbell * VKFD_DOORBELL_SIZE, r->pm4 ? wptr : 0);
     r->res.ran = true;
     for (;;) {
         /* PM4 reports a 32-bit dword offset, AQL a 64-bit index */
@@ -972,7 +990,7 @@ static inline void sh_dispatch_on(ShRun *r, uint64_t kobj, uint64_t code)
         sh_ih_drain(r);
         for (i = 0; i < MIN(r->res.n_ih, SH_MAX_IH); i++) {
             stopped |= r->res.ih[i].source == VKFD_IH_SRC_QUEUE_ERROR &&
-                       r->res.ih[i].doorbell == SH_DOORBELL;
+                       r->res.ih[i].doorbell == r->doorbell;
         }
         if (stopped) {
             break;
