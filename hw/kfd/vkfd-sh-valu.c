@@ -30,6 +30,9 @@
 #include "qemu/host-utils.h"
 #include "qemu/bswap.h"
 #include <math.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include "vkfd.h"
 #include "vkfd-sh.h"
 #include "vkfd-sh-valu.h"
@@ -50,6 +53,47 @@ static inline uint64_t valu_pack(const uint8_t *c)
         m |= ((x * 0x0102040810204080ull) >> 56) << (8 * i);
     }
     return m;
+}
+
+/*
+ * Bit i of the result is bit 31 of c[i]: what a vector compare leaves
+ * (all ones for true).  On x86, four lanes a movmskps.
+ */
+static inline uint64_t valu_pack_sign(const uint32_t *c)
+{
+    uint64_t m = 0;
+    int i;
+
+#ifdef __SSE2__
+    for (i = 0; i < LANES / 4; i++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(c + 4 * i));
+
+        m |= (uint64_t)_mm_movemask_ps(_mm_castsi128_ps(v)) << (4 * i);
+    }
+#else
+    for (i = 0; i < LANES; i++) {
+        m |= (uint64_t)(c[i] >> 31) << i;
+    }
+#endif
+    return m;
+}
+
+/* c[i] = bit i of m (0 or 1): four lanes a table row */
+#define SPREAD4(n)  { (n) & 1, (n) >> 1 & 1, (n) >> 2 & 1, (n) >> 3 & 1 }
+
+static inline void valu_unpack32(uint64_t m, uint32_t *c)
+{
+    static const uint32_t spread[16][4] = {
+        SPREAD4(0), SPREAD4(1), SPREAD4(2), SPREAD4(3),
+        SPREAD4(4), SPREAD4(5), SPREAD4(6), SPREAD4(7),
+        SPREAD4(8), SPREAD4(9), SPREAD4(10), SPREAD4(11),
+        SPREAD4(12), SPREAD4(13), SPREAD4(14), SPREAD4(15),
+    };
+    int i;
+
+    for (i = 0; i < LANES / 4; i++) {
+        memcpy(c + 4 * i, spread[(m >> (4 * i)) & 15], 16);
+    }
 }
 
 /* ---- DPP ----------------------------------------------------------- */
@@ -498,82 +542,159 @@ void vkfd_sh_vdst64_mods(VkfdWave *w, const VkfdShInsn *in, uint64_t *val)
 /* ---- handlers ------------------------------------------------------ */
 
 /*
- * Handlers compute all 64 lanes into a local row (the compiler
- * vectorises these loops) and write it through vkfd_sh_vdst32, which
- * applies EXEC and the modifiers.  x, y, z are lane values of src0..2.
+ * Handlers compute all 64 lanes of a row in a loop the compiler
+ * vectorises.  When no modifier applies, EXEC enables every lane and the
+ * destination row is none of the source rows, the loop writes the
+ * destination itself (valu_direct: its rows are then truly restrict);
+ * otherwise it fills a local row that vkfd_sh_vdst32 writes, applying
+ * EXEC and the modifiers.  x, y, z are lane values of src0..2.
  */
+static inline uint32_t *valu_direct(VkfdWave *w, const VkfdShInsn *in,
+                                    const uint32_t *a, const uint32_t *b,
+                                    const uint32_t *c)
+{
+    uint32_t *d = w->v[in->dst.idx];
+
+    if (in->mods == VKFD_SH_MODS_NONE &&
+        vkfd_sh_exec_mask(w) == UINT64_MAX && d != a && d != b && d != c) {
+        return d;
+    }
+    return NULL;
+}
+
+/* unroll the vectorised row loops: 16 lanes a turn */
+#define VALU_UNROLL _Pragma("GCC unroll 4")
+
 #define VALU_OP1(fn, expr)                                                  \
-static bool fn(VkfdWave *w, const VkfdShInsn *in)                          \
+static void fn##_row(uint32_t *restrict r, const uint32_t *restrict a)     \
 {                                                                           \
-    uint32_t t0[LANES], r[LANES];                                           \
-    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);                       \
     int i;                                                                  \
                                                                             \
+    VALU_UNROLL                                                             \
     for (i = 0; i < LANES; i++) {                                           \
         uint32_t x = a[i];                                                  \
         r[i] = (expr);                                                      \
     }                                                                       \
-    vkfd_sh_vdst32(w, in, r);                                               \
+}                                                                           \
+                                                                            \
+static bool fn(VkfdWave *w, const VkfdShInsn *in)                          \
+{                                                                           \
+    uint32_t t0[LANES], r[LANES];                                           \
+    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);                       \
+    uint32_t *d = valu_direct(w, in, a, NULL, NULL);                        \
+                                                                            \
+    fn##_row(d ? d : r, a);                                                 \
+    if (!d) {                                                               \
+        vkfd_sh_vdst32(w, in, r);                                           \
+    }                                                                       \
     return true;                                                            \
 }
 
 #define VALU_OP2(fn, expr)                                                  \
+static void fn##_row(uint32_t *restrict r, const uint32_t *restrict a,     \
+                     const uint32_t *restrict b)                           \
+{                                                                           \
+    int i;                                                                  \
+                                                                            \
+    VALU_UNROLL                                                             \
+    for (i = 0; i < LANES; i++) {                                           \
+        uint32_t x = a[i], y = b[i];                                        \
+        r[i] = (expr);                                                      \
+    }                                                                       \
+}                                                                           \
+                                                                            \
 static bool fn(VkfdWave *w, const VkfdShInsn *in)                          \
 {                                                                           \
     uint32_t t0[LANES], t1[LANES], r[LANES];                                \
     const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);                       \
     const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);                       \
-    int i;                                                                  \
+    uint32_t *d = valu_direct(w, in, a, b, NULL);                           \
                                                                             \
-    for (i = 0; i < LANES; i++) {                                           \
-        uint32_t x = a[i], y = b[i];                                        \
-        r[i] = (expr);                                                      \
+    fn##_row(d ? d : r, a, b);                                              \
+    if (!d) {                                                               \
+        vkfd_sh_vdst32(w, in, r);                                           \
     }                                                                       \
-    vkfd_sh_vdst32(w, in, r);                                               \
     return true;                                                            \
 }
 
 #define VALU_OP3(fn, expr)                                                  \
+static void fn##_row(uint32_t *restrict r, const uint32_t *restrict a,     \
+                     const uint32_t *restrict b, const uint32_t *restrict c) \
+{                                                                           \
+    int i;                                                                  \
+                                                                            \
+    VALU_UNROLL                                                             \
+    for (i = 0; i < LANES; i++) {                                           \
+        uint32_t x = a[i], y = b[i], z = c[i];                              \
+        r[i] = (expr);                                                      \
+    }                                                                       \
+}                                                                           \
+                                                                            \
 static bool fn(VkfdWave *w, const VkfdShInsn *in)                          \
 {                                                                           \
     uint32_t t0[LANES], t1[LANES], t2[LANES], r[LANES];                     \
     const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);                       \
     const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);                       \
     const uint32_t *c = vkfd_sh_vsrc32(w, in, 2, t2);                       \
-    int i;                                                                  \
+    uint32_t *d = valu_direct(w, in, a, b, c);                              \
                                                                             \
-    for (i = 0; i < LANES; i++) {                                           \
-        uint32_t x = a[i], y = b[i], z = c[i];                              \
-        r[i] = (expr);                                                      \
+    fn##_row(d ? d : r, a, b, c);                                           \
+    if (!d) {                                                               \
+        vkfd_sh_vdst32(w, in, r);                                           \
     }                                                                       \
-    vkfd_sh_vdst32(w, in, r);                                               \
     return true;                                                            \
 }
 
 /*
- * Ops whose clamp saturates: the wrapping result in the loop, then the
- * saturated one (sat) where clamp is given.
+ * Ops whose clamp saturates: the wrapping result, or with clamp the
+ * saturated one (sat), which only VOP3/SDWA forms can ask for.
  */
 #define VALU_OP2_SAT(fn, expr, sat)                                         \
+VALU_OP2(fn##_wrap, expr)                                                   \
+VALU_OP2(fn##_sat, sat)                                                     \
+                                                                            \
 static bool fn(VkfdWave *w, const VkfdShInsn *in)                          \
 {                                                                           \
-    uint32_t t0[LANES], t1[LANES], r[LANES];                                \
-    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);                       \
-    const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);                       \
+    if (unlikely(vkfd_sh_valu_clamp(in))) {                                 \
+        return fn##_sat(w, in);                                             \
+    }                                                                       \
+    return fn##_wrap(w, in);                                                \
+}
+
+/*
+ * Shifts of src1 by src0: a shift count from an SGPR or a constant is
+ * the same in every lane, and a loop shifting by one count vectorises
+ * (x86 has no per-lane shift before AVX2).
+ */
+#define VALU_SHIFT(fn, ctype, op)                                           \
+VALU_OP2(fn##_lanes, (uint32_t)((ctype)y op (x & 31)))                      \
+                                                                            \
+static void fn##_row1(uint32_t *restrict r, const uint32_t *restrict b,    \
+                      unsigned n)                                           \
+{                                                                           \
     int i;                                                                  \
                                                                             \
-    if (unlikely(vkfd_sh_valu_clamp(in))) {                                 \
-        for (i = 0; i < LANES; i++) {                                       \
-            uint32_t x = a[i], y = b[i];                                    \
-            r[i] = (sat);                                                   \
-        }                                                                   \
-    } else {                                                                \
-        for (i = 0; i < LANES; i++) {                                       \
-            uint32_t x = a[i], y = b[i];                                    \
-            r[i] = (expr);                                                  \
-        }                                                                   \
+    VALU_UNROLL                                                             \
+    for (i = 0; i < LANES; i++) {                                           \
+        r[i] = (uint32_t)((ctype)b[i] op n);                                \
     }                                                                       \
-    vkfd_sh_vdst32(w, in, r);                                               \
+}                                                                           \
+                                                                            \
+static bool fn(VkfdWave *w, const VkfdShInsn *in)                          \
+{                                                                           \
+    uint32_t t1[LANES];                                                     \
+    const uint32_t *b;                                                      \
+    uint32_t *d;                                                            \
+                                                                            \
+    if (in->src[0].kind == VKFD_SH_OPD_VGPR) {                              \
+        return fn##_lanes(w, in);                                           \
+    }                                                                       \
+    b = vkfd_sh_vsrc32(w, in, 1, t1);                                       \
+    d = valu_direct(w, in, b, NULL, NULL);                                  \
+    if (!d) {                                                               \
+        return fn##_lanes(w, in);                                           \
+    }                                                                       \
+    fn##_row1(d, b, vkfd_sh_s32(w, &in->src[0]) & 31);                      \
     return true;                                                            \
 }
 
@@ -746,9 +867,9 @@ VALU_OP2(valu_min_i32, MIN((int32_t)x, (int32_t)y))
 VALU_OP2(valu_max_i32, MAX((int32_t)x, (int32_t)y))
 VALU_OP2(valu_min_u32, MIN(x, y))
 VALU_OP2(valu_max_u32, MAX(x, y))
-VALU_OP2(valu_lshrrev_b32, y >> (x & 31))
-VALU_OP2(valu_ashrrev_i32, (uint32_t)((int32_t)y >> (x & 31)))
-VALU_OP2(valu_lshlrev_b32, y << (x & 31))
+VALU_SHIFT(valu_lshrrev_b32, uint32_t, >>)
+VALU_SHIFT(valu_ashrrev_i32, int32_t, >>)
+VALU_SHIFT(valu_lshlrev_b32, uint32_t, <<)
 VALU_OP2(valu_and_b32, x & y)
 VALU_OP2(valu_or_b32, x | y)
 VALU_OP2(valu_xor_b32, x ^ y)
@@ -826,44 +947,89 @@ static bool valu_nop(VkfdWave *w, const VkfdShInsn *in)
 }
 
 /* v_cndmask_b32: src1 where the lane's bit of src2 (VCC) is set */
-static bool valu_cndmask_b32(VkfdWave *w, const VkfdShInsn *in)
+static void cndmask_row(uint32_t *restrict r, const uint32_t *restrict a,
+                        const uint32_t *restrict b,
+                        const uint32_t *restrict m)
 {
-    uint32_t t0[LANES], t1[LANES], r[LANES];
-    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
-    const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);
-    uint64_t m = vkfd_sh_vsrc_mask(w, in, 2);
     int i;
 
+    VALU_UNROLL
     for (i = 0; i < LANES; i++) {
-        r[i] = (m >> i & 1) ? b[i] : a[i];
+        r[i] = (a[i] & (m[i] - 1)) | (b[i] & -m[i]);
     }
-    vkfd_sh_vdst32(w, in, r);
+}
+
+static bool valu_cndmask_b32(VkfdWave *w, const VkfdShInsn *in)
+{
+    uint32_t t0[LANES], t1[LANES], m[LANES], r[LANES];
+    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
+    const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);
+    uint32_t *d = valu_direct(w, in, a, b, NULL);
+
+    valu_unpack32(vkfd_sh_vsrc_mask(w, in, 2), m);
+    cndmask_row(d ? d : r, a, b, m);
+    if (!d) {
+        vkfd_sh_vdst32(w, in, r);
+    }
     return true;
 }
 
 /*
- * Carry ops: r = x + y (+ carry in), the carry out of each lane to sdst.
- * sub: x - y (- borrow in), borrow out; subrev: y - x.
+ * Carry ops: r = x + y (+ carry in), the carry out of each lane to sdst;
+ * sub: x - y (- borrow in), the borrow out; subrev: y - x.  The carry
+ * (borrow) out is bit 31 of the full adder's (subtractor's) majority
+ * function of x, y and the result: bitwise, so the loop vectorises, and
+ * valu_pack_sign takes bit 31 of each lane.
  */
+static void add_row(uint32_t *restrict r, uint32_t *restrict co,
+                    const uint32_t *restrict a, const uint32_t *restrict b,
+                    const uint32_t *restrict ci)
+{
+    int i;
+
+    VALU_UNROLL
+    for (i = 0; i < LANES; i++) {
+        uint32_t x = a[i], y = b[i], v = x + y + ci[i];
+
+        r[i] = v;
+        co[i] = (x & y) | ((x | y) & ~v);
+    }
+}
+
+static void sub_row(uint32_t *restrict r, uint32_t *restrict co,
+                    const uint32_t *restrict a, const uint32_t *restrict b,
+                    const uint32_t *restrict ci)
+{
+    int i;
+
+    VALU_UNROLL
+    for (i = 0; i < LANES; i++) {
+        uint32_t x = a[i], y = b[i], v = x - y - ci[i];
+
+        r[i] = v;
+        co[i] = (~x & y) | ((~x | y) & v);
+    }
+}
+
 #define VALU_CARRY(fn, swap, sub, cin)                                      \
 static bool fn(VkfdWave *w, const VkfdShInsn *in)                          \
 {                                                                           \
-    uint32_t t0[LANES], t1[LANES], r[LANES];                                \
-    uint8_t co[LANES];                                                      \
+    uint32_t t0[LANES], t1[LANES], r[LANES], ci[LANES], co[LANES];          \
     const uint32_t *a = vkfd_sh_vsrc32(w, in, swap, t0);                    \
     const uint32_t *b = vkfd_sh_vsrc32(w, in, !(swap), t1);                 \
-    uint64_t ci = (cin) ? vkfd_sh_vsrc_mask(w, in, 2) : 0;                  \
-    int i;                                                                  \
                                                                             \
-    for (i = 0; i < LANES; i++) {                                           \
-        uint64_t c = ci >> i & 1;                                           \
-        uint64_t v = (sub) ? (uint64_t)a[i] - b[i] - c                      \
-                           : (uint64_t)a[i] + b[i] + c;                     \
-        r[i] = v;                                                           \
-        co[i] = v >> 32 & 1;                                                \
+    if (cin) {                                                              \
+        valu_unpack32(vkfd_sh_vsrc_mask(w, in, 2), ci);                     \
+    } else {                                                                \
+        memset(ci, 0, sizeof(ci));                                          \
+    }                                                                       \
+    if (sub) {                                                              \
+        sub_row(r, co, a, b, ci);                                           \
+    } else {                                                                \
+        add_row(r, co, a, b, ci);                                           \
     }                                                                       \
     vkfd_sh_vdst32(w, in, r);                                               \
-    vkfd_sh_vset_mask(w, in, valu_pack(co));                                \
+    vkfd_sh_vset_mask(w, in, valu_pack_sign(co));                           \
     return true;                                                            \
 }
 
@@ -874,28 +1040,35 @@ VALU_CARRY(valu_addc_co_u32, 0, false, true)
 VALU_CARRY(valu_subb_co_u32, 0, true, true)
 VALU_CARRY(valu_subbrev_co_u32, 1, true, true)
 
-/* 64-bit shifts: src1 (64-bit) by src0 */
-#define VALU_SHIFT64(fn, expr)                                              \
+/* 64-bit shifts: src1 (64-bit) by src0 (one count for all lanes if scalar) */
+#define VALU_SHIFT64(fn, ctype, op)                                         \
 static bool fn(VkfdWave *w, const VkfdShInsn *in)                          \
 {                                                                           \
     uint32_t t0[LANES];                                                     \
     uint64_t b[LANES], r[LANES];                                            \
-    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);                       \
+    const uint32_t *a;                                                      \
+    unsigned n;                                                             \
     int i;                                                                  \
                                                                             \
     vkfd_sh_vsrc64(w, in, 1, b);                                            \
-    for (i = 0; i < LANES; i++) {                                           \
-        uint32_t x = a[i] & 63;                                             \
-        uint64_t y = b[i];                                                  \
-        r[i] = (expr);                                                      \
+    if (in->src[0].kind != VKFD_SH_OPD_VGPR) {                              \
+        n = vkfd_sh_s32(w, &in->src[0]) & 63;                               \
+        for (i = 0; i < LANES; i++) {                                       \
+            r[i] = (uint64_t)((ctype)b[i] op n);                            \
+        }                                                                   \
+    } else {                                                                \
+        a = vkfd_sh_vsrc32(w, in, 0, t0);                                   \
+        for (i = 0; i < LANES; i++) {                                       \
+            r[i] = (uint64_t)((ctype)b[i] op (a[i] & 63));                  \
+        }                                                                   \
     }                                                                       \
     vkfd_sh_vdst64(w, in, r);                                               \
     return true;                                                            \
 }
 
-VALU_SHIFT64(valu_lshlrev_b64, y << x)
-VALU_SHIFT64(valu_lshrrev_b64, y >> x)
-VALU_SHIFT64(valu_ashrrev_i64, (uint64_t)((int64_t)y >> x))
+VALU_SHIFT64(valu_lshlrev_b64, uint64_t, <<)
+VALU_SHIFT64(valu_lshrrev_b64, uint64_t, >>)
+VALU_SHIFT64(valu_ashrrev_i64, int64_t, >>)
 
 /*
  * v_mad_u64_u32 / v_mad_i64_i32: {sdst bit, dst} = src0 * src1 + src2,
@@ -1104,16 +1277,16 @@ VALU_PK2(valu_pk_min_u16, MIN(x, y), MIN(x, y))
 #define VALU_CMP32(fn, ctype, cond)                                         \
 static bool fn(VkfdWave *w, const VkfdShInsn *in)                          \
 {                                                                           \
-    uint32_t t0[LANES], t1[LANES];                                          \
-    uint8_t c[LANES];                                                       \
+    uint32_t t0[LANES], t1[LANES], c[LANES];                                \
     const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);                       \
     const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);                       \
     int i;                                                                  \
                                                                             \
+    VALU_UNROLL                                                             \
     for (i = 0; i < LANES; i++) {                                           \
-        c[i] = cond((ctype)a[i], (ctype)b[i]);                              \
+        c[i] = -(uint32_t)cond((ctype)a[i], (ctype)b[i]);                   \
     }                                                                       \
-    vkfd_sh_vset_mask(w, in, valu_pack(c));                                 \
+    vkfd_sh_vset_mask(w, in, valu_pack_sign(c));                            \
     return true;                                                            \
 }
 

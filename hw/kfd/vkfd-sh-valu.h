@@ -162,8 +162,18 @@ static inline void vkfd_sh_vdst32(VkfdWave *w, const VkfdShInsn *in,
 static inline void vkfd_sh_vdst64(VkfdWave *w, const VkfdShInsn *in,
                                   uint64_t *val)
 {
+    uint32_t *lo = w->v[in->dst.idx], *hi = w->v[in->dst.idx + 1];
+    int i;
+
     if (likely(in->mods == VKFD_SH_MODS_NONE)) {
-        vkfd_sh_set_v64(w, &in->dst, val);
+        if (vkfd_sh_exec_mask(w) != UINT64_MAX) {
+            vkfd_sh_set_v64(w, &in->dst, val);
+            return;
+        }
+        for (i = 0; i < VKFD_SH_WAVE_SIZE; i++) {
+            lo[i] = val[i];
+            hi[i] = val[i] >> 32;
+        }
         return;
     }
     vkfd_sh_vdst64_mods(w, in, val);
