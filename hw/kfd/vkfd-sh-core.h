@@ -99,6 +99,7 @@ struct VkfdShDispatch {
     uint64_t scratch_base, scratch_size;
     bool scratch_short;         /* the queue's scratch is too small */
     bool scratch_asked;         /* ROCr was asked for more */
+    bool scratch_once;          /* single-use: give it back when done */
     uint64_t inactive_sig;      /* ROCr's queue_inactive_signal, or 0 */
     uint32_t amdq_err;          /* why setup refused, in ROCr's codes */
     bool ready;                 /* the SGPRs are known: waves may start */

@@ -100,8 +100,10 @@
 #define AMDQ_SCRATCH_LOCATION   160
 #define AMDQ_SCRATCH_SIZE       168
 #define AMDQ_SCRATCH_LANE_SIZE  176
+#define AMDQ_PROPERTIES         180
+#define AMDQ_PROP_SCRATCH_ONCE  (1u << 4)   /* large scratch: one dispatch */
 #define AMDQ_INACTIVE_SIGNAL    192
-#define AMDQ_SCRATCH_END        184
+#define AMDQ_SCRATCH_END        184     /* the fields disp_scratch reads */
 
 /* queue_inactive_signal values the CP stores (ROCr's queue error codes) */
 #define AMDQ_ERR_SCRATCH        0x1         /* insufficient scratch, wave64 */
@@ -112,6 +114,7 @@
 #define AMDQ_ERR_VGPRS          0x80
 #define AMDQ_ERR_ILLEGAL        0x40000000
 #define AMDQ_ERR_TRAP           0x80000000
+#define AMDQ_RECLAIM_SCRATCH    512         /* done with single-use scratch */
 /* ROCr gave up finding scratch: it stores -1 */
 #define AMDQ_SIGNAL_DEAD        (-1)
 
@@ -373,6 +376,9 @@ static const char *disp_scratch(VkfdShDispatch *d, uint32_t srd[4])
         srd[i] = ldl_le_p(b + AMDQ_SCRATCH_SRD - AMDQ_TMPRING_SIZE + 4 * i);
     }
     lane = ldl_le_p(b + AMDQ_SCRATCH_LANE_SIZE - AMDQ_TMPRING_SIZE);
+    d->scratch_once = d->private_size &&
+        (ldl_le_p(b + AMDQ_PROPERTIES - AMDQ_TMPRING_SIZE) &
+         AMDQ_PROP_SCRATCH_ONCE);
     d->scratch_size = ldq_le_p(b + AMDQ_SCRATCH_SIZE - AMDQ_TMPRING_SIZE);
     d->scratch_base = ldq_le_p(b + AMDQ_SCRATCH_LOCATION - AMDQ_TMPRING_SIZE);
     d->scratch_wave_bytes = TMPRING_WAVESIZE(tmpring) * 1024;
@@ -836,6 +842,30 @@ static uint64_t aql_amd_queue(const VkfdQueue *q)
 }
 
 /*
+ * The queue_inactive_signal of ROCr's queue q, if it has one, must be 0
+ * for a dispatch to start: DONE if so, else WAIT (q->waiting).
+ */
+static VkfdStep aql_inactive_wait(VkfdState *s, VkfdQueue *q)
+{
+    uint64_t base = aql_amd_queue(q), sig = 0, value = 0;
+
+    if (!base ||
+        !vkfd_vm_read(s, q->ctx_id, base + AMDQ_INACTIVE_SIGNAL, &sig, 8)) {
+        return VKFD_STEP_DONE;
+    }
+    sig = le64_to_cpu(sig);
+    if (!sig || (sig & 7) ||
+        !vkfd_vm_read(s, q->ctx_id, sig + VKFD_SIGNAL_VALUE, &value, 8) ||
+        !value) {
+        return VKFD_STEP_DONE;
+    }
+    trace_vkfd_sh_inactive(q->ctx_id, q->doorbell, q->rptr,
+                           le64_to_cpu(value));
+    q->waiting = true;
+    return VKFD_STEP_WAIT;
+}
+
+/*
  * An AQL KERNEL_DISPATCH of a kernel descriptor (vkfd-aql.c calls this
  * for any kernel object that is not a built-in kernel).  b is the packet
  * as read, at packet_va.
@@ -851,6 +881,15 @@ VkfdStep vkfd_sh_aql_dispatch(VkfdState *s, VkfdQueue *q, const uint8_t *b,
     int i;
 
     if (!d) {
+        /*
+         * As the CP, start nothing while ROCr has not answered the
+         * queue's last request (scratch, or the reclaim of single-use
+         * scratch after the previous dispatch).
+         */
+        step = aql_inactive_wait(s, q);
+        if (step != VKFD_STEP_DONE) {
+            return step;
+        }
         d = g_new0(VkfdShDispatch, 1);
         d->s = s;
         d->q = q;
@@ -918,6 +957,12 @@ VkfdStep vkfd_sh_aql_dispatch(VkfdState *s, VkfdQueue *q, const uint8_t *b,
     if (step == VKFD_STEP_DONE) {
         trace_vkfd_sh_done(q->ctx_id, q->doorbell, q->rptr, d->insns,
                            d->code.decoded);
+        /* single-use scratch goes back to ROCr, as the CP gives it */
+        if (d->scratch_once && d->inactive_sig &&
+            !signal_store(s, q, d->inactive_sig, AMDQ_RECLAIM_SCRATCH)) {
+            return disp_refuse(d, VKFD_QERR_VM_FAULT, s->vm_last_fault_va,
+                               0, 0, "queue_inactive_signal not writable");
+        }
         vkfd_sh_drop(q);
     }
     return step;
@@ -1104,7 +1149,8 @@ uint8_t *vkfd_sh_save(const VkfdQueue *q, uint32_t *len)
     put32(b, d->scratch_short | d->scratch_asked << 1 | d->ready << 2 |
           d->sgpr_wg_id[0] << 3 | d->sgpr_wg_id[1] << 4 |
           d->sgpr_wg_id[2] << 5 | d->sgpr_wg_info << 6 |
-          d->sgpr_wave_offset << 7 | d->group_live << 8);
+          d->sgpr_wave_offset << 7 | d->group_live << 8 |
+          d->scratch_once << 9);
     put64(b, d->inactive_sig);
     put32(b, d->user_sgpr_count);
     for (i = 0; i < VKFD_SH_MAX_USER_SGPRS; i++) {
@@ -1199,12 +1245,13 @@ bool vkfd_sh_load(VkfdState *s, VkfdQueue *q, const uint8_t *blob,
     d->scratch_asked = flags >> 1 & 1;
     d->ready = flags >> 2 & 1;
     d->group_live = flags >> 8 & 1;
+    d->scratch_once = flags >> 9 & 1;
     if (why || d->next_group > d->total_groups || (d->inactive_sig & 7) ||
         d->user_sgpr_count > VKFD_SH_MAX_USER_SGPRS ||
         (d->ready && d->user_sgpr_count != RSRC2_USER_SGPRS(d->rsrc2))) {
         goto bad;
     }
-    if ((flags >> 9) ||
+    if ((flags >> 10) ||
         (flags >> 3 & 0x1f) != (d->sgpr_wg_id[0] | d->sgpr_wg_id[1] << 1 |
                                 d->sgpr_wg_id[2] << 2 |
                                 d->sgpr_wg_info << 3 |
