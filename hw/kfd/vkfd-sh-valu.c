@@ -666,8 +666,8 @@ static bool fn(VkfdWave *w, const VkfdShInsn *in)                          \
  * the same in every lane, and a loop shifting by one count vectorises
  * (x86 has no per-lane shift before AVX2).
  */
-#define VALU_SHIFT(fn, ctype, op)                                           \
-VALU_OP2(fn##_lanes, (uint32_t)((ctype)y op (x & 31)))                      \
+#define VALU_SHIFT(fn, f)                                                   \
+VALU_OP2(fn##_lanes, f(y, x & 31))                                          \
                                                                             \
 static void fn##_row1(uint32_t *restrict r, const uint32_t *restrict b,    \
                       unsigned n)                                           \
@@ -676,7 +676,7 @@ static void fn##_row1(uint32_t *restrict r, const uint32_t *restrict b,    \
                                                                             \
     VALU_UNROLL                                                             \
     for (i = 0; i < LANES; i++) {                                           \
-        r[i] = (uint32_t)((ctype)b[i] op n);                                \
+        r[i] = f(b[i], n);                                                  \
     }                                                                       \
 }                                                                           \
                                                                             \
@@ -844,6 +844,37 @@ static inline uint32_t sat_pk_u8_i16(uint32_t x)
     return hi << 8 | lo;
 }
 
+/* shifts by a count already masked to the width */
+static inline uint32_t shl32(uint32_t v, unsigned n)
+{
+    return v << n;
+}
+
+static inline uint32_t shr32(uint32_t v, unsigned n)
+{
+    return v >> n;
+}
+
+static inline uint32_t sar32(uint32_t v, unsigned n)
+{
+    return (uint32_t)((int32_t)v >> n);
+}
+
+static inline uint64_t shl64(uint64_t v, unsigned n)
+{
+    return v << n;
+}
+
+static inline uint64_t shr64(uint64_t v, unsigned n)
+{
+    return v >> n;
+}
+
+static inline uint64_t sar64(uint64_t v, unsigned n)
+{
+    return (uint64_t)((int64_t)v >> n);
+}
+
 static inline uint32_t ashr16(uint32_t v, uint32_t n)
 {
     return (uint16_t)(I16(v) >> (n & 15));
@@ -867,9 +898,9 @@ VALU_OP2(valu_min_i32, MIN((int32_t)x, (int32_t)y))
 VALU_OP2(valu_max_i32, MAX((int32_t)x, (int32_t)y))
 VALU_OP2(valu_min_u32, MIN(x, y))
 VALU_OP2(valu_max_u32, MAX(x, y))
-VALU_SHIFT(valu_lshrrev_b32, uint32_t, >>)
-VALU_SHIFT(valu_ashrrev_i32, int32_t, >>)
-VALU_SHIFT(valu_lshlrev_b32, uint32_t, <<)
+VALU_SHIFT(valu_lshrrev_b32, shr32)
+VALU_SHIFT(valu_ashrrev_i32, sar32)
+VALU_SHIFT(valu_lshlrev_b32, shl32)
 VALU_OP2(valu_and_b32, x & y)
 VALU_OP2(valu_or_b32, x | y)
 VALU_OP2(valu_xor_b32, x ^ y)
@@ -1041,7 +1072,7 @@ VALU_CARRY(valu_subb_co_u32, 0, true, true)
 VALU_CARRY(valu_subbrev_co_u32, 1, true, true)
 
 /* 64-bit shifts: src1 (64-bit) by src0 (one count for all lanes if scalar) */
-#define VALU_SHIFT64(fn, ctype, op)                                         \
+#define VALU_SHIFT64(fn, f)                                                 \
 static bool fn(VkfdWave *w, const VkfdShInsn *in)                          \
 {                                                                           \
     uint32_t t0[LANES];                                                     \
@@ -1054,21 +1085,21 @@ static bool fn(VkfdWave *w, const VkfdShInsn *in)                          \
     if (in->src[0].kind != VKFD_SH_OPD_VGPR) {                              \
         n = vkfd_sh_s32(w, &in->src[0]) & 63;                               \
         for (i = 0; i < LANES; i++) {                                       \
-            r[i] = (uint64_t)((ctype)b[i] op n);                            \
+            r[i] = f(b[i], n);                                              \
         }                                                                   \
     } else {                                                                \
         a = vkfd_sh_vsrc32(w, in, 0, t0);                                   \
         for (i = 0; i < LANES; i++) {                                       \
-            r[i] = (uint64_t)((ctype)b[i] op (a[i] & 63));                  \
+            r[i] = f(b[i], a[i] & 63);                                      \
         }                                                                   \
     }                                                                       \
     vkfd_sh_vdst64(w, in, r);                                               \
     return true;                                                            \
 }
 
-VALU_SHIFT64(valu_lshlrev_b64, uint64_t, <<)
-VALU_SHIFT64(valu_lshrrev_b64, uint64_t, >>)
-VALU_SHIFT64(valu_ashrrev_i64, int64_t, >>)
+VALU_SHIFT64(valu_lshlrev_b64, shl64)
+VALU_SHIFT64(valu_lshrrev_b64, shr64)
+VALU_SHIFT64(valu_ashrrev_i64, sar64)
 
 /*
  * v_mad_u64_u32 / v_mad_i64_i32: {sdst bit, dst} = src0 * src1 + src2,
