@@ -50,6 +50,22 @@ static const Scenario scenarios[] = {
       "v_mov_b32 v6, 1.0\nv_mov_b32 v7, 0\n",
       { "v_fma_f32 v2, v3, v4, v2", "v_add_f32 v5, v5, v3",
         "v_mul_f32 v6, v6, v4", "v_max_f32 v7, v7, v5" } },
+    { "valu-add-f32", "VALU f32, 64 lanes: v_add_f32 alone",
+      "v_cvt_f32_u32 v3, v0\nv_mov_b32 v2, 0\nv_mov_b32 v4, 0\n"
+      "v_mov_b32 v5, 0\nv_mov_b32 v6, 0\n",
+      { "v_add_f32 v2, v2, v3", "v_add_f32 v4, v4, v3",
+        "v_add_f32 v5, v5, v3", "v_add_f32 v6, v6, v3" } },
+    { "valu-fma-f32", "VALU f32, 64 lanes: v_fma_f32 alone",
+      "v_cvt_f32_u32 v3, v0\nv_mov_b32 v4, 0x3f7ff972\n"
+      "v_mov_b32 v2, 0\nv_mov_b32 v5, 0\nv_mov_b32 v6, 0\n"
+      "v_mov_b32 v7, 0\n",
+      { "v_fma_f32 v2, v3, v4, v2", "v_fma_f32 v5, v3, v4, v5",
+        "v_fma_f32 v6, v3, v4, v6", "v_fma_f32 v7, v3, v4, v7" } },
+    { "valu-i32", "VALU i32, 64 lanes: v_add_u32, v_xor_b32, "
+      "v_lshlrev_b32, v_and_b32",
+      "v_mov_b32 v2, v0\nv_mov_b32 v3, 0x1234567\n",
+      { "v_add_u32 v2, v2, v3", "v_xor_b32 v3, v3, v2",
+        "v_lshlrev_b32 v4, 3, v2", "v_and_b32 v5, v4, v3" } },
     { "global-load", "global_load_dword, 64 lanes, VRAM",
       "",
       { "global_load_dword v2, v1, s[22:23]",
