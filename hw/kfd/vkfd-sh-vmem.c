@@ -42,6 +42,7 @@
 #include "qemu/osdep.h"
 #include "qemu/log.h"
 #include "qemu/bitops.h"
+#include "qemu/host-utils.h"
 #include "vkfd.h"
 #include "vkfd-sh.h"
 #include "vkfd-sh-mem.h"
@@ -342,36 +343,40 @@ static void vm_get_lane(const VkfdWave *w, const VkfdShInsn *in, int i,
 }
 
 /*
- * The run of global lanes that starts at enabled lane i: lanes i..end-1
- * are enabled, global, and either each at the previous one's address +
- * size (returns the bytes the run covers) or, if same is allowed, all at
- * lane i's address (returns size).  One GPUVM access then serves the run:
- * the coalesced lanes of a partial wave, or lanes that read one value.
+ * Runs of lanes: from enabled global lane i on, the lanes (enabled and
+ * global: ok) at lane i's address, or each at the previous one's + size.
+ * One GPUVM access then serves the run: the coalesced lanes of a partial
+ * wave, or lanes that read one value (a matrix multiply's row operand).
+ * Returns the run's end and its bytes (size for one shared address).
  */
-static unsigned vm_run(const VmLanes *l, uint64_t exec, int i, unsigned size,
+static unsigned vm_run(const VmLanes *l, uint64_t ok, int i, unsigned size,
                        bool same, int *end)
 {
-    uint64_t other = ~exec | l->lds | l->priv | l->skip;
-    bool seq = false, one = false;
-    int j;
+    const uint64_t *a = l->addr;
+    uint64_t next = a[i];
+    int j = i + 1;
 
-    for (j = i + 1; j < VKFD_SH_WAVE_SIZE && !(other >> j & 1); j++) {
-        if (!one && l->addr[j] == l->addr[j - 1] + size) {
-            seq = true;
-        } else if (same && !seq && l->addr[j] == l->addr[i]) {
-            one = true;
-        } else {
-            break;
+    if (same && j < VKFD_SH_WAVE_SIZE && (ok >> j & 1) && a[j] == next) {
+        while (++j < VKFD_SH_WAVE_SIZE && (ok >> j & 1) && a[j] == next) {
+            /* the same address */
         }
+        *end = j;
+        return size;
+    }
+    next += size;
+    while (j < VKFD_SH_WAVE_SIZE && (ok >> j & 1) && a[j] == next) {
+        j++;
+        next += size;
     }
     *end = j;
-    return one ? size : (j - i) * size;
+    return (j - i) * size;
 }
 
 static bool vm_load(VkfdWave *w, const VkfdShInsn *in)
 {
-    uint64_t exec = vkfd_sh_exec_mask(w);
+    uint64_t exec = vkfd_sh_exec_mask(w), ok;
     unsigned size = in->op->flags & VM_SIZE_MASK;
+    bool plain = (in->op->flags & ~VM_ATOM(0x1f)) == 4;
     uint8_t block[16 * VKFD_SH_WAVE_SIZE];
     VmLanes l;
     int i;
@@ -395,6 +400,7 @@ static bool vm_load(VkfdWave *w, const VkfdShInsn *in)
         }
         return true;
     }
+    ok = exec & ~(l.lds | l.priv | l.skip);
     for (i = 0; i < VKFD_SH_WAVE_SIZE; ) {
         uint64_t bit = 1ull << i;
         unsigned n;
@@ -404,7 +410,7 @@ static bool vm_load(VkfdWave *w, const VkfdShInsn *in)
             i++;
             continue;
         }
-        if ((l.lds | l.priv | l.skip) & bit) {
+        if (!(ok & bit)) {
             memset(block, 0, 16);
             if (!(l.skip & bit) && !vm_lane_rw(w, &l, i, block, size, false)) {
                 return false;
@@ -413,12 +419,21 @@ static bool vm_load(VkfdWave *w, const VkfdShInsn *in)
             i++;
             continue;
         }
-        n = vm_run(&l, exec, i, size, true, &end);
+        n = vm_run(&l, ok, i, size, true, &end);
         if (!vm_block_rw(w, l.addr[i], block, n, false)) {
             return false;
         }
-        for (j = i; j < end; j++) {
-            vm_put_lane(w, in, j, n == size ? block : block + (j - i) * size);
+        if (plain) {
+            uint32_t *d = w->v[in->dst.idx];
+
+            for (j = i; j < end; j++) {
+                d[j] = ldl_le_p(block + (n == 4 ? 0 : 4 * (j - i)));
+            }
+        } else {
+            for (j = i; j < end; j++) {
+                vm_put_lane(w, in, j,
+                            n == size ? block : block + (j - i) * size);
+            }
         }
         i = end;
     }
@@ -428,7 +443,7 @@ static bool vm_load(VkfdWave *w, const VkfdShInsn *in)
 
 static bool vm_store(VkfdWave *w, const VkfdShInsn *in)
 {
-    uint64_t exec = vkfd_sh_exec_mask(w);
+    uint64_t exec = vkfd_sh_exec_mask(w), ok;
     unsigned size = in->op->flags & VM_SIZE_MASK;
     uint8_t block[16 * VKFD_SH_WAVE_SIZE];
     VmLanes l;
@@ -450,6 +465,7 @@ static bool vm_store(VkfdWave *w, const VkfdShInsn *in)
         return vm_block_rw(w, l.addr[0], block, size * VKFD_SH_WAVE_SIZE,
                            true);
     }
+    ok = exec & ~(l.lds | l.priv | l.skip);
     for (i = 0; i < VKFD_SH_WAVE_SIZE; ) {
         uint64_t bit = 1ull << i;
         unsigned n;
@@ -467,7 +483,7 @@ static bool vm_store(VkfdWave *w, const VkfdShInsn *in)
             i++;
             continue;
         }
-        n = vm_run(&l, exec, i, size, false, &end);
+        n = vm_run(&l, ok, i, size, false, &end);
         for (j = i; j < end; j++) {
             vm_get_lane(w, in, j, block + (j - i) * size);
         }
