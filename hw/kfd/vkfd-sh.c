@@ -609,14 +609,21 @@ static void group_start(VkfdShDispatch *d)
         }
 
         /* work-items in x-fastest order; gfx90a packs their ids in v0 */
-        lane = 0;
-        for (item = k * VKFD_SH_WAVE_SIZE;
-             item < items && lane < VKFD_SH_WAVE_SIZE; item++, lane++) {
-            x = item % g->size[0];
-            y = item / g->size[0] % g->size[1];
-            z = item / g->size[0] / g->size[1];
+        item = k * VKFD_SH_WAVE_SIZE;
+        x = item % g->size[0];
+        y = item / g->size[0] % g->size[1];
+        z = item / g->size[0] / g->size[1];
+        for (lane = 0; item < items && lane < VKFD_SH_WAVE_SIZE;
+             item++, lane++) {
             w->v[0][lane] = x | (tidig >= 1 ? y << 10 : 0) |
                             (tidig >= 2 ? z << 20 : 0);
+            if (++x == g->size[0]) {
+                x = 0;
+                if (++y == g->size[1]) {
+                    y = 0;
+                    z++;
+                }
+            }
         }
         vkfd_sh_set_exec_mask(w, lane == VKFD_SH_WAVE_SIZE ? UINT64_MAX :
                               (1ull << lane) - 1);
