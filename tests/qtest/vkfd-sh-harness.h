@@ -161,6 +161,7 @@ typedef struct ShRun {
     unsigned timeout_ms;
     unsigned poll_us;       /* pause between two looks at the queue */
     uint64_t kobj;          /* non-zero: dispatch this kernel object */
+    bool code_sys;          /* descriptor and code in guest RAM */
     unsigned packets;       /* dispatches of it, back to back (1) */
     /*
      * Dispatch through a PM4 queue instead (SET_SH_REG, DISPATCH_DIRECT):
@@ -1047,7 +1048,8 @@ static inline bool sh_run(ShRun *r, const char *text)
     }
     g_assert_cmpuint(code->len, <=, SH_CODE_MAX);
     r->code_len = code->len;
-    r->desc = sh_alloc(r, 256 + ROUND_UP(code->len, 256) + 256);
+    r->desc = (r->code_sys ? sh_alloc_sys : sh_alloc)
+              (r, 256 + ROUND_UP(code->len, 256) + 256);
     r->code = r->desc + 256;
     sh_kd_write(r, r->desc);
     sh_write(r, r->code, code->data, code->len);
