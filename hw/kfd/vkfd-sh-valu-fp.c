@@ -78,6 +78,275 @@
 #define DENORM_OUT              2       /* denormal results are kept */
 
 /*
+ * The hot handlers are built twice, for the build's baseline and for
+ * AVX2 with FMA, and take the second when the host has them: twice the
+ * lanes a host instruction, and v_fma in one host instruction.
+ */
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define FP_AVX2 __attribute__((target("avx2,fma")))
+
+static bool fp_avx2;
+
+static void __attribute__((constructor)) vkfd_sh_fp_host_init(void)
+{
+    __builtin_cpu_init();
+    fp_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+#else
+#define FP_AVX2
+#define fp_avx2 false
+#endif
+
+#define FP_HOT2(name, call_avx2, call) \
+    static bool FP_AVX2 name##_avx2(VkfdWave *w, const VkfdShInsn *in) \
+    { \
+        return call_avx2; \
+    } \
+    static bool name(VkfdWave *w, const VkfdShInsn *in) \
+    { \
+        if (likely(fp_avx2)) { \
+            return name##_avx2(w, in); \
+        } \
+        return call; \
+    }
+#define FP_HOT(name, call)  FP_HOT2(name, call, call)
+
+/*
+ * Row kernels of the AVX2 build, written with the intrinsics: the
+ * compiler does not vectorise fmaf() and, inlined into a function of
+ * another target, not always the plain loops either.  Each computes 64
+ * lanes into r and returns whether a result is a NaN (the NaN rules are
+ * then applied lane by lane); the min/max one returns false when a
+ * source is a NaN, and the caller takes the lane-by-lane path.
+ */
+typedef bool Fp32Row2(float *r, const float *a, const float *b);
+typedef bool Fp32Row3(float *r, const float *a, const float *b,
+                      const float *c);
+typedef bool Fp64Row2(double *r, const double *a, const double *b);
+typedef bool Fp64Row3(double *r, const double *a, const double *b,
+                      const double *c);
+typedef bool MinMaxRow(uint32_t *r, const uint32_t *a, const uint32_t *b,
+                       bool max);
+typedef bool Fp32Row1(float *r, const float *a);
+typedef void CvtRow(uint32_t *r, const uint32_t *a);
+typedef uint64_t CmpRow(const float *a, const float *b, unsigned pred);
+
+#if defined(__x86_64__)
+#define ROW32_AVX2(name, op) \
+    static bool FP_AVX2 name(float *r, const float *a, const float *b) \
+    { \
+        __m256 nan = _mm256_setzero_ps(); \
+        int i; \
+        for (i = 0; i < VKFD_SH_WAVE_SIZE; i += 8) { \
+            __m256 x = op(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i)); \
+            nan = _mm256_or_ps(nan, _mm256_cmp_ps(x, x, _CMP_UNORD_Q)); \
+            _mm256_storeu_ps(r + i, x); \
+        } \
+        return _mm256_movemask_ps(nan); \
+    }
+
+#define ROW64_AVX2(name, op) \
+    static bool FP_AVX2 name(double *r, const double *a, const double *b) \
+    { \
+        __m256d nan = _mm256_setzero_pd(); \
+        int i; \
+        for (i = 0; i < VKFD_SH_WAVE_SIZE; i += 4) { \
+            __m256d x = op(_mm256_loadu_pd(a + i), _mm256_loadu_pd(b + i)); \
+            nan = _mm256_or_pd(nan, _mm256_cmp_pd(x, x, _CMP_UNORD_Q)); \
+            _mm256_storeu_pd(r + i, x); \
+        } \
+        return _mm256_movemask_pd(nan); \
+    }
+
+ROW32_AVX2(row_add32_avx2, _mm256_add_ps)
+ROW32_AVX2(row_sub32_avx2, _mm256_sub_ps)
+ROW32_AVX2(row_mul32_avx2, _mm256_mul_ps)
+ROW64_AVX2(row_add64_avx2, _mm256_add_pd)
+ROW64_AVX2(row_mul64_avx2, _mm256_mul_pd)
+
+static bool FP_AVX2 row_fma32_avx2(float *r, const float *a, const float *b,
+                                   const float *c)
+{
+    __m256 nan = _mm256_setzero_ps();
+    int i;
+
+    for (i = 0; i < VKFD_SH_WAVE_SIZE; i += 8) {
+        __m256 x = _mm256_fmadd_ps(_mm256_loadu_ps(a + i),
+                                   _mm256_loadu_ps(b + i),
+                                   _mm256_loadu_ps(c + i));
+
+        nan = _mm256_or_ps(nan, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+        _mm256_storeu_ps(r + i, x);
+    }
+    return _mm256_movemask_ps(nan);
+}
+
+static bool FP_AVX2 row_fma64_avx2(double *r, const double *a,
+                                   const double *b, const double *c)
+{
+    __m256d nan = _mm256_setzero_pd();
+    int i;
+
+    for (i = 0; i < VKFD_SH_WAVE_SIZE; i += 4) {
+        __m256d x = _mm256_fmadd_pd(_mm256_loadu_pd(a + i),
+                                    _mm256_loadu_pd(b + i),
+                                    _mm256_loadu_pd(c + i));
+
+        nan = _mm256_or_pd(nan, _mm256_cmp_pd(x, x, _CMP_UNORD_Q));
+        _mm256_storeu_pd(r + i, x);
+    }
+    return _mm256_movemask_pd(nan);
+}
+
+#define ROW1_AVX2(name, op) \
+    static bool FP_AVX2 name(float *r, const float *a) \
+    { \
+        __m256 nan = _mm256_setzero_ps(); \
+        int i; \
+        for (i = 0; i < VKFD_SH_WAVE_SIZE; i += 8) { \
+            __m256 x = op(_mm256_loadu_ps(a + i)); \
+            nan = _mm256_or_ps(nan, _mm256_cmp_ps(x, x, _CMP_UNORD_Q)); \
+            _mm256_storeu_ps(r + i, x); \
+        } \
+        return _mm256_movemask_ps(nan); \
+    }
+
+#define AVX2_RCP(x)     _mm256_div_ps(_mm256_set1_ps(1.0f), x)
+#define AVX2_FLOOR(x)   _mm256_round_ps(x, _MM_FROUND_TO_NEG_INF | \
+                                           _MM_FROUND_NO_EXC)
+#define AVX2_CEIL(x)    _mm256_round_ps(x, _MM_FROUND_TO_POS_INF | \
+                                           _MM_FROUND_NO_EXC)
+#define AVX2_TRUNC(x)   _mm256_round_ps(x, _MM_FROUND_TO_ZERO | \
+                                           _MM_FROUND_NO_EXC)
+#define AVX2_RNDNE(x)   _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | \
+                                           _MM_FROUND_NO_EXC)
+
+ROW1_AVX2(row_rcp32_avx2, AVX2_RCP)
+ROW1_AVX2(row_sqrt32_avx2, _mm256_sqrt_ps)
+ROW1_AVX2(row_floor32_avx2, AVX2_FLOOR)
+ROW1_AVX2(row_ceil32_avx2, AVX2_CEIL)
+ROW1_AVX2(row_trunc32_avx2, AVX2_TRUNC)
+ROW1_AVX2(row_rndne32_avx2, AVX2_RNDNE)
+
+/* u32 -> f32: the high and low halves are exact, their sum rounds once */
+static void FP_AVX2 row_cvt_f32_u32_avx2(uint32_t *r, const uint32_t *a)
+{
+    int i;
+
+    for (i = 0; i < VKFD_SH_WAVE_SIZE; i += 8) {
+        __m256i x = _mm256_loadu_si256((const __m256i *)(a + i));
+        __m256 hi = _mm256_cvtepi32_ps(_mm256_srli_epi32(x, 16));
+        __m256 lo = _mm256_cvtepi32_ps(_mm256_and_si256(
+                                           x, _mm256_set1_epi32(0xffff)));
+        __m256 f = _mm256_fmadd_ps(hi, _mm256_set1_ps(65536.0f), lo);
+
+        _mm256_storeu_si256((__m256i *)(r + i), _mm256_castps_si256(f));
+    }
+}
+
+/* f32 -> u32 toward zero: NaN and negatives 0, 2^32 and above all ones */
+static void FP_AVX2 row_cvt_u32_f32_avx2(uint32_t *r, const uint32_t *a)
+{
+    const __m256 two31 = _mm256_set1_ps(2147483648.0f);
+    int i;
+
+    for (i = 0; i < VKFD_SH_WAVE_SIZE; i += 8) {
+        __m256 x = _mm256_loadu_ps((const float *)(a + i));
+        __m256 big = _mm256_cmp_ps(x, two31, _CMP_GE_OQ);
+        __m256 lo = _mm256_max_ps(x, _mm256_setzero_ps()); /* NaN -> 0 */
+        __m256i v = _mm256_cvttps_epi32(_mm256_blendv_ps(
+                                            lo, _mm256_sub_ps(x, two31), big));
+        __m256 sat = _mm256_cmp_ps(x, _mm256_set1_ps(4294967296.0f),
+                                   _CMP_GE_OQ);
+
+        v = _mm256_xor_si256(v, _mm256_and_si256(_mm256_castps_si256(big),
+                                 _mm256_set1_epi32(INT32_MIN)));
+        v = _mm256_or_si256(v, _mm256_castps_si256(sat));
+        _mm256_storeu_si256((__m256i *)(r + i), v);
+    }
+}
+
+/*
+ * A compare's lane mask: the predicate's bits pick the lanes where src0
+ * is less, equal, greater or unordered.
+ */
+static uint64_t FP_AVX2 row_cmp32_avx2(const float *a, const float *b,
+                                       unsigned pred)
+{
+    const __m256 all = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
+    __m256 m_lt = pred & 1 ? all : _mm256_setzero_ps();
+    __m256 m_eq = pred & 2 ? all : _mm256_setzero_ps();
+    __m256 m_gt = pred & 4 ? all : _mm256_setzero_ps();
+    __m256 m_un = pred & 8 ? all : _mm256_setzero_ps();
+    uint64_t m = 0;
+    int i;
+
+    for (i = 0; i < VKFD_SH_WAVE_SIZE; i += 8) {
+        __m256 x = _mm256_loadu_ps(a + i), y = _mm256_loadu_ps(b + i);
+        __m256 hit = _mm256_and_ps(_mm256_cmp_ps(x, y, _CMP_LT_OQ), m_lt);
+
+        hit = _mm256_or_ps(hit, _mm256_and_ps(
+                               _mm256_cmp_ps(x, y, _CMP_EQ_OQ), m_eq));
+        hit = _mm256_or_ps(hit, _mm256_and_ps(
+                               _mm256_cmp_ps(x, y, _CMP_GT_OQ), m_gt));
+        hit = _mm256_or_ps(hit, _mm256_and_ps(
+                               _mm256_cmp_ps(x, y, _CMP_UNORD_Q), m_un));
+        m |= (uint64_t)(uint8_t)_mm256_movemask_ps(hit) << i;
+    }
+    return m;
+}
+
+/* As signed integers, x ^ (sign ? 0x7fffffff : 0) orders like the floats */
+static bool FP_AVX2 row_minmax32_avx2(uint32_t *r, const uint32_t *a,
+                                      const uint32_t *b, bool max)
+{
+    const __m256i abs = _mm256_set1_epi32(0x7fffffff);
+    const __m256i inf = _mm256_set1_epi32(0x7f800000);
+    __m256i nan = _mm256_setzero_si256();
+    int i;
+
+    for (i = 0; i < VKFD_SH_WAVE_SIZE; i += 8) {
+        __m256i x = _mm256_loadu_si256((const __m256i *)(a + i));
+        __m256i y = _mm256_loadu_si256((const __m256i *)(b + i));
+        __m256i kx = _mm256_xor_si256(x, _mm256_and_si256(
+                                          _mm256_srai_epi32(x, 31), abs));
+        __m256i ky = _mm256_xor_si256(y, _mm256_and_si256(
+                                          _mm256_srai_epi32(y, 31), abs));
+        __m256i take_y = max ? _mm256_cmpgt_epi32(ky, kx) :
+                               _mm256_cmpgt_epi32(kx, ky);
+
+        nan = _mm256_or_si256(nan, _mm256_cmpgt_epi32(
+                                  _mm256_and_si256(x, abs), inf));
+        nan = _mm256_or_si256(nan, _mm256_cmpgt_epi32(
+                                  _mm256_and_si256(y, abs), inf));
+        _mm256_storeu_si256((__m256i *)(r + i),
+                            _mm256_blendv_epi8(x, y, take_y));
+    }
+    return _mm256_testz_si256(nan, nan);
+}
+#else
+#define row_add32_avx2      NULL
+#define row_sub32_avx2      NULL
+#define row_mul32_avx2      NULL
+#define row_add64_avx2      NULL
+#define row_mul64_avx2      NULL
+#define row_fma32_avx2      NULL
+#define row_fma64_avx2      NULL
+#define row_minmax32_avx2   NULL
+#define row_rcp32_avx2      NULL
+#define row_sqrt32_avx2     NULL
+#define row_floor32_avx2    NULL
+#define row_ceil32_avx2     NULL
+#define row_trunc32_avx2    NULL
+#define row_rndne32_avx2    NULL
+#define row_cvt_f32_u32_avx2 NULL
+#define row_cvt_u32_f32_avx2 NULL
+#define row_cmp32_avx2      NULL
+#endif
+
+/*
  * Bits and values
  */
 
@@ -235,8 +504,8 @@ static void nan_fix32_lanes(uint32_t *r, const uint32_t *a,
     }
 }
 
-static void nan_fix32(uint32_t *r, const uint32_t *a, const uint32_t *b,
-                      const uint32_t *c)
+static inline QEMU_ALWAYS_INLINE void
+nan_fix32(uint32_t *r, const uint32_t *a, const uint32_t *b, const uint32_t *c)
 {
     unsigned any = 0;
     int i;
@@ -270,8 +539,8 @@ static void nan_fix64_lanes(uint64_t *r, const uint64_t *a,
     }
 }
 
-static void nan_fix64(uint64_t *r, const uint64_t *a, const uint64_t *b,
-                      const uint64_t *c)
+static inline QEMU_ALWAYS_INLINE void
+nan_fix64(uint64_t *r, const uint64_t *a, const uint64_t *b, const uint64_t *c)
 {
     unsigned any = 0;
     int i;
@@ -367,7 +636,8 @@ static void put64(VkfdWave *w, const VkfdShInsn *in, uint64_t *r,
 }
 
 static inline QEMU_ALWAYS_INLINE bool
-fp32_op1(VkfdWave *w, const VkfdShInsn *in, Fp32Fn1 *fast, Sf32Fn1 *soft)
+fp32_op1(VkfdWave *w, const VkfdShInsn *in, Fp32Fn1 *fast, Sf32Fn1 *soft,
+         Fp32Row1 *row)
 {
     uint32_t t0[LANES], r[LANES];
     const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
@@ -375,9 +645,16 @@ fp32_op1(VkfdWave *w, const VkfdShInsn *in, Fp32Fn1 *fast, Sf32Fn1 *soft)
     int i;
 
     if (likely(fp_fast(w, false))) {
-        const float *fa = (const float *)a;
-        float *fr = (float *)r;
+        const float *restrict fa = (const float *)a;
+        float *restrict fr = (float *)r;
 
+        if (row) {
+            if (unlikely(row(fr, fa))) {
+                nan_fix32_lanes(r, a, NULL, NULL);
+            }
+            vkfd_sh_vdst32(w, in, r);
+            return true;
+        }
         for (i = 0; i < LANES; i++) {
             fr[i] = fast(fa[i]);
         }
@@ -403,7 +680,7 @@ fp32_op1(VkfdWave *w, const VkfdShInsn *in, Fp32Fn1 *fast, Sf32Fn1 *soft)
 
 static inline QEMU_ALWAYS_INLINE bool
 fp32_op2(VkfdWave *w, const VkfdShInsn *in, Fp32Fn2 *fast, Sf32Fn2 *soft,
-         bool rev)
+         bool rev, Fp32Row2 *row)
 {
     uint32_t t0[LANES], t1[LANES], r[LANES];
     const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
@@ -418,9 +695,17 @@ fp32_op2(VkfdWave *w, const VkfdShInsn *in, Fp32Fn2 *fast, Sf32Fn2 *soft,
         b = t;
     }
     if (likely(fp_fast(w, false))) {
-        const float *fa = (const float *)a, *fb = (const float *)b;
-        float *fr = (float *)r;
+        const float *restrict fa = (const float *)a;
+        const float *restrict fb = (const float *)b;
+        float *restrict fr = (float *)r;
 
+        if (row) {
+            if (unlikely(row(fr, fa, fb))) {
+                nan_fix32_lanes(r, a, b, NULL);
+            }
+            vkfd_sh_vdst32(w, in, r);
+            return true;
+        }
         for (i = 0; i < LANES; i++) {
             fr[i] = fast(fa[i], fb[i]);
         }
@@ -436,7 +721,8 @@ fp32_op2(VkfdWave *w, const VkfdShInsn *in, Fp32Fn2 *fast, Sf32Fn2 *soft,
 }
 
 static inline QEMU_ALWAYS_INLINE bool
-fp32_op3(VkfdWave *w, const VkfdShInsn *in, Fp32Fn3 *fast, Sf32Fn3 *soft)
+fp32_op3(VkfdWave *w, const VkfdShInsn *in, Fp32Fn3 *fast, Sf32Fn3 *soft,
+         Fp32Row3 *row)
 {
     uint32_t t0[LANES], t1[LANES], t2[LANES], r[LANES];
     const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
@@ -446,10 +732,18 @@ fp32_op3(VkfdWave *w, const VkfdShInsn *in, Fp32Fn3 *fast, Sf32Fn3 *soft)
     int i;
 
     if (likely(fp_fast(w, false))) {
-        const float *fa = (const float *)a, *fb = (const float *)b;
-        const float *fc = (const float *)c;
-        float *fr = (float *)r;
+        const float *restrict fa = (const float *)a;
+        const float *restrict fb = (const float *)b;
+        const float *restrict fc = (const float *)c;
+        float *restrict fr = (float *)r;
 
+        if (row) {
+            if (unlikely(row(fr, fa, fb, fc))) {
+                nan_fix32_lanes(r, a, b, c);
+            }
+            vkfd_sh_vdst32(w, in, r);
+            return true;
+        }
         for (i = 0; i < LANES; i++) {
             fr[i] = fast(fa[i], fb[i], fc[i]);
         }
@@ -497,7 +791,8 @@ fp64_op1(VkfdWave *w, const VkfdShInsn *in, Fp64Fn1 *fast, Sf64Fn1 *soft)
 }
 
 static inline QEMU_ALWAYS_INLINE bool
-fp64_op2(VkfdWave *w, const VkfdShInsn *in, Fp64Fn2 *fast, Sf64Fn2 *soft)
+fp64_op2(VkfdWave *w, const VkfdShInsn *in, Fp64Fn2 *fast, Sf64Fn2 *soft,
+         Fp64Row2 *row)
 {
     uint64_t a[LANES], b[LANES], r[LANES];
     float_status st;
@@ -506,6 +801,14 @@ fp64_op2(VkfdWave *w, const VkfdShInsn *in, Fp64Fn2 *fast, Sf64Fn2 *soft)
     vkfd_sh_vsrc64(w, in, 0, a);
     vkfd_sh_vsrc64(w, in, 1, b);
     if (likely(fp_fast(w, true))) {
+        if (row) {
+            if (unlikely(row((double *)r, (const double *)a,
+                             (const double *)b))) {
+                nan_fix64_lanes(r, a, b, NULL);
+            }
+            vkfd_sh_vdst64(w, in, r);
+            return true;
+        }
         for (i = 0; i < LANES; i++) {
             r[i] = u64_of(fast(f64_of(a[i]), f64_of(b[i])));
         }
@@ -521,7 +824,8 @@ fp64_op2(VkfdWave *w, const VkfdShInsn *in, Fp64Fn2 *fast, Sf64Fn2 *soft)
 }
 
 static inline QEMU_ALWAYS_INLINE bool
-fp64_op3(VkfdWave *w, const VkfdShInsn *in, Fp64Fn3 *fast, Sf64Fn3 *soft)
+fp64_op3(VkfdWave *w, const VkfdShInsn *in, Fp64Fn3 *fast, Sf64Fn3 *soft,
+         Fp64Row3 *row)
 {
     uint64_t a[LANES], b[LANES], c[LANES], r[LANES];
     float_status st;
@@ -531,6 +835,14 @@ fp64_op3(VkfdWave *w, const VkfdShInsn *in, Fp64Fn3 *fast, Sf64Fn3 *soft)
     vkfd_sh_vsrc64(w, in, 1, b);
     vkfd_sh_vsrc64(w, in, 2, c);
     if (likely(fp_fast(w, true))) {
+        if (row) {
+            if (unlikely(row((double *)r, (const double *)a,
+                             (const double *)b, (const double *)c))) {
+                nan_fix64_lanes(r, a, b, c);
+            }
+            vkfd_sh_vdst64(w, in, r);
+            return true;
+        }
         for (i = 0; i < LANES; i++) {
             r[i] = u64_of(fast(f64_of(a[i]), f64_of(b[i]), f64_of(c[i])));
         }
@@ -549,60 +861,50 @@ fp64_op3(VkfdWave *w, const VkfdShInsn *in, Fp64Fn3 *fast, Sf64Fn3 *soft)
  * f32 arithmetic
  */
 
-static inline float h_add(float a, float b)
+static inline QEMU_ALWAYS_INLINE float h_add(float a, float b)
 {
     return a + b;
 }
 
-static inline float h_sub(float a, float b)
+static inline QEMU_ALWAYS_INLINE float h_sub(float a, float b)
 {
     return a - b;
 }
 
-static inline float h_mul(float a, float b)
+static inline QEMU_ALWAYS_INLINE float h_mul(float a, float b)
 {
     return a * b;
 }
 
-static inline float h_fma(float a, float b, float c)
+static inline QEMU_ALWAYS_INLINE float h_fma(float a, float b, float c)
 {
     return fmaf(a, b, c);
 }
 
-static inline float32 sf_fma32(float32 a, float32 b, float32 c,
-                               float_status *st)
+static inline QEMU_ALWAYS_INLINE float32 sf_fma32(float32 a, float32 b,
+                                                 float32 c, float_status *st)
 {
     return float32_muladd(a, b, c, 0, st);
 }
 
-static bool exec_add_f32(VkfdWave *w, const VkfdShInsn *in)
-{
-    return fp32_op2(w, in, h_add, float32_add, false);
-}
-
-static bool exec_sub_f32(VkfdWave *w, const VkfdShInsn *in)
-{
-    return fp32_op2(w, in, h_sub, float32_sub, false);
-}
-
-static bool exec_subrev_f32(VkfdWave *w, const VkfdShInsn *in)
-{
-    return fp32_op2(w, in, h_sub, float32_sub, true);
-}
-
-static bool exec_mul_f32(VkfdWave *w, const VkfdShInsn *in)
-{
-    return fp32_op2(w, in, h_mul, float32_mul, false);
-}
-
+FP_HOT2(exec_add_f32,
+        fp32_op2(w, in, h_add, float32_add, false, row_add32_avx2),
+        fp32_op2(w, in, h_add, float32_add, false, NULL))
+FP_HOT2(exec_sub_f32,
+        fp32_op2(w, in, h_sub, float32_sub, false, row_sub32_avx2),
+        fp32_op2(w, in, h_sub, float32_sub, false, NULL))
+FP_HOT2(exec_subrev_f32,
+        fp32_op2(w, in, h_sub, float32_sub, true, row_sub32_avx2),
+        fp32_op2(w, in, h_sub, float32_sub, true, NULL))
+FP_HOT2(exec_mul_f32,
+        fp32_op2(w, in, h_mul, float32_mul, false, row_mul32_avx2),
+        fp32_op2(w, in, h_mul, float32_mul, false, NULL))
 /* v_fma_f32, v_fmac_f32 (src2 is the destination) */
-static bool exec_fma_f32(VkfdWave *w, const VkfdShInsn *in)
-{
-    return fp32_op3(w, in, h_fma, sf_fma32);
-}
+FP_HOT2(exec_fma_f32, fp32_op3(w, in, h_fma, sf_fma32, row_fma32_avx2),
+        fp32_op3(w, in, h_fma, sf_fma32, NULL))
 
 /* v_mul_legacy_f32: 0 times anything (inf, NaN too) is +0 */
-static inline float h_mul_legacy(float a, float b)
+static inline QEMU_ALWAYS_INLINE float h_mul_legacy(float a, float b)
 {
     if (a == 0 || b == 0) {
         return 0;
@@ -610,7 +912,8 @@ static inline float h_mul_legacy(float a, float b)
     return a * b;
 }
 
-static inline float32 sf_mul_legacy(float32 a, float32 b, float_status *st)
+static inline QEMU_ALWAYS_INLINE float32 sf_mul_legacy(float32 a, float32 b,
+                                                      float_status *st)
 {
     if (float32_is_zero_or_denormal(a) || float32_is_zero_or_denormal(b)) {
         if (float32_is_zero(a) || float32_is_zero(b) ||
@@ -623,7 +926,7 @@ static inline float32 sf_mul_legacy(float32 a, float32 b, float_status *st)
 
 static bool exec_mul_legacy_f32(VkfdWave *w, const VkfdShInsn *in)
 {
-    return fp32_op2(w, in, h_mul_legacy, sf_mul_legacy, false);
+    return fp32_op2(w, in, h_mul_legacy, sf_mul_legacy, false, NULL);
 }
 
 /*
@@ -652,6 +955,25 @@ static inline uint32_t mad32(uint32_t a, uint32_t b, uint32_t c, bool legacy,
     return flush32(u32_of(f32_of(p) + f32_of(c)));
 }
 
+/* The same over a row, rounding to nearest even on the host */
+static inline QEMU_ALWAYS_INLINE void
+mad_row32(uint32_t *restrict r, const uint32_t *restrict a,
+          const uint32_t *restrict b, const uint32_t *restrict c,
+          bool legacy)
+{
+    int i;
+
+    for (i = 0; i < LANES; i++) {
+        uint32_t x = flush32(a[i]), y = flush32(b[i]), z = flush32(c[i]);
+        uint32_t p = flush32(u32_of(f32_of(x) * f32_of(y)));
+
+        if (legacy) {
+            p = !(x & ~F32_SIGN) || !(y & ~F32_SIGN) ? 0 : p;
+        }
+        r[i] = flush32(u32_of(f32_of(p) + f32_of(z)));
+    }
+}
+
 static inline QEMU_ALWAYS_INLINE bool mad_f32(VkfdWave *w,
                                               const VkfdShInsn *in,
                                               bool legacy)
@@ -664,9 +986,7 @@ static inline QEMU_ALWAYS_INLINE bool mad_f32(VkfdWave *w,
     int i;
 
     if (likely(MODE_ROUND(w->mode, false) == 0)) {
-        for (i = 0; i < LANES; i++) {
-            r[i] = mad32(a[i], b[i], c[i], legacy, NULL);
-        }
+        mad_row32(r, a, b, c, legacy);
     } else {
         fp_status(&st, w->mode, false);
         set_flush_inputs_to_zero(true, &st);
@@ -680,10 +1000,7 @@ static inline QEMU_ALWAYS_INLINE bool mad_f32(VkfdWave *w,
     return true;
 }
 
-static bool exec_mad_f32(VkfdWave *w, const VkfdShInsn *in)
-{
-    return mad_f32(w, in, false);
-}
+FP_HOT(exec_mad_f32, mad_f32(w, in, false))
 
 static bool exec_mad_legacy_f32(VkfdWave *w, const VkfdShInsn *in)
 {
@@ -810,9 +1127,26 @@ static inline uint32_t med3_16(uint32_t a, uint32_t b, uint32_t c, bool ieee)
 
 enum { MM_MIN, MM_MAX, MM_MIN3, MM_MAX3, MM_MED3 };
 
+/* min/max of rows without NaNs: as signed integers, keys order as floats */
+static inline QEMU_ALWAYS_INLINE void
+minmax_row32(uint32_t *restrict r, const uint32_t *restrict a,
+             const uint32_t *restrict b, bool max)
+{
+    int i;
+
+    for (i = 0; i < LANES; i++) {
+        int32_t x = a[i], y = b[i];
+        int32_t ka = x ^ ((x >> 31) & 0x7fffffff);
+        int32_t kb = y ^ ((y >> 31) & 0x7fffffff);
+        int32_t take_b = -(int32_t)(max ? kb > ka : kb < ka);
+
+        r[i] = (x & ~take_b) | (y & take_b);
+    }
+}
+
 static inline QEMU_ALWAYS_INLINE bool minmax_f32(VkfdWave *w,
                                                  const VkfdShInsn *in,
-                                                 int kind)
+                                                 int kind, MinMaxRow *row)
 {
     uint32_t t0[LANES], t1[LANES], t2[LANES], r[LANES];
     const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
@@ -829,6 +1163,23 @@ static inline QEMU_ALWAYS_INLINE bool minmax_f32(VkfdWave *w,
         b = flush_row32(b, t1);
         if (c) {
             c = flush_row32(c, t2);
+        }
+    }
+    if (kind <= MM_MAX && row) {
+        if (likely(row(r, a, b, kind == MM_MAX))) {
+            put32(w, in, r, true);
+            return true;
+        }
+    } else if (kind <= MM_MAX) {
+        unsigned any = 0;
+
+        for (i = 0; i < LANES; i++) {
+            any |= nan32(a[i]) | nan32(b[i]);
+        }
+        if (likely(!any)) {
+            minmax_row32(r, a, b, kind == MM_MAX);
+            put32(w, in, r, true);
+            return true;
         }
     }
     for (i = 0; i < LANES; i++) {
@@ -851,96 +1202,91 @@ static inline QEMU_ALWAYS_INLINE bool minmax_f32(VkfdWave *w,
     return true;
 }
 
-static bool exec_min_f32(VkfdWave *w, const VkfdShInsn *in)
-{
-    return minmax_f32(w, in, MM_MIN);
-}
-
-static bool exec_max_f32(VkfdWave *w, const VkfdShInsn *in)
-{
-    return minmax_f32(w, in, MM_MAX);
-}
+FP_HOT2(exec_min_f32, minmax_f32(w, in, MM_MIN, row_minmax32_avx2),
+        minmax_f32(w, in, MM_MIN, NULL))
+FP_HOT2(exec_max_f32, minmax_f32(w, in, MM_MAX, row_minmax32_avx2),
+        minmax_f32(w, in, MM_MAX, NULL))
 
 static bool exec_min3_f32(VkfdWave *w, const VkfdShInsn *in)
 {
-    return minmax_f32(w, in, MM_MIN3);
+    return minmax_f32(w, in, MM_MIN3, NULL);
 }
 
 static bool exec_max3_f32(VkfdWave *w, const VkfdShInsn *in)
 {
-    return minmax_f32(w, in, MM_MAX3);
+    return minmax_f32(w, in, MM_MAX3, NULL);
 }
 
 static bool exec_med3_f32(VkfdWave *w, const VkfdShInsn *in)
 {
-    return minmax_f32(w, in, MM_MED3);
+    return minmax_f32(w, in, MM_MED3, NULL);
 }
 
 /*
  * f32 unary ops
  */
 
-static inline float h_rcp(float a)
+static inline QEMU_ALWAYS_INLINE float h_rcp(float a)
 {
     return 1.0f / a;
 }
 
-static inline float32 sf_rcp32(float32 a, float_status *st)
+static inline QEMU_ALWAYS_INLINE float32 sf_rcp32(float32 a, float_status *st)
 {
     return float32_div(float32_one, a, st);
 }
 
-static inline float h_rsq(float a)
+static inline QEMU_ALWAYS_INLINE float h_rsq(float a)
 {
     return 1.0 / sqrt((double)a);
 }
 
-static inline float h_sqrt(float a)
+static inline QEMU_ALWAYS_INLINE float h_sqrt(float a)
 {
     return sqrtf(a);
 }
 
-static inline float h_exp(float a)
+static inline QEMU_ALWAYS_INLINE float h_exp(float a)
 {
     return exp2f(a);
 }
 
-static inline float h_log(float a)
+static inline QEMU_ALWAYS_INLINE float h_log(float a)
 {
     return log2f(a);
 }
 
 /* v_sin/v_cos take revolutions: sin(2 pi x); inf gives NaN */
-static inline float h_sin(float a)
+static inline QEMU_ALWAYS_INLINE float h_sin(float a)
 {
     double r = (double)a - rint(a);
 
     return isinf(a) ? NAN : sin(r * 2 * M_PI);
 }
 
-static inline float h_cos(float a)
+static inline QEMU_ALWAYS_INLINE float h_cos(float a)
 {
     double r = (double)a - rint(a);
 
     return isinf(a) ? NAN : cos(r * 2 * M_PI);
 }
 
-static inline float h_floor(float a)
+static inline QEMU_ALWAYS_INLINE float h_floor(float a)
 {
     return floorf(a);
 }
 
-static inline float h_ceil(float a)
+static inline QEMU_ALWAYS_INLINE float h_ceil(float a)
 {
     return ceilf(a);
 }
 
-static inline float h_trunc(float a)
+static inline QEMU_ALWAYS_INLINE float h_trunc(float a)
 {
     return truncf(a);
 }
 
-static inline float h_rndne(float a)
+static inline QEMU_ALWAYS_INLINE float h_rndne(float a)
 {
     float r = rintf(a);
 
@@ -949,7 +1295,7 @@ static inline float h_rndne(float a)
 }
 
 /* x - floor(x), below 1; inf gives NaN */
-static inline float h_fract(float a)
+static inline QEMU_ALWAYS_INLINE float h_fract(float a)
 {
     float r;
 
@@ -961,7 +1307,7 @@ static inline float h_fract(float a)
 }
 
 /* the mantissa in [0.5, 1) with the sign; 0, inf and NaN as they are */
-static inline float h_frexp_mant(float a)
+static inline QEMU_ALWAYS_INLINE float h_frexp_mant(float a)
 {
     int e;
 
@@ -971,69 +1317,57 @@ static inline float h_frexp_mant(float a)
     return frexpf(a, &e);
 }
 
-static bool exec_rcp_f32(VkfdWave *w, const VkfdShInsn *in)
-{
-    return fp32_op1(w, in, h_rcp, sf_rcp32);
-}
+FP_HOT2(exec_rcp_f32, fp32_op1(w, in, h_rcp, sf_rcp32, row_rcp32_avx2),
+        fp32_op1(w, in, h_rcp, sf_rcp32, NULL))
 
 static bool exec_rsq_f32(VkfdWave *w, const VkfdShInsn *in)
 {
-    return fp32_op1(w, in, h_rsq, NULL);
+    return fp32_op1(w, in, h_rsq, NULL, NULL);
 }
 
-static bool exec_sqrt_f32(VkfdWave *w, const VkfdShInsn *in)
-{
-    return fp32_op1(w, in, h_sqrt, float32_sqrt);
-}
+FP_HOT2(exec_sqrt_f32, fp32_op1(w, in, h_sqrt, float32_sqrt, row_sqrt32_avx2),
+        fp32_op1(w, in, h_sqrt, float32_sqrt, NULL))
 
 static bool exec_exp_f32(VkfdWave *w, const VkfdShInsn *in)
 {
-    return fp32_op1(w, in, h_exp, NULL);
+    return fp32_op1(w, in, h_exp, NULL, NULL);
 }
 
 static bool exec_log_f32(VkfdWave *w, const VkfdShInsn *in)
 {
-    return fp32_op1(w, in, h_log, NULL);
+    return fp32_op1(w, in, h_log, NULL, NULL);
 }
 
 static bool exec_sin_f32(VkfdWave *w, const VkfdShInsn *in)
 {
-    return fp32_op1(w, in, h_sin, NULL);
+    return fp32_op1(w, in, h_sin, NULL, NULL);
 }
 
 static bool exec_cos_f32(VkfdWave *w, const VkfdShInsn *in)
 {
-    return fp32_op1(w, in, h_cos, NULL);
+    return fp32_op1(w, in, h_cos, NULL, NULL);
 }
 
-static bool exec_floor_f32(VkfdWave *w, const VkfdShInsn *in)
-{
-    return fp32_op1(w, in, h_floor, NULL);
-}
+FP_HOT2(exec_floor_f32, fp32_op1(w, in, h_floor, NULL, row_floor32_avx2),
+        fp32_op1(w, in, h_floor, NULL, NULL))
 
-static bool exec_ceil_f32(VkfdWave *w, const VkfdShInsn *in)
-{
-    return fp32_op1(w, in, h_ceil, NULL);
-}
+FP_HOT2(exec_ceil_f32, fp32_op1(w, in, h_ceil, NULL, row_ceil32_avx2),
+        fp32_op1(w, in, h_ceil, NULL, NULL))
 
-static bool exec_trunc_f32(VkfdWave *w, const VkfdShInsn *in)
-{
-    return fp32_op1(w, in, h_trunc, NULL);
-}
+FP_HOT2(exec_trunc_f32, fp32_op1(w, in, h_trunc, NULL, row_trunc32_avx2),
+        fp32_op1(w, in, h_trunc, NULL, NULL))
 
-static bool exec_rndne_f32(VkfdWave *w, const VkfdShInsn *in)
-{
-    return fp32_op1(w, in, h_rndne, NULL);
-}
+FP_HOT2(exec_rndne_f32, fp32_op1(w, in, h_rndne, NULL, row_rndne32_avx2),
+        fp32_op1(w, in, h_rndne, NULL, NULL))
 
 static bool exec_fract_f32(VkfdWave *w, const VkfdShInsn *in)
 {
-    return fp32_op1(w, in, h_fract, NULL);
+    return fp32_op1(w, in, h_fract, NULL, NULL);
 }
 
 static bool exec_frexp_mant_f32(VkfdWave *w, const VkfdShInsn *in)
 {
-    return fp32_op1(w, in, h_frexp_mant, NULL);
+    return fp32_op1(w, in, h_frexp_mant, NULL, NULL);
 }
 
 /*
@@ -1046,7 +1380,7 @@ typedef uint32_t Lane32Fn(uint32_t a, uint32_t b, float_status *st);
 
 static inline QEMU_ALWAYS_INLINE bool
 lane32_op(VkfdWave *w, const VkfdShInsn *in, Lane32Fn *fn, unsigned nsrc,
-          bool flush_a, bool wide)
+          bool flush_a, bool wide, CvtRow *row)
 {
     uint32_t t0[LANES], t1[LANES], r[LANES];
     const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
@@ -1060,6 +1394,10 @@ lane32_op(VkfdWave *w, const VkfdShInsn *in, Lane32Fn *fn, unsigned nsrc,
         if (flush_a && !(MODE_DENORM(w->mode, wide) & DENORM_IN)) {
             a = flush_row32(a, t0);
         }
+    } else if (row) {
+        row(r, a);
+        vkfd_sh_vdst32(w, in, r);
+        return true;
     }
     for (i = 0; i < LANES; i++) {
         r[i] = fn(a[i], b[i], stp);
@@ -1186,67 +1524,65 @@ static inline uint32_t l_ldexp_f32(uint32_t a, uint32_t b, float_status *st)
 
 static bool exec_cvt_i32_f32(VkfdWave *w, const VkfdShInsn *in)
 {
-    return lane32_op(w, in, l_cvt_i32_f32, 1, true, false);
+    return lane32_op(w, in, l_cvt_i32_f32, 1, true, false, NULL);
 }
 
-static bool exec_cvt_u32_f32(VkfdWave *w, const VkfdShInsn *in)
-{
-    return lane32_op(w, in, l_cvt_u32_f32, 1, true, false);
-}
+FP_HOT2(exec_cvt_u32_f32,
+        lane32_op(w, in, l_cvt_u32_f32, 1, true, false, row_cvt_u32_f32_avx2),
+        lane32_op(w, in, l_cvt_u32_f32, 1, true, false, NULL))
 
 static bool exec_cvt_rpi_i32_f32(VkfdWave *w, const VkfdShInsn *in)
 {
-    return lane32_op(w, in, l_cvt_rpi_i32_f32, 1, true, false);
+    return lane32_op(w, in, l_cvt_rpi_i32_f32, 1, true, false, NULL);
 }
 
 static bool exec_cvt_flr_i32_f32(VkfdWave *w, const VkfdShInsn *in)
 {
-    return lane32_op(w, in, l_cvt_flr_i32_f32, 1, true, false);
+    return lane32_op(w, in, l_cvt_flr_i32_f32, 1, true, false, NULL);
 }
 
 static bool exec_cvt_f32_i32(VkfdWave *w, const VkfdShInsn *in)
 {
-    return lane32_op(w, in, l_cvt_f32_i32, 1, false, false);
+    return lane32_op(w, in, l_cvt_f32_i32, 1, false, false, NULL);
 }
 
-static bool exec_cvt_f32_u32(VkfdWave *w, const VkfdShInsn *in)
-{
-    return lane32_op(w, in, l_cvt_f32_u32, 1, false, false);
-}
+FP_HOT2(exec_cvt_f32_u32,
+        lane32_op(w, in, l_cvt_f32_u32, 1, false, false, row_cvt_f32_u32_avx2),
+        lane32_op(w, in, l_cvt_f32_u32, 1, false, false, NULL))
 
 static bool exec_cvt_off_f32_i4(VkfdWave *w, const VkfdShInsn *in)
 {
-    return lane32_op(w, in, l_cvt_off_f32_i4, 1, false, false);
+    return lane32_op(w, in, l_cvt_off_f32_i4, 1, false, false, NULL);
 }
 
 static bool exec_cvt_f32_ubyte0(VkfdWave *w, const VkfdShInsn *in)
 {
-    return lane32_op(w, in, l_cvt_f32_ubyte0, 1, false, false);
+    return lane32_op(w, in, l_cvt_f32_ubyte0, 1, false, false, NULL);
 }
 
 static bool exec_cvt_f32_ubyte1(VkfdWave *w, const VkfdShInsn *in)
 {
-    return lane32_op(w, in, l_cvt_f32_ubyte1, 1, false, false);
+    return lane32_op(w, in, l_cvt_f32_ubyte1, 1, false, false, NULL);
 }
 
 static bool exec_cvt_f32_ubyte2(VkfdWave *w, const VkfdShInsn *in)
 {
-    return lane32_op(w, in, l_cvt_f32_ubyte2, 1, false, false);
+    return lane32_op(w, in, l_cvt_f32_ubyte2, 1, false, false, NULL);
 }
 
 static bool exec_cvt_f32_ubyte3(VkfdWave *w, const VkfdShInsn *in)
 {
-    return lane32_op(w, in, l_cvt_f32_ubyte3, 1, false, false);
+    return lane32_op(w, in, l_cvt_f32_ubyte3, 1, false, false, NULL);
 }
 
 static bool exec_frexp_exp_i32_f32(VkfdWave *w, const VkfdShInsn *in)
 {
-    return lane32_op(w, in, l_frexp_exp_f32, 1, true, false);
+    return lane32_op(w, in, l_frexp_exp_f32, 1, true, false, NULL);
 }
 
 static bool exec_ldexp_f32(VkfdWave *w, const VkfdShInsn *in)
 {
-    return lane32_op(w, in, l_ldexp_f32, 2, true, false);
+    return lane32_op(w, in, l_ldexp_f32, 2, true, false, NULL);
 }
 
 /*
@@ -1566,68 +1902,68 @@ static bool exec_div_fixup_f64(VkfdWave *w, const VkfdShInsn *in)
  * f64
  */
 
-static inline double d_add(double a, double b)
+static inline QEMU_ALWAYS_INLINE double d_add(double a, double b)
 {
     return a + b;
 }
 
-static inline double d_mul(double a, double b)
+static inline QEMU_ALWAYS_INLINE double d_mul(double a, double b)
 {
     return a * b;
 }
 
-static inline double d_fma(double a, double b, double c)
+static inline QEMU_ALWAYS_INLINE double d_fma(double a, double b, double c)
 {
     return fma(a, b, c);
 }
 
-static inline float64 sf_fma64(float64 a, float64 b, float64 c,
-                               float_status *st)
+static inline QEMU_ALWAYS_INLINE float64 sf_fma64(float64 a, float64 b,
+                                                 float64 c, float_status *st)
 {
     return float64_muladd(a, b, c, 0, st);
 }
 
-static inline double d_rcp(double a)
+static inline QEMU_ALWAYS_INLINE double d_rcp(double a)
 {
     return 1.0 / a;
 }
 
-static inline float64 sf_rcp64(float64 a, float_status *st)
+static inline QEMU_ALWAYS_INLINE float64 sf_rcp64(float64 a, float_status *st)
 {
     return float64_div(float64_one, a, st);
 }
 
-static inline double d_rsq(double a)
+static inline QEMU_ALWAYS_INLINE double d_rsq(double a)
 {
     return (double)(1.0L / sqrtl(a));
 }
 
-static inline double d_sqrt(double a)
+static inline QEMU_ALWAYS_INLINE double d_sqrt(double a)
 {
     return sqrt(a);
 }
 
-static inline double d_floor(double a)
+static inline QEMU_ALWAYS_INLINE double d_floor(double a)
 {
     return floor(a);
 }
 
-static inline double d_ceil(double a)
+static inline QEMU_ALWAYS_INLINE double d_ceil(double a)
 {
     return ceil(a);
 }
 
-static inline double d_trunc(double a)
+static inline QEMU_ALWAYS_INLINE double d_trunc(double a)
 {
     return trunc(a);
 }
 
-static inline double d_rndne(double a)
+static inline QEMU_ALWAYS_INLINE double d_rndne(double a)
 {
     return rint(a);
 }
 
-static inline double d_fract(double a)
+static inline QEMU_ALWAYS_INLINE double d_fract(double a)
 {
     double r;
 
@@ -1638,7 +1974,7 @@ static inline double d_fract(double a)
     return r < f64_of(F64_MAX_FRACT) ? r : f64_of(F64_MAX_FRACT);
 }
 
-static inline double d_frexp_mant(double a)
+static inline QEMU_ALWAYS_INLINE double d_frexp_mant(double a)
 {
     int e;
 
@@ -1648,21 +1984,13 @@ static inline double d_frexp_mant(double a)
     return frexp(a, &e);
 }
 
-static bool exec_add_f64(VkfdWave *w, const VkfdShInsn *in)
-{
-    return fp64_op2(w, in, d_add, float64_add);
-}
-
-static bool exec_mul_f64(VkfdWave *w, const VkfdShInsn *in)
-{
-    return fp64_op2(w, in, d_mul, float64_mul);
-}
-
+FP_HOT2(exec_add_f64, fp64_op2(w, in, d_add, float64_add, row_add64_avx2),
+        fp64_op2(w, in, d_add, float64_add, NULL))
+FP_HOT2(exec_mul_f64, fp64_op2(w, in, d_mul, float64_mul, row_mul64_avx2),
+        fp64_op2(w, in, d_mul, float64_mul, NULL))
 /* v_fma_f64, v_fmac_f64 */
-static bool exec_fma_f64(VkfdWave *w, const VkfdShInsn *in)
-{
-    return fp64_op3(w, in, d_fma, sf_fma64);
-}
+FP_HOT2(exec_fma_f64, fp64_op3(w, in, d_fma, sf_fma64, row_fma64_avx2),
+        fp64_op3(w, in, d_fma, sf_fma64, NULL))
 
 static bool exec_rcp_f64(VkfdWave *w, const VkfdShInsn *in)
 {
@@ -2225,7 +2553,9 @@ static inline unsigned rel32(float a, float b)
            !(a < b || a == b || a > b) << 3;
 }
 
-static bool exec_cmp_f32(VkfdWave *w, const VkfdShInsn *in)
+static inline QEMU_ALWAYS_INLINE bool cmp_f32(VkfdWave *w,
+                                              const VkfdShInsn *in,
+                                              CmpRow *row)
 {
     uint32_t t0[LANES], t1[LANES];
     const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
@@ -2239,6 +2569,11 @@ static bool exec_cmp_f32(VkfdWave *w, const VkfdShInsn *in)
         a = flush_row32(a, t0);
         b = flush_row32(b, t1);
     }
+    if (row) {
+        vkfd_sh_vset_mask(w, in, row((const float *)a, (const float *)b,
+                                     pred));
+        return true;
+    }
     for (i = 0; i < LANES; i++) {
         hit[i] = (pred & rel32(f32_of(a[i]), f32_of(b[i]))) != 0;
     }
@@ -2248,6 +2583,8 @@ static bool exec_cmp_f32(VkfdWave *w, const VkfdShInsn *in)
     vkfd_sh_vset_mask(w, in, m);
     return true;
 }
+
+FP_HOT2(exec_cmp_f32, cmp_f32(w, in, row_cmp32_avx2), cmp_f32(w, in, NULL))
 
 static bool exec_cmp_f64(VkfdWave *w, const VkfdShInsn *in)
 {
