@@ -1382,6 +1382,8 @@ static void forever_child(int d, int unused)
 	_exit(0);
 }
 
+static void beside_child(int d, int unused);
+
 static void check_forever(void)
 {
 	bool ended = false;
@@ -1404,6 +1406,22 @@ static void check_forever(void)
 		    "is still running 4 s after its launch"))
 		diag("  its process %s", ended ? "ended first" :
 			 "did not report in time");
+	if (!ended && prog->running) {
+		pid_t other;
+		int st = 0;
+
+		prog->since = now();
+		other = spawn(beside_child, 0, 0);
+		if (!wait_child(other, &st))
+			ok(0, "device 0: beside forever: another process's kernel "
+			   "got no result in %.0f s while the looping kernel ran",
+			   case_timeout);
+		else if (!WIFEXITED(st) || WEXITSTATUS(st))
+			ok(0, "device 0: beside forever: the process failed "
+			   "(status %#x)", st);
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			ended = true;
+	}
 	if (ended) {
 		ok(0, "device 0: forever: its process killed with the "
 		       "kernel in flight (it ended by itself: %s %d)",
@@ -1420,6 +1438,47 @@ static void check_forever(void)
 	       "flight, reaped after %.2f s", now() - t0);
 }
 
+/* A small vector add on device d, checked; false if it could not run. */
+static bool small_vadd(int d, const char *what)
+{
+	const unsigned n = 65536;
+	float *h = (float *)malloc(n * 4), *r = (float *)malloc(n * 4);
+	float *da, *dc;
+	size_t bad = 0, first = 0;
+
+	dev = d;
+	if (!hip_ok(hipSetDevice(d), "hipSetDevice"))
+		return false;
+	for (unsigned i = 0; i < n; i++)
+		h[i] = (float)hash32(i) / 7.0f;
+	da = (float *)dmalloc(n * 4);
+	dc = (float *)dmalloc(n * 4);
+	if (!da || !dc || !to_dev(da, h, n * 4))
+		return false;
+	hipLaunchKernelGGL(vadd, dim3(blocks(n)), dim3(BLOCK), 0, 0, da, da,
+			   dc, n);
+	if (!hip_ok(hipDeviceSynchronize(), "vadd") || !to_host(r, dc, n * 4))
+		return false;
+	for (unsigned i = 0; i < n; i++)
+		if (!same_f32(r[i], h[i] + h[i]) && !bad++)
+			first = i;
+	report(what, n, bad, first, "got %a, want %a", r[first], h[first] * 2);
+	hipFree(da);
+	hipFree(dc);
+	free(h);
+	free(r);
+	return true;
+}
+
+/* Another process's kernel while the looping one holds the device. */
+static void beside_child(int d, int unused)
+{
+	(void)unused;
+	cur = "beside forever";
+	_exit(small_vadd(d, "another process's kernel runs while the "
+			 "looping kernel is in flight") ? 0 : 1);
+}
+
 /*
  * First a kernel on the device the looping one ran on (the queue of a
  * killed process is gone, the device goes on), then a store far past the
@@ -1427,32 +1486,13 @@ static void check_forever(void)
  */
 static void oob_child(int d, int unused)
 {
-	const unsigned n = 65536;
-	float *h = (float *)malloc(n * 4), *r = (float *)malloc(n * 4);
-	float *da, *dc;
 	uint32_t *p;
-	size_t bad = 0, first = 0;
 
 	(void)unused;
-	dev = d;
 	cur = "after forever";
-	if (!hip_ok(hipSetDevice(d), "hipSetDevice"))
+	if (!small_vadd(d, "a kernel runs after the looping kernel's process "
+			"was killed"))
 		_exit(1);
-	for (unsigned i = 0; i < n; i++)
-		h[i] = (float)hash32(i) / 7.0f;
-	da = (float *)dmalloc(n * 4);
-	dc = (float *)dmalloc(n * 4);
-	if (!da || !dc || !to_dev(da, h, n * 4))
-		_exit(1);
-	hipLaunchKernelGGL(vadd, dim3(blocks(n)), dim3(BLOCK), 0, 0, da, da,
-			   dc, n);
-	if (!hip_ok(hipDeviceSynchronize(), "vadd") || !to_host(r, dc, n * 4))
-		_exit(1);
-	for (unsigned i = 0; i < n; i++)
-		if (!same_f32(r[i], h[i] + h[i]) && !bad++)
-			first = i;
-	report("a kernel runs after the looping kernel's process was killed",
-	       n, bad, first, "got %a, want %a", r[first], h[first] * 2);
 
 	cur = "oob_store";
 	p = (uint32_t *)dmalloc(1u << 20);
