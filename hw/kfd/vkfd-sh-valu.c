@@ -1042,26 +1042,75 @@ static void sub_row(uint32_t *restrict r, uint32_t *restrict co,
     }
 }
 
+/* the same with a scalar first operand (v_add_co_u32 v8, vcc, s0, v8) */
+static void add_row_s(uint32_t *restrict r, uint32_t *restrict co,
+                      uint32_t x, const uint32_t *restrict b,
+                      const uint32_t *restrict ci)
+{
+    int i;
+
+    VALU_UNROLL
+    for (i = 0; i < LANES; i++) {
+        uint32_t y = b[i], v = x + y + ci[i];
+
+        r[i] = v;
+        co[i] = (x & y) | ((x | y) & ~v);
+    }
+}
+
+static void sub_row_s(uint32_t *restrict r, uint32_t *restrict co,
+                      uint32_t x, const uint32_t *restrict b,
+                      const uint32_t *restrict ci)
+{
+    int i;
+
+    VALU_UNROLL
+    for (i = 0; i < LANES; i++) {
+        uint32_t y = b[i], v = x - y - ci[i];
+
+        r[i] = v;
+        co[i] = (~x & y) | ((~x | y) & v);
+    }
+}
+
+static const uint32_t valu_zero_row[LANES];
+
+/*
+ * A carry op: a is src0 (src1 for the reversed ones), b the other;
+ * ci the carry-in row or zeros.
+ */
+static bool valu_carry(VkfdWave *w, const VkfdShInsn *in, bool swap,
+                       bool sub, bool cin)
+{
+    uint32_t t0[LANES], t1[LANES], r[LANES], ci_row[LANES], co[LANES];
+    const VkfdShOpd *oa = &in->src[swap];
+    const uint32_t *ci = valu_zero_row, *b;
+
+    if (cin) {
+        valu_unpack32(vkfd_sh_vsrc_mask(w, in, 2), ci_row);
+        ci = ci_row;
+    }
+    b = vkfd_sh_vsrc32(w, in, !swap, t1);
+    if (in->mods == VKFD_SH_MODS_NONE && oa->kind != VKFD_SH_OPD_VGPR) {
+        if (sub) {
+            sub_row_s(r, co, vkfd_sh_s32(w, oa), b, ci);
+        } else {
+            add_row_s(r, co, vkfd_sh_s32(w, oa), b, ci);
+        }
+    } else if (sub) {
+        sub_row(r, co, vkfd_sh_vsrc32(w, in, swap, t0), b, ci);
+    } else {
+        add_row(r, co, vkfd_sh_vsrc32(w, in, swap, t0), b, ci);
+    }
+    vkfd_sh_vdst32(w, in, r);
+    vkfd_sh_vset_mask(w, in, valu_pack_sign(co));
+    return true;
+}
+
 #define VALU_CARRY(fn, swap, sub, cin)                                      \
 static bool fn(VkfdWave *w, const VkfdShInsn *in)                          \
 {                                                                           \
-    uint32_t t0[LANES], t1[LANES], r[LANES], ci[LANES], co[LANES];          \
-    const uint32_t *a = vkfd_sh_vsrc32(w, in, swap, t0);                    \
-    const uint32_t *b = vkfd_sh_vsrc32(w, in, !(swap), t1);                 \
-                                                                            \
-    if (cin) {                                                              \
-        valu_unpack32(vkfd_sh_vsrc_mask(w, in, 2), ci);                     \
-    } else {                                                                \
-        memset(ci, 0, sizeof(ci));                                          \
-    }                                                                       \
-    if (sub) {                                                              \
-        sub_row(r, co, a, b, ci);                                           \
-    } else {                                                                \
-        add_row(r, co, a, b, ci);                                           \
-    }                                                                       \
-    vkfd_sh_vdst32(w, in, r);                                               \
-    vkfd_sh_vset_mask(w, in, valu_pack_sign(co));                           \
-    return true;                                                            \
+    return valu_carry(w, in, swap, sub, cin);                               \
 }
 
 VALU_CARRY(valu_add_co_u32, 0, false, false)
@@ -1071,35 +1120,131 @@ VALU_CARRY(valu_addc_co_u32, 0, false, true)
 VALU_CARRY(valu_subb_co_u32, 0, true, true)
 VALU_CARRY(valu_subbrev_co_u32, 1, true, true)
 
-/* 64-bit shifts: src1 (64-bit) by src0 (one count for all lanes if scalar) */
-#define VALU_SHIFT64(fn, f)                                                 \
+/*
+ * 64-bit shifts: src1 (64-bit) by src0.  A count from an SGPR or a
+ * constant is one for all lanes: the two halves are then shifted as
+ * 32-bit rows (vectorised), without assembling 64-bit lanes.
+ */
+static void shift64_rows(uint32_t *restrict rl, uint32_t *restrict rh,
+                         const uint32_t *restrict lo,
+                         const uint32_t *restrict hi, unsigned n, int kind)
+{
+    int i;
+
+    n &= 63;
+    if (n == 0) {
+        memcpy(rl, lo, LANES * 4);
+        memcpy(rh, hi, LANES * 4);
+    } else if (kind == 0 && n < 32) {                   /* << */
+        VALU_UNROLL
+        for (i = 0; i < LANES; i++) {
+            rh[i] = hi[i] << n | lo[i] >> (32 - n);
+            rl[i] = lo[i] << n;
+        }
+    } else if (kind == 0) {
+        VALU_UNROLL
+        for (i = 0; i < LANES; i++) {
+            rh[i] = lo[i] << (n - 32);
+            rl[i] = 0;
+        }
+    } else if (n < 32) {                                /* >>, arith >> */
+        VALU_UNROLL
+        for (i = 0; i < LANES; i++) {
+            rl[i] = lo[i] >> n | hi[i] << (32 - n);
+            rh[i] = kind == 2 ? sar32(hi[i], n) : hi[i] >> n;
+        }
+    } else {
+        VALU_UNROLL
+        for (i = 0; i < LANES; i++) {
+            rl[i] = kind == 2 ? sar32(hi[i], n - 32) : hi[i] >> (n - 32);
+            rh[i] = kind == 2 ? sar32(hi[i], 31) : 0;
+        }
+    }
+}
+
+/* Write two result rows (a 64-bit destination) under EXEC */
+static void valu_set_rows64(VkfdWave *w, const VkfdShInsn *in,
+                            const uint32_t *rl, const uint32_t *rh)
+{
+    VkfdShOpd lo = in->dst, hi = in->dst;
+
+    hi.idx++;
+    vkfd_sh_set_v32(w, &lo, rl);
+    vkfd_sh_set_v32(w, &hi, rh);
+}
+
+#define VALU_SHIFT64(fn, f, how)                                            \
 static bool fn(VkfdWave *w, const VkfdShInsn *in)                          \
 {                                                                           \
-    uint32_t t0[LANES];                                                     \
+    uint32_t t0[LANES], rl[LANES], rh[LANES];                               \
     uint64_t b[LANES], r[LANES];                                            \
     const uint32_t *a;                                                      \
-    unsigned n;                                                             \
     int i;                                                                  \
                                                                             \
+    if (in->mods == VKFD_SH_MODS_NONE &&                                    \
+        in->src[0].kind != VKFD_SH_OPD_VGPR &&                              \
+        in->src[1].kind == VKFD_SH_OPD_VGPR) {                              \
+        shift64_rows(rl, rh, w->v[in->src[1].idx], w->v[in->src[1].idx + 1], \
+                     vkfd_sh_s32(w, &in->src[0]), how);                     \
+        valu_set_rows64(w, in, rl, rh);                                     \
+        return true;                                                        \
+    }                                                                       \
     vkfd_sh_vsrc64(w, in, 1, b);                                            \
-    if (in->src[0].kind != VKFD_SH_OPD_VGPR) {                              \
-        n = vkfd_sh_s32(w, &in->src[0]) & 63;                               \
-        for (i = 0; i < LANES; i++) {                                       \
-            r[i] = f(b[i], n);                                              \
-        }                                                                   \
-    } else {                                                                \
-        a = vkfd_sh_vsrc32(w, in, 0, t0);                                   \
-        for (i = 0; i < LANES; i++) {                                       \
-            r[i] = f(b[i], a[i] & 63);                                      \
-        }                                                                   \
+    a = vkfd_sh_vsrc32(w, in, 0, t0);                                       \
+    for (i = 0; i < LANES; i++) {                                           \
+        r[i] = f(b[i], a[i] & 63);                                          \
     }                                                                       \
     vkfd_sh_vdst64(w, in, r);                                               \
     return true;                                                            \
 }
 
-VALU_SHIFT64(valu_lshlrev_b64, shl64)
-VALU_SHIFT64(valu_lshrrev_b64, shr64)
-VALU_SHIFT64(valu_ashrrev_i64, sar64)
+VALU_SHIFT64(valu_lshlrev_b64, shl64, 0)
+VALU_SHIFT64(valu_lshrrev_b64, shr64, 1)
+VALU_SHIFT64(valu_ashrrev_i64, sar64, 2)
+
+/*
+ * v_mad_u64_u32 / v_mad_i64_i32: {sdst bit, dst} = src0 * src1 + src2,
+ * the lane's sdst bit being bit 64 of the exact (sign-extended) result.
+ */
+static void mad_u64_row(uint32_t *restrict rl, uint32_t *restrict rh,
+                        uint32_t *restrict co, const uint32_t *restrict a,
+                        const uint32_t *restrict b,
+                        const uint32_t *restrict cl,
+                        const uint32_t *restrict ch)
+{
+    int i;
+
+    /* 32-bit halves and majority carries: only the product is 64-bit */
+    for (i = 0; i < LANES; i++) {
+        uint64_t p = (uint64_t)a[i] * b[i];
+        uint32_t pl = p, ph = p >> 32, l = pl + cl[i], h;
+
+        h = ph + ch[i] + (((pl & cl[i]) | ((pl | cl[i]) & ~l)) >> 31);
+        rl[i] = l;
+        rh[i] = h;
+        co[i] = (ph & ch[i]) | ((ph | ch[i]) & ~h);
+    }
+}
+
+static void mad_i64_row(uint32_t *restrict rl, uint32_t *restrict rh,
+                        uint32_t *restrict co, const uint32_t *restrict a,
+                        const uint32_t *restrict b,
+                        const uint32_t *restrict cl,
+                        const uint32_t *restrict ch)
+{
+    int i;
+
+    for (i = 0; i < LANES; i++) {
+        int64_t c = (int64_t)(cl[i] | (uint64_t)ch[i] << 32);
+        int64_t p = (int64_t)(int32_t)a[i] * (int32_t)b[i];
+        int64_t s = (int64_t)((uint64_t)p + (uint64_t)c);
+        bool ovf = ((p ^ s) & (c ^ s)) < 0;
+
+        rl[i] = s;
+        rh[i] = (uint64_t)s >> 32;
+        co[i] = -(uint32_t)(ovf ? s >= 0 : s < 0);
+    }
+}
 
 /*
  * v_mad_u64_u32 / v_mad_i64_i32: {sdst bit, dst} = src0 * src1 + src2,
@@ -1107,31 +1252,39 @@ VALU_SHIFT64(valu_ashrrev_i64, sar64)
  */
 static bool valu_mad_64_32(VkfdWave *w, const VkfdShInsn *in, bool sgn)
 {
-    uint32_t t0[LANES], t1[LANES];
-    uint64_t c[LANES], r[LANES];
-    uint8_t co[LANES];
+    uint32_t t0[LANES], t1[LANES], cl[LANES], ch[LANES];
+    uint32_t rl[LANES], rh[LANES], co[LANES];
     const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
     const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);
+    const uint32_t *pl = cl, *ph = ch;
+    uint64_t c[LANES];
     int i;
 
-    vkfd_sh_vsrc64(w, in, 2, c);
-    if (sgn) {
-        for (i = 0; i < LANES; i++) {
-            int64_t p = (int64_t)(int32_t)a[i] * (int32_t)b[i];
-            int64_t s = (int64_t)((uint64_t)p + c[i]);
-            bool ovf = ((p ^ s) & ((int64_t)c[i] ^ s)) < 0;
-
-            r[i] = s;
-            co[i] = ovf ? s >= 0 : s < 0;
-        }
+    if (in->mods == VKFD_SH_MODS_NONE &&
+        in->src[2].kind == VKFD_SH_OPD_VGPR) {
+        pl = w->v[in->src[2].idx];
+        ph = w->v[in->src[2].idx + 1];
     } else {
+        vkfd_sh_vsrc64(w, in, 2, c);
         for (i = 0; i < LANES; i++) {
-            r[i] = (uint64_t)a[i] * b[i] + c[i];
-            co[i] = r[i] < c[i];
+            cl[i] = c[i];
+            ch[i] = c[i] >> 32;
         }
     }
-    vkfd_sh_vdst64(w, in, r);
-    vkfd_sh_vset_mask(w, in, valu_pack(co));
+    if (sgn) {
+        mad_i64_row(rl, rh, co, a, b, pl, ph);
+    } else {
+        mad_u64_row(rl, rh, co, a, b, pl, ph);
+    }
+    if (in->mods == VKFD_SH_MODS_NONE) {
+        valu_set_rows64(w, in, rl, rh);
+    } else {
+        for (i = 0; i < LANES; i++) {
+            c[i] = rl[i] | (uint64_t)rh[i] << 32;
+        }
+        vkfd_sh_vdst64(w, in, c);
+    }
+    vkfd_sh_vset_mask(w, in, valu_pack_sign(co));
     return true;
 }
 
