@@ -71,6 +71,9 @@
 #define F16_NAN             0x7e00u
 #define F16_MAX_FRACT       0x3bffu
 
+#define ONE_F32             0x3f800000u
+#define ONE_F16             0x3c00u
+
 /* MODE fields */
 #define MODE_ROUND(m, wide)     ((m) >> ((wide) ? 2 : 0) & 3)
 #define MODE_DENORM(m, wide)    ((m) >> ((wide) ? 6 : 4) & 3)
@@ -1881,6 +1884,36 @@ static bool exec_div_fixup_f32(VkfdWave *w, const VkfdShInsn *in)
     return true;
 }
 
+/* v_div_fixup_f16: the f32 rules on the widened values, rounded back */
+static bool exec_div_fixup_f16(VkfdWave *w, const VkfdShInsn *in)
+{
+    uint32_t t0[LANES], t1[LANES], t2[LANES], r[LANES];
+    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
+    const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);
+    const uint32_t *c = vkfd_sh_vsrc32(w, in, 2, t2);
+    float_status st, st32;
+    int i;
+
+    fp_status(&st, w->mode, true);
+    set_flush_inputs_to_zero(false, &st);
+    fp_status(&st32, 0xf0, false);
+    for (i = 0; i < LANES; i++) {
+        uint32_t q = a[i] & 0xffff, d = b[i] & 0xffff, n = c[i] & 0xffff;
+        uint32_t v;
+
+        if (nan16(n) || nan16(d)) {
+            r[i] = (nan16(n) ? n : d) | F16_QUIET;
+            continue;
+        }
+        v = div_fixup32(float16_to_float32(q, true, &st),
+                        float16_to_float32(d, true, &st),
+                        float16_to_float32(n, true, &st), &st32);
+        r[i] = nan32(v) ? F16_NAN : float32_to_float16(v, true, &st);
+    }
+    vkfd_sh_vdst32(w, in, r);
+    return true;
+}
+
 static bool exec_div_fixup_f64(VkfdWave *w, const VkfdShInsn *in)
 {
     uint64_t a[LANES], b[LANES], c[LANES], r[LANES];
@@ -2730,14 +2763,39 @@ static bool exec_cmp_class_f16(VkfdWave *w, const VkfdShInsn *in)
 
 /*
  * VOP3P: packed f16 (two halves of a dword) and packed f32 (two dwords
- * of a pair).  The sources come with op_sel/op_sel_hi/neg/neg_hi applied.
+ * of a pair).  The sources come with op_sel/op_sel_hi/neg/neg_hi applied;
+ * clamp (to [0, 1]; a NaN to 0 with DX10_CLAMP) is the handler's.
  */
+static inline uint32_t clamp32(uint32_t x, bool dx10)
+{
+    if (nan32(x)) {
+        return dx10 ? 0 : x;
+    }
+    if ((x & F32_SIGN) && (x & ~F32_SIGN)) {
+        return 0;
+    }
+    return x > ONE_F32 ? ONE_F32 : x;
+}
+
+static inline uint32_t clamp16(uint32_t x, bool dx10)
+{
+    x &= 0xffff;
+    if (nan16(x)) {
+        return dx10 ? 0 : x;
+    }
+    if ((x & F16_SIGN) && (x & 0x7fff)) {
+        return 0;
+    }
+    return x > ONE_F16 ? ONE_F16 : x;
+}
 static inline QEMU_ALWAYS_INLINE bool pk_f16(VkfdWave *w,
                                              const VkfdShInsn *in, int kind)
 {
     uint32_t a[LANES], b[LANES], c[LANES], r[LANES];
     unsigned n = f16_nsrc(kind);
     bool ieee = w->mode & VKFD_SH_MODE_IEEE;
+    bool clamp = vkfd_sh_valu_clamp(in);
+    bool dx10 = w->mode & VKFD_SH_MODE_DX10_CLAMP;
     float_status st;
     int i, h;
 
@@ -2756,6 +2814,9 @@ static inline QEMU_ALWAYS_INLINE bool pk_f16(VkfdWave *w,
 
             if (kind != H_MIN && kind != H_MAX) {
                 v = nan_pick16(v, x, y, z, n);
+            }
+            if (clamp) {
+                v = clamp16(v, dx10);
             }
             r[i] |= (v & 0xffff) << h;
         }
@@ -2798,6 +2859,8 @@ static inline QEMU_ALWAYS_INLINE bool pk_f32(VkfdWave *w,
     uint32_t clo[LANES], chi[LANES], rlo[LANES], rhi[LANES];
     uint64_t r[LANES];
     bool fast = fp_fast(w, false);
+    bool clamp = vkfd_sh_valu_clamp(in);
+    bool dx10 = w->mode & VKFD_SH_MODE_DX10_CLAMP;
     float_status st;
     int i, h;
 
@@ -2830,6 +2893,9 @@ static inline QEMU_ALWAYS_INLINE bool pk_f32(VkfdWave *w,
             }
         }
         nan_fix32(d, a, b, kind == PK_FMA ? c : NULL);
+        for (i = 0; clamp && i < LANES; i++) {
+            d[i] = clamp32(d[i], dx10);
+        }
     }
     for (i = 0; i < LANES; i++) {
         r[i] = rlo[i] | (uint64_t)rhi[i] << 32;
@@ -2851,6 +2917,186 @@ static bool exec_pk_mul_f32(VkfdWave *w, const VkfdShInsn *in)
 static bool exec_pk_add_f32(VkfdWave *w, const VkfdShInsn *in)
 {
     return pk_f32(w, in, PK_ADD);
+}
+
+/* v_pk_fmac_f16 (VOP2): both halves of dst += src0 * src1, fused */
+static bool exec_pk_fmac_f16(VkfdWave *w, const VkfdShInsn *in)
+{
+    uint32_t t0[LANES], t1[LANES], t2[LANES], r[LANES];
+    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
+    const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);
+    const uint32_t *c = vkfd_sh_vsrc32(w, in, 2, t2);
+    bool ieee = w->mode & VKFD_SH_MODE_IEEE;
+    float_status st;
+    int i, h;
+
+    fp_status(&st, w->mode, true);
+    for (i = 0; i < LANES; i++) {
+        r[i] = 0;
+        for (h = 0; h < 32; h += 16) {
+            uint32_t x = a[i] >> h & 0xffff, y = b[i] >> h & 0xffff;
+            uint32_t z = c[i] >> h & 0xffff;
+            uint32_t v = f16_lane(H_FMA, x, y, z, ieee, &st);
+
+            r[i] |= (nan_pick16(v, x, y, z, 3) & 0xffff) << h;
+        }
+    }
+    vkfd_sh_vdst32(w, in, r);
+    return true;
+}
+
+/*
+ * The mixed-precision ops (VOP3P, not packed): source i is an f32, or,
+ * when op_sel_hi bit i is set, the f16 in the half op_sel bit i picks;
+ * neg_hi is abs.  v_fma_mix_f32 gives an f32, v_fma_mixlo/hi_f16 an f16
+ * in the low/high half, the other half kept.
+ */
+enum { MIX_F32, MIX_LO, MIX_HI };
+
+static uint32_t mix_src(const VkfdShInsn *in, unsigned i, uint32_t x,
+                        float_status *st)
+{
+    if (in->u.vop3.opsel_hi >> i & 1) {
+        float_status exact = *st;
+
+        set_flush_to_zero(false, &exact);
+        x = x >> ((in->u.vop3.opsel >> i & 1) * 16) & 0xffff;
+        x = nan16(x) ? (x & F16_SIGN) << 16 | F32_NAN |
+                       (x & 0x1ff) << 13 :
+            float16_to_float32(x, true, &exact);
+    }
+    if (in->u.vop3.neg_hi >> i & 1) {
+        x &= ~F32_SIGN;
+    }
+    if (in->u.vop3.neg >> i & 1) {
+        x ^= F32_SIGN;
+    }
+    return x;
+}
+
+static inline QEMU_ALWAYS_INLINE bool fma_mix(VkfdWave *w,
+                                              const VkfdShInsn *in, int kind)
+{
+    uint32_t t[3][LANES], r[LANES];
+    const uint32_t *d = w->v[in->dst.idx];
+    bool clamp = vkfd_sh_valu_clamp(in);
+    bool dx10 = w->mode & VKFD_SH_MODE_DX10_CLAMP;
+    float_status st, st16;
+    int i, k;
+
+    fp_status(&st, w->mode, false);
+    fp_status(&st16, w->mode, true);
+    for (k = 0; k < 3; k++) {
+        const uint32_t *x = vkfd_sh_v32(w, &in->src[k], t[k]);
+
+        for (i = 0; i < LANES; i++) {
+            t[k][i] = mix_src(in, k, x[i], &st16);
+        }
+    }
+    for (i = 0; i < LANES; i++) {
+        uint32_t v = float32_muladd(t[0][i], t[1][i], t[2][i], 0, &st);
+
+        if (nan32(v)) {
+            v = nan32(t[0][i]) ? t[0][i] | F32_QUIET :
+                nan32(t[1][i]) ? t[1][i] | F32_QUIET :
+                nan32(t[2][i]) ? t[2][i] | F32_QUIET : F32_NAN;
+        }
+        if (kind == MIX_F32) {
+            r[i] = clamp ? clamp32(v, dx10) : v;
+            continue;
+        }
+        v = f16_unary_lane(U_CVT_F16_F32, v, &st16);
+        v = clamp ? clamp16(v, dx10) : v;
+        r[i] = kind == MIX_LO ? (d[i] & 0xffff0000u) | v
+                              : (d[i] & 0xffff) | v << 16;
+    }
+    vkfd_sh_vdst32(w, in, r);
+    return true;
+}
+
+static bool exec_fma_mix_f32(VkfdWave *w, const VkfdShInsn *in)
+{
+    return fma_mix(w, in, MIX_F32);
+}
+
+static bool exec_fma_mixlo_f16(VkfdWave *w, const VkfdShInsn *in)
+{
+    return fma_mix(w, in, MIX_LO);
+}
+
+static bool exec_fma_mixhi_f16(VkfdWave *w, const VkfdShInsn *in)
+{
+    return fma_mix(w, in, MIX_HI);
+}
+
+/* v_dot2_f32_f16: src0.lo * src1.lo + src0.hi * src1.hi + src2 (f32) */
+static bool exec_dot2_f32_f16(VkfdWave *w, const VkfdShInsn *in)
+{
+    uint32_t a[LANES], b[LANES], t2[LANES], r[LANES];
+    const uint32_t *c;
+    bool clamp = vkfd_sh_valu_clamp(in);
+    bool dx10 = w->mode & VKFD_SH_MODE_DX10_CLAMP;
+    float_status st, st16;
+    int i;
+
+    vkfd_sh_vsrc_pk16(w, in, 0, a);
+    vkfd_sh_vsrc_pk16(w, in, 1, b);
+    c = vkfd_sh_v32(w, &in->src[2], t2);
+    fp_status(&st, w->mode, false);
+    fp_status(&st16, w->mode, true);
+    set_flush_to_zero(false, &st16);
+    for (i = 0; i < LANES; i++) {
+        float32 lo = float32_mul(float16_to_float32(a[i] & 0xffff, true,
+                                                    &st16),
+                                 float16_to_float32(b[i] & 0xffff, true,
+                                                    &st16), &st);
+        float32 v = float32_muladd(float16_to_float32(a[i] >> 16, true,
+                                                      &st16),
+                                   float16_to_float32(b[i] >> 16, true,
+                                                      &st16),
+                                   float32_add(lo, c[i], &st), 0, &st);
+
+        v = nan32(v) ? F32_NAN : v;
+        r[i] = clamp ? clamp32(v, dx10) : v;
+    }
+    vkfd_sh_vdst32(w, in, r);
+    return true;
+}
+
+/* v_cvt_pknorm_i16/u16_f32: two f32 to normalised 16-bit integers */
+static inline QEMU_ALWAYS_INLINE bool cvt_pknorm(VkfdWave *w,
+                                                 const VkfdShInsn *in,
+                                                 bool sign)
+{
+    uint32_t t0[LANES], t1[LANES], r[LANES];
+    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
+    const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);
+    int i, k;
+
+    for (i = 0; i < LANES; i++) {
+        uint32_t h[2];
+
+        for (k = 0; k < 2; k++) {
+            uint32_t x = k ? b[i] : a[i];
+            float f = nan32(x) ? 0 : f32_of(flush32(x));
+
+            f = f > 1 ? 1 : f < (sign ? -1 : 0) ? (sign ? -1 : 0) : f;
+            h[k] = (uint16_t)(int32_t)rintf(f * (sign ? 32767 : 65535));
+        }
+        r[i] = h[0] | h[1] << 16;
+    }
+    vkfd_sh_vdst32(w, in, r);
+    return true;
+}
+
+static bool exec_cvt_pknorm_i16_f32(VkfdWave *w, const VkfdShInsn *in)
+{
+    return cvt_pknorm(w, in, true);
+}
+
+static bool exec_cvt_pknorm_u16_f32(VkfdWave *w, const VkfdShInsn *in)
+{
+    return cvt_pknorm(w, in, false);
 }
 
 /*
@@ -2999,6 +3245,8 @@ const VkfdShOp vkfd_sh_vop2_fp[VKFD_SH_VOP2_OPS] = {
                  ARITH16),
     [0x3b] = OP3("v_fmac_f32", fma_f32, F32, F32, F32, F32,
                  ARITH | VKFD_SH_VF_MAC),
+    [0x3c] = OP3("v_pk_fmac_f16", pk_fmac_f16, F16, F16, B32, B32,
+                 VKFD_SH_VF_MAC | VKFD_SH_VF_NO_EXT),
 };
 
 #define CMP_ROW(base, t, sfx, fn, fl) \
@@ -3068,33 +3316,40 @@ const VkfdShOp vkfd_sh_vop3_fp[VKFD_SH_VOP3_OPS] = {
     [0x1fa] = OP3("v_med3_f16", med3_f16, F16, F16, F16, F16, ARITH16),
     [0x203] = OP3("v_mad_f16", mad_f16, F16, F16, F16, F16, ARITH16),
     [0x206] = OP3("v_fma_f16", fma_f16, F16, F16, F16, F16, ARITH16),
+    [0x207] = OP3("v_div_fixup_f16", div_fixup_f16, F16, F16, F16, F16,
+                  ARITH16),
     [0x280] = OP2("v_add_f64", add_f64, F64, F64, F64, ARITH),
     [0x281] = OP2("v_mul_f64", mul_f64, F64, F64, F64, ARITH),
     [0x282] = OP2("v_min_f64", min_f64, F64, F64, F64, ARITH),
     [0x283] = OP2("v_max_f64", max_f64, F64, F64, F64, ARITH),
     [0x284] = OP2("v_ldexp_f64", ldexp_f64, F64, B32, F64, ARITH),
     [0x288] = OP2("v_ldexp_f32", ldexp_f32, F32, B32, F32, ARITH),
+    [0x294] = OP2("v_cvt_pknorm_i16_f32", cvt_pknorm_i16_f32, F32, F32, B32,
+                  VKFD_SH_VF_FMODS),
+    [0x295] = OP2("v_cvt_pknorm_u16_f32", cvt_pknorm_u16_f32, F32, F32, B32,
+                  VKFD_SH_VF_FMODS),
     [0x296] = OP2("v_cvt_pkrtz_f16_f32", cvt_pkrtz_f16_f32, F32, F32, B32,
                   VKFD_SH_VF_FMODS),
     [0x2a1] = OP2("v_mul_legacy_f32", mul_legacy_f32, F32, F32, F32, ARITH),
 };
 
 /* VOP3P: packed f16 and (gfx90a) packed f32 */
+#define PK      (VKFD_SH_VF_FMODS | VKFD_SH_VF_CLAMP)
+
 const VkfdShOp vkfd_sh_vop3p_fp[VKFD_SH_VOP3P_OPS] = {
-    [0x0e] = OP3("v_pk_fma_f16", pk_fma_f16, F16, F16, F16, B32,
-                 0),
-    [0x0f] = OP2("v_pk_add_f16", pk_add_f16, F16, F16, B32,
-                 0),
-    [0x10] = OP2("v_pk_mul_f16", pk_mul_f16, F16, F16, B32,
-                 0),
-    [0x11] = OP2("v_pk_min_f16", pk_min_f16, F16, F16, B32,
-                 0),
-    [0x12] = OP2("v_pk_max_f16", pk_max_f16, F16, F16, B32,
-                 0),
+    [0x0e] = OP3("v_pk_fma_f16", pk_fma_f16, F16, F16, F16, B32, PK),
+    [0x0f] = OP2("v_pk_add_f16", pk_add_f16, F16, F16, B32, PK),
+    [0x10] = OP2("v_pk_mul_f16", pk_mul_f16, F16, F16, B32, PK),
+    [0x11] = OP2("v_pk_min_f16", pk_min_f16, F16, F16, B32, PK),
+    [0x12] = OP2("v_pk_max_f16", pk_max_f16, F16, F16, B32, PK),
+    [0x20] = OP3("v_fma_mix_f32", fma_mix_f32, F32, F32, F32, B32, PK),
+    [0x21] = OP3("v_fma_mixlo_f16", fma_mixlo_f16, F32, F32, F32, B32, PK),
+    [0x22] = OP3("v_fma_mixhi_f16", fma_mixhi_f16, F32, F32, F32, B32, PK),
+    [0x23] = OP3("v_dot2_f32_f16", dot2_f32_f16, F16, F16, F32, B32, PK),
     [0x30] = OP3("v_pk_fma_f32", pk_fma_f32, B64, B64, B64, B64,
-                 VKFD_SH_VF_NO_EXT),
+                 PK | VKFD_SH_VF_NO_EXT),
     [0x31] = OP2("v_pk_mul_f32", pk_mul_f32, B64, B64, B64,
-                 VKFD_SH_VF_NO_EXT),
+                 PK | VKFD_SH_VF_NO_EXT),
     [0x32] = OP2("v_pk_add_f32", pk_add_f32, B64, B64, B64,
-                 VKFD_SH_VF_NO_EXT),
+                 PK | VKFD_SH_VF_NO_EXT),
 };
