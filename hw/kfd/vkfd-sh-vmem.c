@@ -372,15 +372,92 @@ static unsigned vm_run(const VmLanes *l, uint64_t ok, int i, unsigned size,
     return (j - i) * size;
 }
 
+/*
+ * The common case of a plain dword access, found before any per-lane
+ * work: EXEC full, not MUBUF or SCRATCH, lane i at base + 4 * i, and (FLAT)
+ * the block outside both apertures.  The row then moves straight between
+ * the VGPR and memory.
+ */
+static bool vm_coalesced(const VkfdWave *w, const VkfdShInsn *in,
+                         uint64_t *base)
+{
+    uint64_t a0;
+    int i;
+
+    if (vkfd_sh_exec_mask(w) != UINT64_MAX || in->family != VKFD_SH_FLAT ||
+        in->u.mem.seg == 1) {
+        return false;
+    }
+    if (in->src[1].kind) {                          /* GLOBAL, SADDR */
+        const uint32_t *v = w->v[in->src[0].idx];
+        uint32_t v0 = v[0];
+
+        if (v0 > UINT32_MAX - 4 * (VKFD_SH_WAVE_SIZE - 1)) {
+            return false;
+        }
+        for (i = 1; i < VKFD_SH_WAVE_SIZE; i++) {
+            if (v[i] != v0 + 4 * i) {
+                return false;
+            }
+        }
+        *base = vkfd_sh_s64(w, &in->src[1]) + v0 + in->imm;
+        return true;
+    } else {
+        const uint32_t *lo = w->v[in->src[0].idx];
+        const uint32_t *hi = w->v[in->src[0].idx + 1];
+
+        a0 = lo[0] | (uint64_t)hi[0] << 32;
+        for (i = 1; i < VKFD_SH_WAVE_SIZE; i++) {
+            if ((lo[i] | (uint64_t)hi[i] << 32) != a0 + 4 * i) {
+                return false;
+            }
+        }
+        *base = a0 + in->imm;
+    }
+    if (in->u.mem.seg == 0) {
+        uint32_t first = *base >> 32;
+        uint32_t last = (*base + 4 * VKFD_SH_WAVE_SIZE - 1) >> 32;
+
+        if (first != last || first == (uint32_t)(w->shared_base >> 32) ||
+            first == (uint32_t)(w->private_base >> 32)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* A row of 64 dwords in memory order, to or from the host's order. */
+static void vm_row_le(uint32_t *row)
+{
+#if HOST_BIG_ENDIAN
+    int i;
+
+    for (i = 0; i < VKFD_SH_WAVE_SIZE; i++) {
+        row[i] = le32_to_cpu(row[i]);
+    }
+#endif
+}
+
 static bool vm_load(VkfdWave *w, const VkfdShInsn *in)
 {
     uint64_t exec = vkfd_sh_exec_mask(w), ok;
     unsigned size = in->op->flags & VM_SIZE_MASK;
     bool plain = (in->op->flags & ~VM_ATOM(0x1f)) == 4;
     uint8_t block[16 * VKFD_SH_WAVE_SIZE];
+    uint64_t base;
     VmLanes l;
     int i;
 
+    if (plain && vm_coalesced(w, in, &base)) {
+        uint32_t *d = w->v[in->dst.idx];
+
+        if (!vm_block_rw(w, base, (uint8_t *)d, 4 * VKFD_SH_WAVE_SIZE,
+                         false)) {
+            return false;
+        }
+        vm_row_le(d);
+        return true;
+    }
     vm_lanes(w, in, &l, exec);
     if (vm_block_ok(&l, exec, size)) {
         if (!vm_block_rw(w, l.addr[0], block, size * VKFD_SH_WAVE_SIZE,
@@ -443,12 +520,24 @@ static bool vm_load(VkfdWave *w, const VkfdShInsn *in)
 
 static bool vm_store(VkfdWave *w, const VkfdShInsn *in)
 {
-    uint64_t exec = vkfd_sh_exec_mask(w), ok;
+    uint64_t exec = vkfd_sh_exec_mask(w), ok, base;
     unsigned size = in->op->flags & VM_SIZE_MASK;
     uint8_t block[16 * VKFD_SH_WAVE_SIZE];
     VmLanes l;
     int i;
 
+    if ((in->op->flags & ~VM_ATOM(0x1f)) == 4 && vm_coalesced(w, in, &base)) {
+        const uint32_t *s = w->v[in->src[2].idx];
+
+#if HOST_BIG_ENDIAN
+        for (i = 0; i < VKFD_SH_WAVE_SIZE; i++) {
+            stl_le_p(block + 4 * i, s[i]);
+        }
+        s = (const uint32_t *)block;
+#endif
+        return vm_block_rw(w, base, (uint8_t *)s, 4 * VKFD_SH_WAVE_SIZE,
+                           true);
+    }
     vm_lanes(w, in, &l, exec);
     if (vm_block_ok(&l, exec, size)) {
         if (size == 4) {
