@@ -971,6 +971,23 @@ VALU_OP3(valu_med3_i16, (uint16_t)med3_i(I16(x), I16(y), I16(z)))
 VALU_OP3(valu_med3_u16, med3_u(U16(x), U16(y), U16(z)))
 VALU_OP3(valu_mad_u16, U16(x * y + z))
 VALU_OP3(valu_mad_i16, U16(x * y + z))
+VALU_OP3(valu_mad_u16_sat, MIN(U16(x) * U16(y) + U16(z), 0xffff))
+VALU_OP3(valu_mad_i16_sat, sat_i16(I16(x) * I16(y) + I16(z)))
+VALU_OP2(valu_cvt_pk_u16_u32, MIN(x, 0xffff) | MIN(y, 0xffff) << 16)
+VALU_OP2(valu_cvt_pk_i16_i32, sat_i16((int32_t)x) | sat_i16((int32_t)y) << 16)
+
+/* v_mad_(legacy_)u16/i16: with clamp, the sum saturates to 16 bits */
+static bool valu_mad_u16_c(VkfdWave *w, const VkfdShInsn *in)
+{
+    return vkfd_sh_valu_clamp(in) ? valu_mad_u16_sat(w, in)
+                                  : valu_mad_u16(w, in);
+}
+
+static bool valu_mad_i16_c(VkfdWave *w, const VkfdShInsn *in)
+{
+    return vkfd_sh_valu_clamp(in) ? valu_mad_i16_sat(w, in)
+                                  : valu_mad_i16(w, in);
+}
 
 static bool valu_nop(VkfdWave *w, const VkfdShInsn *in)
 {
@@ -1746,8 +1763,14 @@ const VkfdShOp vkfd_sh_vop3_int[VKFD_SH_VOP3_OPS] = {
     [0x200] = OP3(lshl_or_b32, 0),
     [0x201] = OP3(and_or_b32, 0),
     [0x202] = OP3(or3_b32, 0),
-    [0x204] = OP3H(mad_u16, VF(OPSEL) | VF(ICLAMP)),
-    [0x205] = OP3H(mad_i16, VF(OPSEL) | VF(ICLAMP)),
+    [0x1eb] = OP("v_mad_legacy_u16", valu_mad_u16_c, H16, H16, H16, H16,
+                 VF(ICLAMP)),
+    [0x1ec] = OP("v_mad_legacy_i16", valu_mad_i16_c, H16, H16, H16, H16,
+                 VF(ICLAMP)),
+    [0x204] = OP("v_mad_u16", valu_mad_u16_c, H16, H16, H16, H16,
+                 VF(OPSEL) | VF(ICLAMP)),
+    [0x205] = OP("v_mad_i16", valu_mad_i16_c, H16, H16, H16, H16,
+                 VF(OPSEL) | VF(ICLAMP)),
     [0x285] = OP2(mul_lo_u32, 0),
     [0x286] = OP2(mul_hi_u32, 0),
     [0x287] = OP2(mul_hi_i32, 0),
@@ -1762,6 +1785,8 @@ const VkfdShOp vkfd_sh_vop3_int[VKFD_SH_VOP3_OPS] = {
     [0x290] = OP("v_lshrrev_b64", valu_lshrrev_b64, B32, B64, NO, B64, 0),
     [0x291] = OP("v_ashrrev_i64", valu_ashrrev_i64, B32, B64, NO, B64, 0),
     [0x293] = OP2(bfm_b32, 0),
+    [0x297] = OP2(cvt_pk_u16_u32, 0),
+    [0x298] = OP2(cvt_pk_i16_i32, 0),
     [0x29c] = OP2(add_i32, VF(ICLAMP)),
     [0x29d] = OP2(sub_i32, VF(ICLAMP)),
     [0x29e] = OP2H(add_i16, VF(OPSEL) | VF(ICLAMP)),
