@@ -426,6 +426,34 @@ static bool vm_coalesced(const VkfdWave *w, const VkfdShInsn *in,
     return true;
 }
 
+/*
+ * Private memory at one dword-aligned offset o for every lane, EXEC full
+ * (a private array indexed the same way by every lane, a spill): dword k
+ * of the lanes is the row of 256 bytes at FLAT_SCRATCH + (o / 4 + k) * 256.
+ */
+static bool vm_private_rows_ok(const VmLanes *l, uint64_t exec,
+                               unsigned size)
+{
+    int i;
+
+    if (exec != UINT64_MAX || l->priv != UINT64_MAX || size % 4 ||
+        l->addr[0] % 4) {
+        return false;
+    }
+    for (i = 1; i < VKFD_SH_WAVE_SIZE; i++) {
+        if (l->addr[i] != l->addr[0]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static uint64_t vm_private_row(const VkfdWave *w, const VmLanes *l,
+                               unsigned k)
+{
+    return vm_private_base(w) + VM_SWIZZLE(l->addr[0] + 4 * k, 0);
+}
+
 /* A row of 64 dwords in memory order, to or from the host's order. */
 static void vm_row_le(uint32_t *row)
 {
@@ -459,6 +487,18 @@ static bool vm_load(VkfdWave *w, const VkfdShInsn *in)
         return true;
     }
     vm_lanes(w, in, &l, exec);
+    if (vm_private_rows_ok(&l, exec, size)) {
+        for (i = 0; i < size / 4; i++) {
+            uint32_t *d = w->v[in->dst.idx + i];
+
+            if (!vm_block_rw(w, vm_private_row(w, &l, i), (uint8_t *)d,
+                             4 * VKFD_SH_WAVE_SIZE, false)) {
+                return false;
+            }
+            vm_row_le(d);
+        }
+        return true;
+    }
     if (vm_block_ok(&l, exec, size)) {
         if (!vm_block_rw(w, l.addr[0], block, size * VKFD_SH_WAVE_SIZE,
                          false)) {
@@ -539,6 +579,21 @@ static bool vm_store(VkfdWave *w, const VkfdShInsn *in)
                            true);
     }
     vm_lanes(w, in, &l, exec);
+    if (vm_private_rows_ok(&l, exec, size)) {
+        for (i = 0; i < size / 4; i++) {
+            const uint32_t *row = w->v[in->src[2].idx + i];
+            int j;
+
+            for (j = 0; j < VKFD_SH_WAVE_SIZE; j++) {
+                stl_le_p(block + 4 * j, row[j]);
+            }
+            if (!vm_block_rw(w, vm_private_row(w, &l, i), block,
+                             4 * VKFD_SH_WAVE_SIZE, true)) {
+                return false;
+            }
+        }
+        return true;
+    }
     if (vm_block_ok(&l, exec, size)) {
         if (size == 4) {
             const uint32_t *s = w->v[in->src[2].idx];
