@@ -20,6 +20,13 @@
  * the time runs out, unmaps the queue and leaves the outcome in r->res.
  * The sh_expect_*() checks then compare, naming the lanes that differ.
  *
+ * Variations a case can ask for in its setup: r->pm4 (the same code from
+ * a PM4 queue: SET_SH_REG of the COMPUTE_* registers, DISPATCH_DIRECT),
+ * r->packets (several AQL dispatches back to back on one signal),
+ * r->code_sys (descriptor and code in guest RAM), r->during (a function
+ * called once while the queue runs: sh_migrate() to move the machine to
+ * a new QEMU, or a second run on the next doorbell, sh_run_init_nested()).
+ *
  * Defaults of a run: one workgroup of 64 work-items (one wave); the
  * descriptor enables the kernarg segment pointer only, so s[0:1] holds
  * it, s2 the workgroup id x and v0 the work-item id x; every SGPR and
