@@ -596,6 +596,60 @@ static void flush_row64(uint64_t *a)
 }
 
 /*
+ * 64-bit sources and results without modifiers: the register pair's two
+ * rows (low and high dwords) joined and split here, in loops the compiler
+ * vectorises, rather than lane by lane.
+ */
+static inline QEMU_ALWAYS_INLINE void
+join64(uint64_t *restrict out, const uint32_t *restrict lo,
+       const uint32_t *restrict hi)
+{
+    int i;
+
+    for (i = 0; i < LANES; i++) {
+        out[i] = lo[i] | (uint64_t)hi[i] << 32;
+    }
+}
+
+static inline QEMU_ALWAYS_INLINE void
+split64(uint32_t *restrict lo, uint32_t *restrict hi,
+        const uint64_t *restrict val)
+{
+    int i;
+
+    for (i = 0; i < LANES; i++) {
+        lo[i] = val[i];
+        hi[i] = val[i] >> 32;
+    }
+}
+
+static inline QEMU_ALWAYS_INLINE void get64(const VkfdWave *w,
+                                            const VkfdShInsn *in,
+                                            unsigned i, uint64_t *out)
+{
+    const VkfdShOpd *o = &in->src[i];
+
+    if (likely(in->mods == VKFD_SH_MODS_NONE &&
+               o->kind == VKFD_SH_OPD_VGPR)) {
+        join64(out, w->v[o->idx], w->v[o->idx + 1]);
+        return;
+    }
+    vkfd_sh_vsrc64(w, in, i, out);
+}
+
+static inline QEMU_ALWAYS_INLINE void put64_rows(VkfdWave *w,
+                                                 const VkfdShInsn *in,
+                                                 const uint64_t *val)
+{
+    if (likely(in->mods == VKFD_SH_MODS_NONE &&
+               vkfd_sh_exec_mask(w) == UINT64_MAX)) {
+        split64(w->v[in->dst.idx], w->v[in->dst.idx + 1], val);
+        return;
+    }
+    vkfd_sh_vdst64(w, in, (uint64_t *)val);
+}
+
+/*
  * Row drivers.  Each takes the op's host function (fast path) and its
  * softfloat function (slow path; NULL: the op is exact, so the slow path
  * is the host function on flushed inputs with the result flushed too).
@@ -635,7 +689,7 @@ static void put64(VkfdWave *w, const VkfdShInsn *in, uint64_t *r,
     if (exact && !(MODE_DENORM(w->mode, true) & DENORM_OUT)) {
         flush_row64(r);
     }
-    vkfd_sh_vdst64(w, in, r);
+    put64_rows(w, in, r);
 }
 
 static inline QEMU_ALWAYS_INLINE bool
@@ -768,7 +822,7 @@ fp64_op1(VkfdWave *w, const VkfdShInsn *in, Fp64Fn1 *fast, Sf64Fn1 *soft)
     float_status st;
     int i;
 
-    vkfd_sh_vsrc64(w, in, 0, a);
+    get64(w, in, 0, a);
     if (likely(fp_fast(w, true))) {
         for (i = 0; i < LANES; i++) {
             r[i] = u64_of(fast(f64_of(a[i])));
@@ -801,15 +855,15 @@ fp64_op2(VkfdWave *w, const VkfdShInsn *in, Fp64Fn2 *fast, Sf64Fn2 *soft,
     float_status st;
     int i;
 
-    vkfd_sh_vsrc64(w, in, 0, a);
-    vkfd_sh_vsrc64(w, in, 1, b);
+    get64(w, in, 0, a);
+    get64(w, in, 1, b);
     if (likely(fp_fast(w, true))) {
         if (row) {
             if (unlikely(row((double *)r, (const double *)a,
                              (const double *)b))) {
                 nan_fix64_lanes(r, a, b, NULL);
             }
-            vkfd_sh_vdst64(w, in, r);
+            put64_rows(w, in, r);
             return true;
         }
         for (i = 0; i < LANES; i++) {
@@ -822,7 +876,7 @@ fp64_op2(VkfdWave *w, const VkfdShInsn *in, Fp64Fn2 *fast, Sf64Fn2 *soft,
         }
     }
     nan_fix64(r, a, b, NULL);
-    vkfd_sh_vdst64(w, in, r);
+    put64_rows(w, in, r);
     return true;
 }
 
@@ -834,16 +888,16 @@ fp64_op3(VkfdWave *w, const VkfdShInsn *in, Fp64Fn3 *fast, Sf64Fn3 *soft,
     float_status st;
     int i;
 
-    vkfd_sh_vsrc64(w, in, 0, a);
-    vkfd_sh_vsrc64(w, in, 1, b);
-    vkfd_sh_vsrc64(w, in, 2, c);
+    get64(w, in, 0, a);
+    get64(w, in, 1, b);
+    get64(w, in, 2, c);
     if (likely(fp_fast(w, true))) {
         if (row) {
             if (unlikely(row((double *)r, (const double *)a,
                              (const double *)b, (const double *)c))) {
                 nan_fix64_lanes(r, a, b, c);
             }
-            vkfd_sh_vdst64(w, in, r);
+            put64_rows(w, in, r);
             return true;
         }
         for (i = 0; i < LANES; i++) {
@@ -856,7 +910,7 @@ fp64_op3(VkfdWave *w, const VkfdShInsn *in, Fp64Fn3 *fast, Sf64Fn3 *soft,
         }
     }
     nan_fix64(r, a, b, c);
-    vkfd_sh_vdst64(w, in, r);
+    put64_rows(w, in, r);
     return true;
 }
 
@@ -1703,15 +1757,15 @@ static bool exec_div_scale_f64(VkfdWave *w, const VkfdShInsn *in)
     bool flag;
     int i;
 
-    vkfd_sh_vsrc64(w, in, 0, a);
-    vkfd_sh_vsrc64(w, in, 1, b);
-    vkfd_sh_vsrc64(w, in, 2, c);
+    get64(w, in, 0, a);
+    get64(w, in, 1, b);
+    get64(w, in, 2, c);
     for (i = 0; i < LANES; i++) {
         r[i] = div_scale64(a[i], b[i], c[i], &flag);
         vcc |= (uint64_t)flag << i;
     }
     nan_fix64(r, a, b, c);
-    vkfd_sh_vdst64(w, in, r);
+    put64_rows(w, in, r);
     vkfd_sh_vset_mask(w, in, vcc);
     return true;
 }
@@ -1785,9 +1839,9 @@ static bool exec_div_fmas_f64(VkfdWave *w, const VkfdShInsn *in)
     float_status st;
     int i;
 
-    vkfd_sh_vsrc64(w, in, 0, a);
-    vkfd_sh_vsrc64(w, in, 1, b);
-    vkfd_sh_vsrc64(w, in, 2, c);
+    get64(w, in, 0, a);
+    get64(w, in, 1, b);
+    get64(w, in, 2, c);
     fp_status(&st, w->mode, true);
     for (i = 0; i < LANES; i++) {
         if (likely(fp_fast(w, true))) {
@@ -1803,7 +1857,7 @@ static bool exec_div_fmas_f64(VkfdWave *w, const VkfdShInsn *in)
         }
     }
     nan_fix64(r, a, b, c);
-    vkfd_sh_vdst64(w, in, r);
+    put64_rows(w, in, r);
     return true;
 }
 
@@ -1920,14 +1974,14 @@ static bool exec_div_fixup_f64(VkfdWave *w, const VkfdShInsn *in)
     float_status st;
     int i;
 
-    vkfd_sh_vsrc64(w, in, 0, a);
-    vkfd_sh_vsrc64(w, in, 1, b);
-    vkfd_sh_vsrc64(w, in, 2, c);
+    get64(w, in, 0, a);
+    get64(w, in, 1, b);
+    get64(w, in, 2, c);
     fp_status(&st, w->mode, true);
     for (i = 0; i < LANES; i++) {
         r[i] = div_fixup64(a[i], b[i], c[i], &st);
     }
-    vkfd_sh_vdst64(w, in, r);
+    put64_rows(w, in, r);
     return true;
 }
 
@@ -2078,8 +2132,8 @@ static inline QEMU_ALWAYS_INLINE bool minmax_f64(VkfdWave *w,
     bool ieee = w->mode & VKFD_SH_MODE_IEEE;
     int i;
 
-    vkfd_sh_vsrc64(w, in, 0, a);
-    vkfd_sh_vsrc64(w, in, 1, b);
+    get64(w, in, 0, a);
+    get64(w, in, 1, b);
     if (!(MODE_DENORM(w->mode, true) & DENORM_IN)) {
         flush_row64(a);
         flush_row64(b);
@@ -2110,14 +2164,14 @@ static bool exec_ldexp_f64(VkfdWave *w, const VkfdShInsn *in)
     float_status st;
     int i;
 
-    vkfd_sh_vsrc64(w, in, 0, a);
+    get64(w, in, 0, a);
     b = vkfd_sh_vsrc32(w, in, 1, t1);
     fp_status(&st, w->mode, true);
     for (i = 0; i < LANES; i++) {
         r[i] = float64_scalbn(a[i], (int32_t)b[i], &st);
     }
     nan_fix64(r, a, NULL, NULL);
-    vkfd_sh_vdst64(w, in, r);
+    put64_rows(w, in, r);
     return true;
 }
 
@@ -2130,7 +2184,7 @@ cvt_from64(VkfdWave *w, const VkfdShInsn *in, int kind)
     float_status st;
     int i;
 
-    vkfd_sh_vsrc64(w, in, 0, a);
+    get64(w, in, 0, a);
     fp_status(&st, w->mode, kind == 2);
     if (!(MODE_DENORM(w->mode, true) & DENORM_IN)) {
         flush_row64(a);
@@ -2221,7 +2275,7 @@ cvt_to64(VkfdWave *w, const VkfdShInsn *in, int kind)
             break;
         }
     }
-    vkfd_sh_vdst64(w, in, r);
+    put64_rows(w, in, r);
     return true;
 }
 
@@ -2626,8 +2680,8 @@ static bool exec_cmp_f64(VkfdWave *w, const VkfdShInsn *in)
     uint64_t m = 0;
     int i;
 
-    vkfd_sh_vsrc64(w, in, 0, a);
-    vkfd_sh_vsrc64(w, in, 1, b);
+    get64(w, in, 0, a);
+    get64(w, in, 1, b);
     if (!(MODE_DENORM(w->mode, true) & DENORM_IN)) {
         flush_row64(a);
         flush_row64(b);
@@ -2737,7 +2791,7 @@ static bool exec_cmp_class_f64(VkfdWave *w, const VkfdShInsn *in)
     uint64_t m = 0;
     int i;
 
-    vkfd_sh_vsrc64(w, in, 0, a);
+    get64(w, in, 0, a);
     b = vkfd_sh_vsrc32(w, in, 1, t1);
     for (i = 0; i < LANES; i++) {
         m |= (uint64_t)(b[i] >> class64(a[i]) & 1) << i;
@@ -2900,7 +2954,7 @@ static inline QEMU_ALWAYS_INLINE bool pk_f32(VkfdWave *w,
     for (i = 0; i < LANES; i++) {
         r[i] = rlo[i] | (uint64_t)rhi[i] << 32;
     }
-    vkfd_sh_vdst64(w, in, r);
+    put64_rows(w, in, r);
     return true;
 }
 
