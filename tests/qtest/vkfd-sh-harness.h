@@ -177,6 +177,8 @@ typedef struct ShRun {
      */
     bool pm4;
     unsigned doorbell;      /* of the run's queue: SH_DOORBELL */
+    /* called after the queue is mapped and written, before the doorbell */
+    void (*before)(struct ShRun *r);
     /* called once, during_ms after the doorbell, while the queue runs */
     void (*during)(struct ShRun *r);
     unsigned during_ms;
@@ -184,6 +186,7 @@ typedef struct ShRun {
     uint64_t desc;          /* where the descriptor went (the kernel object) */
     uint64_t code;          /* where the code went */
     uint32_t code_len;
+    uint64_t amd_queue;     /* AQL: the queue's amd_queue_t (256 bytes) */
     uint64_t packet;        /* VA of the (first) dispatch packet */
     uint64_t signal;        /* VA of the completion signal (all packets) */
     uint64_t mailbox;
@@ -981,8 +984,12 @@ static inline void sh_dispatch_on(ShRun *r, uint64_t kobj, uint64_t code)
             sh_packet_write(r, ring + i * VKFD_AQL_PACKET_SIZE, kobj);
         }
         wptr = r->packets;
+        r->amd_queue = ptrs;
     }
     sh_w64(r, r->pm4 ? ptrs + 8 : ptrs + 56, wptr);
+    if (r->before) {
+        r->before(r);
+    }
     start = g_get_monotonic_time();
     deadline = start + r->timeout_ms * (gint64)1000;
     qpci_io_writeq(r->h->v->dev, r->h->v->doorbells,
@@ -1061,6 +1068,25 @@ static inline bool sh_run(ShRun *r, const char *text)
     sh_kd_write(r, r->desc);
     sh_write(r, r->code, code->data, code->len);
     sh_dispatch_on(r, r->kobj ? r->kobj : r->desc, r->code);
+    return true;
+}
+
+/*
+ * Wait (up to ms of wall clock, stepping the virtual clock) until the
+ * 64-bit value at va is want; true if it got there.  For hooks.
+ */
+static inline bool sh_wait64(ShRun *r, uint64_t va, uint64_t want,
+                             unsigned ms)
+{
+    gint64 deadline = g_get_monotonic_time() + ms * (gint64)1000;
+
+    while (sh_r64(r, va) != want) {
+        if (g_get_monotonic_time() > deadline) {
+            return false;
+        }
+        qtest_clock_step(r->qts, 1000 * 1000);
+        g_usleep(500);
+    }
     return true;
 }
 
