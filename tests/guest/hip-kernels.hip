@@ -253,6 +253,7 @@ struct progress {
 	volatile int dev;
 	volatile int done;	/* worker finished every case */
 	volatile double since;
+	volatile double limit;	/* seconds the current case may take */
 	volatile int running;	/* forever: kernel launched and busy */
 	volatile uint64_t oob_va;	/* oob: the address it stores to */
 	int count, failed;	/* TAP, numbered across the processes */
@@ -1229,10 +1230,19 @@ static int ndev;
 static const char *only;
 static double case_timeout = 300;
 
+/*
+ * A process's first kernel on a device waits for the runtime to start and
+ * to compile its blit program for that device (comgr, 10-40 s under TCG,
+ * more under the debug kernel): it gets three times as long.
+ */
+#define FIRST_USE 3
+
 /* The worker: cases from (d, i) on, in order; never returns. */
 static void worker(int d, int i)
 {
 	for (; d < ndev; d++, i = 0) {
+		bool first = true;
+
 		dev = d;
 		if (!hip_ok(hipSetDevice(d), "hipSetDevice"))
 			_exit(1);
@@ -1241,7 +1251,9 @@ static void worker(int d, int i)
 				continue;
 			prog->dev = d;
 			prog->next = i;
+			prog->limit = case_timeout * (first ? FIRST_USE : 1);
 			prog->since = now();
+			first = false;
 			cur = cases[i].name;
 			cases[i].run();
 		}
@@ -1269,8 +1281,8 @@ static pid_t spawn(void (*fn)(int, int), int d, int i)
 }
 
 /*
- * Wait for a child; true if it exited.  If `stuck` says it is stuck
- * (no progress for case_timeout), it is killed and false returned.
+ * Wait for a child; true if it exited.  If its case takes longer than
+ * prog->limit, it is killed and false returned.
  */
 static bool wait_child(pid_t pid, int *status)
 {
@@ -1283,7 +1295,7 @@ static bool wait_child(pid_t pid, int *status)
 			perror("waitpid");
 			exit(1);
 		}
-		if (now() - prog->since > case_timeout) {
+		if (now() - prog->since > prog->limit) {
 			kill(pid, SIGKILL);
 			waitpid(pid, status, 0);
 			return false;
@@ -1315,6 +1327,7 @@ static void run_cases(void)
 		prog->done = 0;
 		prog->dev = d;
 		prog->next = i;
+		prog->limit = case_timeout * FIRST_USE;
 		prog->since = now();
 		pid = spawn(worker, d, i);
 		if (wait_child(pid, &status) && prog->done &&
@@ -1330,7 +1343,7 @@ static void run_cases(void)
 		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
 			ok(0, "device %d: %s: no result after %.0f s (kernel "
 			   "still running or queue stopped)", d, cases[i].name,
-			   case_timeout);
+			   prog->limit);
 			stuck++;
 		} else {
 			ok(0, "device %d: %s: the process died (%s %d)", d,
@@ -1395,7 +1408,7 @@ static void check_forever(void)
 	prog->since = now();
 	pid = spawn(forever_child, 0, 0);
 	t0 = now();
-	while (!prog->running && now() - t0 < case_timeout) {
+	while (!prog->running && now() - t0 < case_timeout * FIRST_USE) {
 		if (waitpid(pid, &status, WNOHANG) == pid) {
 			ended = true;
 			break;
@@ -1410,12 +1423,13 @@ static void check_forever(void)
 		pid_t other;
 		int st = 0;
 
+		prog->limit = case_timeout * FIRST_USE;
 		prog->since = now();
 		other = spawn(beside_child, 0, 0);
 		if (!wait_child(other, &st))
 			ok(0, "device 0: beside forever: another process's kernel "
 			   "got no result in %.0f s while the looping kernel ran",
-			   case_timeout);
+			   prog->limit);
 		else if (!WIFEXITED(st) || WEXITSTATUS(st))
 			ok(0, "device 0: beside forever: the process failed "
 			   "(status %#x)", st);
@@ -1531,7 +1545,7 @@ static void check_oob(void)
 		dup2(fds[1], 2);
 		close(fds[0]);
 		close(fds[1]);
-		alarm((unsigned)case_timeout);
+		alarm((unsigned)(case_timeout * FIRST_USE));
 		oob_child(0, 0);
 	}
 	close(fds[1]);
