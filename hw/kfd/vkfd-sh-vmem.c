@@ -353,18 +353,18 @@ static unsigned vm_run(const VmLanes *l, uint64_t ok, int i, unsigned size,
                        bool same, int *end)
 {
     const uint64_t *a = l->addr;
-    uint64_t next = a[i];
-    int j = i + 1;
+    uint64_t next = a[i], stop = ~ok >> i >> 1;
+    int j = i + 1, last = stop ? i + 1 + ctz64(stop) : VKFD_SH_WAVE_SIZE;
 
-    if (same && j < VKFD_SH_WAVE_SIZE && (ok >> j & 1) && a[j] == next) {
-        while (++j < VKFD_SH_WAVE_SIZE && (ok >> j & 1) && a[j] == next) {
+    if (same && j < last && a[j] == next) {
+        while (++j < last && a[j] == next) {
             /* the same address */
         }
         *end = j;
         return size;
     }
     next += size;
-    while (j < VKFD_SH_WAVE_SIZE && (ok >> j & 1) && a[j] == next) {
+    while (j < last && a[j] == next) {
         j++;
         next += size;
     }
@@ -454,22 +454,27 @@ static uint64_t vm_private_row(const VkfdWave *w, const VmLanes *l,
     return vm_private_base(w) + VM_SWIZZLE(l->addr[0] + 4 * k, 0);
 }
 
-/* A row of 64 dwords in memory order, to or from the host's order. */
-static void vm_row_le(uint32_t *row)
+/* n dwords (a row: 64) in memory order, to or from the host's order. */
+static void vm_row_le_n(uint32_t *row, int n)
 {
 #if HOST_BIG_ENDIAN
     int i;
 
-    for (i = 0; i < VKFD_SH_WAVE_SIZE; i++) {
+    for (i = 0; i < n; i++) {
         row[i] = le32_to_cpu(row[i]);
     }
 #endif
 }
 
+static void vm_row_le(uint32_t *row)
+{
+    vm_row_le_n(row, VKFD_SH_WAVE_SIZE);
+}
+
 static bool vm_load(VkfdWave *w, const VkfdShInsn *in)
 {
-    uint64_t exec = vkfd_sh_exec_mask(w), ok;
-    unsigned size = in->op->flags & VM_SIZE_MASK;
+    uint64_t exec = vkfd_sh_exec_mask(w), ok, last_va = 0;
+    unsigned size = in->op->flags & VM_SIZE_MASK, last_n = 0;
     bool plain = (in->op->flags & ~VM_ATOM(0x1f)) == 4;
     uint8_t block[16 * VKFD_SH_WAVE_SIZE];
     uint64_t base;
@@ -528,6 +533,7 @@ static bool vm_load(VkfdWave *w, const VkfdShInsn *in)
             continue;
         }
         if (!(ok & bit)) {
+            last_n = 0;                     /* block is reused below */
             memset(block, 0, 16);
             if (!(l.skip & bit) && !vm_lane_rw(w, &l, i, block, size, false)) {
                 return false;
@@ -537,15 +543,25 @@ static bool vm_load(VkfdWave *w, const VkfdShInsn *in)
             continue;
         }
         n = vm_run(&l, ok, i, size, true, &end);
-        if (!vm_block_rw(w, l.addr[i], block, n, false)) {
-            return false;
+        /* a run that repeats the one before (rows of a 2D workgroup) */
+        if (n != last_n || l.addr[i] != last_va) {
+            if (!vm_block_rw(w, l.addr[i], block, n, false)) {
+                return false;
+            }
+            last_va = l.addr[i];
+            last_n = n;
         }
-        if (plain) {
-            uint32_t *d = w->v[in->dst.idx];
+        if (plain && n == 4) {
+            uint32_t *d = w->v[in->dst.idx], v = ldl_le_p(block);
 
             for (j = i; j < end; j++) {
-                d[j] = ldl_le_p(block + (n == 4 ? 0 : 4 * (j - i)));
+                d[j] = v;
             }
+        } else if (plain) {
+            uint32_t *d = w->v[in->dst.idx];
+
+            memcpy(d + i, block, n);
+            vm_row_le_n(d + i, end - i);
         } else {
             for (j = i; j < end; j++) {
                 vm_put_lane(w, in, j,
