@@ -14,9 +14,12 @@
  * integer conversions, 8/16-bit and packed f16 arithmetic, a matrix
  * multiply with partial workgroups, hipMemset and device-to-device
  * hipMemcpy (the runtime's own blit kernels).  Then, on device 0, a kernel
- * that never ends is killed with its process, a kernel runs afterwards,
- * and a kernel that stores out of bounds gets the runtime's memory-fault
- * report naming the address, and dies of SIGABRT.
+ * that never ends: another process's kernel runs beside it, it is killed
+ * with its process, a kernel runs afterwards; a kernel that stores out of
+ * bounds gets the runtime's memory-fault report naming the address and
+ * dies of SIGABRT; a kernel that calls __builtin_trap() (s_trap 2) gets
+ * HIP's queue-error report (HSA_STATUS_ERROR_EXCEPTION) and dies of
+ * SIGABRT.
  *
  * HIP cannot be forked, so the parent never calls it: a worker process
  * runs the cases one after the other and marks its progress in shared
@@ -221,6 +224,13 @@ __global__ void forever(volatile uint32_t *flag)
 __global__ void oob_store(uint32_t *p, unsigned long long off)
 {
 	p[off + threadIdx.x] = 0xdeadbeef;
+}
+
+__global__ void trap_kernel(uint32_t *p)
+{
+	if (threadIdx.x == 5)
+		__builtin_trap();	/* s_trap 2 */
+	p[threadIdx.x] = 1;
 }
 
 __global__ void matmul(const float *a, const float *b, float *c, unsigned n)
@@ -1522,14 +1532,16 @@ static void oob_child(int d, int unused)
 	_exit(3);
 }
 
-static void check_oob(void)
+/*
+ * Run fn(0, 0) in a child whose stderr comes back in buf (each line also
+ * as a TAP comment); its wait status.
+ */
+static int run_captured(void (*fn)(int, int), const char *tag, char *buf,
+			size_t size)
 {
-	char buf[8192], *line, *save = NULL;
+	char *line, *save = NULL;
 	size_t used = 0;
 	int fds[2], status = 0;
-	bool said = false, addr_ok = false;
-	unsigned long long va = 0;
-	uint64_t want;
 	ssize_t r;
 	pid_t pid;
 
@@ -1537,46 +1549,103 @@ static void check_oob(void)
 		perror("pipe");
 		exit(1);
 	}
-	prog->oob_va = 0;
 	prog->since = now();
 	fflush(stdout);
 	pid = fork();
+	if (pid < 0) {
+		perror("fork");
+		exit(1);
+	}
 	if (pid == 0) {
 		dup2(fds[1], 2);
 		close(fds[0]);
 		close(fds[1]);
 		alarm((unsigned)(case_timeout * FIRST_USE));
-		oob_child(0, 0);
+		fn(0, 0);
+		_exit(0);
 	}
 	close(fds[1]);
-	while ((r = read(fds[0], buf + used, sizeof(buf) - 1 - used)) > 0)
+	while (used < size - 1 &&
+	       (r = read(fds[0], buf + used, size - 1 - used)) > 0)
 		used += r;
 	close(fds[0]);
 	buf[used] = '\0';
 	waitpid(pid, &status, 0);
-	want = prog->oob_va;
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		const char *at = strstr(line, " on address ");
+	{
+		char copy[8192];
 
-		diag("oob stderr: %s", line);
-		if (strstr(line, "Memory access fault by GPU node-") && at) {
-			said = true;
-			va = strtoull(at + 12, NULL, 16);
-		}
+		snprintf(copy, sizeof(copy), "%s", buf);
+		for (line = strtok_r(copy, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save))
+			diag("%s stderr: %s", tag, line);
 	}
+	return status;
+}
+
+static bool died_of(int status, int sig, char *how, size_t size)
+{
+	snprintf(how, size, "%s %d", WIFSIGNALED(status) ? "signal" : "exit",
+		 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	return WIFSIGNALED(status) && WTERMSIG(status) == sig;
+}
+
+static void check_oob(void)
+{
+	char buf[8192], how[32];
+	const char *say, *at;
+	unsigned long long va = 0;
+	bool addr_ok;
+	uint64_t want;
+	int status;
+
+	prog->oob_va = 0;
+	status = run_captured(oob_child, "oob", buf, sizeof(buf));
+	want = prog->oob_va;
+	say = strstr(buf, "Memory access fault by GPU node-");
+	at = say ? strstr(say, " on address ") : NULL;
+	if (at)
+		va = strtoull(at + 12, NULL, 16);
 	/* amdkfd reports the page; the exact address is fine too */
 	addr_ok = want && (va == (want & ~0xfffull) ||
 			   (va >= want && va < want + 64 * 4));
-	ok(said, "device 0: oob_store: the runtime reports \"Memory "
-	       "access fault by GPU node-...\"");
+	ok(say != NULL, "device 0: oob_store: the runtime reports \"Memory "
+	   "access fault by GPU node-...\"");
 	ok(addr_ok, "device 0: oob_store: at address %#llx (the store "
-	       "went to %#llx..%#llx)", va, (unsigned long long)want,
-	       (unsigned long long)want + 255);
-	ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT,
-	       "device 0: oob_store: the process dies of SIGABRT (%s %d)",
-	       WIFSIGNALED(status) ? "signal" : "exit",
-	       WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	   "went to %#llx..%#llx)", va, (unsigned long long)want,
+	   (unsigned long long)want + 255);
+	ok(died_of(status, SIGABRT, how, sizeof(how)),
+	   "device 0: oob_store: the process dies of SIGABRT (%s)", how);
+}
+
+/* __builtin_trap() in one lane: the queue stops, HIP aborts the process */
+static void trap_child(int d, int unused)
+{
+	uint32_t *p;
+
+	(void)unused;
+	dev = d;
+	cur = "trap";
+	if (!hip_ok(hipSetDevice(d), "hipSetDevice"))
+		_exit(1);
+	p = (uint32_t *)dmalloc(256);
+	if (!p)
+		_exit(1);
+	hipLaunchKernelGGL(trap_kernel, dim3(1), dim3(64), 0, 0, p);
+	hipDeviceSynchronize();
+	_exit(3);
+}
+
+static void check_trap(void)
+{
+	char buf[8192], how[32];
+	int status = run_captured(trap_child, "trap", buf, sizeof(buf));
+
+	ok(strstr(buf, "callbackQueue aborting with error") &&
+	   strstr(buf, "HSA_STATUS_ERROR_EXCEPTION"),
+	   "device 0: trap: HIP reports the queue error "
+	   "HSA_STATUS_ERROR_EXCEPTION (s_trap 2)");
+	ok(died_of(status, SIGABRT, how, sizeof(how)),
+	   "device 0: trap: the process dies of SIGABRT (%s)", how);
 }
 
 /* The device count, from a child: HIP must stay out of this process. */
@@ -1609,7 +1678,7 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--list")) {
 			for (int k = 0; k < NCASES; k++)
 				printf("%s\n", cases[k].name);
-			printf("forever\noob_store\n");
+			printf("forever\noob_store\ntrap\n");
 			return 0;
 		} else {
 			fprintf(stderr, "usage: %s [--devices N] [--only CASE] "
@@ -1635,14 +1704,19 @@ int main(int argc, char **argv)
 	if (ndev > 0)
 		run_cases();
 	/* --no-fatal: only the cases that leave the process alive */
-	if (ndev > 0 && !no_fatal && stuck >= 2) {
+	if (ndev > 0 && !no_fatal && stuck >= 2 &&
+	    (!only || !strcmp(only, "forever") || !strcmp(only, "oob_store") ||
+	     !strcmp(only, "trap"))) {
 		ok(0, "device 0: forever: not run, kernels never finish");
 		ok(0, "device 0: oob_store: not run, kernels never finish");
+		ok(0, "device 0: trap: not run, kernels never finish");
 	} else if (ndev > 0 && !no_fatal) {
 		if (!only || !strcmp(only, "forever"))
 			check_forever();
 		if (!only || !strcmp(only, "oob_store"))
 			check_oob();
+		if (!only || !strcmp(only, "trap"))
+			check_trap();
 	}
 	printf("1..%d\n# %d passed, %d failed\n", prog->count,
 	       prog->count - prog->failed, prog->failed);
