@@ -29,9 +29,11 @@
  * DATA and VDST are AGPRs when the acc bit (gfx90a) is set.
  *
  * A global access that faults stops the wave with the first faulting
- * lane's VA (vkfd_sh_read/write).  When EXEC is full, no lane is in an
- * aperture and the lanes' addresses follow each other (the coalesced
- * case), the whole row moves as one block, a GPU page at a time.
+ * lane's VA (vkfd_sh_read/write).  Lanes move together where they can:
+ * a coalesced plain dword row (EXEC full, lane i at base + 4 i) straight
+ * between the VGPR and memory, private rows at one offset for all lanes,
+ * and otherwise runs of lanes in a row or on one address, each run one
+ * GPUVM access, a GPU page at a time.
  *
  * Waves run one at a time, so every atomic is a plain read-modify-write;
  * it is not atomic against the guest's CPUs.
