@@ -89,6 +89,8 @@
 #include <immintrin.h>
 
 #define FP_AVX2 __attribute__((target("avx2,fma")))
+/* A row is 8 or 16 vectors: unrolled, it has no loop to run */
+#define FP_UNROLL _Pragma("GCC unroll 16")
 
 static bool fp_avx2;
 
@@ -142,6 +144,7 @@ typedef uint64_t CmpRow(const float *a, const float *b, unsigned pred);
     { \
         __m256 nan = _mm256_setzero_ps(); \
         int i; \
+        FP_UNROLL \
         for (i = 0; i < VKFD_SH_WAVE_SIZE; i += 8) { \
             __m256 x = op(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i)); \
             nan = _mm256_or_ps(nan, _mm256_cmp_ps(x, x, _CMP_UNORD_Q)); \
@@ -155,6 +158,7 @@ typedef uint64_t CmpRow(const float *a, const float *b, unsigned pred);
     { \
         __m256d nan = _mm256_setzero_pd(); \
         int i; \
+        FP_UNROLL \
         for (i = 0; i < VKFD_SH_WAVE_SIZE; i += 4) { \
             __m256d x = op(_mm256_loadu_pd(a + i), _mm256_loadu_pd(b + i)); \
             nan = _mm256_or_pd(nan, _mm256_cmp_pd(x, x, _CMP_UNORD_Q)); \
@@ -175,6 +179,7 @@ static bool FP_AVX2 row_fma32_avx2(float *r, const float *a, const float *b,
     __m256 nan = _mm256_setzero_ps();
     int i;
 
+    FP_UNROLL
     for (i = 0; i < VKFD_SH_WAVE_SIZE; i += 8) {
         __m256 x = _mm256_fmadd_ps(_mm256_loadu_ps(a + i),
                                    _mm256_loadu_ps(b + i),
@@ -192,6 +197,7 @@ static bool FP_AVX2 row_fma64_avx2(double *r, const double *a,
     __m256d nan = _mm256_setzero_pd();
     int i;
 
+    FP_UNROLL
     for (i = 0; i < VKFD_SH_WAVE_SIZE; i += 4) {
         __m256d x = _mm256_fmadd_pd(_mm256_loadu_pd(a + i),
                                     _mm256_loadu_pd(b + i),
@@ -208,6 +214,7 @@ static bool FP_AVX2 row_fma64_avx2(double *r, const double *a,
     { \
         __m256 nan = _mm256_setzero_ps(); \
         int i; \
+        FP_UNROLL \
         for (i = 0; i < VKFD_SH_WAVE_SIZE; i += 8) { \
             __m256 x = op(_mm256_loadu_ps(a + i)); \
             nan = _mm256_or_ps(nan, _mm256_cmp_ps(x, x, _CMP_UNORD_Q)); \
@@ -238,6 +245,7 @@ static void FP_AVX2 row_cvt_f32_u32_avx2(uint32_t *r, const uint32_t *a)
 {
     int i;
 
+    FP_UNROLL
     for (i = 0; i < VKFD_SH_WAVE_SIZE; i += 8) {
         __m256i x = _mm256_loadu_si256((const __m256i *)(a + i));
         __m256 hi = _mm256_cvtepi32_ps(_mm256_srli_epi32(x, 16));
@@ -255,6 +263,7 @@ static void FP_AVX2 row_cvt_u32_f32_avx2(uint32_t *r, const uint32_t *a)
     const __m256 two31 = _mm256_set1_ps(2147483648.0f);
     int i;
 
+    FP_UNROLL
     for (i = 0; i < VKFD_SH_WAVE_SIZE; i += 8) {
         __m256 x = _mm256_loadu_ps((const float *)(a + i));
         __m256 big = _mm256_cmp_ps(x, two31, _CMP_GE_OQ);
@@ -286,6 +295,7 @@ static uint64_t FP_AVX2 row_cmp32_avx2(const float *a, const float *b,
     uint64_t m = 0;
     int i;
 
+    FP_UNROLL
     for (i = 0; i < VKFD_SH_WAVE_SIZE; i += 8) {
         __m256 x = _mm256_loadu_ps(a + i), y = _mm256_loadu_ps(b + i);
         __m256 hit = _mm256_and_ps(_mm256_cmp_ps(x, y, _CMP_LT_OQ), m_lt);
@@ -301,33 +311,28 @@ static uint64_t FP_AVX2 row_cmp32_avx2(const float *a, const float *b,
     return m;
 }
 
-/* As signed integers, x ^ (sign ? 0x7fffffff : 0) orders like the floats */
+/*
+ * min/max of rows without NaNs: the host's min/max, and for equal
+ * operands (+0 and -0 among them) the AND (max) or OR (min) of their bits
+ */
 static bool FP_AVX2 row_minmax32_avx2(uint32_t *r, const uint32_t *a,
                                       const uint32_t *b, bool max)
 {
-    const __m256i abs = _mm256_set1_epi32(0x7fffffff);
-    const __m256i inf = _mm256_set1_epi32(0x7f800000);
-    __m256i nan = _mm256_setzero_si256();
+    __m256 nan = _mm256_setzero_ps();
     int i;
 
+    FP_UNROLL
     for (i = 0; i < VKFD_SH_WAVE_SIZE; i += 8) {
-        __m256i x = _mm256_loadu_si256((const __m256i *)(a + i));
-        __m256i y = _mm256_loadu_si256((const __m256i *)(b + i));
-        __m256i kx = _mm256_xor_si256(x, _mm256_and_si256(
-                                          _mm256_srai_epi32(x, 31), abs));
-        __m256i ky = _mm256_xor_si256(y, _mm256_and_si256(
-                                          _mm256_srai_epi32(y, 31), abs));
-        __m256i take_y = max ? _mm256_cmpgt_epi32(ky, kx) :
-                               _mm256_cmpgt_epi32(kx, ky);
+        __m256 x = _mm256_loadu_ps((const float *)(a + i));
+        __m256 y = _mm256_loadu_ps((const float *)(b + i));
+        __m256 eq = _mm256_cmp_ps(x, y, _CMP_EQ_OQ);
+        __m256 m = max ? _mm256_max_ps(x, y) : _mm256_min_ps(x, y);
+        __m256 tie = max ? _mm256_and_ps(x, y) : _mm256_or_ps(x, y);
 
-        nan = _mm256_or_si256(nan, _mm256_cmpgt_epi32(
-                                  _mm256_and_si256(x, abs), inf));
-        nan = _mm256_or_si256(nan, _mm256_cmpgt_epi32(
-                                  _mm256_and_si256(y, abs), inf));
-        _mm256_storeu_si256((__m256i *)(r + i),
-                            _mm256_blendv_epi8(x, y, take_y));
+        nan = _mm256_or_ps(nan, _mm256_cmp_ps(x, y, _CMP_UNORD_Q));
+        _mm256_storeu_ps((float *)(r + i), _mm256_blendv_ps(m, tie, eq));
     }
-    return _mm256_testz_si256(nan, nan);
+    return !_mm256_movemask_ps(nan);
 }
 #else
 #define row_add32_avx2      NULL
@@ -595,6 +600,33 @@ static void flush_row64(uint64_t *a)
     }
 }
 
+/* A 32-bit source; a plain VGPR row without a call */
+static inline QEMU_ALWAYS_INLINE const uint32_t *src32(const VkfdWave *w,
+                                                       const VkfdShInsn *in,
+                                                       unsigned i,
+                                                       uint32_t *tmp)
+{
+    const VkfdShOpd *o = &in->src[i];
+
+    if (likely(in->mods == VKFD_SH_MODS_NONE &&
+               o->kind == VKFD_SH_OPD_VGPR)) {
+        return w->v[o->idx];
+    }
+    return vkfd_sh_vsrc32(w, in, i, tmp);
+}
+
+/* The result row: copied in place when nothing but EXEC (full) applies */
+static inline QEMU_ALWAYS_INLINE void dst32(VkfdWave *w, const VkfdShInsn *in,
+                                            uint32_t *r)
+{
+    if (likely(in->mods == VKFD_SH_MODS_NONE &&
+               vkfd_sh_exec_mask(w) == UINT64_MAX)) {
+        memcpy(w->v[in->dst.idx], r, LANES * sizeof(*r));
+        return;
+    }
+    vkfd_sh_vdst32(w, in, r);
+}
+
 /*
  * 64-bit sources and results without modifiers: the register pair's two
  * rows (low and high dwords) joined and split here, in loops the compiler
@@ -670,8 +702,8 @@ typedef float64 Sf64Fn2(float64 a, float64 b, float_status *st);
 typedef float64 Sf64Fn3(float64 a, float64 b, float64 c, float_status *st);
 
 /* The result row of a 32-bit op: flush denormal results if the mode says */
-static void put32(VkfdWave *w, const VkfdShInsn *in, uint32_t *r,
-                  bool exact)
+static inline QEMU_ALWAYS_INLINE void
+put32(VkfdWave *w, const VkfdShInsn *in, uint32_t *r, bool exact)
 {
     int i;
 
@@ -680,11 +712,11 @@ static void put32(VkfdWave *w, const VkfdShInsn *in, uint32_t *r,
             r[i] = flush32(r[i]);
         }
     }
-    vkfd_sh_vdst32(w, in, r);
+    dst32(w, in, r);
 }
 
-static void put64(VkfdWave *w, const VkfdShInsn *in, uint64_t *r,
-                  bool exact)
+static inline QEMU_ALWAYS_INLINE void
+put64(VkfdWave *w, const VkfdShInsn *in, uint64_t *r, bool exact)
 {
     if (exact && !(MODE_DENORM(w->mode, true) & DENORM_OUT)) {
         flush_row64(r);
@@ -697,7 +729,7 @@ fp32_op1(VkfdWave *w, const VkfdShInsn *in, Fp32Fn1 *fast, Sf32Fn1 *soft,
          Fp32Row1 *row)
 {
     uint32_t t0[LANES], r[LANES];
-    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
+    const uint32_t *a = src32(w, in, 0, t0);
     float_status st;
     int i;
 
@@ -709,7 +741,7 @@ fp32_op1(VkfdWave *w, const VkfdShInsn *in, Fp32Fn1 *fast, Sf32Fn1 *soft,
             if (unlikely(row(fr, fa))) {
                 nan_fix32_lanes(r, a, NULL, NULL);
             }
-            vkfd_sh_vdst32(w, in, r);
+            dst32(w, in, r);
             return true;
         }
         for (i = 0; i < LANES; i++) {
@@ -740,8 +772,8 @@ fp32_op2(VkfdWave *w, const VkfdShInsn *in, Fp32Fn2 *fast, Sf32Fn2 *soft,
          bool rev, Fp32Row2 *row)
 {
     uint32_t t0[LANES], t1[LANES], r[LANES];
-    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
-    const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);
+    const uint32_t *a = src32(w, in, 0, t0);
+    const uint32_t *b = src32(w, in, 1, t1);
     float_status st;
     int i;
 
@@ -760,7 +792,7 @@ fp32_op2(VkfdWave *w, const VkfdShInsn *in, Fp32Fn2 *fast, Sf32Fn2 *soft,
             if (unlikely(row(fr, fa, fb))) {
                 nan_fix32_lanes(r, a, b, NULL);
             }
-            vkfd_sh_vdst32(w, in, r);
+            dst32(w, in, r);
             return true;
         }
         for (i = 0; i < LANES; i++) {
@@ -773,7 +805,7 @@ fp32_op2(VkfdWave *w, const VkfdShInsn *in, Fp32Fn2 *fast, Sf32Fn2 *soft,
         }
     }
     nan_fix32(r, a, b, NULL);
-    vkfd_sh_vdst32(w, in, r);
+    dst32(w, in, r);
     return true;
 }
 
@@ -782,9 +814,9 @@ fp32_op3(VkfdWave *w, const VkfdShInsn *in, Fp32Fn3 *fast, Sf32Fn3 *soft,
          Fp32Row3 *row)
 {
     uint32_t t0[LANES], t1[LANES], t2[LANES], r[LANES];
-    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
-    const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);
-    const uint32_t *c = vkfd_sh_vsrc32(w, in, 2, t2);
+    const uint32_t *a = src32(w, in, 0, t0);
+    const uint32_t *b = src32(w, in, 1, t1);
+    const uint32_t *c = src32(w, in, 2, t2);
     float_status st;
     int i;
 
@@ -798,7 +830,7 @@ fp32_op3(VkfdWave *w, const VkfdShInsn *in, Fp32Fn3 *fast, Sf32Fn3 *soft,
             if (unlikely(row(fr, fa, fb, fc))) {
                 nan_fix32_lanes(r, a, b, c);
             }
-            vkfd_sh_vdst32(w, in, r);
+            dst32(w, in, r);
             return true;
         }
         for (i = 0; i < LANES; i++) {
@@ -811,7 +843,7 @@ fp32_op3(VkfdWave *w, const VkfdShInsn *in, Fp32Fn3 *fast, Sf32Fn3 *soft,
         }
     }
     nan_fix32(r, a, b, c);
-    vkfd_sh_vdst32(w, in, r);
+    dst32(w, in, r);
     return true;
 }
 
@@ -1036,9 +1068,9 @@ static inline QEMU_ALWAYS_INLINE bool mad_f32(VkfdWave *w,
                                               bool legacy)
 {
     uint32_t t0[LANES], t1[LANES], t2[LANES], r[LANES];
-    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
-    const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);
-    const uint32_t *c = vkfd_sh_vsrc32(w, in, 2, t2);
+    const uint32_t *a = src32(w, in, 0, t0);
+    const uint32_t *b = src32(w, in, 1, t1);
+    const uint32_t *c = src32(w, in, 2, t2);
     float_status st;
     int i;
 
@@ -1053,7 +1085,7 @@ static inline QEMU_ALWAYS_INLINE bool mad_f32(VkfdWave *w,
         }
     }
     nan_fix32(r, a, b, c);
-    vkfd_sh_vdst32(w, in, r);
+    dst32(w, in, r);
     return true;
 }
 
@@ -1206,14 +1238,14 @@ static inline QEMU_ALWAYS_INLINE bool minmax_f32(VkfdWave *w,
                                                  int kind, MinMaxRow *row)
 {
     uint32_t t0[LANES], t1[LANES], t2[LANES], r[LANES];
-    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
-    const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);
+    const uint32_t *a = src32(w, in, 0, t0);
+    const uint32_t *b = src32(w, in, 1, t1);
     const uint32_t *c = NULL;
     bool ieee = w->mode & VKFD_SH_MODE_IEEE;
     int i;
 
     if (kind >= MM_MIN3) {
-        c = vkfd_sh_vsrc32(w, in, 2, t2);
+        c = src32(w, in, 2, t2);
     }
     if (!(MODE_DENORM(w->mode, false) & DENORM_IN)) {
         a = flush_row32(a, t0);
@@ -1440,8 +1472,8 @@ lane32_op(VkfdWave *w, const VkfdShInsn *in, Lane32Fn *fn, unsigned nsrc,
           bool flush_a, bool wide, CvtRow *row)
 {
     uint32_t t0[LANES], t1[LANES], r[LANES];
-    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
-    const uint32_t *b = nsrc > 1 ? vkfd_sh_vsrc32(w, in, 1, t1) : t1;
+    const uint32_t *a = src32(w, in, 0, t0);
+    const uint32_t *b = nsrc > 1 ? src32(w, in, 1, t1) : t1;
     float_status st, *stp = NULL;
     int i;
 
@@ -1453,13 +1485,13 @@ lane32_op(VkfdWave *w, const VkfdShInsn *in, Lane32Fn *fn, unsigned nsrc,
         }
     } else if (row) {
         row(r, a);
-        vkfd_sh_vdst32(w, in, r);
+        dst32(w, in, r);
         return true;
     }
     for (i = 0; i < LANES; i++) {
         r[i] = fn(a[i], b[i], stp);
     }
-    vkfd_sh_vdst32(w, in, r);
+    dst32(w, in, r);
     return true;
 }
 
@@ -1733,9 +1765,9 @@ static uint64_t div_scale64(uint64_t s0, uint64_t den, uint64_t num,
 static bool exec_div_scale_f32(VkfdWave *w, const VkfdShInsn *in)
 {
     uint32_t t0[LANES], t1[LANES], t2[LANES], r[LANES];
-    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
-    const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);
-    const uint32_t *c = vkfd_sh_vsrc32(w, in, 2, t2);
+    const uint32_t *a = src32(w, in, 0, t0);
+    const uint32_t *b = src32(w, in, 1, t1);
+    const uint32_t *c = src32(w, in, 2, t2);
     uint64_t vcc = 0;
     bool flag;
     int i;
@@ -1745,7 +1777,7 @@ static bool exec_div_scale_f32(VkfdWave *w, const VkfdShInsn *in)
         vcc |= (uint64_t)flag << i;
     }
     nan_fix32(r, a, b, c);
-    vkfd_sh_vdst32(w, in, r);
+    dst32(w, in, r);
     vkfd_sh_vset_mask(w, in, vcc);
     return true;
 }
@@ -1808,9 +1840,9 @@ static bool exec_div_fmas_f32(VkfdWave *w, const VkfdShInsn *in)
 {
     uint64_t vcc = vkfd_sh_vcc(w);
     uint32_t t0[LANES], t1[LANES], t2[LANES], r[LANES];
-    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
-    const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);
-    const uint32_t *c = vkfd_sh_vsrc32(w, in, 2, t2);
+    const uint32_t *a = src32(w, in, 0, t0);
+    const uint32_t *b = src32(w, in, 1, t1);
+    const uint32_t *c = src32(w, in, 2, t2);
     float_status st;
     int i;
 
@@ -1828,7 +1860,7 @@ static bool exec_div_fmas_f32(VkfdWave *w, const VkfdShInsn *in)
         }
     }
     nan_fix32(r, a, b, c);
-    vkfd_sh_vdst32(w, in, r);
+    dst32(w, in, r);
     return true;
 }
 
@@ -1924,9 +1956,9 @@ static uint64_t div_fixup64(uint64_t q, uint64_t den, uint64_t num,
 static bool exec_div_fixup_f32(VkfdWave *w, const VkfdShInsn *in)
 {
     uint32_t t0[LANES], t1[LANES], t2[LANES], r[LANES];
-    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
-    const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);
-    const uint32_t *c = vkfd_sh_vsrc32(w, in, 2, t2);
+    const uint32_t *a = src32(w, in, 0, t0);
+    const uint32_t *b = src32(w, in, 1, t1);
+    const uint32_t *c = src32(w, in, 2, t2);
     float_status st;
     int i;
 
@@ -1934,7 +1966,7 @@ static bool exec_div_fixup_f32(VkfdWave *w, const VkfdShInsn *in)
     for (i = 0; i < LANES; i++) {
         r[i] = div_fixup32(a[i], b[i], c[i], &st);
     }
-    vkfd_sh_vdst32(w, in, r);
+    dst32(w, in, r);
     return true;
 }
 
@@ -1942,9 +1974,9 @@ static bool exec_div_fixup_f32(VkfdWave *w, const VkfdShInsn *in)
 static bool exec_div_fixup_f16(VkfdWave *w, const VkfdShInsn *in)
 {
     uint32_t t0[LANES], t1[LANES], t2[LANES], r[LANES];
-    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
-    const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);
-    const uint32_t *c = vkfd_sh_vsrc32(w, in, 2, t2);
+    const uint32_t *a = src32(w, in, 0, t0);
+    const uint32_t *b = src32(w, in, 1, t1);
+    const uint32_t *c = src32(w, in, 2, t2);
     float_status st, st32;
     int i;
 
@@ -1964,7 +1996,7 @@ static bool exec_div_fixup_f16(VkfdWave *w, const VkfdShInsn *in)
                         float16_to_float32(n, true, &st), &st32);
         r[i] = nan32(v) ? F16_NAN : float32_to_float16(v, true, &st);
     }
-    vkfd_sh_vdst32(w, in, r);
+    dst32(w, in, r);
     return true;
 }
 
@@ -2165,7 +2197,7 @@ static bool exec_ldexp_f64(VkfdWave *w, const VkfdShInsn *in)
     int i;
 
     get64(w, in, 0, a);
-    b = vkfd_sh_vsrc32(w, in, 1, t1);
+    b = src32(w, in, 1, t1);
     fp_status(&st, w->mode, true);
     for (i = 0; i < LANES; i++) {
         r[i] = float64_scalbn(a[i], (int32_t)b[i], &st);
@@ -2224,7 +2256,7 @@ cvt_from64(VkfdWave *w, const VkfdShInsn *in, int kind)
             break;
         }
     }
-    vkfd_sh_vdst32(w, in, r);
+    dst32(w, in, r);
     return true;
 }
 
@@ -2252,7 +2284,7 @@ static inline QEMU_ALWAYS_INLINE bool
 cvt_to64(VkfdWave *w, const VkfdShInsn *in, int kind)
 {
     uint32_t t0[LANES];
-    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
+    const uint32_t *a = src32(w, in, 0, t0);
     uint64_t r[LANES];
     int i;
 
@@ -2370,9 +2402,9 @@ static inline QEMU_ALWAYS_INLINE bool f16_op(VkfdWave *w,
 {
     uint32_t t0[LANES], t1[LANES], t2[LANES], r[LANES];
     unsigned n = f16_nsrc(kind);
-    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
-    const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);
-    const uint32_t *c = n > 2 ? vkfd_sh_vsrc32(w, in, 2, t2) : t2;
+    const uint32_t *a = src32(w, in, 0, t0);
+    const uint32_t *b = src32(w, in, 1, t1);
+    const uint32_t *c = n > 2 ? src32(w, in, 2, t2) : t2;
     bool ieee = w->mode & VKFD_SH_MODE_IEEE;
     float_status st;
     int i;
@@ -2392,7 +2424,7 @@ static inline QEMU_ALWAYS_INLINE bool f16_op(VkfdWave *w,
                               n);
         }
     }
-    vkfd_sh_vdst32(w, in, r);
+    dst32(w, in, r);
     return true;
 }
 
@@ -2560,7 +2592,7 @@ static inline QEMU_ALWAYS_INLINE bool f16_unary(VkfdWave *w,
                                                 int kind)
 {
     uint32_t t0[LANES], r[LANES];
-    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
+    const uint32_t *a = src32(w, in, 0, t0);
     float_status st;
     int i;
 
@@ -2576,7 +2608,7 @@ static inline QEMU_ALWAYS_INLINE bool f16_unary(VkfdWave *w,
     for (i = 0; i < LANES; i++) {
         r[i] = f16_unary_lane(kind, a[i], &st);
     }
-    vkfd_sh_vdst32(w, in, r);
+    dst32(w, in, r);
     return true;
 }
 
@@ -2611,8 +2643,8 @@ F16_UNARY(cvt_i16_f16, U_CVT_I16_F16)
 static bool exec_cvt_pkrtz_f16_f32(VkfdWave *w, const VkfdShInsn *in)
 {
     uint32_t t0[LANES], t1[LANES], r[LANES];
-    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
-    const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);
+    const uint32_t *a = src32(w, in, 0, t0);
+    const uint32_t *b = src32(w, in, 1, t1);
     float_status st;
     int i;
 
@@ -2624,7 +2656,7 @@ static bool exec_cvt_pkrtz_f16_f32(VkfdWave *w, const VkfdShInsn *in)
         r[i] = f16_unary_lane(U_CVT_F16_F32, a[i], &st) |
                f16_unary_lane(U_CVT_F16_F32, b[i], &st) << 16;
     }
-    vkfd_sh_vdst32(w, in, r);
+    dst32(w, in, r);
     return true;
 }
 
@@ -2645,8 +2677,8 @@ static inline QEMU_ALWAYS_INLINE bool cmp_f32(VkfdWave *w,
                                               CmpRow *row)
 {
     uint32_t t0[LANES], t1[LANES];
-    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
-    const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);
+    const uint32_t *a = src32(w, in, 0, t0);
+    const uint32_t *b = src32(w, in, 1, t1);
     unsigned pred = in->opcode & 0xf;
     uint8_t hit[LANES];
     uint64_t m = 0;
@@ -2700,8 +2732,8 @@ static bool exec_cmp_f64(VkfdWave *w, const VkfdShInsn *in)
 static bool exec_cmp_f16(VkfdWave *w, const VkfdShInsn *in)
 {
     uint32_t t0[LANES], t1[LANES];
-    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
-    const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);
+    const uint32_t *a = src32(w, in, 0, t0);
+    const uint32_t *b = src32(w, in, 1, t1);
     unsigned pred = in->opcode & 0xf;
     bool flush = !(MODE_DENORM(w->mode, true) & DENORM_IN);
     float_status st;
@@ -2771,8 +2803,8 @@ static unsigned class16(uint32_t x)
 static bool exec_cmp_class_f32(VkfdWave *w, const VkfdShInsn *in)
 {
     uint32_t t0[LANES], t1[LANES];
-    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
-    const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);
+    const uint32_t *a = src32(w, in, 0, t0);
+    const uint32_t *b = src32(w, in, 1, t1);
     uint64_t m = 0;
     int i;
 
@@ -2792,7 +2824,7 @@ static bool exec_cmp_class_f64(VkfdWave *w, const VkfdShInsn *in)
     int i;
 
     get64(w, in, 0, a);
-    b = vkfd_sh_vsrc32(w, in, 1, t1);
+    b = src32(w, in, 1, t1);
     for (i = 0; i < LANES; i++) {
         m |= (uint64_t)(b[i] >> class64(a[i]) & 1) << i;
     }
@@ -2803,8 +2835,8 @@ static bool exec_cmp_class_f64(VkfdWave *w, const VkfdShInsn *in)
 static bool exec_cmp_class_f16(VkfdWave *w, const VkfdShInsn *in)
 {
     uint32_t t0[LANES], t1[LANES];
-    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
-    const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);
+    const uint32_t *a = src32(w, in, 0, t0);
+    const uint32_t *b = src32(w, in, 1, t1);
     uint64_t m = 0;
     int i;
 
@@ -2875,7 +2907,7 @@ static inline QEMU_ALWAYS_INLINE bool pk_f16(VkfdWave *w,
             r[i] |= (v & 0xffff) << h;
         }
     }
-    vkfd_sh_vdst32(w, in, r);
+    dst32(w, in, r);
     return true;
 }
 
@@ -2977,9 +3009,9 @@ static bool exec_pk_add_f32(VkfdWave *w, const VkfdShInsn *in)
 static bool exec_pk_fmac_f16(VkfdWave *w, const VkfdShInsn *in)
 {
     uint32_t t0[LANES], t1[LANES], t2[LANES], r[LANES];
-    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
-    const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);
-    const uint32_t *c = vkfd_sh_vsrc32(w, in, 2, t2);
+    const uint32_t *a = src32(w, in, 0, t0);
+    const uint32_t *b = src32(w, in, 1, t1);
+    const uint32_t *c = src32(w, in, 2, t2);
     bool ieee = w->mode & VKFD_SH_MODE_IEEE;
     float_status st;
     int i, h;
@@ -2995,7 +3027,7 @@ static bool exec_pk_fmac_f16(VkfdWave *w, const VkfdShInsn *in)
             r[i] |= (nan_pick16(v, x, y, z, 3) & 0xffff) << h;
         }
     }
-    vkfd_sh_vdst32(w, in, r);
+    dst32(w, in, r);
     return true;
 }
 
@@ -3064,7 +3096,7 @@ static inline QEMU_ALWAYS_INLINE bool fma_mix(VkfdWave *w,
         r[i] = kind == MIX_LO ? (d[i] & 0xffff0000u) | v
                               : (d[i] & 0xffff) | v << 16;
     }
-    vkfd_sh_vdst32(w, in, r);
+    dst32(w, in, r);
     return true;
 }
 
@@ -3113,7 +3145,7 @@ static bool exec_dot2_f32_f16(VkfdWave *w, const VkfdShInsn *in)
         v = nan32(v) ? F32_NAN : v;
         r[i] = clamp ? clamp32(v, dx10) : v;
     }
-    vkfd_sh_vdst32(w, in, r);
+    dst32(w, in, r);
     return true;
 }
 
@@ -3123,8 +3155,8 @@ static inline QEMU_ALWAYS_INLINE bool cvt_pknorm(VkfdWave *w,
                                                  bool sign)
 {
     uint32_t t0[LANES], t1[LANES], r[LANES];
-    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
-    const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);
+    const uint32_t *a = src32(w, in, 0, t0);
+    const uint32_t *b = src32(w, in, 1, t1);
     int i, k;
 
     for (i = 0; i < LANES; i++) {
@@ -3139,7 +3171,7 @@ static inline QEMU_ALWAYS_INLINE bool cvt_pknorm(VkfdWave *w,
         }
         r[i] = h[0] | h[1] << 16;
     }
-    vkfd_sh_vdst32(w, in, r);
+    dst32(w, in, r);
     return true;
 }
 
