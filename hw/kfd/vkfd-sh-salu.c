@@ -11,9 +11,9 @@
  * the operand types that decoding checks register ranges against, and
  * the handler; an entry with a name but no handler is an opcode of the
  * ISA that is refused, and why is in its flags.  Handlers read operands
- * only through the decoded VkfdShOpd (vkfd_sh_s32/s64) and write only
- * decoded destinations; the one run-time index (s_movrels/s_movreld,
- * relative to M0) is checked with vkfd_sh_sreg_ok().
+ * only through the decoded VkfdShOpd (salu_s32/s64, vkfd_sh_s32/s64) and
+ * write only decoded destinations; the one run-time index (s_movrels/
+ * s_movreld, relative to M0) is checked with vkfd_sh_sreg_ok().
  *
  * SCC follows the ISA per opcode: carry or borrow for the unsigned
  * add/sub, signed overflow for the signed ones, "result != 0" for the
@@ -30,7 +30,10 @@
 #include "vkfd.h"
 #include "vkfd-sh.h"
 
-/* Flags of a table entry: why an opcode the ISA has is refused, ... */
+/*
+ * Flags of a SOP1/SOP2/SOPC entry: SALU_NO_* say why an opcode the ISA
+ * has is refused (SOPK's flags are SOPK_*, below).
+ */
 #define SALU_NO_FORK        (1u << 0)
 #define SALU_NO_TRAP_RET    (1u << 1)
 #define SALU_NO_GPR_IDX     (1u << 2)
