@@ -1187,7 +1187,9 @@ uint8_t *vkfd_sh_save(const VkfdQueue *q, uint32_t *len)
                 put32(b, d->vgprs[k][i]);
             }
         }
-        g_byte_array_append(b, d->lds, d->lds_size);
+        if (d->lds_size) {
+            g_byte_array_append(b, d->lds, d->lds_size);
+        }
     }
     *len = b->len;
     return g_byte_array_free(b, false);
@@ -1333,9 +1335,11 @@ bool vkfd_sh_load(VkfdState *s, VkfdQueue *q, const uint8_t *blob,
         if (r.left < d->lds_size) {
             goto bad;
         }
-        memcpy(d->lds, r.p, d->lds_size);
-        r.p += d->lds_size;
-        r.left -= d->lds_size;
+        if (d->lds_size) {
+            memcpy(d->lds, r.p, d->lds_size);
+            r.p += d->lds_size;
+            r.left -= d->lds_size;
+        }
     }
     if (r.bad || r.left) {
         goto bad;
