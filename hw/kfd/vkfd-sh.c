@@ -275,6 +275,20 @@ uint64_t vkfd_sh_clock(const VkfdWave *w)
     return vkfd_clock_ns();
 }
 
+/*
+ * s_sendmsg MSG_INTERRUPT: the SQ's message interrupt, which amdkfd turns
+ * into the event whose id the wave put in M0 (ockl's signal stores send
+ * it after writing the mailbox).  The driver matches the id against its
+ * event slots, and scans them all when it matches none.
+ */
+void vkfd_sh_interrupt(VkfdWave *w, uint32_t data)
+{
+    VkfdShDispatch *d = w->disp;
+
+    vkfd_ih_post(d->s, VKFD_IH_SRC_SIGNAL, d->ctx_id, data, d->q->doorbell,
+                 0, 0);
+}
+
 /* Dispatches */
 
 static void disp_free(VkfdShDispatch *d)

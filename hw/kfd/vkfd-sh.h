@@ -500,6 +500,8 @@ bool vkfd_sh_fault(VkfdWave *w, VkfdShFault fault, uint64_t va,
 bool vkfd_sh_read(VkfdWave *w, uint64_t va, void *buf, unsigned len);
 bool vkfd_sh_write(VkfdWave *w, uint64_t va, const void *buf, unsigned len);
 uint64_t vkfd_sh_clock(const VkfdWave *w);
+/* s_sendmsg MSG_INTERRUPT: an IH signal entry of the wave's context */
+void vkfd_sh_interrupt(VkfdWave *w, uint32_t data);
 bool vkfd_sh_hwreg_read(VkfdWave *w, unsigned id, uint32_t *val);
 bool vkfd_sh_hwreg_write(VkfdWave *w, unsigned id, uint32_t val,
                          uint32_t mask);
