@@ -890,7 +890,7 @@ VALU_OP1(valu_ffbh_i32, ffbh_i32(x))
 VALU_OP1(valu_sat_pk_u8_i16, sat_pk_u8_i16(x))
 
 /* VOP2 */
-VALU_OP2(valu_mul_i32_i24, (uint32_t)(I24(x) * I24(y)))
+VALU_OP2(valu_mul_i32_i24, (uint32_t)I24(x) * (uint32_t)I24(y))
 VALU_OP2(valu_mul_hi_i32_i24, (uint32_t)(((int64_t)I24(x) * I24(y)) >> 32))
 VALU_OP2(valu_mul_u32_u24, U24(x) * U24(y))
 VALU_OP2(valu_mul_hi_u32_u24, (uint32_t)(((uint64_t)U24(x) * U24(y)) >> 32))
@@ -935,7 +935,7 @@ VALU_OP2_SAT(valu_sub_i16, U16(x - y), sat_i16(I16(x) - I16(y)))
 VALU_OP2(valu_pack_b32_f16, U16(x) | y << 16)
 
 /* VOP3-only, three sources */
-VALU_OP3(valu_mad_i32_i24, (uint32_t)(I24(x) * I24(y)) + z)
+VALU_OP3(valu_mad_i32_i24, (uint32_t)I24(x) * (uint32_t)I24(y) + z)
 VALU_OP3(valu_mad_u32_u24, U24(x) * U24(y) + z)
 VALU_OP3(valu_bfe_u32, bfe_u32(x, y, z))
 VALU_OP3(valu_bfe_i32, bfe_i32(x, y, z))
