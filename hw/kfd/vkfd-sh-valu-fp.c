@@ -94,10 +94,18 @@
 
 static bool fp_avx2;
 
+/*
+ * VKFD_SH_FP_BASELINE=1 in QEMU's environment keeps the baseline build on
+ * an AVX2 host, so that the tests can run both (qtest-vkfd-shader-fp-base).
+ */
 static void __attribute__((constructor)) vkfd_sh_fp_host_init(void)
 {
+    const char *base = getenv("VKFD_SH_FP_BASELINE");
+
     __builtin_cpu_init();
-    fp_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    fp_avx2 = __builtin_cpu_supports("avx2") &&
+              __builtin_cpu_supports("fma") &&
+              !(base && *base && strcmp(base, "0"));
 }
 #else
 #define FP_AVX2
