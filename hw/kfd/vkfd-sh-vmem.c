@@ -375,13 +375,13 @@ static unsigned vm_run(const VmLanes *l, uint64_t ok, int i, unsigned size,
 }
 
 /*
- * The common case of a plain dword access, found before any per-lane
- * work: EXEC full, not MUBUF or SCRATCH, lane i at base + 4 * i, and (FLAT)
- * the block outside both apertures.  The row then moves straight between
- * the VGPR and memory.
+ * The common case of a whole-dword access (dword..dwordx4), found before
+ * any per-lane work: EXEC full, not MUBUF or SCRATCH, lane i at base +
+ * size * i, and (FLAT) the block outside both apertures.  A dword row then
+ * moves straight between the VGPR and memory, wider ones through a block.
  */
 static bool vm_coalesced(const VkfdWave *w, const VkfdShInsn *in,
-                         uint64_t *base)
+                         unsigned size, uint64_t *base)
 {
     uint64_t a0;
     int i;
@@ -394,11 +394,11 @@ static bool vm_coalesced(const VkfdWave *w, const VkfdShInsn *in,
         const uint32_t *v = w->v[in->src[0].idx];
         uint32_t v0 = v[0];
 
-        if (v0 > UINT32_MAX - 4 * (VKFD_SH_WAVE_SIZE - 1)) {
+        if (v0 > UINT32_MAX - size * (VKFD_SH_WAVE_SIZE - 1)) {
             return false;
         }
         for (i = 1; i < VKFD_SH_WAVE_SIZE; i++) {
-            if (v[i] != v0 + 4 * i) {
+            if (v[i] != v0 + size * i) {
                 return false;
             }
         }
@@ -410,7 +410,7 @@ static bool vm_coalesced(const VkfdWave *w, const VkfdShInsn *in,
 
         a0 = lo[0] | (uint64_t)hi[0] << 32;
         for (i = 1; i < VKFD_SH_WAVE_SIZE; i++) {
-            if ((lo[i] | (uint64_t)hi[i] << 32) != a0 + 4 * i) {
+            if ((lo[i] | (uint64_t)hi[i] << 32) != a0 + size * i) {
                 return false;
             }
         }
@@ -418,7 +418,7 @@ static bool vm_coalesced(const VkfdWave *w, const VkfdShInsn *in,
     }
     if (in->u.mem.seg == 0) {
         uint32_t first = *base >> 32;
-        uint32_t last = (*base + 4 * VKFD_SH_WAVE_SIZE - 1) >> 32;
+        uint32_t last = (*base + size * VKFD_SH_WAVE_SIZE - 1) >> 32;
 
         if (first != last || first == (uint32_t)(w->shared_base >> 32) ||
             first == (uint32_t)(w->private_base >> 32)) {
@@ -478,12 +478,13 @@ static bool vm_load(VkfdWave *w, const VkfdShInsn *in)
     uint64_t exec = vkfd_sh_exec_mask(w), ok, last_va = 0;
     unsigned size = in->op->flags & VM_SIZE_MASK, last_n = 0;
     bool plain = (in->op->flags & ~VM_ATOM(0x1f)) == 4;
+    bool wide = (in->op->flags & ~VM_SIZE_MASK) == 0 && size > 4;
     uint8_t block[16 * VKFD_SH_WAVE_SIZE];
     uint64_t base;
     VmLanes l;
     int i;
 
-    if (plain && vm_coalesced(w, in, &base)) {
+    if (plain && vm_coalesced(w, in, 4, &base)) {
         uint32_t *d = w->v[in->dst.idx];
 
         if (!vm_block_rw(w, base, (uint8_t *)d, 4 * VKFD_SH_WAVE_SIZE,
@@ -491,6 +492,15 @@ static bool vm_load(VkfdWave *w, const VkfdShInsn *in)
             return false;
         }
         vm_row_le(d);
+        return true;
+    }
+    if (wide && vm_coalesced(w, in, size, &base)) {
+        if (!vm_block_rw(w, base, block, size * VKFD_SH_WAVE_SIZE, false)) {
+            return false;
+        }
+        for (i = 0; i < VKFD_SH_WAVE_SIZE; i++) {
+            vm_put_lane(w, in, i, block + size * i);
+        }
         return true;
     }
     vm_lanes(w, in, &l, exec);
@@ -584,7 +594,7 @@ static bool vm_store(VkfdWave *w, const VkfdShInsn *in)
     VmLanes l;
     int i;
 
-    if ((in->op->flags & ~VM_ATOM(0x1f)) == 4 && vm_coalesced(w, in, &base)) {
+    if (in->op->flags == 4 && vm_coalesced(w, in, 4, &base)) {
         const uint32_t *s = w->v[in->src[2].idx];
 
 #if HOST_BIG_ENDIAN
@@ -595,6 +605,12 @@ static bool vm_store(VkfdWave *w, const VkfdShInsn *in)
 #endif
         return vm_block_rw(w, base, (uint8_t *)s, 4 * VKFD_SH_WAVE_SIZE,
                            true);
+    }
+    if (in->op->flags == size && size > 4 && vm_coalesced(w, in, size, &base)) {
+        for (i = 0; i < VKFD_SH_WAVE_SIZE; i++) {
+            vm_get_lane(w, in, i, block + size * i);
+        }
+        return vm_block_rw(w, base, block, size * VKFD_SH_WAVE_SIZE, true);
     }
     vm_lanes(w, in, &l, exec);
     if (vm_private_rows_ok(&l, exec, size)) {
