@@ -33,7 +33,7 @@
 #include "trace.h"
 
 /* Wave-instructions per unit of the queue budget, and per turn of a wave */
-#define VKFD_SH_UNIT_INSNS      1024
+#define VKFD_SH_UNIT_INSNS      128
 
 /* The kernel descriptor (code object v3+), offsets */
 #define KD_GROUP_FIXED          0
