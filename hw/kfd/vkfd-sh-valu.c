@@ -57,7 +57,7 @@ static inline uint64_t valu_pack(const uint8_t *c)
 
 /*
  * Bit i of the result is bit 31 of c[i]: what a vector compare leaves
- * (all ones for true).  On x86, four lanes a movmskps.
+ * (all ones for true).  On x86, sixteen lanes a pmovmskb.
  */
 static inline uint64_t valu_pack_sign(const uint32_t *c)
 {
@@ -65,10 +65,16 @@ static inline uint64_t valu_pack_sign(const uint32_t *c)
     int i;
 
 #ifdef __SSE2__
-    for (i = 0; i < LANES / 4; i++) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(c + 4 * i));
+    /* 16 lanes a turn: narrow with signed saturation, then pmovmskb */
+    for (i = 0; i < LANES / 16; i++) {
+        const __m128i *p = (const __m128i *)(c + 16 * i);
+        __m128i lo = _mm_packs_epi32(_mm_loadu_si128(p),
+                                     _mm_loadu_si128(p + 1));
+        __m128i hi = _mm_packs_epi32(_mm_loadu_si128(p + 2),
+                                     _mm_loadu_si128(p + 3));
 
-        m |= (uint64_t)_mm_movemask_ps(_mm_castsi128_ps(v)) << (4 * i);
+        m |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_packs_epi16(lo, hi))
+             << (16 * i);
     }
 #else
     for (i = 0; i < LANES; i++) {
@@ -590,6 +596,11 @@ static bool fn(VkfdWave *w, const VkfdShInsn *in)                          \
     return true;                                                            \
 }
 
+/*
+ * Two sources.  An SGPR or constant src0 (v_add_u32 v0, s6, v6) is a
+ * scalar in the loop, and when the destination is src1 itself
+ * (v_add_u32 v2, s10, v2) the row is updated in place.
+ */
 #define VALU_OP2(fn, expr)                                                  \
 static void fn##_row(uint32_t *restrict r, const uint32_t *restrict a,     \
                      const uint32_t *restrict b)                           \
@@ -603,14 +614,54 @@ static void fn##_row(uint32_t *restrict r, const uint32_t *restrict a,     \
     }                                                                       \
 }                                                                           \
                                                                             \
+static void fn##_row_s(uint32_t *restrict r, uint32_t x,                   \
+                       const uint32_t *restrict b)                         \
+{                                                                           \
+    int i;                                                                  \
+                                                                            \
+    VALU_UNROLL                                                             \
+    for (i = 0; i < LANES; i++) {                                           \
+        uint32_t y = b[i];                                                  \
+        r[i] = (expr);                                                      \
+    }                                                                       \
+}                                                                           \
+                                                                            \
+static void fn##_row_si(uint32_t *r, uint32_t x)                            \
+{                                                                           \
+    int i;                                                                  \
+                                                                            \
+    VALU_UNROLL                                                             \
+    for (i = 0; i < LANES; i++) {                                           \
+        uint32_t y = r[i];                                                  \
+        r[i] = (expr);                                                      \
+    }                                                                       \
+}                                                                           \
+                                                                            \
 static bool fn(VkfdWave *w, const VkfdShInsn *in)                          \
 {                                                                           \
     uint32_t t0[LANES], t1[LANES], r[LANES];                                \
-    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);                       \
-    const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);                       \
-    uint32_t *d = valu_direct(w, in, a, b, NULL);                           \
+    const uint32_t *a, *b;                                                  \
+    uint32_t *d;                                                            \
                                                                             \
-    fn##_row(d ? d : r, a, b);                                              \
+    if (in->mods == VKFD_SH_MODS_NONE &&                                    \
+        in->src[0].kind != VKFD_SH_OPD_VGPR) {                              \
+        uint32_t x = vkfd_sh_s32(w, &in->src[0]);                           \
+                                                                            \
+        if (in->src[1].kind == VKFD_SH_OPD_VGPR &&                          \
+            in->src[1].idx == in->dst.idx &&                                \
+            vkfd_sh_exec_mask(w) == UINT64_MAX) {                           \
+            fn##_row_si(w->v[in->dst.idx], x);                              \
+            return true;                                                    \
+        }                                                                   \
+        b = vkfd_sh_vsrc32(w, in, 1, t1);                                   \
+        d = valu_direct(w, in, b, NULL, NULL);                              \
+        fn##_row_s(d ? d : r, x, b);                                        \
+    } else {                                                                \
+        a = vkfd_sh_vsrc32(w, in, 0, t0);                                   \
+        b = vkfd_sh_vsrc32(w, in, 1, t1);                                   \
+        d = valu_direct(w, in, a, b, NULL);                                 \
+        fn##_row(d ? d : r, a, b);                                          \
+    }                                                                       \
     if (!d) {                                                               \
         vkfd_sh_vdst32(w, in, r);                                           \
     }                                                                       \
@@ -881,7 +932,29 @@ static inline uint32_t ashr16(uint32_t v, uint32_t n)
 }
 
 /* VOP1 */
-VALU_OP1(valu_mov_b32, x)
+VALU_OP1(valu_mov_b32_lanes, x)
+
+/* v_mov_b32: a row copy or a broadcast when nothing else applies */
+static bool valu_mov_b32(VkfdWave *w, const VkfdShInsn *in)
+{
+    uint32_t *d = w->v[in->dst.idx], x;
+    int i;
+
+    if (in->mods != VKFD_SH_MODS_NONE ||
+        vkfd_sh_exec_mask(w) != UINT64_MAX) {
+        return valu_mov_b32_lanes(w, in);
+    }
+    if (in->src[0].kind == VKFD_SH_OPD_VGPR) {
+        memmove(d, w->v[in->src[0].idx], LANES * sizeof(*d));
+        return true;
+    }
+    x = vkfd_sh_s32(w, &in->src[0]);
+    VALU_UNROLL
+    for (i = 0; i < LANES; i++) {
+        d[i] = x;
+    }
+    return true;
+}
 VALU_OP1(valu_not_b32, ~x)
 VALU_OP1(valu_bfrev_b32, revbit32(x))
 VALU_OP1(valu_ffbh_u32, ffbh_u32(x))
