@@ -206,6 +206,33 @@ static bool ds_write(VkfdWave *w, const VkfdShInsn *in)
 }
 
 /*
+ * The row case of ds_read_b32/ds_write_b32: EXEC full and lane i at
+ * a0 + 4 i, all in range.  Returns the LDS address of lane 0's dword, or
+ * NULL.
+ */
+static uint8_t *ds_row(const VkfdWave *w, const VkfdShInsn *in)
+{
+    const uint32_t *addr = w->v[in->src[0].idx];
+    uint32_t a0 = addr[0];
+    int i;
+
+    if (vkfd_sh_exec_mask(w) != UINT64_MAX) {
+        return NULL;
+    }
+    for (i = 1; i < VKFD_SH_WAVE_SIZE; i++) {
+        if (addr[i] != a0 + 4 * i) {
+            return NULL;
+        }
+    }
+    a0 += in->imm;
+    if ((uint64_t)a0 + 4 * VKFD_SH_WAVE_SIZE > w->lds_size ||
+        a0 > UINT32_MAX - 4 * VKFD_SH_WAVE_SIZE) {
+        return NULL;                    /* past the end, or wrapping */
+    }
+    return w->lds + a0;
+}
+
+/*
  * ds_read_b32 and ds_write_b32, the common case, without the general
  * path's per-lane size switch.
  */
@@ -215,8 +242,19 @@ static bool ds_read_b32(VkfdWave *w, const VkfdShInsn *in)
     const uint32_t *addr = w->v[in->src[0].idx];
     uint32_t *d = w->v[in->dst.idx], off = in->imm;
     uint64_t limit = w->lds_size;
+    uint8_t *row = ds_row(w, in);
     int i;
 
+    if (row) {
+#if HOST_BIG_ENDIAN
+        for (i = 0; i < VKFD_SH_WAVE_SIZE; i++) {
+            d[i] = ldl_le_p(row + 4 * i);
+        }
+#else
+        memcpy(d, row, 4 * VKFD_SH_WAVE_SIZE);
+#endif
+        return true;
+    }
     for (i = 0; i < VKFD_SH_WAVE_SIZE; i++) {
         uint64_t a = (uint32_t)(addr[i] + off);
 
@@ -241,8 +279,19 @@ static bool ds_write_b32(VkfdWave *w, const VkfdShInsn *in)
     const uint32_t *s = w->v[in->src[1].idx];
     uint64_t limit = w->lds_size;
     uint32_t off = in->imm;
+    uint8_t *row = ds_row(w, in);
     int i;
 
+    if (row) {
+#if HOST_BIG_ENDIAN
+        for (i = 0; i < VKFD_SH_WAVE_SIZE; i++) {
+            stl_le_p(row + 4 * i, s[i]);
+        }
+#else
+        memcpy(row, s, 4 * VKFD_SH_WAVE_SIZE);
+#endif
+        return true;
+    }
     for (i = 0; i < VKFD_SH_WAVE_SIZE; i++) {
         uint64_t a = (uint32_t)(addr[i] + off);
 
