@@ -7,7 +7,8 @@
  * the device and the first element that differs.
  *
  * Cases: vector add (1M elements), SAXPY f32 and f64, a 2-D grid with
- * partial workgroups, an LDS reduction with __syncthreads and a 64-bit
+ * partial workgroups, a 3-D grid of 1024-work-item groups with LDS sized
+ * at launch, LDS and float atomics, an LDS reduction with __syncthreads and a 64-bit
  * global atomicAdd, i32/u32 and i64/u64 division and modulo, divergent
  * branches and loops, a private array indexed at run time (scratch),
  * __shfl and __shfl_xor, f32/f64 division, sqrt, min, floor, f16 and
@@ -83,6 +84,27 @@ __global__ void grid2d(uint32_t *out, unsigned w, unsigned h)
 		out[y * w + x] = (x << 16) ^ (y << 4) ^
 				 (threadIdx.x * 3 + threadIdx.y) ^
 				 (blockIdx.x << 24) ^ blockIdx.y;
+}
+
+__global__ void grid3d(uint32_t *out, float *fsum, unsigned nx, unsigned ny,
+		       unsigned nz)
+{
+	extern __shared__ uint32_t dyn[];	/* the packet's LDS size */
+	unsigned n = blockDim.x * blockDim.y * blockDim.z;
+	unsigned t = threadIdx.x +
+		     blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z);
+	unsigned x = blockIdx.x * blockDim.x + threadIdx.x;
+	unsigned y = blockIdx.y * blockDim.y + threadIdx.y;
+	unsigned z = blockIdx.z * blockDim.z + threadIdx.z;
+
+	dyn[t] = 0;
+	__syncthreads();
+	atomicAdd(&dyn[(x * 7 + y * 3 + z) % n], 1u);	/* ds_add_u32 */
+	__syncthreads();
+	if (x < nx && y < ny && z < nz)
+		out[(z * ny + y) * nx + x] = (x | y << 10 | z << 20) ^
+					     (dyn[t] << 24);
+	atomicAdd(fsum, 0.5f);	/* a global_atomic_cmpswap loop */
 }
 
 __global__ void reduce(const uint32_t *in, unsigned long long *sum, unsigned n)
@@ -559,6 +581,65 @@ static void case_grid2d(void)
 out:
 	hipFree(d);
 	free(o);
+}
+
+/*
+ * 8 x 4 x 32 groups (1024 work-items, 16 waves, ids x, y and z) over a
+ * 50 x 21 x 70 grid, partial in every dimension; LDS sized at launch.
+ */
+static void case_grid3d(void)
+{
+	const unsigned nx = 50, ny = 21, nz = 70, bx = 8, by = 4, bz = 32;
+	const unsigned gx = (nx + bx - 1) / bx, gy = (ny + by - 1) / by;
+	const unsigned gz = (nz + bz - 1) / bz, nb = bx * by * bz;
+	const size_t n = (size_t)nx * ny * nz;
+	uint32_t *o = (uint32_t *)malloc(n * 4), *w = (uint32_t *)malloc(n * 4);
+	uint32_t *d = NULL, cnt[1024];
+	float *dsum = NULL, sum = 0, want = 0.5f * gx * gy * gz * nb;
+	size_t bad = 0, first = 0;
+
+	for (unsigned b = 0; b < gx * gy * gz; b++) {
+		unsigned ox = b % gx * bx, oy = b / gx % gy * by;
+		unsigned oz = b / gx / gy * bz;
+
+		memset(cnt, 0, sizeof(cnt));
+		for (unsigned t = 0; t < nb; t++)
+			cnt[((ox + t % bx) * 7 + (oy + t / bx % by) * 3 +
+			     oz + t / bx / by) % nb]++;
+		for (unsigned t = 0; t < nb; t++) {
+			unsigned x = ox + t % bx, y = oy + t / bx % by;
+			unsigned z = oz + t / bx / by;
+
+			if (x < nx && y < ny && z < nz)
+				w[((size_t)z * ny + y) * nx + x] =
+					(x | y << 10 | z << 20) ^ (cnt[t] << 24);
+		}
+	}
+	d = (uint32_t *)dmalloc(n * 4);
+	dsum = (float *)dmalloc(4);
+	if (!ok(d && dsum, "device %d: %s: hipMalloc", dev, cur))
+		goto out;
+	if (!to_dev(dsum, &sum, 4))
+		goto out;
+	hipLaunchKernelGGL(grid3d, dim3(gx, gy, gz), dim3(bx, by, bz), nb * 4, 0,
+			   d, dsum, nx, ny, nz);
+	HIPCHK(hipGetLastError());
+	HIPCHK(hipDeviceSynchronize());
+	if (!to_host(o, d, n * 4) || !to_host(&sum, dsum, 4))
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		if (o[i] != w[i] && !bad++)
+			first = i;
+	report("3-D ids, dynamic LDS, LDS atomics over 16 waves", n, bad,
+	       first, "(x %zu, y %zu, z %zu) got %#x, want %#x", first % nx,
+	       first / nx % ny, first / nx / ny, o[first], w[first]);
+	ok(sum == want, "device %d: %s: float atomicAdd of 0.5 by every "
+	   "work-item: got %.1f, want %.1f", dev, cur, sum, want);
+out:
+	hipFree(d);
+	hipFree(dsum);
+	free(o);
+	free(w);
 }
 
 static void case_reduce(void)
@@ -1222,6 +1303,7 @@ static const struct test_case cases[] = {
 	{ "saxpy_f32", case_saxpy_f32 },
 	{ "saxpy_f64", case_saxpy_f64 },
 	{ "grid2d", case_grid2d },
+	{ "grid3d", case_grid3d },
 	{ "reduce", case_reduce },
 	{ "divmod", case_divmod },
 	{ "divmod64", case_divmod64 },
