@@ -1163,6 +1163,33 @@ static void sub_row_s(uint32_t *restrict r, uint32_t *restrict co,
     }
 }
 
+/*
+ * In place: the destination is b's row itself (v_add_co_u32 v8, vcc, s0,
+ * v8), a another row or (_s) a scalar.
+ */
+#define CARRY_ROW_I(fn, xdecl, xarg, op, cout)                              \
+static void fn(uint32_t *r, uint32_t *restrict co, xdecl,                   \
+               const uint32_t *restrict ci)                                \
+{                                                                           \
+    int i;                                                                  \
+                                                                            \
+    VALU_UNROLL                                                             \
+    for (i = 0; i < LANES; i++) {                                           \
+        uint32_t x = (xarg), y = r[i], v = x op y op ci[i];                 \
+                                                                            \
+        r[i] = v;                                                           \
+        co[i] = (cout);                                                     \
+    }                                                                       \
+}
+
+#define ADD_CO  ((x & y) | ((x | y) & ~v))
+#define SUB_CO  ((~x & y) | ((~x | y) & v))
+
+CARRY_ROW_I(add_row_i, const uint32_t *restrict a, a[i], +, ADD_CO)
+CARRY_ROW_I(sub_row_i, const uint32_t *restrict a, a[i], -, SUB_CO)
+CARRY_ROW_I(add_row_is, uint32_t xs, xs, +, ADD_CO)
+CARRY_ROW_I(sub_row_is, uint32_t xs, xs, -, SUB_CO)
+
 static const uint32_t valu_zero_row[LANES];
 
 /*
@@ -1173,12 +1200,26 @@ static bool valu_carry(VkfdWave *w, const VkfdShInsn *in, bool swap,
                        bool sub, bool cin)
 {
     uint32_t t0[LANES], t1[LANES], r[LANES], ci_row[LANES], co[LANES];
-    const VkfdShOpd *oa = &in->src[swap];
+    const VkfdShOpd *oa = &in->src[swap], *ob;
     const uint32_t *ci = valu_zero_row, *b;
 
     if (cin) {
         valu_unpack32(vkfd_sh_vsrc_mask(w, in, 2), ci_row);
         ci = ci_row;
+    }
+    ob = &in->src[!swap];
+    if (in->mods == VKFD_SH_MODS_NONE && ob->kind == VKFD_SH_OPD_VGPR &&
+        ob->idx == in->dst.idx && vkfd_sh_exec_mask(w) == UINT64_MAX &&
+        !(oa->kind == VKFD_SH_OPD_VGPR && oa->idx == in->dst.idx)) {
+        uint32_t *d = w->v[in->dst.idx];
+
+        if (oa->kind == VKFD_SH_OPD_VGPR) {
+            (sub ? sub_row_i : add_row_i)(d, co, w->v[oa->idx], ci);
+        } else {
+            (sub ? sub_row_is : add_row_is)(d, co, vkfd_sh_s32(w, oa), ci);
+        }
+        vkfd_sh_vset_mask(w, in, valu_pack_sign(co));
+        return true;
     }
     b = vkfd_sh_vsrc32(w, in, !swap, t1);
     if (in->mods == VKFD_SH_MODS_NONE && oa->kind != VKFD_SH_OPD_VGPR) {
