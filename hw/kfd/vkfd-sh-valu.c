@@ -1083,11 +1083,27 @@ static void cndmask_row(uint32_t *restrict r, const uint32_t *restrict a,
 static bool valu_cndmask_b32(VkfdWave *w, const VkfdShInsn *in)
 {
     uint32_t t0[LANES], t1[LANES], m[LANES], r[LANES];
-    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
-    const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);
-    uint32_t *d = valu_direct(w, in, a, b, NULL);
+    const uint32_t *a, *b;
+    uint32_t *d, x, y;
+    int i;
 
     valu_unpack32(vkfd_sh_vsrc_mask(w, in, 2), m);
+    if (in->mods == VKFD_SH_MODS_NONE &&
+        in->src[0].kind != VKFD_SH_OPD_VGPR &&
+        in->src[1].kind != VKFD_SH_OPD_VGPR) {
+        /* two scalars (v_cndmask_b32_e64 v0, 0, 1, vcc: a bool as 0/1) */
+        x = vkfd_sh_s32(w, &in->src[0]);
+        y = vkfd_sh_s32(w, &in->src[1]) ^ x;
+        VALU_UNROLL
+        for (i = 0; i < LANES; i++) {
+            r[i] = x ^ (y & -m[i]);
+        }
+        vkfd_sh_vdst32(w, in, r);
+        return true;
+    }
+    a = vkfd_sh_vsrc32(w, in, 0, t0);
+    b = vkfd_sh_vsrc32(w, in, 1, t1);
+    d = valu_direct(w, in, a, b, NULL);
     cndmask_row(d ? d : r, a, b, m);
     if (!d) {
         vkfd_sh_vdst32(w, in, r);
@@ -1429,17 +1445,33 @@ static bool valu_mad_i64_i32(VkfdWave *w, const VkfdShInsn *in)
     return valu_mad_64_32(w, in, true);
 }
 
-/* v_mbcnt_lo/hi: bits of src0 set below this lane (in its half) + src1 */
+/*
+ * v_mbcnt_lo/hi: bits of src0 set below this lane (in its half) + src1;
+ * a running count when src0 is the same for all lanes (it nearly always
+ * is: -1 or EXEC, for the lane's index among the active ones).
+ */
 static bool valu_mbcnt(VkfdWave *w, const VkfdShInsn *in, int base)
 {
     uint32_t t0[LANES], t1[LANES], r[LANES];
     const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);
     const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);
-    int i, n;
+    uint32_t m, n = 0;
+    int i;
 
-    for (i = 0; i < LANES; i++) {
-        n = MIN(MAX(i - base, 0), 32);
-        r[i] = ctpop32(n == 32 ? a[i] : a[i] & ((1u << n) - 1)) + b[i];
+    if (in->mods == VKFD_SH_MODS_NONE &&
+        in->src[0].kind != VKFD_SH_OPD_VGPR) {
+        m = a[0];
+        for (i = 0; i < LANES; i++) {
+            r[i] = n + b[i];
+            if (i >= base && i < base + 32) {
+                n += m >> (i - base) & 1;
+            }
+        }
+    } else {
+        for (i = 0; i < LANES; i++) {
+            n = MIN(MAX(i - base, 0), 32);
+            r[i] = ctpop32(n == 32 ? a[i] : a[i] & ((1u << n) - 1)) + b[i];
+        }
     }
     vkfd_sh_vdst32(w, in, r);
     return true;
