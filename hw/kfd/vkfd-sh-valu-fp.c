@@ -2215,6 +2215,65 @@ static bool exec_ldexp_f64(VkfdWave *w, const VkfdShInsn *in)
     return true;
 }
 
+/*
+ * v_trig_preop_f64: a 53-bit segment of 2/pi for Payne-Hanek argument
+ * reduction (the device libraries' sin/cos of large doubles).  2/pi is
+ * taken as the 1201-bit fraction 0.b1200..b0; segment s of it for an x
+ * whose exponent is e starts (s & 31) * 53 + max(e - 1077, 0) bits after
+ * the binary point, and comes back scaled by 2^-(53 + that shift), with
+ * 2^128 more when e >= 1968 (so that it is not a denormal), rounded
+ * toward zero; segments past the 1201 bits are 0.
+ */
+static const uint64_t two_over_pi[19] = {    /* least significant first */
+    0xba10ac06608df8f6ull, 0x25d4d7f6bf623f1aull, 0xe2f67a0e73ef14a5ull,
+    0xd45aea4f758fd7cbull, 0x136e9e8c7ecd3cbfull, 0xda3eda6cfd9e4f96ull,
+    0x301fde5e2316b414ull, 0x50763ff12fffbc0bull, 0x73e93908bf177bf2ull,
+    0xfc827323ac7306a6ull, 0x8909d338e04d68beull, 0x4e7dd1046bea5d76ull,
+    0x2439fc3bd6396253ull, 0xa5c00c925dd413a3ull, 0x8ac36e48dc74849bull,
+    0x2083fca2c757bd77ull, 0xbb81b6c52b327887ull, 0x2a53f84eafa3ea69ull,
+    0x000145f306dc9c88ull,
+};
+
+static uint64_t trig_preop(uint64_t x, uint32_t seg, float_status *st)
+{
+    int e = bexp64(x);
+    int shift = (seg & 31) * 53 + (e > 1077 ? e - 1077 : 0);
+    int lo = 1201 - 53 - shift, w, b;
+    uint64_t bits;
+
+    if (lo < 0) {
+        return 0;
+    }
+    w = lo >> 6;
+    b = lo & 63;
+    bits = two_over_pi[w] >> b;
+    if (b && w + 1 < ARRAY_SIZE(two_over_pi)) {
+        bits |= two_over_pi[w + 1] << (64 - b);
+    }
+    bits &= (1ull << 53) - 1;
+    return float64_scalbn(int64_to_float64(bits, st),
+                          -53 - shift + (e >= 1968 ? 128 : 0), st);
+}
+
+static bool exec_trig_preop_f64(VkfdWave *w, const VkfdShInsn *in)
+{
+    uint64_t a[LANES], r[LANES];
+    uint32_t t1[LANES];
+    const uint32_t *b;
+    float_status st;
+    int i;
+
+    get64(w, in, 0, a);
+    b = src32(w, in, 1, t1);
+    fp_status(&st, w->mode, true);
+    set_float_rounding_mode(float_round_to_zero, &st);
+    for (i = 0; i < LANES; i++) {
+        r[i] = trig_preop(a[i], b[i], &st);
+    }
+    put64_rows(w, in, r);
+    return true;
+}
+
 /* f64 -> 32-bit results, and 32-bit -> f64 */
 static inline QEMU_ALWAYS_INLINE bool
 cvt_from64(VkfdWave *w, const VkfdShInsn *in, int kind)
@@ -3418,6 +3477,7 @@ const VkfdShOp vkfd_sh_vop3_fp[VKFD_SH_VOP3_OPS] = {
     [0x283] = OP2("v_max_f64", max_f64, F64, F64, F64, ARITH),
     [0x284] = OP2("v_ldexp_f64", ldexp_f64, F64, B32, F64, ARITH),
     [0x288] = OP2("v_ldexp_f32", ldexp_f32, F32, B32, F32, ARITH),
+    [0x292] = OP2("v_trig_preop_f64", trig_preop_f64, F64, B32, F64, ARITH),
     [0x294] = OP2("v_cvt_pknorm_i16_f32", cvt_pknorm_i16_f32, F32, F32, B32,
                   VKFD_SH_VF_FMODS),
     [0x295] = OP2("v_cvt_pknorm_u16_f32", cvt_pknorm_u16_f32, F32, F32, B32,
