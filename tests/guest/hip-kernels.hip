@@ -13,7 +13,7 @@
  * branches and loops, a private array indexed at run time (scratch),
  * __shfl and __shfl_xor, f32/f64 division, sqrt, min, floor, f16 and
  * integer conversions, 8/16-bit and packed f16 arithmetic, a matrix
- * multiply with partial workgroups, hipMemset and device-to-device
+ * multiply with partial workgroups, printf, hipMemset and device-to-device
  * hipMemcpy (the runtime's own blit kernels).  Then, on device 0, a kernel
  * that never ends: another process's kernel runs beside it, it is killed
  * with its process, a kernel runs afterwards; a kernel that stores out of
@@ -235,6 +235,15 @@ __global__ void small_types(const uchar4 *a, const uchar4 *b, uchar4 *c,
 			   (p.w >> 1) + (q.z >> 2));
 	z[i] = __hadd2(__hmul2(x[i], y[i]), x[i]);
 	t[i] = (int)s[i] * 3 + (short)(s[i] >> 3);
+}
+
+__global__ void kprintf(int k)
+{
+	/* HIP's printf: hostcall packets, MSG_INTERRUPT wakes the host */
+	if (threadIdx.x % 16 == 3)
+		printf("printf: block %u thread %u k %d %s %.3f\n",
+		       (unsigned)blockIdx.x, (unsigned)threadIdx.x, k,
+		       threadIdx.x & 32 ? "odd" : "even", threadIdx.x * 0.25);
 }
 
 __global__ void forever(volatile uint32_t *flag)
@@ -1203,6 +1212,67 @@ out:
 	free(c);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * printf in a kernel: the runtime's hostcall service prints on our stdout,
+ * which is a file for the while (so the TAP stream stays clean); every line
+ * must come, once.
+ */
+static void case_printf(void)
+{
+	enum { BLOCKS = 4, PER = BLOCKS * 4 };
+	char *want[PER], *got[PER + 8], buf[8192], line[128];
+	int saved, fd, n = 0, ngot = 0;
+	FILE *f = tmpfile();
+	bool same;
+
+	for (unsigned b = 0; b < BLOCKS; b++)
+		for (unsigned t = 3; t < 64; t += 16) {
+			snprintf(line, sizeof(line),
+				 "printf: block %u thread %u k %d %s %.3f", b, t,
+				 -7, t & 32 ? "odd" : "even", t * 0.25);
+			want[n++] = strdup(line);
+		}
+	if (!ok(f != NULL, "device %d: %s: tmpfile", dev, cur))
+		return;
+	fflush(stdout);
+	saved = dup(1);
+	fd = fileno(f);
+	dup2(fd, 1);
+	hipLaunchKernelGGL(kprintf, dim3(BLOCKS), dim3(64), 0, 0, -7);
+	{
+		hipError_t e1 = hipGetLastError(), e2 = hipDeviceSynchronize();
+
+		fflush(stdout);
+		dup2(saved, 1);
+		close(saved);
+		if (!hip_ok(e1, "launch") || !hip_ok(e2, "hipDeviceSynchronize"))
+			goto out;
+	}
+	rewind(f);
+	buf[fread(buf, 1, sizeof(buf) - 1, f)] = '\0';
+	for (char *save = NULL, *l = strtok_r(buf, "\n", &save);
+	     l && ngot < PER + 8; l = strtok_r(NULL, "\n", &save))
+		got[ngot++] = l;
+	qsort(want, n, sizeof(char *), cmp_str);
+	qsort(got, ngot, sizeof(char *), cmp_str);
+	same = ngot == n;
+	for (int i = 0; same && i < n; i++)
+		same = !strcmp(got[i], want[i]);
+	if (!ok(same, "device %d: %s: %d lines from 4 waves' printf, with "
+		"%%u %%d %%s %%.3f (got %d)", dev, cur, n, ngot))
+		for (int i = 0; i < ngot && i < 4; i++)
+			diag("  got: %s", got[i]);
+out:
+	fclose(f);
+	for (int i = 0; i < n; i++)
+		free(want[i]);
+}
+
 /* hipMemset: the runtime's fillBufferAligned kernel (docs/shader-core.md) */
 static void case_memset(void)
 {
@@ -1313,6 +1383,7 @@ static const struct test_case cases[] = {
 	{ "fmath", case_fmath },
 	{ "small_types", case_small_types },
 	{ "matmul", case_matmul },
+	{ "printf", case_printf },
 	{ "hipMemset", case_memset },
 	{ "hipMemcpy_d2d", case_memcpy_d2d },
 };
