@@ -14,6 +14,8 @@
  * status and the core's scheduler does the rest: s_barrier holds the wave
  * until its workgroup arrives, s_sleep gives the turn to other waves.
  *
+ * s_sendmsg MSG_INTERRUPT posts an IH signal entry with M0's event id.
+ *
  * s_trap follows the HSA trap handler ABI (LLVM's AMDGPUUsage): 2
  * (llvm.trap) and every other id stop the queue with
  * VKFD_SH_FAULT_TRAP; 3 (llvm.debugtrap) continues, as it does on a GPU
@@ -116,6 +118,17 @@ static bool s_cbranch_execnz(VkfdWave *w, const VkfdShInsn *in)
     return true;
 }
 
+/*
+ * MSG_INTERRUPT: the event id a kernel put in M0 (ockl's signal stores:
+ * M0 = event_id & 0xffffff) goes to the host as the SQ's message
+ * interrupt would, an IH signal entry of the wave's context.
+ */
+static bool s_sendmsg(VkfdWave *w, const VkfdShInsn *in)
+{
+    vkfd_sh_interrupt(w, w->s[VKFD_SH_M0] & 0xffffff);
+    return true;
+}
+
 static bool s_trap(VkfdWave *w, const VkfdShInsn *in)
 {
     return vkfd_sh_fault(w, VKFD_SH_FAULT_TRAP, in->pc,
@@ -156,7 +169,7 @@ static const VkfdShOp sopp_ops[] = {
     [0x0d] = NOP(s_sethalt, SOPP_ZERO),
     [0x0e] = P(s_sleep, 0),
     [0x0f] = NOP(s_setprio, 0),
-    [0x10] = NOP(s_sendmsg, SOPP_SENDMSG),
+    [0x10] = P(s_sendmsg, SOPP_SENDMSG),
     [0x12] = P(s_trap, SOPP_TRAP),
     [0x13] = NOP(s_icache_inv, 0),
     [0x14] = NOP(s_incperflevel, 0),
@@ -211,10 +224,9 @@ bool vkfd_sh_decode_sopp(VkfdShDecoder *dc, VkfdShInsn *in)
         in->exec = s_nop;   /* no debugger: the trap handler returns */
     }
     /*
-     * A compute kernel sends MSG_INTERRUPT (the ockl mailbox signal of
-     * hostcall); the host's wait on such a signal also polls its value,
-     * so the interrupt only makes the wake-up sooner and is dropped.
-     * Other messages are for graphics stages or the trap handler.
+     * A compute kernel sends MSG_INTERRUPT (ockl's mailbox signals:
+     * hostcall, printf); the other messages are for graphics stages or
+     * the trap handler.
      */
     if ((op->flags & SOPP_SENDMSG) &&
         extract32(dw, 0, 4) != SOPP_MSG_INTERRUPT) {
