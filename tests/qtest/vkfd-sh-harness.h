@@ -291,6 +291,36 @@ static inline bool sh_parse_encoding(const char *list, GByteArray *code)
 }
 
 /*
+ * With VKFD_SH_MNEMONICS=FILE, every instruction assembled is appended
+ * to FILE by its mnemonic (the _e32/_e64/_dpp/_sdwa form suffix dropped):
+ * what the cases cover, for an audit against the core's opcode tables.
+ */
+static inline void sh_note_mnemonic(const char *insn)
+{
+    const char *path = g_getenv("VKFD_SH_MNEMONICS");
+    static const char *const forms[] = { "_e32", "_e64", "_dpp", "_sdwa" };
+    g_autofree char *m = NULL;
+    size_t n = strcspn(insn, " \t");
+    FILE *f;
+    unsigned i;
+
+    if (!path || !*path) {
+        return;
+    }
+    m = g_strndup(insn, n);
+    for (i = 0; i < ARRAY_SIZE(forms); i++) {
+        if (g_str_has_suffix(m, forms[i])) {
+            m[strlen(m) - strlen(forms[i])] = 0;
+        }
+    }
+    f = fopen(path, "a");
+    if (f) {
+        fprintf(f, "%s\n", m);
+        fclose(f);
+    }
+}
+
+/*
  * Turn llvm-mc's -show-encoding listing into bytes: instructions by
  * their encodings, ".long" dwords as they are; labels are recorded and
  * branch fixups (fixup_si_sopp_br) resolved against them.  Anything else
@@ -341,6 +371,7 @@ static inline bool sh_parse_listing(const char *listing, GByteArray *code,
                 g_string_append_printf(err, "bad encoding: %s\n", t);
                 ok = false;
             }
+            sh_note_mnemonic(t);
         } else if (g_str_has_prefix(t, ".long")) {
             int64_t val;
 
