@@ -1608,6 +1608,71 @@ VALU_PK2(valu_pk_max_u16, MAX(x, y), MAX(x, y))
 VALU_PK2(valu_pk_min_u16, MIN(x, y), MIN(x, y))
 
 /*
+ * Integer dot products (gfx90a's DL ops): the products of the 16-bit,
+ * 8-bit or 4-bit fields of src0 and src1 added to src2; with clamp the
+ * sum saturates.  v_dot2 reads its halves as op_sel/op_sel_hi pick them
+ * (VOP3P); the VOP2 "c" forms accumulate into their destination.
+ */
+static inline int64_t dot_fields(uint32_t x, uint32_t y, unsigned bits,
+                                 bool sgn)
+{
+    int64_t sum = 0;
+    unsigned k;
+
+    for (k = 0; k < 32; k += bits) {
+        if (sgn) {
+            sum += (int64_t)sextract32(x, k, bits) * sextract32(y, k, bits);
+        } else {
+            sum += (int64_t)extract32(x, k, bits) * extract32(y, k, bits);
+        }
+    }
+    return sum;
+}
+
+static bool valu_dot(VkfdWave *w, const VkfdShInsn *in, unsigned bits,
+                     bool sgn)
+{
+    uint32_t t0[LANES], t1[LANES], t2[LANES], r[LANES];
+    const uint32_t *a, *b, *c = vkfd_sh_vsrc32(w, in, 2, t2);
+    bool clamp = vkfd_sh_valu_clamp(in);
+    int64_t v;
+    int i;
+
+    if (in->mods == VKFD_SH_MODS_VOP3P && bits == 16) {
+        vkfd_sh_vsrc_pk16(w, in, 0, t0);
+        vkfd_sh_vsrc_pk16(w, in, 1, t1);
+        a = t0;
+        b = t1;
+    } else {
+        a = vkfd_sh_vsrc32(w, in, 0, t0);
+        b = vkfd_sh_vsrc32(w, in, 1, t1);
+    }
+    for (i = 0; i < LANES; i++) {
+        v = dot_fields(a[i], b[i], bits, sgn) +
+            (sgn ? (int64_t)(int32_t)c[i] : (int64_t)c[i]);
+        if (clamp) {
+            v = sgn ? MIN(MAX(v, INT32_MIN), INT32_MAX) : MIN(v, UINT32_MAX);
+        }
+        r[i] = v;
+    }
+    vkfd_sh_vdst32(w, in, r);
+    return true;
+}
+
+#define VALU_DOT(fn, bits, sgn)                                             \
+static bool fn(VkfdWave *w, const VkfdShInsn *in)                          \
+{                                                                           \
+    return valu_dot(w, in, bits, sgn);                                      \
+}
+
+VALU_DOT(valu_dot2_i32_i16, 16, true)
+VALU_DOT(valu_dot2_u32_u16, 16, false)
+VALU_DOT(valu_dot4_i32_i8, 8, true)
+VALU_DOT(valu_dot4_u32_u8, 8, false)
+VALU_DOT(valu_dot8_i32_i4, 4, true)
+VALU_DOT(valu_dot8_u32_u4, 4, false)
+
+/*
  * Integer compares: one handler per type and condition, shared by
  * v_cmp_* and v_cmpx_* (VKFD_SH_VF_CMPX makes vkfd_sh_vset_mask write
  * EXEC too).  Conditions in the ISA's order: f lt eq le gt ne ge t.
@@ -1757,6 +1822,12 @@ const VkfdShOp vkfd_sh_vop2_int[VKFD_SH_VOP2_OPS] = {
     [0x34] = OP2(add_u32, VF(ICLAMP)),
     [0x35] = OP2(sub_u32, VF(ICLAMP)),
     [0x36] = OP2(subrev_u32, VF(ICLAMP)),
+    [0x38] = OP("v_dot2c_i32_i16", valu_dot2_i32_i16, B32, B32, B32, B32,
+                VF(MAC) | VF(NO_EXT)),
+    [0x39] = OP("v_dot4c_i32_i8", valu_dot4_i32_i8, B32, B32, B32, B32,
+                VF(MAC) | VF(NO_EXT)),
+    [0x3a] = OP("v_dot8c_i32_i4", valu_dot8_i32_i4, B32, B32, B32, B32,
+                VF(MAC) | VF(NO_EXT)),
     [0x3d] = OP2(xnor_b32, 0),
 };
 
@@ -1959,6 +2030,12 @@ const VkfdShOp vkfd_sh_vop3p_int[VKFD_SH_VOP3P_OPS] = {
     [0x0b] = OPPK2(pk_sub_u16, VF(ICLAMP)),
     [0x0c] = OPPK2(pk_max_u16, 0),
     [0x0d] = OPPK2(pk_min_u16, 0),
+    [0x26] = OPPK3(dot2_i32_i16, VF(ICLAMP)),
+    [0x27] = OPPK3(dot2_u32_u16, VF(ICLAMP)),
+    [0x28] = OPPK3(dot4_i32_i8, VF(ICLAMP)),
+    [0x29] = OPPK3(dot4_u32_u8, VF(ICLAMP)),
+    [0x2a] = OPPK3(dot8_i32_i4, VF(ICLAMP)),
+    [0x2b] = OPPK3(dot8_u32_u4, VF(ICLAMP)),
     [0x33] = OP("v_pk_mov_b32", valu_pk_mov_b32, B64, B64, NO, B64, 0),
     [0x58] = OP("v_accvgpr_read_b32", valu_accvgpr_mov, B32, NO, NO, B32,
                 VF(ACC_SRC0)),
@@ -2446,6 +2523,11 @@ bool vkfd_sh_decode_vop3p(VkfdShDecoder *dc, VkfdShInsn *in)
         if (in->u.vop3.clamp &&
             !(fl & (VKFD_SH_VF_CLAMP | VKFD_SH_VF_ICLAMP))) {
             return refuse(dc, "vop3p: clamp on an op without it");
+        }
+        if ((o->exec == valu_dot4_i32_i8 || o->exec == valu_dot4_u32_u8 ||
+             o->exec == valu_dot8_i32_i4 || o->exec == valu_dot8_u32_u4) &&
+            (in->u.vop3.opsel || in->u.vop3.opsel_hi != 7)) {
+            return refuse(dc, "vop3p: op_sel on a dot4/dot8");
         }
     }
     if (!valu_src0(dc, in, enc[0], VKFD_SH_DEC_NO_LITERAL)) {
