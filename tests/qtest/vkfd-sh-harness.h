@@ -182,6 +182,12 @@ typedef struct ShRun {
     /* called once, during_ms after the doorbell, while the queue runs */
     void (*during)(struct ShRun *r);
     unsigned during_ms;
+    /*
+     * Set by a hook that reset the device: the queue is gone, the run
+     * ends at once without unmapping it, and the case's machine is
+     * replaced by a fresh one after its check.
+     */
+    bool gone;
     /* filled by sh_run() */
     uint64_t desc;          /* where the descriptor went (the kernel object) */
     uint64_t code;          /* where the code went */
@@ -1038,7 +1044,7 @@ static inline void sh_dispatch_on(ShRun *r, uint64_t kobj, uint64_t code)
             stopped |= r->res.ih[i].source == VKFD_IH_SRC_QUEUE_ERROR &&
                        r->res.ih[i].doorbell == r->doorbell;
         }
-        if (stopped) {
+        if (stopped || r->gone) {
             break;
         }
         if (g_get_monotonic_time() > deadline) {
@@ -1057,6 +1063,9 @@ static inline void sh_dispatch_on(ShRun *r, uint64_t kobj, uint64_t code)
         g_usleep(r->poll_us);
     }
     r->res.seconds = (g_get_monotonic_time() - start) / 1e6;
+    if (r->gone) {
+        return;
+    }
     sh_queue_unmap(r, mqd);
     sh_ih_drain(r);
     guest_free(&r->h->v->alloc, mqd);
@@ -1269,6 +1278,9 @@ static inline void sh_case_run(const void *data)
     }
     /* whatever the case did, the device still answers */
     g_assert_cmphex(rd(r->h->v, VKFD_REG_ID), ==, VKFD_ID_MAGIC);
+    if (r->gone) {
+        sh_put();
+    }
 }
 
 /* Register a table's cases as /vkfd-sh/UNIT/NAME. */
