@@ -309,7 +309,6 @@ void vkfd_sh_drop(VkfdQueue *q)
     }
 }
 
-
 /*
  * Store value in an amd_signal_t of q's context and notify its waiters as
  * a completion does (event id into the mailbox, an IH SIGNAL entry).
@@ -765,9 +764,11 @@ static VkfdStep disp_run(VkfdShDispatch *d, unsigned *budget)
             g->cur = (g->cur + 1) % g->nwaves;
         }
         if (k == g->nwaves) {
-            /* nothing can run: cannot happen (barriers release) */
-            d->group_live = false;
-            continue;
+            /* barriers release when the last live wave arrives */
+            w = &g->waves[0];
+            wave_fault(w, VKFD_SH_FAULT_ILLEGAL, w->pc, w->pc, NULL,
+                       "no wave of the workgroup can run");
+            return disp_fault(d, w);
         }
         if (!wave_run(d, w, &left)) {
             return disp_fault(d, w);
