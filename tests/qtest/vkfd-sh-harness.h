@@ -177,8 +177,13 @@ typedef struct ShRun {
      */
     bool pm4;
     unsigned doorbell;      /* of the run's queue: SH_DOORBELL */
-    /* called after the queue is mapped and written, before the doorbell */
+    /*
+     * Called after the queue is mapped and its packets written, before
+     * the write index and the doorbell.  An AQL hook may write
+     * extra_packets more packets after r->packets (sh_aql_*()).
+     */
     void (*before)(struct ShRun *r);
+    unsigned extra_packets;
     /* called once, during_ms after the doorbell, while the queue runs */
     void (*during)(struct ShRun *r);
     unsigned during_ms;
@@ -193,6 +198,7 @@ typedef struct ShRun {
     uint64_t code;          /* where the code went */
     uint32_t code_len;
     uint64_t amd_queue;     /* AQL: the queue's amd_queue_t (256 bytes) */
+    uint64_t kobj_used;     /* the kernel object dispatched */
     uint64_t packet;        /* VA of the (first) dispatch packet */
     uint64_t signal;        /* VA of the completion signal (all packets) */
     uint64_t mailbox;
@@ -970,6 +976,37 @@ static inline bool sh_pm4_stream(ShRun *r, uint64_t code, GArray *pm4)
     return true;
 }
 
+/* AQL slot k of the run's queue (0: the first dispatch packet). */
+static inline uint64_t sh_aql_slot(ShRun *r, unsigned k)
+{
+    g_assert_cmpuint(k, <, SH_QUEUE_SLOTS);
+    return r->packet + k * VKFD_AQL_PACKET_SIZE;
+}
+
+/* A BARRIER_AND packet at slot k waiting for dep (0: none) to reach 0. */
+static inline void sh_aql_barrier_and(ShRun *r, unsigned k, uint64_t dep,
+                                      uint64_t completion)
+{
+    uint8_t b[VKFD_AQL_PACKET_SIZE] = { 0 };
+    uint64_t va = sh_aql_slot(r, k);
+
+    stq_le_p(b + 8, dep);
+    stq_le_p(b + 56, completion);
+    sh_write(r, va + 2, b + 2, sizeof(b) - 2);
+    qtest_writew(r->qts, sh_pa(r->h, va),
+                 VKFD_AQL_TYPE_BARRIER_AND | VKFD_AQL_HEADER_BARRIER);
+}
+
+/* An amd_signal_t of the run's VRAM with value. */
+static inline uint64_t sh_signal_new(ShRun *r, int64_t value)
+{
+    uint64_t sig = sh_alloc(r, 64);
+
+    sh_w64(r, sig, 1);                              /* kind: user */
+    sh_w64(r, sig + VKFD_SIGNAL_VALUE, value);
+    return sig;
+}
+
 /*
  * Dispatch on a fresh queue, wait, unmap; the outcome in r->res.  AQL
  * (the default): r->packets KERNEL_DISPATCH packets of kobj.  PM4
@@ -1023,10 +1060,12 @@ static inline void sh_dispatch_on(ShRun *r, uint64_t kobj, uint64_t code)
         wptr = r->packets;
         r->amd_queue = ptrs;
     }
-    sh_w64(r, r->pm4 ? ptrs + 8 : ptrs + 56, wptr);
+    r->kobj_used = kobj;
     if (r->before) {
         r->before(r);
     }
+    wptr += r->pm4 ? 0 : r->extra_packets;
+    sh_w64(r, r->pm4 ? ptrs + 8 : ptrs + 56, wptr);
     start = g_get_monotonic_time();
     deadline = start + r->timeout_ms * (gint64)1000;
     qpci_io_writeq(r->h->v->dev, r->h->v->doorbells,
@@ -1177,7 +1216,8 @@ static inline bool sh_expect_done(ShRun *r)
 {
     bool ok = r->res.ran && r->res.completed && !r->res.error &&
               !r->res.vm_faults &&
-              (r->pm4 || (r->res.rptr == r->packets && r->res.signal == 0));
+              (r->pm4 || (r->res.rptr == r->packets + r->extra_packets &&
+                          r->res.signal == 0));
 
     if (!ok) {
         g_test_message("expected the dispatch to complete");
