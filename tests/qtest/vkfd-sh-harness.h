@@ -176,6 +176,7 @@ typedef struct ShRun {
      * user SGPRs PM4 can give here); no packet, no signal.
      */
     bool pm4;
+    bool pm4_indirect;      /* DISPATCH_INDIRECT: the grid from memory */
     unsigned doorbell;      /* of the run's queue: SH_DOORBELL */
     /*
      * Called after the queue is mapped and its packets written, before
@@ -918,6 +919,7 @@ static inline void sh_packet_write(ShRun *r, uint64_t va, uint64_t kobj)
 #define SH_PKT3(op, n)          (0xc0000000u | ((n) - 1u) << 16 | (op) << 8)
 #define SH_PM4_SET_SH_REG       0x76
 #define SH_PM4_DISPATCH_DIRECT  0x15
+#define SH_PM4_DISPATCH_INDIRECT 0x16
 #define SH_PM4_RING_DW          1024
 #define SH_CS_INIT_EN           (1u << 0)
 #define SH_CS_INIT_PARTIAL_TG   (1u << 1)
@@ -967,12 +969,24 @@ static inline bool sh_pm4_stream(ShRun *r, uint64_t code, GArray *pm4)
     v[1] = r->kernarg >> 32;
     sh_pm4_regs(pm4, 0x2e40, v, r->kd.props ? 2 : 0);
     r->pm4_dispatch_at = pm4->len;
-    v[0] = SH_PKT3(SH_PM4_DISPATCH_DIRECT, 4);
-    v[1] = r->grid[0];
-    v[2] = r->grid[1];
-    v[3] = r->grid[2];
-    v[4] = SH_CS_INIT_EN | SH_CS_INIT_PARTIAL_TG | SH_CS_INIT_THREAD_DIMS;
-    g_array_append_vals(pm4, v, 5);
+    v[5] = SH_CS_INIT_EN | SH_CS_INIT_PARTIAL_TG | SH_CS_INIT_THREAD_DIMS;
+    if (r->pm4_indirect) {
+        uint64_t dims = sh_alloc(r, 16);
+
+        sh_write32(r, dims, r->grid, 3);
+        v[0] = SH_PKT3(SH_PM4_DISPATCH_INDIRECT, 3);
+        v[1] = dims;
+        v[2] = dims >> 32;
+        v[3] = v[5];
+        g_array_append_vals(pm4, v, 4);
+    } else {
+        v[0] = SH_PKT3(SH_PM4_DISPATCH_DIRECT, 4);
+        v[1] = r->grid[0];
+        v[2] = r->grid[1];
+        v[3] = r->grid[2];
+        v[4] = v[5];
+        g_array_append_vals(pm4, v, 5);
+    }
     return true;
 }
 
