@@ -14,7 +14,8 @@
  * __shfl and __shfl_xor, f32/f64 division, sqrt, min, floor, f16 and
  * integer conversions, 8/16-bit and packed f16 arithmetic, a matrix
  * multiply with partial workgroups, printf, hipMemset and device-to-device
- * hipMemcpy (the runtime's own blit kernels).  Then, on device 0, a kernel
+ * hipMemcpy (the runtime's own blit kernels), host <-> device copies with
+ * ROCr's blit shaders (SDMA off).  Then, on device 0, a kernel
  * that never ends: another process's kernel runs beside it, it is killed
  * with its process, a kernel runs afterwards; a kernel that stores out of
  * bounds gets the runtime's memory-fault report naming the address and
@@ -1801,6 +1802,71 @@ static void check_trap(void)
 	   "device 0: trap: the process dies of SIGABRT (%s)", how);
 }
 
+/*
+ * With SDMA off, ROCr copies with its own precompiled blit shaders
+ * (CopyAligned, CopyMisaligned: gfx8 code behind an amd_kernel_code_t), so
+ * HIP's host <-> device copies run them: aligned, misaligned by 1 and 3,
+ * and a few bytes.  The variable must be set before the runtime starts,
+ * hence a process of its own.
+ */
+static void rocr_blit_child(int d, int unused)
+{
+	const size_t n = (3u << 20) + 77;
+	static const struct { size_t hs, dv, hd, len; } cp[] = {
+		{ 0, 0, 0, 1u << 20 },		/* all aligned */
+		{ 1, 3, 2, (3u << 20) + 77 },	/* three misalignments */
+		{ 5, 4096 + 1, 6, 13 },		/* a few bytes */
+	};
+	uint8_t *h = (uint8_t *)malloc(n + 64), *r = (uint8_t *)malloc(n + 64);
+	uint8_t *dv;
+	bool all = true;
+
+	(void)unused;
+	setenv("HSA_ENABLE_SDMA", "0", 1);
+	dev = d;
+	cur = "rocr_blit";
+	if (!hip_ok(hipSetDevice(d), "hipSetDevice"))
+		_exit(1);
+	dv = (uint8_t *)dmalloc(n + 8192);
+	if (!ok(h && r && dv, "device %d: %s: hipMalloc", d, cur))
+		_exit(1);
+	for (size_t i = 0; i < n + 64; i++)
+		h[i] = (uint8_t)(i * 131 + 7);
+	for (size_t k = 0; k < sizeof(cp) / sizeof(cp[0]); k++) {
+		size_t bad = 0, first = 0;
+
+		memset(r, 0, n + 64);
+		if (!to_dev(dv + cp[k].dv, h + cp[k].hs, cp[k].len) ||
+		    !to_host(r + cp[k].hd, dv + cp[k].dv, cp[k].len))
+			_exit(1);
+		for (size_t i = 0; i < cp[k].len; i++)
+			if (r[cp[k].hd + i] != h[cp[k].hs + i] && !bad++)
+				first = i;
+		all = report(k == 0 ? "aligned, 1 MiB, there and back" :
+			     k == 1 ? "misaligned (host +1, device +3, host "
+				      "+2), 3 MiB + 77" :
+			     "13 bytes, misaligned", cp[k].len, bad, first,
+			     "got %#x, want %#x", r[cp[k].hd + first],
+			     h[cp[k].hs + first]) && all;
+	}
+	_exit(all ? 0 : 1);
+}
+
+static void check_rocr_blits(void)
+{
+	int status = 0;
+	pid_t pid;
+
+	prog->limit = case_timeout * FIRST_USE;
+	prog->since = now();
+	pid = spawn(rocr_blit_child, 0, 0);
+	if (!wait_child(pid, &status))
+		ok(0, "device 0: rocr_blit: no result after %.0f s", prog->limit);
+	else if (WIFSIGNALED(status))
+		ok(0, "device 0: rocr_blit: the process died of signal %d",
+		   WTERMSIG(status));
+}
+
 /* The device count, from a child: HIP must stay out of this process. */
 static void count_child(int want, int unused)
 {
@@ -1831,7 +1897,7 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--list")) {
 			for (int k = 0; k < NCASES; k++)
 				printf("%s\n", cases[k].name);
-			printf("forever\noob_store\ntrap\n");
+			printf("rocr_blit\nforever\noob_store\ntrap\n");
 			return 0;
 		} else {
 			fprintf(stderr, "usage: %s [--devices N] [--only CASE] "
@@ -1856,6 +1922,8 @@ int main(int argc, char **argv)
 	ndev = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
 	if (ndev > 0)
 		run_cases();
+	if (ndev > 0 && stuck < 2 && (!only || !strcmp(only, "rocr_blit")))
+		check_rocr_blits();
 	/* --no-fatal: only the cases that leave the process alive */
 	if (ndev > 0 && !no_fatal && stuck >= 2 &&
 	    (!only || !strcmp(only, "forever") || !strcmp(only, "oob_store") ||
