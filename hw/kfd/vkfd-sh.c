@@ -197,26 +197,60 @@ bool vkfd_sh_fault_decode(VkfdWave *w, VkfdShFault fault, uint64_t va,
 }
 
 /*
- * The memory fast path: a small direct-mapped cache of the VRAM pages
- * the dispatch touched, VA page -> host pointer, valid for one turn of
- * the queue (disp_run empties it), as the device's TLB is between two
- * scheduler commands.  An access within one page that hits is a memcpy;
- * anything else (system memory, a page boundary, a miss that does not
- * translate) takes vkfd_vm_read/write, which also reports the fault.
+ * The memory fast path: a small direct-mapped cache of the pages the
+ * dispatch touched, VA page -> host pointer, valid for one turn of the
+ * queue (disp_run empties it), as the device's TLB is between two
+ * scheduler commands: VRAM pages, and guest RAM pages for reads (the
+ * kernargs ROCr keeps in system memory).  An access within one page that
+ * hits is a memcpy; anything else (a store to system memory, a page
+ * boundary, a miss that does not translate) takes vkfd_vm_read/write,
+ * which also reports the fault.
  */
+/*
+ * The host address of the guest RAM page at bus address addr, if the
+ * whole page is plain RAM through the device's bus-master address space
+ * (for reads: writes to system memory take the slow path, which marks
+ * them dirty).  Valid while the BQL is held: the memory map only changes
+ * under it.
+ */
+static uint8_t *sys_page(VkfdState *s, uint64_t addr)
+{
+    AddressSpace *as = pci_get_address_space(&s->parent_obj);
+    hwaddr xlat, len = VKFD_GPU_PAGE_SIZE;
+    MemoryRegion *mr;
+
+    RCU_READ_LOCK_GUARD();
+    mr = address_space_translate(as, addr, &xlat, &len, false,
+                                 MEMTXATTRS_UNSPECIFIED);
+    if (len < VKFD_GPU_PAGE_SIZE || !memory_access_is_direct(mr, false)) {
+        return NULL;
+    }
+    return (uint8_t *)memory_region_get_ram_ptr(mr) + xlat;
+}
+
 static VkfdShXlat *xlat_fill(VkfdShDispatch *d, VkfdShXlat *e, uint64_t va,
                              unsigned len, bool is_write)
 {
+    uint64_t off = va & (VKFD_GPU_PAGE_SIZE - 1);
     VkfdVmXlat x;
 
     /* the exact access first, so that a fault latches its own VA */
-    if (!vkfd_vm_translate(d->s, d->ctx_id, va, len, is_write, &x) ||
-        !x.vram) {
+    if (!vkfd_vm_translate(d->s, d->ctx_id, va, len, is_write, &x)) {
         return NULL;
     }
+    if (x.vram) {
+        e->vram = x.addr - off;
+        e->host = (uint8_t *)memory_region_get_ram_ptr(&d->s->vram) +
+                  e->vram;
+    } else {
+        e->host = is_write ? NULL : sys_page(d->s, x.addr - off);
+        if (!e->host) {
+            e->tag = 0;
+            return NULL;
+        }
+        e->vram = 0;
+    }
     e->tag = (va >> VKFD_GPU_PAGE_SHIFT) + 1;
-    e->vram = x.addr - (va & (VKFD_GPU_PAGE_SIZE - 1));
-    e->host = (uint8_t *)memory_region_get_ram_ptr(&d->s->vram) + e->vram;
     e->write = is_write;
     return e;
 }
