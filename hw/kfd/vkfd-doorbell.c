@@ -30,10 +30,15 @@ static uint64_t vkfd_doorbell_read(void *opaque, hwaddr addr, unsigned size)
     return 0;
 }
 
-static void vkfd_doorbell_write(void *opaque, hwaddr addr, uint64_t val,
-                                unsigned size)
+/*
+ * A doorbell write at offset addr of the aperture, from the CPU or from
+ * a GPU engine whose write landed on a DOORBELL BO (vkfd-gpuvm.c): the
+ * same checks either way, and only a kick, so an engine that rings a
+ * doorbell never re-enters the device.
+ */
+void vkfd_doorbell_ring(VkfdState *s, hwaddr addr, uint64_t val,
+                        unsigned size)
 {
-    VkfdState *s = opaque;
     uint32_t ctx_id = addr / VKFD_DOORBELL_PAGE_SIZE;
     uint32_t index = (addr % VKFD_DOORBELL_PAGE_SIZE) / VKFD_DOORBELL_SIZE;
 
@@ -50,6 +55,12 @@ static void vkfd_doorbell_write(void *opaque, hwaddr addr, uint64_t val,
     if (!vkfd_queue_kick(s, ctx_id, index, val)) {
         vkfd_doorbell_reject(s, addr, size, "no queue on this doorbell");
     }
+}
+
+static void vkfd_doorbell_write(void *opaque, hwaddr addr, uint64_t val,
+                                unsigned size)
+{
+    vkfd_doorbell_ring(opaque, addr, val, size);
 }
 
 const MemoryRegionOps vkfd_doorbell_ops = {

@@ -12,7 +12,10 @@
  * Nothing the guest writes in a page table can make the device touch
  * memory other than guest RAM and VRAM: table entries and leaves in guest
  * memory must be plain RAM (no MMIO: no device registers, including ours),
- * and VRAM leaves are checked against the size of VRAM.
+ * and VRAM leaves are checked against the size of VRAM.  The one exception
+ * is a leaf on the device's own doorbell page or HDP-flush page (what
+ * DOORBELL and MMIO_REMAP BOs map): an engine's write there is handed to
+ * the doorbell logic, as on the hardware, without DMA to the BAR.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -193,6 +196,69 @@ void vkfd_vm_exit(VkfdState *s)
 }
 
 /*
+ * Is bus address addr in one of the device's own pages a system PTE may
+ * map: the doorbell BAR (a DOORBELL BO) or the MMIO remap page in BAR0
+ * (an MMIO_REMAP BO)?  If so, fill x->io, x->addr (the offset there) and
+ * x->len (to the end of that page).  These are peer-to-peer addresses on
+ * the device's own bus, so they are compared untranslated.
+ */
+static bool vkfd_vm_own_page(VkfdState *s, uint64_t addr, VkfdVmXlat *x)
+{
+    PCIDevice *pd = &s->parent_obj;
+    pcibus_t bar = pci_get_bar_addr(pd, VKFD_BAR_DOORBELL);
+    uint64_t size = memory_region_size(&s->doorbells);
+
+    if (bar != PCI_BAR_UNMAPPED && addr >= bar && addr - bar < size) {
+        x->io = VKFD_VM_IO_DOORBELL;
+        x->addr = addr - bar;
+        x->len = VKFD_GPU_PAGE_SIZE - (x->addr & (VKFD_GPU_PAGE_SIZE - 1));
+        return true;
+    }
+    bar = pci_get_bar_addr(pd, VKFD_BAR_REGS);
+    if (bar != PCI_BAR_UNMAPPED && addr >= bar + VKFD_MMIO_REMAP_OFFSET &&
+        addr - bar - VKFD_MMIO_REMAP_OFFSET < VKFD_MMIO_REMAP_SIZE) {
+        x->io = VKFD_VM_IO_HDP;
+        x->addr = addr - bar - VKFD_MMIO_REMAP_OFFSET;
+        x->len = VKFD_MMIO_REMAP_SIZE - x->addr;
+        return true;
+    }
+    return false;
+}
+
+/*
+ * An engine's access to a doorbell or the remap page.  Reads see zeroes,
+ * as the CPU's do.  A write is cut into the doorbell-sized (8-byte, or
+ * 4-byte when the run is not 8-byte aligned) writes the CPU could have
+ * made, each rung through vkfd_doorbell_ring(), which only kicks a queue;
+ * a write to the remap page is an HDP flush.  Anything else faults.
+ */
+static bool vkfd_vm_io(VkfdState *s, const VkfdVmXlat *x, uint64_t off,
+                       void *buf, uint64_t n, bool is_write)
+{
+    uint64_t addr = x->addr + off, i;
+    unsigned w = !((addr | n) & 7) ? 8 : 4;
+
+    if (!is_write) {
+        memset(buf, 0, n);
+        return true;
+    }
+    if ((addr | n) & 3) {
+        return false;
+    }
+    for (i = 0; i < n; i += w) {
+        if (x->io == VKFD_VM_IO_HDP) {
+            s->hdp_flushes++;
+            trace_vkfd_hdp_flush(addr + i, s->hdp_flushes);
+            continue;
+        }
+        vkfd_doorbell_ring(s, addr + i,
+                           w == 8 ? ldq_le_p((uint8_t *)buf + i)
+                                  : ldl_le_p((uint8_t *)buf + i), w);
+    }
+    return true;
+}
+
+/*
  * Translate the VA range [va, va + len) of a context as far as one leaf
  * and one kind of memory go: on success x describes the first x->len
  * bytes (1 <= x->len <= len).  On a fault, latch it and return false.
@@ -240,8 +306,14 @@ bool vkfd_vm_translate(VkfdState *s, uint32_t ctx_id, uint64_t va,
     off = va & ((1ull << sh) - 1);
     target = (pte & VKFD_PTE_ADDR_MASK) + off;
     n = MIN(len, (1ull << sh) - off);
+    x->io = VKFD_VM_IO_NONE;
     if (pte & VKFD_PTE_SYSTEM) {
         n = vkfd_ram_extent(s, target, n, is_write);
+        if (!n && vkfd_vm_own_page(s, target, x)) {
+            x->len = MIN(len, x->len);
+            x->vram = false;
+            return true;
+        }
         if (!n) {
             why = is_write ? "system page not writable guest RAM"
                            : "system page not guest RAM";
@@ -271,6 +343,9 @@ static bool vkfd_vm_xfer(VkfdState *s, const VkfdVmXlat *x, uint64_t off,
     uint8_t *p;
 
     assert(off + n <= x->len);
+    if (x->io != VKFD_VM_IO_NONE) {
+        return vkfd_vm_io(s, x, off, buf, n, is_write);
+    }
     if (!x->vram) {
         return pci_dma_rw(&s->parent_obj, x->addr + off, buf, n,
                           is_write ? DMA_DIRECTION_FROM_DEVICE

@@ -7,7 +7,10 @@
  * (vkfd-bus.c): entries written before it runs share one message.
  * The ring never overwrites an entry the driver has not consumed: when
  * one more entry would make WPTR reach RPTR, the entry is dropped and
- * counted instead (IH_OVERFLOWS, IH_STATUS.OVERFLOW).
+ * counted instead (IH_OVERFLOWS, IH_STATUS.OVERFLOW), and the vector is
+ * raised all the same, so that the driver recovers the lost entries'
+ * events (it scans the event slots, as amdkfd does for an interrupt
+ * without a usable event id).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -175,6 +178,8 @@ void vkfd_ih_post(VkfdState *s, uint32_t source, uint32_t ctx, uint32_t data,
         s->ih_overflows++;
         s->ih_status |= VKFD_IH_STATUS_OVERFLOW;
         trace_vkfd_ih_overflow(source, ctx, data, s->ih_overflows);
+        /* the driver must learn of it even if no entry follows */
+        vkfd_irq_raise(s, VKFD_VECTOR_IH);
         return;
     }
     e.source = cpu_to_le32(source);

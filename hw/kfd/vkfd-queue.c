@@ -139,9 +139,9 @@ static void vkfd_queue_bh(void *opaque)
         if (q->error) {
             continue;
         }
-        if (more) {
-            QTAILQ_INSERT_TAIL(&s->queue_run, q, link);
-            q->kicked = true;
+        if (more || q->kicked) {
+            /* q->kicked: its own doorbell rung during the run (a GPU write) */
+            vkfd_queue_make_runnable(s, q);
         } else if (q->waiting) {
             QTAILQ_INSERT_TAIL(&s->queue_poll, q, link);
             q->polling = true;
@@ -286,8 +286,8 @@ uint32_t vkfd_queue_map(VkfdState *s, uint32_t ctx_id,
             return VKFD_ST_BAD_MQD;
         }
     }
-    if (mqd.flags) {
-        *why = "MQD flags not zero";
+    if (le32_to_cpu(mqd.flags) & ~VKFD_MQD_F_CHECK_WPTR) {
+        *why = "MQD reserved flags not zero";
         return VKFD_ST_BAD_MQD;
     }
     q.queue_id = le32_to_cpu(mq->queue_id);
@@ -319,6 +319,10 @@ uint32_t vkfd_queue_map(VkfdState *s, uint32_t ctx_id,
     trace_vkfd_queue_map(ctx_id, nq->doorbell, nq->queue_id, nq->type,
                          nq->ring_base, nq->ring_size, nq->rptr,
                          s->live_queues);
+    if (le32_to_cpu(mqd.flags) & VKFD_MQD_F_CHECK_WPTR) {
+        /* pick up what was written while the queue was not mapped */
+        vkfd_queue_kick(s, ctx_id, nq->doorbell, 0);
+    }
     return VKFD_ST_OK;
 }
 

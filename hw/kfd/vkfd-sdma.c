@@ -31,7 +31,9 @@
 #define SDMA_TRAP_DW        2
 #define SDMA_POLL_DW        6
 #define SDMA_FILL_DW        5
-#define SDMA_MAX_DW         7
+#define SDMA_ATOMIC_DW      8
+#define SDMA_TIMESTAMP_DW   3
+#define SDMA_MAX_DW         8
 
 #define SDMA_COUNT_MASK     (VKFD_SDMA_COPY_MAX - 1)    /* 22 bits */
 #define SDMA_WRITE_MASK     0xfffffu                    /* 20 bits */
@@ -235,6 +237,67 @@ static VkfdStep sdma_poll(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
 }
 
 /*
+ * TIMESTAMP GET and GET_GLOBAL: the 64-bit GPU clock (the one
+ * GET_CLOCK_COUNTERS reads) to an 8-byte aligned address.  vkfd's engines
+ * have no clock of their own, so the engine's "local" timestamp is the
+ * global one.  SET, which loads the engine's own counter, has nothing to
+ * load and is refused like any packet the device does not run.
+ */
+static VkfdStep sdma_timestamp(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
+                               unsigned *budget)
+{
+    uint64_t addr = sdma_addr(dw, 1), now;
+
+    if (addr & 7) {
+        return sdma_bad(s, q, dw[0], "timestamp not 8-byte aligned");
+    }
+    (*budget)--;
+    now = vkfd_clock_ns();
+    trace_vkfd_sdma_timestamp(q->ctx_id, q->doorbell, addr, now);
+    now = cpu_to_le64(now);
+    if (!vkfd_vm_write(s, q->ctx_id, addr, &now, sizeof(now))) {
+        return sdma_fault(s, q, dw[0]);
+    }
+    return sdma_consume(s, q, dw[0], SDMA_TIMESTAMP_DW * 4);
+}
+
+/*
+ * ATOMIC: the 64-bit add ROCr uses to decrement a completion signal
+ * (with or without return; an SDMA atomic has nowhere to return to).
+ * The other TC operations and the compare-and-swap loop are refused.
+ * The add is atomic with respect to the device's other engines, which
+ * run under the same lock, not to the guest's CPUs.
+ */
+static VkfdStep sdma_atomic(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
+                            unsigned *budget)
+{
+    uint64_t addr = sdma_addr(dw, 1), val;
+    uint32_t op = VKFD_SDMA_ATOMIC_OP(dw[0]);
+
+    if (op != VKFD_SDMA_ATOMIC_ADD64 && op != VKFD_SDMA_ATOMIC_ADD64_NRTN) {
+        return sdma_bad(s, q, dw[0], "atomic operation not supported");
+    }
+    if (dw[0] & VKFD_SDMA_ATOMIC_LOOP) {
+        return sdma_bad(s, q, dw[0], "atomic loop not supported");
+    }
+    if (addr & 7) {
+        return sdma_bad(s, q, dw[0], "atomic not 8-byte aligned");
+    }
+    (*budget)--;
+    if (!vkfd_vm_check(s, q->ctx_id, addr, sizeof(val), true) ||
+        !vkfd_vm_read(s, q->ctx_id, addr, &val, sizeof(val))) {
+        return sdma_fault(s, q, dw[0]);
+    }
+    val = le64_to_cpu(val) + sdma_addr(dw, 3);
+    trace_vkfd_sdma_atomic(q->ctx_id, q->doorbell, addr, op, val);
+    val = cpu_to_le64(val);
+    if (!vkfd_vm_write(s, q->ctx_id, addr, &val, sizeof(val))) {
+        return sdma_fault(s, q, dw[0]);
+    }
+    return sdma_consume(s, q, dw[0], SDMA_ATOMIC_DW * 4);
+}
+
+/*
  * Run (part of) the packet at rptr, avail bytes of which the guest has
  * written: DONE (consumed) or MORE (the budget ran out in the middle of
  * it) let the queue go on; FAIL, WAIT and STALL (not all written yet)
@@ -283,6 +346,17 @@ static VkfdStep sdma_packet(VkfdState *s, VkfdQueue *q, uint64_t avail,
     case VKFD_SDMA_OP_CONST_FILL:
         len = SDMA_FILL_DW * 4;
         break;
+    case VKFD_SDMA_OP_ATOMIC:
+        len = SDMA_ATOMIC_DW * 4;
+        sub_op = 0;     /* bits 15:8 are not a sub-opcode here */
+        break;
+    case VKFD_SDMA_OP_TIMESTAMP:
+        if (sub_op != VKFD_SDMA_TS_GET && sub_op != VKFD_SDMA_TS_GET_GLOBAL) {
+            return sdma_bad(s, q, dw[0], "timestamp SET not supported");
+        }
+        len = SDMA_TIMESTAMP_DW * 4;
+        sub_op = 0;
+        break;
     default:
         return sdma_bad(s, q, dw[0], "unknown opcode");
     }
@@ -305,6 +379,10 @@ static VkfdStep sdma_packet(VkfdState *s, VkfdQueue *q, uint64_t avail,
         return sdma_write(s, q, dw, len, budget);
     case VKFD_SDMA_OP_POLL_REGMEM:
         return sdma_poll(s, q, dw, budget);
+    case VKFD_SDMA_OP_TIMESTAMP:
+        return sdma_timestamp(s, q, dw, budget);
+    case VKFD_SDMA_OP_ATOMIC:
+        return sdma_atomic(s, q, dw, budget);
     case VKFD_SDMA_OP_FENCE:
         if (dw[1] & 3) {
             return sdma_bad(s, q, dw[0], "fence not dword aligned");

@@ -73,11 +73,23 @@ typedef struct VkfdTlb {
     VkfdTlbEntry e[VKFD_TLB_ENTRIES];
 } VkfdTlb;
 
-/* Where a run of GPU VA lands: guest memory or VRAM. */
+/*
+ * Where a run of GPU VA lands: guest memory, VRAM, or one of the device's
+ * own pages a system PTE may point at (a DOORBELL BO's page in BAR2, the
+ * MMIO_REMAP page in BAR0).  Those are reached by calling the doorbell
+ * and HDP-flush logic, never by DMA into the device's own BARs.
+ */
+typedef enum VkfdVmIo {
+    VKFD_VM_IO_NONE,
+    VKFD_VM_IO_DOORBELL,    /* addr: offset in the doorbell BAR */
+    VKFD_VM_IO_HDP,         /* addr: offset in the MMIO remap page */
+} VkfdVmIo;
+
 typedef struct VkfdVmXlat {
     uint64_t addr;      /* bus address (system) or offset in VRAM */
     uint64_t len;       /* bytes of VA translated by this */
     bool vram;
+    VkfdVmIo io;
 } VkfdVmXlat;
 
 /*
@@ -384,6 +396,8 @@ uint64_t vkfd_clock_ns(void);
 
 /* vkfd-doorbell.c */
 extern const MemoryRegionOps vkfd_doorbell_ops;
+void vkfd_doorbell_ring(VkfdState *s, hwaddr addr, uint64_t val,
+                        unsigned size);
 
 /* vkfd-sched.c */
 void vkfd_sched_control(VkfdState *s, uint32_t old_control);

@@ -685,6 +685,26 @@ static const BadCase sdma_bad_cases[] = {
       VKFD_QERR_VM_FAULT, 1, false },
     { "copy beyond 48 bits", { HDR(COPY, 0), 3, 0, 0, 0x10000,
       LO(VA_VRAM), HI(VA_VRAM) }, 7, VKFD_QERR_VM_FAULT, 3, false },
+    /* TIMESTAMP and ATOMIC (issue 12, point 5) */
+    { "timestamp SET", { HDR(TIMESTAMP, 0), 1, 0 }, 3,
+      VKFD_QERR_BAD_PACKET, -1 },
+    { "timestamp sub-op 3", { HDR(TIMESTAMP, 3), LO(VA_VRAM), HI(VA_VRAM) },
+      3, VKFD_QERR_BAD_PACKET, -1 },
+    { "unaligned timestamp", { HDR(TIMESTAMP, VKFD_SDMA_TS_GET_GLOBAL),
+      LO(VA_VRAM) + 4, HI(VA_VRAM) }, 3, VKFD_QERR_BAD_PACKET, -1 },
+    { "timestamp into a hole", { HDR(TIMESTAMP, VKFD_SDMA_TS_GET),
+      LO(VA_HOLE), HI(VA_HOLE) }, 3, VKFD_QERR_VM_FAULT, 1, true },
+    { "atomic cmpswap", { HDR(ATOMIC, 0) | 40u << 25, LO(VA_VRAM),
+      HI(VA_VRAM), 1, 0, 0, 0, 0 }, 8, VKFD_QERR_BAD_PACKET, -1 },
+    { "atomic add64 loop", { HDR(ATOMIC, 0) | VKFD_SDMA_ATOMIC_LOOP |
+      VKFD_SDMA_ATOMIC_ADD64 << 25, LO(VA_VRAM), HI(VA_VRAM), 1, 0, 0, 0,
+      0 }, 8, VKFD_QERR_BAD_PACKET, -1 },
+    { "unaligned atomic", { HDR(ATOMIC, 0) | VKFD_SDMA_ATOMIC_ADD64 << 25,
+      LO(VA_VRAM) + 4, HI(VA_VRAM), 1, 0, 0, 0, 0 }, 8,
+      VKFD_QERR_BAD_PACKET, -1 },
+    { "atomic on a read-only page", { HDR(ATOMIC, 0) |
+      VKFD_SDMA_ATOMIC_ADD64 << 25, LO(VA_RO), HI(VA_RO), 1, 0, 0, 0, 0 },
+      8, VKFD_QERR_VM_FAULT, 1, true },
 };
 
 /* Each malformed packet stops its queue, after a good fence. */
@@ -733,6 +753,120 @@ static void test_sdma_bad(void)
 }
 
 /* Bad pointers and rings: the queue stops before any packet. */
+static uint64_t gpu_clock(Eng *e)
+{
+    uint64_t lo = rd(e->v, VKFD_REG_CLOCK_LO);
+
+    return lo | (uint64_t)rd(e->v, VKFD_REG_CLOCK_HI) << 32;
+}
+
+/*
+ * TIMESTAMP GET_GLOBAL and GET write the GPU clock (CLOCK_LO/HI) as it
+ * was when they ran; ATOMIC adds 64 bits, with or without return.
+ */
+static void test_sdma_timestamp_atomic(void)
+{
+    Eng *e = eng_start();
+    TQ *q = tq_map(e, VKFD_QUEUE_SDMA, PAGE);
+    uint64_t buf = va_alloc(e, 64), t0, t1;
+    uint32_t ts[] = { HDR(TIMESTAMP, VKFD_SDMA_TS_GET_GLOBAL), LO(buf),
+                      HI(buf) };
+    uint32_t at[] = { HDR(ATOMIC, 0) | VKFD_SDMA_ATOMIC_ADD64 << 25,
+                      LO(buf + 16), HI(buf + 16), 0xffffffff, 0xffffffff,
+                      0, 0, 0 };
+    struct vkfd_mqd st;
+
+    qtest_clock_step(e->qts, 1000);
+    t0 = gpu_clock(e);
+    sdma_put(e, q, ts, 3);
+    ts[0] = HDR(TIMESTAMP, VKFD_SDMA_TS_GET);
+    ts[1] = LO(buf + 8);
+    sdma_put(e, q, ts, 3);
+    w64(e, buf + 16, 0x100000005ull);
+    sdma_put(e, q, at, 8);
+    at[0] = HDR(ATOMIC, 0) | VKFD_SDMA_ATOMIC_ADD64_NRTN << 25;
+    at[3] = 0x10;
+    at[4] = 0;
+    sdma_put(e, q, at, 8);
+    kick(e, q);
+    tq_wait(e, q, q->wptr);
+    qtest_clock_step(e->qts, 1000);
+    t1 = gpu_clock(e);
+    g_assert_cmpuint(t0, >, 0);
+    g_assert_cmpuint(r64(e, buf), >=, t0);
+    g_assert_cmpuint(r64(e, buf), <=, t1);
+    g_assert_cmpuint(r64(e, buf + 8), >=, r64(e, buf));
+    g_assert_cmpuint(r64(e, buf + 8), <=, t1);
+    g_assert_cmphex(r64(e, buf + 16), ==, 0x100000014ull);
+    tq_unmap(e, &q, &st);
+    g_assert_cmpuint(st.error, ==, 0);
+    eng_stop(e);
+}
+
+/*
+ * A system PTE on the device's own doorbell page (a DOORBELL BO) or HDP
+ * flush page (an MMIO_REMAP BO): an engine's write rings the doorbell or
+ * counts a flush, its read sees zeroes, and a queue may ring its own
+ * doorbell from its ring.  Nothing is DMAed to the BARs.
+ */
+static void test_gpu_doorbell(void)
+{
+    Eng *e = eng_start();
+    const uint64_t va_db = 9ull << 32, va_remap = 10ull << 32;
+    TQ *a = tq_map(e, VKFD_QUEUE_SDMA, PAGE);
+    TQ *b = tq_map(e, VKFD_QUEUE_PM4, PAGE);
+    uint64_t buf = va_alloc(e, 64), db_b;
+    uint32_t flushes = rd(e->v, VKFD_REG_HDP_FLUSHES);
+    uint32_t wd[] = { (3u << 30) | (3u << 16) | (0x37u << 8), 5u << 8,
+                      LO(buf), HI(buf), 0x1234 };
+    uint32_t f[4];
+    struct vkfd_mqd st;
+
+    pt_map(e->v, e->root, va_db,
+           e->v->doorbells.addr + CTX * VKFD_DOORBELL_PAGE_SIZE,
+           PTE_SYS | PTE_W, 0);
+    pt_map(e->v, e->root, va_remap, e->v->regs.addr + VKFD_MMIO_REMAP_OFFSET,
+           PTE_SYS | PTE_W, 0);
+    db_b = va_db + b->doorbell * VKFD_DOORBELL_SIZE;
+
+    /* b gets a WRITE_DATA and its wptr, but no doorbell from the CPU */
+    ring_bytes(e, b, b->wptr * 4, wd, sizeof(wd));
+    b->wptr += ARRAY_SIZE(wd);
+    w64(e, b->wptr_va, b->wptr);
+    sdma_fence(e, a, db_b, b->wptr);          /* a rings b */
+    w32(e, buf + 8, 0xffffffff);
+    sdma_copy(e, a, buf + 8, va_db, 4);       /* doorbells read as 0 */
+    sdma_fence(e, a, va_remap, 1);            /* an HDP flush */
+    kick(e, a);
+    tq_wait(e, a, a->wptr);
+    tq_wait(e, b, b->wptr);
+    g_assert_cmphex(r32(e, buf), ==, 0x1234);
+    g_assert_cmphex(r32(e, buf + 8), ==, 0);
+    g_assert_cmpuint(rd(e->v, VKFD_REG_HDP_FLUSHES), ==, flushes + 1);
+
+    /* a rings its own doorbell from its ring, then carries on */
+    f[0] = HDR(FENCE, 0);
+    f[1] = LO(va_db + a->doorbell * VKFD_DOORBELL_SIZE);
+    f[2] = HI(va_db);
+    f[3] = a->wptr + 2 * sizeof(f);
+    sdma_put(e, a, f, 4);
+    sdma_fence(e, a, buf + 16, 0x77);
+    kick(e, a);
+    tq_wait(e, a, a->wptr);
+    g_assert_cmphex(r32(e, buf + 16), ==, 0x77);
+    sdma_fence(e, a, buf + 16, 0x78);
+    kick(e, a);
+    tq_wait(e, a, a->wptr);
+    g_assert_cmphex(r32(e, buf + 16), ==, 0x78);
+
+    g_assert_cmphex(rd(e->v, VKFD_REG_VM_FAULT_STATUS), ==, 0);
+    tq_unmap(e, &a, &st);
+    g_assert_cmpuint(st.error, ==, 0);
+    tq_unmap(e, &b, &st);
+    g_assert_cmpuint(st.error, ==, 0);
+    eng_stop(e);
+}
+
 static void test_sdma_bad_queue(void)
 {
     Eng *e = eng_start();
@@ -2065,6 +2199,40 @@ static void test_ih_overflow(void)
     g_free(e);
 }
 
+/*
+ * A dropped entry raises the IH vector too, so that a driver learns of
+ * the overflow (and recovers the events) even if no entry follows.
+ */
+static void test_ih_overflow_msix(void)
+{
+    const uint32_t slots = PAGE / IH_ENTRY;
+    Eng *e = eng_start();
+    TQ *sq = tq_map(e, VKFD_QUEUE_SDMA, PAGE);
+    uint64_t msg = guest_alloc(&e->v->alloc, 4);
+    uint32_t i;
+
+    ih_msix_setup(e, msg);
+    ih_enable(e, PAGE);
+    for (i = 0; i < slots - 1; i++) {
+        sdma_trap(e, sq, i);
+    }
+    kick(e, sq);
+    tq_wait(e, sq, sq->wptr);
+    ih_wait(e, (slots - 1) * IH_ENTRY);
+    wait_msi(e->qts, msg, IH_MSI_DATA);
+    qtest_writel(e->qts, msg, 0);
+    g_assert_cmpuint(rd(e->v, VKFD_REG_IH_OVERFLOWS), ==, 0);
+    sdma_trap(e, sq, 0x999);                  /* the ring is full */
+    kick(e, sq);
+    tq_wait(e, sq, sq->wptr);
+    wait_msi(e->qts, msg, IH_MSI_DATA);
+    g_assert_cmpuint(rd(e->v, VKFD_REG_IH_OVERFLOWS), ==, 1);
+    g_assert_cmphex(rd(e->v, VKFD_REG_IH_STATUS), ==,
+                    VKFD_IH_STATUS_OVERFLOW);
+    tq_unmap(e, &sq, NULL);
+    eng_stop(e);
+}
+
 /* The IH registers and the entry count survive a migration. */
 static void test_ih_migration(void)
 {
@@ -2139,6 +2307,8 @@ int main(int argc, char **argv)
     qtest_add_func("/vkfd/sdma/poll", test_sdma_poll);
     qtest_add_func("/vkfd/sdma/bad", test_sdma_bad);
     qtest_add_func("/vkfd/sdma/bad-queue", test_sdma_bad_queue);
+    qtest_add_func("/vkfd/sdma/timestamp-atomic", test_sdma_timestamp_atomic);
+    qtest_add_func("/vkfd/sdma/gpu-doorbell", test_gpu_doorbell);
     qtest_add_func("/vkfd/sdma/random", test_sdma_random);
     qtest_add_func("/vkfd/aql/kernels", test_aql_kernels);
     qtest_add_func("/vkfd/aql/big", test_aql_big);
@@ -2152,6 +2322,7 @@ int main(int argc, char **argv)
     qtest_add_func("/vkfd/ih/sources", test_ih_sources);
     qtest_add_func("/vkfd/ih/msix", test_ih_msix);
     qtest_add_func("/vkfd/ih/overflow", test_ih_overflow);
+    qtest_add_func("/vkfd/ih/overflow-msix", test_ih_overflow_msix);
     qtest_add_func("/vkfd/ih/migration", test_ih_migration);
     qtest_add_func("/vkfd/ih/one-vector", test_ih_one_vector);
     return g_test_run();

@@ -334,7 +334,7 @@ struct vkfd_mqd {
     uint32_t doorbell;      /* index in the context's page, 0..1023 */
     uint64_t ring_base;     /* GPU VA, 256-byte aligned */
     uint32_t ring_size;     /* bytes, power of two, 256 .. 1 GiB */
-    uint32_t flags;         /* must be 0 */
+    uint32_t flags;         /* VKFD_MQD_F_*, others 0 */
     uint64_t rptr_addr;     /* GPU VA the device writes the rptr to */
     uint64_t wptr_addr;     /* GPU VA the device reads the wptr from */
     /* written by the device at UNMAP_QUEUE */
@@ -344,6 +344,15 @@ struct vkfd_mqd {
     uint64_t error_va;      /* faulting address or packet address */
     uint64_t reserved[3];   /* must be 0 */
 };
+
+/*
+ * MQD flags.  CHECK_WPTR: once mapped, look at the write pointer as if
+ * the doorbell had been rung.  A queue made active again by UPDATE_QUEUE
+ * needs it: the doorbells rung while it was unmapped went nowhere, as
+ * they do on the hardware, where the CP reads the wptr when it loads the
+ * queue.
+ */
+#define VKFD_MQD_F_CHECK_WPTR   (1u << 0)
 
 struct vkfd_cmd_map_queue {
     uint64_t mqd_addr;      /* guest address of the MQD, 8-byte aligned */
@@ -417,6 +426,15 @@ enum vkfd_status_code {
 #define VKFD_SDMA_OP_TRAP           6   /* int_context: 2 dwords */
 #define VKFD_SDMA_OP_POLL_REGMEM    8   /* 6 dwords */
 #define VKFD_SDMA_OP_CONST_FILL     11  /* dst lo/hi, data, count: 5 dwords */
+#define VKFD_SDMA_OP_ATOMIC         10  /* addr, src, cmp, loop: 8 dwords */
+#define VKFD_SDMA_OP_TIMESTAMP      13  /* 3 dwords, sub_op below */
+#define VKFD_SDMA_TS_GET            1   /* the engine's clock to addr */
+#define VKFD_SDMA_TS_GET_GLOBAL     2   /* the GPU's clock to addr */
+/* ATOMIC: header bits 31:25 are the TC operation; bit 16 loops (cmpswap) */
+#define VKFD_SDMA_ATOMIC_OP(h)      (((h) >> 25) & 0x7f)
+#define VKFD_SDMA_ATOMIC_LOOP       (1u << 16)
+#define VKFD_SDMA_ATOMIC_ADD64      47  /* TC_OP_ATOMIC_ADD_RTN_64 */
+#define VKFD_SDMA_ATOMIC_ADD64_NRTN 111 /* the same, no return */
 #define VKFD_SDMA_HEADER(op, sub_op)    ((op) | ((sub_op) << 8))
 #define VKFD_SDMA_NOP_COUNT(n)      ((uint32_t)(n) << 16)
 #define VKFD_SDMA_COPY_MAX          (1u << 22)  /* bytes in one COPY_LINEAR */
