@@ -2613,7 +2613,7 @@ static void test_queue_map_errors(void)
             m.ring_base = 1ull << 48;
             break;
         case 9:
-            m.flags = 1;
+            m.flags = 0x80000000;     /* no such flag */
             break;
         case 10:
             m.reserved[2] = 1;
