@@ -38,6 +38,26 @@ static int vkfd_devices_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(vkfd_devices);
 
+/*
+ * The IH ring of each device (its size, entries lost, slot scans done)
+ * and the HDP flushes it counted (CPU or GPU writes to the remap page).
+ */
+static int vkfd_ih_show(struct seq_file *m, void *unused)
+{
+	struct vkfd_dev *dev;
+
+	mutex_lock(&vkfd_lock);
+	list_for_each_entry(dev, &vkfd_devices, node)
+		seq_printf(m, "%s ring_bytes %u lost %u recoveries %d hdp_flushes %u\n",
+			   pci_name(dev->pdev), dev->ih_bytes,
+			   readl(dev->regs + VKFD_REG_IH_OVERFLOWS),
+			   atomic_read(&dev->ih_recoveries),
+			   readl(dev->regs + VKFD_REG_HDP_FLUSHES));
+	mutex_unlock(&vkfd_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vkfd_ih);
+
 static int vkfd_processes_show(struct seq_file *m, void *unused)
 {
 	struct vkfd_process_device *pdd;
@@ -76,6 +96,7 @@ void vkfd_debugfs_init(void)
 	vkfd_debugfs_root = debugfs_create_dir("vkfd", NULL);
 	debugfs_create_file("devices", 0444, vkfd_debugfs_root, NULL,
 			    &vkfd_devices_fops);
+	debugfs_create_file("ih", 0444, vkfd_debugfs_root, NULL, &vkfd_ih_fops);
 	debugfs_create_file("processes", 0444, vkfd_debugfs_root, NULL,
 			    &vkfd_processes_fops);
 }

@@ -12,10 +12,19 @@
 #include <linux/dma-mapping.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
+#include <linux/moduleparam.h>
 
 #include "vkfd_priv.h"
 
-#define VKFD_IH_BYTES	(64 * 1024)
+/*
+ * amdgpu gives a GFX9 GPU's IH ring (vega10_ih, vega20_ih) 256 KiB:
+ * 8191 entries of 32 bytes.  The parameter exists so that a test can
+ * make the ring small and overflow it on purpose.
+ */
+static unsigned int vkfd_ih_ring_size = 256 * 1024;
+module_param_named(ih_ring_size, vkfd_ih_ring_size, uint, 0444);
+MODULE_PARM_DESC(ih_ring_size,
+		 "IH ring bytes, a power of two in 4 KiB..1 MiB (default 256 KiB, as amdgpu)");
 
 static void vkfd_ih_dispatch(struct vkfd_dev *dev,
 			     const struct vkfd_ih_entry *e)
@@ -67,9 +76,39 @@ static void vkfd_ih_dispatch(struct vkfd_dev *dev,
 	vkfd_process_put(p);
 }
 
-static irqreturn_t vkfd_ih_thread(int irq, void *data)
+/*
+ * Entries were lost: their event ids are gone, but the GPU wrote the
+ * events' slots before it posted them.  Do what amdkfd does for an
+ * interrupt without a usable id -- look at every slot -- for every
+ * process bound to this device, since any of them may have lost one.
+ */
+static void vkfd_ih_recover(struct vkfd_dev *dev)
 {
-	struct vkfd_dev *dev = data;
+	struct vkfd_process_device *pdd;
+	struct vkfd_process *p;
+	unsigned long index = 0;
+
+	for (;;) {
+		p = NULL;
+		xa_lock(&dev->ctx_pdds);
+		pdd = xa_find(&dev->ctx_pdds, &index, ULONG_MAX, XA_PRESENT);
+		if (pdd && kref_get_unless_zero(&pdd->p->ref))
+			p = pdd->p;
+		xa_unlock(&dev->ctx_pdds);
+		if (!pdd)
+			break;
+		if (p) {
+			vkfd_events_signal(p, 0, false);
+			vkfd_process_put(p);
+		}
+		index++;
+	}
+	atomic_inc(&dev->ih_recoveries);
+}
+
+/* Drain the ring from dev->ih_rptr to the device's WPTR, and again. */
+static void vkfd_ih_drain(struct vkfd_dev *dev)
+{
 	u32 wptr, rptr = dev->ih_rptr;
 
 	for (;;) {
@@ -81,17 +120,30 @@ static irqreturn_t vkfd_ih_thread(int irq, void *data)
 			vkfd_ih_dispatch(dev, &dev->ih_ring[rptr /
 					 sizeof(struct vkfd_ih_entry)]);
 			rptr = (rptr + sizeof(struct vkfd_ih_entry)) &
-			       (VKFD_IH_BYTES - 1);
+			       (dev->ih_bytes - 1);
 		}
 		writel(rptr, dev->regs + VKFD_REG_IH_RPTR);
 	}
 	dev->ih_rptr = rptr;
+}
+
+static irqreturn_t vkfd_ih_thread(int irq, void *data)
+{
+	struct vkfd_dev *dev = data;
+
+	vkfd_ih_drain(dev);
 	if (readl(dev->regs + VKFD_REG_IH_STATUS) & VKFD_IH_STATUS_OVERFLOW) {
-		dev_warn_ratelimited(&dev->pdev->dev,
-				     "IH ring overflowed: %u entries lost\n",
-				     readl(dev->regs + VKFD_REG_IH_OVERFLOWS));
+		/*
+		 * Clear first: an entry dropped after this sets it again and
+		 * raises the vector, so the next run recovers that one.
+		 */
 		writel(VKFD_IH_STATUS_OVERFLOW,
 		       dev->regs + VKFD_REG_IH_STATUS);
+		dev_warn_ratelimited(&dev->pdev->dev,
+				     "IH ring overflowed: %u entries lost so far, scanning event slots\n",
+				     readl(dev->regs + VKFD_REG_IH_OVERFLOWS));
+		vkfd_ih_drain(dev);
+		vkfd_ih_recover(dev);
 	}
 	return IRQ_HANDLED;
 }
@@ -104,7 +156,16 @@ int vkfd_ih_init(struct vkfd_dev *dev)
 	xa_init(&dev->ctx_pdds);
 	if (!(readl(dev->regs + VKFD_REG_CAPS) & VKFD_CAP_IH))
 		return -ENODEV;
-	dev->ih_ring = dmam_alloc_coherent(d, VKFD_IH_BYTES, &dev->ih_dma,
+	if (!is_power_of_2(vkfd_ih_ring_size) ||
+	    vkfd_ih_ring_size < VKFD_IH_RING_MIN ||
+	    vkfd_ih_ring_size > VKFD_IH_RING_MAX) {
+		dev_err(d, "ih_ring_size %u: not a power of two in 4 KiB..1 MiB\n",
+			vkfd_ih_ring_size);
+		return -EINVAL;
+	}
+	dev->ih_bytes = vkfd_ih_ring_size;
+	atomic_set(&dev->ih_recoveries, 0);
+	dev->ih_ring = dmam_alloc_coherent(d, dev->ih_bytes, &dev->ih_dma,
 					   GFP_KERNEL);
 	if (!dev->ih_ring)
 		return -ENOMEM;
@@ -117,7 +178,7 @@ int vkfd_ih_init(struct vkfd_dev *dev)
 	dev->ih_rptr = 0;
 	writel(lower_32_bits(dev->ih_dma), dev->regs + VKFD_REG_IH_BASE_LO);
 	writel(upper_32_bits(dev->ih_dma), dev->regs + VKFD_REG_IH_BASE_HI);
-	writel(VKFD_IH_BYTES, dev->regs + VKFD_REG_IH_SIZE);
+	writel(dev->ih_bytes, dev->regs + VKFD_REG_IH_SIZE);
 	writel(0, dev->regs + VKFD_REG_IH_RPTR);
 	writel(VKFD_IH_CNTL_ENABLE, dev->regs + VKFD_REG_IH_CNTL);
 	if (!(readl(dev->regs + VKFD_REG_IH_CNTL) & VKFD_IH_CNTL_ENABLE))

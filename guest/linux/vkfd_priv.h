@@ -114,6 +114,8 @@ struct vkfd_dev {
 	struct vkfd_ih_entry *ih_ring;
 	dma_addr_t ih_dma;
 	u32 ih_rptr;
+	u32 ih_bytes;			/* ring size (module ih_ring_size) */
+	atomic_t ih_recoveries;		/* overflows recovered by a slot scan */
 	struct xarray ctx_pdds;
 
 	struct ida ctx_ida;		/* device context ids */

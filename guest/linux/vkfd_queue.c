@@ -38,6 +38,7 @@ struct vkfd_queue {
 	u32 *cu_mask;
 	struct kobject kobj;		/* proc/<pid>/queues/<id> */
 	bool kobj_added;
+	bool active;			/* mapped on the device */
 };
 
 static u32 vkfd_hw_queue_type(u32 kfd_type)
@@ -299,6 +300,7 @@ int vkfd_ioctl_create_queue(struct file *filep, struct vkfd_process *p,
 	ret = vkfd_queue_map(q);
 	if (ret)
 		goto err_mqd;
+	q->active = true;
 	set_bit(q->doorbell, pdd->doorbells);
 	vkfd_queue_sysfs_add(p, q);
 
@@ -327,7 +329,8 @@ static void vkfd_queue_destroy(struct vkfd_process *p, struct vkfd_queue *q)
 	int ret;
 
 	lockdep_assert_held(&p->lock);
-	ret = vkfd_queue_unmap(q);
+	/* an inactive queue is already off the device */
+	ret = q->active ? vkfd_queue_unmap(q) : 0;
 	if (ret)
 		/* the device keeps the doorbell; never reuse it */
 		dev_err(&pdd->dev->pdev->dev,
@@ -360,60 +363,95 @@ int vkfd_ioctl_destroy_queue(struct file *filep, struct vkfd_process *p,
 	return ret;
 }
 
-/* New ring and scheduling parameters: the queue is unmapped and mapped. */
+/* amdkfd's QUEUE_IS_ACTIVE: a ring, a size and a share of the GPU */
+static bool vkfd_queue_args_active(u64 ring_base, u32 ring_size,
+				   u32 percentage)
+{
+	return ring_base && ring_size && (percentage & 0xff);
+}
+
+/* Gone from the device without UNMAP_QUEUE: let user space see that. */
+static void vkfd_queue_drop(struct vkfd_process *p, struct vkfd_queue *q)
+{
+	dev_err(&q->pdd->dev->pdev->dev, "remap of queue %u failed\n", q->id);
+	clear_bit(q->doorbell, q->pdd->doorbells);
+	xa_erase(&p->queues, q->id);
+	if (q->kobj_added)
+		kobject_del(&q->kobj);
+	dma_free_coherent(&q->pdd->dev->pdev->dev, sizeof(*q->mqd), q->mqd,
+			  q->mqd_dma);
+	q->mqd = NULL;
+	kobject_put(&q->kobj);
+}
+
+/*
+ * New ring and scheduling parameters.  As in amdkfd, a ring address of 0,
+ * a ring size of 0 or a percentage of 0 makes the queue inactive: it is
+ * unmapped from the device, which writes where it stopped into the MQD,
+ * and it keeps its id, doorbell and that state.  An update with a valid
+ * ring maps it again with the new ring; it resumes where it stopped and
+ * looks at its write pointer at once, so packets written meanwhile run.
+ */
 int vkfd_ioctl_update_queue(struct file *filep, struct vkfd_process *p,
 			    void *data)
 {
 	struct kfd_ioctl_update_queue_args *args = data;
-	struct vkfd_queue *q;
 	u32 ring_size = args->ring_size;
+	struct vkfd_queue *q;
+	bool active;
 	__le64 resume;
 	u64 rptr, wptr;
-	int ret;
+	int ret = 0;
 
-	ret = vkfd_queue_check_params(ring_size, args->queue_percentage,
-				      args->queue_priority);
-	if (ret)
-		return ret;
-	if (ring_size < KFD_MIN_QUEUE_RING_SIZE)
+	/* amdkfd's checks, in its order */
+	if ((args->queue_percentage & 0xff) > KFD_MAX_QUEUE_PERCENTAGE ||
+	    args->queue_priority > KFD_MAX_QUEUE_PRIORITY)
+		return -EINVAL;
+	if (args->ring_base_address &&
+	    !access_ok((void __user *)args->ring_base_address, sizeof(u64)))
+		return -EFAULT;
+	if (ring_size && !is_power_of_2(ring_size))
+		return -EINVAL;
+	active = vkfd_queue_args_active(args->ring_base_address, ring_size,
+					args->queue_percentage);
+	if (active && ring_size < KFD_MIN_QUEUE_RING_SIZE)
 		ring_size = KFD_MIN_QUEUE_RING_SIZE;
 
 	mutex_lock(&p->lock);
 	q = xa_load(&p->queues, args->queue_id);
 	if (!q) {
-		ret = -EINVAL;
+		ret = -EFAULT;	/* amdkfd: no such queue to update */
 		goto out;
 	}
-	if (!vkfd_mem_va_mapped(q->pdd, args->ring_base_address,
+	if (active &&
+	    !vkfd_mem_va_mapped(q->pdd, args->ring_base_address,
 				PAGE_ALIGN(ring_size), true)) {
 		ret = -EINVAL;
 		goto out;
 	}
+	if (q->active) {
+		ret = vkfd_queue_unmap(q);
+		if (ret)
+			goto out;
+		q->active = false;
+	}
+	q->percentage = args->queue_percentage;
+	q->priority = args->queue_priority;
+	if (!active)
+		goto out;	/* the MQD keeps where it stopped */
+
 	rptr = le64_to_cpu(q->mqd->rptr_addr);
 	wptr = le64_to_cpu(q->mqd->wptr_addr);
-	ret = vkfd_queue_unmap(q);
-	if (ret)
-		goto out;
 	/* the device wrote back where it stopped; it resumes there */
 	resume = q->mqd->rptr;
 	vkfd_queue_fill_mqd(q, args->ring_base_address, ring_size, rptr, wptr);
 	q->mqd->rptr = resume;
-	q->percentage = args->queue_percentage;
-	q->priority = args->queue_priority;
+	q->mqd->flags = cpu_to_le32(VKFD_MQD_F_CHECK_WPTR);
 	ret = vkfd_queue_map(q);
-	if (ret) {
-		/* it is gone from the device: let user space see that */
-		dev_err(&q->pdd->dev->pdev->dev,
-			"remap of queue %u failed: %d\n", q->id, ret);
-		clear_bit(q->doorbell, q->pdd->doorbells);
-		xa_erase(&p->queues, q->id);
-		if (q->kobj_added)
-			kobject_del(&q->kobj);
-		dma_free_coherent(&q->pdd->dev->pdev->dev, sizeof(*q->mqd),
-				  q->mqd, q->mqd_dma);
-		q->mqd = NULL;
-		kobject_put(&q->kobj);
-	}
+	if (ret)
+		vkfd_queue_drop(p, q);
+	else
+		q->active = true;
 out:
 	mutex_unlock(&p->lock);
 	return ret;

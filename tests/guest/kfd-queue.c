@@ -253,7 +253,7 @@ static void test_queue_kinds(int kfd, const struct qbufs *bufs)
 		tap_errno(ioctl(kfd, AMDKFD_IOC_UPDATE_QUEUE, &u), EINVAL,
 			  "UPDATE_QUEUE to an unmapped ring");
 		u.queue_id = 999;
-		tap_errno(ioctl(kfd, AMDKFD_IOC_UPDATE_QUEUE, &u), EINVAL,
+		tap_errno(ioctl(kfd, AMDKFD_IOC_UPDATE_QUEUE, &u), EFAULT,
 			  "UPDATE_QUEUE of an unknown queue");
 	}
 	for (i = 0; i < 3; i++)
