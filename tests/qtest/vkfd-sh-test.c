@@ -236,6 +236,7 @@ static void test_dispatch_fault(void)
 
 int main(int argc, char **argv)
 {
+    unsigned i;
     int ret;
 
     g_test_init(&argc, &argv, NULL);
@@ -246,6 +247,12 @@ int main(int argc, char **argv)
     qtest_add_func("vkfd-sh/harness/dispatch-builtin", test_dispatch_builtin);
     qtest_add_func("vkfd-sh/harness/dispatch-fault", test_dispatch_fault);
     sh_add_cases("core", sh_cases_core);
+    for (i = 0; i < ARRAY_SIZE(sh_tests_core); i++) {
+        g_autofree char *path = g_strdup_printf("vkfd-sh/core/%s",
+                                                sh_tests_core[i].name);
+
+        qtest_add_data_func(path, NULL, sh_tests_core[i].fn);
+    }
     sh_add_cases("salu", sh_cases_salu);
     sh_add_cases("valu", sh_cases_valu);
     sh_add_cases("valufp", sh_cases_valufp);
