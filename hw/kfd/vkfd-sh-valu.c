@@ -1690,13 +1690,24 @@ VALU_DOT(valu_dot8_u32_u4, 4, false)
 static bool fn(VkfdWave *w, const VkfdShInsn *in)                          \
 {                                                                           \
     uint32_t t0[LANES], t1[LANES], c[LANES];                                \
-    const uint32_t *a = vkfd_sh_vsrc32(w, in, 0, t0);                       \
-    const uint32_t *b = vkfd_sh_vsrc32(w, in, 1, t1);                       \
+    const uint32_t *a, *b = vkfd_sh_vsrc32(w, in, 1, t1);                   \
+    ctype x;                                                                \
     int i;                                                                  \
                                                                             \
-    VALU_UNROLL                                                             \
-    for (i = 0; i < LANES; i++) {                                           \
-        c[i] = -(uint32_t)cond((ctype)a[i], (ctype)b[i]);                   \
+    if (in->mods == VKFD_SH_MODS_NONE &&                                    \
+        in->src[0].kind != VKFD_SH_OPD_VGPR) {                              \
+        /* v_cmp_gt_u32 vcc, s10, v0: a scalar in the loop */               \
+        x = (ctype)vkfd_sh_s32(w, &in->src[0]);                             \
+        VALU_UNROLL                                                         \
+        for (i = 0; i < LANES; i++) {                                       \
+            c[i] = -(uint32_t)cond(x, (ctype)b[i]);                         \
+        }                                                                   \
+    } else {                                                                \
+        a = vkfd_sh_vsrc32(w, in, 0, t0);                                   \
+        VALU_UNROLL                                                         \
+        for (i = 0; i < LANES; i++) {                                       \
+            c[i] = -(uint32_t)cond((ctype)a[i], (ctype)b[i]);               \
+        }                                                                   \
     }                                                                       \
     vkfd_sh_vset_mask(w, in, valu_pack_sign(c));                            \
     return true;                                                            \
