@@ -177,6 +177,11 @@ typedef struct ShRun {
      */
     bool pm4;
     bool pm4_indirect;      /* DISPATCH_INDIRECT: the grid from memory */
+    /*
+     * PM4: publish the stream only up to the dispatch packet; a hook
+     * publishes the rest with sh_pm4_release().
+     */
+    bool pm4_hold;
     unsigned doorbell;      /* of the run's queue: SH_DOORBELL */
     /*
      * Called after the queue is mapped and its packets written, before
@@ -204,6 +209,8 @@ typedef struct ShRun {
     uint64_t signal;        /* VA of the completion signal (all packets) */
     uint64_t mailbox;
     uint32_t pm4_dispatch_at;   /* dword offset of DISPATCH_DIRECT */
+    uint64_t wptr_va;           /* where the queue's write pointer is */
+    uint64_t wptr;              /* its final value */
     ShResult res;
 } ShRun;
 
@@ -1079,12 +1086,15 @@ static inline void sh_dispatch_on(ShRun *r, uint64_t kobj, uint64_t code)
         r->before(r);
     }
     wptr += r->pm4 ? 0 : r->extra_packets;
-    sh_w64(r, r->pm4 ? ptrs + 8 : ptrs + 56, wptr);
+    r->wptr_va = r->pm4 ? ptrs + 8 : ptrs + 56;
+    r->wptr = wptr;
+    sh_w64(r, r->wptr_va, r->pm4_hold ? r->pm4_dispatch_at : wptr);
     start = g_get_monotonic_time();
     deadline = start + r->timeout_ms * (gint64)1000;
     qpci_io_writeq(r->h->v->dev, r->h->v->doorbells,
                    SH_CTX * VKFD_DOORBELL_PAGE_SIZE +
-                   r->doorbell * VKFD_DOORBELL_SIZE, r->pm4 ? wptr : 0);
+                   r->doorbell * VKFD_DOORBELL_SIZE,
+                   r->pm4 ? sh_r64(r, r->wptr_va) : 0);
     r->res.ran = true;
     for (;;) {
         /* PM4 reports a 32-bit dword offset, AQL a 64-bit index */
@@ -1128,6 +1138,15 @@ static inline void sh_dispatch_on(ShRun *r, uint64_t kobj, uint64_t code)
     r->res.vm_faults = rd(r->h->v, VKFD_REG_VM_FAULT_COUNT) - faults;
     /* a fault stays latched in the registers: clear it for the next run */
     wr(r->h->v, VKFD_REG_VM_FAULT_STATUS, 7);
+}
+
+/* PM4 with pm4_hold: publish the rest of the stream and ring. */
+static inline void sh_pm4_release(ShRun *r)
+{
+    sh_w64(r, r->wptr_va, r->wptr);
+    qpci_io_writeq(r->h->v->dev, r->h->v->doorbells,
+                   SH_CTX * VKFD_DOORBELL_PAGE_SIZE +
+                   r->doorbell * VKFD_DOORBELL_SIZE, r->wptr);
 }
 
 /* Dispatch the kernel object kobj through AQL. */
