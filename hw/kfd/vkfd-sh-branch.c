@@ -8,11 +8,13 @@
  * simm16 * 4 to it.
  *
  * Memory is synchronous in vkfd (a load's data is in its registers when
- * the load retires), so s_waitcnt has nothing to wait for, and the cache
- * and performance hints (s_icache_inv, s_setprio, s_incperflevel...) have
- * nothing to act on.  s_endpgm, s_barrier and s_sleep change the wave's
- * status and the core's scheduler does the rest: s_barrier holds the wave
- * until its workgroup arrives, s_sleep gives the turn to other waves.
+ * the load retires), so s_waitcnt has nothing to wait for, and the
+ * performance hints (s_setprio, s_incperflevel...) have nothing to act
+ * on; s_icache_inv empties the dispatch's decode cache, so code the
+ * kernel rewrote is fetched again.  s_endpgm, s_barrier and s_sleep
+ * change the wave's status and the core's scheduler does the rest:
+ * s_barrier holds the wave until its workgroup arrives, s_sleep gives
+ * the turn to other waves.
  *
  * s_sendmsg MSG_INTERRUPT posts an IH signal entry with M0's event id.
  *
@@ -56,6 +58,12 @@ static bool s_barrier(VkfdWave *w, const VkfdShInsn *in)
 static bool s_sleep(VkfdWave *w, const VkfdShInsn *in)
 {
     w->status = VKFD_SH_WAVE_SLEEP;
+    return true;
+}
+
+static bool s_icache_inv(VkfdWave *w, const VkfdShInsn *in)
+{
+    vkfd_sh_icache_invalidate(w);
     return true;
 }
 
@@ -171,7 +179,7 @@ static const VkfdShOp sopp_ops[] = {
     [0x0f] = NOP(s_setprio, 0),
     [0x10] = P(s_sendmsg, SOPP_SENDMSG),
     [0x12] = P(s_trap, SOPP_TRAP),
-    [0x13] = NOP(s_icache_inv, 0),
+    [0x13] = P(s_icache_inv, 0),
     [0x14] = NOP(s_incperflevel, 0),
     [0x15] = NOP(s_decperflevel, 0),
     [0x16] = NOP(s_ttracedata, 0),

@@ -120,11 +120,13 @@ struct VkfdShDispatch {
     const VkfdShInsn *cur;
     uint64_t insns;             /* wave-instructions executed */
     VkfdShCode code;
+    bool code_flush;            /* s_icache_inv: empty it after the turn */
 };
 
 /* vkfd-sh-decode.c */
 void vkfd_sh_code_init(VkfdShCode *c);
 void vkfd_sh_code_free(VkfdShCode *c);
+void vkfd_sh_code_flush(VkfdShCode *c);
 const VkfdShInsn *vkfd_sh_decode_miss(VkfdWave *w);
 
 /* vkfd-sh.c: fault at an instruction that could not be decoded */

@@ -95,6 +95,14 @@ void vkfd_sh_code_free(VkfdShCode *c)
     memset(c, 0, sizeof(*c));
 }
 
+/* Forget every decoded instruction (none may be running). */
+void vkfd_sh_code_flush(VkfdShCode *c)
+{
+    g_hash_table_remove_all(c->pages);
+    c->npages = 0;
+    c->last = NULL;
+}
+
 static VkfdShCodePage *code_page(VkfdShCode *c, uint64_t pc)
 {
     uint64_t va = pc & ~(uint64_t)(VKFD_SH_CODE_PAGE_SIZE - 1);
@@ -103,8 +111,7 @@ static VkfdShCodePage *code_page(VkfdShCode *c, uint64_t pc)
     if (!page) {
         if (c->npages >= VKFD_SH_CODE_PAGES) {
             /* a kernel spread over more code than that: start again */
-            g_hash_table_remove_all(c->pages);
-            c->npages = 0;
+            vkfd_sh_code_flush(c);
         }
         page = g_new0(VkfdShCodePage, 1);
         page->va = va;

@@ -315,6 +315,19 @@ uint64_t vkfd_sh_clock(const VkfdWave *w)
  * it after writing the mailbox).  The driver matches the id against its
  * event slots, and scans them all when it matches none.
  */
+/*
+ * s_icache_inv: code the dispatch rewrote is fetched again.  The decode
+ * cache is emptied once the wave leaves the run loop (the instruction
+ * running is the cache's), which the wave does by yielding its turn.
+ */
+void vkfd_sh_icache_invalidate(VkfdWave *w)
+{
+    w->disp->code_flush = true;
+    if (w->status == VKFD_SH_WAVE_RUN) {
+        w->status = VKFD_SH_WAVE_SLEEP;
+    }
+}
+
 void vkfd_sh_interrupt(VkfdWave *w, uint32_t data)
 {
     VkfdShDispatch *d = w->disp;
@@ -806,6 +819,10 @@ static VkfdStep disp_run(VkfdShDispatch *d, unsigned *budget)
         }
         if (!wave_run(d, w, &left)) {
             return disp_fault(d, w);
+        }
+        if (unlikely(d->code_flush)) {
+            vkfd_sh_code_flush(&d->code);
+            d->code_flush = false;
         }
         switch (w->status) {
         case VKFD_SH_WAVE_DONE:

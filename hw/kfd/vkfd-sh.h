@@ -502,6 +502,11 @@ bool vkfd_sh_write(VkfdWave *w, uint64_t va, const void *buf, unsigned len);
 uint64_t vkfd_sh_clock(const VkfdWave *w);
 /* s_sendmsg MSG_INTERRUPT: an IH signal entry of the wave's context */
 void vkfd_sh_interrupt(VkfdWave *w, uint32_t data);
+/*
+ * s_icache_inv: instructions are fetched and decoded again from the
+ * wave's next turn on (the wave yields its turn, as s_sleep does)
+ */
+void vkfd_sh_icache_invalidate(VkfdWave *w);
 bool vkfd_sh_hwreg_read(VkfdWave *w, unsigned id, uint32_t *val);
 bool vkfd_sh_hwreg_write(VkfdWave *w, unsigned id, uint32_t val,
                          uint32_t mask);
