@@ -145,6 +145,7 @@ typedef bool MinMaxRow(uint32_t *r, const uint32_t *a, const uint32_t *b,
 typedef bool Fp32Row1(float *r, const float *a);
 typedef void CvtRow(uint32_t *r, const uint32_t *a);
 typedef uint64_t CmpRow(const float *a, const float *b, unsigned pred);
+typedef uint64_t Cmp64Row(const double *a, const double *b, unsigned pred);
 
 #if defined(__x86_64__)
 #define ROW32_AVX2(name, op) \
@@ -319,6 +320,33 @@ static uint64_t FP_AVX2 row_cmp32_avx2(const float *a, const float *b,
     return m;
 }
 
+static uint64_t FP_AVX2 row_cmp64_avx2(const double *a, const double *b,
+                                       unsigned pred)
+{
+    const __m256d all = _mm256_castsi256_pd(_mm256_set1_epi64x(-1));
+    __m256d m_lt = pred & 1 ? all : _mm256_setzero_pd();
+    __m256d m_eq = pred & 2 ? all : _mm256_setzero_pd();
+    __m256d m_gt = pred & 4 ? all : _mm256_setzero_pd();
+    __m256d m_un = pred & 8 ? all : _mm256_setzero_pd();
+    uint64_t m = 0;
+    int i;
+
+    FP_UNROLL
+    for (i = 0; i < VKFD_SH_WAVE_SIZE; i += 4) {
+        __m256d x = _mm256_loadu_pd(a + i), y = _mm256_loadu_pd(b + i);
+        __m256d hit = _mm256_and_pd(_mm256_cmp_pd(x, y, _CMP_LT_OQ), m_lt);
+
+        hit = _mm256_or_pd(hit, _mm256_and_pd(
+                               _mm256_cmp_pd(x, y, _CMP_EQ_OQ), m_eq));
+        hit = _mm256_or_pd(hit, _mm256_and_pd(
+                               _mm256_cmp_pd(x, y, _CMP_GT_OQ), m_gt));
+        hit = _mm256_or_pd(hit, _mm256_and_pd(
+                               _mm256_cmp_pd(x, y, _CMP_UNORD_Q), m_un));
+        m |= (uint64_t)(_mm256_movemask_pd(hit) & 0xf) << i;
+    }
+    return m;
+}
+
 /*
  * min/max of rows without NaNs: the host's min/max, and for equal
  * operands (+0 and -0 among them) the AND (max) or OR (min) of their bits
@@ -360,6 +388,7 @@ static bool FP_AVX2 row_minmax32_avx2(uint32_t *r, const uint32_t *a,
 #define row_cvt_f32_u32_avx2 NULL
 #define row_cvt_u32_f32_avx2 NULL
 #define row_cmp32_avx2      NULL
+#define row_cmp64_avx2      NULL
 #endif
 
 /*
@@ -1677,10 +1706,60 @@ static bool exec_frexp_exp_i32_f32(VkfdWave *w, const VkfdShInsn *in)
     return lane32_op(w, in, l_frexp_exp_f32, 1, true, false, NULL);
 }
 
-static bool exec_ldexp_f32(VkfdWave *w, const VkfdShInsn *in)
+/*
+ * ldexp of normal numbers whose result stays normal: the exponent field
+ * changes, nothing rounds.  Returns false when a lane is not such.
+ */
+static inline QEMU_ALWAYS_INLINE unsigned
+ldexp_row32(uint32_t *restrict r, const uint32_t *restrict a,
+            const uint32_t *restrict n)
 {
+    unsigned plain = 1;
+    int i;
+
+    for (i = 0; i < LANES; i++) {
+        int32_t k = (int32_t)n[i], e = bexp32(a[i]);
+        int32_t ne = e + MIN(MAX(k, -512), 512);
+
+        plain &= (e >= 1) & (e <= 254) & (ne >= 1) & (ne <= 254);
+        r[i] = (a[i] & ~F32_EXP) | ((uint32_t)ne << 23 & F32_EXP);
+    }
+    return plain;
+}
+
+static inline QEMU_ALWAYS_INLINE unsigned
+ldexp_row64(uint64_t *restrict r, const uint64_t *restrict a,
+            const uint32_t *restrict n)
+{
+    unsigned plain = 1;
+    int i;
+
+    for (i = 0; i < LANES; i++) {
+        int64_t k = (int32_t)n[i], e = bexp64(a[i]);
+        int64_t ne = e + MIN(MAX(k, -4096), 4096);
+
+        plain &= (e >= 1) & (e <= 2046) & (ne >= 1) & (ne <= 2046);
+        r[i] = (a[i] & ~F64_EXP) | ((uint64_t)ne << 52 & F64_EXP);
+    }
+    return plain;
+}
+
+static inline QEMU_ALWAYS_INLINE bool ldexp_f32_body(VkfdWave *w,
+                                                     const VkfdShInsn *in)
+{
+    uint32_t t0[LANES], t1[LANES], r[LANES];
+
+    if (likely(fp_fast(w, false))) {
+        if (likely(ldexp_row32(r, src32(w, in, 0, t0),
+                               src32(w, in, 1, t1)))) {
+            dst32(w, in, r);
+            return true;
+        }
+    }
     return lane32_op(w, in, l_ldexp_f32, 2, true, false, NULL);
 }
+
+FP_HOT(exec_ldexp_f32, ldexp_f32_body(w, in))
 
 /*
  * Division helpers.  scale: the exponent step (64 for f32, 128 for f64).
@@ -1696,6 +1775,73 @@ static bool exec_ldexp_f32(VkfdWave *w, const VkfdShInsn *in)
  * v_div_fmas scales the fma back when VCC is set: up if the scaled
  * quotient (src2) is at least 1 (the large case), down otherwise.
  */
+/*
+ * The lanes div_scale leaves alone (s0, no VCC): den and 1/den normal,
+ * num not tiny, the quotient far from overflow and from the denormals.
+ */
+static inline unsigned div_plain32(uint32_t den, uint32_t num)
+{
+    int ed = bexp32(den), en = bexp32(num);
+
+    return (ed >= 1) & (ed <= 252) & (en > 23) & (en < 255) &
+           (en - ed < 96) & (en - ed > -125);
+}
+
+static inline unsigned div_plain64(uint64_t den, uint64_t num)
+{
+    int ed = bexp64(den), en = bexp64(num);
+
+    return (ed >= 1) & (ed <= 2044) & (en > 53) & (en < 2047) &
+           (en - ed < 768) & (en - ed > -1021);
+}
+
+/* r = a with NaNs quieted */
+static inline QEMU_ALWAYS_INLINE void nan_fix32_copy(uint32_t *restrict r,
+                                                     const uint32_t *restrict a)
+{
+    int i;
+
+    for (i = 0; i < LANES; i++) {
+        r[i] = a[i] | (nan32(a[i]) ? F32_QUIET : 0);
+    }
+}
+
+/*
+ * v_div_fixup's common case over a row: den and num finite and non-zero,
+ * q finite: q with the quotient's sign.  Returns false when a lane is not.
+ */
+static inline QEMU_ALWAYS_INLINE unsigned
+fixup_row32(uint32_t *restrict r, const uint32_t *restrict q,
+            const uint32_t *restrict d, const uint32_t *restrict n)
+{
+    unsigned plain = 1;
+    int i;
+
+    for (i = 0; i < LANES; i++) {
+        plain &= (bexp32(q[i]) < 255) & (bexp32(d[i]) < 255) &
+                 (bexp32(n[i]) < 255) & ((d[i] & ~F32_SIGN) != 0) &
+                 ((n[i] & ~F32_SIGN) != 0);
+        r[i] = ((d[i] ^ n[i]) & F32_SIGN) | (q[i] & ~F32_SIGN);
+    }
+    return plain;
+}
+
+static inline QEMU_ALWAYS_INLINE unsigned
+fixup_row64(uint64_t *restrict r, const uint64_t *restrict q,
+            const uint64_t *restrict d, const uint64_t *restrict n)
+{
+    unsigned plain = 1;
+    int i;
+
+    for (i = 0; i < LANES; i++) {
+        plain &= (bexp64(q[i]) < 2047) & (bexp64(d[i]) < 2047) &
+                 (bexp64(n[i]) < 2047) & ((d[i] & ~F64_SIGN) != 0) &
+                 ((n[i] & ~F64_SIGN) != 0);
+        r[i] = ((d[i] ^ n[i]) & F64_SIGN) | (q[i] & ~F64_SIGN);
+    }
+    return plain;
+}
+
 static uint32_t div_scale32(uint32_t s0, uint32_t den, uint32_t num,
                             bool *vcc)
 {
@@ -1770,16 +1916,27 @@ static uint64_t div_scale64(uint64_t s0, uint64_t den, uint64_t num,
     return s0;
 }
 
-static bool exec_div_scale_f32(VkfdWave *w, const VkfdShInsn *in)
+static inline QEMU_ALWAYS_INLINE bool div_scale_f32_body(VkfdWave *w,
+                                                         const VkfdShInsn *in)
 {
     uint32_t t0[LANES], t1[LANES], t2[LANES], r[LANES];
     const uint32_t *a = src32(w, in, 0, t0);
     const uint32_t *b = src32(w, in, 1, t1);
     const uint32_t *c = src32(w, in, 2, t2);
     uint64_t vcc = 0;
+    unsigned plain = 1;
     bool flag;
     int i;
 
+    for (i = 0; i < LANES; i++) {
+        plain &= div_plain32(b[i], c[i]);
+    }
+    if (likely(plain)) {
+        nan_fix32_copy(r, a);
+        dst32(w, in, r);
+        vkfd_sh_vset_mask(w, in, 0);
+        return true;
+    }
     for (i = 0; i < LANES; i++) {
         r[i] = div_scale32(a[i], b[i], c[i], &flag);
         vcc |= (uint64_t)flag << i;
@@ -1790,16 +1947,31 @@ static bool exec_div_scale_f32(VkfdWave *w, const VkfdShInsn *in)
     return true;
 }
 
-static bool exec_div_scale_f64(VkfdWave *w, const VkfdShInsn *in)
+FP_HOT(exec_div_scale_f32, div_scale_f32_body(w, in))
+
+static inline QEMU_ALWAYS_INLINE bool div_scale_f64_body(VkfdWave *w,
+                                                         const VkfdShInsn *in)
 {
     uint64_t a[LANES], b[LANES], c[LANES], r[LANES];
     uint64_t vcc = 0;
+    unsigned plain = 1;
     bool flag;
     int i;
 
     get64(w, in, 0, a);
     get64(w, in, 1, b);
     get64(w, in, 2, c);
+    for (i = 0; i < LANES; i++) {
+        plain &= div_plain64(b[i], c[i]);
+    }
+    if (likely(plain)) {
+        for (i = 0; i < LANES; i++) {
+            r[i] = nan64(a[i]) ? a[i] | F64_QUIET : a[i];
+        }
+        put64_rows(w, in, r);
+        vkfd_sh_vset_mask(w, in, 0);
+        return true;
+    }
     for (i = 0; i < LANES; i++) {
         r[i] = div_scale64(a[i], b[i], c[i], &flag);
         vcc |= (uint64_t)flag << i;
@@ -1809,6 +1981,8 @@ static bool exec_div_scale_f64(VkfdWave *w, const VkfdShInsn *in)
     vkfd_sh_vset_mask(w, in, vcc);
     return true;
 }
+
+FP_HOT(exec_div_scale_f64, div_scale_f64_body(w, in))
 
 /*
  * fma(a, b, c) * 2^step rounded once, as v_div_fmas does when VCC is set
@@ -1844,7 +2018,9 @@ static uint64_t fmas64_scaled(uint64_t a, uint64_t b, uint64_t c, int step,
     return float128_to_float64(float128_scalbn(r, step, &odd), st);
 }
 
-static bool exec_div_fmas_f32(VkfdWave *w, const VkfdShInsn *in)
+static inline QEMU_ALWAYS_INLINE bool div_fmas_f32(VkfdWave *w,
+                                                   const VkfdShInsn *in,
+                                                   Fp32Row3 *row)
 {
     uint64_t vcc = vkfd_sh_vcc(w);
     uint32_t t0[LANES], t1[LANES], t2[LANES], r[LANES];
@@ -1854,6 +2030,9 @@ static bool exec_div_fmas_f32(VkfdWave *w, const VkfdShInsn *in)
     float_status st;
     int i;
 
+    if (likely(!(vcc & vkfd_sh_exec_mask(w)))) {
+        return fp32_op3(w, in, h_fma, sf_fma32, row);
+    }
     fp_status(&st, w->mode, false);
     for (i = 0; i < LANES; i++) {
         if (likely(fp_fast(w, false))) {
@@ -1872,13 +2051,25 @@ static bool exec_div_fmas_f32(VkfdWave *w, const VkfdShInsn *in)
     return true;
 }
 
-static bool exec_div_fmas_f64(VkfdWave *w, const VkfdShInsn *in)
+FP_HOT2(exec_div_fmas_f32, div_fmas_f32(w, in, row_fma32_avx2),
+        div_fmas_f32(w, in, NULL))
+
+static inline double d_fma(double a, double b, double c);
+static inline float64 sf_fma64(float64 a, float64 b, float64 c,
+                               float_status *st);
+
+static inline QEMU_ALWAYS_INLINE bool div_fmas_f64(VkfdWave *w,
+                                                   const VkfdShInsn *in,
+                                                   Fp64Row3 *row)
 {
     uint64_t vcc = vkfd_sh_vcc(w);
     uint64_t a[LANES], b[LANES], c[LANES], r[LANES];
     float_status st;
     int i;
 
+    if (likely(!(vcc & vkfd_sh_exec_mask(w)))) {
+        return fp64_op3(w, in, d_fma, sf_fma64, row);
+    }
     get64(w, in, 0, a);
     get64(w, in, 1, b);
     get64(w, in, 2, c);
@@ -1961,7 +2152,8 @@ static uint64_t div_fixup64(uint64_t q, uint64_t den, uint64_t num,
     return sign | (q & ~F64_SIGN);
 }
 
-static bool exec_div_fixup_f32(VkfdWave *w, const VkfdShInsn *in)
+static inline QEMU_ALWAYS_INLINE bool div_fixup_f32_body(VkfdWave *w,
+                                                         const VkfdShInsn *in)
 {
     uint32_t t0[LANES], t1[LANES], t2[LANES], r[LANES];
     const uint32_t *a = src32(w, in, 0, t0);
@@ -1970,6 +2162,10 @@ static bool exec_div_fixup_f32(VkfdWave *w, const VkfdShInsn *in)
     float_status st;
     int i;
 
+    if (likely(fixup_row32(r, a, b, c))) {
+        dst32(w, in, r);
+        return true;
+    }
     fp_status(&st, w->mode, false);
     for (i = 0; i < LANES; i++) {
         r[i] = div_fixup32(a[i], b[i], c[i], &st);
@@ -1977,6 +2173,8 @@ static bool exec_div_fixup_f32(VkfdWave *w, const VkfdShInsn *in)
     dst32(w, in, r);
     return true;
 }
+
+FP_HOT(exec_div_fixup_f32, div_fixup_f32_body(w, in))
 
 /* v_div_fixup_f16: the f32 rules on the widened values, rounded back */
 static bool exec_div_fixup_f16(VkfdWave *w, const VkfdShInsn *in)
@@ -2008,7 +2206,8 @@ static bool exec_div_fixup_f16(VkfdWave *w, const VkfdShInsn *in)
     return true;
 }
 
-static bool exec_div_fixup_f64(VkfdWave *w, const VkfdShInsn *in)
+static inline QEMU_ALWAYS_INLINE bool div_fixup_f64_body(VkfdWave *w,
+                                                         const VkfdShInsn *in)
 {
     uint64_t a[LANES], b[LANES], c[LANES], r[LANES];
     float_status st;
@@ -2017,6 +2216,10 @@ static bool exec_div_fixup_f64(VkfdWave *w, const VkfdShInsn *in)
     get64(w, in, 0, a);
     get64(w, in, 1, b);
     get64(w, in, 2, c);
+    if (likely(fixup_row64(r, a, b, c))) {
+        put64_rows(w, in, r);
+        return true;
+    }
     fp_status(&st, w->mode, true);
     for (i = 0; i < LANES; i++) {
         r[i] = div_fixup64(a[i], b[i], c[i], &st);
@@ -2024,6 +2227,8 @@ static bool exec_div_fixup_f64(VkfdWave *w, const VkfdShInsn *in)
     put64_rows(w, in, r);
     return true;
 }
+
+FP_HOT(exec_div_fixup_f64, div_fixup_f64_body(w, in))
 
 /*
  * f64
@@ -2118,6 +2323,8 @@ FP_HOT2(exec_mul_f64, fp64_op2(w, in, d_mul, float64_mul, row_mul64_avx2),
 /* v_fma_f64, v_fmac_f64 */
 FP_HOT2(exec_fma_f64, fp64_op3(w, in, d_fma, sf_fma64, row_fma64_avx2),
         fp64_op3(w, in, d_fma, sf_fma64, NULL))
+FP_HOT2(exec_div_fmas_f64, div_fmas_f64(w, in, row_fma64_avx2),
+        div_fmas_f64(w, in, NULL))
 
 static bool exec_rcp_f64(VkfdWave *w, const VkfdShInsn *in)
 {
@@ -2196,7 +2403,8 @@ static bool exec_max_f64(VkfdWave *w, const VkfdShInsn *in)
 }
 
 /* v_ldexp_f64: src1 is a 32-bit signed integer */
-static bool exec_ldexp_f64(VkfdWave *w, const VkfdShInsn *in)
+static inline QEMU_ALWAYS_INLINE bool ldexp_f64_body(VkfdWave *w,
+                                                     const VkfdShInsn *in)
 {
     uint64_t a[LANES], r[LANES];
     uint32_t t1[LANES];
@@ -2206,6 +2414,10 @@ static bool exec_ldexp_f64(VkfdWave *w, const VkfdShInsn *in)
 
     get64(w, in, 0, a);
     b = src32(w, in, 1, t1);
+    if (likely(fp_fast(w, true) && ldexp_row64(r, a, b))) {
+        put64_rows(w, in, r);
+        return true;
+    }
     fp_status(&st, w->mode, true);
     for (i = 0; i < LANES; i++) {
         r[i] = float64_scalbn(a[i], (int32_t)b[i], &st);
@@ -2214,6 +2426,8 @@ static bool exec_ldexp_f64(VkfdWave *w, const VkfdShInsn *in)
     put64_rows(w, in, r);
     return true;
 }
+
+FP_HOT(exec_ldexp_f64, ldexp_f64_body(w, in))
 
 /*
  * v_trig_preop_f64: a 53-bit segment of 2/pi for Payne-Hanek argument
@@ -2772,7 +2986,9 @@ static inline QEMU_ALWAYS_INLINE bool cmp_f32(VkfdWave *w,
 
 FP_HOT2(exec_cmp_f32, cmp_f32(w, in, row_cmp32_avx2), cmp_f32(w, in, NULL))
 
-static bool exec_cmp_f64(VkfdWave *w, const VkfdShInsn *in)
+static inline QEMU_ALWAYS_INLINE bool cmp_f64_body(VkfdWave *w,
+                                                   const VkfdShInsn *in,
+                                                   Cmp64Row *row)
 {
     uint64_t a[LANES], b[LANES];
     unsigned pred = in->opcode & 0xf;
@@ -2785,6 +3001,11 @@ static bool exec_cmp_f64(VkfdWave *w, const VkfdShInsn *in)
         flush_row64(a);
         flush_row64(b);
     }
+    if (row) {
+        vkfd_sh_vset_mask(w, in, row((const double *)a, (const double *)b,
+                                     pred));
+        return true;
+    }
     for (i = 0; i < LANES; i++) {
         double x = f64_of(a[i]), y = f64_of(b[i]);
         unsigned rel = (x < y) | (x == y) << 1 | (x > y) << 2 |
@@ -2795,6 +3016,9 @@ static bool exec_cmp_f64(VkfdWave *w, const VkfdShInsn *in)
     vkfd_sh_vset_mask(w, in, m);
     return true;
 }
+
+FP_HOT2(exec_cmp_f64, cmp_f64_body(w, in, row_cmp64_avx2),
+        cmp_f64_body(w, in, NULL))
 
 static bool exec_cmp_f16(VkfdWave *w, const VkfdShInsn *in)
 {
@@ -2847,11 +3071,22 @@ static unsigned class_bit(bool sign, bool nan, bool quiet, bool inf,
     return sign ? 3 : 8;
 }
 
-static unsigned class32(uint32_t x)
+/* The class bit of each lane */
+static inline QEMU_ALWAYS_INLINE void
+class_row32(uint8_t *restrict hit, const uint32_t *restrict a,
+            const uint32_t *restrict mask)
 {
-    return class_bit(x & F32_SIGN, nan32(x), x & F32_QUIET,
-                     (x & ~F32_SIGN) == F32_EXP, !(x & ~F32_SIGN),
-                     denorm32(x));
+    int i;
+
+    for (i = 0; i < LANES; i++) {
+        uint32_t x = a[i], e = x >> 23 & 0xff, m = x & 0x7fffff;
+        uint32_t s = x >> 31;
+        uint32_t special = m ? (m >> 22 & 1) : 9 - 7 * s;   /* NaN, inf */
+        uint32_t small = m ? 7 - 3 * s : 6 - s;           /* denormal, 0 */
+        uint32_t bit = e == 0xff ? special : e == 0 ? small : 8 - 5 * s;
+
+        hit[i] = mask[i] >> bit & 1;
+    }
 }
 
 static unsigned class64(uint64_t x)
@@ -2867,22 +3102,28 @@ static unsigned class16(uint32_t x)
                      (x & 0x7fff) == F16_EXP, !(x & 0x7fff), denorm16(x));
 }
 
-static bool exec_cmp_class_f32(VkfdWave *w, const VkfdShInsn *in)
+static inline QEMU_ALWAYS_INLINE bool cmp_class_f32_body(VkfdWave *w,
+                                                         const VkfdShInsn *in)
 {
     uint32_t t0[LANES], t1[LANES];
     const uint32_t *a = src32(w, in, 0, t0);
     const uint32_t *b = src32(w, in, 1, t1);
+    uint8_t hit[LANES];
     uint64_t m = 0;
     int i;
 
+    class_row32(hit, a, b);
     for (i = 0; i < LANES; i++) {
-        m |= (uint64_t)(b[i] >> class32(a[i]) & 1) << i;
+        m |= (uint64_t)hit[i] << i;
     }
     vkfd_sh_vset_mask(w, in, m);
     return true;
 }
 
-static bool exec_cmp_class_f64(VkfdWave *w, const VkfdShInsn *in)
+FP_HOT(exec_cmp_class_f32, cmp_class_f32_body(w, in))
+
+static inline QEMU_ALWAYS_INLINE bool cmp_class_f64_body(VkfdWave *w,
+                                                         const VkfdShInsn *in)
 {
     uint64_t a[LANES];
     uint32_t t1[LANES];
@@ -2898,6 +3139,8 @@ static bool exec_cmp_class_f64(VkfdWave *w, const VkfdShInsn *in)
     vkfd_sh_vset_mask(w, in, m);
     return true;
 }
+
+FP_HOT(exec_cmp_class_f64, cmp_class_f64_body(w, in))
 
 static bool exec_cmp_class_f16(VkfdWave *w, const VkfdShInsn *in)
 {
