@@ -2501,6 +2501,27 @@ bool vkfd_sh_decode_vop3(VkfdShDecoder *dc, VkfdShInsn *in)
     return valu_implied(dc, in, true);
 }
 
+/*
+ * An inline constant for a 64-bit operand of a packed op (v_pk_*_f32,
+ * v_pk_mov_b32) is a 32-bit value (an f32 for the float ops, as LLVM
+ * types these operands) in the pair's low dword, the high dword 0:
+ * op_sel/op_sel_hi pick which dword each half reads.
+ */
+static bool vop3p_const64(VkfdShDecoder *dc, VkfdShInsn *in,
+                          const VkfdShOp *o, unsigned enc, VkfdShOpd *opd)
+{
+    bool fp = o >= vkfd_sh_vop3p_fp &&
+              o < vkfd_sh_vop3p_fp + VKFD_SH_VOP3P_OPS;
+
+    if (!vkfd_sh_decode_src(dc, in, enc, fp ? VKFD_SH_F32 : VKFD_SH_B32,
+                            VKFD_SH_DEC_NO_LITERAL, opd)) {
+        return false;
+    }
+    opd->val = (uint32_t)opd->val;
+    opd->type = VKFD_SH_B64;
+    return true;
+}
+
 bool vkfd_sh_decode_vop3p(VkfdShDecoder *dc, VkfdShInsn *in)
 {
     uint32_t d0 = dc->dw[0], d1 = dc->dw[1];
@@ -2548,6 +2569,13 @@ bool vkfd_sh_decode_vop3p(VkfdShDecoder *dc, VkfdShInsn *in)
         if (o->src[i] != VKFD_SH_NONE &&
             !vkfd_sh_decode_src(dc, in, enc[i], o->src[i],
                                 VKFD_SH_DEC_NO_LITERAL, &in->src[i])) {
+            return false;
+        }
+    }
+    for (i = 0; i < 3; i++) {
+        if (o->src[i] == VKFD_SH_B64 &&
+            in->src[i].kind == VKFD_SH_OPD_CONST &&
+            !vop3p_const64(dc, in, o, enc[i], &in->src[i])) {
             return false;
         }
     }
