@@ -198,9 +198,10 @@ void vkfd_vm_exit(VkfdState *s)
 /*
  * Is bus address addr in one of the device's own pages a system PTE may
  * map: the doorbell BAR (a DOORBELL BO) or the MMIO remap page in BAR0
- * (an MMIO_REMAP BO)?  If so, fill x->io, x->addr (the offset there) and
- * x->len (to the end of that page).  These are peer-to-peer addresses on
- * the device's own bus, so they are compared untranslated.
+ * (an MMIO_REMAP BO)?  If so, fill x->io, x->io_off (the offset there),
+ * x->addr (addr itself) and x->len (to the end of that page).  These
+ * are peer-to-peer addresses on the device's own bus, so they are
+ * compared untranslated.
  */
 static bool vkfd_vm_own_page(VkfdState *s, uint64_t addr, VkfdVmXlat *x)
 {
@@ -210,16 +211,18 @@ static bool vkfd_vm_own_page(VkfdState *s, uint64_t addr, VkfdVmXlat *x)
 
     if (bar != PCI_BAR_UNMAPPED && addr >= bar && addr - bar < size) {
         x->io = VKFD_VM_IO_DOORBELL;
-        x->addr = addr - bar;
-        x->len = VKFD_GPU_PAGE_SIZE - (x->addr & (VKFD_GPU_PAGE_SIZE - 1));
+        x->io_off = addr - bar;
+        x->addr = addr;
+        x->len = VKFD_GPU_PAGE_SIZE - (x->io_off & (VKFD_GPU_PAGE_SIZE - 1));
         return true;
     }
     bar = pci_get_bar_addr(pd, VKFD_BAR_REGS);
     if (bar != PCI_BAR_UNMAPPED && addr >= bar + VKFD_MMIO_REMAP_OFFSET &&
         addr - bar - VKFD_MMIO_REMAP_OFFSET < VKFD_MMIO_REMAP_SIZE) {
         x->io = VKFD_VM_IO_HDP;
-        x->addr = addr - bar - VKFD_MMIO_REMAP_OFFSET;
-        x->len = VKFD_MMIO_REMAP_SIZE - x->addr;
+        x->io_off = addr - bar - VKFD_MMIO_REMAP_OFFSET;
+        x->addr = addr;
+        x->len = VKFD_MMIO_REMAP_SIZE - x->io_off;
         return true;
     }
     return false;
@@ -235,7 +238,7 @@ static bool vkfd_vm_own_page(VkfdState *s, uint64_t addr, VkfdVmXlat *x)
 static bool vkfd_vm_io(VkfdState *s, const VkfdVmXlat *x, uint64_t off,
                        void *buf, uint64_t n, bool is_write)
 {
-    uint64_t addr = x->addr + off, i;
+    uint64_t addr = x->io_off + off, i;
     unsigned w = !((addr | n) & 7) ? 8 : 4;
 
     if (!is_write) {
@@ -476,8 +479,10 @@ static bool vkfd_vm_move(VkfdState *s, uint32_t ctx_id, uint64_t dst,
             return false;
         }
         xs.addr += n;
+        xs.io_off += n;
         xs.len -= n;
         xd.addr += n;
+        xd.io_off += n;
         xd.len -= n;
         done += n;
     }

@@ -81,15 +81,20 @@ typedef struct VkfdTlb {
  */
 typedef enum VkfdVmIo {
     VKFD_VM_IO_NONE,
-    VKFD_VM_IO_DOORBELL,    /* addr: offset in the doorbell BAR */
-    VKFD_VM_IO_HDP,         /* addr: offset in the MMIO remap page */
+    VKFD_VM_IO_DOORBELL,    /* io_off: offset in the doorbell BAR */
+    VKFD_VM_IO_HDP,         /* io_off: offset in the MMIO remap page */
 } VkfdVmIo;
 
+/*
+ * For an own page, addr is still its bus address (MMIO, so code that
+ * looks for RAM there finds none) and io/io_off say which page it is.
+ */
 typedef struct VkfdVmXlat {
     uint64_t addr;      /* bus address (system) or offset in VRAM */
     uint64_t len;       /* bytes of VA translated by this */
     bool vram;
     VkfdVmIo io;
+    uint64_t io_off;
 } VkfdVmXlat;
 
 /*
