@@ -203,6 +203,7 @@ typedef struct ShRun {
     uint64_t desc;          /* where the descriptor went (the kernel object) */
     uint64_t code;          /* where the code went */
     uint32_t code_len;
+    unsigned listing_gen;   /* sh_listing is this run's if equal */
     uint64_t amd_queue;     /* AQL: the queue's amd_queue_t (256 bytes) */
     uint64_t kobj_used;     /* the kernel object dispatched */
     uint64_t packet;        /* VA of the (first) dispatch packet */
@@ -311,6 +312,27 @@ static inline bool sh_parse_encoding(const char *list, GByteArray *code)
 }
 
 /*
+ * The instructions of the last listing parsed, by byte offset, so that a
+ * failed case can name the instruction its queue stopped on.
+ */
+typedef struct ShListed {
+    uint32_t off;
+    char text[80];
+} ShListed;
+
+static GArray *sh_listing;
+static unsigned sh_listing_gen;
+
+static inline void sh_listed(uint32_t off, const char *t)
+{
+    ShListed e = { .off = off };
+
+    g_strlcpy(e.text, t, MIN(sizeof(e.text), strcspn(t, ";") + 1));
+    g_strchomp(e.text);
+    g_array_append_val(sh_listing, e);
+}
+
+/*
  * With VKFD_SH_MNEMONICS=FILE, every instruction assembled is appended
  * to FILE by its mnemonic (the _e32/_e64/_dpp/_sdwa form suffix dropped):
  * what the cases cover, for an audit against the core's opcode tables.
@@ -359,6 +381,11 @@ static inline bool sh_parse_listing(const char *listing, GByteArray *code,
     bool ok = true;
     unsigned i;
 
+    if (!sh_listing) {
+        sh_listing = g_array_new(false, true, sizeof(ShListed));
+    }
+    g_array_set_size(sh_listing, 0);
+    sh_listing_gen++;
     for (i = 0; lines[i] && ok; i++) {
         char *l = lines[i], *end, *t = g_strstrip(g_strdup(l));
         char *enc = strstr(l, "; encoding: [");
@@ -392,6 +419,7 @@ static inline bool sh_parse_listing(const char *listing, GByteArray *code,
                 ok = false;
             }
             sh_note_mnemonic(t);
+            sh_listed(last, t);
         } else if (g_str_has_prefix(t, ".long")) {
             int64_t val;
 
@@ -401,7 +429,10 @@ static inline bool sh_parse_listing(const char *listing, GByteArray *code,
                 ok = false;
             } else {
                 uint32_t le = cpu_to_le32((uint32_t)val);
+                g_autofree char *raw = g_strdup_printf(".long 0x%08x",
+                                                       (uint32_t)val);
 
+                sh_listed(code->len, raw);
                 g_byte_array_append(code, (uint8_t *)&le, 4);
             }
         } else if (!g_ascii_isspace(l[0]) && g_str_has_suffix(t, ":")) {
@@ -1174,6 +1205,7 @@ static inline bool sh_run(ShRun *r, const char *text)
     }
     g_assert_cmpuint(code->len, <=, SH_CODE_MAX);
     r->code_len = code->len;
+    r->listing_gen = sh_listing_gen;
     r->desc = (r->code_sys ? sh_alloc_sys : sh_alloc)
               (r, 256 + ROUND_UP(code->len, 256) + 256);
     r->code = r->desc + 256;
@@ -1229,6 +1261,8 @@ static inline const char *sh_qerr_name(uint32_t e)
 
 static inline void sh_describe(ShRun *r)
 {
+    unsigned i;
+
     g_test_message("run: %s%s%s, queue error %u (%s) info 0x%08x "
                    "va 0x%" PRIx64 ", rptr %" PRIu64 ", signal %" PRId64
                    ", %u IH entries, %u VM faults, code at 0x%" PRIx64
@@ -1239,6 +1273,16 @@ static inline void sh_describe(ShRun *r)
                    sh_qerr_name(r->res.error), r->res.error_info,
                    r->res.error_va, r->res.rptr, r->res.signal,
                    r->res.n_ih, r->res.vm_faults, r->code, r->code_len);
+    if (r->res.error && r->listing_gen == sh_listing_gen &&
+        r->res.error_va >= r->code && r->res.error_va < r->code + r->code_len) {
+        for (i = 0; i < sh_listing->len; i++) {
+            const ShListed *e = &g_array_index(sh_listing, ShListed, i);
+
+            if (r->code + e->off == r->res.error_va) {
+                g_test_message("stopped at code+0x%x: %s", e->off, e->text);
+            }
+        }
+    }
 }
 
 /*
