@@ -33,7 +33,8 @@
 #define SDMA_FILL_DW        5
 #define SDMA_ATOMIC_DW      8
 #define SDMA_TIMESTAMP_DW   3
-#define SDMA_MAX_DW         8
+#define SDMA_RECT_DW        13
+#define SDMA_MAX_DW         13
 
 #define SDMA_COUNT_MASK     (VKFD_SDMA_COPY_MAX - 1)    /* 22 bits */
 #define SDMA_WRITE_MASK     0xfffffu                    /* 20 bits */
@@ -130,6 +131,82 @@ static VkfdStep sdma_copy(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
     q->progress += n;
     return q->progress < bytes ? VKFD_STEP_MORE
                                : sdma_consume(s, q, dw[0], SDMA_COPY_DW * 4);
+}
+
+/*
+ * COPY_LINEAR_SUB_WINDOW: a w x h x d box of elements (1 << header bits
+ * 31:29 bytes) from one linear surface to another, each given by its
+ * base, the box's x/y/z offset and its row and slice pitches (in
+ * elements; pitches, slice pitches and box sizes are encoded minus 1).
+ * ROCr's hsa_amd_memory_async_copy_rect writes it.  Rows move in
+ * VKFD_ENGINE_CHUNK pieces, one unit of budget each; q->progress counts
+ * the bytes done, so a box cut short goes on where it stopped.
+ */
+typedef struct SdmaSurface {
+    uint64_t base, pitch, slice;    /* pitches in elements */
+    uint32_t x, y, z;
+} SdmaSurface;
+
+static void sdma_surface(SdmaSurface *f, const uint32_t *dw, int at)
+{
+    f->base = sdma_addr(dw, at);
+    f->x = dw[at + 2] & 0x3fff;
+    f->y = (dw[at + 2] >> 16) & 0x3fff;
+    f->z = dw[at + 3] & 0x7ff;
+    f->pitch = (dw[at + 3] >> 13) + 1ull;
+    f->slice = (dw[at + 4] & 0x0fffffff) + 1ull;
+}
+
+/* Byte offset of row (y, z) of the box in f, elements of 1 << es bytes. */
+static uint64_t sdma_row(const SdmaSurface *f, unsigned es, uint64_t y,
+                         uint64_t z)
+{
+    return ((f->z + z) * f->slice + (f->y + y) * f->pitch + f->x) << es;
+}
+
+static VkfdStep sdma_copy_rect(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
+                               unsigned *budget)
+{
+    unsigned es = dw[0] >> 29;
+    uint64_t w = (dw[11] & 0x3fff) + 1ull, h = ((dw[11] >> 16) & 0x3fff) + 1;
+    uint64_t d = (dw[12] & 0x7ff) + 1ull, row_bytes, total, row, in_row, n;
+    SdmaSurface src, dst;
+
+    sdma_surface(&src, dw, 1);
+    sdma_surface(&dst, dw, 6);
+    if (es > 4) {
+        return sdma_bad(s, q, dw[0], "sub-window element above 16 bytes");
+    }
+    if (src.x + w > src.pitch || dst.x + w > dst.pitch) {
+        return sdma_bad(s, q, dw[0], "sub-window wider than its pitch");
+    }
+    row_bytes = w << es;
+    total = row_bytes * h * d;
+    /* the last byte of each box, from its base: at most about 2^44 */
+    if (src.base + sdma_row(&src, es, h - 1, d - 1) + row_bytes < src.base ||
+        dst.base + sdma_row(&dst, es, h - 1, d - 1) + row_bytes < dst.base) {
+        return sdma_bad(s, q, dw[0], "sub-window wraps past 2^64");
+    }
+    trace_vkfd_sdma_copy_rect(q->ctx_id, q->doorbell, dst.base, src.base,
+                              w, h, d, es, q->progress);
+    while (q->progress < total) {
+        if (!*budget) {
+            return VKFD_STEP_MORE;
+        }
+        row = q->progress / row_bytes;
+        in_row = q->progress % row_bytes;
+        n = MIN(row_bytes - in_row, VKFD_ENGINE_CHUNK);
+        if (!vkfd_vm_copy(s, q->ctx_id,
+                          dst.base + sdma_row(&dst, es, row % h, row / h) +
+                          in_row,
+                          src.base + sdma_row(&src, es, row % h, row / h) +
+                          in_row, n)) {
+            return sdma_fault(s, q, dw[0]);
+        }
+        q->progress += n;
+        (*budget)--;
+    }
+    return sdma_consume(s, q, dw[0], SDMA_RECT_DW * 4);
 }
 
 static VkfdStep sdma_fill(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
@@ -327,6 +404,10 @@ static VkfdStep sdma_packet(VkfdState *s, VkfdQueue *q, uint64_t avail,
         break;
     case VKFD_SDMA_OP_COPY:
         len = SDMA_COPY_DW * 4;
+        if (sub_op == VKFD_SDMA_COPY_SUB_WINDOW) {
+            len = SDMA_RECT_DW * 4;
+            sub_op = 0;
+        }
         break;
     case VKFD_SDMA_OP_WRITE:
         if (got < SDMA_WRITE_DW * 4) {
@@ -372,6 +453,9 @@ static VkfdStep sdma_packet(VkfdState *s, VkfdQueue *q, uint64_t avail,
 
     switch (op) {
     case VKFD_SDMA_OP_COPY:
+        if (len == SDMA_RECT_DW * 4) {
+            return sdma_copy_rect(s, q, dw, budget);
+        }
         return sdma_copy(s, q, dw, budget);
     case VKFD_SDMA_OP_CONST_FILL:
         return sdma_fill(s, q, dw, budget);

@@ -685,7 +685,13 @@ static const BadCase sdma_bad_cases[] = {
       VKFD_QERR_VM_FAULT, 1, false },
     { "copy beyond 48 bits", { HDR(COPY, 0), 3, 0, 0, 0x10000,
       LO(VA_VRAM), HI(VA_VRAM) }, 7, VKFD_QERR_VM_FAULT, 3, false },
-    /* TIMESTAMP and ATOMIC (issue 12, point 5) */
+    /* COPY_LINEAR_SUB_WINDOW, TIMESTAMP and ATOMIC (issue 12, point 5) */
+    { "sub-window of 32-byte elements", { HDR(COPY, 4) | 5u << 29,
+      LO(VA_VRAM), HI(VA_VRAM), 0, 0, 0, LO(VA_VRAM), HI(VA_VRAM) }, 13,
+      VKFD_QERR_BAD_PACKET, -1 },
+    { "sub-window wider than the pitch", { HDR(COPY, 4), LO(VA_VRAM),
+      HI(VA_VRAM), 8, 15u << 13, 0, LO(VA_VRAM), HI(VA_VRAM), 0, 63u << 13,
+      0, 8 - 1, 0 }, 13, VKFD_QERR_BAD_PACKET, -1 },
     { "timestamp SET", { HDR(TIMESTAMP, 0), 1, 0 }, 3,
       VKFD_QERR_BAD_PACKET, -1 },
     { "timestamp sub-op 3", { HDR(TIMESTAMP, 3), LO(VA_VRAM), HI(VA_VRAM) },
@@ -753,6 +759,97 @@ static void test_sdma_bad(void)
 }
 
 /* Bad pointers and rings: the queue stops before any packet. */
+/* One sub-window box: offsets, pitches (elements) and box size. */
+typedef struct Box {
+    uint64_t base;
+    uint32_t x, y, z, pitch, slice;
+} Box;
+
+static uint64_t box_at(const Box *b, unsigned es, uint32_t x, uint32_t y,
+                       uint32_t z)
+{
+    return b->base + (((uint64_t)(b->z + z) * b->slice +
+                       (uint64_t)(b->y + y) * b->pitch + b->x + x) << es);
+}
+
+static void sdma_copy_rect(Eng *e, TQ *q, unsigned es, const Box *src,
+                           const Box *dst, uint32_t w, uint32_t h, uint32_t d)
+{
+    uint32_t dw[13] = {
+        HDR(COPY, VKFD_SDMA_COPY_SUB_WINDOW) | es << 29,
+        LO(src->base), HI(src->base), src->x | src->y << 16,
+        src->z | (src->pitch - 1) << 13, src->slice - 1,
+        LO(dst->base), HI(dst->base), dst->x | dst->y << 16,
+        dst->z | (dst->pitch - 1) << 13, dst->slice - 1,
+        (w - 1) | (h - 1) << 16, d - 1,
+    };
+
+    sdma_put(e, q, dw, 13);
+}
+
+/*
+ * COPY_LINEAR_SUB_WINDOW: boxes of 4- and 16-byte elements between
+ * surfaces of different pitches land element for element, nothing
+ * around them is touched; a box bigger than a turn's budget resumes.
+ */
+static void test_sdma_copy_rect(void)
+{
+    Eng *e = eng_start();
+    TQ *q = tq_map(e, VKFD_QUEUE_SDMA, PAGE);
+    uint64_t sbuf = va_alloc(e, 64 * 1024), dbuf = va_alloc(e, 64 * 1024);
+    uint64_t big_s = va_alloc(e, 8 * MIB), big_d = va_alloc(e, 9 * MIB);
+    Box src = { sbuf, 3, 2, 1, 40, 40 * 10 };
+    Box dst = { dbuf, 1, 1, 0, 16, 16 * 8 };
+    Box bs = { big_s, 0, 0, 0, 65536 / 16, 65536 / 16 * 64 };
+    Box bd = { big_d, 16, 0, 0, 65536 / 16 + 64, (65536 / 16 + 64) * 64 };
+    g_autofree uint8_t *bytes = g_malloc(8 * MIB);
+    GRand *r = rand_new(7);
+    uint32_t x, y, z, got, want;
+    struct vkfd_mqd st;
+
+    random_bytes(r, bytes, 64 * 1024);
+    qtest_memwrite(e->qts, pa(e, sbuf), bytes, 64 * 1024);
+    sdma_copy_rect(e, q, 2, &src, &dst, 5, 4, 2);
+    kick(e, q);
+    tq_wait(e, q, q->wptr);
+    for (z = 0; z < 3; z++) {
+        for (y = 0; y < 6; y++) {
+            for (x = 0; x < 8; x++) {
+                bool in = z < 2 && y >= 1 && y < 5 && x >= 1 && x < 6;
+                Box d0 = dst;
+
+                d0.x = d0.y = d0.z = 0;
+                got = r32(e, box_at(&d0, 2, x, y, z));
+                want = in ? r32(e, box_at(&src, 2, x - 1, y - 1, z)) : 0;
+                g_assert_cmphex(got, ==, want);
+            }
+        }
+    }
+
+    /* 4096 x 64 x 2 elements of 16 bytes: 8 MiB, many turns */
+    random_bytes(r, bytes, 8 * MIB);
+    qtest_memwrite(e->qts, pa(e, big_s), bytes, 8 * MIB);
+    sdma_copy_rect(e, q, 4, &bs, &bd, 4096 - 16, 64, 2);
+    kick(e, q);
+    tq_wait(e, q, q->wptr);
+    for (z = 0; z < 2; z++) {
+        for (y = 0; y < 64; y += 9) {
+            uint8_t row[16 * 4080], back[16 * 4080];
+
+            qtest_memread(e->qts, pa(e, box_at(&bs, 4, 0, y, z)), row,
+                          sizeof(row));
+            qtest_memread(e->qts, pa(e, box_at(&bd, 4, 0, y, z)), back,
+                          sizeof(back));
+            g_assert(memcmp(row, back, sizeof(row)) == 0);
+            g_assert_cmphex(r32(e, box_at(&bd, 4, 0, y, z) - 4), ==, 0);
+        }
+    }
+    tq_unmap(e, &q, &st);
+    g_assert_cmpuint(st.error, ==, 0);
+    g_rand_free(r);
+    eng_stop(e);
+}
+
 static uint64_t gpu_clock(Eng *e)
 {
     uint64_t lo = rd(e->v, VKFD_REG_CLOCK_LO);
@@ -2308,6 +2405,7 @@ int main(int argc, char **argv)
     qtest_add_func("/vkfd/sdma/bad", test_sdma_bad);
     qtest_add_func("/vkfd/sdma/bad-queue", test_sdma_bad_queue);
     qtest_add_func("/vkfd/sdma/timestamp-atomic", test_sdma_timestamp_atomic);
+    qtest_add_func("/vkfd/sdma/copy-rect", test_sdma_copy_rect);
     qtest_add_func("/vkfd/sdma/gpu-doorbell", test_gpu_doorbell);
     qtest_add_func("/vkfd/sdma/random", test_sdma_random);
     qtest_add_func("/vkfd/aql/kernels", test_aql_kernels);

@@ -427,6 +427,7 @@ enum vkfd_status_code {
 #define VKFD_SDMA_OP_POLL_REGMEM    8   /* 6 dwords */
 #define VKFD_SDMA_OP_CONST_FILL     11  /* dst lo/hi, data, count: 5 dwords */
 #define VKFD_SDMA_OP_ATOMIC         10  /* addr, src, cmp, loop: 8 dwords */
+#define VKFD_SDMA_COPY_SUB_WINDOW   4   /* COPY sub_op: a box, 13 dwords */
 #define VKFD_SDMA_OP_TIMESTAMP      13  /* 3 dwords, sub_op below */
 #define VKFD_SDMA_TS_GET            1   /* the engine's clock to addr */
 #define VKFD_SDMA_TS_GET_GLOBAL     2   /* the GPU's clock to addr */
