@@ -6,6 +6,8 @@
  *                                     the driver mapped and the count the
  *                                     device itself reports
  *   /sys/kernel/debug/vkfd/processes  every kfd_process and its contexts
+ *   /sys/kernel/debug/vkfd/sysmem     system memory held for user space
+ *                                     and its limit, in pages
  */
 #include <linux/debugfs.h>
 #include <linux/io.h>
@@ -91,6 +93,14 @@ static int vkfd_processes_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(vkfd_processes);
 
+static int vkfd_sysmem_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "limit_pages %lu used_pages %lu\n", vkfd_sys_limit(),
+		   vkfd_sys_used());
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vkfd_sysmem);
+
 void vkfd_debugfs_init(void)
 {
 	vkfd_debugfs_root = debugfs_create_dir("vkfd", NULL);
@@ -99,6 +109,8 @@ void vkfd_debugfs_init(void)
 	debugfs_create_file("ih", 0444, vkfd_debugfs_root, NULL, &vkfd_ih_fops);
 	debugfs_create_file("processes", 0444, vkfd_debugfs_root, NULL,
 			    &vkfd_processes_fops);
+	debugfs_create_file("sysmem", 0444, vkfd_debugfs_root, NULL,
+			    &vkfd_sysmem_fops);
 }
 
 void vkfd_debugfs_exit(void)

@@ -6,6 +6,7 @@
  * becomes a GPU node; /dev/kfd itself is one character device for all of
  * them (vkfd_chardev.c), as with amdkfd.
  */
+#include <linux/highmem.h>
 #include <linux/interrupt.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -24,22 +25,65 @@ MODULE_PARM_DESC(max_user_contexts,
 		 "device contexts one user may hold per GPU (0: half of the GPU's)");
 
 /*
- * System memory held for user space -- GTT and USERPTR pages and GPUVM
- * page tables of all processes -- stays below half of RAM, as amdkfd's
- * system-memory limit does, so no process can push the guest into OOM
- * through the driver.
+ * System memory held for user space, with amdkfd's limits (its
+ * amdgpu_amdkfd_gpuvm_init_mem_limits()):
+ *
+ *  - system: GTT and USERPTR pages of all processes on all GPUs (and
+ *    vkfd's GPUVM page tables, which live in guest RAM), at most RAM less
+ *    1/64, less 1.5 GiB more kept back, or half of that below 3 GiB;
+ *  - GTT alone: at most half of RAM (TTM's default page limit).
+ *
+ * Past either, ALLOC says ENOMEM and the guest stays out of OOM.
  */
+#define VKFD_SYS_RESERVE_PAGES	((3UL << 29) >> PAGE_SHIFT)
+
 static atomic_long_t vkfd_sys_pages = ATOMIC_LONG_INIT(0);
+static atomic_long_t vkfd_gtt_pages = ATOMIC_LONG_INIT(0);
+
+unsigned long vkfd_sys_limit(void)
+{
+	unsigned long ram = totalram_pages() - totalhigh_pages();
+	unsigned long limit = ram - (ram >> 6);
+
+	if (limit < 2 * VKFD_SYS_RESERVE_PAGES)
+		return limit >> 1;
+	return limit - VKFD_SYS_RESERVE_PAGES;
+}
+
+unsigned long vkfd_sys_used(void)
+{
+	return atomic_long_read(&vkfd_sys_pages);
+}
 
 int vkfd_sys_charge(unsigned long pages)
 {
-	unsigned long limit = totalram_pages() / 2;
-
-	if (atomic_long_add_return(pages, &vkfd_sys_pages) > limit) {
+	if (atomic_long_add_return(pages, &vkfd_sys_pages) > vkfd_sys_limit()) {
 		atomic_long_sub(pages, &vkfd_sys_pages);
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+/* A GTT BO counts against both limits. */
+int vkfd_gtt_charge(unsigned long pages)
+{
+	unsigned long limit = (totalram_pages() - totalhigh_pages()) >> 1;
+	int ret;
+
+	if (atomic_long_add_return(pages, &vkfd_gtt_pages) > limit) {
+		atomic_long_sub(pages, &vkfd_gtt_pages);
+		return -ENOMEM;
+	}
+	ret = vkfd_sys_charge(pages);
+	if (ret)
+		atomic_long_sub(pages, &vkfd_gtt_pages);
+	return ret;
+}
+
+void vkfd_gtt_uncharge(unsigned long pages)
+{
+	WARN_ON(atomic_long_sub_return(pages, &vkfd_gtt_pages) < 0);
+	vkfd_sys_uncharge(pages);
 }
 
 void vkfd_sys_uncharge(unsigned long pages)

@@ -78,8 +78,9 @@ struct vkfd_bo {
 	struct mutex fault_lock;	/* dead vs. CPU page faults */
 	bool dead;			/* FREE ran; no CPU access any more */
 	unsigned long vram_pfn;		/* VRAM: first page, CPU view */
+	u8 __iomem *vram_cpu;		/* VRAM: the BO in the BAR mapping */
 	struct mm_struct *pin_mm;	/* USERPTR: pinned_vm charged here */
-	bool sys_charged;		/* npages in vkfd_sys_charge() */
+	bool sys_charged;		/* npages in vkfd_{sys,gtt}_charge() */
 	u32 id;				/* in pdd->bos */
 	u32 mmap_id;			/* in dev->bo_mmaps, VRAM and GTT */
 	u32 flags;
@@ -330,7 +331,9 @@ static void vkfd_bo_release(struct kref *ref)
 		atomic64_sub(bo->npages, &bo->pin_mm->pinned_vm);
 		mmdrop(bo->pin_mm);
 	}
-	if (bo->sys_charged)
+	if (bo->sys_charged && bo->kind == VKFD_BO_GTT)
+		vkfd_gtt_uncharge(bo->npages);
+	else if (bo->sys_charged)
 		vkfd_sys_uncharge(bo->npages);
 	mutex_destroy(&bo->fault_lock);
 	kfree(bo);
@@ -451,6 +454,7 @@ static int vkfd_bo_alloc_vram(struct vkfd_bo *bo)
 	if (ret)
 		return -ENOMEM;
 	bo->vram_pfn = (dev->vram_bus + bo->vram.start) >> PAGE_SHIFT;
+	bo->vram_cpu = dev->vram_cpu + bo->vram.start;
 	/* a new BO never shows what an earlier owner left in VRAM */
 	memset_io(dev->vram_cpu + bo->vram.start, 0, bo->size);
 	return 0;
@@ -565,7 +569,7 @@ vkfd_bo_init_from_args(struct vkfd_process *p,
 		fallthrough;
 	case VKFD_BO_GTT:
 		/* never more than the system-memory limit in one BO */
-		if (size >> PAGE_SHIFT > totalram_pages() / 2)
+		if (size >> PAGE_SHIFT > vkfd_sys_limit())
 			return ERR_PTR(-ENOMEM);
 		break;
 	case VKFD_BO_DOORBELL:
@@ -604,7 +608,10 @@ static int vkfd_bo_charge(struct vkfd_bo *bo, u64 uaddr)
 
 	if (bo->kind != VKFD_BO_GTT && bo->kind != VKFD_BO_USERPTR)
 		return 0;
-	ret = vkfd_sys_charge(bo->npages);
+	if (bo->kind == VKFD_BO_GTT)
+		ret = vkfd_gtt_charge(bo->npages);
+	else
+		ret = vkfd_sys_charge(bo->npages);
 	if (ret)
 		return ret;
 	bo->sys_charged = true;
@@ -953,6 +960,61 @@ out:
 	return ret;
 }
 
+/* Copy between buf and the GTT BO's pages from byte off on. */
+static void vkfd_bo_copy_pages(struct vkfd_bo *bo, u64 off, void *buf,
+			       int len, bool write)
+{
+	unsigned int n, in_page;
+	u8 *va;
+
+	while (len > 0) {
+		in_page = offset_in_page(off);
+		n = min_t(unsigned int, len, PAGE_SIZE - in_page);
+		va = kmap_local_page(bo->pages[off >> PAGE_SHIFT]);
+		if (write)
+			memcpy(va + in_page, buf, n);
+		else
+			memcpy(buf, va + in_page, n);
+		kunmap_local(va);
+		off += n;
+		buf += n;
+		len -= n;
+	}
+}
+
+/*
+ * Another process's view of a render-node mapping (ptrace, process_vm
+ * calls that fall back to it, /proc/<pid>/mem): these VMAs are PFN maps
+ * that get_user_pages cannot follow, so the access goes to the memory
+ * here, VRAM through the BAR, as amdgpu's VMA access handler does.  A
+ * freed BO gives EIO.  Returns the bytes copied.
+ */
+static int vkfd_bo_vma_access(struct vm_area_struct *vma, unsigned long addr,
+			      void *buf, int len, int write)
+{
+	struct vkfd_bo *bo = vma->vm_private_data;
+	u64 off = addr - vma->vm_start +
+		  ((u64)vma->vm_pgoff << PAGE_SHIFT) -
+		  vkfd_bo_mmap_offset(bo);
+
+	if (len <= 0 || off >= bo->size)
+		return -EIO;
+	len = min_t(u64, len, bo->size - off);
+	mutex_lock(&bo->fault_lock);
+	if (bo->dead) {
+		mutex_unlock(&bo->fault_lock);
+		return -EIO;
+	}
+	if (bo->kind == VKFD_BO_VRAM && write)
+		memcpy_toio(bo->vram_cpu + off, buf, len);
+	else if (bo->kind == VKFD_BO_VRAM)
+		memcpy_fromio(buf, bo->vram_cpu + off, len);
+	else
+		vkfd_bo_copy_pages(bo, off, buf, len, write);
+	mutex_unlock(&bo->fault_lock);
+	return len;
+}
+
 /* Each VMA, after fork, split or mremap too, holds the BO's struct. */
 static void vkfd_bo_vma_open(struct vm_area_struct *vma)
 {
@@ -968,6 +1030,7 @@ static const struct vm_operations_struct vkfd_bo_vm_ops = {
 	.open = vkfd_bo_vma_open,
 	.close = vkfd_bo_vma_close,
 	.fault = vkfd_bo_vma_fault,
+	.access = vkfd_bo_vma_access,
 };
 
 /* A PROT_NONE reservation holds nothing and can never gain a page. */

@@ -248,6 +248,10 @@ extern unsigned int vkfd_max_user_contexts;
 /* System memory the driver holds for user space (GTT, USERPTR, tables). */
 int vkfd_sys_charge(unsigned long pages);
 void vkfd_sys_uncharge(unsigned long pages);
+int vkfd_gtt_charge(unsigned long pages);
+void vkfd_gtt_uncharge(unsigned long pages);
+unsigned long vkfd_sys_limit(void);
+unsigned long vkfd_sys_used(void);
 
 /* vkfd_sched.c */
 int vkfd_sched_init(struct vkfd_dev *dev);

@@ -50,6 +50,12 @@
 #define VKFD_IOLINK_WEIGHT_PCIE		20
 #define VKFD_GPU_SIMD_ID_BASE		0x80001000u
 #define VKFD_SCRATCH_SLOTS_PER_CU	32
+/*
+ * The SDMA engines' firmware version.  vkfd's engines run no firmware; a
+ * GPU with SDMA always reports one (libhsakmt keeps its low 10 bits as
+ * uCodeSDMA), so a fixed non-zero value stands for it.
+ */
+#define VKFD_SDMA_FW_VERSION		8
 #define VKFD_VRAM_WIDTH			4096	/* bits, as HBM2 */
 #define VKFD_VRAM_CLK_MHZ		1600
 
@@ -496,7 +502,7 @@ static char *vkfd_node_props(const struct vkfd_topology_node *gpu,
 					    VKFD_CAP_DOORBELL_TYPE_SHIFT);
 		vkfd_prop(&p, "capability2", 0);
 		vkfd_prop(&p, "debug_prop", 0);
-		vkfd_prop(&p, "sdma_fw_version", 0);
+		vkfd_prop(&p, "sdma_fw_version", VKFD_SDMA_FW_VERSION);
 		vkfd_prop(&p, "unique_id", gpu->unique_id);
 		vkfd_prop(&p, "num_xcc", 1);
 	}
