@@ -40,6 +40,12 @@
  * last fma, scaled back by 2^64 (f32) or 2^128 (f64) when VCC says so:
  * up when the quotient is large, down when it is small) and v_div_fixup
  * (the special cases: NaN, 0/0, inf/inf, x/0, x/inf, and the sign).
+ * The division ops, ldexp and the class compares also have whole-row
+ * paths for rows where no lane needs a special case.
+ *
+ * Speed: the hot handlers are built twice (FP_HOT), for the baseline and
+ * for AVX2 with FMA, the latter taken when the host has them; its rows
+ * are written with intrinsics.  docs/shader-core.md has the figures.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
