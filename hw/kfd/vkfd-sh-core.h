@@ -77,6 +77,7 @@ struct VkfdShDispatch {
 
     /* the packet and the descriptor */
     uint64_t packet_va;
+    uint32_t packet_dw0;        /* its header and setup, for errors */
     uint64_t kobj;
     uint64_t entry;             /* the first instruction */
     uint64_t kernarg;

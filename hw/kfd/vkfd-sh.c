@@ -400,6 +400,10 @@ static VkfdStep disp_refuse(VkfdShDispatch *d, uint32_t err, uint64_t va,
     VKFD_GUEST_ERR(vkfd_err_sh_dispatch, "ctx %u doorbell %u index %" PRIu64
                    " kernel 0x%" PRIx64 ": %s", q->ctx_id, q->doorbell,
                    q->rptr, d->kobj, why);
+    /* AQL: error_info is the packet's first dword, as for its other errors */
+    if (q->type == VKFD_QUEUE_AQL) {
+        info = d->packet_dw0;
+    }
     if (amdq_err && d->inactive_sig) {
         signal_store(s, q, d->inactive_sig, amdq_err);
     }
@@ -968,6 +972,7 @@ VkfdStep vkfd_sh_aql_dispatch(VkfdState *s, VkfdQueue *q, const uint8_t *b,
         d->q = q;
         d->ctx_id = q->ctx_id;
         d->packet_va = packet_va;
+        d->packet_dw0 = ldl_le_p(b);
         d->kobj = ldq_le_p(b + AQL_KERNEL_OBJECT);
         d->kernarg = ldq_le_p(b + AQL_KERNARG);
         d->dispatch_id = q->rptr;
@@ -1196,6 +1201,7 @@ uint8_t *vkfd_sh_save(const VkfdQueue *q, uint32_t *len)
 
     put32(b, SH_SAVE_VERSION);
     put64(b, d->packet_va);
+    put32(b, d->packet_dw0);
     put64(b, d->kobj);
     put64(b, d->entry);
     put64(b, d->kernarg);
@@ -1280,6 +1286,7 @@ bool vkfd_sh_load(VkfdState *s, VkfdQueue *q, const uint8_t *blob,
         goto bad;
     }
     d->packet_va = get64(&r);
+    d->packet_dw0 = get32(&r);
     d->kobj = get64(&r);
     d->entry = get64(&r);
     d->kernarg = get64(&r);
