@@ -253,8 +253,9 @@ static int target_child(void *arg)
 	struct shared s = { .size = size };
 	int kfd = kfd_open(), drm = open_render_node(&gpus[ngpu - 1]);
 	uint32_t *p[2];
+	unsigned int k;
+	uint64_t i;
 	char cmd;
-	int i, k;
 
 	if (kfd < 0 || drm < 0 || acquire_vm(kfd, drm, gpu))
 		return 1;
@@ -307,8 +308,9 @@ static void test_access(void)
 	struct shared s;
 	char path[64];
 	uint32_t w[2];
+	unsigned int k;
 	pid_t pid;
-	int status, fd, k;
+	int status, fd;
 	long v;
 
 	if (pipe(t.to_parent) || pipe(t.to_child))
