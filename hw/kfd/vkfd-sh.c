@@ -238,6 +238,11 @@ static VkfdShXlat *xlat_fill(VkfdShDispatch *d, VkfdShXlat *e, uint64_t va,
     if (!vkfd_vm_translate(d->s, d->ctx_id, va, len, is_write, &x)) {
         return NULL;
     }
+    /* the device's own pages (doorbells, HDP flush) act: never cached */
+    if (x.io != VKFD_VM_IO_NONE) {
+        e->tag = 0;
+        return NULL;
+    }
     if (x.vram) {
         e->vram = x.addr - off;
         e->host = (uint8_t *)memory_region_get_ram_ptr(&d->s->vram) +
