@@ -88,8 +88,8 @@
 
 /*
  * The hot handlers are built twice, for the build's baseline and for
- * AVX2 with FMA, and take the second when the host has them: twice the
- * lanes a host instruction, and v_fma in one host instruction.
+ * AVX2 with FMA (and F16C), and take the second when the host has them:
+ * twice the lanes a host instruction, and v_fma in one host instruction.
  */
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -111,6 +111,7 @@ static void __attribute__((constructor)) vkfd_sh_fp_host_init(void)
     __builtin_cpu_init();
     fp_avx2 = __builtin_cpu_supports("avx2") &&
               __builtin_cpu_supports("fma") &&
+              __builtin_cpu_supports("f16c") &&
               !(base && *base && strcmp(base, "0"));
 }
 #else
@@ -354,6 +355,44 @@ static uint64_t FP_AVX2 row_cmp64_avx2(const double *a, const double *b,
 }
 
 /*
+ * f16 add/sub/mul through f32 (F16C conversions): the f32 result of two
+ * f16 operands rounded again to f16 is the correctly rounded f16 result
+ * (24 >= 2 * 11 + 2 bits).  Sources and results in bits 15:0 of each
+ * lane, results with bits 31:16 zero.
+ */
+static inline __attribute__((always_inline, target("avx2,fma,f16c"))) __m256
+half8(const uint32_t *p)
+{
+    __m256i x = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)p),
+                                 _mm256_set1_epi32(0xffff));
+
+    x = _mm256_packus_epi32(x, _mm256_setzero_si256());
+    x = _mm256_permute4x64_epi64(x, 0x08);
+    return _mm256_cvtph_ps(_mm256_castsi256_si128(x));
+}
+
+#define ROW16_AVX2(name, op) \
+    static bool __attribute__((target("avx2,fma,f16c"))) \
+    name(uint32_t *r, const uint32_t *a, const uint32_t *b) \
+    { \
+        __m256 nan = _mm256_setzero_ps(); \
+        int i; \
+        FP_UNROLL \
+        for (i = 0; i < VKFD_SH_WAVE_SIZE; i += 8) { \
+            __m256 x = op(half8(a + i), half8(b + i)); \
+            nan = _mm256_or_ps(nan, _mm256_cmp_ps(x, x, _CMP_UNORD_Q)); \
+            _mm256_storeu_si256((__m256i *)(r + i), _mm256_cvtepu16_epi32( \
+                _mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | \
+                                   _MM_FROUND_NO_EXC))); \
+        } \
+        return _mm256_movemask_ps(nan); \
+    }
+
+ROW16_AVX2(row_add16_avx2, _mm256_add_ps)
+ROW16_AVX2(row_sub16_avx2, _mm256_sub_ps)
+ROW16_AVX2(row_mul16_avx2, _mm256_mul_ps)
+
+/*
  * min/max of rows without NaNs: the host's min/max, and for equal
  * operands (+0 and -0 among them) the AND (max) or OR (min) of their bits
  */
@@ -395,6 +434,9 @@ static bool FP_AVX2 row_minmax32_avx2(uint32_t *r, const uint32_t *a,
 #define row_cvt_u32_f32_avx2 NULL
 #define row_cmp32_avx2      NULL
 #define row_cmp64_avx2      NULL
+#define row_add16_avx2      NULL
+#define row_sub16_avx2      NULL
+#define row_mul16_avx2      NULL
 #endif
 
 /*
@@ -2684,8 +2726,11 @@ static unsigned f16_nsrc(int kind)
     }
 }
 
+typedef bool F16Row(uint32_t *r, const uint32_t *a, const uint32_t *b);
+
 static inline QEMU_ALWAYS_INLINE bool f16_op(VkfdWave *w,
-                                             const VkfdShInsn *in, int kind)
+                                             const VkfdShInsn *in, int kind,
+                                             F16Row *row)
 {
     uint32_t t0[LANES], t1[LANES], t2[LANES], r[LANES];
     unsigned n = f16_nsrc(kind);
@@ -2696,6 +2741,18 @@ static inline QEMU_ALWAYS_INLINE bool f16_op(VkfdWave *w,
     float_status st;
     int i;
 
+    if (row && likely(fp_fast(w, true))) {
+        bool rev = kind == H_SUBREV;
+
+        if (unlikely(row(r, rev ? b : a, rev ? a : b))) {
+            for (i = 0; i < LANES; i++) {
+                r[i] = nan_pick16(r[i], (rev ? b : a)[i] & 0xffff,
+                                  (rev ? a : b)[i] & 0xffff, 0, 2);
+            }
+        }
+        dst32(w, in, r);
+        return true;
+    }
     fp_status(&st, w->mode, true);
     for (i = 0; i < LANES; i++) {
         uint32_t x = a[i] & 0xffff, y = b[i] & 0xffff;
@@ -2715,64 +2772,56 @@ static inline QEMU_ALWAYS_INLINE bool f16_op(VkfdWave *w,
     return true;
 }
 
-static bool exec_add_f16(VkfdWave *w, const VkfdShInsn *in)
-{
-    return f16_op(w, in, H_ADD);
-}
+FP_HOT2(exec_add_f16, f16_op(w, in, H_ADD, row_add16_avx2),
+        f16_op(w, in, H_ADD, NULL))
 
-static bool exec_sub_f16(VkfdWave *w, const VkfdShInsn *in)
-{
-    return f16_op(w, in, H_SUB);
-}
+FP_HOT2(exec_sub_f16, f16_op(w, in, H_SUB, row_sub16_avx2),
+        f16_op(w, in, H_SUB, NULL))
 
-static bool exec_subrev_f16(VkfdWave *w, const VkfdShInsn *in)
-{
-    return f16_op(w, in, H_SUBREV);
-}
+FP_HOT2(exec_subrev_f16, f16_op(w, in, H_SUBREV, row_sub16_avx2),
+        f16_op(w, in, H_SUBREV, NULL))
 
-static bool exec_mul_f16(VkfdWave *w, const VkfdShInsn *in)
-{
-    return f16_op(w, in, H_MUL);
-}
+FP_HOT2(exec_mul_f16, f16_op(w, in, H_MUL, row_mul16_avx2),
+        f16_op(w, in, H_MUL, NULL))
 
 static bool exec_fma_f16(VkfdWave *w, const VkfdShInsn *in)
 {
-    return f16_op(w, in, H_FMA);
+    return f16_op(w, in, H_FMA, NULL);
 }
 
 static bool exec_mad_f16(VkfdWave *w, const VkfdShInsn *in)
 {
-    return f16_op(w, in, H_MAD);
+    return f16_op(w, in, H_MAD, NULL);
 }
 
 static bool exec_min_f16(VkfdWave *w, const VkfdShInsn *in)
 {
-    return f16_op(w, in, H_MIN);
+    return f16_op(w, in, H_MIN, NULL);
 }
 
 static bool exec_max_f16(VkfdWave *w, const VkfdShInsn *in)
 {
-    return f16_op(w, in, H_MAX);
+    return f16_op(w, in, H_MAX, NULL);
 }
 
 static bool exec_min3_f16(VkfdWave *w, const VkfdShInsn *in)
 {
-    return f16_op(w, in, H_MIN3);
+    return f16_op(w, in, H_MIN3, NULL);
 }
 
 static bool exec_max3_f16(VkfdWave *w, const VkfdShInsn *in)
 {
-    return f16_op(w, in, H_MAX3);
+    return f16_op(w, in, H_MAX3, NULL);
 }
 
 static bool exec_med3_f16(VkfdWave *w, const VkfdShInsn *in)
 {
-    return f16_op(w, in, H_MED3);
+    return f16_op(w, in, H_MED3, NULL);
 }
 
 static bool exec_ldexp_f16(VkfdWave *w, const VkfdShInsn *in)
 {
-    return f16_op(w, in, H_LDEXP);
+    return f16_op(w, in, H_LDEXP, NULL);
 }
 
 /* f16 unary ops: through f32 (exact), the f32 function, rounded to f16 */
