@@ -408,6 +408,43 @@ static void test_sdma_packets(int kfd, int drm)
 		       "SDMA: ATOMIC add64 (-1, then +16 without return) "
 		       "across 32 bits: 0x%llx", (unsigned long long)v);
 	}
+
+	/*
+	 * COPY_LINEAR_SUB_WINDOW, as ROCr's copy_rect: a 3 x 2 box of
+	 * 4-byte elements from (1, 1) to (2, 0), both surfaces 8 wide.
+	 */
+	{
+		volatile uint32_t *a = (volatile uint32_t *)(q.data + 1024);
+		volatile uint32_t *b = (volatile uint32_t *)(q.data + 2048);
+		uint64_t va = data_va(&q, 1024), vb = data_va(&q, 2048);
+		uint32_t rect[] = {
+			VKFD_SDMA_HEADER(VKFD_SDMA_OP_COPY,
+					 VKFD_SDMA_COPY_SUB_WINDOW) | 2u << 29,
+			(uint32_t)va, va >> 32, 1 | 1 << 16, 7u << 13, 63,
+			(uint32_t)vb, vb >> 32, 2, 7u << 13, 63,
+			2 | 1 << 16, 0,
+		};
+		unsigned int i, bad = 0;
+
+		for (i = 0; i < 32; i++) {
+			a[i] = 100 + i;
+			b[i] = 0;
+		}
+		emit(&q, rect, 13);
+		put_store(&q, 0, 3);
+		kick(&q, q.wptr);
+		wait_u32(q.data, 3);
+		for (i = 0; i < 32; i++) {
+			unsigned int x = i % 8, y = i / 8;
+			uint32_t want = 0;
+
+			if (y < 2 && x >= 2 && x < 5)
+				want = 100 + (y + 1) * 8 + (x - 2) + 1;
+			bad += b[i] != want;
+		}
+		tap_ok(!bad, "SDMA: COPY_LINEAR_SUB_WINDOW moved a 3x2 box "
+		       "(wrong elements: %u)", bad);
+	}
 	queue_close(&q);
 
 	{
