@@ -571,6 +571,13 @@ static inline uint32_t *valu_direct(VkfdWave *w, const VkfdShInsn *in,
 /* unroll the vectorised row loops: 16 lanes a turn */
 #define VALU_UNROLL _Pragma("GCC unroll 4")
 
+/* the destination row may be updated in place (it is also a source) */
+static inline bool valu_inplace(VkfdWave *w, const VkfdShInsn *in)
+{
+    return in->mods == VKFD_SH_MODS_NONE &&
+           vkfd_sh_exec_mask(w) == UINT64_MAX;
+}
+
 #define VALU_OP1(fn, expr)                                                  \
 static void fn##_row(uint32_t *restrict r, const uint32_t *restrict a)     \
 {                                                                           \
@@ -598,8 +605,9 @@ static bool fn(VkfdWave *w, const VkfdShInsn *in)                          \
 
 /*
  * Two sources.  An SGPR or constant src0 (v_add_u32 v0, s6, v6) is a
- * scalar in the loop, and when the destination is src1 itself
- * (v_add_u32 v2, s10, v2) the row is updated in place.
+ * scalar in the loop; when the destination is one of the sources
+ * (v_add_u32 v2, s10, v2; v_xor_b32 v3, v3, v2) the row is updated in
+ * place, each lane reading its own lane only.
  */
 #define VALU_OP2(fn, expr)                                                  \
 static void fn##_row(uint32_t *restrict r, const uint32_t *restrict a,     \
@@ -637,6 +645,28 @@ static void fn##_row_si(uint32_t *r, uint32_t x)                            \
     }                                                                       \
 }                                                                           \
                                                                             \
+static void fn##_row_ia(uint32_t *r, const uint32_t *restrict b)           \
+{                                                                           \
+    int i;                                                                  \
+                                                                            \
+    VALU_UNROLL                                                             \
+    for (i = 0; i < LANES; i++) {                                           \
+        uint32_t x = r[i], y = b[i];                                        \
+        r[i] = (expr);                                                      \
+    }                                                                       \
+}                                                                           \
+                                                                            \
+static void fn##_row_ib(uint32_t *r, const uint32_t *restrict a)           \
+{                                                                           \
+    int i;                                                                  \
+                                                                            \
+    VALU_UNROLL                                                             \
+    for (i = 0; i < LANES; i++) {                                           \
+        uint32_t x = a[i], y = r[i];                                        \
+        r[i] = (expr);                                                      \
+    }                                                                       \
+}                                                                           \
+                                                                            \
 static bool fn(VkfdWave *w, const VkfdShInsn *in)                          \
 {                                                                           \
     uint32_t t0[LANES], t1[LANES], r[LANES];                                \
@@ -660,6 +690,18 @@ static bool fn(VkfdWave *w, const VkfdShInsn *in)                          \
         a = vkfd_sh_vsrc32(w, in, 0, t0);                                   \
         b = vkfd_sh_vsrc32(w, in, 1, t1);                                   \
         d = valu_direct(w, in, a, b, NULL);                                 \
+        if (!d && valu_inplace(w, in)) {                                    \
+            d = w->v[in->dst.idx];                                          \
+            if (d == a && d != b) {                                         \
+                fn##_row_ia(d, b);                                          \
+                return true;                                                \
+            }                                                               \
+            if (d == b && d != a) {                                         \
+                fn##_row_ib(d, a);                                          \
+                return true;                                                \
+            }                                                               \
+            d = NULL;                                                       \
+        }                                                                   \
         fn##_row(d ? d : r, a, b);                                          \
     }                                                                       \
     if (!d) {                                                               \
