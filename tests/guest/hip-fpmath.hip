@@ -4,7 +4,9 @@
  * sinf, expf, powf, sin, cos (large arguments go through
  * v_trig_preop_f64), exp, log, pow, sqrt, division and fma, in f32 and
  * f64, each on 4096 inputs spread over the whole exponent range with the
- * special values among them, compared with the guest's libm.
+ * special values among them, compared with the guest's libm; and __half
+ * arithmetic (v_add/sub/mul_f16, v_pk_add/mul_f16, v_cvt_f16_f32) on
+ * random 16-bit patterns against the host's _Float16, bit for bit.
  *
  * The device library promises a few ulp for the transcendental functions
  * (its own algorithms, built on v_exp/v_log/v_rcp/v_rsq approximations
@@ -16,6 +18,7 @@
  * usage: hip-fpmath.  TAP on stdout; the runtime's stderr as comments.
  */
 #include <hip/hip_runtime.h>
+#include <hip/hip_fp16.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -125,6 +128,55 @@ static float ref_toint32(float a, float b)
 static double ref_toint64(double a, double b)
 {
 	return (double)sat_i32(a) + (double)sat_u32(fabs(b));
+}
+
+/* __half: three ops, a conversion and two packed ops per input */
+enum { H_ADD, H_SUB, H_MUL, H_CVT, H_PADD, H_PMUL, NH };
+static const char *const hname[NH] = {
+	"__hadd", "__hsub", "__hmul", "__float2half", "__hadd2 (packed)",
+	"__hmul2 (packed)",
+};
+
+__global__ void math16(const __half *a, const __half *b, const float *f,
+		       __half *o)
+{
+	int i = blockIdx.x * blockDim.x + threadIdx.x;
+	__half2 p, q, r;
+
+	if (i >= N)
+		return;
+	o[H_ADD * N + i] = __hadd(a[i], b[i]);
+	o[H_SUB * N + i] = __hsub(a[i], b[i]);
+	o[H_MUL * N + i] = __hmul(a[i], b[i]);
+	o[H_CVT * N + i] = __float2half(f[i]);
+	/* pairs (a[i], b[i]) and (b[i], a[i]): both halves differ */
+	p = __halves2half2(a[i], b[i]);
+	q = __halves2half2(b[i], a[i]);
+	r = __hadd2(p, q);
+	o[H_PADD * N + i] = __low2half(r);
+	r = __hmul2(p, q);
+	o[H_PMUL * N + i] = __high2half(r);
+}
+
+static uint16_t hbits(_Float16 h)
+{
+	uint16_t u;
+
+	memcpy(&u, &h, 2);
+	return u;
+}
+
+static _Float16 hval(uint16_t u)
+{
+	_Float16 h;
+
+	memcpy(&h, &u, 2);
+	return h;
+}
+
+static bool hnan(uint16_t u)
+{
+	return (u & 0x7fff) > 0x7c00;
 }
 
 /* host references, the same expressions */
@@ -270,7 +322,7 @@ int main(void)
 	unsigned i;
 
 	tap_stderr_as_comments();
-	printf("1..%d\n", 1 + 2 * NF);
+	printf("1..%d\n", 1 + 2 * NF + NH);
 	ok(hipGetDeviceCount(&ndev) == hipSuccess && ndev > 0,
 	   "hipGetDeviceCount: %d", ndev);
 	if (ndev <= 0)
@@ -336,6 +388,68 @@ int main(void)
 		ok(!bad, "f64 %s: %d inputs within %d ulp of the host "
 		   "(worst %lld, %lld out)", fname[f], N, bound64[f],
 		   (long long)worst, (long long)bad);
+	}
+	/* __half: random 16-bit patterns (NaNs, infinities, denormals too) */
+	{
+		static uint16_t ha[N], hb[N], ho[NH * N];
+		__half *da, *db, *dout;
+		float *dflt;
+
+		for (i = 0; i < N; i++) {
+			ha[i] = hash(i + 7);
+			hb[i] = hash(i + 7) >> 16;
+		}
+		if (!check(hipMalloc(&da, sizeof(ha)), "hipMalloc") ||
+		    !check(hipMalloc(&db, sizeof(hb)), "hipMalloc") ||
+		    !check(hipMalloc(&dout, sizeof(ho)), "hipMalloc") ||
+		    !check(hipMalloc(&dflt, sizeof(x32)), "hipMalloc") ||
+		    !check(hipMemcpy(da, ha, sizeof(ha), hipMemcpyHostToDevice),
+			   "hipMemcpy") ||
+		    !check(hipMemcpy(db, hb, sizeof(hb), hipMemcpyHostToDevice),
+			   "hipMemcpy") ||
+		    !check(hipMemcpy(dflt, x32, sizeof(x32),
+				     hipMemcpyHostToDevice), "hipMemcpy"))
+			return 1;
+		hipLaunchKernelGGL(math16, dim3(N / 256), dim3(256), 0, 0,
+				   da, db, dflt, dout);
+		if (!check(hipMemcpy(ho, dout, sizeof(ho),
+				     hipMemcpyDeviceToHost),
+			   "half kernel (hipMemcpy back)"))
+			return 1;
+		for (f = 0; f < NH; f++) {
+			int64_t bad = 0;
+
+			for (i = 0; i < N; i++) {
+				_Float16 x = hval(ha[i]), y = hval(hb[i]);
+				uint16_t want, got = ho[f * N + i];
+
+				switch (f) {
+				case H_ADD:
+				case H_PADD:
+					want = hbits(x + y);
+					break;
+				case H_SUB:
+					want = hbits(x - y);
+					break;
+				case H_MUL:
+				case H_PMUL:
+					want = hbits(x * y);
+					break;
+				default:
+					want = hbits((_Float16)x32[i]);
+					break;
+				}
+				if (got == want || (hnan(got) && hnan(want)))
+					continue;
+				if (bad++ < 3)
+					printf("# %s: 0x%04x, 0x%04x (%a): device "
+					       "0x%04x, host 0x%04x\n", hname[f],
+					       ha[i], hb[i], x32[i], got, want);
+			}
+			ok(!bad, "%s: %d inputs bit for bit as the host's "
+			   "_Float16 (%lld differ)", hname[f], N,
+			   (long long)bad);
+		}
 	}
 	return failed ? 1 : 0;
 }
