@@ -105,7 +105,7 @@ static void check_node(HSAuint32 node, const HsaNodeProperties *np)
 
 static int touch_child(void *arg)
 {
-	size_t n = 32 * MiB;
+	size_t n = 16 * MiB;
 	char *p = malloc(n);
 
 	if (!p)
@@ -140,7 +140,7 @@ static void check_limit(void)
 	tap_ok(used <= limit && used + 2 * CHUNK / 4096 > limit,
 	       "limit: at %lu of %lu pages", used, limit);
 	tap_ok(run_child(touch_child, NULL) == 0,
-	       "limit: a process still touches 32 MiB");
+	       "limit: a process still touches 16 MiB");
 	while (n)
 		hsaKmtFreeMemory(p[--n], CHUNK);
 	sysmem(&limit, &used);
