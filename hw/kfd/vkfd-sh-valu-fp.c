@@ -388,6 +388,38 @@ half8(const uint32_t *p)
         return _mm256_movemask_ps(nan); \
     }
 
+/* f16 <-> f32 (F16C); NaNs keep sign and payload and become quiet */
+static void __attribute__((target("avx2,fma,f16c")))
+row_cvt_f32_f16_avx2(uint32_t *r, const uint32_t *a)
+{
+    int i;
+
+    FP_UNROLL
+    for (i = 0; i < VKFD_SH_WAVE_SIZE; i += 8) {
+        __m256 x = half8(a + i);
+        __m256i nan = _mm256_castps_si256(_mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+
+        _mm256_storeu_si256((__m256i *)(r + i), _mm256_or_si256(
+                                _mm256_castps_si256(x), _mm256_and_si256(
+                                    nan, _mm256_set1_epi32(F32_QUIET))));
+    }
+}
+
+static void __attribute__((target("avx2,fma,f16c")))
+row_cvt_f16_f32_avx2(uint32_t *r, const uint32_t *a)
+{
+    int i;
+
+    FP_UNROLL
+    for (i = 0; i < VKFD_SH_WAVE_SIZE; i += 8) {
+        __m128i h = _mm256_cvtps_ph(_mm256_loadu_ps((const float *)(a + i)),
+                                    _MM_FROUND_TO_NEAREST_INT |
+                                    _MM_FROUND_NO_EXC);
+
+        _mm256_storeu_si256((__m256i *)(r + i), _mm256_cvtepu16_epi32(h));
+    }
+}
+
 ROW16_AVX2(row_add16_avx2, _mm256_add_ps)
 ROW16_AVX2(row_sub16_avx2, _mm256_sub_ps)
 ROW16_AVX2(row_mul16_avx2, _mm256_mul_ps)
@@ -437,6 +469,8 @@ static bool FP_AVX2 row_minmax32_avx2(uint32_t *r, const uint32_t *a,
 #define row_add16_avx2      NULL
 #define row_sub16_avx2      NULL
 #define row_mul16_avx2      NULL
+#define row_cvt_f32_f16_avx2 NULL
+#define row_cvt_f16_f32_avx2 NULL
 #endif
 
 /*
@@ -2968,8 +3002,27 @@ F16_UNARY(sin_f16, U_SIN)
 F16_UNARY(cos_f16, U_COS)
 F16_UNARY(frexp_mant_f16, U_FREXP_MANT)
 F16_UNARY(frexp_exp_i16_f16, U_FREXP_EXP)
-F16_UNARY(cvt_f32_f16, U_CVT_F32_F16)
-F16_UNARY(cvt_f16_f32, U_CVT_F16_F32)
+/* f16 <-> f32 in whole rows when both modes are the host's */
+static inline QEMU_ALWAYS_INLINE bool cvt16_body(VkfdWave *w,
+                                                 const VkfdShInsn *in,
+                                                 int kind, CvtRow *row)
+{
+    uint32_t t0[LANES], r[LANES];
+
+    if (row && likely(fp_fast(w, true) && fp_fast(w, false))) {
+        row(r, src32(w, in, 0, t0));
+        dst32(w, in, r);
+        return true;
+    }
+    return f16_unary(w, in, kind);
+}
+
+FP_HOT2(exec_cvt_f32_f16,
+        cvt16_body(w, in, U_CVT_F32_F16, row_cvt_f32_f16_avx2),
+        cvt16_body(w, in, U_CVT_F32_F16, NULL))
+FP_HOT2(exec_cvt_f16_f32,
+        cvt16_body(w, in, U_CVT_F16_F32, row_cvt_f16_f32_avx2),
+        cvt16_body(w, in, U_CVT_F16_F32, NULL))
 F16_UNARY(cvt_f16_u16, U_CVT_F16_U16)
 F16_UNARY(cvt_f16_i16, U_CVT_F16_I16)
 F16_UNARY(cvt_u16_f16, U_CVT_U16_F16)
