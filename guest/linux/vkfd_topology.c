@@ -112,22 +112,26 @@ struct vkfd_cache_kind {
 	u8 cu_shared;
 };
 
-/* What differs between the GFX9 ASICs: CUs per SQC, and the L2 */
+/*
+ * What differs between the GFX9 ASICs: CUs per SQC, and the L2 (its
+ * line is 128 bytes on Aldebaran, 64 on the others)
+ */
 struct vkfd_cache_table {
 	u32 gfx_target_version;
 	u8 sqc_cus;
 	u8 l2_cus;
 	u16 l2_kb;
+	u16 l2_line;
 };
 
 static const struct vkfd_cache_table vkfd_cache_tables[] = {
-	{ 90000, 3, 16, 4096 },		/* Vega 10 */
-	{ 90002, 3, 11, 1024 },		/* Raven */
-	{ 90004, 3, 5, 2048 },		/* Vega 12 */
-	{ 90006, 3, 16, 8192 },		/* Vega 20 */
-	{ 90008, 3, 16, 8192 },		/* Arcturus: Vega 20's */
-	{ 90010, 2, 14, 8192 },		/* Aldebaran */
-	{ 90012, 3, 8, 1024 },		/* Renoir */
+	{ 90000, 3, 16, 4096, 64 },	/* Vega 10 */
+	{ 90002, 3, 11, 1024, 64 },	/* Raven */
+	{ 90004, 3, 5, 2048, 64 },	/* Vega 12 */
+	{ 90006, 3, 16, 8192, 64 },	/* Vega 20 */
+	{ 90008, 3, 16, 8192, 64 },	/* Arcturus: Vega 20's */
+	{ 90010, 2, 14, 8192, 128 },	/* Aldebaran */
+	{ 90012, 3, 8, 1024, 64 },	/* Renoir */
 };
 
 #define VKFD_CACHE_KINDS	4
@@ -435,9 +439,10 @@ static char *vkfd_cache_props(const struct vkfd_topology_node *gpu,
 		  simd_id_base + first_cu * gpu->simd_per_cu);
 	vkfd_prop(&p, "level", c->level);
 	vkfd_prop(&p, "size", c->size_kb);
-	vkfd_prop(&p, "cache_line_size", c->level == 2 ? 128 : 64);
-	vkfd_prop(&p, "cache_lines_per_tag", 1);
-	vkfd_prop(&p, "association", c->level == 2 ? 16 : 4);
+	vkfd_prop(&p, "cache_line_size", c->level == 2 ? t->l2_line : 64);
+	/* amdkfd's GPU tables leave these three at 0 */
+	vkfd_prop(&p, "cache_lines_per_tag", 0);
+	vkfd_prop(&p, "association", 0);
 	vkfd_prop(&p, "latency", 0);
 	vkfd_prop(&p, "type", type);
 	if (p.buf) {

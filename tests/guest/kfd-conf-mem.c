@@ -405,6 +405,7 @@ static void test_topology(const char *node)
 {
 	unsigned long long fw, sdma, gfx, ncaches, cu, arrays, i;
 	unsigned long long l1 = 0, inst = 0, scalar = 0, l2 = 0, other = 0;
+	unsigned long long unset = 0;
 	char props[320], path[512];
 
 	snprintf(props, sizeof(props), "%s/properties", node);
@@ -425,6 +426,9 @@ static void test_topology(const char *node)
 		size = prop_of(path, "size");
 		level = prop_of(path, "level");
 		type = prop_of(path, "type");
+		unset += !prop_of(path, "cache_lines_per_tag") &&
+			 !prop_of(path, "association") &&
+			 !prop_of(path, "latency");
 		if (level == 1 && size == 16 && (type & 1) &&
 		    prop_of(path, "cache_line_size") == 64 && i < cu)
 			l1++;
@@ -432,11 +436,15 @@ static void test_topology(const char *node)
 			inst++;
 		else if (level == 1 && size == 16 && (type & 1))
 			scalar++;
-		else if (level == 2 && size == 8192 && (type & 1))
+		else if (level == 2 && size == 8192 && (type & 1) &&
+			 prop_of(path, "cache_line_size") == 128)
 			l2++;
 		else
 			other++;
 	}
+	tap_ok(ncaches > 0 && unset == ncaches,
+	       "topology: %s: lines per tag, association, latency 0 in all %llu caches (amdkfd's tables)",
+	       node, ncaches);
 	if (gfx != 90010) {
 		tap_ok(ncaches > 0, "topology: %s: gfx %llu: %llu caches", node,
 		       gfx, ncaches);
@@ -451,7 +459,8 @@ static void test_topology(const char *node)
 	       "topology: %s: %llu instruction and %llu scalar caches, one per 2 CUs",
 	       node, inst, scalar);
 	tap_ok(l2 == arrays * ((cu / arrays + 13) / 14),
-	       "topology: %s: %llu L2 caches of 8 MiB", node, l2);
+	       "topology: %s: %llu L2 caches of 8 MiB, 128-byte lines",
+	       node, l2);
 }
 
 static void topology_nodes(void)
