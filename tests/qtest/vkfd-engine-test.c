@@ -608,7 +608,7 @@ static void test_sdma_poll(void)
 
 typedef struct BadCase {
     const char *name;
-    uint32_t dw[8];
+    uint32_t dw[13];     /* the longest: COPY_LINEAR_SUB_WINDOW */
     unsigned n;
     uint32_t error;
     int va_from;            /* error_va: -1 the packet, else dw[va_from] */
@@ -690,7 +690,7 @@ static const BadCase sdma_bad_cases[] = {
       LO(VA_VRAM), HI(VA_VRAM), 0, 0, 0, LO(VA_VRAM), HI(VA_VRAM) }, 13,
       VKFD_QERR_BAD_PACKET, -1 },
     { "sub-window wider than the pitch", { HDR(COPY, 4), LO(VA_VRAM),
-      HI(VA_VRAM), 8, 15u << 13, 0, LO(VA_VRAM), HI(VA_VRAM), 0, 63u << 13,
+      HI(VA_VRAM), 9, 15u << 13, 0, LO(VA_VRAM), HI(VA_VRAM), 0, 63u << 13,
       0, 8 - 1, 0 }, 13, VKFD_QERR_BAD_PACKET, -1 },
     { "timestamp SET", { HDR(TIMESTAMP, 0), 1, 0 }, 3,
       VKFD_QERR_BAD_PACKET, -1 },
@@ -724,7 +724,7 @@ static void test_sdma_bad(void)
 
     for (i = 0; i < ARRAY_SIZE(sdma_bad_cases); i++) {
         const BadCase *c = &sdma_bad_cases[i];
-        uint32_t dw[8] = { 0 };
+        uint32_t dw[13] = { 0 };
 
         g_test_message("%s", c->name);
         q = tq_map(e, VKFD_QUEUE_SDMA, PAGE);
