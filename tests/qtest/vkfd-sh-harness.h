@@ -1151,7 +1151,8 @@ static inline void sh_dispatch_on(ShRun *r, uint64_t kobj, uint64_t code)
             r->during(r);
             continue;
         }
-        if (++polls % 64 == 0) {
+        /* timers of the device run on the virtual clock: move it */
+        if (++polls % 8 == 0) {
             qtest_clock_step(r->qts, 1000 * 1000);
         }
         g_usleep(r->poll_us);
@@ -1213,6 +1214,21 @@ static inline bool sh_run(ShRun *r, const char *text)
     sh_write(r, r->code, code->data, code->len);
     sh_dispatch_on(r, r->kobj ? r->kobj : r->desc, r->code);
     return true;
+}
+
+/*
+ * Let ms of wall clock pass with the virtual clock moving too (under
+ * qtest it moves only when told, and the device's timers run on it).
+ * For hooks: never a bare g_usleep() while waiting for the device.
+ */
+static inline void sh_pause(ShRun *r, unsigned ms)
+{
+    gint64 deadline = g_get_monotonic_time() + ms * (gint64)1000;
+
+    while (g_get_monotonic_time() < deadline) {
+        qtest_clock_step(r->qts, 1000 * 1000);
+        g_usleep(500);
+    }
 }
 
 /*
