@@ -211,6 +211,13 @@ static int vkfd_queue_check_params(u32 ring_size, u32 percentage,
 	return 0;
 }
 
+/* amdkfd's QUEUE_IS_ACTIVE: a ring, a size and a share of the GPU */
+static bool vkfd_queue_args_active(u64 ring_base, u32 ring_size,
+				   u32 percentage)
+{
+	return ring_base && ring_size && (percentage & 0xff);
+}
+
 int vkfd_ioctl_create_queue(struct file *filep, struct vkfd_process *p,
 			    void *data)
 {
@@ -297,10 +304,14 @@ int vkfd_ioctl_create_queue(struct file *filep, struct vkfd_process *p,
 	vkfd_queue_fill_mqd(q, args->ring_base_address, args->ring_size,
 			    args->read_pointer_address,
 			    args->write_pointer_address);
-	ret = vkfd_queue_map(q);
-	if (ret)
-		goto err_mqd;
-	q->active = true;
+	/* as in amdkfd, a queue made with a percentage of 0 is not mapped */
+	if (vkfd_queue_args_active(args->ring_base_address, args->ring_size,
+				   args->queue_percentage)) {
+		ret = vkfd_queue_map(q);
+		if (ret)
+			goto err_mqd;
+		q->active = true;
+	}
 	set_bit(q->doorbell, pdd->doorbells);
 	vkfd_queue_sysfs_add(p, q);
 
@@ -361,13 +372,6 @@ int vkfd_ioctl_destroy_queue(struct file *filep, struct vkfd_process *p,
 		ret = -EINVAL;
 	mutex_unlock(&p->lock);
 	return ret;
-}
-
-/* amdkfd's QUEUE_IS_ACTIVE: a ring, a size and a share of the GPU */
-static bool vkfd_queue_args_active(u64 ring_base, u32 ring_size,
-				   u32 percentage)
-{
-	return ring_base && ring_size && (percentage & 0xff);
 }
 
 /* Gone from the device without UNMAP_QUEUE: let user space see that. */

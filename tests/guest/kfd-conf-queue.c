@@ -165,6 +165,53 @@ static void test_update_disable(int kfd, int drm, uint32_t type,
 	queue_close(&q);
 }
 
+/* CREATE_QUEUE with a percentage of 0 makes an inactive queue. */
+static void test_create_inactive(int kfd, int drm)
+{
+	struct kfd_ioctl_create_queue_args a = { 0 };
+	uint64_t base = 0x800000000ULL;
+	struct q q;
+	void *db;
+
+	memset(&q, 0, sizeof(q));
+	q.kfd = kfd;
+	q.drm = drm;
+	q.base_va = base;
+	q.ring_size = 4096;
+	q.type = KFD_IOC_QUEUE_TYPE_SDMA;
+	q.ring = bo_cpu(gpu, &q, base, 4096, F_GTT);
+	q.ptrs = bo_cpu(gpu, &q, base + 0x10000, 4096, F_GTT);
+	q.data = bo_cpu(gpu, &q, base + 0x20000, DATA_SIZE, F_GTT);
+	a.ring_base_address = base;
+	a.read_pointer_address = base + 0x10000;
+	a.write_pointer_address = base + 0x10008;
+	a.ring_size = 4096;
+	a.gpu_id = gpu->gpu_id;
+	a.queue_type = KFD_IOC_QUEUE_TYPE_SDMA;
+	a.queue_percentage = 0;
+	if (!tap_ok(q.ring && q.ptrs && q.data &&
+		    !ioctl(kfd, AMDKFD_IOC_CREATE_QUEUE, &a),
+		    "SDMA: CREATE_QUEUE with a percentage of 0"))
+		return;
+	q.id = a.queue_id;
+	db = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, kfd,
+		  a.doorbell_offset & ~8191ULL);
+	if (!tap_ok(db != MAP_FAILED, "SDMA: its doorbell page"))
+		return;
+	q.db_page = db;
+	q.doorbell = (volatile uint64_t *)((char *)db +
+					   (a.doorbell_offset & 8191));
+	put_store(&q, 0, 0x99);
+	kick(&q, q.wptr);
+	tap_ok(stays_u32(q.data, 0, 300),
+	       "SDMA: a queue created inactive does not run");
+	tap_zero(update(&q, base, 4096, 100, 7),
+		 "SDMA: UPDATE_QUEUE to 100%%");
+	tap_ok(wait_u32(q.data, 0x99) && queue_wait_consumed(&q),
+	       "SDMA: now it runs what was written");
+	queue_close(&q);
+}
+
 /* ---- point 4: more interrupts than the IH ring holds */
 
 static uint64_t *events_page(int kfd, int drm, uint64_t *handle)
@@ -603,6 +650,7 @@ static int conf_child(void *arg)
 	test_update_disable(kfd, drm, KFD_IOC_QUEUE_TYPE_COMPUTE,
 			    0x300000000ULL);
 	test_update_disable(kfd, drm, KFD_IOC_QUEUE_TYPE_SDMA, 0x400000000ULL);
+	test_create_inactive(kfd, drm);
 	test_sdma_packets(kfd, drm);
 	close(kfd);
 	close(drm);
