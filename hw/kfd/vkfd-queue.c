@@ -106,6 +106,14 @@ static void vkfd_queue_poll(void *opaque)
     }
 }
 
+/* A run that yielded (vkfd_queue_bh) goes on. */
+static void vkfd_queue_yielded(void *opaque)
+{
+    VkfdState *s = opaque;
+
+    qemu_bh_schedule(s->queue_bh);
+}
+
 static void vkfd_queue_bh(void *opaque)
 {
     VkfdState *s = opaque;
@@ -121,8 +129,21 @@ static void vkfd_queue_bh(void *opaque)
     vkfd_work_begin(s);
     while (!s->reset_deferred && (q = QTAILQ_FIRST(&s->queue_run))) {
         if (!budget) {
+            /*
+             * More work than one run may do: go on from a timer a moment
+             * later, not from an immediate bottom half.  The main loop
+             * then sleeps with the BQL released, and the vCPUs waiting
+             * for it (MMIO, interrupts) get it; back-to-back runs would
+             * leave them only the instant between two, which an unfair
+             * mutex does not hand over (a process killed while its
+             * kernel loops took seconds to go).  A doorbell still
+             * schedules the bottom half at once.  Host time, not the
+             * guest's: it is the host CPU that is being shared.
+             */
             trace_vkfd_queue_yield(q->ctx_id, q->doorbell);
-            qemu_bh_schedule(s->queue_bh);
+            timer_mod(s->queue_yield_timer,
+                      qemu_clock_get_ns(QEMU_CLOCK_REALTIME) +
+                      VKFD_QUEUE_YIELD_NS);
             break;
         }
         QTAILQ_REMOVE(&s->queue_run, q, link);
@@ -390,6 +411,7 @@ void vkfd_queue_reset(VkfdState *s)
 
     qemu_bh_cancel(s->queue_bh);
     timer_del(s->queue_timer);
+    timer_del(s->queue_yield_timer);
     for (c = 0; c < s->max_contexts && s->live_queues; c++) {
         ctx = &s->contexts[c];
         for (d = 0; ctx->queues && d < VKFD_DOORBELLS_PER_CONTEXT; d++) {
@@ -411,12 +433,15 @@ void vkfd_queue_realize(VkfdState *s)
     s->queue_bh = qemu_bh_new_guarded(vkfd_queue_bh, s,
                                       &DEVICE(s)->mem_reentrancy_guard);
     s->queue_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, vkfd_queue_poll, s);
+    s->queue_yield_timer = timer_new_ns(QEMU_CLOCK_REALTIME,
+                                        vkfd_queue_yielded, s);
 }
 
 void vkfd_queue_exit(VkfdState *s)
 {
     vkfd_queue_reset(s);
     timer_free(s->queue_timer);
+    timer_free(s->queue_yield_timer);
     qemu_bh_delete(s->queue_bh);
 }
 

@@ -192,6 +192,8 @@ typedef enum VkfdStep {
 #define VKFD_ENGINE_CHUNK       VKFD_GPU_PAGE_SIZE
 /* How long a waiting queue sleeps before it polls again (virtual time). */
 #define VKFD_QUEUE_POLL_NS      (100 * 1000)
+/* How long a run that spent its whole budget leaves the BQL to others */
+#define VKFD_QUEUE_YIELD_NS     (20 * 1000)
 
 /*
  * Run q for at most *budget units of work (a packet, or a 4 KiB chunk of
@@ -211,6 +213,7 @@ struct VkfdState {
     QEMUBH *queue_bh;
     QEMUBH *irq_bh;
     QEMUTimer *queue_timer;
+    QEMUTimer *queue_yield_timer;
     VMChangeStateEntry *vmse;
 
     /*
