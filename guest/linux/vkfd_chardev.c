@@ -20,6 +20,9 @@
 
 #include "vkfd_priv.h"
 
+#define CREATE_TRACE_POINTS
+#include "vkfd_trace.h"
+
 typedef int vkfd_ioctl_fn(struct file *filep, struct vkfd_process *p,
 			  void *data);
 
@@ -136,27 +139,6 @@ static int vkfd_ioctl_deprecated(struct file *filep, struct vkfd_process *p,
 }
 
 /*
- * SVM as amdkfd answers it when built without CONFIG_HSA_AMD_SVM, as
- * Debian 12's kernel is (no CONFIG_DEVICE_PRIVATE): the size check first
- * (the attributes follow the fixed part, and the caller's ioctl size must
- * cover them: EINVAL), then EPERM for everything, primary or secondary.
- * The topology's SVM capability bit is clear accordingly, so libhsakmt
- * and ROCr do not ask (docs/rocm.md).
- */
-static int vkfd_ioctl_svm_validate(const void *kdata, unsigned int usize)
-{
-	const struct kfd_ioctl_svm_args *args = kdata;
-
-	return usize < struct_size(args, attrs, args->nattr) ? -EINVAL : 0;
-}
-
-static int vkfd_ioctl_svm(struct file *filep, struct vkfd_process *p,
-			  void *data)
-{
-	return -EPERM;
-}
-
-/*
  * Known ioctls that vkfd does not implement yet.  They fail loudly rather
  * than pretend: docs/driver.md lists them.
  */
@@ -237,25 +219,32 @@ static long vkfd_ioctl(struct file *filep, unsigned int cmd, unsigned long arg)
 	kcmd = desc->cmd;
 	usize = _IOC_SIZE(cmd);
 	asize = max(usize, _IOC_SIZE(kcmd));
+	trace_vkfd_ioctl_entry(task_tgid_nr(current), nr, desc->name, usize);
 
 	/* A forked child must open /dev/kfd itself. */
-	if (p->lead_thread != current->group_leader)
-		return -EBADF;
+	if (p->lead_thread != current->group_leader) {
+		ret = -EBADF;
+		goto out;
+	}
 	/*
 	 * After exit or exec of its address space a primary does nothing
 	 * more (amdkfd's ESRCH); handlers that create something check again
 	 * under their lock.
 	 */
-	if (READ_ONCE(p->torn_down) && desc->func != vkfd_ioctl_get_version)
-		return -ESRCH;
+	if (READ_ONCE(p->torn_down) && desc->func != vkfd_ioctl_get_version) {
+		ret = -ESRCH;
+		goto out;
+	}
 
 	if (_IOC_DIR(kcmd) & (_IOC_READ | _IOC_WRITE)) {
 		if (asize <= sizeof(stack_kdata)) {
 			kdata = stack_kdata;
 		} else {
 			kdata = kmalloc(asize, GFP_KERNEL);
-			if (!kdata)
-				return -ENOMEM;
+			if (!kdata) {
+				ret = -ENOMEM;
+				goto out;
+			}
 		}
 		if (_IOC_DIR(kcmd) & _IOC_WRITE) {
 			if (copy_from_user(kdata, uarg, usize)) {
@@ -285,6 +274,7 @@ static long vkfd_ioctl(struct file *filep, unsigned int cmd, unsigned long arg)
 out:
 	if (kdata != stack_kdata)
 		kfree(kdata);
+	trace_vkfd_ioctl_result(task_tgid_nr(current), nr, desc->name, ret);
 	return ret;
 }
 

@@ -16,6 +16,7 @@
 #include <linux/vmalloc.h>
 
 #include "vkfd_priv.h"
+#include "vkfd_trace.h"
 
 #define VKFD_EVENTS_PAGE_BYTES	(KFD_SIGNAL_EVENT_LIMIT * 8)
 #define VKFD_SLOT_UNSIGNALED	(~0ULL)
@@ -46,6 +47,7 @@ static bool vkfd_event_has_slot(u32 type)
 static void vkfd_event_set_locked(struct vkfd_process *p, struct vkfd_event *ev)
 {
 	lockdep_assert_held(&p->events_lock);
+	trace_vkfd_event_signal(p->tgid, ev->id, ev->type);
 	ev->signaled = true;
 	ev->age = ev->age == U64_MAX ? 2 : ev->age + 1;
 	p->event_gen++;

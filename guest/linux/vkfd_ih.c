@@ -15,6 +15,7 @@
 #include <linux/moduleparam.h>
 
 #include "vkfd_priv.h"
+#include "vkfd_trace.h"
 
 /*
  * amdgpu gives a GFX9 GPU's IH ring (vega10_ih, vega20_ih) 256 KiB:
@@ -44,6 +45,9 @@ static void vkfd_ih_dispatch(struct vkfd_dev *dev,
 		memcpy(comm, pdd->smi_comm, sizeof(comm));
 	}
 	xa_unlock(&dev->ctx_pdds);
+	trace_vkfd_ih_dispatch(dev->gpu_id, source, le32_to_cpu(e->ctx_id),
+			       data, le32_to_cpu(e->doorbell),
+			       le32_to_cpu(e->seq), p);
 	if (!p) {
 		dev_dbg(&dev->pdev->dev, "IH entry for unknown context %u\n",
 			le32_to_cpu(e->ctx_id));

@@ -15,6 +15,7 @@
 #include <linux/io.h>
 
 #include "vkfd_priv.h"
+#include "vkfd_trace.h"
 
 #define VKFD_RING_BYTES		4096
 #define VKFD_SCHED_TIMEOUT	(5 * HZ)
@@ -119,6 +120,7 @@ int vkfd_sched_submit(struct vkfd_dev *dev, u8 opcode, u32 ctx_id,
 	WRITE_ONCE(fence->seq, cpu_to_le32(seq - 1));
 
 	dev->wptr = (dev->wptr + sizeof(*cmd)) & (dev->ring_size - 1);
+	trace_vkfd_sched_cmd(dev->gpu_id, opcode, ctx_id, seq);
 	/* writel orders the command's stores before the doorbell. */
 	writel(dev->wptr, dev->regs + VKFD_REG_SCHED_WPTR);
 
@@ -137,6 +139,7 @@ int vkfd_sched_submit(struct vkfd_dev *dev, u8 opcode, u32 ctx_id,
 	dma_rmb();
 	status = le32_to_cpu(READ_ONCE(fence->status));
 	ret = vkfd_status_to_errno(status);
+	trace_vkfd_sched_done(dev->gpu_id, opcode, ctx_id, seq, status, ret);
 	if (ret)
 		dev_dbg(&dev->pdev->dev, "command %u ctx %u: status 0x%x\n",
 			opcode, ctx_id, status);
