@@ -411,6 +411,7 @@ static bool aql_complete(VkfdState *s, VkfdQueue *q, const AqlPacket *p)
         return false;
     }
     q->rptr++;
+    q->packets++;
     q->progress = 0;
     rptr = cpu_to_le64(q->rptr);
     if (!vkfd_vm_write(s, q->ctx_id, q->rptr_addr, &rptr, sizeof(rptr))) {

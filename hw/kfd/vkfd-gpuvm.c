@@ -68,7 +68,7 @@ static bool vkfd_vm_read_entry(VkfdState *s, uint64_t addr, uint64_t *entry)
  * what was wrong.  Never inlined, so that a profiler sees every walk
  * (bench/vkfd-gpuvm-bench counts its instructions).
  */
-static __attribute__((noinline))
+__attribute__((noinline))
 bool vkfd_vm_walk(VkfdState *s, uint32_t ctx_id, uint64_t root, uint64_t va,
                   uint64_t *pte, unsigned *shift, const char **why)
 {
@@ -290,7 +290,9 @@ bool vkfd_vm_translate(VkfdState *s, uint32_t ctx_id, uint64_t va,
     sh = slot->tag & (VKFD_GPU_PAGE_SIZE - 1);
     if (sh && !((va ^ slot->tag) >> sh)) {
         pte = slot->pte;
+        ctx->tlb_hits++;
     } else {
+        ctx->tlb_misses++;
         if (!ctx->pt_base) {
             why = "no page table";
             goto fault;
@@ -443,6 +445,7 @@ static bool vkfd_vm_store(VkfdState *s, uint32_t ctx_id, uint64_t va,
             }
         }
         done += x.len;
+        vkfd_stat_bytes(s, x.len);
     }
     return true;
 }
@@ -485,6 +488,7 @@ static bool vkfd_vm_move(VkfdState *s, uint32_t ctx_id, uint64_t dst,
         xd.io_off += n;
         xd.len -= n;
         done += n;
+        vkfd_stat_bytes(s, n);
     }
     return true;
 }

@@ -198,6 +198,9 @@ void vkfd_ih_post(VkfdState *s, uint32_t source, uint32_t ctx, uint32_t data,
         return;
     }
     s->ih_seq++;
+    if (s->cur_queue) {
+        vkfd_cur_stats(s)->interrupts++;
+    }
     trace_vkfd_ih_post(source, ctx, data, doorbell, addr, flags, s->ih_seq,
                        s->ih_wptr);
     s->ih_wptr = next;

@@ -341,6 +341,7 @@ static void vkfd_class_init(ObjectClass *klass, void *data)
     dc->vmsd = &vmstate_vkfd;
     set_bit(DEVICE_CATEGORY_DISPLAY, dc->categories);
     device_class_set_props(dc, vkfd_properties);
+    vkfd_info_class_init(klass);
 }
 
 static const TypeInfo vkfd_info = {

@@ -565,6 +565,7 @@ static void pm4_stream(VkfdQueue *q, uint64_t wptr, Pm4Stream *st)
 
 static void pm4_advance(VkfdQueue *q, uint32_t len)
 {
+    q->packets++;
     if (q->ib_depth) {
         q->ib_pos[q->ib_depth - 1] += len;
     } else {

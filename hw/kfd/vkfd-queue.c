@@ -118,6 +118,7 @@ static void vkfd_queue_bh(void *opaque)
 {
     VkfdState *s = opaque;
     unsigned budget = VKFD_QUEUE_BUDGET, start, slice, used;
+    uint64_t packets;
     VkfdBhClock clock;
     VkfdQueue *q;
     bool more;
@@ -150,7 +151,10 @@ static void vkfd_queue_bh(void *opaque)
         q->kicked = false;
         start = slice = MIN(budget, VKFD_QUEUE_SLICE);
         s->cur_queue = q;
+        packets = q->packets;
         more = vkfd_engines[q->type](s, q, &slice);
+        s->engine_stats[q->type].packets += q->packets - packets;
+        s->engine_stats[q->type].budget_exhausted += more;
         s->cur_queue = NULL;
         /* a turn costs at least one unit, even one that found nothing */
         used = slice <= start ? start - slice : start;
@@ -196,6 +200,8 @@ bool vkfd_queue_kick(VkfdState *s, uint32_t ctx_id, uint32_t doorbell,
         return true;
     }
     trace_vkfd_queue_kick(ctx_id, doorbell, value);
+    q->doorbells++;
+    s->engine_stats[q->type].doorbells++;
     vkfd_queue_make_runnable(s, q);
     qemu_bh_schedule(s->queue_bh);
     return true;

@@ -100,6 +100,7 @@ static VkfdStep sdma_consume(VkfdState *s, VkfdQueue *q, uint32_t header,
     uint64_t rptr;
 
     q->rptr += bytes;
+    q->packets++;
     q->progress = 0;
     rptr = cpu_to_le64(q->rptr);
     if (!vkfd_vm_write(s, q->ctx_id, q->rptr_addr, &rptr, sizeof(rptr))) {

@@ -638,6 +638,7 @@ static void group_start(VkfdShDispatch *d)
     items = g->size[0] * g->size[1] * g->size[2];
     g->nwaves = DIV_ROUND_UP(items, VKFD_SH_WAVE_SIZE);
     g->live = g->nwaves;
+    d->s->sh_waves += g->nwaves;
     g->at_barrier = 0;
     g->cur = 0;
     if (d->lds) {
@@ -783,6 +784,7 @@ static bool wave_run(VkfdShDispatch *d, VkfdWave *w, unsigned *left)
     }
     d->cur = NULL;
     d->insns += *left - n;
+    d->s->sh_insns += *left - n;
     *left = n;
     return w->status != VKFD_SH_WAVE_FAULT;
 }
@@ -1023,6 +1025,7 @@ VkfdStep vkfd_sh_aql_dispatch(VkfdState *s, VkfdQueue *q, const uint8_t *b,
             return disp_refuse(d, VKFD_QERR_BAD_KERNEL, d->kobj,
                                ldl_le_p(kd + KD_RSRC1), d->amdq_err, why);
         }
+        s->sh_dispatches++;
         trace_vkfd_sh_dispatch(q->ctx_id, q->doorbell, q->rptr, d->kobj,
                                d->entry, d->total_groups, d->max_waves,
                                d->lds_size, d->private_size);
@@ -1128,6 +1131,7 @@ VkfdStep vkfd_sh_pm4_dispatch(VkfdState *s, VkfdQueue *q,
                                0, why);
         }
         d->ready = true;
+        s->sh_dispatches++;
         trace_vkfd_sh_dispatch(q->ctx_id, q->doorbell, q->rptr, d->kobj,
                                d->entry, d->total_groups, d->max_waves,
                                d->lds_size, d->private_size);

@@ -51,6 +51,8 @@ typedef struct VkfdContext {
      * its memory, 0 when none; for the shader core.  Migrated.
      */
     uint64_t trap_tba, trap_tma;
+    /* statistics for vkfd-info.c (not migrated, cleared with the context) */
+    uint64_t tlb_hits, tlb_misses;
 } VkfdContext;
 
 /*
@@ -168,6 +170,10 @@ typedef struct VkfdQueue {
     uint8_t *sh_blob;
     uint32_t sh_blob_len;
 
+    /* statistics for vkfd-info.c, not migrated: packets run, doorbells */
+    uint64_t packets;
+    uint64_t doorbells;
+
     /* scheduling (vkfd-queue.c), not migrated: on the run or poll list */
     bool polling;
     QTAILQ_ENTRY(VkfdQueue) link;
@@ -202,6 +208,21 @@ typedef enum VkfdStep {
  * calls vkfd_queue_fail() and returns false: the queue stays stopped.
  */
 typedef bool VkfdEngineRun(VkfdState *s, VkfdQueue *q, unsigned *budget);
+
+/*
+ * Counters of one engine (indexed by enum vkfd_queue_type) since the
+ * device was created, read as QOM properties (vkfd-info.c); not migrated.
+ * bytes: what its copies and fills moved; interrupts: IH entries its
+ * queues posted; budget_exhausted: turns that ended with work left.
+ */
+#define VKFD_ENGINES            3
+typedef struct VkfdEngineStats {
+    uint64_t doorbells;
+    uint64_t packets;
+    uint64_t bytes;
+    uint64_t interrupts;
+    uint64_t budget_exhausted;
+} VkfdEngineStats;
 
 struct VkfdState {
     PCIDevice parent_obj;
@@ -288,6 +309,12 @@ struct VkfdState {
     VkfdQueue *mig_queues;
     int32_t mig_nqueues;
 
+    /* statistics (vkfd-info.c): the engines', the shader core's */
+    VkfdEngineStats engine_stats[VKFD_ENGINES];
+    uint64_t sh_dispatches;
+    uint64_t sh_waves;
+    uint64_t sh_insns;
+
     /* properties */
     uint32_t max_contexts;
     uint64_t vram_size;
@@ -310,6 +337,22 @@ struct VkfdState {
     uint32_t max_engine_clk_mhz;
     uint32_t fw_version;
 };
+
+/*
+ * Statistics of the engine whose queue is running (s->cur_queue), if
+ * any: bytes its copies and fills moved, IH entries it posted.
+ */
+static inline VkfdEngineStats *vkfd_cur_stats(VkfdState *s)
+{
+    return s->cur_queue ? &s->engine_stats[s->cur_queue->type] : NULL;
+}
+
+static inline void vkfd_stat_bytes(VkfdState *s, uint64_t n)
+{
+    if (s->cur_queue) {
+        vkfd_cur_stats(s)->bytes += n;
+    }
+}
 
 /*
  * Report a guest error: a trace event for whoever traces the device and a
@@ -522,5 +565,14 @@ extern const VMStateDescription vmstate_vkfd_ih;
 
 /* vkfd-pci.c */
 void vkfd_soft_reset(VkfdState *s);
+
+/*
+ * vkfd-info.c: the live state as read-only QOM properties.  For it,
+ * vkfd-gpuvm.c's table walk, which changes nothing (no TLB fill, no
+ * fault latched).
+ */
+void vkfd_info_class_init(ObjectClass *oc);
+bool vkfd_vm_walk(VkfdState *s, uint32_t ctx_id, uint64_t root, uint64_t va,
+                  uint64_t *pte, unsigned *shift, const char **why);
 
 #endif /* HW_KFD_VKFD_H */
