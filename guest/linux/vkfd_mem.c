@@ -422,6 +422,24 @@ bool vkfd_mem_va_mapped(struct vkfd_process_device *pdd, u64 va, u64 size,
 	return false;
 }
 
+/* Does a BO mapped in pdd's VM overlap [va, va + size)?  Under p->lock. */
+bool vkfd_mem_va_overlaps(struct vkfd_process_device *pdd, u64 va, u64 size)
+{
+	struct rb_node *n;
+
+	lockdep_assert_held(&pdd->p->lock);
+	for (n = rb_first(&pdd->va_tree); n; n = rb_next(n)) {
+		struct vkfd_bo_attach *at =
+			rb_entry(n, struct vkfd_bo_attach, va_node);
+
+		if (at->bo->va >= va + size)
+			break;
+		if (at->mapped && at->bo->va + at->bo->size > va)
+			return true;
+	}
+	return false;
+}
+
 /* Process teardown: every BO allocated on this GPU, and peers' mappings. */
 void vkfd_mem_pdd_free_all(struct vkfd_process_device *pdd)
 {

@@ -217,6 +217,7 @@ struct vkfd_process {
 	u64 events_page_handle;		/* that BO's handle */
 	void *events_bo;
 	struct kobject *queues_kobj;	/* sysfs queues/ */
+	struct vkfd_svm *svm;		/* SVM ranges (vkfd_svm.c), primary */
 
 	/* primary only */
 	struct hlist_node mm_node;	/* in the mm hash, while alive */
@@ -304,6 +305,12 @@ int vkfd_process_device_bind(struct vkfd_process_device *pdd,
 struct vkfd_process_device *vkfd_process_bound_pdd(struct vkfd_process *p,
 						   u32 gpu_id, int unbound_err);
 
+/* vkfd_svm.c */
+int vkfd_ioctl_svm_validate(const void *kdata, unsigned int usize);
+int vkfd_ioctl_svm(struct file *filep, struct vkfd_process *p, void *data);
+void vkfd_svm_fini(struct vkfd_process *p);
+unsigned long vkfd_svm_nr_ranges(struct vkfd_process *p);
+
 /* vkfd_gpuvm.c */
 int vkfd_vm_init(struct vkfd_vm *vm, struct vkfd_dev *dev);
 void vkfd_vm_fini(struct vkfd_vm *vm);
@@ -338,6 +345,7 @@ int vkfd_ioctl_get_tile_config(struct file *filep, struct vkfd_process *p,
 int vkfd_ioctl_set_scratch_backing_va(struct file *filep,
 				      struct vkfd_process *p, void *data);
 
+bool vkfd_mem_va_overlaps(struct vkfd_process_device *pdd, u64 va, u64 size);
 bool vkfd_mem_va_mapped(struct vkfd_process_device *pdd, u64 va, u64 size,
 			bool exact);
 

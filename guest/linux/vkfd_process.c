@@ -360,6 +360,7 @@ static void vkfd_process_destroy(struct vkfd_process *p)
 
 	lockdep_assert_held(&vkfd_lock);
 	vkfd_process_teardown(p);
+	vkfd_svm_fini(p);
 	/* the events page may live in a BO: it goes before the BOs do */
 	vkfd_events_fini(p);
 	list_for_each_entry_safe(pdd, tmp, &p->pdds, node)
