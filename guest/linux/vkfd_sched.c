@@ -120,7 +120,7 @@ int vkfd_sched_submit(struct vkfd_dev *dev, u8 opcode, u32 ctx_id,
 	WRITE_ONCE(fence->seq, cpu_to_le32(seq - 1));
 
 	dev->wptr = (dev->wptr + sizeof(*cmd)) & (dev->ring_size - 1);
-	trace_vkfd_sched_cmd(dev->gpu_id, opcode, ctx_id, seq);
+	trace_vkfd_sched_submit(dev->gpu_id, opcode, ctx_id, seq);
 	/* writel orders the command's stores before the doorbell. */
 	writel(dev->wptr, dev->regs + VKFD_REG_SCHED_WPTR);
 
@@ -139,7 +139,7 @@ int vkfd_sched_submit(struct vkfd_dev *dev, u8 opcode, u32 ctx_id,
 	dma_rmb();
 	status = le32_to_cpu(READ_ONCE(fence->status));
 	ret = vkfd_status_to_errno(status);
-	trace_vkfd_sched_done(dev->gpu_id, opcode, ctx_id, seq, status, ret);
+	trace_vkfd_sched_complete(dev->gpu_id, opcode, ctx_id, seq, status, ret);
 	if (ret)
 		dev_dbg(&dev->pdev->dev, "command %u ctx %u: status 0x%x\n",
 			opcode, ctx_id, status);

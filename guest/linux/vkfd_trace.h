@@ -49,7 +49,7 @@ TRACE_EVENT(vkfd_ioctl_result,
 		      __entry->tgid, __entry->nr, __get_str(name), __entry->ret)
 );
 
-TRACE_EVENT(vkfd_sched_cmd,
+TRACE_EVENT(vkfd_sched_submit,
 	    TP_PROTO(u32 gpu_id, u8 opcode, u32 ctx_id, u32 seq),
 	    TP_ARGS(gpu_id, opcode, ctx_id, seq),
 	    TP_STRUCT__entry(__field(u32, gpu_id)
@@ -65,7 +65,7 @@ TRACE_EVENT(vkfd_sched_cmd,
 		      __entry->seq)
 );
 
-TRACE_EVENT(vkfd_sched_done,
+TRACE_EVENT(vkfd_sched_complete,
 	    TP_PROTO(u32 gpu_id, u8 opcode, u32 ctx_id, u32 seq, u32 status,
 		     int ret),
 	    TP_ARGS(gpu_id, opcode, ctx_id, seq, status, ret),
