@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Guest test: AMDKFD_IOC_SVM as amdkfd answers it (issue 12, point 1),
+ * with every vkfd GPU of the guest bound.
+ *
+ *  - Argument checks: unaligned or zero start and size, an unknown op
+ *    (EINVAL); a range with an unmapped page or on an I/O mapping of
+ *    /dev/kfd (EFAULT); a range over a BO mapped to a GPU (EADDRINUSE);
+ *    unknown attribute types, ACCESS_IN_PLACE and NO_ACCESS in a query,
+ *    an undefined prefetch location (EINVAL); a secondary kfd_process
+ *    (EOPNOTSUPP).
+ *  - No vkfd GPU is SVM-capable yet: its gpu_id as a location or in an
+ *    access attribute is EINVAL (as amdkfd answers for such a GPU), an
+ *    unknown gpu_id too, and a query reports NO_ACCESS for each GPU.
+ *  - Bookkeeping: an unregistered range reads amdkfd's defaults; SET_ATTR
+ *    over part of a range splits it, over a gap fills it, and GET_ATTR over
+ *    a span gives a location only where all ranges agree, the flags set
+ *    everywhere (SET_FLAGS) and clear everywhere (CLR_FLAGS), the smallest
+ *    granularity (clamped to 0x3f).  A failing call changes nothing.
+ *
+ * After the process exits, no device context is left.  TAP.
+ */
+#define _GNU_SOURCE
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include "tap.h"
+#include "kfd-util.h"
+
+#define PAGE		4096ULL
+#define NPAGES		16
+#define DEFAULT_FLAGS	(KFD_IOCTL_SVM_FLAG_HOST_ACCESS | \
+			 KFD_IOCTL_SVM_FLAG_COHERENT)
+#define UNDEF		KFD_IOCTL_SVM_LOCATION_UNDEFINED
+#define SYSMEM		KFD_IOCTL_SVM_LOCATION_SYSMEM
+
+static struct vkfd_gpu gpus[VKFD_MAX_GPUS];
+static int ngpu;
+static uint8_t *mem;		/* NPAGES pages of anonymous memory */
+
+struct svm_buf {
+	struct kfd_ioctl_svm_args a;
+	struct kfd_ioctl_svm_attribute attrs[4 + VKFD_MAX_GPUS];
+};
+
+static int svm_call(int kfd, uint32_t op, const void *start, uint64_t size,
+		    struct svm_buf *b, uint32_t nattr)
+{
+	b->a.start_addr = (uintptr_t)start;
+	b->a.size = size;
+	b->a.op = op;
+	b->a.nattr = nattr;
+	/* as libhsakmt: the ioctl's size covers the attributes */
+	return ioctl(kfd, (AMDKFD_IOC_SVM &
+			   ~(_IOC_SIZEMASK << _IOC_SIZESHIFT)) |
+			  (sizeof(b->a) + nattr * sizeof(b->attrs[0]))
+			  << _IOC_SIZESHIFT, b);
+}
+
+static int set1(int kfd, const void *start, uint64_t size, uint32_t type,
+		uint32_t value)
+{
+	struct svm_buf b = { .attrs[0] = { type, value } };
+
+	return svm_call(kfd, KFD_IOCTL_SVM_OP_SET_ATTR, start, size, &b, 1);
+}
+
+struct attrs {
+	uint32_t preferred, prefetch, set_flags, clr_flags, granularity;
+};
+
+/* All attributes of [start, start + size), and access per GPU. */
+static int get_all(int kfd, const void *start, uint64_t size,
+		   struct attrs *out, uint32_t *access)
+{
+	struct svm_buf b;
+	int i, ret;
+
+	memset(&b, 0, sizeof(b));
+	b.attrs[0].type = KFD_IOCTL_SVM_ATTR_PREFERRED_LOC;
+	b.attrs[1].type = KFD_IOCTL_SVM_ATTR_PREFETCH_LOC;
+	b.attrs[2].type = KFD_IOCTL_SVM_ATTR_SET_FLAGS;
+	b.attrs[3].type = KFD_IOCTL_SVM_ATTR_CLR_FLAGS;
+	b.attrs[4].type = KFD_IOCTL_SVM_ATTR_GRANULARITY;
+	for (i = 0; i < ngpu; i++) {
+		b.attrs[5 + i].type = KFD_IOCTL_SVM_ATTR_ACCESS;
+		b.attrs[5 + i].value = gpus[i].gpu_id;
+	}
+	ret = svm_call(kfd, KFD_IOCTL_SVM_OP_GET_ATTR, start, size, &b,
+		       5 + ngpu);
+	if (ret)
+		return ret;
+	out->preferred = b.attrs[0].value;
+	out->prefetch = b.attrs[1].value;
+	out->set_flags = b.attrs[2].value;
+	out->clr_flags = b.attrs[3].value;
+	out->granularity = b.attrs[4].value;
+	for (i = 0; i < ngpu && access; i++)
+		access[i] = b.attrs[5 + i].type;
+	return 0;
+}
+
+static bool attrs_are(const struct attrs *a, uint32_t preferred,
+		      uint32_t prefetch, uint32_t set, uint32_t clr,
+		      uint32_t gran)
+{
+	bool ok = a->preferred == preferred && a->prefetch == prefetch &&
+		  a->set_flags == set && a->clr_flags == clr &&
+		  a->granularity == gran;
+
+	if (!ok)
+		tap_diag("  got preferred %#x prefetch %#x set %#x clr %#x gran %u",
+			 a->preferred, a->prefetch, a->set_flags, a->clr_flags,
+			 a->granularity);
+	return ok;
+}
+
+static void check_defaults(int kfd)
+{
+	uint32_t access[VKFD_MAX_GPUS];
+	struct attrs a;
+	int i;
+	bool none = true;
+
+	tap_zero(get_all(kfd, mem, NPAGES * PAGE, &a, access),
+		 "GET_ATTR of an unregistered range");
+	tap_ok(attrs_are(&a, UNDEF, UNDEF, DEFAULT_FLAGS, ~DEFAULT_FLAGS, 9),
+	       "defaults: locations undefined, HOST_ACCESS|COHERENT, granularity 9");
+	for (i = 0; i < ngpu; i++)
+		none &= access[i] == KFD_IOCTL_SVM_ATTR_NO_ACCESS;
+	tap_ok(none, "no GPU has access (XNACK off)");
+}
+
+static void check_errors(int kfd)
+{
+	unsigned int bad_gpu = 0xfffe;
+	struct svm_buf b;
+	struct attrs a;
+	int i;
+
+	memset(&b, 0, sizeof(b));
+	tap_errno(svm_call(kfd, KFD_IOCTL_SVM_OP_GET_ATTR, mem + 1, PAGE, &b, 0),
+		  EINVAL, "unaligned start: EINVAL");
+	tap_errno(svm_call(kfd, KFD_IOCTL_SVM_OP_GET_ATTR, mem, PAGE + 8, &b, 0),
+		  EINVAL, "unaligned size: EINVAL");
+	tap_errno(svm_call(kfd, KFD_IOCTL_SVM_OP_GET_ATTR, mem, 0, &b, 0),
+		  EINVAL, "size 0: EINVAL");
+	tap_errno(svm_call(kfd, KFD_IOCTL_SVM_OP_GET_ATTR, NULL, PAGE, &b, 0),
+		  EINVAL, "start 0: EINVAL");
+	tap_errno(svm_call(kfd, 2, mem, PAGE, &b, 0), EINVAL,
+		  "unknown op: EINVAL");
+
+	/* the page after mem is unmapped (see main) */
+	tap_errno(set1(kfd, mem, (NPAGES + 1) * PAGE,
+		       KFD_IOCTL_SVM_ATTR_SET_FLAGS, 0), EFAULT,
+		  "SET_ATTR over an unmapped page: EFAULT");
+	b.attrs[0].type = KFD_IOCTL_SVM_ATTR_GRANULARITY;
+	tap_errno(svm_call(kfd, KFD_IOCTL_SVM_OP_GET_ATTR, mem + NPAGES * PAGE,
+			   PAGE, &b, 1), EFAULT,
+		  "GET_ATTR of an unmapped page: EFAULT");
+
+	for (i = 0; i < ngpu; i++) {
+		unsigned int id = gpus[i].gpu_id;
+
+		tap_errno(set1(kfd, mem, PAGE, KFD_IOCTL_SVM_ATTR_ACCESS, id),
+			  EINVAL, "GPU %u: ACCESS (not SVM-capable): EINVAL", id);
+		tap_errno(set1(kfd, mem, PAGE,
+			       KFD_IOCTL_SVM_ATTR_ACCESS_IN_PLACE, id),
+			  EINVAL, "GPU %u: ACCESS_IN_PLACE: EINVAL", id);
+		tap_errno(set1(kfd, mem, PAGE, KFD_IOCTL_SVM_ATTR_NO_ACCESS, id),
+			  EINVAL, "GPU %u: NO_ACCESS: EINVAL", id);
+		tap_errno(set1(kfd, mem, PAGE,
+			       KFD_IOCTL_SVM_ATTR_PREFERRED_LOC, id),
+			  EINVAL, "GPU %u: PREFERRED_LOC: EINVAL", id);
+		tap_errno(set1(kfd, mem, PAGE,
+			       KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, id),
+			  EINVAL, "GPU %u: PREFETCH_LOC (no migration): EINVAL",
+			  id);
+	}
+	tap_errno(set1(kfd, mem, PAGE, KFD_IOCTL_SVM_ATTR_PREFERRED_LOC,
+		       bad_gpu), EINVAL, "unknown gpu_id as location: EINVAL");
+	tap_errno(set1(kfd, mem, PAGE, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, UNDEF),
+		  EINVAL, "prefetch location undefined: EINVAL");
+	tap_errno(set1(kfd, mem, PAGE, 8, 0), EINVAL,
+		  "unknown attribute type: EINVAL");
+
+	/* a bad attribute after good ones: nothing applied */
+	memset(&b, 0, sizeof(b));
+	b.attrs[0].type = KFD_IOCTL_SVM_ATTR_SET_FLAGS;
+	b.attrs[0].value = KFD_IOCTL_SVM_FLAG_GPU_RO;
+	b.attrs[1].type = KFD_IOCTL_SVM_ATTR_ACCESS;
+	b.attrs[1].value = gpus[0].gpu_id;
+	tap_errno(svm_call(kfd, KFD_IOCTL_SVM_OP_SET_ATTR, mem, PAGE, &b, 2),
+		  EINVAL, "SET_FLAGS then ACCESS: EINVAL");
+
+	memset(&b, 0, sizeof(b));
+	b.attrs[0].type = KFD_IOCTL_SVM_ATTR_ACCESS_IN_PLACE;
+	b.attrs[0].value = gpus[0].gpu_id;
+	tap_errno(svm_call(kfd, KFD_IOCTL_SVM_OP_GET_ATTR, mem, PAGE, &b, 1),
+		  EINVAL, "GET_ATTR asking ACCESS_IN_PLACE: EINVAL");
+	b.attrs[0].type = KFD_IOCTL_SVM_ATTR_NO_ACCESS;
+	tap_errno(svm_call(kfd, KFD_IOCTL_SVM_OP_GET_ATTR, mem, PAGE, &b, 1),
+		  EINVAL, "GET_ATTR asking NO_ACCESS: EINVAL");
+	b.attrs[0].type = KFD_IOCTL_SVM_ATTR_ACCESS;
+	b.attrs[0].value = bad_gpu;
+	tap_errno(svm_call(kfd, KFD_IOCTL_SVM_OP_GET_ATTR, mem, PAGE, &b, 1),
+		  EINVAL, "GET_ATTR access of an unknown gpu_id: EINVAL");
+
+	tap_zero(get_all(kfd, mem, NPAGES * PAGE, &a, NULL),
+		 "GET_ATTR after the failures");
+	tap_ok(attrs_are(&a, UNDEF, UNDEF, DEFAULT_FLAGS, ~DEFAULT_FLAGS, 9),
+	       "the failed calls registered nothing");
+}
+
+static void check_ranges(int kfd)
+{
+	const uint32_t ro = KFD_IOCTL_SVM_FLAG_GPU_RO;
+	const uint32_t rm = KFD_IOCTL_SVM_FLAG_GPU_READ_MOSTLY;
+	struct svm_buf b;
+	struct attrs a;
+
+	/* pages 4..11: system memory preferred, GPU_RO, granularity 0x3f */
+	memset(&b, 0, sizeof(b));
+	b.attrs[0] = (struct kfd_ioctl_svm_attribute){
+		KFD_IOCTL_SVM_ATTR_PREFERRED_LOC, SYSMEM };
+	b.attrs[1] = (struct kfd_ioctl_svm_attribute){
+		KFD_IOCTL_SVM_ATTR_SET_FLAGS, ro };
+	b.attrs[2] = (struct kfd_ioctl_svm_attribute){
+		KFD_IOCTL_SVM_ATTR_GRANULARITY, 200 };
+	b.attrs[3] = (struct kfd_ioctl_svm_attribute){
+		KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, SYSMEM };
+	tap_zero(svm_call(kfd, KFD_IOCTL_SVM_OP_SET_ATTR, mem + 4 * PAGE,
+			  8 * PAGE, &b, 4), "SET_ATTR pages 4..11");
+	tap_ok(b.attrs[2].value == 200 && b.a.nattr == 4,
+	       "SET_ATTR hands its arguments back unchanged");
+	tap_zero(get_all(kfd, mem + 4 * PAGE, 8 * PAGE, &a, NULL),
+		 "GET_ATTR pages 4..11");
+	tap_ok(attrs_are(&a, SYSMEM, SYSMEM, DEFAULT_FLAGS | ro,
+			 ~(DEFAULT_FLAGS | ro), 0x3f),
+	       "pages 4..11: system memory, GPU_RO, granularity clamped to 0x3f");
+	/* only registered ranges count, as in amdkfd */
+	tap_zero(get_all(kfd, mem, NPAGES * PAGE, &a, NULL),
+		 "GET_ATTR of all pages");
+	tap_ok(attrs_are(&a, SYSMEM, SYSMEM, DEFAULT_FLAGS | ro,
+			 ~(DEFAULT_FLAGS | ro), 0x3f),
+	       "all pages: the one registered range answers");
+
+	/* pages 0..5: gap 0..3 filled, range 4..11 split at 6 */
+	memset(&b, 0, sizeof(b));
+	b.attrs[0] = (struct kfd_ioctl_svm_attribute){
+		KFD_IOCTL_SVM_ATTR_CLR_FLAGS, ro | KFD_IOCTL_SVM_FLAG_COHERENT };
+	b.attrs[1] = (struct kfd_ioctl_svm_attribute){
+		KFD_IOCTL_SVM_ATTR_SET_FLAGS, rm };
+	b.attrs[2] = (struct kfd_ioctl_svm_attribute){
+		KFD_IOCTL_SVM_ATTR_GRANULARITY, 4 };
+	tap_zero(svm_call(kfd, KFD_IOCTL_SVM_OP_SET_ATTR, mem, 6 * PAGE, &b, 3),
+		 "SET_ATTR pages 0..5");
+	tap_zero(get_all(kfd, mem, 4 * PAGE, &a, NULL), "GET_ATTR pages 0..3");
+	tap_ok(attrs_are(&a, UNDEF, UNDEF,
+			 KFD_IOCTL_SVM_FLAG_HOST_ACCESS | rm,
+			 ~(KFD_IOCTL_SVM_FLAG_HOST_ACCESS | rm), 4),
+	       "pages 0..3 (new): defaults with the flags changed, granularity 4");
+	tap_zero(get_all(kfd, mem + 4 * PAGE, 2 * PAGE, &a, NULL),
+		 "GET_ATTR pages 4..5");
+	tap_ok(attrs_are(&a, SYSMEM, SYSMEM,
+			 KFD_IOCTL_SVM_FLAG_HOST_ACCESS | rm,
+			 ~(KFD_IOCTL_SVM_FLAG_HOST_ACCESS | rm), 4),
+	       "pages 4..5 (split off): locations kept, flags changed");
+	tap_zero(get_all(kfd, mem + 6 * PAGE, 6 * PAGE, &a, NULL),
+		 "GET_ATTR pages 6..11");
+	tap_ok(attrs_are(&a, SYSMEM, SYSMEM, DEFAULT_FLAGS | ro,
+			 ~(DEFAULT_FLAGS | ro), 0x3f),
+	       "pages 6..11 (the rest): unchanged");
+	tap_zero(get_all(kfd, mem, NPAGES * PAGE, &a, NULL),
+		 "GET_ATTR of all pages");
+	tap_ok(attrs_are(&a, UNDEF, UNDEF, KFD_IOCTL_SVM_FLAG_HOST_ACCESS,
+			 ~(DEFAULT_FLAGS | ro | rm), 4),
+	       "all pages: locations disagree (undefined), flags common to "
+	       "all (SET) and clear in all (CLR), smallest granularity");
+
+	/* one page in the middle of 6..11: split on both sides */
+	tap_zero(set1(kfd, mem + 8 * PAGE, PAGE,
+		      KFD_IOCTL_SVM_ATTR_PREFERRED_LOC, UNDEF),
+		 "SET_ATTR page 8: preferred location undefined");
+	tap_zero(get_all(kfd, mem + 8 * PAGE, PAGE, &a, NULL),
+		 "GET_ATTR page 8");
+	tap_ok(a.preferred == UNDEF && a.prefetch == SYSMEM &&
+	       a.granularity == 0x3f, "page 8: preferred undefined, rest kept");
+	tap_zero(get_all(kfd, mem + 6 * PAGE, 2 * PAGE, &a, NULL),
+		 "GET_ATTR pages 6..7");
+	tap_ok(a.preferred == SYSMEM, "pages 6..7 keep system memory");
+	tap_zero(get_all(kfd, mem + 9 * PAGE, 3 * PAGE, &a, NULL),
+		 "GET_ATTR pages 9..11");
+	tap_ok(a.preferred == SYSMEM, "pages 9..11 keep system memory");
+
+	/* the same attributes again over everything: one answer */
+	tap_zero(set1(kfd, mem, NPAGES * PAGE,
+		      KFD_IOCTL_SVM_ATTR_PREFERRED_LOC, SYSMEM),
+		 "SET_ATTR all pages: system memory preferred");
+	tap_zero(get_all(kfd, mem, NPAGES * PAGE, &a, NULL),
+		 "GET_ATTR of all pages");
+	tap_ok(a.preferred == SYSMEM, "all pages agree on system memory");
+}
+
+/* A BO mapped to the GPU at the VA of host memory: EADDRINUSE. */
+static void check_bo_overlap(int kfd)
+{
+	uint8_t *buf = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned int id = gpus[0].gpu_id, done = 0;
+	uint64_t handle, uaddr = (uintptr_t)buf;
+	struct attrs a;
+
+	memset(buf, 1, 4 * PAGE);
+	errno = 0;
+	if (!tap_ok(!alloc_bo(kfd, id, uaddr, 4 * PAGE, F_USERPTR | F_RW,
+			      &handle, &uaddr), "USERPTR BO at its own VA")) {
+		tap_diag("  errno %d (%s)", errno, strerror(errno));
+		return;
+	}
+	tap_zero(get_all(kfd, buf, 4 * PAGE, &a, NULL),
+		 "GET_ATTR over the BO before it is mapped");
+	tap_zero(map_bo(kfd, handle, &id, 1, true, &done), "BO mapped");
+	tap_errno(set1(kfd, buf + PAGE, PAGE, KFD_IOCTL_SVM_ATTR_SET_FLAGS, 0),
+		  EADDRINUSE, "SET_ATTR over a GPU-mapped BO: EADDRINUSE");
+	tap_errno(get_all(kfd, buf, 4 * PAGE, &a, NULL), EADDRINUSE,
+		  "GET_ATTR over a GPU-mapped BO: EADDRINUSE");
+	done = 0;
+	tap_zero(map_bo(kfd, handle, &id, 1, false, &done), "BO unmapped");
+	tap_zero(set1(kfd, buf, 4 * PAGE, KFD_IOCTL_SVM_ATTR_SET_FLAGS, 0),
+		 "SET_ATTR there once the BO is unmapped");
+	tap_zero(free_bo(kfd, handle), "BO freed");
+	munmap(buf, 4 * PAGE);
+}
+
+/* The doorbell page mapped from /dev/kfd (VM_IO): EFAULT. */
+static void check_io_vma(int kfd)
+{
+	uint64_t handle, off = 0;
+	unsigned int id = gpus[0].gpu_id;
+	void *p;
+
+	if (!tap_ok(!alloc_bo(kfd, id, VA0, 8192, F_DOORBELL | F_RW, &handle,
+			      &off), "DOORBELL BO"))
+		return;
+	p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, kfd, off);
+	if (tap_ok(p != MAP_FAILED, "doorbell page mapped from /dev/kfd")) {
+		tap_errno(set1(kfd, p, PAGE, KFD_IOCTL_SVM_ATTR_SET_FLAGS, 0),
+			  EFAULT, "SET_ATTR on an I/O mapping: EFAULT");
+		munmap(p, 8192);
+	}
+	tap_zero(free_bo(kfd, handle), "DOORBELL BO freed");
+}
+
+static int secondary_child(void *arg)
+{
+	int kfd = kfd_open(), sec = kfd_open();
+	int failed = tap_failed;
+	struct svm_buf b;
+
+	memset(&b, 0, sizeof(b));
+	tap_zero(ioctl(sec, AMDKFD_IOC_CREATE_PROCESS), "a secondary");
+	tap_errno(svm_call(sec, KFD_IOCTL_SVM_OP_GET_ATTR, mem, PAGE, &b, 0),
+		  EOPNOTSUPP, "GET_ATTR on a secondary: EOPNOTSUPP");
+	tap_errno(set1(sec, mem, PAGE, KFD_IOCTL_SVM_ATTR_SET_FLAGS, 0),
+		  EOPNOTSUPP, "SET_ATTR on a secondary: EOPNOTSUPP");
+	tap_zero(svm_call(kfd, KFD_IOCTL_SVM_OP_GET_ATTR, mem, PAGE, &b, 0),
+		 "the primary of the same program still answers");
+	close(sec);
+	close(kfd);
+	return tap_failed != failed;
+}
+
+/* The checks, in a process of their own whose exit ends its kfd_process. */
+static int checks_child(void *arg)
+{
+	int failed = tap_failed;
+	int kfd = kfd_open();
+
+	tap_ok(kfd >= 0, "/dev/kfd opened");
+	tap_zero(bind_all_gpus(kfd), "bound to every GPU");
+	check_defaults(kfd);
+	check_errors(kfd);
+	check_ranges(kfd);
+	check_bo_overlap(kfd);
+	check_io_vma(kfd);
+	tap_ok(run_child(secondary_child, NULL) == 0, "secondary checks ran");
+	close(kfd);
+	return tap_failed != failed;
+}
+
+int main(void)
+{
+	int drv, dev;
+
+	tap_share();
+	ngpu = vkfd_gpus(gpus, VKFD_MAX_GPUS);
+	if (ngpu <= 0) {
+		tap_ok(0, "vkfd GPUs found");
+		return tap_done();
+	}
+	tap_diag("%d GPU(s)", ngpu);
+	/* NPAGES pages, then one page unmapped behind them */
+	mem = mmap(NULL, (NPAGES + 1) * PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED || munmap(mem + NPAGES * PAGE, PAGE)) {
+		tap_ok(0, "test memory");
+		return tap_done();
+	}
+	memset(mem, 0x5a, NPAGES * PAGE);
+
+	tap_ok(run_child(checks_child, NULL) == 0, "SVM checks ran");
+
+	tap_ok(wait_contexts(0, 10), "no device context left");
+	vkfd_contexts(&drv, &dev);
+	tap_ok(drv == 0 && dev == 0, "contexts: driver %d, device %d", drv, dev);
+	printf("1..%d\n", tap_count);
+	return tap_done();
+}
