@@ -17,6 +17,8 @@ PKGS=(
     libhsakmt-dev libhsakmt1
     # The ROCm user stack for the guest (vkfd-vm --rocm) and hipcc.
     rocminfo libhsa-runtime64-1 libhsa-runtime-dev libamdhip64-5 hipcc
+    # llvm-mc-15 assembles the shader core's qtest programs (gfx90a).
+    llvm-15
 )
 
 need=()
