@@ -6,7 +6,10 @@
  * A child process does the walk so that the parent can show the state
  * after the child's address space (and with it its primary) is gone.
  * Run it under scripts/vkfd-vm with --trace 'vkfd_ctx_*' to see the
- * device's own trace of every context it maps and unmaps.
+ * device's own trace of every context it maps and unmaps.  With --trace
+ * it also records the driver's tracepoints (events/vkfd) during the walk
+ * and prints them at the end, for scripts/vkfd-trace-diagram (as
+ * scripts/demo.sh does).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,6 +19,7 @@
 #include <sys/wait.h>
 
 #include "kfd-queue-util.h"
+#include "kfd-tracefs.h"
 
 static void show_file(const char *title, const char *path)
 {
@@ -177,6 +181,8 @@ static int submit_packets(const struct vkfd_gpu *gpu, int kfd, int drm)
 			emit(&pm4, wd, 5);
 			emit(&pm4, rm, 8);
 		}
+		tracefs_mark("doorbell PM4 queue %u wptr %llu", pm4.id,
+			     (unsigned long long)pm4.wptr);
 		kick(&pm4, pm4.wptr);
 		/* sleep in WAIT_EVENTS until the RELEASE_MEM interrupt */
 		ioctl(kfd, AMDKFD_IOC_WAIT_EVENTS, &w);
@@ -202,6 +208,8 @@ static int submit_packets(const struct vkfd_gpu *gpu, int kfd, int drm)
 
 		emit(&sdma, copy, 7);
 		emit(&sdma, fence, 4);
+		tracefs_mark("doorbell SDMA queue %u wptr %llu", sdma.id,
+			     (unsigned long long)sdma.wptr);
 		kick(&sdma, sdma.wptr);
 		printf("      SDMA COPY_LINEAR + FENCE: %s; destination reads "
 		       "\"%s\"\n",
@@ -222,6 +230,7 @@ static int walk(void)
 
 	say("pid %d opens /dev/kfd: the driver creates the primary "
 	    "kfd_process of this address space (not yet bound to a GPU)", me);
+	tracefs_mark("open /dev/kfd");
 	fd1 = kfd_open();
 	if (fd1 < 0) {
 		perror("open /dev/kfd");
@@ -248,6 +257,7 @@ static int walk(void)
 
 	say("a second open in the same process finds the same primary "
 	    "(one more reference, no new context)");
+	tracefs_mark("open /dev/kfd");
 	fd2 = kfd_open();
 	show_state();
 
@@ -279,21 +289,30 @@ static int walk(void)
 	say("closing the secondary's file (and its mappings: they hold it "
 	    "open) destroys the secondary: its queues are unmapped first, "
 	    "then its memory and device contexts go");
+	tracefs_mark("close the secondary's file");
 	close(fd2);
 	close(drm2);
 	show_state();
 
 	say("closing the primary's last file only drops a reference: the "
 	    "primary lives until the address space goes");
+	tracefs_mark("close the primary's file");
 	close(fd1);
 	show_state();
 
 	say("pid %d exits", me);
+	tracefs_mark("exit");
 	return 0;
 }
 
-int main(void)
+static void print_trace_line(const char *line, void *arg)
 {
+	printf("  %s\n", line);
+}
+
+int main(int argc, char **argv)
+{
+	bool trace = argc > 1 && !strcmp(argv[1], "--trace");
 	pid_t pid;
 	int status;
 
@@ -301,11 +320,19 @@ int main(void)
 	printf("vkfd demo: the kfd_process lifecycle through /dev/kfd\n\n");
 	show_topology();
 	show_state();
+	if (trace && !tracefs_start())
+		printf("(no events/vkfd in tracefs: no driver trace)\n");
 
 	pid = fork();
 	if (pid == 0)
 		_exit(walk());
 	waitpid(pid, &status, 0);
+	if (trace && tracefs) {
+		tracefs_stop();
+		printf("\n[trace] the driver's tracepoints during the walk "
+		       "(events/vkfd; scripts/vkfd-trace-diagram draws them):\n");
+		tracefs_lines(print_trace_line, NULL);
+	}
 
 	printf("\n[end] pid %d has exited: its mm teardown ended the primary "
 	       "and the device contexts went with it\n", pid);

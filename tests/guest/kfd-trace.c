@@ -11,68 +11,21 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <sys/mount.h>
 
 #include "tap.h"
 #include "kfd-queue-util.h"
+#include "kfd-tracefs.h"
 
 #define MAX_LINES	4096
-#define LINE_BYTES	512
 
 static struct vkfd_gpu gpu;
-static const char *tracefs;
 static char *lines[MAX_LINES];
 static int nlines;
 
-static bool tracefs_write(const char *file, const char *text)
+static void keep_line(const char *line, void *arg)
 {
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s", tracefs, file);
-	return write_file(path, text);
-}
-
-static bool find_tracefs(void)
-{
-	static const char *const dirs[] = {
-		"/sys/kernel/tracing", "/sys/kernel/debug/tracing",
-	};
-	unsigned int i;
-
-	for (i = 0; i < 2; i++) {
-		if (path_exists("%s/events/vkfd", dirs[i])) {
-			tracefs = dirs[i];
-			return true;
-		}
-	}
-	/* The runner mounts debugfs only; tracefs has its own place. */
-	mount("tracefs", dirs[0], "tracefs", 0, NULL);
-	if (path_exists("%s/events/vkfd", dirs[0])) {
-		tracefs = dirs[0];
-		return true;
-	}
-	return false;
-}
-
-/* Keep the trace's vkfd lines (events and our markers). */
-static int read_trace(void)
-{
-	char path[256], buf[LINE_BYTES];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/trace", tracefs);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(buf, sizeof(buf), f) && nlines < MAX_LINES) {
-		if (buf[0] == '#' || (!strstr(buf, " vkfd_") &&
-				      !strstr(buf, "vkfd-user:")))
-			continue;
-		buf[strcspn(buf, "\n")] = 0;
-		lines[nlines++] = strdup(buf);
-	}
-	fclose(f);
-	return nlines;
+	if (nlines < MAX_LINES)
+		lines[nlines++] = strdup(line);
 }
 
 /* The value of "key=" in a line, or -1 if it has none. */
@@ -203,18 +156,13 @@ int main(void)
 	uint64_t page_va = 0x700000000ULL, handle, off = 0, slot;
 	uint64_t *page;
 	struct q pm4;
-	char msg[128];
 	int kfd, drm, i;
 
 	if (!tap_ok(vkfd_gpus(&gpu, 1) == 1, "a vkfd device"))
 		return tap_done();
-	if (!tap_ok(find_tracefs(), "tracefs has events/vkfd"))
+	if (!tap_ok(tracefs_find(), "tracefs has events/vkfd"))
 		return tap_done();
-	tracefs_write("tracing_on", "0");
-	tap_ok(tracefs_write("trace", "") &&
-	       tracefs_write("events/vkfd/enable", "1") &&
-	       tracefs_write("tracing_on", "1"),
-	       "the vkfd events are on (%s)", tracefs);
+	tap_ok(tracefs_start(), "the vkfd events are on (%s)", tracefs);
 
 	kfd = kfd_open();
 	drm = open_render_node(&gpu);
@@ -248,9 +196,8 @@ int main(void)
 
 		emit(&pm4, rm, 8);
 	}
-	snprintf(msg, sizeof(msg), "vkfd-user: doorbell queue %u wptr %llu",
-		 pm4.id, (unsigned long long)pm4.wptr);
-	tracefs_write("trace_marker", msg);
+	tracefs_mark("doorbell queue %u wptr %llu", pm4.id,
+		     (unsigned long long)pm4.wptr);
 	kick(&pm4, pm4.wptr);
 	ed.event_id = e.event_id;
 	w.events_ptr = (uintptr_t)&ed;
@@ -259,14 +206,13 @@ int main(void)
 	tap_ok(ioctl(kfd, AMDKFD_IOC_WAIT_EVENTS, &w) == 0 &&
 	       w.wait_result == KFD_IOC_WAIT_RESULT_COMPLETE,
 	       "WAIT_EVENTS wakes on the GPU's interrupt");
-	tracefs_write("tracing_on", "0");
+	tracefs_stop();
 
-	i = read_trace();
-	tap_ok(i > 0, "%d vkfd lines in the trace", i);
+	i = tracefs_lines(keep_line, NULL);
+	tap_ok(i > 0 && i == nlines, "%d vkfd lines in the trace", i);
 	for (i = 0; i < nlines; i++)
 		printf("# %s\n", lines[i]);
 	check_request(getpid(), e.event_id);
-	tracefs_write("events/vkfd/enable", "0");
 	queue_close(&pm4);
 	close(drm);
 	close(kfd);
