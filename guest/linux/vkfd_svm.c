@@ -19,6 +19,7 @@
  */
 #include <linux/interval_tree.h>
 #include <linux/mm.h>
+#include <linux/mmu_notifier.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 
@@ -34,10 +35,27 @@ struct vkfd_svm {
 	struct mutex lock;		/* the ranges; inside mmap_lock */
 	struct rb_root_cached ranges;	/* vkfd_svm_range, in pages */
 	unsigned long nr_ranges;
+	struct mm_struct *mm;		/* the process's; notifiers grab it */
+	/* pages the CPU unmapped, dropped at the next SVM call */
+	spinlock_t cuts_lock;
+	struct list_head cuts;		/* vkfd_svm_cut */
 };
 
+struct vkfd_svm_cut {
+	struct list_head node;
+	unsigned long start, last;	/* pages */
+};
+
+/*
+ * A range and its MMU interval notifier over the same pages.  The range
+ * is only resized while its notifier is removed, so the notifier
+ * callback can read it->start/last without the lock.
+ */
 struct vkfd_svm_range {
 	struct interval_tree_node it;	/* [start, last] in pages */
+	struct mmu_interval_notifier notifier;
+	struct vkfd_svm *svm;
+	bool notified;			/* the notifier is inserted */
 	u32 preferred_loc;
 	u32 prefetch_loc;
 	u32 flags;
@@ -55,6 +73,9 @@ static struct vkfd_svm *vkfd_svm_get(struct vkfd_process *p)
 		return NULL;
 	mutex_init(&svm->lock);
 	svm->ranges = RB_ROOT_CACHED;
+	svm->mm = p->mm;
+	spin_lock_init(&svm->cuts_lock);
+	INIT_LIST_HEAD(&svm->cuts);
 	old = cmpxchg(&p->svm, NULL, svm);
 	if (old) {
 		mutex_destroy(&svm->lock);
@@ -64,17 +85,132 @@ static struct vkfd_svm *vkfd_svm_get(struct vkfd_process *p)
 	return svm;
 }
 
+/*
+ * The CPU unmapped pages of a range (munmap, mremap, exit): amdkfd drops
+ * them from its ranges, so a new mapping there starts from the defaults.
+ * The range cannot change here (its notifier is being called); the cut is
+ * queued and made under the mmap lock by the next SVM call.
+ */
+static bool vkfd_svm_invalidate(struct mmu_interval_notifier *mni,
+				const struct mmu_notifier_range *range,
+				unsigned long cur_seq)
+{
+	struct vkfd_svm_range *r =
+		container_of(mni, struct vkfd_svm_range, notifier);
+	struct vkfd_svm *svm = r->svm;
+	struct vkfd_svm_cut *cut;
+
+	mmu_interval_set_seq(mni, cur_seq);
+	if (range->event != MMU_NOTIFY_UNMAP)
+		return true;
+	cut = kmalloc(sizeof(*cut), GFP_ATOMIC | __GFP_NOWARN);
+	if (!cut) {
+		pr_warn_ratelimited("vkfd: SVM: no memory to record an munmap\n");
+		return true;
+	}
+	cut->start = max(range->start >> PAGE_SHIFT, r->it.start);
+	cut->last = min((range->end - 1) >> PAGE_SHIFT, r->it.last);
+	spin_lock(&svm->cuts_lock);
+	list_add_tail(&cut->node, &svm->cuts);
+	spin_unlock(&svm->cuts_lock);
+	return true;
+}
+
+static const struct mmu_interval_notifier_ops vkfd_svm_mn_ops = {
+	.invalidate = vkfd_svm_invalidate,
+};
+
+/* Into the tree, with a notifier over its pages.  Mmap lock held for write. */
+static void vkfd_svm_insert(struct vkfd_svm *svm, struct vkfd_svm_range *r)
+{
+	unsigned long start = r->it.start << PAGE_SHIFT;
+	unsigned long len = (r->it.last - r->it.start + 1) << PAGE_SHIFT;
+
+	r->svm = svm;
+	interval_tree_insert(&r->it, &svm->ranges);
+	r->notified = !mmu_interval_notifier_insert_locked(&r->notifier,
+							    svm->mm, start,
+							    len,
+							    &vkfd_svm_mn_ops);
+	if (!r->notified)
+		pr_warn_ratelimited("vkfd: SVM: range not watched for munmap\n");
+}
+
+static void vkfd_svm_remove(struct vkfd_svm *svm, struct vkfd_svm_range *r)
+{
+	interval_tree_remove(&r->it, &svm->ranges);
+	if (r->notified)
+		mmu_interval_notifier_remove(&r->notifier);
+	r->notified = false;
+}
+
+/* Drop pages [start, last] from every range. */
+static void vkfd_svm_punch(struct vkfd_svm *svm, unsigned long start,
+			   unsigned long last)
+{
+	struct interval_tree_node *n;
+
+	while ((n = interval_tree_iter_first(&svm->ranges, start, last))) {
+		struct vkfd_svm_range *r =
+			container_of(n, struct vkfd_svm_range, it);
+		struct vkfd_svm_range *tail = NULL;
+
+		vkfd_svm_remove(svm, r);
+		if (r->it.start < start && r->it.last > last) {
+			tail = kmalloc(sizeof(*tail), GFP_KERNEL_ACCOUNT);
+			if (tail) {
+				*tail = *r;
+				tail->it.start = last + 1;
+				vkfd_svm_insert(svm, tail);
+				svm->nr_ranges++;
+			}
+			/* without memory the far side goes back to defaults */
+		}
+		if (r->it.start < start) {
+			r->it.last = start - 1;
+			vkfd_svm_insert(svm, r);
+		} else if (r->it.last > last) {
+			r->it.start = last + 1;
+			vkfd_svm_insert(svm, r);
+		} else {
+			svm->nr_ranges--;
+			kfree(r);
+		}
+	}
+}
+
+/* Make the cuts the notifiers queued.  Mmap lock for write, svm->lock. */
+static void vkfd_svm_apply_cuts(struct vkfd_svm *svm)
+{
+	struct vkfd_svm_cut *cut, *tmp;
+	LIST_HEAD(cuts);
+
+	spin_lock(&svm->cuts_lock);
+	list_splice_init(&svm->cuts, &cuts);
+	spin_unlock(&svm->cuts_lock);
+	list_for_each_entry_safe(cut, tmp, &cuts, node) {
+		vkfd_svm_punch(svm, cut->start, cut->last);
+		kfree(cut);
+	}
+}
+
 void vkfd_svm_fini(struct vkfd_process *p)
 {
 	struct vkfd_svm *svm = p->svm;
 	struct interval_tree_node *node;
+	struct vkfd_svm_cut *cut, *tmp;
 
 	if (!svm)
 		return;
 	while ((node = interval_tree_iter_first(&svm->ranges, 0, ULONG_MAX))) {
-		interval_tree_remove(node, &svm->ranges);
-		kfree(container_of(node, struct vkfd_svm_range, it));
+		struct vkfd_svm_range *r =
+			container_of(node, struct vkfd_svm_range, it);
+
+		vkfd_svm_remove(svm, r);
+		kfree(r);
 	}
+	list_for_each_entry_safe(cut, tmp, &svm->cuts, node)
+		kfree(cut);
 	mutex_destroy(&svm->lock);
 	kfree(svm);
 	p->svm = NULL;
@@ -187,13 +323,13 @@ static struct vkfd_svm_range *vkfd_svm_range_of(struct interval_tree_node *n)
 static void vkfd_svm_split(struct vkfd_svm *svm, struct vkfd_svm_range *r,
 			   unsigned long at, struct vkfd_svm_range *spare)
 {
+	vkfd_svm_remove(svm, r);
 	*spare = *r;
-	interval_tree_remove(&r->it, &svm->ranges);
 	spare->it.start = at;
 	spare->it.last = r->it.last;
 	r->it.last = at - 1;
-	interval_tree_insert(&r->it, &svm->ranges);
-	interval_tree_insert(&spare->it, &svm->ranges);
+	vkfd_svm_insert(svm, r);
+	vkfd_svm_insert(svm, spare);
 	svm->nr_ranges++;
 }
 
@@ -285,7 +421,7 @@ static int vkfd_svm_set(struct vkfd_svm *svm, unsigned long start,
 			gap->prefetch_loc = KFD_IOCTL_SVM_LOCATION_UNDEFINED;
 			gap->flags = VKFD_SVM_DEFAULT_FLAGS;
 			gap->granularity = VKFD_SVM_DEFAULT_GRANULARITY;
-			interval_tree_insert(&gap->it, &svm->ranges);
+			vkfd_svm_insert(svm, gap);
 			svm->nr_ranges++;
 			r = gap;
 		}
@@ -441,10 +577,14 @@ int vkfd_ioctl_svm(struct file *filep, struct vkfd_process *p, void *data)
 	if (!svm)
 		return -ENOMEM;
 
-	mmap_read_lock(mm);
+	/* for write: notifiers are inserted and removed under it */
+	mmap_write_lock(mm);
+	mutex_lock(&svm->lock);
+	vkfd_svm_apply_cuts(svm);
+	mutex_unlock(&svm->lock);
 	ret = vkfd_svm_range_valid(p, mm, args->start_addr, args->size);
 	if (ret || args->op == KFD_IOCTL_SVM_OP_GET_ATTR) {
-		mmap_read_unlock(mm);
+		mmap_write_unlock(mm);
 		if (ret)
 			return ret;
 		return vkfd_svm_get_attrs(p, svm, start, last, args->nattr,
@@ -453,6 +593,6 @@ int vkfd_ioctl_svm(struct file *filep, struct vkfd_process *p, void *data)
 	mutex_lock(&svm->lock);
 	ret = vkfd_svm_set(svm, start, last, args->nattr, args->attrs);
 	mutex_unlock(&svm->lock);
-	mmap_read_unlock(mm);
+	mmap_write_unlock(mm);
 	return ret;
 }

@@ -17,6 +17,8 @@
  *    a span gives a location only where all ranges agree, the flags set
  *    everywhere (SET_FLAGS) and clear everywhere (CLR_FLAGS), the smallest
  *    granularity (clamped to 0x3f).  A failing call changes nothing.
+ *  - Pages the CPU unmaps leave their ranges (a new mapping there reads
+ *    the defaults); mprotect keeps the attributes.
  *
  * After the process exits, no device context is left.  TAP.
  */
@@ -302,6 +304,53 @@ static void check_ranges(int kfd)
 	tap_ok(a.preferred == SYSMEM, "all pages agree on system memory");
 }
 
+/*
+ * The CPU unmaps part of a range and maps new memory there: as amdkfd,
+ * the unmapped pages left the range, the new mapping reads the defaults;
+ * mprotect keeps the attributes.
+ */
+static void check_munmap(int kfd)
+{
+	const uint32_t ro = KFD_IOCTL_SVM_FLAG_GPU_RO;
+	uint8_t *x = mmap(NULL, 8 * PAGE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct svm_buf b;
+	struct attrs a;
+
+	memset(&b, 0, sizeof(b));
+	b.attrs[0] = (struct kfd_ioctl_svm_attribute){
+		KFD_IOCTL_SVM_ATTR_PREFERRED_LOC, SYSMEM };
+	b.attrs[1] = (struct kfd_ioctl_svm_attribute){
+		KFD_IOCTL_SVM_ATTR_SET_FLAGS, ro };
+	tap_zero(svm_call(kfd, KFD_IOCTL_SVM_OP_SET_ATTR, x, 8 * PAGE, &b, 2),
+		 "munmap case: SET_ATTR pages 0..7");
+	tap_ok(!munmap(x + 2 * PAGE, 2 * PAGE) &&
+	       mmap(x + 2 * PAGE, 2 * PAGE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
+	       x + 2 * PAGE, "pages 2..3 unmapped and mapped anew");
+	tap_zero(get_all(kfd, x + 2 * PAGE, 2 * PAGE, &a, NULL),
+		 "GET_ATTR pages 2..3");
+	tap_ok(attrs_are(&a, UNDEF, UNDEF, DEFAULT_FLAGS, ~DEFAULT_FLAGS, 9),
+	       "pages 2..3: defaults (the unmapped pages left the range)");
+	tap_zero(get_all(kfd, x, 2 * PAGE, &a, NULL), "GET_ATTR pages 0..1");
+	tap_ok(attrs_are(&a, SYSMEM, UNDEF, DEFAULT_FLAGS | ro,
+			 ~(DEFAULT_FLAGS | ro), 9), "pages 0..1 kept");
+	tap_ok(!mprotect(x + 4 * PAGE, 2 * PAGE, PROT_READ), "mprotect pages 4..5");
+	tap_zero(get_all(kfd, x + 4 * PAGE, 4 * PAGE, &a, NULL),
+		 "GET_ATTR pages 4..7");
+	tap_ok(attrs_are(&a, SYSMEM, UNDEF, DEFAULT_FLAGS | ro,
+			 ~(DEFAULT_FLAGS | ro), 9),
+	       "pages 4..7 kept (mprotect does not drop attributes)");
+	tap_ok(!munmap(x, 8 * PAGE) &&
+	       mmap(x, 8 * PAGE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == x,
+	       "all 8 pages unmapped and mapped anew");
+	tap_zero(get_all(kfd, x, 8 * PAGE, &a, NULL), "GET_ATTR pages 0..7");
+	tap_ok(attrs_are(&a, UNDEF, UNDEF, DEFAULT_FLAGS, ~DEFAULT_FLAGS, 9),
+	       "pages 0..7: defaults again");
+	munmap(x, 8 * PAGE);
+}
+
 /* A BO mapped to the GPU at the VA of host memory: EADDRINUSE. */
 static void check_bo_overlap(int kfd)
 {
@@ -382,6 +431,7 @@ static int checks_child(void *arg)
 	check_defaults(kfd);
 	check_errors(kfd);
 	check_ranges(kfd);
+	check_munmap(kfd);
 	check_bo_overlap(kfd);
 	check_io_vma(kfd);
 	tap_ok(run_child(secondary_child, NULL) == 0, "secondary checks ran");
