@@ -23,6 +23,12 @@
 #define BIG_COPY        (4 * MIB)       /* one COPY_LINEAR at its maximum */
 #define BIG_COPIES      48
 
+/* the smallest kernel: s_endpgm, in 64-lane waves */
+#define S_ENDPGM            0xbf810000u
+#define KD_ENTRY            256
+#define AQL_WG              64
+#define AQL_GROUPS          5
+
 #define PM4_PKT3(op, n)     (0xc0000000u | (((n) - 1u) << 16) | ((op) << 8))
 #define PM4_OP_NOP          0x10
 
@@ -474,6 +480,71 @@ static void test_info_queues(void)
 }
 
 /*
+ * An AQL queue dispatches a kernel of one s_endpgm in AQL_GROUPS groups
+ * of one wave: the shader core's counters and the AQL engine's say so.
+ */
+static void test_info_shader(void)
+{
+    Info *t = info_start();
+    uint64_t kd = va_alloc(t, 2 * PAGE);
+    TQ *q = tq_map(t, VKFD_QUEUE_AQL, PAGE);
+    uint8_t b[VKFD_AQL_PACKET_SIZE] = { 0 };
+    QDict *st, *d, *qd;
+    unsigned i;
+
+    for (i = 0; i < PAGE / VKFD_AQL_PACKET_SIZE; i++) {
+        qtest_writew(t->qts, pa(t, q->ring + i * VKFD_AQL_PACKET_SIZE),
+                     VKFD_AQL_TYPE_INVALID);
+    }
+    /* entry at kd + 256; 512 VGPRs (256 + 256 AGPRs), 112 SGPRs */
+    qtest_writeq(t->qts, pa(t, kd + 16), KD_ENTRY);
+    qtest_writel(t->qts, pa(t, kd + 44), 256 / 4 - 1);
+    qtest_writel(t->qts, pa(t, kd + 48), 63 | 13 << 6);
+    qtest_writel(t->qts, pa(t, kd + 52), 1u << 7);
+    qtest_writel(t->qts, pa(t, kd + KD_ENTRY), S_ENDPGM);
+
+    stw_le_p(b + 2, 1);                     /* one dimension */
+    stw_le_p(b + 4, AQL_WG);
+    stw_le_p(b + 6, 1);
+    stw_le_p(b + 8, 1);
+    stl_le_p(b + 12, AQL_WG * AQL_GROUPS);
+    stl_le_p(b + 16, 1);
+    stl_le_p(b + 20, 1);
+    stq_le_p(b + 32, kd);
+    qtest_memwrite(t->qts, pa(t, q->ring) + 2, b + 2, sizeof(b) - 2);
+    qtest_writew(t->qts, pa(t, q->ring),
+                 VKFD_AQL_TYPE_KERNEL | VKFD_AQL_HEADER_BARRIER |
+                 2u << 9 | 2u << 11);
+    q->wptr = 1;
+    q->packets = 1;
+    qtest_writeq(t->qts, pa(t, q->wptr_va), q->wptr);
+    qpci_io_writeq(t->v->dev, t->v->doorbells,
+                   CTX * VKFD_DOORBELL_PAGE_SIZE +
+                   q->doorbell * VKFD_DOORBELL_SIZE, q->wptr - 1);
+    tq_wait(t, q);
+
+    st = info_dict(t, "state");
+    d = qdict_get_qdict(st, "shader");
+    g_assert_cmpuint(u64(d, "dispatches"), ==, 1);
+    g_assert_cmpuint(u64(d, "waves"), ==, AQL_GROUPS);
+    g_assert_cmpuint(u64(d, "wave-instructions"), ==, AQL_GROUPS);
+    d = qdict_get_qdict(qdict_get_qdict(st, "engines"), "aql");
+    g_assert_cmpuint(u64(d, "packets"), ==, 1);
+    g_assert_cmpuint(u64(d, "doorbells"), ==, 1);
+    qd = find_queue(qdict_get_qlist(st, "queues"), q->doorbell);
+    g_assert_cmpstr(str(qd, "engine"), ==, "aql");
+    g_assert_cmpuint(u64(qd, "rptr"), ==, 1);
+    g_assert_cmpuint(u64(qd, "wptr"), ==, 1);
+    g_assert_cmpuint(u64(qd, "error"), ==, 0);
+    g_assert(!flag(qd, "dispatch"));
+    g_assert_cmpstr(str(qd, "state"), ==, "idle");
+    qobject_unref(st);
+    expect_state_stable(t, 4);
+    g_free(q);
+    info_stop(t);
+}
+
+/*
  * A queue on an unmet POLL_REGMEM is "waiting"; one that faulted is
  * "stopped" with its error, and the fault latch holds the VA.  Reading
  * them many times moves no counter and latches nothing more.
@@ -622,6 +693,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     qtest_add_func("/vkfd/info/idle", test_info_idle);
     qtest_add_func("/vkfd/info/queues", test_info_queues);
+    qtest_add_func("/vkfd/info/shader", test_info_shader);
     qtest_add_func("/vkfd/info/wait-fault", test_info_wait_fault);
     qtest_add_func("/vkfd/info/running", test_info_running);
     return g_test_run();
