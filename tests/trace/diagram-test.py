@@ -91,6 +91,19 @@ ok(r5.returncode != 0 and 'no guest driver trace' in r5.stderr,
    'the device trace alone is refused with a reason')
 
 with tempfile.TemporaryDirectory() as tmp:
+    marks = os.path.join(tmp, 'marks')
+    with open(marks, 'w') as fh:
+        fh.write('# t-9 [000] ..... 1.0: tracing_mark_write: vkfd-user: '
+                 'about to sleep\n'
+                 '# t-9 [000] ..... 1.1: vkfd_ioctl_entry: tgid=9 nr=0x0c '
+                 'name=WAIT_EVENTS size=24\n'
+                 '# t-9 [000] ..... 1.2: tracing_mark_write: vkfd-user: '
+                 'close /dev/kfd\n')
+    r7 = run(marks)
+    ok(r7.returncode == 0 and r7.stdout.splitlines()[6:] ==
+       ['    Note over U: about to sleep', '    U->>D: ioctl WAIT_EVENTS',
+        '    U->>D: close /dev/kfd'],
+       'user marks: a note, or a call into the driver (open, close, exit)')
     path = os.path.join(tmp, 'd.svg')
     md = os.path.join(tmp, 'd.md')
     r6 = run('--markdown', '-o', md, '--svg', path, device, guest)
