@@ -309,7 +309,6 @@ struct vkfd_process_device *vkfd_process_bound_pdd(struct vkfd_process *p,
 int vkfd_ioctl_svm_validate(const void *kdata, unsigned int usize);
 int vkfd_ioctl_svm(struct file *filep, struct vkfd_process *p, void *data);
 void vkfd_svm_fini(struct vkfd_process *p);
-unsigned long vkfd_svm_nr_ranges(struct vkfd_process *p);
 
 /* vkfd_gpuvm.c */
 int vkfd_vm_init(struct vkfd_vm *vm, struct vkfd_dev *dev);

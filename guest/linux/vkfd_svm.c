@@ -34,7 +34,7 @@
 struct vkfd_svm {
 	struct mutex lock;		/* the ranges; inside mmap_lock */
 	struct rb_root_cached ranges;	/* vkfd_svm_range, in pages */
-	unsigned long nr_ranges;
+	unsigned long nr_ranges;	/* for a debugger's eyes */
 	struct mm_struct *mm;		/* the process's; notifiers grab it */
 	/* pages the CPU unmapped, dropped at the next SVM call */
 	spinlock_t cuts_lock;
@@ -214,14 +214,6 @@ void vkfd_svm_fini(struct vkfd_process *p)
 	mutex_destroy(&svm->lock);
 	kfree(svm);
 	p->svm = NULL;
-}
-
-/* Ranges the process holds, for debugfs and the tests' leak checks. */
-unsigned long vkfd_svm_nr_ranges(struct vkfd_process *p)
-{
-	struct vkfd_svm *svm = READ_ONCE(p->svm);
-
-	return svm ? READ_ONCE(svm->nr_ranges) : 0;
 }
 
 /*
