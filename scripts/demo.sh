@@ -14,15 +14,15 @@ build=${VKFD_BUILD:-$VKFD_ROOT/build}
 
 # The walk's device trace and driver trace (vkfd-demo --trace) are kept
 # and drawn as a sequence diagram of the run (docs/walkthrough.md).
+# (stdout to fd 3 and on to one tee, stderr through the other.)
 log=$build/vkfd-demo
-"$VKFD_ROOT/scripts/vkfd-vm" --devices "${VKFD_DEMO_DEVICES:-1}" \
+{ "$VKFD_ROOT/scripts/vkfd-vm" --devices "${VKFD_DEMO_DEVICES:-1}" \
     --trace 'vkfd_ctx_*' --trace 'vkfd_queue_map*' --trace 'vkfd_queue_unmap*' \
     --trace 'vkfd_ih_post' --trace 'vkfd_sched_cmd' --trace 'vkfd_sched_done' \
     --trace 'vkfd_doorbell' --trace 'vkfd_pm4_packet' \
     --trace 'vkfd_sdma_packet' --trace 'vkfd_irq_send' \
     --copy "$build/vkfd-demo" -- "$build/vkfd-demo" --trace \
-    2> >(tee "$log.device" >&2) | tee "$log.guest"
-[ "${PIPESTATUS[0]}" = 0 ] || die "the demo failed"
+    2>&1 >&3 3>&- | tee "$log.device" >&2 3>&-; } 3>&1 | tee "$log.guest"
 # One device: with more, the devices' scheduler seqs would mix.
 "$VKFD_ROOT/scripts/vkfd-trace-diagram" --markdown -o "$log-diagram.md" \
     --svg "$log-diagram.svg" "$log.guest" "$log.device"
