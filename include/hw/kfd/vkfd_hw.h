@@ -477,12 +477,13 @@ enum vkfd_sdma_func {
 #define VKFD_SIGNAL_EVENT_ID        24  /* u32 */
 
 /*
- * Built-in kernels.  The device cannot run GPU code; a KERNEL_DISPATCH
- * whose kernel_object points at a kernel descriptor starting with
- * VKFD_KERNEL_MAGIC runs the built-in kernel it names over the grid, one
- * element per work-item; any other kernel stops the queue with
- * VKFD_QERR_BAD_KERNEL.  The kernarg_address of the dispatch points at
- * the kernel's arguments.
+ * Built-in kernels, kept for tests that want a dispatch without GPU code:
+ * a KERNEL_DISPATCH whose kernel_object points at a kernel descriptor
+ * starting with VKFD_KERNEL_MAGIC runs the built-in kernel it names over
+ * the grid, one element per work-item.  Any other kernel object is a
+ * code-object kernel descriptor that the shader core runs (GFX9 code,
+ * docs/shader-core.md), or refuses with VKFD_QERR_BAD_KERNEL.  The
+ * kernarg_address of the dispatch points at the kernel's arguments.
  */
 #define VKFD_KERNEL_MAGIC           0x4e52454b44464b56ull /* "VKFDKERN" */
 
