@@ -7,9 +7,9 @@
  * From then on user space writes packets into the queue's ring, stores
  * the write pointer and rings the doorbell.
  *
- * A doorbell write only puts the queue on the run list and schedules the
- * queue bottom half; engines never run inside the MMIO write.  The bottom
- * half runs the kicked queues round-robin, each turn at most
+ * A doorbell write puts the queue on the run list, schedules the queue
+ * bottom half and, when the CPU rang it, gives the queue one short turn
+ * at once (vkfd_queue_doorbell_run).  The bottom half runs the kicked queues round-robin, each turn at most
  * VKFD_QUEUE_SLICE units of work, and stops after VKFD_QUEUE_BUDGET units
  * to reschedule itself, so each run costs O(work done), whatever the
  * number of queues.  A queue whose engine waits on memory (a WAIT_REG_MEM
@@ -114,14 +114,55 @@ static void vkfd_queue_yielded(void *opaque)
     qemu_bh_schedule(s->queue_bh);
 }
 
+/*
+ * One turn of q, taken off the run list, under at most budget units:
+ * returns the units it cost (at least one, even for a turn that found
+ * nothing) and puts q back where it belongs.
+ */
+static unsigned vkfd_queue_turn(VkfdState *s, VkfdQueue *q, unsigned budget)
+{
+    unsigned start, slice, used;
+    uint64_t packets;
+    bool more;
+
+    QTAILQ_REMOVE(&s->queue_run, q, link);
+    q->kicked = false;
+    start = slice = MIN(budget, VKFD_QUEUE_SLICE);
+    s->cur_queue = q;
+    packets = q->packets;
+    more = vkfd_engines[q->type](s, q, &slice);
+    s->engine_stats[q->type].packets += q->packets - packets;
+    s->engine_stats[q->type].budget_exhausted += more;
+    s->cur_queue = NULL;
+    used = slice <= start ? start - slice : start;
+    trace_vkfd_queue_ran(q->ctx_id, q->doorbell, q->rptr, used, more,
+                         q->waiting);
+    if (q->error) {
+        return MAX(used, 1);
+    }
+    if (more || q->kicked) {
+        /* q->kicked: its own doorbell rung during the run (a GPU write) */
+        vkfd_queue_make_runnable(s, q);
+    } else if (q->waiting) {
+        QTAILQ_INSERT_TAIL(&s->queue_poll, q, link);
+        q->polling = true;
+        s->queues_polling++;
+    }
+    return MAX(used, 1);
+}
+
+/* Queues may run now: the VM runs, no migration loads, no reset waits. */
+static bool vkfd_queue_may_run(VkfdState *s)
+{
+    return runstate_is_running() && !s->loading && !s->reset_deferred;
+}
+
 static void vkfd_queue_bh(void *opaque)
 {
     VkfdState *s = opaque;
-    unsigned budget = VKFD_QUEUE_BUDGET, start, slice, used;
-    uint64_t packets;
+    unsigned budget = VKFD_QUEUE_BUDGET;
     VkfdBhClock clock;
     VkfdQueue *q;
-    bool more;
 
     if (!runstate_is_running() || s->loading) {
         return;     /* vkfd_queue_resume() reschedules us */
@@ -147,35 +188,42 @@ static void vkfd_queue_bh(void *opaque)
                       VKFD_QUEUE_YIELD_NS);
             break;
         }
-        QTAILQ_REMOVE(&s->queue_run, q, link);
-        q->kicked = false;
-        start = slice = MIN(budget, VKFD_QUEUE_SLICE);
-        s->cur_queue = q;
-        packets = q->packets;
-        more = vkfd_engines[q->type](s, q, &slice);
-        s->engine_stats[q->type].packets += q->packets - packets;
-        s->engine_stats[q->type].budget_exhausted += more;
-        s->cur_queue = NULL;
-        /* a turn costs at least one unit, even one that found nothing */
-        used = slice <= start ? start - slice : start;
-        budget -= MIN(budget, MAX(used, 1));
-        trace_vkfd_queue_ran(q->ctx_id, q->doorbell, q->rptr, used, more,
-                             q->waiting);
-        if (q->error) {
-            continue;
-        }
-        if (more || q->kicked) {
-            /* q->kicked: its own doorbell rung during the run (a GPU write) */
-            vkfd_queue_make_runnable(s, q);
-        } else if (q->waiting) {
-            QTAILQ_INSERT_TAIL(&s->queue_poll, q, link);
-            q->polling = true;
-            s->queues_polling++;
-        }
+        budget -= MIN(budget, vkfd_queue_turn(s, q, budget));
     }
     vkfd_queue_poll_arm(s);
     vkfd_work_end(s);
     vkfd_bh_clock_end("queue", &clock);
+}
+
+/*
+ * A CPU rang q's doorbell: give q one turn of at most VKFD_QUEUE_INLINE
+ * units right here, in the vCPU's MMIO write, as a virtio device without
+ * ioeventfd runs its queue in the thread that notified it.  A short
+ * submission then completes before the write returns, without waiting
+ * for the main loop to wake up.  The turn is bounded like any other, and
+ * runs under the device's re-entrancy guard (memory core, as for the
+ * bottom half); never inside other device work (a GPU write ringing a
+ * doorbell only kicks).  What is left stays on the run list for the
+ * bottom half the kick scheduled, which is cancelled if nothing is left.
+ */
+void vkfd_queue_doorbell_run(VkfdState *s, uint32_t ctx_id,
+                             uint32_t doorbell)
+{
+    VkfdQueue *q = vkfd_queue_find(s, ctx_id, doorbell);
+    VkfdBhClock clock;
+
+    if (!q || !q->kicked || s->work_depth || !vkfd_queue_may_run(s)) {
+        return;
+    }
+    vkfd_bh_clock(&clock);
+    vkfd_work_begin(s);
+    vkfd_queue_turn(s, q, VKFD_QUEUE_INLINE);
+    vkfd_queue_poll_arm(s);
+    vkfd_work_end(s);
+    if (QTAILQ_EMPTY(&s->queue_run)) {
+        qemu_bh_cancel(s->queue_bh);
+    }
+    vkfd_bh_clock_end("doorbell", &clock);
 }
 
 /* The VM runs again (or a migration was loaded): run the kicked queues. */

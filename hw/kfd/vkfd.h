@@ -108,6 +108,8 @@ typedef struct VkfdVmXlat {
  */
 #define VKFD_QUEUE_BUDGET       256
 #define VKFD_QUEUE_SLICE        16
+/* The turn a CPU's doorbell write gives its queue in the MMIO write */
+#define VKFD_QUEUE_INLINE       16
 #define VKFD_QUEUE_RING_MIN     256
 #define VKFD_QUEUE_RING_MAX     (1u << 30)
 #define VKFD_MAX_QUEUES_LIMIT   65536
@@ -384,6 +386,8 @@ uint32_t vkfd_queue_unmap(VkfdState *s, uint32_t ctx_id,
                           const char **why);
 bool vkfd_queue_kick(VkfdState *s, uint32_t ctx_id, uint32_t doorbell,
                      uint64_t value);
+void vkfd_queue_doorbell_run(VkfdState *s, uint32_t ctx_id,
+                             uint32_t doorbell);
 void vkfd_queue_fail(VkfdState *s, VkfdQueue *q, uint32_t error,
                      uint32_t info, uint64_t va);
 int vkfd_queue_pre_load(VkfdState *s);
