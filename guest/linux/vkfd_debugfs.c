@@ -41,8 +41,10 @@ static int vkfd_devices_show(struct seq_file *m, void *unused)
 DEFINE_SHOW_ATTRIBUTE(vkfd_devices);
 
 /*
- * The IH ring of each device (its size, entries lost, slot scans done)
- * and the HDP flushes it counted (CPU or GPU writes to the remap page).
+ * The IH ring of each device (its size, entries lost, slot scans done),
+ * the HDP flushes it counted (CPU or GPU writes to the remap page), the
+ * interrupts its hard-IRQ handler took and how many of them it left to
+ * the thread.
  */
 static int vkfd_ih_show(struct seq_file *m, void *unused)
 {
@@ -50,11 +52,13 @@ static int vkfd_ih_show(struct seq_file *m, void *unused)
 
 	mutex_lock(&vkfd_lock);
 	list_for_each_entry(dev, &vkfd_devices, node)
-		seq_printf(m, "%s ring_bytes %u lost %u recoveries %d hdp_flushes %u\n",
+		seq_printf(m, "%s ring_bytes %u lost %u recoveries %d hdp_flushes %u hard_irqs %d thread_wakes %d\n",
 			   pci_name(dev->pdev), dev->ih_bytes,
 			   readl(dev->regs + VKFD_REG_IH_OVERFLOWS),
 			   atomic_read(&dev->ih_recoveries),
-			   readl(dev->regs + VKFD_REG_HDP_FLUSHES));
+			   readl(dev->regs + VKFD_REG_HDP_FLUSHES),
+			   atomic_read(&dev->ih_hard_irqs),
+			   atomic_read(&dev->ih_thread_wakes));
 	mutex_unlock(&vkfd_lock);
 	return 0;
 }

@@ -9,6 +9,13 @@
  * sets and resets signal events itself too, and sleeps in WAIT_EVENTS.
  * Memory and hardware-exception events are set by VM faults and queue
  * errors.  amdkfd's rules throughout (docs/events.md).
+ *
+ * Two locks: events_lock (a mutex) orders the ioctls that may sleep --
+ * creating, destroying, mapping the page, teardown; events_irq_lock (a
+ * spinlock, interrupts off) guards what the interrupt path touches: the
+ * page pointer and its slot count, which slot events exist, and every
+ * event's state.  The IH ring's hard-IRQ handler signals events under
+ * the spinlock alone, so a wake-up needs no thread hop.
  */
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -46,7 +53,7 @@ static bool vkfd_event_has_slot(u32 type)
 
 static void vkfd_event_set_locked(struct vkfd_process *p, struct vkfd_event *ev)
 {
-	lockdep_assert_held(&p->events_lock);
+	lockdep_assert_held(&p->events_irq_lock);
 	trace_vkfd_event_signal(p->tgid, ev->id, ev->type);
 	ev->signaled = true;
 	ev->age = ev->age == U64_MAX ? 2 : ev->age + 1;
@@ -55,14 +62,24 @@ static void vkfd_event_set_locked(struct vkfd_process *p, struct vkfd_event *ev)
 }
 
 /* The events page: kernel memory, or the pages of a user's GTT BO. */
+static void vkfd_events_page_publish(struct vkfd_process *p, u64 *page,
+				     u32 slots)
+{
+	spin_lock_irq(&p->events_irq_lock);
+	p->events_page = page;
+	p->events_slots = slots;
+	spin_unlock_irq(&p->events_irq_lock);
+}
+
 static int vkfd_events_page_kernel(struct vkfd_process *p)
 {
-	p->events_page = vmalloc_user(VKFD_EVENTS_PAGE_BYTES);
-	if (!p->events_page)
+	u64 *page = vmalloc_user(VKFD_EVENTS_PAGE_BYTES);
+
+	if (!page)
 		return -ENOMEM;
-	memset(p->events_page, 0xff, VKFD_EVENTS_PAGE_BYTES);
-	p->events_slots = VKFD_SLOTS_UNMAPPED;
+	memset(page, 0xff, VKFD_EVENTS_PAGE_BYTES);
 	p->events_page_kernel = true;
+	vkfd_events_page_publish(p, page, VKFD_SLOTS_UNMAPPED);
 	return 0;
 }
 
@@ -71,7 +88,8 @@ int vkfd_ioctl_create_event(struct file *filep, struct vkfd_process *p,
 {
 	struct kfd_ioctl_create_event_args *args = data;
 	struct vkfd_event *ev;
-	u32 id;
+	u64 *page;
+	u32 id, slots;
 	int ret;
 
 	if (!vkfd_event_type_valid(args->event_type))
@@ -85,10 +103,11 @@ int vkfd_ioctl_create_event(struct file *filep, struct vkfd_process *p,
 			goto out;
 		mutex_lock(&p->lock);
 		ret = vkfd_mem_map_events_page(p, args->event_page_offset,
-					       &p->events_page, &p->events_slots);
+					       &page, &slots);
 		mutex_unlock(&p->lock);
 		if (ret)
 			goto out;
+		vkfd_events_page_publish(p, page, slots);
 		p->events_page_handle = args->event_page_offset;
 	}
 
@@ -151,12 +170,15 @@ int vkfd_ioctl_destroy_event(struct file *filep, struct vkfd_process *p,
 	struct vkfd_event *ev;
 
 	mutex_lock(&p->events_lock);
+	/* after this the interrupt path can no longer hold ev */
+	spin_lock_irq(&p->events_irq_lock);
 	ev = xa_erase(&p->events, args->event_id);
 	if (ev && vkfd_event_has_slot(ev->type))
 		WRITE_ONCE(p->events_page[ev->id], VKFD_SLOT_UNSIGNALED);
 	else if (ev)
 		p->nr_other_events--;
 	p->event_gen++;
+	spin_unlock_irq(&p->events_irq_lock);
 	mutex_unlock(&p->events_lock);
 	if (!ev)
 		return -EINVAL;
@@ -171,7 +193,7 @@ static int vkfd_event_set_reset(struct vkfd_process *p, u32 id, bool set)
 	struct vkfd_event *ev;
 	int ret = 0;
 
-	mutex_lock(&p->events_lock);
+	spin_lock_irq(&p->events_irq_lock);
 	ev = xa_load(&p->events, id);
 	if (!ev || ev->type != KFD_IOC_EVENT_SIGNAL)
 		ret = -EINVAL;
@@ -179,7 +201,7 @@ static int vkfd_event_set_reset(struct vkfd_process *p, u32 id, bool set)
 		vkfd_event_set_locked(p, ev);
 	else
 		ev->signaled = false;
-	mutex_unlock(&p->events_lock);
+	spin_unlock_irq(&p->events_irq_lock);
 	return ret;
 }
 
@@ -198,7 +220,7 @@ int vkfd_ioctl_reset_event(struct file *filep, struct vkfd_process *p,
 }
 
 /*
- * One pass over the waited-for events, under events_lock: which are
+ * One pass over the waited-for events, under events_irq_lock: which are
  * activated (consuming auto-reset ones), and the data to hand back.
  * Returns the count activated, or -EINVAL if one no longer exists.
  */
@@ -274,10 +296,10 @@ int vkfd_ioctl_wait_events(struct file *filep, struct vkfd_process *p,
 		unsigned long gen;
 		long left;
 
-		mutex_lock(&p->events_lock);
+		spin_lock_irq(&p->events_irq_lock);
 		gen = p->event_gen;
 		count = vkfd_wait_check(p, ed, n, active);
-		mutex_unlock(&p->events_lock);
+		spin_unlock_irq(&p->events_irq_lock);
 		if (count < 0) {
 			/* unknown at the start, or destroyed while we waited */
 			ret = first ? -EINVAL : -EIO;
@@ -321,14 +343,15 @@ out:
 
 /*
  * A GPU signalled event id (or, if id is not usable, some event): ack
- * every signalled slot that matches and set its event.  Interrupt path.
+ * every signalled slot that matches and set its event.  Interrupt path:
+ * also from the IH ring's hard-IRQ handler, so it never sleeps.
  */
 void vkfd_events_signal(struct vkfd_process *p, u32 id, bool id_valid)
 {
 	struct vkfd_event *ev;
-	unsigned long i;
+	unsigned long i, flags;
 
-	mutex_lock(&p->events_lock);
+	spin_lock_irqsave(&p->events_irq_lock, flags);
 	if (!p->events_page)
 		goto out;
 	if (id_valid && id < p->events_slots) {
@@ -351,7 +374,7 @@ void vkfd_events_signal(struct vkfd_process *p, u32 id, bool id_valid)
 out:
 	p->event_gen++;
 	wake_up_all(&p->event_wq);
-	mutex_unlock(&p->events_lock);
+	spin_unlock_irqrestore(&p->events_irq_lock, flags);
 }
 
 /* A VM fault or queue error: every memory / HW-exception event is set. */
@@ -361,7 +384,7 @@ void vkfd_events_exception(struct vkfd_process *p, u32 gpu_id, bool vm_fault,
 	struct vkfd_event *ev;
 	unsigned long i;
 
-	mutex_lock(&p->events_lock);
+	spin_lock_irq(&p->events_irq_lock);
 	xa_for_each(&p->events, i, ev) {
 		if (vm_fault && ev->type == KFD_IOC_EVENT_MEMORY) {
 			memset(&ev->memory, 0, sizeof(ev->memory));
@@ -378,7 +401,7 @@ void vkfd_events_exception(struct vkfd_process *p, u32 gpu_id, bool vm_fault,
 	}
 	p->event_gen++;
 	wake_up_all(&p->event_wq);
-	mutex_unlock(&p->events_lock);
+	spin_unlock_irq(&p->events_irq_lock);
 }
 
 /* mmap of the kernel-allocated events page (APU-style clients). */
@@ -396,8 +419,12 @@ int vkfd_events_mmap(struct vkfd_process *p, struct vm_area_struct *vma)
 		 * A larger mapping offers more slots; a smaller one never
 		 * takes slots away from events that have them.
 		 */
-		if (!ret)
-			p->events_slots = max_t(u32, p->events_slots, size / 8);
+		if (!ret) {
+			spin_lock_irq(&p->events_irq_lock);
+			p->events_slots = max_t(u32, p->events_slots,
+						size / 8);
+			spin_unlock_irq(&p->events_irq_lock);
+		}
 	}
 	mutex_unlock(&p->events_lock);
 	return ret;
@@ -406,6 +433,7 @@ int vkfd_events_mmap(struct vkfd_process *p, struct vm_area_struct *vma)
 void vkfd_events_init(struct vkfd_process *p)
 {
 	mutex_init(&p->events_lock);
+	spin_lock_init(&p->events_irq_lock);
 	xa_init_flags(&p->events, XA_FLAGS_ALLOC);
 	init_waitqueue_head(&p->event_wq);
 }
@@ -415,19 +443,26 @@ void vkfd_events_fini(struct vkfd_process *p)
 {
 	struct vkfd_event *ev;
 	unsigned long i;
+	u64 *page;
 
 	mutex_lock(&p->events_lock);
+	/* the interrupt path finds no page, then no events */
+	spin_lock_irq(&p->events_irq_lock);
+	page = p->events_page;
+	p->events_page = NULL;
+	p->event_gen++;
+	spin_unlock_irq(&p->events_irq_lock);
 	xa_for_each(&p->events, i, ev) {
+		spin_lock_irq(&p->events_irq_lock);
 		xa_erase(&p->events, i);
+		spin_unlock_irq(&p->events_irq_lock);
 		kfree(ev);
 	}
-	p->event_gen++;
 	wake_up_all(&p->event_wq);
 	if (p->events_page_kernel)
-		vfree(p->events_page);
-	else if (p->events_page)
-		vkfd_mem_unmap_events_page(p);
-	p->events_page = NULL;
+		vfree(page);
+	else if (page)
+		vkfd_mem_unmap_events_page(p, page);
 	mutex_unlock(&p->events_lock);
 	xa_destroy(&p->events);
 }

@@ -4,10 +4,20 @@
  *
  * The device appends an entry for every GPU-side event (end of pipe,
  * SDMA trap, AQL signal mailbox, queue error, VM fault) to a ring in
- * coherent memory and raises MSI-X vector 1.  A threaded handler drains
- * the ring outside hard-IRQ context, finds the kfd_process by the entry's
- * device context -- a secondary's entries reach the secondary, never its
- * primary -- and signals its events.
+ * coherent memory and raises MSI-X vector 1.  Each entry reaches the
+ * kfd_process of the entry's device context -- a secondary's entries
+ * reach the secondary, never its primary.
+ *
+ * As amdgpu's IH handler, the hard-IRQ handler drains the ring itself:
+ * the entries that only signal events (end of pipe, SDMA trap, signal
+ * mailbox) set them and wake their waiters right there, a bounded number
+ * per interrupt.  The first entry that needs to sleep (a VM fault's SMI
+ * report, a queue error), a longer burst or a lost-entry overflow hands
+ * the rest of the ring to the threaded handler, which goes on from the
+ * same read pointer.  IRQF_ONESHOT keeps the vector masked until the
+ * thread is done, so the two never drain at the same time; an entry the
+ * device posts meanwhile is picked up by the re-read of the write pointer
+ * or by the vector pending when it is unmasked.
  */
 #include <linux/dma-mapping.h>
 #include <linux/interrupt.h>
@@ -27,6 +37,9 @@ module_param_named(ih_ring_size, vkfd_ih_ring_size, uint, 0444);
 MODULE_PARM_DESC(ih_ring_size,
 		 "IH ring bytes, a power of two in 4 KiB..1 MiB (default 256 KiB, as amdgpu)");
 
+/* entries the hard-IRQ handler handles before it leaves a burst to the thread */
+#define VKFD_IH_HARD_BUDGET	64
+
 static void vkfd_ih_dispatch(struct vkfd_dev *dev,
 			     const struct vkfd_ih_entry *e)
 {
@@ -36,7 +49,7 @@ static void vkfd_ih_dispatch(struct vkfd_dev *dev,
 	char comm[TASK_COMM_LEN];
 	pid_t pid = 0;
 
-	xa_lock(&dev->ctx_pdds);
+	xa_lock_irq(&dev->ctx_pdds);
 	pdd = xa_load(&dev->ctx_pdds, le32_to_cpu(e->ctx_id));
 	if (pdd && kref_get_unless_zero(&pdd->p->ref)) {
 		p = pdd->p;
@@ -44,7 +57,7 @@ static void vkfd_ih_dispatch(struct vkfd_dev *dev,
 		pid = pdd->smi_pid;
 		memcpy(comm, pdd->smi_comm, sizeof(comm));
 	}
-	xa_unlock(&dev->ctx_pdds);
+	xa_unlock_irq(&dev->ctx_pdds);
 	trace_vkfd_ih_dispatch(dev->gpu_id, source, le32_to_cpu(e->ctx_id),
 			       data, le32_to_cpu(e->doorbell),
 			       le32_to_cpu(e->seq), p);
@@ -94,11 +107,11 @@ static void vkfd_ih_recover(struct vkfd_dev *dev)
 
 	for (;;) {
 		p = NULL;
-		xa_lock(&dev->ctx_pdds);
+		xa_lock_irq(&dev->ctx_pdds);
 		pdd = xa_find(&dev->ctx_pdds, &index, ULONG_MAX, XA_PRESENT);
 		if (pdd && kref_get_unless_zero(&pdd->p->ref))
 			p = pdd->p;
-		xa_unlock(&dev->ctx_pdds);
+		xa_unlock_irq(&dev->ctx_pdds);
 		if (!pdd)
 			break;
 		if (p) {
@@ -129,6 +142,68 @@ static void vkfd_ih_drain(struct vkfd_dev *dev)
 		writel(rptr, dev->regs + VKFD_REG_IH_RPTR);
 	}
 	dev->ih_rptr = rptr;
+}
+
+/*
+ * Hard-IRQ context: handle e if it only signals an event, and say so.
+ * pdd and its process stay alive while ctx_pdds' lock is held (unbind
+ * erases the context under it before either goes), so no reference is
+ * taken, and none is dropped here.
+ */
+static bool vkfd_ih_fast(struct vkfd_dev *dev, const struct vkfd_ih_entry *e)
+{
+	u32 source = le32_to_cpu(e->source), data = le32_to_cpu(e->data);
+	struct vkfd_process_device *pdd;
+
+	if (source == VKFD_IH_SRC_SDMA_TRAP)
+		data &= 0x0fffffff;	/* the trap carries 28 bits of the id */
+	else if (source != VKFD_IH_SRC_EOP && source != VKFD_IH_SRC_SIGNAL)
+		return false;
+	xa_lock(&dev->ctx_pdds);
+	pdd = xa_load(&dev->ctx_pdds, le32_to_cpu(e->ctx_id));
+	trace_vkfd_ih_dispatch(dev->gpu_id, source, le32_to_cpu(e->ctx_id),
+			       le32_to_cpu(e->data), le32_to_cpu(e->doorbell),
+			       le32_to_cpu(e->seq), pdd ? pdd->p : NULL);
+	if (pdd)
+		vkfd_events_signal(pdd->p, data, true);
+	xa_unlock(&dev->ctx_pdds);
+	return true;
+}
+
+static irqreturn_t vkfd_ih_irq(int irq, void *data)
+{
+	struct vkfd_dev *dev = data;
+	u32 wptr, rptr = dev->ih_rptr;
+	unsigned int budget = VKFD_IH_HARD_BUDGET;
+	irqreturn_t ret = IRQ_HANDLED;
+
+	for (;;) {
+		wptr = readl(dev->regs + VKFD_REG_IH_WPTR);
+		if (wptr == rptr)
+			break;
+		while (rptr != wptr) {
+			dma_rmb();
+			if (!budget || !vkfd_ih_fast(dev, &dev->ih_ring[rptr /
+					sizeof(struct vkfd_ih_entry)])) {
+				ret = IRQ_WAKE_THREAD;
+				break;
+			}
+			budget--;
+			rptr = (rptr + sizeof(struct vkfd_ih_entry)) &
+			       (dev->ih_bytes - 1);
+		}
+		writel(rptr, dev->regs + VKFD_REG_IH_RPTR);
+		if (ret == IRQ_WAKE_THREAD)
+			break;
+	}
+	dev->ih_rptr = rptr;
+	atomic_inc(&dev->ih_hard_irqs);
+	if (ret == IRQ_HANDLED &&
+	    (readl(dev->regs + VKFD_REG_IH_STATUS) & VKFD_IH_STATUS_OVERFLOW))
+		ret = IRQ_WAKE_THREAD;
+	if (ret == IRQ_WAKE_THREAD)
+		atomic_inc(&dev->ih_thread_wakes);
+	return ret;
 }
 
 static irqreturn_t vkfd_ih_thread(int irq, void *data)
@@ -169,13 +244,16 @@ int vkfd_ih_init(struct vkfd_dev *dev)
 	}
 	dev->ih_bytes = vkfd_ih_ring_size;
 	atomic_set(&dev->ih_recoveries, 0);
+	atomic_set(&dev->ih_hard_irqs, 0);
+	atomic_set(&dev->ih_thread_wakes, 0);
 	dev->ih_ring = dmam_alloc_coherent(d, dev->ih_bytes, &dev->ih_dma,
 					   GFP_KERNEL);
 	if (!dev->ih_ring)
 		return -ENOMEM;
 	ret = devm_request_threaded_irq(d, pci_irq_vector(dev->pdev,
 							  VKFD_VECTOR_IH),
-					NULL, vkfd_ih_thread, IRQF_ONESHOT,
+					vkfd_ih_irq, vkfd_ih_thread,
+					IRQF_ONESHOT,
 					"vkfd-ih", dev);
 	if (ret)
 		return ret;

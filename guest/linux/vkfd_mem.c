@@ -771,9 +771,9 @@ int vkfd_mem_map_events_page(struct vkfd_process *p, u64 handle,
 	return 0;
 }
 
-void vkfd_mem_unmap_events_page(struct vkfd_process *p)
+void vkfd_mem_unmap_events_page(struct vkfd_process *p, u64 *page)
 {
-	vunmap(p->events_page);
+	vunmap(page);
 	vkfd_bo_put(p->events_bo);
 	p->events_bo = NULL;
 }

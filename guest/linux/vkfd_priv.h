@@ -116,6 +116,8 @@ struct vkfd_dev {
 	u32 ih_rptr;
 	u32 ih_bytes;			/* ring size (module ih_ring_size) */
 	atomic_t ih_recoveries;		/* overflows recovered by a slot scan */
+	atomic_t ih_hard_irqs;		/* IH interrupts taken */
+	atomic_t ih_thread_wakes;	/* of them, left to the thread */
 	struct xarray ctx_pdds;
 
 	struct ida ctx_ida;		/* device context ids */
@@ -205,8 +207,9 @@ struct vkfd_process {
 	struct mutex lock;
 	struct xarray queues;		/* queue id -> queue, under lock */
 
-	/* events (vkfd_events.c), under events_lock */
+	/* events (vkfd_events.c): events_lock orders the ioctls */
 	struct mutex events_lock;
+	spinlock_t events_irq_lock;	/* inside it: what the IH handler reads */
 	struct xarray events;		/* id -> event */
 	wait_queue_head_t event_wq;
 	unsigned long event_gen;	/* bumped whenever an event changes */
@@ -350,7 +353,7 @@ bool vkfd_mem_va_mapped(struct vkfd_process_device *pdd, u64 va, u64 size,
 
 int vkfd_mem_map_events_page(struct vkfd_process *p, u64 handle,
 			     u64 **page, u32 *slots);
-void vkfd_mem_unmap_events_page(struct vkfd_process *p);
+void vkfd_mem_unmap_events_page(struct vkfd_process *p, u64 *page);
 
 /* vkfd_ih.c */
 int vkfd_ih_init(struct vkfd_dev *dev);

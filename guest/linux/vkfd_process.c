@@ -180,7 +180,7 @@ int vkfd_process_device_bind(struct vkfd_process_device *pdd,
 	if (ret)
 		goto err_vm;
 	atomic_inc(&dev->live_contexts);
-	xa_store(&dev->ctx_pdds, id, pdd, GFP_KERNEL);
+	xa_store_irq(&dev->ctx_pdds, id, pdd, GFP_KERNEL);
 	mutex_lock(&pdd->p->lock);
 	pdd->ctx_id = id;
 	pdd->ctx_uid = current_uid();
@@ -215,8 +215,11 @@ static void vkfd_process_device_unbind(struct vkfd_process_device *pdd)
 	if (!pdd->drm_file)
 		return;
 	vkfd_smi_process(pdd, false);
-	/* interrupts for this context find nobody from here on */
-	xa_erase(&dev->ctx_pdds, pdd->ctx_id);
+	/*
+	 * Interrupts for this context find nobody from here on; the IH
+	 * hard-IRQ handler uses pdd and its process only under this lock.
+	 */
+	xa_erase_irq(&dev->ctx_pdds, pdd->ctx_id);
 	ret = vkfd_sched_submit(dev, VKFD_CMD_UNMAP_CONTEXT, pdd->ctx_id,
 				NULL, 0);
 	if (ret)

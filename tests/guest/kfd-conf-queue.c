@@ -255,11 +255,36 @@ static bool read_ih(unsigned int *ring_bytes, unsigned int *lost,
 	return ok;
 }
 
+/* interrupts the IH hard-IRQ handler took, and left to the thread */
+static bool read_ih_irqs(unsigned int *hard, unsigned int *thread)
+{
+	FILE *f = fopen(VKFD_DEBUGFS "/ih", "r");
+	unsigned int a, b;
+	char line[256];
+	bool ok = false;
+
+	*hard = *thread = 0;
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "hard_irqs");
+
+		if (p && sscanf(p, "hard_irqs %u thread_wakes %u", &a,
+				&b) == 2) {
+			*hard += a;
+			*thread += b;
+			ok = true;
+		}
+	}
+	fclose(f);
+	return ok;
+}
+
 static int ih_child(void *arg)
 {
 	int kfd = kfd_open(), drm = open_render_node(gpu);
 	unsigned int nev = 4000, rounds = *(unsigned int *)arg, i, r, bad = 0;
-	unsigned int ring_bytes, lost0, lost1, rec0, rec1;
+	unsigned int ring_bytes, lost0, lost1, rec0, rec1, hard0, hard1, thr0, thr1;
 	struct kfd_ioctl_create_event_args e;
 	uint32_t *ids, *ring;
 	uint64_t handle, ring_va, *page;
@@ -293,6 +318,7 @@ static int ih_child(void *arg)
 	if (!tap_ok(i == nev, "IH: %u signal events", nev))
 		return 1;
 	read_ih(&ring_bytes, &lost0, &rec0);
+	read_ih_irqs(&hard0, &thr0);
 	/* rounds x one RELEASE_MEM with an interrupt per event, one doorbell */
 	for (r = 0; r < rounds; r++) {
 		for (i = 0; i < nev; i++) {
@@ -331,6 +357,14 @@ static int ih_child(void *arg)
 		 "scans in this burst", ring_bytes, ring_bytes / 32 - 1,
 		 lost1 - lost0, rec1 - rec0);
 	tap_ok(!bad, "IH: all %u events signalled (%u missed)", nev, bad);
+	/*
+	 * Signal entries are handled in the hard-IRQ handler; the thread
+	 * only takes over bursts beyond its budget and overflows.
+	 */
+	read_ih_irqs(&hard1, &thr1);
+	tap_ok(hard1 > hard0 && thr1 - thr0 <= hard1 - hard0,
+	       "IH: %u interrupts taken in hard-IRQ context, %u left to the thread",
+	       hard1 - hard0, thr1 - thr0);
 	if (ring_bytes <= 4096)
 		tap_ok(lost1 > lost0 && rec1 > rec0,
 		       "IH: the small ring overflowed and was recovered");
