@@ -11,11 +11,12 @@
  * bottom half and, when the CPU rang it, gives the queue one short turn
  * at once (vkfd_queue_doorbell_run).  The bottom half runs the kicked
  * queues round-robin, each turn at most VKFD_QUEUE_SLICE units of work,
- * and stops after VKFD_QUEUE_BUDGET units to reschedule itself, so each run costs O(work done), whatever the
- * number of queues.  A queue whose engine waits on memory (a WAIT_REG_MEM
- * not met yet) goes on the poll list instead: a timer on the virtual
- * clock puts the whole list back on the run list after a poll period that
- * grows with the length of the list.  Queues run only while the VM runs.
+ * and stops after VKFD_QUEUE_BUDGET units to reschedule itself, so each
+ * run costs O(work done), whatever the number of queues.  A queue whose
+ * engine waits on memory (a WAIT_REG_MEM not met yet) goes on the poll
+ * list instead: a timer on the virtual clock puts the whole list back on
+ * the run list after a poll period that grows with the length of the
+ * list.  Queues run only while the VM runs.
  *
  * UNMAP_QUEUE writes where the queue stopped and its error state back
  * into the MQD.  Migration carries every live queue (a subsection of the
