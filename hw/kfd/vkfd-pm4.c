@@ -108,6 +108,12 @@ QEMU_BUILD_BUG_ON(PM4_FUNC_LT != VKFD_SDMA_FUNC_LT ||
 
 
 
+/*
+ * Dwords of a packet read with its header, in one GPUVM access: most
+ * packets are shorter, so their body costs no translation of its own.
+ */
+#define PM4_PREFETCH_DW         16
+
 /* Where packets come from: the ring (level 0) or an IB (1, 2). */
 typedef struct Pm4Stream {
     uint64_t base;      /* GPU VA of dword 0 */
@@ -115,6 +121,9 @@ typedef struct Pm4Stream {
     uint64_t pos;       /* the packet (the ring: the free-running rptr) */
     uint64_t avail;     /* dwords from pos on that hold packets */
     int level;
+    /* the packet's first pre_n dwords as read with the header, raw */
+    uint32_t pre_n;
+    uint32_t pre[PM4_PREFETCH_DW];
 } Pm4Stream;
 
 /* The GPU VA of dword off of the packet at st->pos. */
@@ -134,6 +143,10 @@ static bool pm4_fetch_raw(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
 {
     uint64_t first = n;
 
+    if (off + n <= st->pre_n) {
+        memcpy(dw, st->pre + off, n * 4);
+        return true;
+    }
     if (!st->level) {
         first = MIN(n, st->size - ((st->pos + off) & (st->size - 1)));
     }
@@ -484,13 +497,39 @@ static const char *pm4_check_header(uint32_t h)
 }
 
 /* Run the packet at st->pos; *len is its size in dwords. */
-static VkfdStep pm4_packet(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
+/*
+ * Read the header and what follows it of the packet at st->pos in one
+ * access: at most PM4_PREFETCH_DW dwords, only those that hold packets,
+ * never past the ring's end or the header's GPU page, so that the read
+ * faults exactly when reading the header alone would.
+ */
+static bool pm4_prefetch(VkfdState *s, VkfdQueue *q, Pm4Stream *st,
+                         uint32_t *h)
+{
+    uint64_t va = pm4_va(st, 0), n;
+
+    n = MIN(st->avail, PM4_PREFETCH_DW);
+    n = MIN(n, (VKFD_GPU_PAGE_SIZE - (va & (VKFD_GPU_PAGE_SIZE - 1))) / 4);
+    if (!st->level) {
+        n = MIN(n, st->size - (st->pos & (st->size - 1)));
+    }
+    n = MAX(n, 1);
+    st->pre_n = 0;
+    if (!vkfd_vm_read(s, q->ctx_id, va, st->pre, n * 4)) {
+        return false;
+    }
+    st->pre_n = n;
+    *h = le32_to_cpu(st->pre[0]);
+    return true;
+}
+
+static VkfdStep pm4_packet(VkfdState *s, VkfdQueue *q, Pm4Stream *st,
                            unsigned *budget, uint32_t *len)
 {
     const char *why;
     uint32_t h;
 
-    if (!pm4_fetch(s, q, st, 0, &h, 1)) {
+    if (!pm4_prefetch(s, q, st, &h)) {
         return pm4_fail(s, q, st, VKFD_QERR_VM_FAULT, 0, s->vm_last_fault_va,
                         st->level ? "IB not readable" : "ring not readable");
     }
@@ -550,6 +589,7 @@ static void pm4_stream(VkfdQueue *q, uint64_t wptr, Pm4Stream *st)
     unsigned d = q->ib_depth;
 
     st->level = d;
+    st->pre_n = 0;
     if (!d) {
         st->base = q->ring_base;
         st->size = q->ring_size / 4;
