@@ -377,10 +377,16 @@ out:
 	spin_unlock_irqrestore(&p->events_irq_lock, flags);
 }
 
-/* A VM fault or queue error: every memory / HW-exception event is set. */
+/*
+ * A VM fault or queue error: every memory / HW-exception event is set.
+ * fault_flags: the IH entry's VKFD_VM_FAULT_* bits.  As amdkfd reports a
+ * GPUVM protection fault: NotPresent when the page was not mapped,
+ * ReadOnly for a write to a page mapped without write permission.
+ */
 void vkfd_events_exception(struct vkfd_process *p, u32 gpu_id, bool vm_fault,
-			   u64 va, bool write)
+			   u64 va, u32 fault_flags)
 {
+	bool prot = fault_flags & VKFD_VM_FAULT_PROTECTION;
 	struct vkfd_event *ev;
 	unsigned long i;
 
@@ -390,8 +396,9 @@ void vkfd_events_exception(struct vkfd_process *p, u32 gpu_id, bool vm_fault,
 			memset(&ev->memory, 0, sizeof(ev->memory));
 			ev->memory.va = va;
 			ev->memory.gpu_id = gpu_id;
-			ev->memory.failure.NotPresent = !write;
-			ev->memory.failure.ReadOnly = write;
+			ev->memory.failure.NotPresent = !prot;
+			ev->memory.failure.ReadOnly = prot &&
+				(fault_flags & VKFD_VM_FAULT_WRITE);
 			vkfd_event_set_locked(p, ev);
 		} else if (!vm_fault && ev->type == KFD_IOC_EVENT_HW_EXCEPTION) {
 			memset(&ev->hw, 0, sizeof(ev->hw));

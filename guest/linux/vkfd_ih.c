@@ -77,13 +77,12 @@ static void vkfd_ih_dispatch(struct vkfd_dev *dev,
 		vkfd_events_signal(p, data & 0x0fffffff, true);
 		break;
 	case VKFD_IH_SRC_QUEUE_ERROR:
-		vkfd_events_exception(p, dev->gpu_id, false, 0, false);
+		vkfd_events_exception(p, dev->gpu_id, false, 0, 0);
 		break;
 	case VKFD_IH_SRC_VM_FAULT:
 		vkfd_events_exception(p, dev->gpu_id, true,
 				      le64_to_cpu(e->addr),
-				      le32_to_cpu(e->flags) &
-				      VKFD_VM_FAULT_WRITE);
+				      le32_to_cpu(e->flags));
 		vkfd_smi_vm_fault(dev, p->tgid, pid, comm);
 		break;
 	default:

@@ -372,7 +372,7 @@ int vkfd_ioctl_wait_events(struct file *filep, struct vkfd_process *p,
 			   void *data);
 void vkfd_events_signal(struct vkfd_process *p, u32 id, bool id_valid);
 void vkfd_events_exception(struct vkfd_process *p, u32 gpu_id, bool vm_fault,
-			   u64 va, bool write);
+			   u64 va, u32 fault_flags);
 int vkfd_events_mmap(struct vkfd_process *p, struct vm_area_struct *vma);
 void vkfd_events_init(struct vkfd_process *p);
 void vkfd_events_fini(struct vkfd_process *p);

@@ -119,10 +119,13 @@ bool vkfd_vm_walk(VkfdState *s, uint32_t ctx_id, uint64_t root, uint64_t va,
 /*
  * Latch a fault: the first one since the driver last cleared VALID fills
  * the fault registers, later ones set MULTIPLE.  All of them count.
+ * flags: VKFD_VM_FAULT_WRITE and _PROTECTION, as the IH entry has them.
  */
-static void vkfd_vm_fault(VkfdState *s, uint32_t ctx_id, uint64_t va,
-                          bool is_write, const char *why)
+static void vkfd_vm_fault_flags(VkfdState *s, uint32_t ctx_id, uint64_t va,
+                                uint32_t flags, const char *why)
 {
+    bool is_write = flags & VKFD_VM_FAULT_WRITE;
+
     s->vm_fault_count++;
     s->vm_last_fault_va = va;   /* the engines report it in queue errors */
     VKFD_GUEST_ERR(vkfd_err_vm_fault, "ctx %u va 0x%" PRIx64 " write %d: %s",
@@ -130,16 +133,23 @@ static void vkfd_vm_fault(VkfdState *s, uint32_t ctx_id, uint64_t va,
     /* every fault, latched or not, from a queue or a VM_FILL/VM_COPY */
     vkfd_ih_post(s, VKFD_IH_SRC_VM_FAULT, ctx_id, 0,
                  s->cur_queue ? s->cur_queue->doorbell : VKFD_IH_NO_DOORBELL,
-                 va, is_write ? VKFD_VM_FAULT_WRITE : 0);
+                 va, flags);
     if (s->vm_fault_status & VKFD_VM_FAULT_VALID) {
         s->vm_fault_status |= VKFD_VM_FAULT_MULTIPLE;
         return;
     }
     s->vm_fault_status &= VKFD_VM_FAULT_MULTIPLE;
-    s->vm_fault_status |= VKFD_VM_FAULT_VALID |
-                          (is_write ? VKFD_VM_FAULT_WRITE : 0);
+    s->vm_fault_status |= VKFD_VM_FAULT_VALID | flags;
     s->vm_fault_ctx = ctx_id;
     s->vm_fault_addr = va;
+}
+
+/* A fault on a page that is not there (or not memory) */
+static void vkfd_vm_fault(VkfdState *s, uint32_t ctx_id, uint64_t va,
+                          bool is_write, const char *why)
+{
+    vkfd_vm_fault_flags(s, ctx_id, va, is_write ? VKFD_VM_FAULT_WRITE : 0,
+                        why);
 }
 
 void vkfd_vm_fault_clear(VkfdState *s, uint32_t bits)
@@ -304,8 +314,11 @@ bool vkfd_vm_translate(VkfdState *s, uint32_t ctx_id, uint64_t va,
         slot->pte = pte;
     }
     if (is_write && !(pte & VKFD_PTE_WRITE)) {
-        why = "write to a read-only page";
-        goto fault;
+        /* mapped, but not for writing: a protection fault */
+        vkfd_vm_fault_flags(s, ctx_id, va, VKFD_VM_FAULT_WRITE |
+                            VKFD_VM_FAULT_PROTECTION,
+                            "write to a read-only page");
+        return false;
     }
 
     off = va & ((1ull << sh) - 1);

@@ -251,6 +251,8 @@ static void vkfd_info_vm_fault(Visitor *v, const char *name, VkfdState *s)
     info_bool(v, "valid", s->vm_fault_status & VKFD_VM_FAULT_VALID);
     info_bool(v, "write", s->vm_fault_status & VKFD_VM_FAULT_WRITE);
     info_bool(v, "multiple", s->vm_fault_status & VKFD_VM_FAULT_MULTIPLE);
+    info_bool(v, "protection",
+              s->vm_fault_status & VKFD_VM_FAULT_PROTECTION);
     info_u64(v, "context", s->vm_fault_ctx);
     info_u64(v, "address", s->vm_fault_addr);
     info_u64(v, "count", s->vm_fault_count);

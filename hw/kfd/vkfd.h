@@ -64,7 +64,8 @@ typedef struct VkfdContext {
 /* VM_FILL/VM_COPY move data in pieces of at most this many bytes. */
 #define VKFD_VM_CHUNK           (4 * VKFD_GPU_PAGE_SIZE)
 #define VKFD_VM_FAULT_MASK \
-    (VKFD_VM_FAULT_VALID | VKFD_VM_FAULT_WRITE | VKFD_VM_FAULT_MULTIPLE)
+    (VKFD_VM_FAULT_VALID | VKFD_VM_FAULT_WRITE | VKFD_VM_FAULT_MULTIPLE | \
+     VKFD_VM_FAULT_PROTECTION)
 
 typedef struct VkfdTlbEntry {
     uint64_t tag;       /* first VA of the leaf | log2 of its size; 0: free */

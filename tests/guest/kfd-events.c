@@ -385,6 +385,13 @@ static int gpu_signals_child(void *arg)
 		       ev.memory_exception_data.gpu_id == gpu.gpu_id,
 		       "a GPU write to unmapped memory: memory exception at "
 		       "0x%llx", (unsigned long long)ev.memory_exception_data.va);
+		/* as amdkfd: the page is not there, not read-only */
+		tap_ok(ev.memory_exception_data.failure.NotPresent == 1 &&
+		       ev.memory_exception_data.failure.ReadOnly == 0 &&
+		       ev.memory_exception_data.failure.NoExecute == 0,
+		       "its reason: not present (NotPresent %u, ReadOnly %u)",
+		       ev.memory_exception_data.failure.NotPresent,
+		       ev.memory_exception_data.failure.ReadOnly);
 		ev = (struct kfd_event_data){ .event_id = hw.event_id };
 		tap_ok(!wait_events(kfd, &ev, 1, false, 5000, &r) &&
 		       r == KFD_IOC_WAIT_RESULT_COMPLETE &&

@@ -382,13 +382,21 @@ static void eng_stop(Eng *e)
     g_free(e);
 }
 
-/* The VM fault registers hold one fault at va; clear them. */
+/*
+ * The VM fault registers hold one fault at va; clear them.  A write to
+ * the read-only page at VA_RO is a protection fault, any other fault is
+ * on a page that is not there.
+ */
 static void expect_vm_fault(Eng *e, uint64_t va, bool write)
 {
-    g_assert_cmphex(rd(e->v, VKFD_REG_VM_FAULT_STATUS) & ~4u, ==,
-                    VKFD_VM_FAULT_VALID | (write ? VKFD_VM_FAULT_WRITE : 0));
+    bool prot = write && (va & ~(PAGE - 1)) == VA_RO;
+
+    g_assert_cmphex(rd(e->v, VKFD_REG_VM_FAULT_STATUS) &
+                    ~VKFD_VM_FAULT_MULTIPLE, ==,
+                    VKFD_VM_FAULT_VALID | (write ? VKFD_VM_FAULT_WRITE : 0) |
+                    (prot ? VKFD_VM_FAULT_PROTECTION : 0));
     g_assert_cmphex(fault_addr(e->v), ==, va);
-    wr(e->v, VKFD_REG_VM_FAULT_STATUS, 7);
+    wr(e->v, VKFD_REG_VM_FAULT_STATUS, 0xf);
 }
 
 /*

@@ -854,7 +854,7 @@ static void test_gpu_clock(void)
 #define VRAM_SIZE       (16 * MIB)
 #define RAM_SIZE        (128 * MIB)     /* -M pc's default */
 #define FAULT_ALL       (VKFD_VM_FAULT_VALID | VKFD_VM_FAULT_WRITE | \
-                         VKFD_VM_FAULT_MULTIPLE)
+                         VKFD_VM_FAULT_MULTIPLE | VKFD_VM_FAULT_PROTECTION)
 
 /* Map the 2 MiB at va (aligned) with one level-0 table of 512 entries. */
 static void pt_map_table(Vkfd *v, uint64_t root, uint64_t va,
@@ -902,17 +902,45 @@ static uint32_t vm_copy(Vkfd *v, uint32_t ctx, uint64_t dst, uint64_t src,
     return submit_cmd(v, &cmd);
 }
 
-/* A command faulted at va: check what was latched, then clear it. */
-static void expect_fault(Vkfd *v, uint32_t status, uint32_t ctx, uint64_t va,
-                         bool write)
+/*
+ * A command faulted at va: check what was latched (flags besides VALID:
+ * VKFD_VM_FAULT_WRITE, _PROTECTION; the bits of ignore are not looked
+ * at), then clear it.
+ */
+static void expect_fault_flags(Vkfd *v, uint32_t status, uint32_t ctx,
+                               uint64_t va, uint32_t flags, uint32_t ignore)
 {
     g_assert_cmpuint(status, ==, VKFD_ST_VM_FAULT);
-    g_assert_cmphex(rd(v, VKFD_REG_VM_FAULT_STATUS), ==,
-                    VKFD_VM_FAULT_VALID | (write ? VKFD_VM_FAULT_WRITE : 0));
+    g_assert_cmphex(rd(v, VKFD_REG_VM_FAULT_STATUS) & ~ignore, ==,
+                    VKFD_VM_FAULT_VALID | flags);
     g_assert_cmpuint(rd(v, VKFD_REG_VM_FAULT_CTX), ==, ctx);
     g_assert_cmphex(fault_addr(v), ==, va);
     wr(v, VKFD_REG_VM_FAULT_STATUS, FAULT_ALL);
     g_assert_cmphex(rd(v, VKFD_REG_VM_FAULT_STATUS), ==, 0);
+}
+
+/* ... whatever its cause (not present or protection) */
+static void expect_fault(Vkfd *v, uint32_t status, uint32_t ctx, uint64_t va,
+                         bool write)
+{
+    expect_fault_flags(v, status, ctx, va, write ? VKFD_VM_FAULT_WRITE : 0,
+                       VKFD_VM_FAULT_PROTECTION);
+}
+
+/* ... a write to a page mapped read-only: a protection fault */
+static void expect_fault_ro(Vkfd *v, uint32_t status, uint32_t ctx,
+                            uint64_t va)
+{
+    expect_fault_flags(v, status, ctx, va,
+                       VKFD_VM_FAULT_WRITE | VKFD_VM_FAULT_PROTECTION, 0);
+}
+
+/* ... an access to a page that is not mapped */
+static void expect_fault_np(Vkfd *v, uint32_t status, uint32_t ctx,
+                            uint64_t va, bool write)
+{
+    expect_fault_flags(v, status, ctx, va, write ? VKFD_VM_FAULT_WRITE : 0,
+                       0);
 }
 
 /* Every dword of guest memory [addr, addr + len) is value. */
@@ -1092,7 +1120,7 @@ static void test_gpuvm_huge(void)
 
     /* huge leaves must be aligned to their size */
     pt_map(v, root, 0x40400000, 0x1000, PTE_W, 1);
-    expect_fault(v, vm_fill(v, 1, 0x40400000, 4, 1), 1, 0x40400000, true);
+    expect_fault_np(v, vm_fill(v, 1, 0x40400000, 4, 1), 1, 0x40400000, true);
     pt_map(v, root, 4 * GIB, 2 * MIB, PTE_W, 2);
     expect_fault(v, vm_fill(v, 1, 4 * GIB, 4, 1), 1, 4 * GIB, true);
     pt_map(v, root, 5 * GIB, sys2m, PTE_SYS | PTE_W, 2);
@@ -1127,7 +1155,7 @@ static void test_gpuvm_permissions(void)
     check_vram(v, 0x6000, 0x800, 0x11111111);
     check_vram(v, 0x6800, 0x800, 0x22222222);
     /* writes fault, and say so */
-    expect_fault(v, vm_fill(v, 1, ro + 0x10, 4, 0), 1, ro + 0x10, true);
+    expect_fault_ro(v, vm_fill(v, 1, ro + 0x10, 4, 0), 1, ro + 0x10);
     expect_fault(v, vm_copy(v, 1, sys_ro, rw, 0x100), 1, sys_ro, true);
     check_vram(v, 0x5000, PAGE, 0x11111111);
     check_words(v, sys, PAGE, 0x22222222);
@@ -1353,7 +1381,7 @@ static void test_gpuvm_tlb(void)
     pt_map(v, root, va, 0x20000, 0, 0);
     g_assert_cmpuint(vm_fill(v, 1, va, 4, 7), ==, VKFD_ST_OK);
     g_assert_cmpuint(submit(v, VKFD_CMD_INVALIDATE_TLB, 1), ==, VKFD_ST_OK);
-    expect_fault(v, vm_fill(v, 1, va, 4, 8), 1, va, true);
+    expect_fault_ro(v, vm_fill(v, 1, va, 4, 8), 1, va);
     check_vram(v, 0x20000, 4, 7);
 
     /* a translation that lands in the same slot evicts the old one */
@@ -1447,12 +1475,12 @@ static void test_gpuvm_atomic(void)
                  base + 4 * PAGE, true);
     check_vram(v, 0x100000, 4 * PAGE, 0xc0c0c0c0);
     pt_map(v, root, base + 4 * PAGE, 0x100000 + 4 * PAGE, 0, 0);
-    expect_fault(v, vm_fill(v, 1, base + 0x10, 5 * PAGE - 0x10, 1), 1,
-                 base + 4 * PAGE, true);
+    expect_fault_ro(v, vm_fill(v, 1, base + 0x10, 5 * PAGE - 0x10, 1), 1,
+                    base + 4 * PAGE);
     check_vram(v, 0x100000, 4 * PAGE, 0xc0c0c0c0);
     /* a fault on the first page gives the first address */
-    expect_fault(v, vm_fill(v, 1, base + 4 * PAGE + 0x20, 4, 1), 1,
-                 base + 4 * PAGE + 0x20, true);
+    expect_fault_ro(v, vm_fill(v, 1, base + 4 * PAGE + 0x20, 4, 1), 1,
+                    base + 4 * PAGE + 0x20);
 
     /* copies: the destination faults on its last page, or the source */
     qtest_memset(v->qts, sys, 0x3c, 4 * PAGE);
@@ -3337,7 +3365,7 @@ static void test_pm4_faults(void)
     g_assert_cmphex(tq_run(&q, p), ==, tq_pos(&q, at));
     tq_expect(&q, at, VKFD_QERR_VM_FAULT, PKT3(OP_RELEASE_MEM, 7),
               ro.va + 8);
-    expect_fault(v, VKFD_ST_VM_FAULT, 1, ro.va + 8, true);
+    expect_fault_ro(v, VKFD_ST_VM_FAULT, 1, ro.va + 8);
 
     /* WAIT_REG_MEM on nothing (a read) */
     g_assert_cmpuint(tq_map(&q), ==, VKFD_ST_OK);

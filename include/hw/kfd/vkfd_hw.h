@@ -120,6 +120,8 @@
 #define VKFD_VM_FAULT_VALID         (1u << 0)
 #define VKFD_VM_FAULT_WRITE         (1u << 1)  /* the access was a write */
 #define VKFD_VM_FAULT_MULTIPLE      (1u << 2)  /* more faults since latched */
+/* the page is mapped, the access lacked the permission (else: not present) */
+#define VKFD_VM_FAULT_PROTECTION    (1u << 3)
 
 /*
  * The MMIO remap page (amdkfd's HDP flush page), the second page of BAR0:
