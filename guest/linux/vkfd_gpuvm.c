@@ -184,9 +184,10 @@ int vkfd_vm_map(struct vkfd_vm *vm, u64 va, u64 npages,
 		struct vkfd_pt *pt = vkfd_vm_leaf_table(vm, page_va, true);
 		unsigned int idx = vkfd_pt_index(page_va, 0);
 
-		if (!pt || WARN_ON(pt->entries[idx])) {
+		if (!pt || pt->entries[idx]) {
+			/* taken: an SVM range's pages (or holes) are there */
 			vkfd_vm_unmap(vm, va, i);
-			return -ENOMEM;
+			return pt ? -EADDRINUSE : -ENOMEM;
 		}
 		WRITE_ONCE(pt->entries[idx],
 			   cpu_to_le64((addr(arg, i) & VKFD_PTE_ADDR_MASK) |
@@ -211,5 +212,55 @@ void vkfd_vm_unmap(struct vkfd_vm *vm, u64 va, u64 npages)
 		pt->used--;
 		if (!pt->used)
 			vkfd_vm_prune(vm, page_va);
+	}
+}
+
+/*
+ * SVM ranges hold their slots while a GPU may access them: a held slot
+ * counts as used (so its tables stay) and is either a valid leaf or the
+ * invalid marker VKFD_PTE_SVM_HOLE, which faults like an empty entry.
+ * Reserving makes tables and runs under the lock that orders the tree
+ * (p->lock); filling and emptying held slots makes and frees nothing, so
+ * the MMU notifier may do it under the SVM lock alone.
+ */
+int vkfd_vm_reserve(struct vkfd_vm *vm, u64 va, u64 npages)
+{
+	u64 i;
+
+	for (i = 0; i < npages; i++) {
+		u64 page_va = va + (i << VKFD_GPU_PAGE_SHIFT);
+		struct vkfd_pt *pt = vkfd_vm_leaf_table(vm, page_va, true);
+		unsigned int idx = vkfd_pt_index(page_va, 0);
+
+		if (!pt || pt->entries[idx]) {
+			vkfd_vm_unmap(vm, va, i);
+			return pt ? -EADDRINUSE : -ENOMEM;
+		}
+		WRITE_ONCE(pt->entries[idx], cpu_to_le64(VKFD_PTE_SVM_HOLE));
+		pt->used++;
+	}
+	return 0;
+}
+
+/*
+ * Point held slots at pte[i] (an address ORed with PTE flags, VALID
+ * added here), or at the hole where pte is NULL or pte[i] is 0.
+ */
+void vkfd_vm_fill_reserved(struct vkfd_vm *vm, u64 va, u64 npages,
+			   const u64 *pte)
+{
+	u64 i;
+
+	for (i = 0; i < npages; i++) {
+		u64 page_va = va + (i << VKFD_GPU_PAGE_SHIFT);
+		struct vkfd_pt *pt = vkfd_vm_leaf_table(vm, page_va, false);
+		unsigned int idx = vkfd_pt_index(page_va, 0);
+		u64 val = VKFD_PTE_SVM_HOLE;
+
+		if (WARN_ON_ONCE(!pt || !pt->entries[idx]))
+			continue;
+		if (pte && pte[i])
+			val = pte[i] | VKFD_PTE_VALID;
+		WRITE_ONCE(pt->entries[idx], cpu_to_le64(val));
 	}
 }

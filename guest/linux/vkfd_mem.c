@@ -252,7 +252,7 @@ static int vkfd_bo_dma_map(struct vkfd_bo_attach *at)
 	return 0;
 }
 
-static int vkfd_tlb_flush(struct vkfd_process_device *pdd)
+int vkfd_tlb_flush(struct vkfd_process_device *pdd)
 {
 	return vkfd_sched_submit(pdd->dev, VKFD_CMD_INVALIDATE_TLB,
 				 pdd->ctx_id, NULL, 0);

@@ -312,6 +312,7 @@ struct vkfd_process_device *vkfd_process_bound_pdd(struct vkfd_process *p,
 int vkfd_ioctl_svm_validate(const void *kdata, unsigned int usize);
 int vkfd_ioctl_svm(struct file *filep, struct vkfd_process *p, void *data);
 void vkfd_svm_fini(struct vkfd_process *p);
+void vkfd_svm_pdd_gone(struct vkfd_process_device *pdd);
 
 /* vkfd_gpuvm.c */
 int vkfd_vm_init(struct vkfd_vm *vm, struct vkfd_dev *dev);
@@ -320,6 +321,12 @@ u64 vkfd_vm_root(struct vkfd_vm *vm);
 int vkfd_vm_map(struct vkfd_vm *vm, u64 va, u64 npages,
 		u64 (*addr)(void *arg, u64 i), void *arg, u64 flags);
 void vkfd_vm_unmap(struct vkfd_vm *vm, u64 va, u64 npages);
+/* a slot held by an SVM range: not VALID, so the device faults on it */
+#define VKFD_PTE_SVM_HOLE	BIT_ULL(62)
+int vkfd_vm_reserve(struct vkfd_vm *vm, u64 va, u64 npages);
+void vkfd_vm_fill_reserved(struct vkfd_vm *vm, u64 va, u64 npages,
+			   const u64 *pte);
+int vkfd_tlb_flush(struct vkfd_process_device *pdd);
 
 /* vkfd_mem.c: buffer objects and the memory ioctls */
 int vkfd_mem_dev_init(struct vkfd_dev *dev);

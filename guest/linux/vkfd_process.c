@@ -261,6 +261,8 @@ static void vkfd_pdd_destroy(struct vkfd_process_device *pdd)
 	pdd->dying = true;
 	vkfd_kfd_map_kill(pdd);
 	mutex_unlock(&pdd->p->lock);
+	/* SVM ranges stop using its VM while its context still runs */
+	vkfd_svm_pdd_gone(pdd);
 	vkfd_queue_destroy_on(pdd);
 	vkfd_proc_sysfs_remove_pdd(pdd);
 	vkfd_process_device_unbind(pdd);

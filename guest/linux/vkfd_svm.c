@@ -9,18 +9,23 @@
  * so that GET_ATTR over any span answers as amdkfd's svm_range_get_attr
  * does.
  *
- * No vkfd GPU is SVM-capable yet: amdkfd only lets a GPU into SVM when
- * its VRAM is device-private memory (or it is an APU), and the guest
- * kernel has no CONFIG_DEVICE_PRIVATE; vkfd also does not yet mirror
- * ranges into GPUVM.  amdkfd answers such a GPU's gpu_id in any SVM
- * attribute (location, prefetch, access) with EINVAL, and so does vkfd;
- * what is left (system-memory locations, flags, granularity) is real
- * bookkeeping.  The topology's SVM capability bit stays clear.
+ * Ranges a GPU may access (ACCESS, ACCESS_IN_PLACE) are mirrored into
+ * that GPU's GPUVM from the CPU's page tables, as amdkfd does without
+ * XNACK: faulted in with hmm_range_fault under the range's interval
+ * notifier, never pinned, and taken away again by the notifier callback
+ * (holes in the page tables, TLB flushed) before the CPU's change goes
+ * on.  System memory only: amdkfd migrates to VRAM through
+ * device-private pages, which the guest kernel lacks, so a gpu_id as a
+ * location is EINVAL and the topology's SVM capability bit stays clear.
+ * Locking: docs/memory.md, "SVM".
  */
+#include <linux/dma-mapping.h>
+#include <linux/hmm.h>
 #include <linux/interval_tree.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
 #include <linux/sched/mm.h>
+#include <linux/overflow.h>
 #include <linux/slab.h>
 
 #include "vkfd_priv.h"
@@ -39,6 +44,32 @@ struct vkfd_svm {
 	/* pages the CPU unmapped, dropped at the next SVM call */
 	spinlock_t cuts_lock;
 	struct list_head cuts;		/* vkfd_svm_cut */
+	struct vkfd_process *p;
+	/*
+	 * GPU mappings of the ranges (vkfd_svm_held): their PTEs and the
+	 * GPUVM slots they fill.  gpu_lock is taken by the MMU notifier, so
+	 * nothing under it allocates with reclaim (noreclaim scope) and no
+	 * notifier is inserted or removed under it.  Order: mmap_lock, lock,
+	 * gpu_lock; p->lock never under lock or gpu_lock.
+	 */
+	struct mutex gpu_lock;
+	struct list_head released;	/* held slots to give back */
+	/* the GPUs named in access attributes, by slot, under lock */
+	u32 gpu_ids[32];
+};
+
+#define VKFD_SVM_GPUS	ARRAY_SIZE(((struct vkfd_svm *)0)->gpu_ids)
+
+/*
+ * One range's pages in one GPU's VM: the slots are held in the tree
+ * (vkfd_vm_reserve); pte[i] is the page's bus address and PTE flags, or
+ * 0 while the CPU has taken the page away.
+ */
+struct vkfd_svm_held {
+	struct list_head node;		/* in vkfd_svm.released */
+	struct vkfd_process_device *pdd;
+	u64 va, npages;
+	u64 pte[];
 };
 
 struct vkfd_svm_cut {
@@ -60,7 +91,35 @@ struct vkfd_svm_range {
 	u32 prefetch_loc;
 	u32 flags;
 	u8 granularity;
+	u32 access, in_place;		/* GPU slots (VKFD_SVM_GPUS) */
+	struct vkfd_svm_held *held[VKFD_SVM_GPUS];	/* under gpu_lock */
 };
+
+static struct vkfd_svm_range *vkfd_svm_range_of(struct interval_tree_node *n)
+{
+	return n ? container_of(n, struct vkfd_svm_range, it) : NULL;
+}
+
+/*
+ * The slot of a GPU in the ranges' access masks; with add, a free slot
+ * is given to a GPU not seen yet.  Under svm->lock.
+ */
+static int vkfd_svm_gpu_slot(struct vkfd_svm *svm, u32 gpu_id, bool add)
+{
+	unsigned int slot;
+
+	for (slot = 0; slot < VKFD_SVM_GPUS; slot++) {
+		if (svm->gpu_ids[slot] == gpu_id)
+			return slot;
+		if (!svm->gpu_ids[slot]) {
+			if (!add)
+				return -ENOENT;
+			svm->gpu_ids[slot] = gpu_id;
+			return slot;
+		}
+	}
+	return -ENOSPC;
+}
 
 static struct vkfd_svm *vkfd_svm_get(struct vkfd_process *p)
 {
@@ -76,13 +135,118 @@ static struct vkfd_svm *vkfd_svm_get(struct vkfd_process *p)
 	svm->mm = p->mm;
 	spin_lock_init(&svm->cuts_lock);
 	INIT_LIST_HEAD(&svm->cuts);
+	svm->p = p;
+	mutex_init(&svm->gpu_lock);
+	INIT_LIST_HEAD(&svm->released);
 	old = cmpxchg(&p->svm, NULL, svm);
 	if (old) {
 		mutex_destroy(&svm->lock);
+		mutex_destroy(&svm->gpu_lock);
 		kfree(svm);
 		return old;
 	}
 	return svm;
+}
+
+static unsigned int vkfd_svm_gpu_lock(struct vkfd_svm *svm)
+{
+	mutex_lock(&svm->gpu_lock);
+	return memalloc_noreclaim_save();
+}
+
+static void vkfd_svm_gpu_unlock(struct vkfd_svm *svm, unsigned int flags)
+{
+	memalloc_noreclaim_restore(flags);
+	mutex_unlock(&svm->gpu_lock);
+}
+
+static void vkfd_svm_flush(struct vkfd_process_device *pdd)
+{
+	if (vkfd_tlb_flush(pdd))
+		dev_err(&pdd->dev->pdev->dev,
+			"SVM: TLB flush of context %u failed\n", pdd->ctx_id);
+}
+
+/* Give back the bus addresses of pte[0..n). */
+static void vkfd_svm_dma_unmap(struct vkfd_process_device *pdd, u64 *pte,
+			       u64 n)
+{
+	u64 i;
+
+	for (i = 0; i < n; i++) {
+		if (!pte[i])
+			continue;
+		dma_unmap_page(&pdd->dev->pdev->dev,
+			       pte[i] & VKFD_PTE_ADDR_MASK, PAGE_SIZE,
+			       DMA_BIDIRECTIONAL);
+		pte[i] = 0;
+	}
+}
+
+/*
+ * Take pages [first, first + n) of a held mapping away from the GPU:
+ * holes in the VM, TLB flushed, then the bus addresses unmapped, all
+ * before the caller returns.  Under gpu_lock.
+ */
+static void vkfd_svm_held_punch(struct vkfd_svm_held *h, u64 first, u64 n)
+{
+	u64 i;
+
+	for (i = first; i < first + n && !h->pte[i]; i++)
+		;
+	if (i == first + n)
+		return;
+	vkfd_vm_fill_reserved(&h->pdd->vm, h->va + (first << PAGE_SHIFT), n,
+			      NULL);
+	vkfd_svm_flush(h->pdd);
+	vkfd_svm_dma_unmap(h->pdd, h->pte + first, n);
+}
+
+/*
+ * A range is about to change shape or attributes, or to go: its GPU
+ * mappings end now and their slots are queued for vkfd_svm_release.
+ * Under svm->lock (the caller's mmap lock keeps the range still).
+ */
+static void vkfd_svm_gpu_drop(struct vkfd_svm *svm, struct vkfd_svm_range *r)
+{
+	unsigned int slot, flags;
+
+	flags = vkfd_svm_gpu_lock(svm);
+	for (slot = 0; slot < VKFD_SVM_GPUS; slot++) {
+		struct vkfd_svm_held *h = r->held[slot];
+
+		if (!h)
+			continue;
+		vkfd_svm_held_punch(h, 0, h->npages);
+		list_add_tail(&h->node, &svm->released);
+		r->held[slot] = NULL;
+	}
+	vkfd_svm_gpu_unlock(svm, flags);
+}
+
+/*
+ * The slots of dropped mappings go back to the VMs.  No SVM lock held.
+ * A GPU that is going (dying, under p->lock) takes its whole VM with it.
+ */
+static void vkfd_svm_release(struct vkfd_svm *svm)
+{
+	struct vkfd_process *p = svm->p;
+	struct vkfd_svm_held *h, *tmp;
+	LIST_HEAD(list);
+
+	mutex_lock(&svm->lock);
+	list_splice_init(&svm->released, &list);
+	mutex_unlock(&svm->lock);
+	list_for_each_entry_safe(h, tmp, &list, node) {
+		mutex_lock(&p->lock);
+		if (!h->pdd->dying) {
+			vkfd_vm_unmap(&h->pdd->vm, h->va, h->npages);
+			/* no walk of a freed table from a cached directory */
+			vkfd_svm_flush(h->pdd);
+		}
+		mutex_unlock(&p->lock);
+		kvfree(h);
+	}
 }
 
 /*
@@ -98,9 +262,24 @@ static bool vkfd_svm_invalidate(struct mmu_interval_notifier *mni,
 	struct vkfd_svm_range *r =
 		container_of(mni, struct vkfd_svm_range, notifier);
 	struct vkfd_svm *svm = r->svm;
+	unsigned long s, l;
 	struct vkfd_svm_cut *cut;
+	unsigned int slot, flags;
 
+	/* the GPU side waits for the device: only where blocking is fine */
+	if (!mmu_notifier_range_blockable(range))
+		return false;
+	s = max(range->start >> PAGE_SHIFT, r->it.start);
+	l = min((range->end - 1) >> PAGE_SHIFT, r->it.last);
+	flags = vkfd_svm_gpu_lock(svm);
 	mmu_interval_set_seq(mni, cur_seq);
+	for (slot = 0; slot < VKFD_SVM_GPUS; slot++) {
+		struct vkfd_svm_held *h = r->held[slot];
+
+		if (h)
+			vkfd_svm_held_punch(h, s - r->it.start, l - s + 1);
+	}
+	vkfd_svm_gpu_unlock(svm, flags);
 	if (range->event != MMU_NOTIFY_UNMAP)
 		return true;
 	cut = kmalloc(sizeof(*cut), GFP_ATOMIC | __GFP_NOWARN);
@@ -108,8 +287,8 @@ static bool vkfd_svm_invalidate(struct mmu_interval_notifier *mni,
 		pr_warn_ratelimited("vkfd: SVM: no memory to record an munmap\n");
 		return true;
 	}
-	cut->start = max(range->start >> PAGE_SHIFT, r->it.start);
-	cut->last = min((range->end - 1) >> PAGE_SHIFT, r->it.last);
+	cut->start = s;
+	cut->last = l;
 	spin_lock(&svm->cuts_lock);
 	list_add_tail(&cut->node, &svm->cuts);
 	spin_unlock(&svm->cuts_lock);
@@ -138,6 +317,7 @@ static void vkfd_svm_insert(struct vkfd_svm *svm, struct vkfd_svm_range *r)
 
 static void vkfd_svm_remove(struct vkfd_svm *svm, struct vkfd_svm_range *r)
 {
+	vkfd_svm_gpu_drop(svm, r);
 	interval_tree_remove(&r->it, &svm->ranges);
 	if (r->notified)
 		mmu_interval_notifier_remove(&r->notifier);
@@ -194,6 +374,45 @@ static void vkfd_svm_apply_cuts(struct vkfd_svm *svm)
 	}
 }
 
+/*
+ * A GPU leaves a live process (driver unbind): its mappings of the
+ * ranges end before its VM is freed; the VM goes whole, so the slots are
+ * not given back one by one.  pdd->dying is already set.
+ */
+void vkfd_svm_pdd_gone(struct vkfd_process_device *pdd)
+{
+	struct vkfd_svm *svm = READ_ONCE(pdd->p->svm);
+	struct vkfd_svm_held *h, *tmp;
+	struct interval_tree_node *n;
+	unsigned int flags;
+	int slot;
+
+	if (!svm)
+		return;
+	mutex_lock(&svm->lock);
+	list_for_each_entry_safe(h, tmp, &svm->released, node) {
+		if (h->pdd == pdd) {
+			list_del(&h->node);
+			kvfree(h);
+		}
+	}
+	slot = vkfd_svm_gpu_slot(svm, pdd->dev->gpu_id, false);
+	for (n = interval_tree_iter_first(&svm->ranges, 0, ULONG_MAX);
+	     slot >= 0 && n; n = interval_tree_iter_next(n, 0, ULONG_MAX)) {
+		struct vkfd_svm_range *r = vkfd_svm_range_of(n);
+
+		flags = vkfd_svm_gpu_lock(svm);
+		h = r->held[slot];
+		if (h) {
+			vkfd_svm_held_punch(h, 0, h->npages);
+			r->held[slot] = NULL;
+			kvfree(h);
+		}
+		vkfd_svm_gpu_unlock(svm, flags);
+	}
+	mutex_unlock(&svm->lock);
+}
+
 void vkfd_svm_fini(struct vkfd_process *p)
 {
 	struct vkfd_svm *svm = p->svm;
@@ -211,6 +430,8 @@ void vkfd_svm_fini(struct vkfd_process *p)
 	}
 	list_for_each_entry_safe(cut, tmp, &svm->cuts, node)
 		kfree(cut);
+	vkfd_svm_release(svm);
+	mutex_destroy(&svm->gpu_lock);
 	mutex_destroy(&svm->lock);
 	kfree(svm);
 	p->svm = NULL;
@@ -230,6 +451,23 @@ static bool vkfd_svm_known_gpu(struct vkfd_process *p, u32 gpu_id)
 	return known;
 }
 
+/* The pdd of a slot's GPU (p->pdds changes only under vkfd_lock). */
+static struct vkfd_process_device *vkfd_svm_slot_pdd(struct vkfd_svm *svm,
+						     unsigned int slot)
+{
+	struct vkfd_process_device *pdd, *found = NULL;
+
+	mutex_lock(&svm->p->lock);
+	list_for_each_entry(pdd, &svm->p->pdds, node) {
+		if (pdd->dev->gpu_id == svm->gpu_ids[slot]) {
+			found = pdd;
+			break;
+		}
+	}
+	mutex_unlock(&svm->p->lock);
+	return found;
+}
+
 /*
  * amdkfd's svm_range_check_attr, for GPUs none of which is in the
  * process's SVM-supported set: a location may be system memory (or, for
@@ -237,7 +475,7 @@ static bool vkfd_svm_known_gpu(struct vkfd_process *p, u32 gpu_id)
  * any access attribute and any unknown type.  Flags and granularity take
  * any value.
  */
-static int vkfd_svm_check_attrs(u32 nattr,
+static int vkfd_svm_check_attrs(struct vkfd_process *p, u32 nattr,
 				const struct kfd_ioctl_svm_attribute *attrs)
 {
 	u32 i;
@@ -259,7 +497,18 @@ static int vkfd_svm_check_attrs(u32 nattr,
 		case KFD_IOCTL_SVM_ATTR_CLR_FLAGS:
 		case KFD_IOCTL_SVM_ATTR_GRANULARITY:
 			break;
-		default:	/* the access types name a GPU */
+		case KFD_IOCTL_SVM_ATTR_ACCESS:
+		case KFD_IOCTL_SVM_ATTR_ACCESS_IN_PLACE:
+		case KFD_IOCTL_SVM_ATTR_NO_ACCESS:
+			/*
+			 * System pages mirrored into the GPU's VM, which
+			 * needs the kernel's HMM (Debian's has it).
+			 */
+			if (!IS_ENABLED(CONFIG_HMM_MIRROR) ||
+			    !vkfd_svm_known_gpu(p, val))
+				return -EINVAL;
+			break;
+		default:
 			return -EINVAL;
 		}
 	}
@@ -306,11 +555,6 @@ static int vkfd_svm_range_valid(struct vkfd_process *p, struct mm_struct *mm,
 	return vkfd_svm_bo_overlap(p, start, size) ? -EADDRINUSE : 0;
 }
 
-static struct vkfd_svm_range *vkfd_svm_range_of(struct interval_tree_node *n)
-{
-	return n ? container_of(n, struct vkfd_svm_range, it) : NULL;
-}
-
 /* Cut r at page 'at' (r->start < at <= r->last): spare becomes [at, last]. */
 static void vkfd_svm_split(struct vkfd_svm *svm, struct vkfd_svm_range *r,
 			   unsigned long at, struct vkfd_svm_range *spare)
@@ -325,15 +569,34 @@ static void vkfd_svm_split(struct vkfd_svm *svm, struct vkfd_svm_range *r,
 	svm->nr_ranges++;
 }
 
-static void vkfd_svm_apply(struct vkfd_svm_range *r, u32 nattr,
-			   const struct kfd_ioctl_svm_attribute *attrs)
+static void vkfd_svm_apply(struct vkfd_svm *svm, struct vkfd_svm_range *r,
+			   u32 nattr, const struct kfd_ioctl_svm_attribute *attrs)
 {
-	u32 i;
+	u32 i, old_access = r->access | r->in_place;
+	u32 old_ro = r->flags & KFD_IOCTL_SVM_FLAG_GPU_RO;
+	u32 bit;
+	int slot;
 
 	for (i = 0; i < nattr; i++) {
 		u32 val = attrs[i].value;
 
 		switch (attrs[i].type) {
+		case KFD_IOCTL_SVM_ATTR_ACCESS:
+		case KFD_IOCTL_SVM_ATTR_ACCESS_IN_PLACE:
+		case KFD_IOCTL_SVM_ATTR_NO_ACCESS:
+			/* a slot was made for it before anything changed */
+			slot = vkfd_svm_gpu_slot(svm, val, false);
+			if (WARN_ON_ONCE(slot < 0))
+				break;
+			bit = BIT(slot);
+			r->access &= ~bit;
+			r->in_place &= ~bit;
+			if (attrs[i].type == KFD_IOCTL_SVM_ATTR_ACCESS)
+				r->access |= bit;
+			else if (attrs[i].type ==
+				 KFD_IOCTL_SVM_ATTR_ACCESS_IN_PLACE)
+				r->in_place |= bit;
+			break;
 		case KFD_IOCTL_SVM_ATTR_PREFERRED_LOC:
 			r->preferred_loc = val;
 			break;
@@ -353,6 +616,10 @@ static void vkfd_svm_apply(struct vkfd_svm_range *r, u32 nattr,
 			break;
 		}
 	}
+	/* mapped again, as the new attributes say, after the call */
+	if ((r->access | r->in_place) != old_access ||
+	    (r->flags & KFD_IOCTL_SVM_FLAG_GPU_RO) != old_ro)
+		vkfd_svm_gpu_drop(svm, r);
 }
 
 /*
@@ -369,6 +636,16 @@ static int vkfd_svm_set(struct vkfd_svm *svm, unsigned long start,
 	unsigned long nr = 0, nspare, used = 0, next;
 	int ret = 0;
 
+	for (nr = 0; nr < nattr; nr++) {
+		if (attrs[nr].type != KFD_IOCTL_SVM_ATTR_ACCESS &&
+		    attrs[nr].type != KFD_IOCTL_SVM_ATTR_ACCESS_IN_PLACE &&
+		    attrs[nr].type != KFD_IOCTL_SVM_ATTR_NO_ACCESS)
+			continue;
+		/* more GPUs than slots: refused before any change */
+		if (vkfd_svm_gpu_slot(svm, attrs[nr].value, true) < 0)
+			return -EINVAL;
+	}
+	nr = 0;
 	for (n = interval_tree_iter_first(&svm->ranges, start, last); n;
 	     n = interval_tree_iter_next(n, start, last))
 		nr++;
@@ -417,7 +694,7 @@ static int vkfd_svm_set(struct vkfd_svm *svm, unsigned long start,
 			svm->nr_ranges++;
 			r = gap;
 		}
-		vkfd_svm_apply(r, nattr, attrs);
+		vkfd_svm_apply(svm, r, nattr, attrs);
 		if (r->it.last >= last)
 			break;
 		next = r->it.last + 1;
@@ -429,6 +706,185 @@ out:
 	return ret;
 }
 
+/*
+ * Fault r's pages in (hmm_range_fault, one call per VMA so that each
+ * asks for write access where the VMA allows it) and map them for bus
+ * access.  Mmap lock held.
+ */
+static int vkfd_svm_fault(struct vkfd_svm_range *r, struct device *d,
+			  unsigned long *pfns, u64 *pte, unsigned long seq,
+			  bool gpu_ro)
+{
+	unsigned long addr = r->it.start << PAGE_SHIFT;
+	unsigned long end = (r->it.last + 1) << PAGE_SHIFT;
+	u64 i, n = r->it.last - r->it.start + 1;
+	int ret;
+
+	if (!IS_ENABLED(CONFIG_HMM_MIRROR))
+		return -EOPNOTSUPP;	/* refused at the attribute check */
+	while (addr < end) {
+		struct vm_area_struct *vma = vma_lookup(r->svm->mm, addr);
+		struct hmm_range hr = {
+			.notifier = &r->notifier,
+			.notifier_seq = seq,
+			.start = addr,
+			.hmm_pfns = pfns + ((addr >> PAGE_SHIFT) - r->it.start),
+			.default_flags = HMM_PFN_REQ_FAULT,
+		};
+
+		if (!vma)
+			return -EFAULT;
+		hr.end = min_t(unsigned long, end, vma->vm_end);
+		if ((vma->vm_flags & VM_WRITE) && !gpu_ro)
+			hr.default_flags |= HMM_PFN_REQ_WRITE;
+		ret = hmm_range_fault(&hr);
+		if (ret)
+			return ret;
+		addr = hr.end;
+	}
+	for (i = 0; i < n; i++) {
+		struct page *page = hmm_pfn_to_page(pfns[i]);
+		dma_addr_t dma = dma_map_page(d, page, 0, PAGE_SIZE,
+					      DMA_BIDIRECTIONAL);
+
+		if (dma_mapping_error(d, dma))
+			return -ENOMEM;	/* the caller unmaps pte[0..i) */
+		pte[i] = dma | VKFD_PTE_SYSTEM;
+		if (!gpu_ro && (pfns[i] & HMM_PFN_WRITE))
+			pte[i] |= VKFD_PTE_WRITE;
+	}
+	return 0;
+}
+
+/*
+ * Map r into the VM of the GPU in slot, as amdkfd's validate-and-map
+ * without XNACK: hold the slots, fault the pages in under the
+ * notifier's sequence, and publish the PTEs under gpu_lock only if no
+ * invalidation came in between (else fault again).  Mmap lock held.
+ */
+static int vkfd_svm_gpu_map(struct vkfd_svm *svm, struct vkfd_svm_range *r,
+			    unsigned int slot)
+{
+	struct vkfd_process_device *pdd = vkfd_svm_slot_pdd(svm, slot);
+	u64 n = r->it.last - r->it.start + 1;
+	u64 va = r->it.start << PAGE_SHIFT;
+	bool ro = r->flags & KFD_IOCTL_SVM_FLAG_GPU_RO;
+	struct vkfd_svm_held *h;
+	unsigned long *pfns;
+	unsigned long seq;
+	unsigned int flags;
+	int ret, tries = 0;
+
+	if (!pdd)
+		return 0;	/* the GPU is gone */
+	h = kvzalloc(struct_size(h, pte, n), GFP_KERNEL_ACCOUNT);
+	pfns = kvmalloc_array(n, sizeof(*pfns), GFP_KERNEL);
+	if (!h || !pfns) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	h->pdd = pdd;
+	h->va = va;
+	h->npages = n;
+
+	mutex_lock(&svm->p->lock);
+	/* not bound (no ACQUIRE_VM yet) or going: no VM to map into */
+	ret = !pdd->drm_file || pdd->dying ? -ENODEV :
+	      vkfd_vm_reserve(&pdd->vm, va, n);
+	mutex_unlock(&svm->p->lock);
+	if (ret == -ENODEV)
+		ret = 0;
+	if (ret)
+		goto out_free;
+
+	for (;;) {
+		seq = mmu_interval_read_begin(&r->notifier);
+		ret = vkfd_svm_fault(r, &pdd->dev->pdev->dev, pfns, h->pte,
+				     seq, ro);
+		if (!ret) {
+			flags = vkfd_svm_gpu_lock(svm);
+			/* a GPU going away drops what it finds under gpu_lock */
+			if (READ_ONCE(pdd->dying)) {
+				vkfd_svm_gpu_unlock(svm, flags);
+				vkfd_svm_dma_unmap(pdd, h->pte, n);
+				ret = 0;
+				goto out_free;
+			}
+			if (!mmu_interval_read_retry(&r->notifier, seq)) {
+				vkfd_vm_fill_reserved(&pdd->vm, va, n, h->pte);
+				r->held[slot] = h;
+				vkfd_svm_gpu_unlock(svm, flags);
+				kvfree(pfns);
+				return 0;
+			}
+			vkfd_svm_gpu_unlock(svm, flags);
+			ret = -EBUSY;
+		}
+		vkfd_svm_dma_unmap(pdd, h->pte, n);
+		if (ret != -EBUSY || ++tries > 64)
+			break;
+	}
+	mutex_lock(&svm->p->lock);
+	if (!pdd->dying)
+		vkfd_vm_unmap(&pdd->vm, va, n);
+	mutex_unlock(&svm->p->lock);
+out_free:
+	kvfree(pfns);
+	kvfree(h);
+	return ret == -EBUSY ? -EAGAIN : ret;
+}
+
+/*
+ * Map every range a GPU may access and that is not mapped there yet; a
+ * mapping with pages the CPU took away (mprotect, page-out) is dropped
+ * and made again.  Mmap lock held.
+ */
+static int vkfd_svm_map_all(struct vkfd_svm *svm)
+{
+	struct interval_tree_node *n;
+	unsigned int flags, slot;
+	int ret;
+	u64 i;
+
+	mutex_lock(&svm->lock);
+	for (n = interval_tree_iter_first(&svm->ranges, 0, ULONG_MAX); n;
+	     n = interval_tree_iter_next(n, 0, ULONG_MAX)) {
+		struct vkfd_svm_range *r = vkfd_svm_range_of(n);
+
+		flags = vkfd_svm_gpu_lock(svm);
+		for (slot = 0; slot < VKFD_SVM_GPUS; slot++) {
+			struct vkfd_svm_held *h = r->held[slot];
+
+			for (i = 0; h && i < h->npages && h->pte[i]; i++)
+				;
+			if (!h || i == h->npages)
+				continue;
+			vkfd_svm_held_punch(h, 0, h->npages);
+			list_add_tail(&h->node, &svm->released);
+			r->held[slot] = NULL;
+		}
+		vkfd_svm_gpu_unlock(svm, flags);
+	}
+	mutex_unlock(&svm->lock);
+	vkfd_svm_release(svm);
+
+	for (n = interval_tree_iter_first(&svm->ranges, 0, ULONG_MAX); n;
+	     n = interval_tree_iter_next(n, 0, ULONG_MAX)) {
+		struct vkfd_svm_range *r = vkfd_svm_range_of(n);
+		unsigned long want = r->access | r->in_place;
+		unsigned int slot;
+
+		for_each_set_bit(slot, &want, VKFD_SVM_GPUS) {
+			if (r->held[slot])
+				continue;
+			ret = vkfd_svm_gpu_map(svm, r, slot);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
 static int vkfd_svm_get_attrs(struct vkfd_process *p, struct vkfd_svm *svm,
 			      unsigned long start, unsigned long last,
 			      u32 nattr, struct kfd_ioctl_svm_attribute *attrs)
@@ -438,7 +894,9 @@ static int vkfd_svm_get_attrs(struct vkfd_process *p, struct vkfd_svm *svm,
 	bool get_preferred = false, get_prefetch = false;
 	u32 flags_and = 0xffffffff, flags_or = 0;
 	struct interval_tree_node *n;
+	u32 access = ~0u, in_place = ~0u;
 	u8 granularity = 0xff;
+	int slot;
 	u32 i;
 
 	for (i = 0; i < nattr; i++) {
@@ -466,6 +924,8 @@ static int vkfd_svm_get_attrs(struct vkfd_process *p, struct vkfd_svm *svm,
 		granularity = VKFD_SVM_DEFAULT_GRANULARITY;
 		flags_and = VKFD_SVM_DEFAULT_FLAGS;
 		flags_or = VKFD_SVM_DEFAULT_FLAGS;
+		access = 0;
+		in_place = 0;
 	}
 	for (; n; n = interval_tree_iter_next(n, start, last)) {
 		struct vkfd_svm_range *r = vkfd_svm_range_of(n);
@@ -494,6 +954,8 @@ static int vkfd_svm_get_attrs(struct vkfd_process *p, struct vkfd_svm *svm,
 		flags_and &= r->flags;
 		flags_or |= r->flags;
 		granularity = min(granularity, r->granularity);
+		access &= r->access;
+		in_place &= r->in_place;
 	}
 	mutex_unlock(&svm->lock);
 
@@ -508,8 +970,18 @@ static int vkfd_svm_get_attrs(struct vkfd_process *p, struct vkfd_svm *svm,
 		case KFD_IOCTL_SVM_ATTR_ACCESS:
 			if (!vkfd_svm_known_gpu(p, attrs[i].value))
 				return -EINVAL;
-			/* no GPU of ours maps SVM ranges (yet) */
-			attrs[i].type = KFD_IOCTL_SVM_ATTR_NO_ACCESS;
+			mutex_lock(&svm->lock);
+			slot = vkfd_svm_gpu_slot(svm, attrs[i].value, false);
+			mutex_unlock(&svm->lock);
+			if (slot < 0)
+				attrs[i].type = KFD_IOCTL_SVM_ATTR_NO_ACCESS;
+			else if (access & BIT(slot))
+				attrs[i].type = KFD_IOCTL_SVM_ATTR_ACCESS;
+			else if (in_place & BIT(slot))
+				attrs[i].type =
+					KFD_IOCTL_SVM_ATTR_ACCESS_IN_PLACE;
+			else
+				attrs[i].type = KFD_IOCTL_SVM_ATTR_NO_ACCESS;
 			break;
 		case KFD_IOCTL_SVM_ATTR_SET_FLAGS:
 			attrs[i].value = flags_and;
@@ -561,7 +1033,7 @@ int vkfd_ioctl_svm(struct file *filep, struct vkfd_process *p, void *data)
 	last = start + (args->size >> PAGE_SHIFT) - 1;
 
 	if (args->op == KFD_IOCTL_SVM_OP_SET_ATTR) {
-		ret = vkfd_svm_check_attrs(args->nattr, args->attrs);
+		ret = vkfd_svm_check_attrs(p, args->nattr, args->attrs);
 		if (ret)
 			return ret;
 	}
@@ -574,8 +1046,12 @@ int vkfd_ioctl_svm(struct file *filep, struct vkfd_process *p, void *data)
 	mutex_lock(&svm->lock);
 	vkfd_svm_apply_cuts(svm);
 	mutex_unlock(&svm->lock);
+	vkfd_svm_release(svm);
 	ret = vkfd_svm_range_valid(p, mm, args->start_addr, args->size);
 	if (ret || args->op == KFD_IOCTL_SVM_OP_GET_ATTR) {
+		/* what the cuts left of mapped ranges is mapped again */
+		if (!ret)
+			ret = vkfd_svm_map_all(svm);
 		mmap_write_unlock(mm);
 		if (ret)
 			return ret;
@@ -585,6 +1061,9 @@ int vkfd_ioctl_svm(struct file *filep, struct vkfd_process *p, void *data)
 	mutex_lock(&svm->lock);
 	ret = vkfd_svm_set(svm, start, last, args->nattr, args->attrs);
 	mutex_unlock(&svm->lock);
+	vkfd_svm_release(svm);
+	if (!ret)
+		ret = vkfd_svm_map_all(svm);
 	mmap_write_unlock(mm);
 	return ret;
 }

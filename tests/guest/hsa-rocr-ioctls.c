@@ -16,10 +16,11 @@
  * And the probes amdkfd answers for features this GPU (or Debian's kernel
  * configuration) lacks, or that only tools use:
  *
- *   SVM (no vkfd GPU is SVM-capable yet; kfd-svm tests the ranges): EINVAL
- *   when the ioctl size does not cover nattr attributes; a secondary gets
- *   EOPNOTSUPP; on the primary, a range that is not mapped is EFAULT and
- *   access for a GPU outside SVM EINVAL; nothing changes.
+ *   SVM (kfd-svm tests the ranges and GPU mappings): EINVAL when the
+ *   ioctl size does not cover nattr attributes; a secondary gets
+ *   EOPNOTSUPP; on the primary, a range that is not mapped is EFAULT, also
+ *   with access for a GPU (EINVAL instead in a kernel without HMM, where
+ *   no GPU can mirror ranges); nothing changes.
  *   ALLOC_QUEUE_GWS (no GWS): EINVAL for an unknown queue, else ENODEV.
  *   SMI_EVENTS: a reader of the GPU's events (EINVAL for an unknown GPU):
  *   mask writes, non-blocking reads, poll, process start/end and VM
@@ -154,11 +155,26 @@ static void svm_fill(struct svm_buf *b, unsigned int gpu_id)
 	b->attrs[1].value = KFD_IOCTL_SVM_FLAG_COHERENT;
 }
 
+/* hmm_range_fault in the kernel: vkfd can mirror SVM ranges to GPUs */
+static bool kernel_has_hmm(void)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	char line[256];
+	bool found = false;
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = strstr(line, " hmm_range_fault\n") != NULL;
+	if (f)
+		fclose(f);
+	return found;
+}
+
 static void check_svm_as(int kfd, const char *who, unsigned int gpu_id,
 			 bool secondary)
 {
 	int unmapped = secondary ? EOPNOTSUPP : EFAULT;
-	int no_svm_gpu = secondary ? EOPNOTSUPP : EINVAL;
+	int no_svm_gpu = secondary ? EOPNOTSUPP :
+			 kernel_has_hmm() ? EFAULT : EINVAL;
 	struct svm_buf b, orig;
 
 	svm_fill(&b, gpu_id);
@@ -171,7 +187,7 @@ static void check_svm_as(int kfd, const char *who, unsigned int gpu_id,
 	tap_errno(svm(kfd, &b, 2, 1), EINVAL,
 		  "%s: SVM, 2 attributes, ioctl size of one: EINVAL", who);
 	tap_errno(svm(kfd, &b, 2, 2), no_svm_gpu,
-		  "%s: SVM SET_ATTR, access for a GPU outside SVM: %s", who,
+		  "%s: SVM SET_ATTR, access for a GPU, range not mapped: %s", who,
 		  strerror(no_svm_gpu));
 	b.a.op = KFD_IOCTL_SVM_OP_GET_ATTR;
 	orig.a.op = KFD_IOCTL_SVM_OP_GET_ATTR;

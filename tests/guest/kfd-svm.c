@@ -9,9 +9,15 @@
  *    unknown attribute types, ACCESS_IN_PLACE and NO_ACCESS in a query,
  *    an undefined prefetch location (EINVAL); a secondary kfd_process
  *    (EOPNOTSUPP).
- *  - No vkfd GPU is SVM-capable yet: its gpu_id as a location or in an
- *    access attribute is EINVAL (as amdkfd answers for such a GPU), an
- *    unknown gpu_id too, and a query reports NO_ACCESS for each GPU.
+ *  - No migration to VRAM: a gpu_id as a location is EINVAL, an unknown
+ *    gpu_id in an access attribute too; a query of a fresh range reports
+ *    NO_ACCESS for each GPU.
+ *  - GPU mappings, per GPU (its own process): after ACCESS, SDMA copies
+ *    out of the range read the CPU's bytes and SDMA writes into it are
+ *    what the CPU reads; after munmap and a new page at the same address
+ *    the GPU reads the new page; after mprotect the next SVM call maps the
+ *    pages again; GET_ATTR reports ACCESS, then NO_ACCESS.  In a kernel
+ *    without HMM (the debug kernel) ACCESS is EINVAL instead.
  *  - Bookkeeping: an unregistered range reads amdkfd's defaults; SET_ATTR
  *    over part of a range splits it, over a gap fills it, and GET_ATTR over
  *    a span gives a location only where all ranges agree, the flags set
@@ -28,6 +34,7 @@
 
 #include "tap.h"
 #include "kfd-util.h"
+#include "kfd-queue-util.h"
 
 #define PAGE		4096ULL
 #define NPAGES		16
@@ -164,13 +171,6 @@ static void check_errors(int kfd)
 	for (i = 0; i < ngpu; i++) {
 		unsigned int id = gpus[i].gpu_id;
 
-		tap_errno(set1(kfd, mem, PAGE, KFD_IOCTL_SVM_ATTR_ACCESS, id),
-			  EINVAL, "GPU %u: ACCESS (not SVM-capable): EINVAL", id);
-		tap_errno(set1(kfd, mem, PAGE,
-			       KFD_IOCTL_SVM_ATTR_ACCESS_IN_PLACE, id),
-			  EINVAL, "GPU %u: ACCESS_IN_PLACE: EINVAL", id);
-		tap_errno(set1(kfd, mem, PAGE, KFD_IOCTL_SVM_ATTR_NO_ACCESS, id),
-			  EINVAL, "GPU %u: NO_ACCESS: EINVAL", id);
 		tap_errno(set1(kfd, mem, PAGE,
 			       KFD_IOCTL_SVM_ATTR_PREFERRED_LOC, id),
 			  EINVAL, "GPU %u: PREFERRED_LOC: EINVAL", id);
@@ -181,6 +181,8 @@ static void check_errors(int kfd)
 	}
 	tap_errno(set1(kfd, mem, PAGE, KFD_IOCTL_SVM_ATTR_PREFERRED_LOC,
 		       bad_gpu), EINVAL, "unknown gpu_id as location: EINVAL");
+	tap_errno(set1(kfd, mem, PAGE, KFD_IOCTL_SVM_ATTR_ACCESS, bad_gpu),
+		  EINVAL, "ACCESS for an unknown gpu_id: EINVAL");
 	tap_errno(set1(kfd, mem, PAGE, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, UNDEF),
 		  EINVAL, "prefetch location undefined: EINVAL");
 	tap_errno(set1(kfd, mem, PAGE, 8, 0), EINVAL,
@@ -191,9 +193,9 @@ static void check_errors(int kfd)
 	b.attrs[0].type = KFD_IOCTL_SVM_ATTR_SET_FLAGS;
 	b.attrs[0].value = KFD_IOCTL_SVM_FLAG_GPU_RO;
 	b.attrs[1].type = KFD_IOCTL_SVM_ATTR_ACCESS;
-	b.attrs[1].value = gpus[0].gpu_id;
+	b.attrs[1].value = bad_gpu;
 	tap_errno(svm_call(kfd, KFD_IOCTL_SVM_OP_SET_ATTR, mem, PAGE, &b, 2),
-		  EINVAL, "SET_FLAGS then ACCESS: EINVAL");
+		  EINVAL, "SET_FLAGS then ACCESS of an unknown GPU: EINVAL");
 
 	memset(&b, 0, sizeof(b));
 	b.attrs[0].type = KFD_IOCTL_SVM_ATTR_ACCESS_IN_PLACE;
@@ -420,6 +422,151 @@ static int secondary_child(void *arg)
 	return tap_failed != failed;
 }
 
+/* One SDMA COPY_LINEAR of len bytes, then a FENCE; waits for it. */
+static bool sdma_copy(struct q *q, uint64_t src, uint64_t dst, uint32_t len,
+		      uint32_t seq)
+{
+	uint64_t f = data_va(q, 0x40);
+	uint32_t copy[7] = {
+		VKFD_SDMA_HEADER(VKFD_SDMA_OP_COPY, 0), len - 1, 0,
+		(uint32_t)src, src >> 32, (uint32_t)dst, dst >> 32,
+	};
+	uint32_t fence[4] = {
+		VKFD_SDMA_HEADER(VKFD_SDMA_OP_FENCE, 0), (uint32_t)f, f >> 32,
+		seq,
+	};
+
+	emit(q, copy, 7);
+	emit(q, fence, 4);
+	kick(q, q->wptr);
+	return wait_u32(q->data + 0x40, seq);
+}
+
+/*
+ * GPU mappings of an SVM range on GPU i: SDMA reads the CPU's bytes and
+ * the CPU reads what SDMA wrote; after munmap and a new mapping at the
+ * same address, the GPU sees the new page, not the old one.
+ */
+static void check_gpu_access(int i)
+{
+	const unsigned int n = 4;
+	struct vkfd_gpu *gpu = &gpus[i];
+	int kfd = kfd_open(), drm = open_render_node(gpu);
+	uint32_t access[VKFD_MAX_GPUS], *words, seq = 1;
+	unsigned int id = gpu->gpu_id, k;
+	struct attrs a;
+	uint8_t *buf;
+	struct q q;
+	bool same;
+
+	if (!tap_ok(kfd >= 0 && drm >= 0 && !acquire_vm(kfd, drm, id),
+		    "GPU %u: bound", id))
+		return;
+	if (!tap_ok(queue_open(gpu, &q, kfd, drm, 0x400000000ULL,
+			       KFD_IOC_QUEUE_TYPE_SDMA) == 0,
+		    "GPU %u: an SDMA queue", id))
+		return;
+	buf = mmap(NULL, n * PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!tap_ok(buf != MAP_FAILED, "SVM memory"))
+		return;
+	words = (uint32_t *)buf;
+	for (k = 0; k < n * PAGE / 4; k++)
+		words[k] = k * 2654435761u;
+
+	tap_zero(set1(kfd, buf, n * PAGE, KFD_IOCTL_SVM_ATTR_ACCESS, id),
+		 "GPU %u: SET_ATTR ACCESS over %u pages", id, n);
+	tap_zero(get_all(kfd, buf, n * PAGE, &a, access),
+		 "GPU %u: GET_ATTR", id);
+	tap_ok(access[i] == KFD_IOCTL_SVM_ATTR_ACCESS,
+	       "GPU %u: GET_ATTR reports ACCESS (%u)", id, access[i]);
+
+	tap_ok(sdma_copy(&q, (uintptr_t)buf, data_va(&q, 0x1000), n * PAGE,
+			 seq++), "GPU %u: SDMA copy from the range done", id);
+	same = !memcmp((const void *)(q.data + 0x1000), buf, n * PAGE);
+	tap_ok(same, "GPU %u: SDMA read the CPU's bytes", id);
+
+	memset((void *)(q.data + 0x1000), 0x3c, PAGE);
+	tap_ok(sdma_copy(&q, data_va(&q, 0x1000), (uintptr_t)buf + PAGE, PAGE,
+			 seq++), "GPU %u: SDMA copy into the range done", id);
+	tap_ok(buf[PAGE] == 0x3c && buf[2 * PAGE - 1] == 0x3c &&
+	       buf[PAGE - 1] != 0x3c && buf[2 * PAGE] != 0x3c,
+	       "GPU %u: the CPU reads what SDMA wrote, only there", id);
+
+	/* a new page at the same address: the GPU follows */
+	tap_zero(munmap(buf + 2 * PAGE, PAGE), "GPU %u: munmap a page", id);
+	tap_ok(mmap(buf + 2 * PAGE, PAGE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
+	       buf + 2 * PAGE, "GPU %u: a new page there", id);
+	memset(buf + 2 * PAGE, 0x77, PAGE);
+	tap_zero(set1(kfd, buf + 2 * PAGE, PAGE, KFD_IOCTL_SVM_ATTR_ACCESS,
+		      id), "GPU %u: ACCESS for the new page", id);
+	tap_ok(sdma_copy(&q, (uintptr_t)buf, data_va(&q, 0x1000), n * PAGE,
+			 seq++), "GPU %u: SDMA copy again", id);
+	tap_ok(q.data[0x1000 + 2 * PAGE] == 0x77 &&
+	       q.data[0x1000 + 3 * PAGE - 1] == 0x77 &&
+	       !memcmp((const void *)(q.data + 0x1000 + 3 * PAGE),
+		       buf + 3 * PAGE, PAGE),
+	       "GPU %u: it read the new page and the rest as before", id);
+
+	/* mprotect takes the pages from the GPU; the next call maps them */
+	tap_zero(mprotect(buf, n * PAGE, PROT_READ), "GPU %u: mprotect", id);
+	tap_zero(get_all(kfd, buf, n * PAGE, &a, access),
+		 "GPU %u: an SVM call after it (GET_ATTR)", id);
+	memset((void *)(q.data + 0x1000), 0, n * PAGE);
+	tap_ok(sdma_copy(&q, (uintptr_t)buf, data_va(&q, 0x1000), n * PAGE,
+			 seq++), "GPU %u: SDMA copy after mprotect", id);
+	tap_ok(!memcmp((const void *)(q.data + 0x1000), buf, n * PAGE),
+	       "GPU %u: it read the CPU's bytes (read-only now)", id);
+
+	tap_zero(set1(kfd, buf, n * PAGE, KFD_IOCTL_SVM_ATTR_NO_ACCESS, id),
+		 "GPU %u: NO_ACCESS", id);
+	tap_zero(get_all(kfd, buf, n * PAGE, &a, access),
+		 "GPU %u: GET_ATTR after NO_ACCESS", id);
+	tap_ok(access[i] == KFD_IOCTL_SVM_ATTR_NO_ACCESS,
+	       "GPU %u: GET_ATTR reports NO_ACCESS", id);
+	queue_close(&q);
+	munmap(buf, n * PAGE);
+	close(drm);
+	close(kfd);
+}
+
+/*
+ * The mirror needs the kernel's HMM (hmm_range_fault): Debian's kernel
+ * has it, the debug kernel (scripts/build-debug-kernel.sh) does not.
+ */
+static bool kernel_has_hmm(void)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	char line[256];
+	bool found = false;
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = strstr(line, " hmm_range_fault\n") != NULL;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static int gpu_child(void *arg)
+{
+	int failed = tap_failed, i = *(int *)arg;
+	int kfd;
+
+	if (kernel_has_hmm()) {
+		check_gpu_access(i);
+		return tap_failed != failed;
+	}
+	kfd = kfd_open();
+	tap_zero(bind_all_gpus(kfd), "bound to every GPU");
+	tap_errno(set1(kfd, mem, PAGE, KFD_IOCTL_SVM_ATTR_ACCESS,
+		       gpus[i].gpu_id), EINVAL,
+		  "GPU %u: no HMM in this kernel: ACCESS is EINVAL",
+		  gpus[i].gpu_id);
+	close(kfd);
+	return tap_failed != failed;
+}
+
 /* The checks, in a process of their own whose exit ends its kfd_process. */
 static int checks_child(void *arg)
 {
@@ -460,6 +607,8 @@ int main(void)
 	memset(mem, 0x5a, NPAGES * PAGE);
 
 	tap_ok(run_child(checks_child, NULL) == 0, "SVM checks ran");
+	for (int i = 0; i < ngpu; i++)
+		tap_ok(run_child(gpu_child, &i) == 0, "GPU %d checks ran", i);
 
 	tap_ok(wait_contexts(0, 10), "no device context left");
 	vkfd_contexts(&drv, &dev);
