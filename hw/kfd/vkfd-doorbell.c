@@ -6,7 +6,7 @@
  * the queue behind it is one table lookup away (vkfd-queue.c).  The
  * driver maps a context's page into that context's process only.  A
  * write marks the queue kicked; a CPU's write also gives the queue one
- * short turn before it returns (vkfd_queue_doorbell_run), the rest runs
+ * short turn before it returns (vkfd_queue_ring), the rest runs
  * in the queue bottom half.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -34,49 +34,42 @@ static uint64_t vkfd_doorbell_read(void *opaque, hwaddr addr, unsigned size)
 /*
  * A doorbell write at offset addr of the aperture, from the CPU or from
  * a GPU engine whose write landed on a DOORBELL BO (vkfd-gpuvm.c): the
- * same checks either way, and only a kick, so an engine that rings a
- * doorbell never re-enters the device.
+ * same checks either way.  A CPU's write (cpu) also gives the queue its
+ * first turn at once; an engine's is only a kick, so an engine that
+ * rings a doorbell never re-enters the device.
  */
-static bool vkfd_doorbell_kick(VkfdState *s, hwaddr addr, uint64_t val,
-                               unsigned size)
+static void vkfd_doorbell_kick(VkfdState *s, hwaddr addr, uint64_t val,
+                               unsigned size, bool cpu)
 {
     uint32_t ctx_id = addr / VKFD_DOORBELL_PAGE_SIZE;
     uint32_t index = (addr % VKFD_DOORBELL_PAGE_SIZE) / VKFD_DOORBELL_SIZE;
 
     if ((size != 4 && size != 8) || (addr & (VKFD_DOORBELL_SIZE - 1))) {
         vkfd_doorbell_reject(s, addr, size, "bad size or alignment");
-        return false;
+        return;
     }
     if (ctx_id == VKFD_KERNEL_CONTEXT || ctx_id >= s->max_contexts ||
         !s->contexts[ctx_id].mapped) {
         vkfd_doorbell_reject(s, addr, size, "no context owns this page");
-        return false;
+        return;
     }
     trace_vkfd_doorbell(ctx_id, index, val);
-    if (!vkfd_queue_kick(s, ctx_id, index, val)) {
+    if (!vkfd_queue_ring(s, ctx_id, index, val, cpu)) {
         vkfd_doorbell_reject(s, addr, size, "no queue on this doorbell");
-        return false;
     }
-    return true;
 }
 
 void vkfd_doorbell_ring(VkfdState *s, hwaddr addr, uint64_t val,
                         unsigned size)
 {
-    vkfd_doorbell_kick(s, addr, val, size);
+    vkfd_doorbell_kick(s, addr, val, size, false);
 }
 
-/* A CPU's write: the kick, then the queue's first turn at once */
+/* A CPU's write: the kick, and the queue's first turn at once */
 static void vkfd_doorbell_write(void *opaque, hwaddr addr, uint64_t val,
                                 unsigned size)
 {
-    VkfdState *s = opaque;
-
-    if (vkfd_doorbell_kick(s, addr, val, size)) {
-        vkfd_queue_doorbell_run(s, addr / VKFD_DOORBELL_PAGE_SIZE,
-                                (addr % VKFD_DOORBELL_PAGE_SIZE) /
-                                VKFD_DOORBELL_SIZE);
-    }
+    vkfd_doorbell_kick(opaque, addr, val, size, true);
 }
 
 const MemoryRegionOps vkfd_doorbell_ops = {

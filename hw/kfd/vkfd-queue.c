@@ -9,7 +9,7 @@
  *
  * A doorbell write puts the queue on the run list, schedules the queue
  * bottom half and, when the CPU rang it, gives the queue one short turn
- * at once (vkfd_queue_doorbell_run).  The bottom half runs the kicked
+ * at once (vkfd_queue_ring).  The bottom half runs the kicked
  * queues round-robin, each turn at most VKFD_QUEUE_SLICE units of work,
  * and stops after VKFD_QUEUE_BUDGET units to reschedule itself, so each
  * run costs O(work done), whatever the number of queues.  A queue whose
@@ -201,29 +201,20 @@ static void vkfd_queue_bh(void *opaque)
  * units right here, in the vCPU's MMIO write, as a virtio device without
  * ioeventfd runs its queue in the thread that notified it.  A short
  * submission then completes before the write returns, without waiting
- * for the main loop to wake up.  The turn is bounded like any other, and
- * runs under the device's re-entrancy guard (memory core, as for the
- * bottom half); never inside other device work (a GPU write ringing a
- * doorbell only kicks).  What is left stays on the run list for the
- * bottom half the kick scheduled, which is cancelled if nothing is left.
+ * for the main loop to wake up.  The turn is bounded like any other and
+ * runs under the device's re-entrancy guard (the memory core's, as for
+ * the bottom half) and its work bracket; what is left stays on the run
+ * list for the bottom half.
  */
-void vkfd_queue_doorbell_run(VkfdState *s, uint32_t ctx_id,
-                             uint32_t doorbell)
+static void vkfd_queue_run_inline(VkfdState *s, VkfdQueue *q)
 {
-    VkfdQueue *q = vkfd_queue_find(s, ctx_id, doorbell);
     VkfdBhClock clock;
 
-    if (!q || !q->kicked || s->work_depth || !vkfd_queue_may_run(s)) {
-        return;
-    }
     vkfd_bh_clock(&clock);
     vkfd_work_begin(s);
     vkfd_queue_turn(s, q, VKFD_QUEUE_INLINE);
     vkfd_queue_poll_arm(s);
     vkfd_work_end(s);
-    if (QTAILQ_EMPTY(&s->queue_run)) {
-        qemu_bh_cancel(s->queue_bh);
-    }
     vkfd_bh_clock_end("doorbell", &clock);
 }
 
@@ -235,8 +226,8 @@ void vkfd_queue_resume(VkfdState *s)
     }
 }
 
-bool vkfd_queue_kick(VkfdState *s, uint32_t ctx_id, uint32_t doorbell,
-                     uint64_t value)
+bool vkfd_queue_ring(VkfdState *s, uint32_t ctx_id, uint32_t doorbell,
+                     uint64_t value, bool cpu)
 {
     VkfdQueue *q = vkfd_queue_find(s, ctx_id, doorbell);
 
@@ -252,8 +243,20 @@ bool vkfd_queue_kick(VkfdState *s, uint32_t ctx_id, uint32_t doorbell,
     q->doorbells++;
     s->engine_stats[q->type].doorbells++;
     vkfd_queue_make_runnable(s, q);
-    qemu_bh_schedule(s->queue_bh);
+    /* never inside other device work: a GPU write ringing only kicks */
+    if (cpu && !s->work_depth && vkfd_queue_may_run(s)) {
+        vkfd_queue_run_inline(s, q);
+    }
+    if (!QTAILQ_EMPTY(&s->queue_run)) {
+        qemu_bh_schedule(s->queue_bh);
+    }
     return true;
+}
+
+bool vkfd_queue_kick(VkfdState *s, uint32_t ctx_id, uint32_t doorbell,
+                     uint64_t value)
+{
+    return vkfd_queue_ring(s, ctx_id, doorbell, value, false);
 }
 
 void vkfd_queue_fail(VkfdState *s, VkfdQueue *q, uint32_t error,

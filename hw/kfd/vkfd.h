@@ -371,7 +371,9 @@ static inline void vkfd_stat_bytes(VkfdState *s, uint64_t n)
 /*
  * vkfd-queue.c.  For the scheduler: MAP_QUEUE/UNMAP_QUEUE in a live
  * context (a status, and *why on failure).  For the doorbells: kick the
- * queue on (ctx_id, doorbell); false if there is none.  For the engines:
+ * queue on (ctx_id, doorbell); false if there is none; vkfd_queue_ring()
+ * with cpu set (a CPU's MMIO write) also gives it its first turn at once.
+ * For the engines:
  * vkfd_queue_fail() stops q with an enum vkfd_queue_error (the first
  * error sticks), traced and logged.
  */
@@ -387,8 +389,8 @@ uint32_t vkfd_queue_unmap(VkfdState *s, uint32_t ctx_id,
                           const char **why);
 bool vkfd_queue_kick(VkfdState *s, uint32_t ctx_id, uint32_t doorbell,
                      uint64_t value);
-void vkfd_queue_doorbell_run(VkfdState *s, uint32_t ctx_id,
-                             uint32_t doorbell);
+bool vkfd_queue_ring(VkfdState *s, uint32_t ctx_id, uint32_t doorbell,
+                     uint64_t value, bool cpu);
 void vkfd_queue_fail(VkfdState *s, VkfdQueue *q, uint32_t error,
                      uint32_t info, uint64_t va);
 int vkfd_queue_pre_load(VkfdState *s);
