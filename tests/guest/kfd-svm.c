@@ -15,8 +15,10 @@
  *  - GPU mappings, per GPU (its own process): after ACCESS, SDMA copies
  *    out of the range read the CPU's bytes and SDMA writes into it are
  *    what the CPU reads; after munmap and a new page at the same address
- *    the GPU reads the new page; after mprotect the next SVM call maps the
- *    pages again; GET_ATTR reports ACCESS, then NO_ACCESS.  In a kernel
+ *    the GPU reads the new page; a BO mapped over the range is
+ *    EADDRINUSE; after mprotect the next SVM call maps the pages again;
+ *    GET_ATTR reports ACCESS, then NO_ACCESS; once munmap has returned an
+ *    SDMA copy from the page faults and copies nothing.  In a kernel
  *    without HMM (the debug kernel) ACCESS is EINVAL instead.
  *  - Bookkeeping: an unregistered range reads amdkfd's defaults; SET_ATTR
  *    over part of a range splits it, over a gap fills it, and GET_ATTR over
@@ -509,6 +511,24 @@ static void check_gpu_access(int i)
 		       buf + 3 * PAGE, PAGE),
 	       "GPU %u: it read the new page and the rest as before", id);
 
+	/* a BO mapped over the range's pages: refused, the range intact */
+	{
+		unsigned int ids[1] = { id }, done = 0;
+		uint64_t h = 0, off = 0;
+
+		tap_zero(alloc_bo(kfd, id, (uintptr_t)buf + PAGE, PAGE,
+				  F_GTT | F_RW, &h, &off),
+			 "GPU %u: a GTT BO at the range's address", id);
+		tap_errno(map_bo(kfd, h, ids, 1, true, &done), EADDRINUSE,
+			  "GPU %u: mapping it over the range: EADDRINUSE", id);
+		tap_zero(free_bo(kfd, h), "GPU %u: BO freed", id);
+		memset((void *)(q.data + 0x1000), 0, n * PAGE);
+		tap_ok(sdma_copy(&q, (uintptr_t)buf, data_va(&q, 0x1000),
+				 n * PAGE, seq++) &&
+		       !memcmp((const void *)(q.data + 0x1000), buf, n * PAGE),
+		       "GPU %u: the range still maps the CPU's pages", id);
+	}
+
 	/* mprotect takes the pages from the GPU; the next call maps them */
 	tap_zero(mprotect(buf, n * PAGE, PROT_READ), "GPU %u: mprotect", id);
 	tap_zero(get_all(kfd, buf, n * PAGE, &a, access),
@@ -525,6 +545,41 @@ static void check_gpu_access(int i)
 		 "GPU %u: GET_ATTR after NO_ACCESS", id);
 	tap_ok(access[i] == KFD_IOCTL_SVM_ATTR_NO_ACCESS,
 	       "GPU %u: GET_ATTR reports NO_ACCESS", id);
+	/*
+	 * ACCESS again, then munmap: the GPU lost the page when munmap
+	 * returned, so an SDMA copy from it faults (the fence never comes)
+	 * and nothing of the old page lands.
+	 */
+	tap_zero(set1(kfd, buf, n * PAGE, KFD_IOCTL_SVM_ATTR_ACCESS, id),
+		 "GPU %u: ACCESS again", id);
+	memset((void *)(q.data + 0x1000), 0, PAGE);
+	tap_zero(munmap(buf, PAGE), "GPU %u: munmap the first page", id);
+	{
+		uint64_t f = data_va(&q, 0x40);
+		uint32_t copy[7] = {
+			VKFD_SDMA_HEADER(VKFD_SDMA_OP_COPY, 0), PAGE - 1, 0,
+			(uint32_t)(uintptr_t)buf, (uint64_t)(uintptr_t)buf >> 32,
+			(uint32_t)data_va(&q, 0x1000), data_va(&q, 0x1000) >> 32,
+		};
+		uint32_t fence[4] = {
+			VKFD_SDMA_HEADER(VKFD_SDMA_OP_FENCE, 0), (uint32_t)f,
+			f >> 32, seq,
+		};
+		double end = now_s() + 2;
+		bool fenced = false;
+
+		emit(&q, copy, 7);
+		emit(&q, fence, 4);
+		kick(&q, q.wptr);
+		while (!fenced && now_s() < end) {
+			fenced = *(volatile uint32_t *)(q.data + 0x40) == seq;
+			usleep(1000);
+		}
+		tap_ok(!fenced && q.data[0x1000] == 0 &&
+		       q.data[0x1000 + PAGE - 1] == 0,
+		       "GPU %u: SDMA from the unmapped page faulted, copied nothing",
+		       id);
+	}
 	queue_close(&q);
 	munmap(buf, n * PAGE);
 	close(drm);
