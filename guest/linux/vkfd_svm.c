@@ -777,6 +777,9 @@ static int vkfd_svm_gpu_map(struct vkfd_svm *svm, struct vkfd_svm_range *r,
 
 	if (!pdd)
 		return 0;	/* the GPU is gone */
+	/* no notifier (its insertion failed): the mirror could not follow */
+	if (!r->notified)
+		return -ENOMEM;
 	h = kvzalloc(struct_size(h, pte, n), GFP_KERNEL_ACCOUNT);
 	pfns = kvmalloc_array(n, sizeof(*pfns), GFP_KERNEL);
 	if (!h || !pfns) {
