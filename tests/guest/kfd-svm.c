@@ -18,7 +18,9 @@
  *    the GPU reads the new page; a BO mapped over the range is
  *    EADDRINUSE; after mprotect the next SVM call maps the pages again;
  *    GET_ATTR reports ACCESS, then NO_ACCESS; once munmap has returned an
- *    SDMA copy from the page faults and copies nothing.  In a kernel
+ *    SDMA copy from the page faults and copies nothing.
+ *  - A GPU unbound under a mapped range: munmap, mprotect and SVM calls on
+ *    the range still work; the GPU binds again.  In a kernel
  *    without HMM (the debug kernel) ACCESS is EINVAL instead.
  *  - Bookkeeping: an unregistered range reads amdkfd's defaults; SET_ATTR
  *    over part of a range splits it, over a gap fills it, and GET_ATTR over
@@ -622,6 +624,47 @@ static int gpu_child(void *arg)
 	return tap_failed != failed;
 }
 
+#define PCI_DRIVER	"/sys/bus/pci/drivers/vkfd"
+
+/*
+ * The GPU leaves (driver unbind) while a range is mapped to it: the range
+ * outlives it, CPU changes to the range and later SVM calls still work,
+ * and the GPU comes back for others.
+ */
+static int unbind_child(void *arg)
+{
+	int failed = tap_failed, kfd = kfd_open();
+	unsigned int id = gpus[0].gpu_id;
+	struct svm_buf b;
+	char bdf[64];
+	uint8_t *buf;
+
+	buf = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!tap_ok(kfd >= 0 && buf != MAP_FAILED && !bind_all_gpus(kfd),
+		    "unbind: bound"))
+		return 1;
+	memset(buf, 0x11, 4 * PAGE);
+	tap_zero(set1(kfd, buf, 4 * PAGE, KFD_IOCTL_SVM_ATTR_ACCESS, id),
+		 "unbind: a range mapped to GPU %u", id);
+	if (!tap_ok(bdf_of_gpu(id, bdf, sizeof(bdf)) &&
+		    write_file(PCI_DRIVER "/unbind", bdf),
+		    "unbind: %s unbound under it", bdf))
+		return 1;
+	tap_zero(munmap(buf + PAGE, PAGE), "unbind: munmap of a page of it");
+	tap_zero(mprotect(buf, PAGE, PROT_READ), "unbind: mprotect of another");
+	memset(&b, 0, sizeof(b));
+	b.attrs[0].type = KFD_IOCTL_SVM_ATTR_GRANULARITY;
+	tap_zero(svm_call(kfd, KFD_IOCTL_SVM_OP_GET_ATTR, buf + 2 * PAGE,
+			  2 * PAGE, &b, 1), "unbind: GET_ATTR of the rest");
+	tap_zero(set1(kfd, buf + 2 * PAGE, PAGE, KFD_IOCTL_SVM_ATTR_SET_FLAGS,
+		      KFD_IOCTL_SVM_FLAG_GPU_RO), "unbind: SET_ATTR of the rest");
+	tap_ok(write_file(PCI_DRIVER "/bind", bdf), "unbind: %s bound again",
+	       bdf);
+	close(kfd);
+	return tap_failed != failed;
+}
+
 /* The checks, in a process of their own whose exit ends its kfd_process. */
 static int checks_child(void *arg)
 {
@@ -665,6 +708,9 @@ int main(void)
 	for (int i = 0; i < ngpu; i++)
 		tap_ok(run_child(gpu_child, &i) == 0, "GPU %d checks ran", i);
 
+	if (kernel_has_hmm())
+		tap_ok(run_child(unbind_child, NULL) == 0,
+		       "unbind checks ran");
 	tap_ok(wait_contexts(0, 10), "no device context left");
 	vkfd_contexts(&drv, &dev);
 	tap_ok(drv == 0 && dev == 0, "contexts: driver %d, device %d", drv, dev);
