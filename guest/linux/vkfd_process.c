@@ -368,9 +368,10 @@ static void vkfd_process_destroy(struct vkfd_process *p)
 	vkfd_svm_fini(p);
 	/* the events page may live in a BO: it goes before the BOs do */
 	vkfd_events_fini(p);
+	/* first the directory, with the devices' files in it */
+	vkfd_proc_sysfs_remove_process(p);
 	list_for_each_entry_safe(pdd, tmp, &p->pdds, node)
 		vkfd_pdd_destroy(pdd);
-	vkfd_proc_sysfs_remove_process(p);
 	list_del_init(&p->all);
 	if (primary) {
 		xa_erase(&primary->secondaries, p->context_id);
@@ -554,13 +555,25 @@ struct vkfd_process *vkfd_process_create_secondary(struct vkfd_process *primary)
 	return p;
 }
 
-/* The last close of a /dev/kfd file. */
+static void vkfd_process_kref_release_locked(struct kref *ref)
+{
+	vkfd_process_destroy(container_of(ref, struct vkfd_process, ref));
+}
+
+/*
+ * The last close of a /dev/kfd file.  A secondary's file usually holds
+ * its last reference: it is freed right here, in the closing task, with
+ * no hop to the release work (references dropped elsewhere, from the IH
+ * thread or a notifier's free, still go through the work).
+ */
 void vkfd_process_file_release(struct vkfd_process *p)
 {
 	if (!vkfd_process_is_primary(p)) {
 		mutex_lock(&vkfd_lock);
 		vkfd_process_teardown(p);
+		kref_put(&p->ref, vkfd_process_kref_release_locked);
 		mutex_unlock(&vkfd_lock);
+		return;
 	}
 	vkfd_process_put(p);
 }

@@ -172,8 +172,12 @@ void vkfd_proc_sysfs_remove_process(struct vkfd_process *p)
 	lockdep_assert_held(&vkfd_lock);
 	if (!p->kobj_added)
 		return;
+	/*
+	 * The directory goes with everything in it in one removal: looking
+	 * up and removing each device's files first would cost as much again.
+	 */
 	list_for_each_entry(pdd, &p->pdds, node)
-		vkfd_proc_sysfs_remove_pdd(pdd);
+		pdd->sysfs_added = false;
 	kobject_del(&p->kobj);
 	p->kobj_added = false;
 }
