@@ -125,7 +125,7 @@ int vkfd_ioctl_create_event(struct file *filep, struct vkfd_process *p,
 			if (ret)
 				goto err_free;
 		}
-		ret = xa_alloc(&p->events, &id, ev,
+		ret = xa_alloc_irq(&p->events, &id, ev,
 			       XA_LIMIT(1, p->events_slots - 1), GFP_KERNEL);
 		if (ret) {
 			ret = ret == -EBUSY ? -ENOSPC : ret;
@@ -141,7 +141,7 @@ int vkfd_ioctl_create_event(struct file *filep, struct vkfd_process *p,
 		ret = -ENOSPC;
 		if (p->nr_other_events >= VKFD_MAX_OTHER_EVENTS)
 			goto err_free;
-		ret = xa_alloc(&p->events, &id, ev,
+		ret = xa_alloc_irq(&p->events, &id, ev,
 			       XA_LIMIT(VKFD_OTHER_EVENT_BASE, INT_MAX),
 			       GFP_KERNEL_ACCOUNT);
 		if (ret)
@@ -172,7 +172,10 @@ int vkfd_ioctl_destroy_event(struct file *filep, struct vkfd_process *p,
 	mutex_lock(&p->events_lock);
 	/* after this the interrupt path can no longer hold ev */
 	spin_lock_irq(&p->events_irq_lock);
-	ev = xa_erase(&p->events, args->event_id);
+	/* the xarray's own lock nests here: IRQ-safe (XA_FLAGS_LOCK_IRQ) */
+	xa_lock(&p->events);
+	ev = __xa_erase(&p->events, args->event_id);
+	xa_unlock(&p->events);
 	if (ev && vkfd_event_has_slot(ev->type))
 		WRITE_ONCE(p->events_page[ev->id], VKFD_SLOT_UNSIGNALED);
 	else if (ev)
@@ -441,7 +444,7 @@ void vkfd_events_init(struct vkfd_process *p)
 {
 	mutex_init(&p->events_lock);
 	spin_lock_init(&p->events_irq_lock);
-	xa_init_flags(&p->events, XA_FLAGS_ALLOC);
+	xa_init_flags(&p->events, XA_FLAGS_ALLOC | XA_FLAGS_LOCK_IRQ);
 	init_waitqueue_head(&p->event_wq);
 }
 
@@ -461,7 +464,9 @@ void vkfd_events_fini(struct vkfd_process *p)
 	spin_unlock_irq(&p->events_irq_lock);
 	xa_for_each(&p->events, i, ev) {
 		spin_lock_irq(&p->events_irq_lock);
-		xa_erase(&p->events, i);
+		xa_lock(&p->events);
+		__xa_erase(&p->events, i);
+		xa_unlock(&p->events);
 		spin_unlock_irq(&p->events_irq_lock);
 		kfree(ev);
 	}
