@@ -126,7 +126,8 @@ int vkfd_ioctl_create_event(struct file *filep, struct vkfd_process *p,
 				goto err_free;
 		}
 		ret = xa_alloc_irq(&p->events, &id, ev,
-			       XA_LIMIT(1, p->events_slots - 1), GFP_KERNEL);
+				   XA_LIMIT(1, p->events_slots - 1),
+				   GFP_KERNEL);
 		if (ret) {
 			ret = ret == -EBUSY ? -ENOSPC : ret;
 			goto err_free;
@@ -142,8 +143,8 @@ int vkfd_ioctl_create_event(struct file *filep, struct vkfd_process *p,
 		if (p->nr_other_events >= VKFD_MAX_OTHER_EVENTS)
 			goto err_free;
 		ret = xa_alloc_irq(&p->events, &id, ev,
-			       XA_LIMIT(VKFD_OTHER_EVENT_BASE, INT_MAX),
-			       GFP_KERNEL_ACCOUNT);
+				   XA_LIMIT(VKFD_OTHER_EVENT_BASE, INT_MAX),
+				   GFP_KERNEL_ACCOUNT);
 		if (ret)
 			goto err_free;
 		p->nr_other_events++;
