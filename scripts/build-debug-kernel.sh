@@ -70,6 +70,15 @@ CONFIG_CRYPTO_SHA256=y
 CONFIG_X86_X2APIC=y
 CONFIG_X86_SGX=y
 CONFIG_MMU_NOTIFIER=y
+# SVM (issue 12): device-private pages for migration to VRAM and the HMM
+# mirror.  HMM_MIRROR cannot be chosen by itself; TEST_HMM, a small
+# module, is the lightest thing that selects it.
+CONFIG_MEMORY_HOTPLUG=y
+CONFIG_MEMORY_HOTREMOVE=y
+CONFIG_TRANSPARENT_HUGEPAGE=y
+CONFIG_ZONE_DEVICE=y
+CONFIG_DEVICE_PRIVATE=y
+CONFIG_TEST_HMM=m
 # Smaller and faster to build: no debug info, none of the desktop drivers.
 CONFIG_DEBUG_INFO_NONE=y
 # CONFIG_DRM_I915 is not set
