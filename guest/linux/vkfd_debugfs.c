@@ -115,6 +115,7 @@ void vkfd_debugfs_init(void)
 			    &vkfd_processes_fops);
 	debugfs_create_file("sysmem", 0444, vkfd_debugfs_root, NULL,
 			    &vkfd_sysmem_fops);
+	vkfd_svm_migrate_debugfs(vkfd_debugfs_root);
 }
 
 void vkfd_debugfs_exit(void)

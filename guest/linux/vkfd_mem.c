@@ -116,11 +116,14 @@ int vkfd_mem_dev_init(struct vkfd_dev *dev)
 	mutex_init(&dev->vram_lock);
 	drm_mm_init(&dev->vram_mm, 0, dev->vram_size);
 	xa_init_flags(&dev->bo_mmaps, XA_FLAGS_ALLOC1);
+	vkfd_svm_migrate_dev_init(dev);
 	return 0;
 }
 
 void vkfd_mem_dev_fini(struct vkfd_dev *dev)
 {
+	/* SVM pages in VRAM go back to system memory first */
+	vkfd_svm_migrate_dev_fini(dev);
 	WARN_ON(!xa_empty(&dev->bo_mmaps));
 	xa_destroy(&dev->bo_mmaps);
 	drm_mm_takedown(&dev->vram_mm);
@@ -344,13 +347,33 @@ static void vkfd_bo_put(struct vkfd_bo *bo)
 	kref_put(&bo->ref, vkfd_bo_release);
 }
 
-/* Give the BO's VRAM back; under nothing but vram_lock. */
-static void vkfd_bo_free_vram(struct vkfd_dev *dev, struct vkfd_bo *bo)
+/*
+ * VRAM below end for a BO or for SVM pages (vkfd_svm_migrate.c): one
+ * allocator and one count, which AVAILABLE_MEMORY reports.
+ */
+int vkfd_vram_alloc(struct vkfd_dev *dev, struct drm_mm_node *node, u64 size,
+		    u64 end)
+{
+	int ret;
+
+	mutex_lock(&dev->vram_lock);
+	ret = drm_mm_insert_node_in_range(&dev->vram_mm, node, size, PAGE_SIZE,
+					  0, 0, end, DRM_MM_INSERT_BEST);
+	if (!ret) {
+		dev->vram_used += size;
+		/* published under the lock, so that updates land in order */
+		vkfd_topology_vram_used(dev, dev->vram_used);
+	}
+	mutex_unlock(&dev->vram_lock);
+	return ret ? -ENOMEM : 0;
+}
+
+/* Give VRAM back; under nothing but vram_lock. */
+void vkfd_vram_free(struct vkfd_dev *dev, struct drm_mm_node *node)
 {
 	mutex_lock(&dev->vram_lock);
-	drm_mm_remove_node(&bo->vram);
-	dev->vram_used -= bo->size;
-	/* published under the lock, so that updates land in order */
+	dev->vram_used -= node->size;
+	drm_mm_remove_node(node);
 	vkfd_topology_vram_used(dev, dev->vram_used);
 	mutex_unlock(&dev->vram_lock);
 }
@@ -384,7 +407,7 @@ static void vkfd_bo_destroy(struct vkfd_bo *bo)
 				    vkfd_bo_mmap_offset(bo), bo->size, 1);
 	}
 	if (bo->kind == VKFD_BO_VRAM) {
-		vkfd_bo_free_vram(dev, bo);
+		vkfd_vram_free(dev, &bo->vram);
 		WRITE_ONCE(pdd->vram_used, pdd->vram_used - bo->size);
 	}
 	vkfd_bo_put(bo);
@@ -461,16 +484,9 @@ static int vkfd_bo_alloc_vram(struct vkfd_bo *bo)
 	struct vkfd_dev *dev = bo->pdd->dev;
 	int ret;
 
-	mutex_lock(&dev->vram_lock);
-	ret = drm_mm_insert_node_generic(&dev->vram_mm, &bo->vram, bo->size,
-					 PAGE_SIZE, 0, DRM_MM_INSERT_BEST);
-	if (!ret) {
-		dev->vram_used += bo->size;
-		vkfd_topology_vram_used(dev, dev->vram_used);
-	}
-	mutex_unlock(&dev->vram_lock);
+	ret = vkfd_vram_alloc(dev, &bo->vram, bo->size, U64_MAX);
 	if (ret)
-		return -ENOMEM;
+		return ret;
 	bo->vram_pfn = (dev->vram_bus + bo->vram.start) >> PAGE_SHIFT;
 	bo->vram_cpu = dev->vram_cpu + bo->vram.start;
 	/* a new BO never shows what an earlier owner left in VRAM */
@@ -676,7 +692,7 @@ static int vkfd_bo_back(struct vkfd_process_device *pdd, struct vkfd_bo *bo)
 
 err_vram:
 	if (bo->kind == VKFD_BO_VRAM)
-		vkfd_bo_free_vram(pdd->dev, bo);
+		vkfd_vram_free(pdd->dev, &bo->vram);
 err_attach:
 	vkfd_bo_detach(at);
 err_id:

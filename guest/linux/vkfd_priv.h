@@ -105,6 +105,8 @@ struct vkfd_dev {
 	struct mutex vram_lock;
 	struct drm_mm vram_mm;
 	u64 vram_used;
+	/* VRAM as device-private pages for SVM (vkfd_svm_migrate.c) */
+	struct vkfd_svm_mem *svm_mem;
 	/* buffer objects by render-node mmap offset (vkfd_mem.c) */
 	struct xarray bo_mmaps;
 
@@ -314,6 +316,19 @@ int vkfd_ioctl_svm(struct file *filep, struct vkfd_process *p, void *data);
 void vkfd_svm_fini(struct vkfd_process *p);
 void vkfd_svm_pdd_gone(struct vkfd_process_device *pdd);
 
+/* vkfd_svm_migrate.c: SVM pages in VRAM (CONFIG_DEVICE_PRIVATE) */
+struct dentry;
+bool vkfd_svm_migrate_ok(u32 gpu_id);
+void *vkfd_svm_migrate_owner(struct vkfd_dev *dev);
+bool vkfd_svm_migrate_pte(struct vkfd_dev *dev, struct page *page,
+			  bool write, u64 *pte);
+int vkfd_svm_migrate(struct vkfd_process *p, struct mm_struct *mm,
+		     unsigned long start, unsigned long last, u32 best,
+		     u8 granularity);
+void vkfd_svm_migrate_dev_init(struct vkfd_dev *dev);
+void vkfd_svm_migrate_dev_fini(struct vkfd_dev *dev);
+void vkfd_svm_migrate_debugfs(struct dentry *root);
+
 /* vkfd_gpuvm.c */
 int vkfd_vm_init(struct vkfd_vm *vm, struct vkfd_dev *dev);
 void vkfd_vm_fini(struct vkfd_vm *vm);
@@ -331,6 +346,9 @@ int vkfd_tlb_flush(struct vkfd_process_device *pdd);
 /* vkfd_mem.c: buffer objects and the memory ioctls */
 int vkfd_mem_dev_init(struct vkfd_dev *dev);
 void vkfd_mem_dev_fini(struct vkfd_dev *dev);
+int vkfd_vram_alloc(struct vkfd_dev *dev, struct drm_mm_node *node, u64 size,
+		    u64 end);
+void vkfd_vram_free(struct vkfd_dev *dev, struct drm_mm_node *node);
 void vkfd_mem_pdd_init(struct vkfd_process_device *pdd);
 void vkfd_mem_pdd_free_all(struct vkfd_process_device *pdd);
 int vkfd_mem_drm_mmap(struct vkfd_dev *dev, struct file *filp,
