@@ -90,6 +90,7 @@ static int vkfd_processes_show(struct seq_file *m, void *unused)
 				seq_printf(m, ":trap 0x%llx/0x%llx",
 					   pdd->tba_addr, pdd->tma_addr);
 		}
+		vkfd_svm_show(m, p);
 		seq_putc(m, '\n');
 	}
 	mutex_unlock(&vkfd_lock);

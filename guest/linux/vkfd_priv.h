@@ -208,6 +208,8 @@ struct vkfd_process {
 	 */
 	struct mutex lock;
 	struct xarray queues;		/* queue id -> queue, under lock */
+	/* SVM evictions in force (vkfd_queue.c's vkfd_queues_lock) */
+	unsigned int queues_evicted;
 
 	/* events (vkfd_events.c): events_lock orders the ioctls */
 	struct mutex events_lock;
@@ -315,6 +317,8 @@ int vkfd_ioctl_svm_validate(const void *kdata, unsigned int usize);
 int vkfd_ioctl_svm(struct file *filep, struct vkfd_process *p, void *data);
 void vkfd_svm_fini(struct vkfd_process *p);
 void vkfd_svm_pdd_gone(struct vkfd_process_device *pdd);
+struct seq_file;
+void vkfd_svm_show(struct seq_file *m, struct vkfd_process *p);
 
 /* vkfd_svm_migrate.c: SVM pages in VRAM (CONFIG_DEVICE_PRIVATE) */
 struct dentry;
@@ -416,6 +420,8 @@ int vkfd_ioctl_alloc_queue_gws(struct file *filep, struct vkfd_process *p,
 int vkfd_ioctl_get_queue_wave_state(struct file *filep,
 				    struct vkfd_process *p, void *data);
 void vkfd_queue_destroy_all(struct vkfd_process *p);
+void vkfd_queue_evict(struct vkfd_process *p);
+void vkfd_queue_restore(struct vkfd_process *p);
 void vkfd_queue_destroy_on(struct vkfd_process_device *pdd);
 
 /* vkfd_vm.c: ioctls about a process's GPU address spaces */

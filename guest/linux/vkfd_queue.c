@@ -10,6 +10,7 @@
  * scheduler ring.  The queue runs on the device only while mapped.
  */
 #include <linux/dma-mapping.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -38,8 +39,42 @@ struct vkfd_queue {
 	u32 *cu_mask;
 	struct kobject kobj;		/* proc/<pid>/queues/<id> */
 	bool kobj_added;
-	bool active;			/* mapped on the device */
+	/* both under vkfd_queues_lock */
+	bool active;			/* user space wants it running */
+	bool mapped;			/* on the device: active, not evicted */
 };
+
+/*
+ * What is on the device: every queue's mapped and active state, the MQDs
+ * of active queues, the process's eviction count, and removal from a
+ * process's queue table.  amdkfd's dqm lock.  SVM evicts queues from an
+ * MMU notifier callback, i.e. maybe from reclaim: nothing under this
+ * lock allocates (a noreclaim scope, so that nothing can) and it is
+ * taken inside p->lock, the mmap lock and the SVM's gpu_lock; under it
+ * only the devices' sched_lock.
+ */
+static DEFINE_MUTEX(vkfd_queues_lock);
+
+static unsigned int vkfd_queues_lock_noreclaim(void)
+{
+	mutex_lock(&vkfd_queues_lock);
+	return memalloc_noreclaim_save();
+}
+
+static void vkfd_queues_unlock(unsigned int flags)
+{
+	memalloc_noreclaim_restore(flags);
+	mutex_unlock(&vkfd_queues_lock);
+}
+
+/* Out of the table, so that an eviction never finds it again. */
+static void vkfd_queue_forget(struct vkfd_process *p, struct vkfd_queue *q)
+{
+	unsigned int flags = vkfd_queues_lock_noreclaim();
+
+	xa_erase(&p->queues, q->id);
+	vkfd_queues_unlock(flags);
+}
 
 static u32 vkfd_hw_queue_type(u32 kfd_type)
 {
@@ -304,13 +339,21 @@ int vkfd_ioctl_create_queue(struct file *filep, struct vkfd_process *p,
 	vkfd_queue_fill_mqd(q, args->ring_base_address, args->ring_size,
 			    args->read_pointer_address,
 			    args->write_pointer_address);
-	/* as in amdkfd, a queue made with a percentage of 0 is not mapped */
+	/*
+	 * As in amdkfd, a queue made with a percentage of 0 is not mapped,
+	 * and one made while the process's queues are evicted is mapped
+	 * when they are restored.
+	 */
 	if (vkfd_queue_args_active(args->ring_base_address, args->ring_size,
 				   args->queue_percentage)) {
-		ret = vkfd_queue_map(q);
+		unsigned int flags = vkfd_queues_lock_noreclaim();
+
+		ret = p->queues_evicted ? 0 : vkfd_queue_map(q);
+		q->mapped = !ret && !p->queues_evicted;
+		q->active = !ret;
+		vkfd_queues_unlock(flags);
 		if (ret)
 			goto err_mqd;
-		q->active = true;
 	}
 	set_bit(q->doorbell, pdd->doorbells);
 	vkfd_queue_sysfs_add(p, q);
@@ -326,7 +369,7 @@ err_mqd:
 	dma_free_coherent(&pdd->dev->pdev->dev, sizeof(*q->mqd), q->mqd,
 			  q->mqd_dma);
 err_id:
-	xa_erase(&p->queues, id);
+	vkfd_queue_forget(p, q);
 err_unlock:
 	mutex_unlock(&p->lock);
 	kobject_put(&q->kobj);
@@ -337,18 +380,22 @@ err_unlock:
 static void vkfd_queue_destroy(struct vkfd_process *p, struct vkfd_queue *q)
 {
 	struct vkfd_process_device *pdd = q->pdd;
+	unsigned int flags;
 	int ret;
 
 	lockdep_assert_held(&p->lock);
-	/* an inactive queue is already off the device */
-	ret = q->active ? vkfd_queue_unmap(q) : 0;
+	flags = vkfd_queues_lock_noreclaim();
+	/* an inactive or evicted queue is already off the device */
+	ret = q->mapped ? vkfd_queue_unmap(q) : 0;
+	q->mapped = false;
+	xa_erase(&p->queues, q->id);
+	vkfd_queues_unlock(flags);
 	if (ret)
 		/* the device keeps the doorbell; never reuse it */
 		dev_err(&pdd->dev->pdev->dev,
 			"unmap of queue %u failed: %d\n", q->id, ret);
 	else
 		clear_bit(q->doorbell, pdd->doorbells);
-	xa_erase(&p->queues, q->id);
 	if (q->kobj_added)
 		kobject_del(&q->kobj);
 	dma_free_coherent(&pdd->dev->pdev->dev, sizeof(*q->mqd), q->mqd,
@@ -379,7 +426,7 @@ static void vkfd_queue_drop(struct vkfd_process *p, struct vkfd_queue *q)
 {
 	dev_err(&q->pdd->dev->pdev->dev, "remap of queue %u failed\n", q->id);
 	clear_bit(q->doorbell, q->pdd->doorbells);
-	xa_erase(&p->queues, q->id);
+	vkfd_queue_forget(p, q);
 	if (q->kobj_added)
 		kobject_del(&q->kobj);
 	dma_free_coherent(&q->pdd->dev->pdev->dev, sizeof(*q->mqd), q->mqd,
@@ -402,6 +449,7 @@ int vkfd_ioctl_update_queue(struct file *filep, struct vkfd_process *p,
 	struct kfd_ioctl_update_queue_args *args = data;
 	u32 ring_size = args->ring_size;
 	struct vkfd_queue *q;
+	unsigned int flags;
 	bool active;
 	__le64 resume;
 	u64 rptr, wptr;
@@ -433,16 +481,22 @@ int vkfd_ioctl_update_queue(struct file *filep, struct vkfd_process *p,
 		ret = -EINVAL;
 		goto out;
 	}
-	if (q->active) {
+	flags = vkfd_queues_lock_noreclaim();
+	if (q->mapped) {
 		ret = vkfd_queue_unmap(q);
-		if (ret)
+		if (ret) {
+			vkfd_queues_unlock(flags);
 			goto out;
-		q->active = false;
+		}
+		q->mapped = false;
 	}
+	q->active = false;
 	q->percentage = args->queue_percentage;
 	q->priority = args->queue_priority;
-	if (!active)
+	if (!active) {
+		vkfd_queues_unlock(flags);
 		goto out;	/* the MQD keeps where it stopped */
+	}
 
 	rptr = le64_to_cpu(q->mqd->rptr_addr);
 	wptr = le64_to_cpu(q->mqd->wptr_addr);
@@ -451,11 +505,13 @@ int vkfd_ioctl_update_queue(struct file *filep, struct vkfd_process *p,
 	vkfd_queue_fill_mqd(q, args->ring_base_address, ring_size, rptr, wptr);
 	q->mqd->rptr = resume;
 	q->mqd->flags = cpu_to_le32(VKFD_MQD_F_CHECK_WPTR);
-	ret = vkfd_queue_map(q);
+	/* evicted: mapped when the process's queues are restored */
+	ret = p->queues_evicted ? 0 : vkfd_queue_map(q);
+	q->active = !ret;
+	q->mapped = !ret && !p->queues_evicted;
+	vkfd_queues_unlock(flags);
 	if (ret)
 		vkfd_queue_drop(p, q);
-	else
-		q->active = true;
 out:
 	mutex_unlock(&p->lock);
 	return ret;
@@ -528,6 +584,70 @@ int vkfd_ioctl_get_queue_wave_state(struct file *filep,
 	args->ctl_stack_used_size = 0;
 	args->save_area_used_size = 0;
 	return 0;
+}
+
+/*
+ * amdkfd's evict_process_queues: the first eviction takes every mapped
+ * queue of p off its device, which writes where each stopped into its
+ * MQD; the queues keep their ids, doorbells and that state.  Evictions
+ * nest: the queues run again when the last is restored.  Allocates
+ * nothing, so the SVM's MMU notifier callback may call it.
+ */
+void vkfd_queue_evict(struct vkfd_process *p)
+{
+	struct vkfd_queue *q;
+	unsigned int flags;
+	unsigned long id;
+	int ret;
+
+	flags = vkfd_queues_lock_noreclaim();
+	if (p->queues_evicted++)
+		goto out;
+	xa_for_each(&p->queues, id, q) {
+		if (!q->mapped)
+			continue;
+		ret = vkfd_queue_unmap(q);
+		if (ret)
+			dev_err(&q->pdd->dev->pdev->dev,
+				"eviction of queue %u failed: %d\n", q->id, ret);
+		else
+			q->mapped = false;
+	}
+out:
+	vkfd_queues_unlock(flags);
+}
+
+/*
+ * amdkfd's restore_process_queues: the last restore maps every active
+ * queue again; each resumes where it stopped and looks at its write
+ * pointer at once, so packets written while it was off the device run.
+ */
+void vkfd_queue_restore(struct vkfd_process *p)
+{
+	struct vkfd_queue *q;
+	unsigned int flags;
+	unsigned long id;
+	int ret;
+
+	flags = vkfd_queues_lock_noreclaim();
+	if (WARN_ON_ONCE(!p->queues_evicted) || --p->queues_evicted)
+		goto out;
+	xa_for_each(&p->queues, id, q) {
+		if (!q->active || q->mapped)
+			continue;
+		q->mqd->flags = cpu_to_le32(VKFD_MQD_F_CHECK_WPTR);
+		ret = vkfd_queue_map(q);
+		if (ret) {
+			/* left inactive: UPDATE_QUEUE may map it again */
+			dev_err(&q->pdd->dev->pdev->dev,
+				"restore of queue %u failed: %d\n", q->id, ret);
+			q->active = false;
+		} else {
+			q->mapped = true;
+		}
+	}
+out:
+	vkfd_queues_unlock(flags);
 }
 
 /* Teardown: every queue of p leaves the device before anything is freed. */

@@ -14,9 +14,15 @@
  * XNACK: faulted in with hmm_range_fault under the range's interval
  * notifier, never pinned, and taken away again by the notifier callback
  * (holes in the page tables, TLB flushed) before the CPU's change goes
- * on.  System memory only: amdkfd migrates to VRAM through
- * device-private pages, which the guest kernel lacks, so a gpu_id as a
- * location is EINVAL and the topology's SVM capability bit stays clear.
+ * on.  An invalidation that is not an unmap (mprotect, page-out, a
+ * fork's copy-on-write) also evicts the process's queues before the
+ * callback returns, and a delayed worker faults the pages in again,
+ * maps them and restores the queues, as amdkfd's svm_range_evict and
+ * svm_range_restore_work without XNACK: a queue never reaches a hole.
+ * System memory only: amdkfd migrates to VRAM through device-private
+ * pages, which the release guest kernel lacks; a gpu_id as a location
+ * is recorded and the pages stay where they are, as amdkfd does for a
+ * GPU without device memory of its own (an APU).
  * Locking: docs/memory.md, "SVM".
  */
 #include <linux/dma-mapping.h>
@@ -26,6 +32,7 @@
 #include <linux/mmu_notifier.h>
 #include <linux/sched/mm.h>
 #include <linux/overflow.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 
 #include "vkfd_priv.h"
@@ -35,6 +42,9 @@
 #define VKFD_SVM_MAX_GRANULARITY	0x3f
 #define VKFD_SVM_DEFAULT_FLAGS \
 	(KFD_IOCTL_SVM_FLAG_HOST_ACCESS | KFD_IOCTL_SVM_FLAG_COHERENT)
+/* amdkfd restores 1 ms after an eviction; retries back off to 1 s */
+#define VKFD_SVM_RESTORE_DELAY_MS	1
+#define VKFD_SVM_RESTORE_MAX_DELAY_MS	1000
 
 struct vkfd_svm {
 	struct mutex lock;		/* the ranges; inside mmap_lock */
@@ -56,6 +66,17 @@ struct vkfd_svm {
 	struct list_head released;	/* held slots to give back */
 	/* the GPUs named in access attributes, by slot, under lock */
 	u32 gpu_ids[32];
+	/*
+	 * Invalidations of GPU-mapped pages since the restore worker last
+	 * started; the first evicted the process's queues (amdkfd's
+	 * evicted_ranges).  The worker restores them once it has mapped
+	 * everything with no new invalidation meanwhile.
+	 */
+	atomic_t evicted;
+	struct delayed_work restore_work;
+	unsigned int restore_delay_ms;	/* the worker's, after a failure */
+	/* for a debugger's eyes and the tests' (debugfs svm) */
+	atomic_t evictions, restores;
 };
 
 #define VKFD_SVM_GPUS	ARRAY_SIZE(((struct vkfd_svm *)0)->gpu_ids)
@@ -121,6 +142,8 @@ static int vkfd_svm_gpu_slot(struct vkfd_svm *svm, u32 gpu_id, bool add)
 	return -ENOSPC;
 }
 
+static void vkfd_svm_restore_work(struct work_struct *work);
+
 static struct vkfd_svm *vkfd_svm_get(struct vkfd_process *p)
 {
 	struct vkfd_svm *svm = READ_ONCE(p->svm), *old;
@@ -133,11 +156,13 @@ static struct vkfd_svm *vkfd_svm_get(struct vkfd_process *p)
 	mutex_init(&svm->lock);
 	svm->ranges = RB_ROOT_CACHED;
 	svm->mm = p->mm;
+	svm->restore_delay_ms = VKFD_SVM_RESTORE_DELAY_MS;
 	spin_lock_init(&svm->cuts_lock);
 	INIT_LIST_HEAD(&svm->cuts);
 	svm->p = p;
 	mutex_init(&svm->gpu_lock);
 	INIT_LIST_HEAD(&svm->released);
+	INIT_DELAYED_WORK(&svm->restore_work, vkfd_svm_restore_work);
 	old = cmpxchg(&p->svm, NULL, svm);
 	if (old) {
 		mutex_destroy(&svm->lock);
@@ -202,6 +227,40 @@ static void vkfd_svm_held_punch(struct vkfd_svm_held *h, u64 first, u64 n)
 	vkfd_svm_dma_unmap(h->pdd, h->pte + first, n);
 }
 
+/* Has a GPU a page of r in [s, l] (pages) mapped?  Under gpu_lock. */
+static bool vkfd_svm_gpu_mapped(struct vkfd_svm_range *r, unsigned long s,
+				unsigned long l)
+{
+	unsigned int slot;
+	unsigned long i;
+
+	for (slot = 0; slot < VKFD_SVM_GPUS; slot++) {
+		struct vkfd_svm_held *h = r->held[slot];
+
+		for (i = s; h && i <= l; i++)
+			if (h->pte[i - r->it.start])
+				return true;
+	}
+	return false;
+}
+
+/*
+ * amdkfd's svm_range_evict without XNACK: the first invalidation since
+ * the last restore takes the process's queues off the devices, and the
+ * restore worker is due.  Allocates nothing.
+ */
+static void vkfd_svm_evict(struct vkfd_svm *svm)
+{
+	/* a process being torn down has no queues left to stop */
+	if (READ_ONCE(svm->p->torn_down) ||
+	    atomic_inc_return(&svm->evicted) != 1)
+		return;
+	atomic_inc(&svm->evictions);
+	vkfd_queue_evict(svm->p);
+	schedule_delayed_work(&svm->restore_work,
+			      msecs_to_jiffies(VKFD_SVM_RESTORE_DELAY_MS));
+}
+
 /*
  * A range is about to change shape or attributes, or to go: its GPU
  * mappings end now and their slots are queued for vkfd_svm_release.
@@ -212,6 +271,9 @@ static void vkfd_svm_gpu_drop(struct vkfd_svm *svm, struct vkfd_svm_range *r)
 	unsigned int slot, flags;
 
 	flags = vkfd_svm_gpu_lock(svm);
+	/* a queue may be using pages that stay: off the GPUs meanwhile */
+	if (vkfd_svm_gpu_mapped(r, r->it.start, r->it.last))
+		vkfd_svm_evict(svm);
 	for (slot = 0; slot < VKFD_SVM_GPUS; slot++) {
 		struct vkfd_svm_held *h = r->held[slot];
 
@@ -250,10 +312,15 @@ static void vkfd_svm_release(struct vkfd_svm *svm)
 }
 
 /*
- * The CPU unmapped pages of a range (munmap, mremap, exit): amdkfd drops
- * them from its ranges, so a new mapping there starts from the defaults.
- * The range cannot change here (its notifier is being called); the cut is
- * queued and made under the mmap lock by the next SVM call.
+ * The CPU takes pages of a range away.  Whatever the event, the GPUs
+ * lose them before the callback returns.  Other than an unmap (mprotect,
+ * page-out, migration, a fork's copy-on-write) the pages come back, so
+ * the queues are evicted first and the restore worker maps the new
+ * pages.  Unmapped pages (munmap, mremap, exit) are dropped from the
+ * ranges, as amdkfd does, so a new mapping there starts from the
+ * defaults; the range cannot change here (its notifier is being
+ * called), so the cut is queued and made under the mmap lock by the
+ * next SVM call or the restore worker.
  */
 static bool vkfd_svm_invalidate(struct mmu_interval_notifier *mni,
 				const struct mmu_notifier_range *range,
@@ -273,6 +340,9 @@ static bool vkfd_svm_invalidate(struct mmu_interval_notifier *mni,
 	l = min((range->end - 1) >> PAGE_SHIFT, r->it.last);
 	flags = vkfd_svm_gpu_lock(svm);
 	mmu_interval_set_seq(mni, cur_seq);
+	/* queues off the devices before any of their pages goes */
+	if (range->event != MMU_NOTIFY_UNMAP && vkfd_svm_gpu_mapped(r, s, l))
+		vkfd_svm_evict(svm);
 	for (slot = 0; slot < VKFD_SVM_GPUS; slot++) {
 		struct vkfd_svm_held *h = r->held[slot];
 
@@ -421,6 +491,8 @@ void vkfd_svm_fini(struct vkfd_process *p)
 
 	if (!svm)
 		return;
+	/* the queues are gone (teardown): nothing to restore */
+	cancel_delayed_work_sync(&svm->restore_work);
 	while ((node = interval_tree_iter_first(&svm->ranges, 0, ULONG_MAX))) {
 		struct vkfd_svm_range *r =
 			container_of(node, struct vkfd_svm_range, it);
@@ -428,6 +500,8 @@ void vkfd_svm_fini(struct vkfd_process *p)
 		vkfd_svm_remove(svm, r);
 		kfree(r);
 	}
+	/* and one a callback scheduled before its notifier went */
+	cancel_delayed_work_sync(&svm->restore_work);
 	list_for_each_entry_safe(cut, tmp, &svm->cuts, node)
 		kfree(cut);
 	vkfd_svm_release(svm);
@@ -862,6 +936,9 @@ static int vkfd_svm_map_all(struct vkfd_svm *svm)
 				;
 			if (!h || i == h->npages)
 				continue;
+			/* the pages still there stay in use meanwhile */
+			if (vkfd_svm_gpu_mapped(r, r->it.start, r->it.last))
+				vkfd_svm_evict(svm);
 			vkfd_svm_held_punch(h, 0, h->npages);
 			list_add_tail(&h->node, &svm->released);
 			r->held[slot] = NULL;
@@ -886,6 +963,71 @@ static int vkfd_svm_map_all(struct vkfd_svm *svm)
 		}
 	}
 	return 0;
+}
+
+/*
+ * Make the cuts the notifiers queued and give the slots of dropped
+ * mappings back.  Mmap lock held for write.
+ */
+static void vkfd_svm_sync(struct vkfd_svm *svm)
+{
+	mutex_lock(&svm->lock);
+	vkfd_svm_apply_cuts(svm);
+	mutex_unlock(&svm->lock);
+	vkfd_svm_release(svm);
+}
+
+/*
+ * amdkfd's svm_range_restore_work: under the mmap lock (for write, as
+ * the SVM ioctl, since cuts remove notifiers) map every range again,
+ * and restore the queues only if no invalidation came in meanwhile.
+ * Else, or if a range cannot be mapped now (PROT_NONE, say: the queues
+ * stay off the devices, as in amdkfd), try again later.
+ */
+static void vkfd_svm_restore_work(struct work_struct *work)
+{
+	struct vkfd_svm *svm = container_of(to_delayed_work(work),
+					    struct vkfd_svm, restore_work);
+	struct mm_struct *mm = svm->mm;
+	int evicted, ret;
+
+	/* the process is exiting: its queues go with it */
+	if (!mmget_not_zero(mm))
+		return;
+	evicted = atomic_read(&svm->evicted);
+	if (!evicted)
+		goto out;
+	mmap_write_lock(mm);
+	vkfd_svm_sync(svm);
+	ret = vkfd_svm_map_all(svm);
+	mmap_write_unlock(mm);
+	if (!ret && atomic_cmpxchg(&svm->evicted, evicted, 0) == evicted) {
+		svm->restore_delay_ms = VKFD_SVM_RESTORE_DELAY_MS;
+		atomic_inc(&svm->restores);
+		vkfd_queue_restore(svm->p);
+		goto out;
+	}
+	if (ret)
+		svm->restore_delay_ms = min(svm->restore_delay_ms * 2,
+					    VKFD_SVM_RESTORE_MAX_DELAY_MS);
+	schedule_delayed_work(&svm->restore_work,
+			      msecs_to_jiffies(ret ? svm->restore_delay_ms :
+					       VKFD_SVM_RESTORE_DELAY_MS));
+out:
+	mmput(mm);
+}
+
+/* debugfs "processes": the SVM side of a primary.  Under vkfd_lock. */
+void vkfd_svm_show(struct seq_file *m, struct vkfd_process *p)
+{
+	struct vkfd_svm *svm = READ_ONCE(p->svm);
+
+	if (svm)
+		seq_printf(m, " svm ranges %lu evictions %d restores %d evicted %d",
+			   READ_ONCE(svm->nr_ranges),
+			   atomic_read(&svm->evictions),
+			   atomic_read(&svm->restores),
+			   atomic_read(&svm->evicted));
 }
 
 static int vkfd_svm_get_attrs(struct vkfd_process *p, struct vkfd_svm *svm,
@@ -1046,10 +1188,7 @@ int vkfd_ioctl_svm(struct file *filep, struct vkfd_process *p, void *data)
 
 	/* for write: notifiers are inserted and removed under it */
 	mmap_write_lock(mm);
-	mutex_lock(&svm->lock);
-	vkfd_svm_apply_cuts(svm);
-	mutex_unlock(&svm->lock);
-	vkfd_svm_release(svm);
+	vkfd_svm_sync(svm);
 	ret = vkfd_svm_range_valid(p, mm, args->start_addr, args->size);
 	if (ret || args->op == KFD_IOCTL_SVM_OP_GET_ATTR) {
 		/* what the cuts left of mapped ranges is mapped again */

@@ -19,6 +19,14 @@
  *    EADDRINUSE; after mprotect the next SVM call maps the pages again;
  *    GET_ATTR reports ACCESS, then NO_ACCESS; once munmap has returned an
  *    SDMA copy from the page faults and copies nothing.
+ *  - Queue eviction and restore (amdkfd without XNACK), per GPU: an SDMA
+ *    queue waits on a word of a mapped range while the CPU swaps the
+ *    page (madvise DONTNEED), makes the range read-only and writable
+ *    again, forks (copy-on-write; the child's write never reaches the
+ *    GPU), makes it PROT_NONE for a while (the queues stay evicted until
+ *    it is back), and unmaps a page and maps a new one; each time the
+ *    queue goes on with the CPU's bytes and never faults, and debugfs
+ *    shows as many restores as evictions once the worker has run.
  *  - A GPU unbound under a mapped range: munmap, mprotect and SVM calls on
  *    the range still work; the GPU binds again.  In a kernel
  *    without HMM (the debug kernel) ACCESS is EINVAL instead.
@@ -588,6 +596,253 @@ static void check_gpu_access(int i)
 	close(kfd);
 }
 
+/* This process's SVM counts in debugfs "processes"; false if not there. */
+static bool svm_counts(int *evictions, int *restores, int *evicted)
+{
+	FILE *f = fopen(VKFD_DEBUGFS "/processes", "r");
+	char line[512], want[32];
+	bool found = false;
+	const char *c;
+
+	snprintf(want, sizeof(want), "tgid %d primary", getpid());
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		c = strstr(line, " evictions ");
+		found = !strncmp(line, want, strlen(want)) && c &&
+			sscanf(c, " evictions %d restores %d evicted %d",
+			       evictions, restores, evicted) == 3;
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/*
+ * Queue the packets that wait (SDMA POLL_REGMEM, as a queue that keeps
+ * reading the range) until the range's first word is 'flag', then copy
+ * the range out to data 0x1000 and write fence 'seq'.
+ */
+static void queue_poll_copy(struct q *q, const uint8_t *buf, uint32_t len,
+			    uint32_t flag, uint32_t seq)
+{
+	uint64_t va = (uintptr_t)buf, f = data_va(q, 0x40);
+	uint32_t poll[6] = {
+		VKFD_SDMA_HEADER(VKFD_SDMA_OP_POLL_REGMEM, 0) |
+		VKFD_SDMA_POLL_MEM | VKFD_SDMA_POLL_FUNC(VKFD_SDMA_FUNC_EQ),
+		(uint32_t)va, va >> 32, flag, 0xffffffff, 0x0fff000a,
+	};
+	uint32_t copy[7] = {
+		VKFD_SDMA_HEADER(VKFD_SDMA_OP_COPY, 0), len - 1, 0,
+		(uint32_t)va, va >> 32,
+		(uint32_t)data_va(q, 0x1000), data_va(q, 0x1000) >> 32,
+	};
+	uint32_t fence[4] = {
+		VKFD_SDMA_HEADER(VKFD_SDMA_OP_FENCE, 0), (uint32_t)f, f >> 32,
+		seq,
+	};
+
+	memset((void *)(q->data + 0x1000), 0, len);
+	emit(q, poll, 6);
+	emit(q, copy, 7);
+	emit(q, fence, 4);
+	kick(q, q->wptr);
+}
+
+static bool fence_is(struct q *q, uint32_t seq)
+{
+	return __atomic_load_n((volatile uint32_t *)(q->data + 0x40),
+			       __ATOMIC_ACQUIRE) == seq;
+}
+
+/* Wait up to ms for the restore worker to have caught up. */
+static bool svm_settled(int ms, int *evictions, int *restores)
+{
+	int evicted = -1;
+	double end = now_s() + ms / 1000.0;
+
+	do {
+		if (svm_counts(evictions, restores, &evicted) && !evicted)
+			return true;
+		usleep(2000);
+	} while (now_s() < end);
+	tap_diag("  evictions %d restores %d evicted %d", *evictions,
+		 *restores, evicted);
+	return false;
+}
+
+/*
+ * Queue eviction and restore (amdkfd without XNACK): while a queue waits
+ * on a word of a GPU-mapped range, the CPU changes the range under it
+ * in ways that are not an unmap -- madvise(DONTNEED) swaps the page for
+ * a new one, mprotect changes permissions, fork makes the pages
+ * copy-on-write, PROT_NONE takes them away for a while.  Each evicts
+ * the process's queues before the CPU's change goes on and a worker
+ * maps the new pages and restores them: the queue goes on with the
+ * CPU's bytes, never faults and never stays evicted.
+ */
+static void check_eviction(int i)
+{
+	const unsigned int n = 4;
+	struct vkfd_gpu *gpu = &gpus[i];
+	int kfd = kfd_open(), drm = open_render_node(gpu);
+	int ev0, re0, ev, re, evicted;
+	bool got;
+	unsigned int id = gpu->gpu_id, k;
+	uint32_t *words, seq = 100;
+	uint8_t *buf;
+	struct q q;
+	pid_t pid;
+
+	if (!tap_ok(kfd >= 0 && drm >= 0 && !acquire_vm(kfd, drm, id),
+		    "evict %u: bound", id))
+		return;
+	if (!tap_ok(queue_open(gpu, &q, kfd, drm, 0x400000000ULL,
+			       KFD_IOC_QUEUE_TYPE_SDMA) == 0,
+		    "evict %u: an SDMA queue", id))
+		return;
+	buf = mmap(NULL, n * PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!tap_ok(buf != MAP_FAILED, "evict %u: SVM memory", id))
+		return;
+	words = (uint32_t *)buf;
+	for (k = 0; k < n * PAGE / 4; k++)
+		words[k] = k * 40503u + 7;
+	words[0] = 0;
+	tap_zero(set1(kfd, buf, n * PAGE, KFD_IOCTL_SVM_ATTR_ACCESS, id),
+		 "evict %u: ACCESS over %u pages", id, n);
+	got = svm_counts(&ev0, &re0, &evicted);
+	tap_ok(got && ev0 == 0 && re0 == 0 &&
+	       evicted == 0, "evict %u: debugfs: no eviction yet", id);
+
+	/* 1. madvise(DONTNEED): the CPU gets a new zero page */
+	queue_poll_copy(&q, buf, n * PAGE, 0x1111, ++seq);
+	usleep(20000);
+	tap_ok(!fence_is(&q, seq), "evict %u: the queue waits on the range",
+	       id);
+	tap_zero(madvise(buf, PAGE, MADV_DONTNEED),
+		 "evict %u: madvise(DONTNEED) of the polled page", id);
+	got = svm_counts(&ev, &re, &evicted);
+	tap_ok(got && ev == ev0 + 1,
+	       "evict %u: the queues were evicted (%d)", id, ev);
+	tap_ok(buf[8] == 0 && buf[PAGE - 1] == 0,
+	       "evict %u: the CPU reads a zero page", id);
+	buf[8] = 0x5e;
+	__atomic_store_n(&words[0], 0x1111, __ATOMIC_RELEASE);
+	tap_ok(wait_u32(q.data + 0x40, seq),
+	       "evict %u: the queue saw the new page's flag, copied, fenced",
+	       id);
+	tap_ok(!memcmp((const void *)(q.data + 0x1000), buf, n * PAGE),
+	       "evict %u: it copied the CPU's bytes (new page, the rest)",
+	       id);
+	got = svm_settled(2000, &ev, &re);
+	tap_ok(got && re == ev,
+	       "evict %u: restored (%d evictions, %d restores)", id, ev, re);
+
+	/* 2. mprotect read-only and back, with work queued */
+	words[0] = 0;
+	queue_poll_copy(&q, buf, n * PAGE, 0x2222, ++seq);
+	ev0 = ev;
+	tap_zero(mprotect(buf, n * PAGE, PROT_READ),
+		 "evict %u: mprotect(PROT_READ) under the queue", id);
+	got = svm_settled(2000, &ev, &re);
+	tap_ok(got && ev > ev0 && re == ev,
+	       "evict %u: evicted and restored (%d/%d)", id, ev, re);
+	tap_ok(!fence_is(&q, seq), "evict %u: still waiting on the flag", id);
+	tap_zero(mprotect(buf, n * PAGE, PROT_READ | PROT_WRITE),
+		 "evict %u: mprotect(PROT_READ | PROT_WRITE)", id);
+	memset(buf + PAGE, 0x6d, PAGE);
+	__atomic_store_n(&words[0], 0x2222, __ATOMIC_RELEASE);
+	tap_ok(wait_u32(q.data + 0x40, seq) &&
+	       !memcmp((const void *)(q.data + 0x1000), buf, n * PAGE),
+	       "evict %u: after mprotect the queue copied the CPU's bytes",
+	       id);
+	memset((void *)(q.data + 0x1000), 0xa7, PAGE);
+	tap_ok(sdma_copy(&q, data_va(&q, 0x1000), (uintptr_t)buf + 2 * PAGE,
+			 PAGE, ++seq) && buf[2 * PAGE] == (uint8_t)0xa7 &&
+	       buf[3 * PAGE - 1] == (uint8_t)0xa7,
+	       "evict %u: and writes into the range again", id);
+
+	/* 3. fork: the pages become copy-on-write under the queue */
+	words[0] = 0;
+	queue_poll_copy(&q, buf, n * PAGE, 0x3333, ++seq);
+	ev0 = ev;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		/* the child's copy: the GPU must not see it */
+		__atomic_store_n(&words[0], 0x3333, __ATOMIC_RELEASE);
+		memset(buf + 3 * PAGE, 0x99, PAGE);
+		_exit(0);
+	}
+	tap_ok(pid > 0 && waitpid(pid, NULL, 0) == pid,
+	       "evict %u: a child forked and wrote its copy", id);
+	usleep(50000);
+	tap_ok(!fence_is(&q, seq) && buf[3 * PAGE] != 0x99,
+	       "evict %u: the queue did not see the child's write", id);
+	got = svm_settled(2000, &ev, &re);
+	tap_ok(got && ev > ev0 && re == ev,
+	       "evict %u: fork evicted and restored (%d/%d)", id, ev, re);
+	memset(buf + PAGE, 0x42, PAGE);
+	__atomic_store_n(&words[0], 0x3333, __ATOMIC_RELEASE);
+	tap_ok(wait_u32(q.data + 0x40, seq) &&
+	       !memcmp((const void *)(q.data + 0x1000), buf, n * PAGE),
+	       "evict %u: the parent's write reached the queue, its bytes copied",
+	       id);
+
+	/* 4. PROT_NONE: no pages to map, the queues stay off until back */
+	words[0] = 0;
+	queue_poll_copy(&q, buf, n * PAGE, 0x4444, ++seq);
+	ev0 = ev;
+	tap_zero(mprotect(buf, n * PAGE, PROT_NONE),
+		 "evict %u: mprotect(PROT_NONE) under the queue", id);
+	usleep(300000);
+	got = svm_counts(&ev, &re, &evicted);
+	tap_ok(got && ev == ev0 + 1 &&
+	       re == ev0 && evicted > 0,
+	       "evict %u: queues stay evicted while nothing can be mapped (%d/%d/%d)",
+	       id, ev, re, evicted);
+	tap_zero(mprotect(buf, n * PAGE, PROT_READ | PROT_WRITE),
+		 "evict %u: readable and writable again", id);
+	words[0] = 0x4444;
+	tap_ok(wait_u32(q.data + 0x40, seq) &&
+	       !memcmp((const void *)(q.data + 0x1000), buf, n * PAGE),
+	       "evict %u: restored, the queue went on with the CPU's bytes",
+	       id);
+	got = svm_settled(2000, &ev, &re);
+	tap_ok(got && re == ev,
+	       "evict %u: no eviction left (%d/%d)", id, ev, re);
+
+	/* 5. munmap + a new page + ACCESS while the queue waits */
+	words[0] = 0;
+	queue_poll_copy(&q, buf, n * PAGE, 0x5555, ++seq);
+	ev0 = ev;
+	tap_ok(!munmap(buf + PAGE, PAGE) &&
+	       mmap(buf + PAGE, PAGE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
+	       buf + PAGE, "evict %u: munmap and a new page under the queue",
+	       id);
+	got = svm_counts(&ev, &re, &evicted);
+	tap_ok(got && ev == ev0,
+	       "evict %u: munmap evicted nothing (%d)", id, ev);
+	memset(buf + PAGE, 0x3d, PAGE);
+	/* the cut and remap of the range's other pages evict meanwhile */
+	tap_zero(set1(kfd, buf + PAGE, PAGE, KFD_IOCTL_SVM_ATTR_ACCESS, id),
+		 "evict %u: ACCESS for it", id);
+	usleep(20000);
+	tap_ok(!fence_is(&q, seq), "evict %u: the queue still waits", id);
+	words[0] = 0x5555;
+	tap_ok(wait_u32(q.data + 0x40, seq) &&
+	       !memcmp((const void *)(q.data + 0x1000), buf, n * PAGE),
+	       "evict %u: the queue copied the new page and the rest", id);
+	got = svm_settled(2000, &ev, &re);
+	tap_ok(got && re == ev,
+	       "evict %u: no eviction left (%d/%d)", id, ev, re);
+
+	queue_close(&q);
+	munmap(buf, n * PAGE);
+	close(drm);
+	close(kfd);
+}
+
 /*
  * The mirror needs the kernel's HMM (hmm_range_fault): Debian's kernel
  * has it, the debug kernel (scripts/build-debug-kernel.sh) does not.
@@ -621,6 +876,14 @@ static int gpu_child(void *arg)
 		  "GPU %u: no HMM in this kernel: ACCESS is EINVAL",
 		  gpus[i].gpu_id);
 	close(kfd);
+	return tap_failed != failed;
+}
+
+static int evict_child(void *arg)
+{
+	int failed = tap_failed;
+
+	check_eviction(*(int *)arg);
 	return tap_failed != failed;
 }
 
@@ -707,6 +970,9 @@ int main(void)
 	tap_ok(run_child(checks_child, NULL) == 0, "SVM checks ran");
 	for (int i = 0; i < ngpu; i++)
 		tap_ok(run_child(gpu_child, &i) == 0, "GPU %d checks ran", i);
+	for (int i = 0; kernel_has_hmm() && i < ngpu; i++)
+		tap_ok(run_child(evict_child, &i) == 0,
+		       "GPU %d eviction checks ran", i);
 
 	if (kernel_has_hmm())
 		tap_ok(run_child(unbind_child, NULL) == 0,
