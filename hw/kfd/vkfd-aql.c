@@ -406,7 +406,8 @@ static bool aql_complete(VkfdState *s, VkfdQueue *q, const AqlPacket *p)
                          q->doorbell, sig, 0);
         }
     }
-    if (!vkfd_vm_write(s, q->ctx_id, p->va, &invalid, sizeof(invalid))) {
+    if (!vkfd_vm_cache_write(s, q->ctx_id, &q->ring_wxc, p->va, &invalid,
+                             sizeof(invalid))) {
         aql_fault(s, q, p);
         return false;
     }
@@ -414,7 +415,8 @@ static bool aql_complete(VkfdState *s, VkfdQueue *q, const AqlPacket *p)
     q->packets++;
     q->progress = 0;
     rptr = cpu_to_le64(q->rptr);
-    if (!vkfd_vm_write(s, q->ctx_id, q->rptr_addr, &rptr, sizeof(rptr))) {
+    if (!vkfd_vm_cache_write(s, q->ctx_id, &q->rptr_xc, q->rptr_addr, &rptr,
+                             sizeof(rptr))) {
         aql_fault(s, q, p);
         return false;
     }
@@ -433,7 +435,8 @@ static bool aql_packet(VkfdState *s, VkfdQueue *q, unsigned *budget)
 
     p.va = q->ring_base +
            ((q->rptr * VKFD_AQL_PACKET_SIZE) & (q->ring_size - 1));
-    if (!vkfd_vm_read(s, q->ctx_id, p.va, p.b, sizeof(p.b))) {
+    if (!vkfd_vm_cache_read(s, q->ctx_id, &q->ring_xc, p.va, p.b,
+                            sizeof(p.b))) {
         p.dw0 = 0;
         aql_fail(s, q, &p, VKFD_QERR_VM_FAULT, s->vm_last_fault_va,
                  "ring not readable");
@@ -487,7 +490,8 @@ bool vkfd_aql_run(VkfdState *s, VkfdQueue *q, unsigned *budget)
     if (q->error) {
         return false;
     }
-    if (!vkfd_vm_read(s, q->ctx_id, q->wptr_addr, &wptr, sizeof(wptr))) {
+    if (!vkfd_vm_cache_read(s, q->ctx_id, &q->wptr_xc, q->wptr_addr, &wptr,
+                            sizeof(wptr))) {
         VKFD_GUEST_ERR(vkfd_err_aql_wptr, "ctx %u doorbell %u index %"
                        PRIu64 ": %s", q->ctx_id, q->doorbell, q->rptr,
                        "write_dispatch_id not readable");

@@ -167,11 +167,22 @@ static VkfdTlbEntry *vkfd_tlb_slot(VkfdState *s, uint32_t ctx_id, uint64_t va)
                                VKFD_TLB_ENTRIES];
 }
 
+/*
+ * Every cached translation (VkfdVmCache) made before this is stale.  One
+ * generation for the whole device: flushes are rare, and a queue's next
+ * access then translates again through the TLB.
+ */
+static void vkfd_vm_gen_next(VkfdState *s)
+{
+    s->vm_gen++;
+}
+
 void vkfd_vm_ctx_flush(VkfdState *s, uint32_t ctx_id)
 {
     trace_vkfd_vm_tlb_flush(ctx_id);
     g_free(s->tlbs[ctx_id]);
     s->tlbs[ctx_id] = NULL;
+    vkfd_vm_gen_next(s);
 }
 
 void vkfd_vm_flush_all(VkfdState *s)
@@ -182,6 +193,21 @@ void vkfd_vm_flush_all(VkfdState *s)
         g_free(s->tlbs[i]);
         s->tlbs[i] = NULL;
     }
+    vkfd_vm_gen_next(s);
+}
+
+/*
+ * The memory map changed somewhere (a memory transaction committed: RAM
+ * plugged or unplugged, a BAR moved, bus mastering switched): what a
+ * cached translation found as RAM may not be any more.  Only the
+ * generation moves here; each cache lets go of its references when it
+ * is next used or dropped, not inside the transaction.
+ */
+static void vkfd_vm_map_changed(MemoryListener *listener)
+{
+    VkfdState *s = container_of(listener, VkfdState, vm_listener);
+
+    vkfd_vm_gen_next(s);
 }
 
 void vkfd_vm_reset(VkfdState *s)
@@ -196,10 +222,19 @@ void vkfd_vm_reset(VkfdState *s)
 void vkfd_vm_realize(VkfdState *s)
 {
     s->tlbs = g_new0(VkfdTlb *, s->max_contexts);
+    s->vram_ptr = memory_region_get_ram_ptr(&s->vram);
+    s->vm_gen = 1;
+    s->vm_listener = (MemoryListener) {
+        .name = "vkfd-gpuvm",
+        .commit = vkfd_vm_map_changed,
+    };
+    memory_listener_register(&s->vm_listener,
+                             pci_get_address_space(&s->parent_obj));
 }
 
 void vkfd_vm_exit(VkfdState *s)
 {
+    memory_listener_unregister(&s->vm_listener);
     vkfd_vm_flush_all(s);
     g_free(s->tlbs);
     s->tlbs = NULL;
@@ -370,7 +405,7 @@ static bool vkfd_vm_xfer(VkfdState *s, const VkfdVmXlat *x, uint64_t off,
                                    : DMA_DIRECTION_TO_DEVICE,
                           MEMTXATTRS_UNSPECIFIED) == MEMTX_OK;
     }
-    p = (uint8_t *)memory_region_get_ram_ptr(&s->vram) + x->addr + off;
+    p = s->vram_ptr + x->addr + off;
     if (is_write) {
         memcpy(p, buf, n);
         memory_region_set_dirty(&s->vram, x->addr + off, n);
@@ -396,6 +431,141 @@ static bool vkfd_vm_rw(VkfdState *s, uint32_t ctx_id, uint64_t va,
         va += x.len;
         buf = (uint8_t *)buf + x.len;
         len -= x.len;
+    }
+    return true;
+}
+
+void vkfd_vm_cache_drop(VkfdVmCache *c)
+{
+    if (c->mrc_live) {
+        address_space_cache_destroy(&c->mrc);
+    }
+    c->mrc_live = false;
+    c->gen = 0;
+}
+
+/*
+ * Make c a translation of va up to the end of its GPU page, for writing
+ * if is_write.  False if that faulted (latched, as vkfd_vm_rw would) or
+ * if it cannot be cached (*cacheable false: the device's own page, not
+ * RAM all the way, or an IOMMU in the way); c is empty then.
+ */
+static bool vkfd_vm_cache_fill(VkfdState *s, uint32_t ctx_id, VkfdVmCache *c,
+                               uint64_t va, bool is_write, bool *cacheable)
+{
+    uint64_t end = (va | (VKFD_GPU_PAGE_SIZE - 1)) + 1;
+    VkfdVmXlat x;
+    int64_t l;
+
+    vkfd_vm_cache_drop(c);
+    *cacheable = false;
+    if (!vkfd_vm_translate(s, ctx_id, va, end - va, is_write, &x)) {
+        return false;
+    }
+    if (x.io != VKFD_VM_IO_NONE) {
+        return true;
+    }
+    if (x.vram) {
+        c->host = s->vram_ptr + x.addr;
+        c->vram_off = x.addr;
+    } else {
+        /*
+         * RAM through the bus-master address space, as vkfd_ram_extent
+         * found it: anything else (MMIO, an IOMMU region) has no host
+         * pointer here and is not cached.
+         */
+        l = address_space_cache_init(&c->mrc,
+                                     pci_get_address_space(&s->parent_obj),
+                                     x.addr, x.len, is_write);
+        c->mrc_live = true;
+        if (!c->mrc.ptr || l <= 0) {
+            vkfd_vm_cache_drop(c);
+            return true;
+        }
+        x.len = MIN(x.len, (uint64_t)l);
+        c->host = c->mrc.ptr;
+    }
+    c->vram = x.vram;
+    c->va = va;
+    c->len = x.len;
+    c->is_write = is_write;
+    c->gen = s->vm_gen;
+    *cacheable = true;
+    return true;
+}
+
+/* Where [va, va + len) is in host memory if c covers it, else NULL. */
+static uint8_t *vkfd_vm_cache_hit(VkfdState *s, VkfdVmCache *c, uint64_t va,
+                                  uint64_t len, bool is_write)
+{
+    uint64_t off = va - c->va;
+
+    if (c->gen != s->vm_gen || va < c->va || off >= c->len ||
+        len > c->len - off || (is_write && !c->is_write)) {
+        return NULL;
+    }
+    return c->host + off;
+}
+
+/* Translate c anew for an access that its GPU page holds. */
+static uint8_t *vkfd_vm_cache_miss(VkfdState *s, uint32_t ctx_id,
+                                   VkfdVmCache *c, uint64_t va, uint64_t len,
+                                   bool is_write, bool *faulted)
+{
+    bool cacheable;
+
+    *faulted = false;
+    if (!len || ((va ^ (va + len - 1)) & ~(VKFD_GPU_PAGE_SIZE - 1)) ||
+        va + len - 1 < va) {
+        return NULL;
+    }
+    if (!vkfd_vm_cache_fill(s, ctx_id, c, va, is_write, &cacheable)) {
+        *faulted = true;
+        return NULL;
+    }
+    return cacheable ? vkfd_vm_cache_hit(s, c, va, len, is_write) : NULL;
+}
+
+bool vkfd_vm_cache_read(VkfdState *s, uint32_t ctx_id, VkfdVmCache *c,
+                        uint64_t va, void *buf, uint64_t len)
+{
+    uint8_t *p = vkfd_vm_cache_hit(s, c, va, len, false);
+    bool faulted;
+
+    if (!p) {
+        p = vkfd_vm_cache_miss(s, ctx_id, c, va, len, false, &faulted);
+        if (faulted) {
+            return false;
+        }
+        if (!p) {
+            return vkfd_vm_rw(s, ctx_id, va, buf, len, false);
+        }
+    }
+    memcpy(buf, p, len);
+    return true;
+}
+
+bool vkfd_vm_cache_write(VkfdState *s, uint32_t ctx_id, VkfdVmCache *c,
+                         uint64_t va, const void *buf, uint64_t len)
+{
+    uint8_t *p = vkfd_vm_cache_hit(s, c, va, len, true);
+    bool faulted;
+
+    if (!p) {
+        p = vkfd_vm_cache_miss(s, ctx_id, c, va, len, true, &faulted);
+        if (faulted) {
+            return false;
+        }
+        if (!p) {
+            return vkfd_vm_rw(s, ctx_id, va, (void *)buf, len, true);
+        }
+    }
+    memcpy(p, buf, len);
+    if (c->vram) {
+        memory_region_set_dirty(&s->vram, c->vram_off + (p - c->host), len);
+    } else {
+        /* dirty for migration, and any translated code on it dropped */
+        address_space_cache_invalidate(&c->mrc, p - c->host, len);
     }
     return true;
 }

@@ -515,7 +515,9 @@ static bool pm4_prefetch(VkfdState *s, VkfdQueue *q, Pm4Stream *st,
     }
     n = MAX(n, 1);
     st->pre_n = 0;
-    if (!vkfd_vm_read(s, q->ctx_id, va, st->pre, n * 4)) {
+    if (!(st->level ? vkfd_vm_read(s, q->ctx_id, va, st->pre, n * 4)
+                    : vkfd_vm_cache_read(s, q->ctx_id, &q->ring_xc, va,
+                                         st->pre, n * 4))) {
         return false;
     }
     st->pre_n = n;
@@ -684,7 +686,8 @@ static bool pm4_write_rptr(VkfdState *s, VkfdQueue *q)
 {
     uint32_t rptr = cpu_to_le32(q->rptr & (q->ring_size / 4 - 1));
 
-    if (vkfd_vm_write(s, q->ctx_id, q->rptr_addr, &rptr, sizeof(rptr))) {
+    if (vkfd_vm_cache_write(s, q->ctx_id, &q->rptr_xc, q->rptr_addr, &rptr,
+                            sizeof(rptr))) {
         return true;
     }
     VKFD_GUEST_ERR(vkfd_err_pm4_pointer, "ctx %u doorbell %u: %s at 0x%"
@@ -710,7 +713,8 @@ bool vkfd_pm4_run(VkfdState *s, VkfdQueue *q, unsigned *budget)
         vkfd_queue_fail(s, q, VKFD_QERR_BAD_PACKET, 0, 0);
         return false;
     }
-    if (!vkfd_vm_read(s, q->ctx_id, q->wptr_addr, &wptr, sizeof(wptr))) {
+    if (!vkfd_vm_cache_read(s, q->ctx_id, &q->wptr_xc, q->wptr_addr, &wptr,
+                            sizeof(wptr))) {
         VKFD_GUEST_ERR(vkfd_err_pm4_pointer, "ctx %u doorbell %u: %s at 0x%"
                        PRIx64, q->ctx_id, q->doorbell, "wptr not readable",
                        q->wptr_addr);

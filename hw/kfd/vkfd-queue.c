@@ -317,12 +317,22 @@ static void vkfd_queue_insert(VkfdState *s, VkfdQueue *q)
     s->live_queues++;
 }
 
+/* The queue's cached translations: gone with it, never migrated. */
+static void vkfd_queue_drop_xlat(VkfdQueue *q)
+{
+    vkfd_vm_cache_drop(&q->wptr_xc);
+    vkfd_vm_cache_drop(&q->rptr_xc);
+    vkfd_vm_cache_drop(&q->ring_xc);
+    vkfd_vm_cache_drop(&q->ring_wxc);
+}
+
 static void vkfd_queue_free(VkfdState *s, VkfdQueue *q)
 {
     VkfdContext *ctx = &s->contexts[q->ctx_id];
 
     vkfd_queue_unlink(s, q);
     vkfd_sh_drop(q);
+    vkfd_queue_drop_xlat(q);
     ctx->queues[q->doorbell] = NULL;
     if (!--ctx->num_queues) {
         g_free(ctx->queues);
@@ -529,6 +539,11 @@ static int vkfd_queues_pre_save(void *opaque)
             if (ctx->queues[d]) {
                 q = &s->mig_queues[n++];
                 *q = *ctx->queues[d];
+                /* a copy for the stream: it holds no references */
+                memset(&q->wptr_xc, 0, sizeof(q->wptr_xc));
+                memset(&q->rptr_xc, 0, sizeof(q->rptr_xc));
+                memset(&q->ring_xc, 0, sizeof(q->ring_xc));
+                memset(&q->ring_wxc, 0, sizeof(q->ring_wxc));
                 /* a shader dispatch in flight goes along, waves and all */
                 q->sh_blob = q->sh ? vkfd_sh_save(q, &q->sh_blob_len) : NULL;
                 q->sh_blob_len = q->sh ? q->sh_blob_len : 0;

@@ -60,7 +60,8 @@ static bool sdma_ring_read(VkfdState *s, VkfdQueue *q, uint64_t ptr,
     uint32_t off = ptr & (q->ring_size - 1);
     uint32_t first = MIN(len, q->ring_size - off);
 
-    if (!vkfd_vm_read(s, q->ctx_id, q->ring_base + off, buf, first)) {
+    if (!vkfd_vm_cache_read(s, q->ctx_id, &q->ring_xc, q->ring_base + off,
+                            buf, first)) {
         return false;
     }
     return first == len ||
@@ -103,7 +104,8 @@ static VkfdStep sdma_consume(VkfdState *s, VkfdQueue *q, uint32_t header,
     q->packets++;
     q->progress = 0;
     rptr = cpu_to_le64(q->rptr);
-    if (!vkfd_vm_write(s, q->ctx_id, q->rptr_addr, &rptr, sizeof(rptr))) {
+    if (!vkfd_vm_cache_write(s, q->ctx_id, &q->rptr_xc, q->rptr_addr, &rptr,
+                             sizeof(rptr))) {
         return sdma_fail(s, q, VKFD_QERR_VM_FAULT, header,
                          s->vm_last_fault_va, "rptr not writable");
     }
@@ -501,7 +503,8 @@ bool vkfd_sdma_run(VkfdState *s, VkfdQueue *q, unsigned *budget)
     if (q->error) {
         return false;
     }
-    if (!vkfd_vm_read(s, q->ctx_id, q->wptr_addr, &wptr, sizeof(wptr))) {
+    if (!vkfd_vm_cache_read(s, q->ctx_id, &q->wptr_xc, q->wptr_addr, &wptr,
+                            sizeof(wptr))) {
         sdma_fail(s, q, VKFD_QERR_VM_FAULT, 0, s->vm_last_fault_va,
                   "wptr not readable");
         return false;

@@ -101,6 +101,29 @@ typedef struct VkfdVmXlat {
 } VkfdVmXlat;
 
 /*
+ * A cached translation of a run of GPU VA inside one GPU page, to memory
+ * (vkfd-gpuvm.c): what a queue keeps for its read and write pointers and
+ * the ring page it reads, so that a kick or a packet neither walks nor
+ * looks up the TLB.  It holds while s->vm_gen is the generation it was
+ * made in: every TLB invalidation (INVALIDATE_TLB, MAP/UNMAP_CONTEXT,
+ * reset, a migration loaded) and every change of the memory map behind
+ * the device's bus-master address space moves it on.  Guest RAM is
+ * reached through a MemoryRegionCache (RAM only, as vkfd_ram_extent),
+ * VRAM through its host pointer; the device's own pages are never cached.
+ */
+typedef struct VkfdVmCache {
+    uint64_t gen;           /* s->vm_gen when made; 0: empty */
+    uint64_t va;            /* first GPU VA it covers */
+    uint64_t len;           /* bytes from va on */
+    uint8_t *host;          /* where va is in host memory */
+    uint64_t vram_off;      /* VRAM: offset of va in VRAM */
+    bool is_write;          /* made for writing (the page is writable) */
+    bool vram;
+    bool mrc_live;          /* guest RAM: mrc holds its references */
+    MemoryRegionCache mrc;
+} VkfdVmCache;
+
+/*
  * User queues (vkfd-queue.c).  A bottom-half run does at most
  * VKFD_QUEUE_BUDGET units of work, giving each kicked queue turns of at
  * most VKFD_QUEUE_SLICE units, round-robin.  Waiting queues are polled
@@ -176,6 +199,13 @@ typedef struct VkfdQueue {
     /* statistics for vkfd-info.c, not migrated: packets run, doorbells */
     uint64_t packets;
     uint64_t doorbells;
+
+    /*
+     * Cached translations, not migrated (vkfd_queue_free drops them): the
+     * write pointer, the read pointer, the ring page packets are read
+     * from and (AQL) the ring page slot headers are written to.
+     */
+    VkfdVmCache wptr_xc, rptr_xc, ring_xc, ring_wxc;
 
     /* scheduling (vkfd-queue.c), not migrated: on the run or poll list */
     bool polling;
@@ -283,6 +313,14 @@ struct VkfdState {
 
     /* GPUVM: per-context TLBs (a cache, not migrated) and the fault latch */
     VkfdTlb **tlbs;
+    /*
+     * The generation of cached translations (VkfdVmCache), moved on by
+     * TLB flushes and by vm_listener at every change of the memory map;
+     * VRAM's host pointer.
+     */
+    uint64_t vm_gen;
+    MemoryListener vm_listener;
+    uint8_t *vram_ptr;
     uint32_t vm_fault_status;
     uint32_t vm_fault_ctx;
     uint64_t vm_fault_addr;
@@ -530,6 +568,18 @@ bool vkfd_vm_write(VkfdState *s, uint32_t ctx_id, uint64_t va,
                    const void *buf, uint64_t len);
 bool vkfd_vm_fill(VkfdState *s, uint32_t ctx_id, uint64_t va, uint64_t len,
                   uint32_t value);
+/*
+ * vkfd_vm_read/write through a cached translation c of the same context:
+ * the same results and faults, but a hit costs a copy.  A miss translates
+ * from va to the end of its GPU page and keeps that in c; an access that
+ * crosses a page, or lands on one of the device's own pages, goes the
+ * uncached way.  vkfd_vm_cache_drop: forget c (before freeing it).
+ */
+bool vkfd_vm_cache_read(VkfdState *s, uint32_t ctx_id, VkfdVmCache *c,
+                        uint64_t va, void *buf, uint64_t len);
+bool vkfd_vm_cache_write(VkfdState *s, uint32_t ctx_id, VkfdVmCache *c,
+                         uint64_t va, const void *buf, uint64_t len);
+void vkfd_vm_cache_drop(VkfdVmCache *c);
 bool vkfd_vm_copy(VkfdState *s, uint32_t ctx_id, uint64_t dst, uint64_t src,
                   uint64_t len);
 
