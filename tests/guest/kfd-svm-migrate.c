@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Guest test: SVM ranges migrated to VRAM and back (issue 12, point 1),
+ * as amdkfd does with device-private pages.  Needs a guest kernel with
+ * CONFIG_DEVICE_PRIVATE (the debug kernel): elsewhere the driver has no
+ * debugfs vkfd/svm_vram and the whole program is skipped.
+ *
+ * Per GPU, in a process of its own, with an SDMA queue on that GPU:
+ *  - PREFETCH_LOC = the GPU (with ACCESS): GET_ATTR reports it; VRAM in
+ *    use grows by the range in debugfs and in AVAILABLE_MEMORY.
+ *  - An SDMA copy out of the range reads the CPU's bytes while every page
+ *    is still in VRAM (no CPU fault, VRAM unchanged): the GPU read VRAM;
+ *    an SDMA copy into the range lands in VRAM.
+ *  - PREFETCH_LOC = system memory: VRAM back to what it was, the CPU
+ *    reads the bytes and the GPU's write without a fault.
+ *  - To the GPU again, granularity 0: a CPU read of one page faults that
+ *    page (and only it) back; reading the rest brings all back.
+ *  - munmap of a migrated range frees its VRAM; a range larger than the
+ *    free VRAM is ENOMEM and moves nothing.
+ *  - A range left in VRAM by an exiting process is freed with it.
+ * With two GPUs: a range moves from one GPU's VRAM to the other's; a
+ * prefetch to one GPU while another has access keeps it in system
+ * memory (amdkfd without XNACK and without an XGMI hive).  TAP.
+ */
+#define _GNU_SOURCE
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include "tap.h"
+#include "kfd-util.h"
+#include "kfd-queue-util.h"
+
+#define PAGE		4096ULL
+#define NPAGES		16
+#define SYSMEM		KFD_IOCTL_SVM_LOCATION_SYSMEM
+#define SVM_VRAM	VKFD_DEBUGFS "/svm_vram"
+
+static struct vkfd_gpu gpus[VKFD_MAX_GPUS];
+static int ngpu;
+
+struct svm_buf {
+	struct kfd_ioctl_svm_args a;
+	struct kfd_ioctl_svm_attribute attrs[4];
+};
+
+static int svm_call(int kfd, uint32_t op, const void *start, uint64_t size,
+		    struct svm_buf *b, uint32_t nattr)
+{
+	b->a.start_addr = (uintptr_t)start;
+	b->a.size = size;
+	b->a.op = op;
+	b->a.nattr = nattr;
+	return ioctl(kfd, (AMDKFD_IOC_SVM &
+			   ~(_IOC_SIZEMASK << _IOC_SIZESHIFT)) |
+			  (sizeof(b->a) + nattr * sizeof(b->attrs[0]))
+			  << _IOC_SIZESHIFT, b);
+}
+
+static int set1(int kfd, const void *start, uint64_t size, uint32_t type,
+		uint32_t value)
+{
+	struct svm_buf b = { .attrs[0] = { type, value } };
+
+	return svm_call(kfd, KFD_IOCTL_SVM_OP_SET_ATTR, start, size, &b, 1);
+}
+
+static int set2(int kfd, const void *start, uint64_t size, uint32_t t0,
+		uint32_t v0, uint32_t t1, uint32_t v1)
+{
+	struct svm_buf b = { .attrs = { { t0, v0 }, { t1, v1 } } };
+
+	return svm_call(kfd, KFD_IOCTL_SVM_OP_SET_ATTR, start, size, &b, 2);
+}
+
+static uint32_t get_prefetch(int kfd, const void *start, uint64_t size)
+{
+	struct svm_buf b = {
+		.attrs[0] = { KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, 0 },
+	};
+
+	if (svm_call(kfd, KFD_IOCTL_SVM_OP_GET_ATTR, start, size, &b, 1))
+		return 0xdead;
+	return b.attrs[0].value;
+}
+
+/* One GPU's line of debugfs svm_vram, counts in pages. */
+struct vram {
+	long long in_use, to_vram, to_ram, faults, fault_pages;
+};
+
+static bool vram_of(unsigned int gpu_id, struct vram *v)
+{
+	FILE *f = fopen(SVM_VRAM, "r");
+	char line[512], want[32];
+	bool found = false;
+
+	snprintf(want, sizeof(want), " gpu_id %u ", gpu_id);
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		char *s = strstr(line, want);
+
+		if (!s)
+			continue;
+		found = sscanf(strstr(s, " in_use "),
+			       " in_use %lld to_vram %lld to_ram %lld cpu_faults %lld cpu_fault_pages %lld",
+			       &v->in_use, &v->to_vram, &v->to_ram, &v->faults,
+			       &v->fault_pages) == 5;
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* VRAM pages in use for SVM reach want (chunks go back from a worker). */
+static bool wait_in_use(unsigned int gpu_id, long long want, struct vram *v)
+{
+	double end = now_s() + 5;
+
+	do {
+		if (vram_of(gpu_id, v) && v->in_use == want)
+			return true;
+		usleep(2000);
+	} while (now_s() < end);
+	tap_diag("  gpu %u: in_use %lld, wanted %lld", gpu_id, v->in_use,
+		 want);
+	return false;
+}
+
+static bool wait_available(int kfd, unsigned int gpu_id, uint64_t want)
+{
+	double end = now_s() + 5;
+	uint64_t got;
+
+	do {
+		got = available(kfd, gpu_id);
+		if (got == want)
+			return true;
+		usleep(2000);
+	} while (now_s() < end);
+	tap_diag("  gpu %u: available %llu, wanted %llu", gpu_id,
+		 (unsigned long long)got, (unsigned long long)want);
+	return false;
+}
+
+/* One SDMA COPY_LINEAR of len bytes, then a FENCE; waits for it. */
+static bool sdma_copy(struct q *q, uint64_t src, uint64_t dst, uint32_t len,
+		      uint32_t seq)
+{
+	uint64_t f = data_va(q, 0x40);
+	uint32_t copy[7] = {
+		VKFD_SDMA_HEADER(VKFD_SDMA_OP_COPY, 0), len - 1, 0,
+		(uint32_t)src, src >> 32, (uint32_t)dst, dst >> 32,
+	};
+	uint32_t fence[4] = {
+		VKFD_SDMA_HEADER(VKFD_SDMA_OP_FENCE, 0), (uint32_t)f, f >> 32,
+		seq,
+	};
+
+	emit(q, copy, 7);
+	emit(q, fence, 4);
+	kick(q, q->wptr);
+	return wait_u32(q->data + 0x40, seq);
+}
+
+static uint8_t *new_range(const uint8_t *ref)
+{
+	uint8_t *buf = mmap(NULL, NPAGES * PAGE, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (buf == MAP_FAILED)
+		return NULL;
+	memcpy(buf, ref, NPAGES * PAGE);
+	return buf;
+}
+
+/* Prefetch to GPU i and back, the GPU's view, CPU faults, munmap. */
+static void check_gpu(int i, const uint8_t *ref)
+{
+	const uint64_t size = NPAGES * PAGE;
+	struct vkfd_gpu *gpu = &gpus[i];
+	unsigned int id = gpu->gpu_id;
+	int kfd = kfd_open(), drm = open_render_node(gpu);
+	uint64_t avail0;
+	uint32_t seq = 1;
+	struct vram v0, v;
+	uint8_t *buf;
+	struct q q;
+
+	if (!tap_ok(kfd >= 0 && drm >= 0 && !bind_all_gpus(kfd),
+		    "GPU %u: bound", id))
+		return;
+	if (!tap_ok(queue_open(gpu, &q, kfd, drm, 0x400000000ULL,
+			       KFD_IOC_QUEUE_TYPE_SDMA) == 0,
+		    "GPU %u: an SDMA queue", id))
+		return;
+	buf = new_range(ref);
+	if (!tap_ok(buf && vram_of(id, &v0), "GPU %u: memory, debugfs", id))
+		return;
+	avail0 = available(kfd, id);
+
+	/* 1. to the GPU's VRAM */
+	tap_zero(set2(kfd, buf, size, KFD_IOCTL_SVM_ATTR_ACCESS, id,
+		      KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, id),
+		 "GPU %u: SET_ATTR ACCESS + PREFETCH_LOC = the GPU", id);
+	tap_ok(get_prefetch(kfd, buf, size) == id,
+	       "GPU %u: GET_ATTR reports PREFETCH_LOC = the GPU", id);
+	tap_ok(vram_of(id, &v) && v.in_use == v0.in_use + NPAGES &&
+	       v.to_vram == v0.to_vram + NPAGES,
+	       "GPU %u: %d pages moved to VRAM (in use %lld)", id, NPAGES,
+	       v.in_use);
+	tap_ok(available(kfd, id) == avail0 - size,
+	       "GPU %u: AVAILABLE_MEMORY less by the range", id);
+
+	/* 2. the GPU reads and writes VRAM; the CPU is not involved */
+	memset((void *)(q.data + 0x1000), 0, size);
+	tap_ok(sdma_copy(&q, (uintptr_t)buf, data_va(&q, 0x1000), size, seq++),
+	       "GPU %u: SDMA copy out of the range done", id);
+	tap_ok(!memcmp((const void *)(q.data + 0x1000), ref, size),
+	       "GPU %u: SDMA read the CPU's bytes", id);
+	tap_ok(vram_of(id, &v) && v.in_use == v0.in_use + NPAGES &&
+	       v.faults == v0.faults,
+	       "GPU %u: ... from VRAM: no page moved, no CPU fault", id);
+	memset((void *)(q.data + 0x1000), 0x3c, PAGE);
+	tap_ok(sdma_copy(&q, data_va(&q, 0x1000), (uintptr_t)buf + PAGE, PAGE,
+			 seq++), "GPU %u: SDMA copy into page 1 done", id);
+	tap_ok(vram_of(id, &v) && v.in_use == v0.in_use + NPAGES &&
+	       v.faults == v0.faults,
+	       "GPU %u: the range is still all in VRAM", id);
+
+	/* 3. back to system memory by prefetch: no CPU fault */
+	tap_zero(set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, SYSMEM),
+		 "GPU %u: PREFETCH_LOC = system memory", id);
+	tap_ok(get_prefetch(kfd, buf, size) == SYSMEM,
+	       "GPU %u: GET_ATTR reports system memory", id);
+	tap_ok(wait_in_use(id, v0.in_use, &v) &&
+	       v.to_ram == v0.to_ram + NPAGES,
+	       "GPU %u: %d pages back in system memory", id, NPAGES);
+	tap_ok(wait_available(kfd, id, avail0),
+	       "GPU %u: AVAILABLE_MEMORY as before", id);
+	tap_ok(buf[PAGE] == 0x3c && buf[2 * PAGE - 1] == 0x3c &&
+	       !memcmp(buf, ref, PAGE) &&
+	       !memcmp(buf + 2 * PAGE, ref + 2 * PAGE, size - 2 * PAGE),
+	       "GPU %u: the CPU reads its bytes and the GPU's write", id);
+	tap_ok(vram_of(id, &v) && v.faults == v0.faults,
+	       "GPU %u: ... without a CPU fault", id);
+	memcpy(buf + PAGE, ref + PAGE, PAGE);
+
+	/* 4. to VRAM again, granularity 0: CPU faults one page at a time */
+	tap_zero(set2(kfd, buf, size, KFD_IOCTL_SVM_ATTR_GRANULARITY, 0,
+		      KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, id),
+		 "GPU %u: granularity 0, to the GPU again", id);
+	tap_ok(vram_of(id, &v) && v.in_use == v0.in_use + NPAGES,
+	       "GPU %u: in VRAM again", id);
+	v0.faults = v.faults;
+	v0.fault_pages = v.fault_pages;
+	tap_ok(!memcmp(buf + 3 * PAGE, ref + 3 * PAGE, PAGE),
+	       "GPU %u: the CPU reads page 3", id);
+	tap_ok(vram_of(id, &v) && v.faults == v0.faults + 1 &&
+	       v.fault_pages == v0.fault_pages + 1 &&
+	       v.in_use == v0.in_use + NPAGES - 1,
+	       "GPU %u: one CPU fault brought that page back (%lld faults)",
+	       id, v.faults - v0.faults);
+	memset((void *)(q.data + 0x1000), 0, size);
+	tap_ok(sdma_copy(&q, (uintptr_t)buf, data_va(&q, 0x1000), size,
+			 seq++) &&
+	       !memcmp((const void *)(q.data + 0x1000), ref, size),
+	       "GPU %u: SDMA reads the range, one page in RAM, the rest in VRAM",
+	       id);
+	tap_ok(!memcmp(buf, ref, size), "GPU %u: the CPU reads it all", id);
+	tap_ok(wait_in_use(id, v0.in_use, &v) &&
+	       v.faults == v0.faults + NPAGES,
+	       "GPU %u: %d CPU faults, VRAM given back", id, NPAGES);
+	tap_ok(wait_available(kfd, id, avail0),
+	       "GPU %u: AVAILABLE_MEMORY as before", id);
+
+	/* 5. munmap of a range in VRAM */
+	tap_zero(set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, SYSMEM),
+		 "GPU %u: PREFETCH_LOC system memory", id);
+	tap_zero(set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, id),
+		 "GPU %u: and the GPU again", id);
+	tap_ok(vram_of(id, &v) && v.in_use == v0.in_use + NPAGES,
+	       "GPU %u: in VRAM", id);
+	tap_zero(munmap(buf, size), "GPU %u: munmap of the range", id);
+	tap_ok(wait_in_use(id, v0.in_use, &v) &&
+	       wait_available(kfd, id, avail0),
+	       "GPU %u: munmap gave its VRAM back", id);
+
+	/* 6. more than the free VRAM: ENOMEM, nothing moved */
+	{
+		uint64_t h = 0, off = 0, left = 8 * PAGE;
+		uint64_t big = avail0 - left;
+
+		buf = new_range(ref);
+		tap_zero(alloc_bo(kfd, id, VA0, big, F_VRAM | F_RW, &h, &off),
+			 "GPU %u: a VRAM BO leaving %llu KiB free", id,
+			 (unsigned long long)left / 1024);
+		tap_errno(set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC,
+			       id), ENOMEM,
+			  "GPU %u: prefetch of %llu KiB: ENOMEM", id,
+			  (unsigned long long)size / 1024);
+		tap_ok(vram_of(id, &v) && v.in_use == v0.in_use &&
+		       available(kfd, id) == left && buf &&
+		       !memcmp(buf, ref, size),
+		       "GPU %u: nothing moved, the bytes are there", id);
+		tap_zero(free_bo(kfd, h), "GPU %u: BO freed", id);
+		munmap(buf, size);
+	}
+
+	/* 7. left in VRAM at exit: the parent checks it is freed */
+	buf = new_range(ref);
+	tap_zero(set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, id),
+		 "GPU %u: a range left in VRAM at exit", id);
+	tap_ok(vram_of(id, &v) && v.in_use == v0.in_use + NPAGES,
+	       "GPU %u: in VRAM", id);
+	queue_close(&q);
+	close(drm);
+	close(kfd);
+}
+
+/* Two GPUs: VRAM to VRAM, and a prefetch with another GPU accessing. */
+static void check_two(const uint8_t *ref)
+{
+	const uint64_t size = NPAGES * PAGE;
+	unsigned int a = gpus[0].gpu_id, b = gpus[1].gpu_id;
+	int kfd = kfd_open();
+	struct vram a0, b0, va, vb;
+	uint8_t *buf = new_range(ref);
+
+	if (!tap_ok(kfd >= 0 && !bind_all_gpus(kfd) && buf &&
+		    vram_of(a, &a0) && vram_of(b, &b0), "two GPUs: bound"))
+		return;
+	tap_zero(set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, a),
+		 "two GPUs: to GPU %u", a);
+	tap_ok(vram_of(a, &va) && va.in_use == a0.in_use + NPAGES,
+	       "two GPUs: in GPU %u's VRAM", a);
+	tap_zero(set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, b),
+		 "two GPUs: to GPU %u", b);
+	tap_ok(wait_in_use(a, a0.in_use, &va) && vram_of(b, &vb) &&
+	       vb.in_use == b0.in_use + NPAGES,
+	       "two GPUs: moved from GPU %u's VRAM to GPU %u's", a, b);
+	tap_ok(get_prefetch(kfd, buf, size) == b,
+	       "two GPUs: GET_ATTR reports GPU %u", b);
+	tap_ok(!memcmp(buf, ref, size) && wait_in_use(b, b0.in_use, &vb) &&
+	       vb.faults > b0.faults,
+	       "two GPUs: the CPU reads the bytes, faulted back from GPU %u",
+	       b);
+
+	/* another GPU has access: amdkfd keeps the range in system memory */
+	tap_zero(set2(kfd, buf, size, KFD_IOCTL_SVM_ATTR_ACCESS, b,
+		      KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, a),
+		 "two GPUs: ACCESS for GPU %u, prefetch to GPU %u", b, a);
+	tap_ok(vram_of(a, &va) && va.in_use == a0.in_use &&
+	       vram_of(b, &vb) && vb.in_use == b0.in_use,
+	       "two GPUs: the range stays in system memory");
+	tap_ok(get_prefetch(kfd, buf, size) == a,
+	       "two GPUs: GET_ATTR still reports GPU %u", a);
+	munmap(buf, size);
+	close(kfd);
+}
+
+static int gpu_child(void *arg)
+{
+	int failed = tap_failed, i = *(int *)arg;
+	static uint8_t ref[NPAGES * PAGE];
+	uint32_t *w = (uint32_t *)ref;
+	unsigned int k;
+
+	for (k = 0; k < NPAGES * PAGE / 4; k++)
+		w[k] = k * 2654435761u + i;
+	check_gpu(i, ref);
+	return tap_failed != failed;
+}
+
+static int two_child(void *arg)
+{
+	int failed = tap_failed;
+	static uint8_t ref[NPAGES * PAGE];
+	unsigned int k;
+
+	for (k = 0; k < sizeof(ref); k++)
+		ref[k] = k * 7 + 1;
+	check_two(ref);
+	return tap_failed != failed;
+}
+
+int main(void)
+{
+	struct vram v0[VKFD_MAX_GPUS], v;
+	int i;
+
+	ngpu = vkfd_gpus(gpus, VKFD_MAX_GPUS);
+	if (ngpu > 0 && !path_exists(SVM_VRAM)) {
+		printf("1..0 # SKIP no device-private memory in this kernel "
+		       "(CONFIG_DEVICE_PRIVATE): SVM ranges stay in system "
+		       "memory\n");
+		return 0;
+	}
+	tap_share();
+	if (ngpu <= 0) {
+		tap_ok(0, "vkfd GPUs found");
+		return tap_done();
+	}
+	tap_diag("%d GPU(s)", ngpu);
+	for (i = 0; i < ngpu; i++)
+		tap_ok(vram_of(gpus[i].gpu_id, &v0[i]),
+		       "GPU %u: VRAM registered as device memory",
+		       gpus[i].gpu_id);
+	for (i = 0; i < ngpu; i++) {
+		tap_ok(run_child(gpu_child, &i) == 0, "GPU %d checks ran", i);
+		tap_ok(wait_in_use(gpus[i].gpu_id, v0[i].in_use, &v),
+		       "GPU %u: the exited process's range left VRAM",
+		       gpus[i].gpu_id);
+	}
+	if (ngpu > 1)
+		tap_ok(run_child(two_child, NULL) == 0, "two-GPU checks ran");
+	tap_ok(vkfd_devices_sum("vram_used") == 0,
+	       "no VRAM in use on any GPU");
+	tap_ok(wait_contexts(0, 10), "no device context left");
+	return tap_done();
+}
