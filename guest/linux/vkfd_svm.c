@@ -112,6 +112,7 @@ struct vkfd_svm_range {
 	u32 prefetch_loc;
 	u32 flags;
 	u8 granularity;
+	bool migrate;			/* changed by this SET_ATTR */
 	u32 access, in_place;		/* GPU slots (VKFD_SVM_GPUS) */
 	struct vkfd_svm_held *held[VKFD_SVM_GPUS];	/* under gpu_lock */
 };
@@ -201,9 +202,11 @@ static void vkfd_svm_dma_unmap(struct vkfd_process_device *pdd, u64 *pte,
 	for (i = 0; i < n; i++) {
 		if (!pte[i])
 			continue;
-		dma_unmap_page(&pdd->dev->pdev->dev,
-			       pte[i] & VKFD_PTE_ADDR_MASK, PAGE_SIZE,
-			       DMA_BIDIRECTIONAL);
+		/* a page in the GPU's own VRAM has no bus mapping */
+		if (pte[i] & VKFD_PTE_SYSTEM)
+			dma_unmap_page(&pdd->dev->pdev->dev,
+				       pte[i] & VKFD_PTE_ADDR_MASK, PAGE_SIZE,
+				       DMA_BIDIRECTIONAL);
 		pte[i] = 0;
 	}
 }
@@ -560,11 +563,16 @@ static int vkfd_svm_check_attrs(struct vkfd_process *p, u32 nattr,
 		switch (attrs[i].type) {
 		case KFD_IOCTL_SVM_ATTR_PREFERRED_LOC:
 			if (val != KFD_IOCTL_SVM_LOCATION_SYSMEM &&
-			    val != KFD_IOCTL_SVM_LOCATION_UNDEFINED)
+			    val != KFD_IOCTL_SVM_LOCATION_UNDEFINED &&
+			    !(vkfd_svm_migrate_ok(val) &&
+			      vkfd_svm_known_gpu(p, val)))
 				return -EINVAL;
 			break;
 		case KFD_IOCTL_SVM_ATTR_PREFETCH_LOC:
-			if (val != KFD_IOCTL_SVM_LOCATION_SYSMEM)
+			/* a GPU whose VRAM is device memory, or the system */
+			if (val != KFD_IOCTL_SVM_LOCATION_SYSMEM &&
+			    !(vkfd_svm_migrate_ok(val) &&
+			      vkfd_svm_known_gpu(p, val)))
 				return -EINVAL;
 			break;
 		case KFD_IOCTL_SVM_ATTR_SET_FLAGS:
@@ -648,6 +656,9 @@ static void vkfd_svm_apply(struct vkfd_svm *svm, struct vkfd_svm_range *r,
 {
 	u32 i, old_access = r->access | r->in_place;
 	u32 old_ro = r->flags & KFD_IOCTL_SVM_FLAG_GPU_RO;
+	u32 old_locs[2] = { r->preferred_loc, r->prefetch_loc };
+	u32 old_acc[2] = { r->access, r->in_place }, old_flags = r->flags;
+	u8 old_gran = r->granularity;
 	u32 bit;
 	int slot;
 
@@ -690,6 +701,12 @@ static void vkfd_svm_apply(struct vkfd_svm *svm, struct vkfd_svm_range *r,
 			break;
 		}
 	}
+	/* amdkfd migrates the ranges whose attributes a SET changes */
+	if (r->access != old_acc[0] || r->in_place != old_acc[1] ||
+	    r->preferred_loc != old_locs[0] ||
+	    r->prefetch_loc != old_locs[1] || r->flags != old_flags ||
+	    r->granularity != old_gran)
+		r->migrate = true;
 	/* mapped again, as the new attributes say, after the call */
 	if ((r->access | r->in_place) != old_access ||
 	    (r->flags & KFD_IOCTL_SVM_FLAG_GPU_RO) != old_ro)
@@ -764,6 +781,7 @@ static int vkfd_svm_set(struct vkfd_svm *svm, unsigned long start,
 			gap->prefetch_loc = KFD_IOCTL_SVM_LOCATION_UNDEFINED;
 			gap->flags = VKFD_SVM_DEFAULT_FLAGS;
 			gap->granularity = VKFD_SVM_DEFAULT_GRANULARITY;
+			gap->migrate = true;
 			vkfd_svm_insert(svm, gap);
 			svm->nr_ranges++;
 			r = gap;
@@ -785,10 +803,11 @@ out:
  * asks for write access where the VMA allows it) and map them for bus
  * access.  Mmap lock held.
  */
-static int vkfd_svm_fault(struct vkfd_svm_range *r, struct device *d,
+static int vkfd_svm_fault(struct vkfd_svm_range *r, struct vkfd_dev *dev,
 			  unsigned long *pfns, u64 *pte, unsigned long seq,
 			  bool gpu_ro)
 {
+	struct device *d = &dev->pdev->dev;
 	unsigned long addr = r->it.start << PAGE_SHIFT;
 	unsigned long end = (r->it.last + 1) << PAGE_SHIFT;
 	u64 i, n = r->it.last - r->it.start + 1;
@@ -804,6 +823,8 @@ static int vkfd_svm_fault(struct vkfd_svm_range *r, struct device *d,
 			.start = addr,
 			.hmm_pfns = pfns + ((addr >> PAGE_SHIFT) - r->it.start),
 			.default_flags = HMM_PFN_REQ_FAULT,
+			/* pages in this GPU's VRAM stay there */
+			.dev_private_owner = vkfd_svm_migrate_owner(dev),
 		};
 
 		if (!vma)
@@ -818,13 +839,17 @@ static int vkfd_svm_fault(struct vkfd_svm_range *r, struct device *d,
 	}
 	for (i = 0; i < n; i++) {
 		struct page *page = hmm_pfn_to_page(pfns[i]);
-		dma_addr_t dma = dma_map_page(d, page, 0, PAGE_SIZE,
-					      DMA_BIDIRECTIONAL);
+		bool write = !gpu_ro && (pfns[i] & HMM_PFN_WRITE);
+		dma_addr_t dma;
 
+		/* in VRAM: mapped by its offset there */
+		if (vkfd_svm_migrate_pte(dev, page, write, &pte[i]))
+			continue;
+		dma = dma_map_page(d, page, 0, PAGE_SIZE, DMA_BIDIRECTIONAL);
 		if (dma_mapping_error(d, dma))
 			return -ENOMEM;	/* the caller unmaps pte[0..i) */
 		pte[i] = dma | VKFD_PTE_SYSTEM;
-		if (!gpu_ro && (pfns[i] & HMM_PFN_WRITE))
+		if (write)
 			pte[i] |= VKFD_PTE_WRITE;
 	}
 	return 0;
@@ -876,8 +901,7 @@ static int vkfd_svm_gpu_map(struct vkfd_svm *svm, struct vkfd_svm_range *r,
 
 	for (;;) {
 		seq = mmu_interval_read_begin(&r->notifier);
-		ret = vkfd_svm_fault(r, &pdd->dev->pdev->dev, pfns, h->pte,
-				     seq, ro);
+		ret = vkfd_svm_fault(r, pdd->dev, pfns, h->pte, seq, ro);
 		if (!ret) {
 			flags = vkfd_svm_gpu_lock(svm);
 			/* a GPU going away drops what it finds under gpu_lock */
@@ -1142,6 +1166,72 @@ static int vkfd_svm_get_attrs(struct vkfd_process *p, struct vkfd_svm *svm,
 	return 0;
 }
 
+/* A migration a SET_ATTR asks for, made after the SVM lock is dropped. */
+struct vkfd_svm_move {
+	unsigned long start, last;	/* pages */
+	u32 best;
+	u8 granularity;
+};
+
+/*
+ * amdkfd's svm_range_best_prefetch_location without XNACK: the prefetch
+ * location, unless a GPU other than it may access the range (vkfd GPUs
+ * form no XGMI hive): then system memory.  Under svm->lock.
+ */
+static u32 vkfd_svm_best_prefetch(struct vkfd_svm *svm,
+				  struct vkfd_svm_range *r)
+{
+	unsigned long gpus = r->access | r->in_place;
+	unsigned int slot;
+
+	if (r->prefetch_loc == KFD_IOCTL_SVM_LOCATION_SYSMEM ||
+	    r->prefetch_loc == KFD_IOCTL_SVM_LOCATION_UNDEFINED)
+		return r->prefetch_loc;
+	for_each_set_bit(slot, &gpus, VKFD_SVM_GPUS)
+		if (svm->gpu_ids[slot] != r->prefetch_loc)
+			return KFD_IOCTL_SVM_LOCATION_SYSMEM;
+	return r->prefetch_loc;
+}
+
+/*
+ * The migrations of the ranges in [start, last] this SET_ATTR changed
+ * (amdkfd's svm_range_trigger_migration over its update list), as a
+ * list: they run under the mmap lock alone, since migration takes
+ * p->lock and calls the ranges' notifiers.  Under svm->lock.
+ */
+static int vkfd_svm_migrations(struct vkfd_svm *svm, unsigned long start,
+			       unsigned long last,
+			       struct vkfd_svm_move **moves,
+			       unsigned long *nmoves)
+{
+	struct interval_tree_node *n;
+	unsigned long nr = 0;
+
+	for (n = interval_tree_iter_first(&svm->ranges, start, last); n;
+	     n = interval_tree_iter_next(n, start, last))
+		nr += vkfd_svm_range_of(n)->migrate;
+	*nmoves = 0;
+	*moves = nr ? kvmalloc_array(nr, sizeof(**moves), GFP_KERNEL) : NULL;
+	for (n = interval_tree_iter_first(&svm->ranges, start, last); n;
+	     n = interval_tree_iter_next(n, start, last)) {
+		struct vkfd_svm_range *r = vkfd_svm_range_of(n);
+		u32 best;
+
+		if (!r->migrate)
+			continue;
+		r->migrate = false;
+		best = vkfd_svm_best_prefetch(svm, r);
+		if (!*moves || best == KFD_IOCTL_SVM_LOCATION_UNDEFINED)
+			continue;
+		(*moves)[*nmoves] = (struct vkfd_svm_move){
+			.start = r->it.start, .last = r->it.last,
+			.best = best, .granularity = r->granularity,
+		};
+		(*nmoves)++;
+	}
+	return nr && !*moves ? -ENOMEM : 0;
+}
+
 /* The size check of the ioctl table: the attributes must be covered. */
 int vkfd_ioctl_svm_validate(const void *kdata, unsigned int usize)
 {
@@ -1154,9 +1244,10 @@ int vkfd_ioctl_svm(struct file *filep, struct vkfd_process *p, void *data)
 {
 	struct kfd_ioctl_svm_args *args = data;
 	struct mm_struct *mm = current->mm;
-	unsigned long start, last;
+	unsigned long start, last, nmoves = 0, i;
+	struct vkfd_svm_move *moves = NULL;
 	struct vkfd_svm *svm;
-	int ret;
+	int ret, mret = 0;
 
 	/* amdkfd: SVM belongs to the primary, whose life is the program's */
 	if (!vkfd_process_is_primary(p))
@@ -1202,10 +1293,17 @@ int vkfd_ioctl_svm(struct file *filep, struct vkfd_process *p, void *data)
 	}
 	mutex_lock(&svm->lock);
 	ret = vkfd_svm_set(svm, start, last, args->nattr, args->attrs);
+	if (!ret)
+		mret = vkfd_svm_migrations(svm, start, last, &moves, &nmoves);
 	mutex_unlock(&svm->lock);
 	vkfd_svm_release(svm);
+	/* attributes stay applied if a migration fails, as amdkfd's */
+	for (i = 0; !ret && !mret && i < nmoves; i++)
+		mret = vkfd_svm_migrate(p, mm, moves[i].start, moves[i].last,
+					moves[i].best, moves[i].granularity);
+	kvfree(moves);
 	if (!ret)
 		ret = vkfd_svm_map_all(svm);
 	mmap_write_unlock(mm);
-	return ret;
+	return ret ? ret : mret;
 }
