@@ -494,19 +494,6 @@ static bool vkfd_vm_cache_fill(VkfdState *s, uint32_t ctx_id, VkfdVmCache *c,
     return true;
 }
 
-/* Where [va, va + len) is in host memory if c covers it, else NULL. */
-static uint8_t *vkfd_vm_cache_hit(VkfdState *s, VkfdVmCache *c, uint64_t va,
-                                  uint64_t len, bool is_write)
-{
-    uint64_t off = va - c->va;
-
-    if (c->gen != s->vm_gen || va < c->va || off >= c->len ||
-        len > c->len - off || (is_write && !c->is_write)) {
-        return NULL;
-    }
-    return c->host + off;
-}
-
 /* Translate c anew for an access that its GPU page holds. */
 static uint8_t *vkfd_vm_cache_miss(VkfdState *s, uint32_t ctx_id,
                                    VkfdVmCache *c, uint64_t va, uint64_t len,
@@ -526,48 +513,50 @@ static uint8_t *vkfd_vm_cache_miss(VkfdState *s, uint32_t ctx_id,
     return cacheable ? vkfd_vm_cache_hit(s, c, va, len, is_write) : NULL;
 }
 
-bool vkfd_vm_cache_read(VkfdState *s, uint32_t ctx_id, VkfdVmCache *c,
-                        uint64_t va, void *buf, uint64_t len)
+/* vkfd_vm_cache_read (vkfd.h) did not hit: translate, then read. */
+bool vkfd_vm_cache_read_miss(VkfdState *s, uint32_t ctx_id, VkfdVmCache *c,
+                             uint64_t va, void *buf, uint64_t len)
 {
-    uint8_t *p = vkfd_vm_cache_hit(s, c, va, len, false);
     bool faulted;
+    uint8_t *p = vkfd_vm_cache_miss(s, ctx_id, c, va, len, false, &faulted);
 
+    if (faulted) {
+        return false;
+    }
     if (!p) {
-        p = vkfd_vm_cache_miss(s, ctx_id, c, va, len, false, &faulted);
-        if (faulted) {
-            return false;
-        }
-        if (!p) {
-            return vkfd_vm_rw(s, ctx_id, va, buf, len, false);
-        }
+        return vkfd_vm_rw(s, ctx_id, va, buf, len, false);
     }
     memcpy(buf, p, len);
     return true;
 }
 
-bool vkfd_vm_cache_write(VkfdState *s, uint32_t ctx_id, VkfdVmCache *c,
-                         uint64_t va, const void *buf, uint64_t len)
+bool vkfd_vm_cache_write_miss(VkfdState *s, uint32_t ctx_id, VkfdVmCache *c,
+                              uint64_t va, const void *buf, uint64_t len)
 {
-    uint8_t *p = vkfd_vm_cache_hit(s, c, va, len, true);
     bool faulted;
+    uint8_t *p = vkfd_vm_cache_miss(s, ctx_id, c, va, len, true, &faulted);
 
+    if (faulted) {
+        return false;
+    }
     if (!p) {
-        p = vkfd_vm_cache_miss(s, ctx_id, c, va, len, true, &faulted);
-        if (faulted) {
-            return false;
-        }
-        if (!p) {
-            return vkfd_vm_rw(s, ctx_id, va, (void *)buf, len, true);
-        }
+        return vkfd_vm_rw(s, ctx_id, va, (void *)buf, len, true);
     }
     memcpy(p, buf, len);
-    if (c->vram) {
-        memory_region_set_dirty(&s->vram, c->vram_off + (p - c->host), len);
-    } else {
-        /* dirty for migration, and any translated code on it dropped */
-        address_space_cache_invalidate(&c->mrc, p - c->host, len);
-    }
+    vkfd_vm_cache_dirty(s, c, p - c->host, len);
     return true;
+}
+
+/* A write through c at off from c->va: dirty for migration and TCG. */
+void vkfd_vm_cache_dirty(VkfdState *s, VkfdVmCache *c, uint64_t off,
+                         uint64_t len)
+{
+    if (c->vram) {
+        memory_region_set_dirty(&s->vram, c->vram_off + off, len);
+    } else {
+        /* any translated code on it is dropped too */
+        address_space_cache_invalidate(&c->mrc, off, len);
+    }
 }
 
 bool vkfd_vm_check(VkfdState *s, uint32_t ctx_id, uint64_t va, uint64_t len,

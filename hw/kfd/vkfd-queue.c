@@ -116,24 +116,24 @@ static void vkfd_queue_yielded(void *opaque)
 }
 
 /*
- * One turn of q, taken off the run list, under at most budget units:
- * returns the units it cost (at least one, even for a turn that found
- * nothing) and puts q back where it belongs.
+ * One turn of q, taken off the run or poll list if it is on one, under
+ * at most budget units: returns the units it cost (at least one, even
+ * for a turn that found nothing) and puts q back where it belongs.
  */
 static unsigned vkfd_queue_turn(VkfdState *s, VkfdQueue *q, unsigned budget)
 {
+    VkfdEngineStats *stats = &s->engine_stats[q->type];
     unsigned start, slice, used;
     uint64_t packets;
     bool more;
 
-    QTAILQ_REMOVE(&s->queue_run, q, link);
-    q->kicked = false;
+    vkfd_queue_unlink(s, q);
     start = slice = MIN(budget, VKFD_QUEUE_SLICE);
     s->cur_queue = q;
     packets = q->packets;
     more = vkfd_engines[q->type](s, q, &slice);
-    s->engine_stats[q->type].packets += q->packets - packets;
-    s->engine_stats[q->type].budget_exhausted += more;
+    stats->packets += q->packets - packets;
+    stats->budget_exhausted += more;
     s->cur_queue = NULL;
     used = slice <= start ? start - slice : start;
     trace_vkfd_queue_ran(q->ctx_id, q->doorbell, q->rptr, used, more,
@@ -242,10 +242,15 @@ bool vkfd_queue_ring(VkfdState *s, uint32_t ctx_id, uint32_t doorbell,
     trace_vkfd_queue_kick(ctx_id, doorbell, value);
     q->doorbells++;
     s->engine_stats[q->type].doorbells++;
-    vkfd_queue_make_runnable(s, q);
-    /* never inside other device work: a GPU write ringing only kicks */
+    /*
+     * Never inside other device work: a GPU write ringing only kicks.
+     * The inline turn takes q off whatever list it was on, as a turn in
+     * the bottom half would, and puts it back where it belongs.
+     */
     if (cpu && !s->work_depth && vkfd_queue_may_run(s)) {
         vkfd_queue_run_inline(s, q);
+    } else {
+        vkfd_queue_make_runnable(s, q);
     }
     if (!QTAILQ_EMPTY(&s->queue_run)) {
         qemu_bh_schedule(s->queue_bh);

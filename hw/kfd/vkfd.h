@@ -575,11 +575,55 @@ bool vkfd_vm_fill(VkfdState *s, uint32_t ctx_id, uint64_t va, uint64_t len,
  * crosses a page, or lands on one of the device's own pages, goes the
  * uncached way.  vkfd_vm_cache_drop: forget c (before freeing it).
  */
-bool vkfd_vm_cache_read(VkfdState *s, uint32_t ctx_id, VkfdVmCache *c,
-                        uint64_t va, void *buf, uint64_t len);
-bool vkfd_vm_cache_write(VkfdState *s, uint32_t ctx_id, VkfdVmCache *c,
-                         uint64_t va, const void *buf, uint64_t len);
+bool vkfd_vm_cache_read_miss(VkfdState *s, uint32_t ctx_id, VkfdVmCache *c,
+                             uint64_t va, void *buf, uint64_t len);
+bool vkfd_vm_cache_write_miss(VkfdState *s, uint32_t ctx_id, VkfdVmCache *c,
+                              uint64_t va, const void *buf, uint64_t len);
+void vkfd_vm_cache_dirty(VkfdState *s, VkfdVmCache *c, uint64_t off,
+                         uint64_t len);
 void vkfd_vm_cache_drop(VkfdVmCache *c);
+
+/* Where [va, va + len) is in host memory if c covers it, else NULL. */
+static inline uint8_t *vkfd_vm_cache_hit(VkfdState *s, VkfdVmCache *c,
+                                         uint64_t va, uint64_t len,
+                                         bool is_write)
+{
+    uint64_t off = va - c->va;
+
+    if (c->gen != s->vm_gen || va < c->va || off >= c->len ||
+        len > c->len - off || (is_write && !c->is_write)) {
+        return NULL;
+    }
+    return c->host + off;
+}
+
+/* The hit is inline: a constant len makes it a load or a store. */
+static inline bool vkfd_vm_cache_read(VkfdState *s, uint32_t ctx_id,
+                                      VkfdVmCache *c, uint64_t va, void *buf,
+                                      uint64_t len)
+{
+    uint8_t *p = vkfd_vm_cache_hit(s, c, va, len, false);
+
+    if (unlikely(!p)) {
+        return vkfd_vm_cache_read_miss(s, ctx_id, c, va, buf, len);
+    }
+    memcpy(buf, p, len);
+    return true;
+}
+
+static inline bool vkfd_vm_cache_write(VkfdState *s, uint32_t ctx_id,
+                                       VkfdVmCache *c, uint64_t va,
+                                       const void *buf, uint64_t len)
+{
+    uint8_t *p = vkfd_vm_cache_hit(s, c, va, len, true);
+
+    if (unlikely(!p)) {
+        return vkfd_vm_cache_write_miss(s, ctx_id, c, va, buf, len);
+    }
+    memcpy(p, buf, len);
+    vkfd_vm_cache_dirty(s, c, p - c->host, len);
+    return true;
+}
 bool vkfd_vm_copy(VkfdState *s, uint32_t ctx_id, uint64_t dst, uint64_t src,
                   uint64_t len);
 
