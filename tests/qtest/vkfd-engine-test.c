@@ -2406,6 +2406,166 @@ static void test_ih_one_vector(void)
     vkfd_stop(v);
 }
 
+/*
+ * A queue keeps the translations of its pointers and ring page between
+ * kicks (VkfdVmCache): they must hold exactly as long as the TLB's
+ * would.  Remapped without INVALIDATE_TLB, the old pages are still
+ * used; after it, the new ones, and the old ones are never written
+ * again; an unmapped pointer page faults; and (guest RAM) a memory-map
+ * change -- bus mastering switched off -- is seen at the next kick.
+ */
+#define VA_XC           (9ull << 32)    /* ring page, then pointer page */
+
+typedef struct XcPages {
+    uint64_t ring, ptrs;    /* guest address (system) or VRAM offset */
+} XcPages;
+
+static uint64_t xc_phys(Eng *e, bool sys, uint64_t addr)
+{
+    return sys ? addr : e->v->vram.addr + addr;
+}
+
+static void xc_map(Eng *e, bool sys, const XcPages *p)
+{
+    uint64_t bits = PTE_W | (sys ? PTE_SYS : 0);
+
+    pt_map(e->v, e->root, VA_XC, p->ring, bits, 0);
+    pt_map(e->v, e->root, VA_XC + PAGE, p->ptrs, bits, 0);
+}
+
+static void xc_invalidate(Eng *e)
+{
+    struct vkfd_sched_cmd cmd = {
+        .opcode = VKFD_CMD_INVALIDATE_TLB, .ctx_id = CTX,
+    };
+
+    g_assert_cmpuint(submit_cmd(e->v, &cmd), ==, VKFD_ST_OK);
+}
+
+/* An SDMA FENCE of value to target at byte pos of a ring page, and wptr. */
+static void xc_fence(Eng *e, bool sys, const XcPages *p, uint64_t pos,
+                     uint64_t target, uint32_t value)
+{
+    uint32_t dw[] = {
+        cpu_to_le32(VKFD_SDMA_HEADER(VKFD_SDMA_OP_FENCE, 0)),
+        cpu_to_le32((uint32_t)target), cpu_to_le32(target >> 32),
+        cpu_to_le32(value),
+    };
+
+    qtest_memwrite(e->qts, xc_phys(e, sys, p->ring) + pos % PAGE, dw,
+                   sizeof(dw));
+    qtest_writeq(e->qts, xc_phys(e, sys, p->ptrs) + 8, pos + sizeof(dw));
+}
+
+static uint64_t xc_rptr(Eng *e, bool sys, const XcPages *p)
+{
+    return qtest_readq(e->qts, xc_phys(e, sys, p->ptrs));
+}
+
+static void xc_wait(Eng *e, bool sys, const XcPages *p, uint64_t want)
+{
+    int i;
+
+    for (i = 0; i < 100000 && xc_rptr(e, sys, p) != want; i++) {
+        g_usleep(100);
+    }
+    g_assert_cmphex(xc_rptr(e, sys, p), ==, want);
+}
+
+static void test_xlat_remap_in(bool sys)
+{
+    Eng *e = eng_start();
+    uint64_t target = va_alloc(e, 8), pos = 0;
+    XcPages a, b;
+    struct vkfd_mqd out;
+    uint16_t cmdreg;
+    TQ *q;
+
+    if (sys) {
+        a.ring = guest_alloc(&e->v->alloc, PAGE);
+        a.ptrs = guest_alloc(&e->v->alloc, PAGE);
+        b.ring = guest_alloc(&e->v->alloc, PAGE);
+        b.ptrs = guest_alloc(&e->v->alloc, PAGE);
+    } else {
+        a.ring = VRAM_SIZE - 8 * PAGE;
+        a.ptrs = VRAM_SIZE - 7 * PAGE;
+        b.ring = VRAM_SIZE - 6 * PAGE;
+        b.ptrs = VRAM_SIZE - 5 * PAGE;
+    }
+    qtest_memset(e->qts, xc_phys(e, sys, a.ring), 0, PAGE);
+    qtest_memset(e->qts, xc_phys(e, sys, a.ptrs), 0, PAGE);
+    qtest_memset(e->qts, xc_phys(e, sys, b.ring), 0, PAGE);
+    qtest_memset(e->qts, xc_phys(e, sys, b.ptrs), 0, PAGE);
+    xc_map(e, sys, &a);
+    xc_invalidate(e);
+    q = tq_map_at(e, VKFD_QUEUE_SDMA, PAGE, VA_XC, VA_XC + PAGE,
+                  VA_XC + PAGE + 8);
+
+    /* a first kick: the queue's translations are made */
+    xc_fence(e, sys, &a, pos, target, 1);
+    doorbell(e, q, pos += 16);
+    xc_wait(e, sys, &a, pos);
+    g_assert_cmphex(r32(e, target), ==, 1);
+
+    /* remapped, not invalidated: the old pages, as the TLB would */
+    xc_map(e, sys, &b);
+    xc_fence(e, sys, &a, pos, target, 2);
+    xc_fence(e, sys, &b, pos, target, 102);
+    doorbell(e, q, pos += 16);
+    xc_wait(e, sys, &a, pos);
+    g_assert_cmphex(r32(e, target), ==, 2);
+    g_assert_cmphex(xc_rptr(e, sys, &b), ==, 0);
+
+    /* INVALIDATE_TLB: the new pages at once, the old ones left alone */
+    xc_invalidate(e);
+    xc_fence(e, sys, &a, pos, target, 103);
+    xc_fence(e, sys, &b, pos, target, 3);
+    doorbell(e, q, pos += 16);
+    xc_wait(e, sys, &b, pos);
+    g_assert_cmphex(r32(e, target), ==, 3);
+    g_assert_cmphex(xc_rptr(e, sys, &a), ==, pos - 16);
+
+    if (sys) {
+        /*
+         * Bus mastering off: no TLB flush, but the memory map changed, so
+         * the cached pointer page is given up and the queue faults on
+         * its write pointer without touching guest RAM.
+         */
+        cmdreg = qpci_config_readw(e->v->dev, PCI_COMMAND);
+        qpci_config_writew(e->v->dev, PCI_COMMAND,
+                           cmdreg & ~PCI_COMMAND_MASTER);
+        xc_fence(e, sys, &b, pos, target, 4);
+        doorbell(e, q, pos + 16);
+        qpci_config_writew(e->v->dev, PCI_COMMAND, cmdreg);
+        expect_vm_fault(e, VA_XC + PAGE + 8, false);
+        g_assert_cmphex(r32(e, target), ==, 3);
+        g_assert_cmphex(xc_rptr(e, sys, &b), ==, pos);
+    } else {
+        /* the pointer page unmapped and invalidated: a fault, no write */
+        pt_set(e->v, e->root, VA_XC + PAGE, 0, 0);
+        xc_invalidate(e);
+        xc_fence(e, sys, &b, pos, target, 4);
+        doorbell(e, q, pos + 16);
+        expect_vm_fault(e, VA_XC + PAGE + 8, false);
+        g_assert_cmphex(r32(e, target), ==, 3);
+    }
+    tq_unmap(e, &q, &out);
+    g_assert_cmpuint(out.error, ==, VKFD_QERR_VM_FAULT);
+    g_assert_cmphex(out.error_va, ==, VA_XC + PAGE + 8);
+    g_assert_cmphex(out.rptr, ==, pos);
+    eng_stop(e);
+}
+
+static void test_xlat_remap_sys(void)
+{
+    test_xlat_remap_in(true);
+}
+
+static void test_xlat_remap_vram(void)
+{
+    test_xlat_remap_in(false);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -2427,6 +2587,8 @@ int main(int argc, char **argv)
     qtest_add_func("/vkfd/aql/indices", test_aql_indices);
     qtest_add_func("/vkfd/aql/random", test_aql_random);
     qtest_add_func("/vkfd/engines/migration", test_migration);
+    qtest_add_func("/vkfd/engines/xlat-remap-sys", test_xlat_remap_sys);
+    qtest_add_func("/vkfd/engines/xlat-remap-vram", test_xlat_remap_vram);
     qtest_add_func("/vkfd/ih/regs", test_ih_regs);
     qtest_add_func("/vkfd/ih/sources", test_ih_sources);
     qtest_add_func("/vkfd/ih/msix", test_ih_msix);
