@@ -708,6 +708,10 @@ int vkfd_ioctl_alloc_memory(struct file *filep, struct vkfd_process *p,
 	struct vkfd_bo *bo;
 	int ret;
 
+	/* amdkfd: a size of 0 first, then no BO over an SVM range */
+	ret = args->size ? vkfd_svm_va_free(p, args->va_addr, args->size) : 0;
+	if (ret)
+		return ret;
 	bo = vkfd_bo_init_from_args(p, args);
 	if (IS_ERR(bo)) {
 		ret = PTR_ERR(bo);

@@ -319,6 +319,7 @@ void vkfd_svm_fini(struct vkfd_process *p);
 void vkfd_svm_pdd_gone(struct vkfd_process_device *pdd);
 struct seq_file;
 void vkfd_svm_show(struct seq_file *m, struct vkfd_process *p);
+int vkfd_svm_va_free(struct vkfd_process *p, u64 va, u64 size);
 
 /* vkfd_svm_migrate.c: SVM pages in VRAM (CONFIG_DEVICE_PRIVATE) */
 struct dentry;

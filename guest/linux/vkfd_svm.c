@@ -546,11 +546,24 @@ static struct vkfd_process_device *vkfd_svm_slot_pdd(struct vkfd_svm *svm,
 }
 
 /*
- * amdkfd's svm_range_check_attr, for GPUs none of which is in the
- * process's SVM-supported set: a location may be system memory (or, for
- * the preferred one, undefined); a gpu_id, known or not, is EINVAL, as is
- * any access attribute and any unknown type.  Flags and granularity take
- * any value.
+ * Is gpu_id one of p's GPUs in amdkfd's sense of SVM-supported: one
+ * whose VM can mirror system pages, which needs the kernel's HMM
+ * (Debian's has it)?
+ */
+static bool vkfd_svm_gpu_ok(struct vkfd_process *p, u32 gpu_id)
+{
+	return IS_ENABLED(CONFIG_HMM_MIRROR) && vkfd_svm_known_gpu(p, gpu_id);
+}
+
+/*
+ * amdkfd's svm_range_check_attr: a location may be system memory (or,
+ * for the preferred one, undefined) or one of p's SVM GPUs; an access
+ * attribute needs such a GPU; anything else, or an unknown type, is
+ * EINVAL.  Flags and granularity take any value.  A GPU as a location
+ * whose VRAM is not device-private memory (no CONFIG_DEVICE_PRIVATE, as
+ * in Debian's release kernel) is recorded and the pages stay in system
+ * memory: amdkfd's answer for a GPU without VRAM of its own (an APU,
+ * where svm_range_best_prefetch_location falls back to system memory).
  */
 static int vkfd_svm_check_attrs(struct vkfd_process *p, u32 nattr,
 				const struct kfd_ioctl_svm_attribute *attrs)
@@ -564,15 +577,12 @@ static int vkfd_svm_check_attrs(struct vkfd_process *p, u32 nattr,
 		case KFD_IOCTL_SVM_ATTR_PREFERRED_LOC:
 			if (val != KFD_IOCTL_SVM_LOCATION_SYSMEM &&
 			    val != KFD_IOCTL_SVM_LOCATION_UNDEFINED &&
-			    !(vkfd_svm_migrate_ok(val) &&
-			      vkfd_svm_known_gpu(p, val)))
+			    !vkfd_svm_gpu_ok(p, val))
 				return -EINVAL;
 			break;
 		case KFD_IOCTL_SVM_ATTR_PREFETCH_LOC:
-			/* a GPU whose VRAM is device memory, or the system */
 			if (val != KFD_IOCTL_SVM_LOCATION_SYSMEM &&
-			    !(vkfd_svm_migrate_ok(val) &&
-			      vkfd_svm_known_gpu(p, val)))
+			    !vkfd_svm_gpu_ok(p, val))
 				return -EINVAL;
 			break;
 		case KFD_IOCTL_SVM_ATTR_SET_FLAGS:
@@ -582,12 +592,7 @@ static int vkfd_svm_check_attrs(struct vkfd_process *p, u32 nattr,
 		case KFD_IOCTL_SVM_ATTR_ACCESS:
 		case KFD_IOCTL_SVM_ATTR_ACCESS_IN_PLACE:
 		case KFD_IOCTL_SVM_ATTR_NO_ACCESS:
-			/*
-			 * System pages mirrored into the GPU's VM, which
-			 * needs the kernel's HMM (Debian's has it).
-			 */
-			if (!IS_ENABLED(CONFIG_HMM_MIRROR) ||
-			    !vkfd_svm_known_gpu(p, val))
+			if (!vkfd_svm_gpu_ok(p, val))
 				return -EINVAL;
 			break;
 		default:
@@ -1039,6 +1044,32 @@ static void vkfd_svm_restore_work(struct work_struct *work)
 					       VKFD_SVM_RESTORE_DELAY_MS));
 out:
 	mmput(mm);
+}
+
+/*
+ * amdkfd's check at ALLOC_MEMORY_OF_GPU: no BO over a registered SVM
+ * range, mapped to a GPU or not (EADDRINUSE).  The cuts of pages the
+ * CPU unmapped are made first, as amdkfd flushes its deferred work, so
+ * a BO may go where SVM memory was munmapped.  No lock held.
+ */
+int vkfd_svm_va_free(struct vkfd_process *p, u64 va, u64 size)
+{
+	struct vkfd_svm *svm = READ_ONCE(p->svm);
+	struct mm_struct *mm = current->mm;
+	bool busy;
+
+	if (!svm || va + size < va)
+		return 0;	/* no ranges; a wrap is the BO checks' EINVAL */
+	if (mm == svm->mm) {
+		mmap_write_lock(mm);
+		vkfd_svm_sync(svm);
+		mmap_write_unlock(mm);
+	}
+	mutex_lock(&svm->lock);
+	busy = interval_tree_iter_first(&svm->ranges, va >> PAGE_SHIFT,
+					(va + size - 1) >> PAGE_SHIFT);
+	mutex_unlock(&svm->lock);
+	return busy ? -EADDRINUSE : 0;
 }
 
 /* debugfs "processes": the SVM side of a primary.  Under vkfd_lock. */

@@ -6,16 +6,21 @@
  *  - Argument checks: unaligned or zero start and size, an unknown op
  *    (EINVAL); a range with an unmapped page or on an I/O mapping of
  *    /dev/kfd (EFAULT); a range over a BO mapped to a GPU (EADDRINUSE);
+ *    ALLOC_MEMORY of a GTT, VRAM or USERPTR BO over a registered range
+ *    (EADDRINUSE, after a size of 0's EINVAL; the range unchanged; a BO
+ *    next to it and, once munmap returned, at its VA is allocated);
  *    unknown attribute types, ACCESS_IN_PLACE and NO_ACCESS in a query,
  *    an undefined prefetch location (EINVAL); a secondary kfd_process
  *    (EOPNOTSUPP).
- *  - No migration to VRAM: a gpu_id as a location is EINVAL, an unknown
- *    gpu_id in an access attribute too; a query of a fresh range reports
- *    NO_ACCESS for each GPU.
+ *  - Locations: a GPU of the process as preferred or prefetch location
+ *    is accepted and reported by GET_ATTR, the pages stay in system
+ *    memory (no device-private memory; EINVAL in a kernel without HMM);
+ *    an unknown gpu_id as a location or in an access attribute is
+ *    EINVAL; a query of a fresh range reports NO_ACCESS for each GPU.
  *  - GPU mappings, per GPU (its own process): after ACCESS, SDMA copies
  *    out of the range read the CPU's bytes and SDMA writes into it are
  *    what the CPU reads; after munmap and a new page at the same address
- *    the GPU reads the new page; a BO mapped over the range is
+ *    the GPU reads the new page; a BO allocated over the range is
  *    EADDRINUSE; after mprotect the next SVM call maps the pages again;
  *    GET_ATTR reports ACCESS, then NO_ACCESS; once munmap has returned an
  *    SDMA copy from the page faults and copies nothing.
@@ -54,6 +59,8 @@
 			 KFD_IOCTL_SVM_FLAG_COHERENT)
 #define UNDEF		KFD_IOCTL_SVM_LOCATION_UNDEFINED
 #define SYSMEM		KFD_IOCTL_SVM_LOCATION_SYSMEM
+
+static bool kernel_has_hmm(void);
 
 static struct vkfd_gpu gpus[VKFD_MAX_GPUS];
 static int ngpu;
@@ -157,7 +164,6 @@ static void check_errors(int kfd)
 	unsigned int bad_gpu = 0xfffe;
 	struct svm_buf b;
 	struct attrs a;
-	int i;
 
 	memset(&b, 0, sizeof(b));
 	tap_errno(svm_call(kfd, KFD_IOCTL_SVM_OP_GET_ATTR, mem + 1, PAGE, &b, 0),
@@ -180,17 +186,6 @@ static void check_errors(int kfd)
 			   PAGE, &b, 1), EFAULT,
 		  "GET_ATTR of an unmapped page: EFAULT");
 
-	for (i = 0; i < ngpu; i++) {
-		unsigned int id = gpus[i].gpu_id;
-
-		tap_errno(set1(kfd, mem, PAGE,
-			       KFD_IOCTL_SVM_ATTR_PREFERRED_LOC, id),
-			  EINVAL, "GPU %u: PREFERRED_LOC: EINVAL", id);
-		tap_errno(set1(kfd, mem, PAGE,
-			       KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, id),
-			  EINVAL, "GPU %u: PREFETCH_LOC (no migration): EINVAL",
-			  id);
-	}
 	tap_errno(set1(kfd, mem, PAGE, KFD_IOCTL_SVM_ATTR_PREFERRED_LOC,
 		       bad_gpu), EINVAL, "unknown gpu_id as location: EINVAL");
 	tap_errno(set1(kfd, mem, PAGE, KFD_IOCTL_SVM_ATTR_ACCESS, bad_gpu),
@@ -368,12 +363,14 @@ static void check_munmap(int kfd)
 /* A BO mapped to the GPU at the VA of host memory: EADDRINUSE. */
 static void check_bo_overlap(int kfd)
 {
-	uint8_t *buf = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE,
+	/* 4 pages and, after them, a page that is never an SVM range */
+	uint8_t *buf = mmap(NULL, 5 * PAGE, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	unsigned int id = gpus[0].gpu_id, done = 0;
 	uint64_t handle, uaddr = (uintptr_t)buf;
 	struct attrs a;
 
+	munmap(buf + 4 * PAGE, PAGE);
 	memset(buf, 1, 4 * PAGE);
 	errno = 0;
 	if (!tap_ok(!alloc_bo(kfd, id, uaddr, 4 * PAGE, F_USERPTR | F_RW,
@@ -393,7 +390,38 @@ static void check_bo_overlap(int kfd)
 	tap_zero(set1(kfd, buf, 4 * PAGE, KFD_IOCTL_SVM_ATTR_SET_FLAGS, 0),
 		 "SET_ATTR there once the BO is unmapped");
 	tap_zero(free_bo(kfd, handle), "BO freed");
+
+	/* amdkfd refuses a BO over a registered range at ALLOC already */
+	handle = 0;
+	errno = 0;
+	tap_ok(alloc_bo(kfd, id, uaddr + PAGE, PAGE, F_GTT | F_RW, &handle,
+			NULL) && errno == EADDRINUSE && !handle,
+	       "ALLOC of a GTT BO inside the range: EADDRINUSE");
+	errno = 0;
+	tap_ok(alloc_bo(kfd, id, uaddr - PAGE, 2 * PAGE, F_VRAM | F_RW,
+			&handle, NULL) && errno == EADDRINUSE && !handle,
+	       "ALLOC of a VRAM BO over the range's first page: EADDRINUSE");
+	errno = 0;
+	uaddr = (uintptr_t)buf;
+	tap_ok(alloc_bo(kfd, id, uaddr, 4 * PAGE, F_USERPTR | F_RW, &handle,
+			&uaddr) && errno == EADDRINUSE && !handle,
+	       "ALLOC of a USERPTR BO at the range: EADDRINUSE");
+	errno = 0;
+	tap_ok(alloc_bo(kfd, id, (uintptr_t)buf, 0, F_GTT | F_RW, &handle,
+			NULL) && errno == EINVAL,
+	       "ALLOC of size 0 there: EINVAL first, as amdkfd");
+	tap_zero(get_all(kfd, buf, 4 * PAGE, &a, NULL),
+		 "the range is still there (GET_ATTR)");
+	tap_ok(attrs_are(&a, UNDEF, UNDEF, DEFAULT_FLAGS, ~DEFAULT_FLAGS, 9),
+	       "and unchanged");
+	tap_ok(!alloc_bo(kfd, id, (uintptr_t)buf + 4 * PAGE, PAGE,
+			 F_GTT | F_RW, &handle, NULL) && !free_bo(kfd, handle),
+	       "a BO right after the range: allocated and freed");
+	/* once munmap has returned, the range is gone for ALLOC too */
 	munmap(buf, 4 * PAGE);
+	tap_ok(!alloc_bo(kfd, id, (uintptr_t)buf, 4 * PAGE, F_GTT | F_RW,
+			 &handle, NULL) && !free_bo(kfd, handle),
+	       "after munmap a BO at the range's VA is allocated");
 }
 
 /* The doorbell page mapped from /dev/kfd (VM_IO): EFAULT. */
@@ -521,17 +549,15 @@ static void check_gpu_access(int i)
 		       buf + 3 * PAGE, PAGE),
 	       "GPU %u: it read the new page and the rest as before", id);
 
-	/* a BO mapped over the range's pages: refused, the range intact */
+	/* a BO over the range's pages: refused at ALLOC, the range intact */
 	{
-		unsigned int ids[1] = { id }, done = 0;
 		uint64_t h = 0, off = 0;
 
-		tap_zero(alloc_bo(kfd, id, (uintptr_t)buf + PAGE, PAGE,
-				  F_GTT | F_RW, &h, &off),
-			 "GPU %u: a GTT BO at the range's address", id);
-		tap_errno(map_bo(kfd, h, ids, 1, true, &done), EADDRINUSE,
-			  "GPU %u: mapping it over the range: EADDRINUSE", id);
-		tap_zero(free_bo(kfd, h), "GPU %u: BO freed", id);
+		errno = 0;
+		tap_ok(alloc_bo(kfd, id, (uintptr_t)buf + PAGE, PAGE,
+				F_GTT | F_RW, &h, &off) && errno == EADDRINUSE,
+		       "GPU %u: a GTT BO at the range's address: EADDRINUSE",
+		       id);
 		memset((void *)(q.data + 0x1000), 0, n * PAGE);
 		tap_ok(sdma_copy(&q, (uintptr_t)buf, data_va(&q, 0x1000),
 				 n * PAGE, seq++) &&
@@ -928,6 +954,67 @@ static int unbind_child(void *arg)
 	return tap_failed != failed;
 }
 
+/*
+ * A GPU as a location.  With the kernel's HMM every GPU of the process
+ * is an SVM GPU, so amdkfd accepts it: GET_ATTR reports it, and where
+ * the GPU's VRAM is not device-private memory (Debian's release kernel
+ * has no CONFIG_DEVICE_PRIVATE) the pages stay in system memory, as
+ * amdkfd does for a GPU without VRAM of its own.  Without HMM it is
+ * EINVAL, as for a GPU outside amdkfd's SVM set.
+ */
+static void check_locations(int kfd, bool hmm)
+{
+	uint8_t *x = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct attrs a;
+	int i;
+
+	if (!tap_ok(x != MAP_FAILED, "locations: memory"))
+		return;
+	memset(x, 0x2b, 2 * PAGE);
+	for (i = 0; i < ngpu; i++) {
+		unsigned int id = gpus[i].gpu_id;
+
+		if (!hmm) {
+			tap_errno(set1(kfd, x, PAGE,
+				       KFD_IOCTL_SVM_ATTR_PREFERRED_LOC, id),
+				  EINVAL, "GPU %u: no HMM: PREFERRED_LOC EINVAL",
+				  id);
+			tap_errno(set1(kfd, x, PAGE,
+				       KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, id),
+				  EINVAL, "GPU %u: no HMM: PREFETCH_LOC EINVAL",
+				  id);
+			continue;
+		}
+		tap_zero(set1(kfd, x, 2 * PAGE,
+			      KFD_IOCTL_SVM_ATTR_PREFERRED_LOC, id),
+			 "GPU %u: PREFERRED_LOC = the GPU", id);
+		tap_zero(set1(kfd, x + PAGE, PAGE,
+			      KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, id),
+			 "GPU %u: PREFETCH_LOC = the GPU (second page)", id);
+		tap_zero(get_all(kfd, x, PAGE, &a, NULL),
+			 "GPU %u: GET_ATTR of the first page", id);
+		/* the GPU before set system memory as prefetch location */
+		tap_ok(attrs_are(&a, id, i ? SYSMEM : UNDEF, DEFAULT_FLAGS,
+				 ~DEFAULT_FLAGS, 9),
+		       "GPU %u: it reports the preferred GPU", id);
+		tap_zero(get_all(kfd, x, 2 * PAGE, &a, NULL),
+			 "GPU %u: GET_ATTR of both", id);
+		tap_ok(attrs_are(&a, id, UNDEF, DEFAULT_FLAGS, ~DEFAULT_FLAGS,
+				 9), "GPU %u: prefetch only where all agree", id);
+		tap_zero(get_all(kfd, x + PAGE, PAGE, &a, NULL),
+			 "GPU %u: GET_ATTR of the second page", id);
+		tap_ok(attrs_are(&a, id, id, DEFAULT_FLAGS, ~DEFAULT_FLAGS, 9),
+		       "GPU %u: it reports both locations", id);
+		tap_ok(x[0] == 0x2b && x[2 * PAGE - 1] == 0x2b,
+		       "GPU %u: the CPU reads the same bytes", id);
+		tap_zero(set1(kfd, x, 2 * PAGE,
+			      KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, SYSMEM),
+			 "GPU %u: PREFETCH_LOC back to system memory", id);
+	}
+	munmap(x, 2 * PAGE);
+}
+
 /* The checks, in a process of their own whose exit ends its kfd_process. */
 static int checks_child(void *arg)
 {
@@ -938,6 +1025,7 @@ static int checks_child(void *arg)
 	tap_zero(bind_all_gpus(kfd), "bound to every GPU");
 	check_defaults(kfd);
 	check_errors(kfd);
+	check_locations(kfd, kernel_has_hmm());
 	check_ranges(kfd);
 	check_munmap(kfd);
 	check_bo_overlap(kfd);
