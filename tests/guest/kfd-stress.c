@@ -84,7 +84,7 @@ struct sthread {
 };
 
 static struct sctx ctxs[MAX_CTX];
-static pthread_barrier_t setup_done;
+static pthread_barrier_t setup_done, counted;
 
 static uint32_t slot_value(const struct sctx *c, int q, int i)
 {
@@ -357,6 +357,8 @@ static void *thread_main(void *arg)
 			th->setup_failed++;
 	}
 	pthread_barrier_wait(&setup_done);
+	/* the process looks at sysfs before anything is destroyed */
+	pthread_barrier_wait(&counted);
 	if (th->setup_failed)
 		return NULL;
 	for (r = 0; r < rounds; r++) {
@@ -419,6 +421,7 @@ static int process_main(int p)
 	int t, ci, qi;
 
 	pthread_barrier_init(&setup_done, NULL, nthreads + 1);
+	pthread_barrier_init(&counted, NULL, nthreads + 1);
 	for (ci = 0; ci < nctx; ci++) {
 		struct sctx *c = &ctxs[ci];
 		struct sthread *owner = &th[ci % nthreads];
@@ -446,6 +449,7 @@ static int process_main(int p)
 		snprintf(qd, sizeof(qd), "%s/context_%d/queues", dir, ci);
 		res->qdirs += count_entries(qd, "") - 2;	/* . and .. */
 	}
+	pthread_barrier_wait(&counted);
 	for (t = 0; t < nthreads; t++)
 		pthread_join(th[t].tid, NULL);
 	for (t = 0; t < nthreads; t++) {
