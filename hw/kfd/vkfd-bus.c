@@ -14,10 +14,15 @@
  *   hole, a range that wraps -- is refused with the caller's error state.
  *   A RAM access has no side effects, so no work can be cut short by it.
  *
- * - MSI-X messages go out from a bottom half of their own, guarded like
- *   the others, one vector per run and as the run's last action.  The
- *   message's address is the guest's to choose (an x86 guest could aim it
- *   at MMCONFIG); whatever it does then, no device work is in progress.
+ * - MSI-X messages go out when the device work that raised them ends
+ *   (vkfd_work_end(), the outermost bracket), from the same context: the
+ *   vCPU's doorbell write that ran the packet, or the bottom half.  A
+ *   vector raised outside device work goes out from the IRQ bottom half,
+ *   guarded like the others.  Vectors raised during one run share one
+ *   message.  The message's address is the guest's to choose (an x86
+ *   guest could aim it at MMCONFIG, or at the device's own BARs, which
+ *   the re-entrancy guard refuses); whatever it does then, no device work
+ *   is in progress, and the state is read again after each message.
  *   Pending vectors are cleared by reset and carried by migration.
  *
  * - As a last line, a reset that still arrives while device work runs is
@@ -95,11 +100,16 @@ void vkfd_work_begin(VkfdState *s)
 void vkfd_work_end(VkfdState *s)
 {
     assert(s->work_depth);
-    if (--s->work_depth || !s->reset_deferred) {
+    if (--s->work_depth) {
         return;
     }
-    s->reset_deferred = false;
-    vkfd_soft_reset(s);
+    if (s->reset_deferred) {
+        s->reset_deferred = false;
+        vkfd_soft_reset(s);     /* drops what the work raised */
+        return;
+    }
+    /* the caller touches nothing of the device's after this */
+    vkfd_irq_flush(s);
 }
 
 /*
@@ -132,6 +142,10 @@ void vkfd_bh_clock_end(const char *bh, const VkfdBhClock *c)
     }
 }
 
+/*
+ * Mark vector pending.  Inside device work it goes out when the work
+ * ends (vkfd_work_end); outside, from the IRQ bottom half.
+ */
 void vkfd_irq_raise(VkfdState *s, unsigned vector)
 {
     if (vector >= s->msix_vectors) {
@@ -139,36 +153,59 @@ void vkfd_irq_raise(VkfdState *s, unsigned vector)
     }
     trace_vkfd_irq_raise(vector, s->irq_pending);
     s->irq_pending |= 1ull << vector;
-    qemu_bh_schedule(s->irq_bh);
+    if (!s->work_depth) {
+        qemu_bh_schedule(s->irq_bh);
+    }
 }
 
 /*
- * Send the lowest pending vector, one a run, last: after msix_notify()
- * this run touches nothing, whatever the message's write did.
+ * Send the lowest pending vector from the context that raised it, as its
+ * last action, and leave the others to the IRQ bottom half.  A message
+ * is a memory write of the guest's choosing, which may reset the device,
+ * or even unplug it (a root port's Slot Control): after msix_notify()
+ * nothing here touches the device.  A masked vector only sets its pending
+ * bit and goes out when the guest unmasks it (msix_notify).  While the VM
+ * is stopped nothing goes out: the run-state handler reschedules the
+ * bottom half.
  */
+void vkfd_irq_flush(VkfdState *s)
+{
+    PCIDevice *pdev = &s->parent_obj;
+    unsigned vector;
+
+    if (!s->irq_pending || s->work_depth || !runstate_is_running()) {
+        return;     /* vkfd_work_end() or vkfd_irq_resume() comes back */
+    }
+    while (s->irq_pending) {
+        vector = ctz64(s->irq_pending);
+        s->irq_pending &= ~(1ull << vector);
+        if (!msix_enabled(pdev)) {
+            trace_vkfd_irq_drop(vector);
+            if (vector == VKFD_VECTOR_IH) {
+                vkfd_ih_rearm(s);   /* nobody was told: tell the next */
+            }
+            continue;
+        }
+        if (s->irq_pending) {
+            qemu_bh_schedule(s->irq_bh);
+        }
+        if (vector == VKFD_VECTOR_IH) {
+            s->ih_messages++;
+        }
+        trace_vkfd_irq_send(vector);
+        msix_notify(pdev, vector);
+        return;
+    }
+}
+
 static void vkfd_irq_bh(void *opaque)
 {
     VkfdState *s = opaque;
-    PCIDevice *pdev = PCI_DEVICE(s);
     VkfdBhClock clock;
-    unsigned vector;
 
     vkfd_bh_clock(&clock);
-    if (!s->irq_pending || !runstate_is_running()) {
-        return;     /* the run-state handler reschedules us */
-    }
-    vector = ctz64(s->irq_pending);
-    s->irq_pending &= ~(1ull << vector);
-    if (s->irq_pending) {
-        qemu_bh_schedule(s->irq_bh);
-    }
-    if (!msix_enabled(pdev)) {
-        trace_vkfd_irq_drop(vector);
-        return;
-    }
-    trace_vkfd_irq_send(vector);
+    vkfd_irq_flush(s);
     vkfd_bh_clock_end("irq", &clock);
-    msix_notify(pdev, vector);
 }
 
 void vkfd_irq_realize(VkfdState *s)

@@ -3,8 +3,15 @@
  *
  * The device appends one struct vkfd_ih_entry per event (end of pipe,
  * SDMA trap, AQL signal, queue error, VM fault) to a ring in guest memory
- * and raises MSI-X vector VKFD_VECTOR_IH through the IRQ bottom half
- * (vkfd-bus.c): entries written before it runs share one message.
+ * and raises MSI-X vector VKFD_VECTOR_IH (vkfd-bus.c): the message goes
+ * out when the device work that posted the entry ends -- in the vCPU's
+ * doorbell write that ran the packet, or at the end of a bottom-half
+ * run -- so the entries of one run share one message.  With
+ * IH_CNTL.RPTR_REARM (the driver's choice, as a GFX9 IH's with MSI) the
+ * vector is then disarmed: later entries raise nothing until the driver
+ * writes IH_RPTR, which re-arms it and raises it at once if IH_RPTR is
+ * still behind IH_WPTR.  A burst costs one message per pass of the
+ * driver over the ring, and no entry waits unannounced.
  * The ring never overwrites an entry the driver has not consumed: when
  * one more entry would make WPTR reach RPTR, the entry is dropped and
  * counted instead (IH_OVERFLOWS, IH_STATUS.OVERFLOW), and the vector is
@@ -58,6 +65,28 @@ static bool vkfd_ih_config_writable(VkfdState *s, hwaddr addr)
     return false;
 }
 
+/*
+ * Raise the IH vector for new entries: always without RPTR_REARM; with
+ * it only if armed, and then disarm until the driver writes IH_RPTR.
+ */
+static void vkfd_ih_raise(VkfdState *s)
+{
+    if (s->ih_cntl & VKFD_IH_CNTL_RPTR_REARM) {
+        if (s->ih_disarmed) {
+            trace_vkfd_ih_coalesced(s->ih_wptr, s->ih_rptr);
+            return;
+        }
+        s->ih_disarmed = true;
+    }
+    vkfd_irq_raise(s, VKFD_VECTOR_IH);
+}
+
+/* The vector's message was dropped (MSI-X off): the next entry raises it. */
+void vkfd_ih_rearm(VkfdState *s)
+{
+    s->ih_disarmed = false;
+}
+
 static void vkfd_ih_write_cntl(VkfdState *s, uint32_t val)
 {
     const char *why;
@@ -67,6 +96,7 @@ static void vkfd_ih_write_cntl(VkfdState *s, uint32_t val)
             trace_vkfd_ih_disable(s->ih_rptr, s->ih_wptr);
         }
         s->ih_cntl = 0;
+        s->ih_disarmed = false;
         return;
     }
     if (vkfd_ih_enabled(s)) {
@@ -86,8 +116,10 @@ static void vkfd_ih_write_cntl(VkfdState *s, uint32_t val)
     s->ih_wptr = 0;
     s->ih_rptr = 0;
     s->ih_seq = 0;
-    s->ih_cntl = VKFD_IH_CNTL_ENABLE;
-    trace_vkfd_ih_enable(s->ih_base, s->ih_size);
+    s->ih_messages = 0;
+    s->ih_disarmed = false;
+    s->ih_cntl = val & (VKFD_IH_CNTL_ENABLE | VKFD_IH_CNTL_RPTR_REARM);
+    trace_vkfd_ih_enable(s->ih_base, s->ih_size, s->ih_cntl);
 }
 
 static void vkfd_ih_write_rptr(VkfdState *s, uint32_t val)
@@ -99,6 +131,17 @@ static void vkfd_ih_write_rptr(VkfdState *s, uint32_t val)
         return;
     }
     s->ih_rptr = val;
+    if (!(s->ih_cntl & VKFD_IH_CNTL_RPTR_REARM)) {
+        return;
+    }
+    /* the write re-arms; entries still unread raise the vector again */
+    s->ih_disarmed = false;
+    if (s->ih_rptr != s->ih_wptr) {
+        trace_vkfd_ih_rearm_raise(s->ih_rptr, s->ih_wptr);
+        vkfd_work_begin(s);
+        vkfd_ih_raise(s);
+        vkfd_work_end(s);   /* sends it, this write's last action */
+    }
 }
 
 bool vkfd_ih_reg_read(VkfdState *s, hwaddr addr, uint32_t *val)
@@ -178,7 +221,8 @@ void vkfd_ih_post(VkfdState *s, uint32_t source, uint32_t ctx, uint32_t data,
         s->ih_overflows++;
         s->ih_status |= VKFD_IH_STATUS_OVERFLOW;
         trace_vkfd_ih_overflow(source, ctx, data, s->ih_overflows);
-        /* the driver must learn of it even if no entry follows */
+        /* the driver must learn of it even if no entry follows, armed or not */
+        s->ih_disarmed = s->ih_cntl & VKFD_IH_CNTL_RPTR_REARM;
         vkfd_irq_raise(s, VKFD_VECTOR_IH);
         return;
     }
@@ -204,8 +248,8 @@ void vkfd_ih_post(VkfdState *s, uint32_t source, uint32_t ctx, uint32_t data,
     trace_vkfd_ih_post(source, ctx, data, doorbell, addr, flags, s->ih_seq,
                        s->ih_wptr);
     s->ih_wptr = next;
-    /* from the IRQ bottom half, never from inside the work that posted */
-    vkfd_irq_raise(s, VKFD_VECTOR_IH);
+    /* sent when the work that posted it ends, never from inside it */
+    vkfd_ih_raise(s);
 }
 
 void vkfd_ih_reset(VkfdState *s)
@@ -218,6 +262,8 @@ void vkfd_ih_reset(VkfdState *s)
     s->ih_status = 0;
     s->ih_overflows = 0;
     s->ih_seq = 0;
+    s->ih_disarmed = false;
+    s->ih_messages = 0;
 }
 
 static bool vkfd_ih_needed(void *opaque)
@@ -233,7 +279,8 @@ static int vkfd_ih_post_load(void *opaque, int version_id)
 {
     VkfdState *s = opaque;
 
-    if ((s->ih_cntl & ~VKFD_IH_CNTL_ENABLE) ||
+    if ((s->ih_cntl & ~(VKFD_IH_CNTL_ENABLE | VKFD_IH_CNTL_RPTR_REARM)) ||
+        (s->ih_cntl && !vkfd_ih_enabled(s)) ||
         (s->ih_status & ~VKFD_IH_STATUS_MASK)) {
         return -EINVAL;
     }
@@ -245,6 +292,45 @@ static int vkfd_ih_post_load(void *opaque, int version_id)
     }
     return 0;
 }
+
+/*
+ * Whether the IH vector is disarmed (RPTR_REARM): only while it is, and
+ * then only with RPTR_REARM on an enabled ring.  Without the subsection
+ * the vector is armed: at worst one message more.
+ */
+static bool vkfd_ih_rearm_needed(void *opaque)
+{
+    VkfdState *s = opaque;
+
+    return s->ih_disarmed;
+}
+
+static int vkfd_ih_rearm_post_load(void *opaque, int version_id)
+{
+    VkfdState *s = opaque;
+
+    if (s->ih_disarmed && !(s->ih_cntl & VKFD_IH_CNTL_RPTR_REARM)) {
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static const VMStateDescription vmstate_vkfd_ih_rearm = {
+    .name = "vkfd/ih/rearm",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = vkfd_ih_rearm_needed,
+    .post_load = vkfd_ih_rearm_post_load,
+    .fields = (VMStateField[]) {
+        VMSTATE_BOOL(ih_disarmed, VkfdState),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static const VMStateDescription *vkfd_ih_subsections[] = {
+    &vmstate_vkfd_ih_rearm, /* only while the IH vector is disarmed */
+    NULL
+};
 
 const VMStateDescription vmstate_vkfd_ih = {
     .name = "vkfd/ih",
@@ -263,4 +349,6 @@ const VMStateDescription vmstate_vkfd_ih = {
         VMSTATE_UINT32(ih_seq, VkfdState),
         VMSTATE_END_OF_LIST()
     },
+    .subsections = vkfd_ih_subsections,
 };
+

@@ -242,6 +242,9 @@ static void vkfd_info_ih(Visitor *v, const char *name, VkfdState *s)
     info_u64(v, "status", s->ih_status);
     info_u64(v, "overflows", s->ih_overflows);
     info_u64(v, "entries", s->ih_seq);
+    info_bool(v, "rptr-rearm", s->ih_cntl & VKFD_IH_CNTL_RPTR_REARM);
+    info_bool(v, "disarmed", s->ih_disarmed);
+    info_u64(v, "messages", s->ih_messages);
     info_end(v);
 }
 

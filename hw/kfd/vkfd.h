@@ -338,6 +338,10 @@ struct VkfdState {
     uint32_t ih_status;
     uint32_t ih_overflows;
     uint32_t ih_seq;
+    /* RPTR_REARM: vector raised, no other until IH_RPTR is written */
+    bool ih_disarmed;
+    /* messages sent (or left pending by a mask) since enable, not migrated */
+    uint32_t ih_messages;
 
     /* user queues: kicked ones to run, waiting ones to poll */
     QTAILQ_HEAD(, VkfdQueue) queue_run;
@@ -538,6 +542,7 @@ typedef struct VkfdBhClock {
 void vkfd_bh_clock(VkfdBhClock *c);
 void vkfd_bh_clock_end(const char *bh, const VkfdBhClock *c);
 void vkfd_irq_raise(VkfdState *s, unsigned vector);
+void vkfd_irq_flush(VkfdState *s);
 void vkfd_irq_realize(VkfdState *s);
 void vkfd_irq_exit(VkfdState *s);
 void vkfd_irq_reset(VkfdState *s);
@@ -662,6 +667,7 @@ bool vkfd_ih_reg_write(VkfdState *s, hwaddr addr, uint32_t val);
 void vkfd_ih_post(VkfdState *s, uint32_t source, uint32_t ctx, uint32_t data,
                   uint32_t doorbell, uint64_t addr, uint32_t flags);
 void vkfd_ih_reset(VkfdState *s);
+void vkfd_ih_rearm(VkfdState *s);
 extern const VMStateDescription vmstate_vkfd_ih;
 
 /* vkfd-pci.c */

@@ -347,13 +347,15 @@ static void settle(Eng *e)
  * leaves, a read-only VRAM page at VA_RO, guest pages at VA_SYS, nothing
  * at VA_HOLE; and the sync queue.
  */
-static Eng *eng_start(void)
+/* props: more device properties after vram-size */
+static Eng *eng_start_props(const char *props)
 {
     Eng *e = g_new0(Eng, 1);
+    g_autofree char *all = g_strconcat(",vram-size=32M", props, NULL);
     uint64_t off;
     int i;
 
-    e->v = vkfd_start_props(",vram-size=32M");
+    e->v = vkfd_start_props(all);
     e->qts = e->v->qts;
     ring_enable(e->v);
     e->root = pt_alloc(e->v);
@@ -372,6 +374,11 @@ static Eng *eng_start(void)
     e->sync = tq_map(e, VKFD_QUEUE_SDMA, PAGE);
     e->sync_fence = va_alloc(e, 8);
     return e;
+}
+
+static Eng *eng_start(void)
+{
+    return eng_start_props("");
 }
 
 static void eng_stop(Eng *e)
@@ -2006,11 +2013,16 @@ static void test_ih_regs(void)
     g_assert_cmphex(rd(v, VKFD_REG_IH_CNTL), ==, VKFD_IH_CNTL_ENABLE);
     wr(v, VKFD_REG_IH_CNTL, 0);
     wr(v, VKFD_REG_IH_SIZE, 0x2000);
-    /* other CNTL bits are ignored */
+    /* other CNTL bits are ignored; RPTR_REARM counts only with ENABLE */
     wr(v, VKFD_REG_IH_CNTL, 0xfffffffe);
     g_assert_cmphex(rd(v, VKFD_REG_IH_CNTL), ==, 0);
     wr(v, VKFD_REG_IH_CNTL, ~0u);
-    g_assert_cmphex(rd(v, VKFD_REG_IH_CNTL), ==, VKFD_IH_CNTL_ENABLE);
+    g_assert_cmphex(rd(v, VKFD_REG_IH_CNTL), ==,
+                    VKFD_IH_CNTL_ENABLE | VKFD_IH_CNTL_RPTR_REARM);
+    /* ... and is latched with it */
+    wr(v, VKFD_REG_IH_CNTL, VKFD_IH_CNTL_ENABLE);
+    g_assert_cmphex(rd(v, VKFD_REG_IH_CNTL), ==,
+                    VKFD_IH_CNTL_ENABLE | VKFD_IH_CNTL_RPTR_REARM);
     g_assert_cmphex(rd(v, VKFD_REG_ACCESS_ERRORS), ==, errs);
 
     /* geometry is latched while enabled */
@@ -2378,6 +2390,240 @@ static void test_ih_migration(void)
     eng_stop(e);
 }
 
+/*
+ * MSI-X coalescing: the device with an id, so that its "ih" monitor
+ * property (docs/monitor.md) gives the messages it sent.
+ */
+#define IH_DEV_PROPS    ",id=vkfd0"
+#define IH_DEV_PATH     "/machine/peripheral/vkfd0"
+
+static QDict *ih_info(Eng *e)
+{
+    QDict *rsp = qtest_qmp(e->qts, "{'execute': 'qom-get', 'arguments': "
+                           "{'path': %s, 'property': 'ih'}}", IH_DEV_PATH);
+    QDict *d;
+
+    g_assert(qdict_haskey(rsp, "return"));
+    d = qdict_get_qdict(rsp, "return");
+    qobject_ref(d);
+    qobject_unref(rsp);
+    return d;
+}
+
+static uint64_t ih_messages(Eng *e)
+{
+    QDict *d = ih_info(e);
+    uint64_t n = qdict_get_int(d, "messages");
+
+    qobject_unref(d);
+    return n;
+}
+
+static bool ih_disarmed(Eng *e)
+{
+    QDict *d = ih_info(e);
+    bool b = qdict_get_bool(d, "disarmed");
+
+    qobject_unref(d);
+    return b;
+}
+
+/* n SDMA traps with data first.., one doorbell, until all were posted */
+static void ih_burst(Eng *e, TQ *sq, uint32_t first, uint32_t n,
+                     uint32_t wptr_after)
+{
+    uint32_t i;
+
+    for (i = 0; i < n; i++) {
+        sdma_trap(e, sq, first + i);
+    }
+    kick(e, sq);
+    tq_wait(e, sq, sq->wptr);
+    ih_wait(e, wptr_after);
+}
+
+/* The ring holds n entries from slot at, numbered seq.., data first.. */
+static void ih_expect_run(Eng *e, uint64_t base, uint32_t size, uint32_t at,
+                          uint32_t n, uint32_t seq, uint32_t first,
+                          uint32_t doorbell)
+{
+    uint32_t i;
+
+    for (i = 0; i < n; i++) {
+        ih_expect(e, base, (at + i) * IH_ENTRY % size, VKFD_IH_SRC_SDMA_TRAP,
+                  first + i, doorbell, 0, 0, seq + i);
+    }
+}
+
+static void ih_vector_mask(Eng *e, uint32_t off, bool masked)
+{
+    QPCIDevice *dev = e->v->dev;
+
+    qpci_io_writel(dev, dev->msix_table_bar, off + PCI_MSIX_ENTRY_VECTOR_CTRL,
+                   masked ? PCI_MSIX_ENTRY_CTRL_MASKBIT : 0);
+}
+
+/*
+ * Without RPTR_REARM every run that posts raises the vector once: a trap
+ * rung alone has its message out by the time the doorbell write returns
+ * (the packet ran in it), a burst shares messages, and a masked vector
+ * keeps one pending through bursts and an MSI-X table rewrite.  No entry
+ * and no message is lost.
+ */
+static void test_ih_burst(void)
+{
+    const uint32_t size = 2 * PAGE, burst = 100;
+    Eng *e = eng_start_props(IH_DEV_PROPS);
+    TQ *sq = tq_map(e, VKFD_QUEUE_SDMA, PAGE);
+    QPCIDevice *dev = e->v->dev;
+    uint64_t msg = guest_alloc(&e->v->alloc, 4);
+    uint64_t msg2 = guest_alloc(&e->v->alloc, 4);
+    uint32_t off = ih_msix_setup(e, msg), i, n = 0;
+    uint64_t base = ih_enable(e, size), sent;
+
+    for (i = 0; i < 8; i++) {
+        sdma_trap(e, sq, i);
+        kick(e, sq);
+        n++;
+        g_assert_cmphex(rd(e->v, VKFD_REG_IH_WPTR), ==, n * IH_ENTRY);
+        g_assert_cmphex(qtest_readl(e->qts, msg), ==, IH_MSI_DATA);
+        qtest_writel(e->qts, msg, 0);
+        g_assert_cmpuint(ih_messages(e), ==, n);
+    }
+    ih_expect_run(e, base, size, 0, n, 1, 0, sq->doorbell);
+
+    /* a burst on one doorbell: at least one message, far fewer than entries */
+    wr(e->v, VKFD_REG_IH_RPTR, n * IH_ENTRY);
+    sent = ih_messages(e);
+    ih_burst(e, sq, 0x100, burst, (n + burst) * IH_ENTRY);
+    wait_msi(e->qts, msg, IH_MSI_DATA);
+    qtest_writel(e->qts, msg, 0);
+    sent = ih_messages(e) - sent;
+    g_assert_cmpuint(sent, >=, 1);
+    g_assert_cmpuint(sent, <=, burst / 8);
+    ih_expect_run(e, base, size, n, burst, n + 1, 0x100, sq->doorbell);
+    n += burst;
+
+    /* masked: one pending bit for the whole burst, nothing delivered */
+    wr(e->v, VKFD_REG_IH_RPTR, n * IH_ENTRY);
+    ih_vector_mask(e, off, true);
+    ih_burst(e, sq, 0x200, 50, (n + 50) * IH_ENTRY);
+    wait_msix_pending(dev, VKFD_VECTOR_IH);
+    wait_msi(e->qts, msg, 0);
+    /* the guest moves the message while it is pending: it goes there */
+    qpci_io_writel(dev, dev->msix_table_bar, off + PCI_MSIX_ENTRY_LOWER_ADDR,
+                   (uint32_t)msg2);
+    qpci_io_writel(dev, dev->msix_table_bar, off + PCI_MSIX_ENTRY_UPPER_ADDR,
+                   msg2 >> 32);
+    qtest_writel(e->qts, msg2, 0);
+    ih_burst(e, sq, 0x300, 20, (n + 70) * IH_ENTRY);
+    g_assert_true(qpci_msix_pending(dev, VKFD_VECTOR_IH));
+    ih_vector_mask(e, off, false);
+    wait_msi(e->qts, msg2, IH_MSI_DATA);
+    g_assert_false(qpci_msix_pending(dev, VKFD_VECTOR_IH));
+    g_assert_cmphex(qtest_readl(e->qts, msg), ==, 0);
+    ih_expect_run(e, base, size, n, 50, n + 1, 0x200, sq->doorbell);
+    ih_expect_run(e, base, size, n + 50, 20, n + 51, 0x300, sq->doorbell);
+    n += 70;
+    g_assert_cmpuint(rd(e->v, VKFD_REG_IH_OVERFLOWS), ==, 0);
+    tq_unmap(e, &sq, NULL);
+    eng_stop(e);
+}
+
+/*
+ * RPTR_REARM: one message until the driver writes IH_RPTR, which raises
+ * the vector again at once if entries are still unread; masked, the
+ * re-raise waits in the pending bit; MSI-X off, nothing is owed; the
+ * disarmed state migrates.  No entry and no message is lost.
+ */
+static void test_ih_rearm(void)
+{
+    const uint32_t size = 2 * PAGE;
+    Eng *e = eng_start_props(IH_DEV_PROPS);
+    TQ *sq = tq_map(e, VKFD_QUEUE_SDMA, PAGE);
+    QPCIDevice *dev = e->v->dev;
+    uint64_t msg = guest_alloc(&e->v->alloc, 4);
+    uint32_t off = ih_msix_setup(e, msg), n = 0;
+    uint64_t base = ih_enable(e, size);
+    uint8_t msix = qpci_find_capability(dev, PCI_CAP_ID_MSIX, 0);
+    uint16_t flags = qpci_config_readw(dev, msix + PCI_MSIX_FLAGS);
+
+    wr(e->v, VKFD_REG_IH_CNTL, 0);
+    wr(e->v, VKFD_REG_IH_CNTL, VKFD_IH_CNTL_ENABLE |
+                               VKFD_IH_CNTL_RPTR_REARM);
+    g_assert_false(ih_disarmed(e));
+
+    /* a burst, then more entries: one message for all of them */
+    ih_burst(e, sq, 0, 60, 60 * IH_ENTRY);
+    wait_msi(e->qts, msg, IH_MSI_DATA);
+    qtest_writel(e->qts, msg, 0);
+    g_assert_true(ih_disarmed(e));
+    ih_burst(e, sq, 60, 10, 70 * IH_ENTRY);
+    wait_msi(e->qts, msg, 0);
+    g_assert_cmpuint(ih_messages(e), ==, 1);
+    n = 70;
+
+    /* the driver read 50: the write re-arms and 20 unread raise it again */
+    wr(e->v, VKFD_REG_IH_RPTR, 50 * IH_ENTRY);
+    g_assert_cmphex(qtest_readl(e->qts, msg), ==, IH_MSI_DATA);
+    qtest_writel(e->qts, msg, 0);
+    g_assert_cmpuint(ih_messages(e), ==, 2);
+    g_assert_true(ih_disarmed(e));
+    /* all read: armed, nothing sent; the next entry raises it */
+    wr(e->v, VKFD_REG_IH_RPTR, n * IH_ENTRY);
+    g_assert_false(ih_disarmed(e));
+    wait_msi(e->qts, msg, 0);
+    ih_burst(e, sq, n, 1, (n + 1) * IH_ENTRY);
+    n++;
+    g_assert_cmphex(qtest_readl(e->qts, msg), ==, IH_MSI_DATA);
+    qtest_writel(e->qts, msg, 0);
+    g_assert_cmpuint(ih_messages(e), ==, 3);
+
+    /* masked: the re-raise and the bursts wait in one pending bit */
+    ih_vector_mask(e, off, true);
+    wr(e->v, VKFD_REG_IH_RPTR, (n - 1) * IH_ENTRY);
+    g_assert_true(qpci_msix_pending(dev, VKFD_VECTOR_IH));
+    ih_burst(e, sq, n, 20, (n + 20) * IH_ENTRY);
+    g_assert_cmpuint(ih_messages(e), ==, 4);
+    wait_msi(e->qts, msg, 0);
+    ih_vector_mask(e, off, false);
+    g_assert_cmphex(qtest_readl(e->qts, msg), ==, IH_MSI_DATA);
+    qtest_writel(e->qts, msg, 0);
+    g_assert_false(qpci_msix_pending(dev, VKFD_VECTOR_IH));
+    n += 20;
+    ih_expect_run(e, base, size, 0, n, 1, 0, sq->doorbell);
+
+    /* MSI-X off: the message is dropped and the vector stays armed */
+    wr(e->v, VKFD_REG_IH_RPTR, n * IH_ENTRY);
+    qpci_config_writew(dev, msix + PCI_MSIX_FLAGS,
+                       flags & ~PCI_MSIX_FLAGS_ENABLE);
+    ih_burst(e, sq, n, 1, (n + 1) * IH_ENTRY);
+    n++;
+    g_assert_false(ih_disarmed(e));
+    qpci_config_writew(dev, msix + PCI_MSIX_FLAGS, flags);
+    ih_burst(e, sq, n, 1, (n + 1) * IH_ENTRY);
+    n++;
+    g_assert_cmphex(qtest_readl(e->qts, msg), ==, IH_MSI_DATA);
+    qtest_writel(e->qts, msg, 0);
+    g_assert_true(ih_disarmed(e));
+
+    /* disarmed across a migration: still one message until the write */
+    vkfd_migrate(e->v, ",vram-size=32M" IH_DEV_PROPS);
+    e->qts = e->v->qts;
+    g_assert_true(ih_disarmed(e));
+    g_assert_cmphex(rd(e->v, VKFD_REG_IH_CNTL), ==,
+                    VKFD_IH_CNTL_ENABLE | VKFD_IH_CNTL_RPTR_REARM);
+    ih_burst(e, sq, n, 3, (n + 3) * IH_ENTRY);
+    wait_msi(e->qts, msg, 0);
+    wr(e->v, VKFD_REG_IH_RPTR, (n - 1) * IH_ENTRY);
+    wait_msi(e->qts, msg, IH_MSI_DATA);
+    n += 3;
+    ih_expect_run(e, base, size, n - 5, 5, n - 4, n - 5, sq->doorbell);
+    g_assert_cmpuint(rd(e->v, VKFD_REG_IH_OVERFLOWS), ==, 0);
+    tq_unmap(e, &sq, NULL);
+    eng_stop(e);
+}
+
 /* With vectors=1 there is no IH vector: entries still land, no message. */
 static void test_ih_one_vector(void)
 {
@@ -2596,5 +2842,7 @@ int main(int argc, char **argv)
     qtest_add_func("/vkfd/ih/overflow-msix", test_ih_overflow_msix);
     qtest_add_func("/vkfd/ih/migration", test_ih_migration);
     qtest_add_func("/vkfd/ih/one-vector", test_ih_one_vector);
+    qtest_add_func("/vkfd/ih/burst", test_ih_burst);
+    qtest_add_func("/vkfd/ih/rearm", test_ih_rearm);
     return g_test_run();
 }

@@ -101,6 +101,12 @@
  * IH_CNTL.ENABLE is refused otherwise, and an entry that finds no RAM
  * (the memory map changed) is dropped, counted in IH_OVERFLOWS and
  * flagged in IH_STATUS.DMA_ERROR (write 1 to clear).
+ *
+ * IH_CNTL.RPTR_REARM (taken when ENABLE is set, as the GFX9 IH's
+ * IH_RB_CNTL.RPTR_REARM with MSI): once the vector is raised, new entries
+ * raise it again only after the driver writes IH_RPTR; that write re-arms
+ * it and raises it at once if IH_RPTR is still behind IH_WPTR.  Without
+ * it, every run of device work that posts entries raises the vector.
  */
 #define VKFD_REG_IH_BASE_LO         0x0e0   /* RW: 4 KiB aligned */
 #define VKFD_REG_IH_BASE_HI         0x0e4
@@ -112,6 +118,7 @@
 #define VKFD_REG_IH_OVERFLOWS       0x0fc   /* RO: entries dropped */
 
 #define VKFD_IH_CNTL_ENABLE         (1u << 0)
+#define VKFD_IH_CNTL_RPTR_REARM     (1u << 1)
 #define VKFD_IH_STATUS_OVERFLOW     (1u << 0)
 #define VKFD_IH_STATUS_DMA_ERROR    (1u << 1)  /* an entry found no RAM */
 #define VKFD_IH_RING_MIN            0x1000u
