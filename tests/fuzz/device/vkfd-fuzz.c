@@ -145,6 +145,7 @@ typedef struct Fuzz {
     /* statistics */
     uint64_t ops, cmds, rounds, findings, migrations, known;
     uint64_t mutations, refused;    /* mutated streams: made, refused */
+    uint64_t shaders;               /* shader kernels dispatched */
     double worst_reply;
 } Fuzz;
 
@@ -1472,6 +1473,1087 @@ static void op_packets(Fuzz *f)
     }
 }
 
+/* ---- shader core kernels ------------------------------------------- */
+
+/*
+ * Kernels for the shader core (hw/kfd/vkfd-sh*.c, docs/shader-core.md):
+ * a code-object-v3 kernel descriptor and GFX9 (gfx90a) machine code in a
+ * context's window, dispatched through an AQL queue (KERNEL_DISPATCH) or
+ * a PM4 queue (SET_SH_REG of the COMPUTE_* registers, DISPATCH_DIRECT),
+ * with everything the guest controls made hostile: the descriptor's
+ * register counts, LDS, scratch and user SGPRs, the launch's sizes, ROCr's
+ * amd_queue_t scratch fields, and the code.  The code is raw random dwords
+ * now and then, but mostly real instructions: an opcode the device's
+ * tables hold (the lists below) in the family's own field layout, with
+ * register numbers near the allocation's limits, special registers,
+ * inline constants and literals, DPP and SDWA words, huge or negative
+ * offsets; plus small structures random code seldom builds: bounded and
+ * endless loops, barriers some waves skip, s_setpc to anywhere, code that
+ * rewrites itself.
+ *
+ * Each 4 KiB slot of WIN_SHADER holds a descriptor (at +0), its code (at
+ * +SH_CODE_OFF, the entry) and its kernargs (at +SH_KARGS_OFF).
+ */
+#define WIN_SHADER      0x121000    /* in WIN_KDESC's 64 KiB, after its KDs */
+#define SH_SLOTS        15
+#define SH_CODE_OFF     0x100
+#define SH_KARGS_OFF    0xf80
+#define SH_CODE_MAX     ((SH_KARGS_OFF - SH_CODE_OFF) / 4)
+
+/* amd_queue_t, from the queue's pointers block (wptr_off - 56) */
+#define AMDQ_TMPRING    140         /* up to the inactive signal: 60 bytes */
+#define AMDQ_FIELDS_END 200
+
+/*
+ * Opcodes the shader core's tables hold (hw/kfd/vkfd-sh-*.c), per family;
+ * an opcode outside them is drawn now and then too.  A table that gains an
+ * opcode is still fuzzed through those draws.
+ */
+static const uint8_t sh_sop2[] = {
+    0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b,
+    0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,
+    0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x22, 0x23, 0x24,
+    0x25, 0x26, 0x27, 0x2a, 0x2c, 0x2d, 0x2e, 0x2f, 0x30, 0x31, 0x32, 0x33,
+    0x34,
+};
+static const uint8_t sh_sop1[] = {
+    0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b,
+    0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, 0x16, 0x17, 0x18,
+    0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25,
+    0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x30, 0x33, 0x34, 0x35,
+    0x36, 0x37,
+};
+static const uint8_t sh_sopc[] = {
+    0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b,
+    0x0c, 0x0d, 0x0e, 0x0f, 0x12, 0x13,
+};
+static const uint8_t sh_sopk[] = {
+    0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b,
+    0x0c, 0x0d, 0x0e, 0x0f, 0x11, 0x12, 0x15,
+};
+static const uint8_t sh_sopp[] = {
+    0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b,
+    0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18,
+    0x19, 0x1a,
+};
+static const uint8_t sh_smem[] = {
+    0x00, 0x01, 0x02, 0x03, 0x04, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x10, 0x11,
+    0x12, 0x18, 0x19, 0x1a, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27,
+    0x28, 0x29,
+};
+static const uint8_t sh_ds[] = {
+    0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b,
+    0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13, 0x15, 0x1e, 0x1f, 0x20,
+    0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b, 0x2c,
+    0x2d, 0x2e, 0x2f, 0x30, 0x31, 0x32, 0x33, 0x35, 0x36, 0x37, 0x38, 0x39,
+    0x3a, 0x3b, 0x3c, 0x3e, 0x3f, 0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46,
+    0x47, 0x48, 0x49, 0x4a, 0x4b, 0x4c, 0x4d, 0x4e, 0x4f, 0x50, 0x51, 0x52,
+    0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5a, 0x5b, 0x5c, 0x60, 0x61,
+    0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d,
+    0x6e, 0x6f, 0x70, 0x71, 0x72, 0x73, 0x76, 0x77, 0x78, 0x7c, 0xde, 0xdf,
+    0xfe, 0xff,
+};
+static const uint8_t sh_flat[] = {
+    0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b,
+    0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x40, 0x41,
+    0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4a, 0x4b, 0x4c, 0x4d,
+    0x4e, 0x4f, 0x50, 0x51, 0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67,
+    0x68, 0x69, 0x6a, 0x6b, 0x6c,
+};
+static const uint8_t sh_scratch[] = {
+    0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b,
+    0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25,
+};
+static const uint8_t sh_mubuf[] = {
+    0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b,
+    0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x28, 0x29,
+    0x3e, 0x3f, 0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49,
+    0x4a, 0x4b, 0x4c, 0x4d, 0x4e, 0x4f, 0x50, 0x51, 0x60, 0x61, 0x62, 0x63,
+    0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c,
+};
+static const uint8_t sh_vop1[] = {
+    0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x0a, 0x0b, 0x0c,
+    0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18,
+    0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x24,
+    0x25, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f, 0x30,
+    0x31, 0x32, 0x33, 0x34, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f, 0x40,
+    0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4a, 0x4f, 0x51,
+    0x52,
+};
+static const uint8_t sh_vop2[] = {
+    0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b,
+    0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,
+    0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x21, 0x22, 0x23,
+    0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f,
+    0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x38, 0x39, 0x3a, 0x3b, 0x3c,
+    0x3d,
+};
+static const uint8_t sh_vopc[] = {
+    0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25,
+    0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f, 0x30, 0x31,
+    0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d,
+    0x3e, 0x3f, 0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49,
+    0x4a, 0x4b, 0x4c, 0x4d, 0x4e, 0x4f, 0x50, 0x51, 0x52, 0x53, 0x54, 0x55,
+    0x56, 0x57, 0x58, 0x59, 0x5a, 0x5b, 0x5c, 0x5d, 0x5e, 0x5f, 0x60, 0x61,
+    0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d,
+    0x6e, 0x6f, 0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79,
+    0x7a, 0x7b, 0x7c, 0x7d, 0x7e, 0x7f, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5,
+    0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf, 0xb0, 0xb1,
+    0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0xb8, 0xb9, 0xba, 0xbb, 0xbc, 0xbd,
+    0xbe, 0xbf, 0xc0, 0xc1, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6, 0xc7, 0xc8, 0xc9,
+    0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf, 0xd0, 0xd1, 0xd2, 0xd3, 0xd4, 0xd5,
+    0xd6, 0xd7, 0xd8, 0xd9, 0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf, 0xe0, 0xe1,
+    0xe2, 0xe3, 0xe4, 0xe5, 0xe6, 0xe7, 0xe8, 0xe9, 0xea, 0xeb, 0xec, 0xed,
+    0xee, 0xef, 0xf0, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9,
+    0xfa, 0xfb, 0xfc, 0xfd, 0xfe, 0xff,
+};
+static const uint16_t sh_vop3[] = {
+    0x1c0, 0x1c1, 0x1c2, 0x1c3, 0x1c8, 0x1c9, 0x1ca, 0x1cb, 0x1cc, 0x1ce,
+    0x1cf, 0x1d0, 0x1d1, 0x1d2, 0x1d3, 0x1d4, 0x1d5, 0x1d6, 0x1d7, 0x1d8,
+    0x1d9, 0x1da, 0x1db, 0x1dc, 0x1de, 0x1df, 0x1e0, 0x1e1, 0x1e2, 0x1e3,
+    0x1e8, 0x1e9, 0x1eb, 0x1ec, 0x1ed, 0x1f1, 0x1f2, 0x1f3, 0x1f4, 0x1f5,
+    0x1f6, 0x1f7, 0x1f8, 0x1f9, 0x1fa, 0x1fb, 0x1fc, 0x1fd, 0x1fe, 0x1ff,
+    0x200, 0x201, 0x202, 0x203, 0x204, 0x205, 0x206, 0x207, 0x280, 0x281,
+    0x282, 0x283, 0x284, 0x285, 0x286, 0x287, 0x288, 0x289, 0x28a, 0x28b,
+    0x28c, 0x28d, 0x28f, 0x290, 0x291, 0x292, 0x293, 0x294, 0x295, 0x296,
+    0x297, 0x298, 0x29c, 0x29d, 0x29e, 0x29f, 0x2a0, 0x2a1,
+};
+static const uint8_t sh_vop3p[] = {
+    0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b,
+    0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x20, 0x21, 0x22, 0x23, 0x26,
+    0x27, 0x28, 0x29, 0x2a, 0x2b, 0x30, 0x31, 0x32, 0x33, 0x58, 0x59,
+};
+
+#define SH_PICK(r, t)   ((t)[below(r, ARRAY_SIZE(t))])
+
+/* GFX9 operand encodings (9-bit sources; SGPR fields use the low 7/8) */
+#define SRC_VCC_LO      106
+#define SRC_M0          124
+#define SRC_EXEC_LO     126
+#define SRC_ZERO        128
+#define SRC_SDWA        249
+#define SRC_DPP         250
+#define SRC_LITERAL     255
+#define SRC_VGPR        256
+
+typedef struct ShGen {
+    Fuzz *f;
+    Rng *r;
+    uint32_t *code;
+    unsigned n, max;
+    unsigned nsgprs, nvgprs, accum;     /* the descriptor's allocation */
+    unsigned karg_sgpr;                 /* where the kernarg pointer is */
+    bool lit;                           /* a literal follows the insn */
+    uint32_t slot_va;                   /* low half of the slot's VA */
+} ShGen;
+
+static void sh_emit(ShGen *g, uint32_t dw)
+{
+    if (g->n < g->max) {
+        g->code[g->n++] = dw;
+    }
+}
+
+/* An SGPR for a 7-bit field: the low ones, the limit, specials, any. */
+static unsigned sh_sreg(ShGen *g)
+{
+    static const uint8_t special[] = {
+        102, 103, 104, 105, 106, 107, 108, 123, 124, 125, 126, 127,
+    };
+    unsigned k = below(g->r, 100);
+
+    if (k < 84) {
+        /* aligned for tuples mostly (pairs even, larger ones to 4) */
+        return below(g->r, g->nsgprs < 24 ? g->nsgprs : 24) &
+               (chance(g->r, 70) ? ~3u : ~0u);
+    }
+    if (k < 88) {
+        return (g->nsgprs + below(g->r, 6) - 3) & 0x7f;
+    }
+    if (k < 96) {
+        return SH_PICK(g->r, special);
+    }
+    return below(g->r, 128);
+}
+
+/* An even SGPR for a pair (64-bit operand, base address). */
+static unsigned sh_spair(ShGen *g)
+{
+    unsigned k = below(g->r, 100);
+
+    if (k < 40) {
+        return 8 + 2 * below(g->r, 4);      /* the prologue's addresses */
+    }
+    if (k < 50) {
+        return g->karg_sgpr;
+    }
+    return sh_sreg(g) & ~1u;
+}
+
+/* A scalar source (8 bits): SGPR, inline constant, literal, anything. */
+static unsigned sh_ssrc(ShGen *g)
+{
+    unsigned k = below(g->r, 100);
+
+    if (k < 50) {
+        return sh_sreg(g);
+    }
+    if (k < 72) {
+        return 128 + below(g->r, 81);       /* integers 0..64, -1..-16 */
+    }
+    if (k < 78) {
+        return 240 + below(g->r, 9);        /* 0.5, -0.5, 1.0 ... 1/(2pi) */
+    }
+    if (k < 82) {
+        return 251 + below(g->r, 3);        /* VCCZ, EXECZ, SCC */
+    }
+    if (k < 92) {
+        g->lit = true;
+        return SRC_LITERAL;
+    }
+    return below(g->r, 256);
+}
+
+/* A VGPR for an 8-bit field: the low ones, the limit, AGPR edges, any. */
+static unsigned sh_vreg(ShGen *g)
+{
+    unsigned k = below(g->r, 100);
+
+    if (k < 93) {
+        return below(g->r, g->nvgprs < 12 ? g->nvgprs : 12) &
+               (chance(g->r, 70) ? ~3u : ~0u);
+    }
+    if (k < 96) {
+        return (g->nvgprs + below(g->r, 6) - 3) & 0xff;
+    }
+    if (k < 98) {
+        return (g->accum + below(g->r, 4) - 2) & 0xff;
+    }
+    return below(g->r, 256);
+}
+
+/* A 9-bit VALU source: VGPR or scalar; no literal where none fits. */
+static unsigned sh_vsrc(ShGen *g, bool literal_ok)
+{
+    unsigned s;
+
+    if (chance(g->r, 55)) {
+        return SRC_VGPR + sh_vreg(g);
+    }
+    s = sh_ssrc(g);
+    if (s == SRC_LITERAL && !literal_ok) {
+        g->lit = false;
+        return chance(g->r, 90) ? SRC_ZERO : SRC_LITERAL;
+    }
+    return s;
+}
+
+/* A literal's value: small, an edge, an address, anything. */
+static uint32_t sh_value(ShGen *g)
+{
+    static const uint32_t edge[] = {
+        0, 1, 2, 3, 4, 31, 32, 63, 64, 0x7fffffff, 0x80000000, 0xffffffff,
+        0xfffffffe, 0xffff, 0x10000, 0x3f800000, 0x7f800000, 0x7fc00000,
+    };
+    unsigned k = below(g->r, 100);
+
+    if (k < 30) {
+        return below(g->r, 256);
+    }
+    if (k < 60) {
+        return SH_PICK(g->r, edge);
+    }
+    if (k < 75) {
+        return (uint32_t)(VA_WIN + WIN_DATA) + (below(g->r, 0x10000) & ~3u);
+    }
+    return odd_u32(g->r);
+}
+
+static void sh_literal(ShGen *g)
+{
+    if (g->lit) {
+        sh_emit(g, sh_value(g));
+        g->lit = false;
+    }
+}
+
+/* A branch distance in dwords: near, to itself, far, anything. */
+static uint16_t sh_simm_branch(ShGen *g)
+{
+    unsigned k = below(g->r, 100);
+
+    if (k < 70) {
+        return (uint16_t)(below(g->r, 17) - 8);
+    }
+    if (k < 78) {
+        return 0xffff;                      /* to itself */
+    }
+    if (k < 88) {
+        return (uint16_t)(below(g->r, 2) ? 0x7fff : 0x8000);
+    }
+    return (uint16_t)rnd(g->r);
+}
+
+/* The second dword of an SDWA source (src0 = 249). */
+static uint32_t sh_sdwa(ShGen *g)
+{
+    if (chance(g->r, 15)) {
+        return odd_u32(g->r);
+    }
+    return sh_vreg(g) | below(g->r, 7) << 8 | below(g->r, 3) << 11 |
+           (chance(g->r, 10) ? 1u << 13 : 0) | below(g->r, 4) << 14 |
+           below(g->r, 7) << 16 | (uint32_t)below(g->r, 8) << 19 |
+           (chance(g->r, 10) ? 1u << 23 : 0) | below(g->r, 7) << 24 |
+           (uint32_t)below(g->r, 8) << 27 |
+           (chance(g->r, 10) ? 1u << 31 : 0);
+}
+
+/* The second dword of a DPP source (src0 = 250). */
+static uint32_t sh_dpp(ShGen *g)
+{
+    static const uint16_t ctrl[] = {
+        0x101, 0x10f, 0x111, 0x11f, 0x121, 0x12f, 0x130, 0x134, 0x138,
+        0x13c, 0x140, 0x141, 0x142, 0x143, 0x100, 0x110, 0x120, 0x150,
+    };
+    uint32_t c = chance(g->r, 40) ? below(g->r, 256) :
+                 chance(g->r, 85) ? SH_PICK(g->r, ctrl) : below(g->r, 512);
+
+    if (chance(g->r, 10)) {
+        return odd_u32(g->r);
+    }
+    return sh_vreg(g) | c << 8 | (chance(g->r, 30) ? 1u << 19 : 0) |
+           below(g->r, 16) << 20 |
+           (chance(g->r, 70) ? 0xffu << 24 : (uint32_t)below(g->r, 256) << 24);
+}
+
+/* One VOP1/VOP2/VOPC word and whatever its src0 asks to follow. */
+static void sh_vop32(ShGen *g, uint32_t dw, unsigned src0)
+{
+    sh_emit(g, dw | src0);
+    if (src0 == SRC_SDWA) {
+        sh_emit(g, sh_sdwa(g));
+    } else if (src0 == SRC_DPP) {
+        sh_emit(g, sh_dpp(g));
+    } else if (src0 == SRC_LITERAL) {
+        g->lit = true;
+    }
+    sh_literal(g);
+}
+
+static unsigned sh_vop_src0(ShGen *g)
+{
+    unsigned k = below(g->r, 100);
+
+    if (k < 10) {
+        return SRC_SDWA;
+    }
+    if (k < 20) {
+        return SRC_DPP;
+    }
+    return sh_vsrc(g, true);
+}
+
+static uint32_t sh_op(ShGen *g, const uint8_t *t, unsigned n, unsigned bits)
+{
+    return chance(g->r, 96) ? t[below(g->r, n)] : below(g->r, 1u << bits);
+}
+
+#define SH_OP(g, t, bits)   sh_op(g, t, ARRAY_SIZE(t), bits)
+
+/* One instruction of a random family, fields drawn as above. */
+static void sh_insn(ShGen *g)
+{
+    Rng *r = g->r;
+    uint32_t op, d0, d1;
+    unsigned k = below(r, 100), seg;
+
+    g->lit = false;
+    if (k < 9) {            /* SOP2 */
+        op = SH_OP(g, sh_sop2, 7);
+        d0 = 2u << 30 | op << 23 | sh_sreg(g) << 16;
+        d0 |= sh_ssrc(g) << 8;
+        d0 |= sh_ssrc(g);
+        sh_emit(g, d0);
+        sh_literal(g);
+    } else if (k < 15) {    /* SOP1 */
+        op = SH_OP(g, sh_sop1, 8);
+        sh_emit(g, 0x17du << 23 | sh_sreg(g) << 16 | op << 8 | sh_ssrc(g));
+        sh_literal(g);
+    } else if (k < 19) {    /* SOPC */
+        op = SH_OP(g, sh_sopc, 7);
+        d0 = 0x17eu << 23 | op << 16 | sh_ssrc(g) << 8;
+        sh_emit(g, d0 | sh_ssrc(g));
+        sh_literal(g);
+    } else if (k < 23) {    /* SOPK */
+        op = SH_OP(g, sh_sopk, 5);
+        sh_emit(g, 0xbu << 28 | op << 23 | sh_sreg(g) << 16 |
+                (chance(r, 50) ? sh_simm_branch(g) : (uint16_t)rnd(r)));
+        if (op == 0x14) {   /* s_setreg_imm32_b32: a literal follows */
+            sh_emit(g, sh_value(g));
+        }
+    } else if (k < 30) {    /* SOPP */
+        op = SH_OP(g, sh_sopp, 7);
+        sh_emit(g, 0x17fu << 23 | op << 16 |
+                (op >= 2 && op <= 9 ? sh_simm_branch(g) :
+                 chance(r, 60) ? below(r, 16) : (uint16_t)rnd(r)));
+    } else if (k < 36) {    /* SMEM */
+        op = SH_OP(g, sh_smem, 8);
+        d0 = 0x30u << 26 | op << 18 | sh_sreg(g) << 6 | sh_spair(g) >> 1 |
+             (chance(r, 85) ? 1u << 17 : 0) | (chance(r, 10) ? 1u << 14 : 0) |
+             (chance(r, 10) ? 1u << 16 : 0);
+        d1 = chance(r, 70) ? below(r, 64) * 4 :
+             chance(r, 50) ? 0x1ffffc - below(r, 16) * 4 : odd_u32(r);
+        if (d0 >> 14 & 1) {
+            d1 = (d1 & 0x1fffff) | sh_sreg(g) << 25;
+        }
+        sh_emit(g, d0);
+        sh_emit(g, d1);
+    } else if (k < 46) {    /* VOP2 */
+        op = SH_OP(g, sh_vop2, 6);
+        sh_vop32(g, op << 25 | sh_vreg(g) << 17 | sh_vreg(g) << 9,
+                 sh_vop_src0(g));
+    } else if (k < 54) {    /* VOP1 */
+        op = SH_OP(g, sh_vop1, 8);
+        sh_vop32(g, 0x3fu << 25 | sh_vreg(g) << 17 | op << 9,
+                 sh_vop_src0(g));
+    } else if (k < 59) {    /* VOPC */
+        op = SH_OP(g, sh_vopc, 8);
+        sh_vop32(g, 0x3eu << 25 | op << 17 | sh_vreg(g) << 9,
+                 sh_vop_src0(g));
+    } else if (k < 70) {    /* VOP3 (A/B): VOP3-only, VOP2, VOP1, VOPC */
+        switch (below(r, 5)) {
+        case 0: case 1:
+            op = chance(r, 96) ? SH_PICK(r, sh_vop3) :
+                 0x1c0 + below(r, 0x240);
+            break;
+        case 2:
+            op = 0x100 + SH_OP(g, sh_vop2, 6);
+            break;
+        case 3:
+            op = 0x140 + SH_OP(g, sh_vop1, 6);
+            break;
+        default:
+            op = SH_OP(g, sh_vopc, 8);
+            break;
+        }
+        d0 = 0x34u << 26 | op << 16 | sh_vreg(g);
+        if (chance(r, 40)) {
+            d0 = (d0 & ~0xffu) | sh_sreg(g);    /* VOP3B sdst, VOPC dst */
+        }
+        if (chance(r, 8)) {
+            d0 |= (uint32_t)below(r, 128) << 8; /* clamp, op_sel, abs */
+        }
+        d1 = sh_vsrc(g, false) | sh_vsrc(g, false) << 9 |
+             sh_vsrc(g, false) << 18;
+        if (chance(r, 6)) {
+            d1 |= (uint32_t)below(r, 32) << 27; /* omod, neg */
+        }
+        sh_emit(g, d0);
+        sh_emit(g, d1);
+    } else if (k < 74) {    /* VOP3P */
+        op = SH_OP(g, sh_vop3p, 7);
+        d0 = 0x1a7u << 23 | op << 16 | sh_vreg(g) | 1u << 14;
+        if (chance(r, 30)) {
+            d0 |= (uint32_t)below(r, 256) << 8;
+        }
+        d1 = sh_vsrc(g, false) | sh_vsrc(g, false) << 9 |
+             sh_vsrc(g, false) << 18 | 3u << 27;
+        if (chance(r, 25)) {
+            d1 ^= (uint32_t)below(r, 32) << 27;
+        }
+        sh_emit(g, d0);
+        sh_emit(g, d1);
+    } else if (k < 82) {    /* DS */
+        op = SH_OP(g, sh_ds, 8);
+        d0 = 0x36u << 26 | op << 17 |
+             (chance(r, 60) ? below(r, 64) : (uint32_t)below(r, 65536));
+        d0 |= chance(r, 3) ? 1u << 16 : 0;      /* gds */
+        d0 |= chance(r, 8) ? 1u << 25 : 0;      /* acc */
+        d1 = sh_vreg(g) | sh_vreg(g) << 8 | sh_vreg(g) << 16 |
+             sh_vreg(g) << 24;
+        if (chance(r, 50)) {
+            d1 = (d1 & ~0xffu) | 3;             /* lane * 4 */
+        }
+        sh_emit(g, d0);
+        sh_emit(g, d1);
+    } else if (k < 93) {    /* FLAT, SCRATCH, GLOBAL */
+        k = below(r, 100);
+        seg = k < 30 ? 0 : k < 50 ? 1 : k < 98 ? 2 : 3;
+        op = seg == 1 ? SH_OP(g, sh_scratch, 7) : SH_OP(g, sh_flat, 7);
+        d0 = 0x37u << 26 | op << 18 | seg << 14 |
+             (chance(r, 30) ? 1u << 16 : 0) | (chance(r, 5) ? 1u << 17 : 0) |
+             (chance(r, 2) ? 1u << 13 : 0);
+        k = below(r, 100);
+        d0 |= k < 50 ? below(r, 64) * 4 :
+              k < 70 ? (seg ? 0x1000 + below(r, 16) * 4 : 0xffc) :
+              k < 85 ? (seg ? 0xfff - below(r, 8) : 0x1000) :
+              below(r, 0x2000);
+        d1 = (chance(r, 60) ? 1 : sh_vreg(g)) | sh_vreg(g) << 8 |
+             (chance(r, 50) ? 0x7fu : sh_spair(g)) << 16 | sh_vreg(g) << 24 |
+             (chance(r, 8) ? 1u << 23 : 0);
+        sh_emit(g, d0);
+        sh_emit(g, d1);
+    } else {                /* MUBUF */
+        op = SH_OP(g, sh_mubuf, 7);
+        d0 = 0x38u << 26 | op << 18 | below(r, 4096) |
+             (chance(r, 40) ? 1u << 12 : 0) | (chance(r, 30) ? 1u << 13 : 0) |
+             (chance(r, 30) ? 1u << 14 : 0) | (chance(r, 2) ? 1u << 16 : 0);
+        d1 = (chance(r, 50) ? 3 : sh_vreg(g)) | sh_vreg(g) << 8 |
+             (chance(r, 70) ? 3u : below(r, 32)) << 16 |
+             (chance(r, 50) ? SRC_ZERO : sh_ssrc(g) & 0xff) << 24 |
+             (chance(r, 8) ? 1u << 23 : 0);
+        g->lit = false;
+        sh_emit(g, d0);
+        sh_emit(g, d1);
+    }
+}
+
+/* SOP and friends by hand, for the structures below */
+#define SOP1(op, sdst, s0)  (0x17du << 23 | (sdst) << 16 | (op) << 8 | (s0))
+#define SOP2(op, d, s0, s1) (2u << 30 | (op) << 23 | (d) << 16 | (s1) << 8 | \
+                             (s0))
+#define SOPC(op, s0, s1)    (0x17eu << 23 | (op) << 16 | (s1) << 8 | (s0))
+#define SOPK(op, d, imm)    (0xbu << 28 | (op) << 23 | (d) << 16 | \
+                             ((imm) & 0xffff))
+#define SOPP(op, imm)       (0x17fu << 23 | (op) << 16 | ((imm) & 0xffff))
+#define VOP1(op, d, s0)     (0x3fu << 25 | (d) << 17 | (op) << 9 | (s0))
+#define VOP2(op, d, s0, v1) ((op) << 25 | (d) << 17 | (v1) << 9 | (s0))
+
+/*
+ * A structure random code seldom builds: loops, barriers some waves
+ * skip, jumps anywhere, code that rewrites itself, edge values in M0 and
+ * EXEC.
+ */
+static void sh_gadget(ShGen *g)
+{
+    Rng *r = g->r;
+    unsigned s = 16 + 2 * below(r, 4), start, i, n;
+    static const uint16_t counts[] = { 1, 2, 7, 100, 0x7fff, 0xffff };
+    uint64_t target;
+
+    switch (below(r, 9)) {
+    case 0:     /* a counted loop around random code (which may break it) */
+        sh_emit(g, SOPK(0x00, s, SH_PICK(r, counts)));  /* s_movk_i32 */
+        start = g->n;
+        n = below(r, 4);
+        for (i = 0; i < n; i++) {
+            sh_insn(g);
+        }
+        sh_emit(g, SOP2(0x01, s, s, 129));              /* s_sub_u32 s, 1 */
+        sh_emit(g, SOPC(0x07, s, SRC_ZERO));            /* s_cmp_lg_u32 */
+        sh_emit(g, SOPP(0x05, start - g->n - 1));       /* s_cbranch_scc1 */
+        break;
+    case 1:     /* a wave that never ends */
+        sh_emit(g, SOPP(0x02, 0xffff));                 /* s_branch . */
+        break;
+    case 2:     /* a barrier that wave 0 (lane 0 is item 0) skips */
+        sh_emit(g, VOP1(0x02, s, SRC_VGPR + 0));        /* readfirstlane */
+        sh_emit(g, SOPC(0x06, s, SRC_ZERO));            /* s_cmp_eq_u32 */
+        sh_emit(g, SOPP(0x05, 1));                      /* skip the next */
+        sh_emit(g, SOPP(0x0a, 0));                      /* s_barrier */
+        if (chance(r, 30)) {
+            sh_emit(g, SOPP(0x0a, 0));
+        }
+        break;
+    case 3:     /* s_setpc_b64 to anywhere */
+        target = chance(r, 40) ? (VA_WIN + WIN_SHADER) +
+                 below(r, SH_SLOTS * 0x1000) :
+                 chance(r, 50) ? gpu_va(g->f, 0) :
+                 odd_u64(r);
+        sh_emit(g, SOP1(0x00, s, SRC_LITERAL));         /* s_mov_b32 */
+        sh_emit(g, (uint32_t)target);
+        sh_emit(g, SOP1(0x00, s + 1, SRC_LITERAL));
+        sh_emit(g, target >> 32);
+        sh_emit(g, SOP1(chance(r, 70) ? 0x1d : 0x1e,    /* setpc, swappc */
+                        s + 2, s));
+        break;
+    case 4:     /* s_getpc, a distance, s_setpc: near, unaligned, behind */
+        sh_emit(g, SOP1(0x1c, s, 0));                   /* s_getpc_b64 */
+        sh_emit(g, SOP2(0x00, s, s, SRC_LITERAL));      /* s_add_u32 */
+        sh_emit(g, chance(r, 60) ? (uint32_t)(below(r, 64) * 4 - 128) :
+                   chance(r, 50) ? below(r, 64) | 1 : odd_u32(r));
+        sh_emit(g, SOP2(0x04, s + 1, s + 1, SRC_ZERO)); /* s_addc_u32 */
+        sh_emit(g, SOP1(0x1d, 0, s));                   /* s_setpc_b64 */
+        break;
+    case 5:     /* code that stores into itself, then s_icache_inv */
+        sh_emit(g, SOP1(0x1c, s, 0));
+        sh_emit(g, VOP1(0x01, 20, s));                  /* v_mov_b32 */
+        sh_emit(g, VOP1(0x01, 21, s + 1));
+        sh_emit(g, VOP1(0x01, 22, SRC_LITERAL));
+        sh_emit(g, chance(r, 50) ? SOPP(0x02, 0xffff) : odd_u32(r));
+        /* global_store_dword v[20:21], v22, off offset:k */
+        sh_emit(g, 0x37u << 26 | 0x1cu << 18 | 2u << 14 |
+                (below(r, 16) * 4));
+        sh_emit(g, 20 | 22u << 8 | 0x7fu << 16);
+        sh_emit(g, SOPP(0x13, 0));                      /* s_icache_inv */
+        break;
+    case 6:     /* M0 at an edge (LDS limit, movrels/VGPR indexing) */
+        sh_emit(g, SOP1(0x00, SRC_M0, SRC_LITERAL));
+        sh_emit(g, chance(r, 50) ? sh_value(g) :
+                   g->nvgprs + below(r, 8) - 4);
+        break;
+    case 7:     /* EXEC: none, some, all */
+        sh_emit(g, SOP1(0x01, SRC_EXEC_LO, chance(r, 40) ? SRC_ZERO :
+                        chance(r, 50) ? 193 : SRC_LITERAL));   /* -1 */
+        if ((g->code[g->n - 1] & 0xff) == SRC_LITERAL) {
+            sh_emit(g, odd_u32(r));
+        }
+        break;
+    default:    /* s_sleep, s_setprio, a wait: a wave yields */
+        sh_emit(g, SOPP(chance(r, 50) ? 0x0e : 0x0f, below(r, 128)));
+        break;
+    }
+}
+
+/*
+ * The prologue: the kernargs into s[8:15] (two addresses and a buffer
+ * resource), and in v[1:2] the first address plus 4 * the work-item id
+ * (v3 = v0 << 2).  Random code then finds real memory in those registers.
+ */
+static void sh_prologue(ShGen *g)
+{
+    /* s_load_dwordx8 s[8:15], s[k:k+1], 0 */
+    sh_emit(g, 0x30u << 26 | 0x03u << 18 | 1u << 17 | 8u << 6 |
+            g->karg_sgpr >> 1);
+    sh_emit(g, 0);
+    sh_emit(g, SOPP(0x0c, 0));                          /* s_waitcnt 0 */
+    sh_emit(g, VOP2(0x12, 3, 130, 0));                  /* lshlrev v3, 2 */
+    sh_emit(g, VOP1(0x01, 1, 8));                       /* v_mov v1, s8 */
+    sh_emit(g, VOP1(0x01, 2, 9));                       /* v_mov v2, s9 */
+    sh_emit(g, VOP2(0x19, 1, SRC_VGPR + 1, 3));         /* add_co v1 */
+    sh_emit(g, VOP2(0x1c, 2, SRC_ZERO, 2));             /* addc_co v2 */
+}
+
+/* A program into g->code; returns its dwords. */
+static unsigned sh_program(ShGen *g, bool prologue)
+{
+    Rng *r = g->r;
+    unsigned n, i;
+
+    g->n = 0;
+    if (chance(r, 6)) {
+        /* raw dwords, sometimes over the whole slot */
+        n = chance(r, 80) ? 1 + below(r, 64) : g->max;
+        for (i = 0; i < n; i++) {
+            sh_emit(g, chance(r, 30) ? odd_u32(r) : (uint32_t)rnd(r));
+        }
+        return g->n;
+    }
+    if (prologue) {
+        sh_prologue(g);
+    }
+    n = chance(r, 70) ? 1 + below(r, 24) : 1 + below(r, 160);
+    for (i = 0; i < n && g->n + 16 < g->max; i++) {
+        if (chance(r, 12)) {
+            sh_gadget(g);
+        } else {
+            sh_insn(g);
+        }
+        if (chance(r, 1)) {
+            /* a bit flipped in the last instruction */
+            g->code[g->n - 1] ^= 1u << below(r, 32);
+        }
+    }
+    if (chance(r, 92)) {
+        sh_emit(g, SOPP(0x01, 0));                      /* s_endpgm */
+    }
+    return g->n;
+}
+
+/* A size of a launch: the usual one, an edge, anything. */
+static uint32_t sh_wg_size(Rng *r)
+{
+    static const uint32_t edge[] = { 1, 63, 65, 1023, 1024, 1025, 65535, 0 };
+    static const uint32_t usual[] = { 64, 128, 256, 1024 };
+    unsigned k = below(r, 100);
+
+    return k < 45 ? 64 : k < 60 ? SH_PICK(r, usual) :
+           k < 85 ? 1 + below(r, 1024) : k < 98 ? edge[below(r, 7)] : 0;
+}
+
+static uint32_t sh_grid(Rng *r, uint32_t wg)
+{
+    static const uint32_t edge[] = {
+        0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0xffffffc0,
+    };
+    unsigned k = below(r, 100);
+
+    return k < 82 ? wg * (1 + below(r, 3)) : k < 86 ? wg + (wg < 2) - 1 :
+           k < 92 ? edge[1 + below(r, ARRAY_SIZE(edge) - 1)] :
+           k < 93 ? 0 : below(r, 1u << 20);
+}
+
+/* The kernel's resources, drawn once for descriptor and registers. */
+typedef struct ShKernel {
+    uint32_t rsrc1, rsrc2, rsrc3, props, user;
+    uint32_t group, private;
+    uint16_t wg[3];
+    uint32_t grid[3];
+} ShKernel;
+
+static void sh_kernel(Fuzz *f, ShGen *g, ShKernel *k, bool pm4)
+{
+    Rng *r = &f->rng;
+    static const uint8_t size[] = { 4, 2, 2, 2, 2, 2, 1 };
+    static const uint32_t lds[] = { 65536, 65537, 0xffffffff, 65532 };
+    unsigned vg, sg, x, i;
+
+    x = below(r, 100);
+    vg = x < 60 ? below(r, 8) : x < 80 ? 31 + below(r, 33) : below(r, 64);
+    sg = chance(r, 80) ? below(r, 7) : below(r, 16);
+    g->nvgprs = (vg + 1) * 8;
+    g->nsgprs = (sg + 1) * 16 > 102 ? 102 : (sg + 1) * 16;
+    g->accum = g->nvgprs > 256 ? 256 : g->nvgprs;
+    k->rsrc1 = vg | sg << 6 |
+               (chance(r, 30) ? (uint32_t)below(r, 256) : 0xf0u) << 12 |
+               (chance(r, 80) ? 1u << 21 : 0) | (chance(r, 80) ? 1u << 23 : 0);
+    if (chance(r, 3)) {
+        k->rsrc1 ^= 1u << below(r, 32);
+    }
+    k->rsrc3 = (g->accum / 4 - 1) & 0x3f;
+    if (chance(r, 6)) {
+        k->rsrc3 = chance(r, 50) ? below(r, 64) : odd_u32(r);
+        g->accum = ((k->rsrc3 & 0x3f) + 1) * 4;
+    }
+
+    /* user SGPRs: the kernarg pointer nearly always, others sometimes */
+    k->props = 1u << 3;
+    if (chance(r, 30)) {
+        k->props |= below(r, 128);
+    }
+    if (chance(r, 4)) {
+        k->props = chance(r, 50) ? (uint32_t)below(r, 0x10000) :
+                   k->props | (chance(r, 50) ? 1u << 10 : 7u << 7);
+    }
+    k->user = 0;
+    for (i = 0; i < ARRAY_SIZE(size); i++) {
+        k->user += (k->props >> i & 1) ? size[i] : 0;
+    }
+    g->karg_sgpr = (k->props & 1 ? 4 : 0) + (k->props & 2 ? 2 : 0) +
+                   (k->props & 4 ? 2 : 0);
+    if (pm4) {
+        /* USER_DATA as the fuzzer writes it: the kernarg pointer first */
+        k->user = chance(r, 90) ? 2 + below(r, 15) : below(r, 32);
+        g->karg_sgpr = 0;
+    }
+    k->rsrc2 = (chance(r, 92) ? k->user : (uint32_t)below(r, 32)) << 1 |
+               (uint32_t)below(r, 8) << 7 |             /* TGID_X/Y/Z */
+               (chance(r, 30) ? 1u << 10 : 0) |         /* TG_SIZE */
+               (uint32_t)below(r, chance(r, 97) ? 3 : 4) << 11 | /* TIDIG */
+               (chance(r, 20) ? 1u : 0);                /* SCRATCH_EN */
+    if (pm4 ? chance(r, 60) : chance(r, 4)) {
+        k->rsrc2 |= (uint32_t)(chance(r, 80) ? below(r, 129) :
+                               below(r, 512)) << 15;    /* LDS_SIZE */
+    }
+    if (chance(r, 3)) {
+        k->rsrc2 ^= 1u << below(r, 32);
+    }
+
+    x = below(r, 100);
+    k->group = x < 50 ? 0 : x < 80 ? (uint32_t)below(r, 65536) :
+               x < 92 ? SH_PICK(r, lds) : odd_u32(r);
+    x = below(r, 100);
+    k->private = x < 70 ? 0 : x < 92 ? (uint32_t)below(r, 64) * 4 :
+                 chance(r, 50) ? 0x10000 : odd_u32(r);
+    if (k->private && chance(r, 90)) {
+        k->rsrc2 |= 1;                                  /* SCRATCH_EN */
+    }
+
+    k->wg[0] = sh_wg_size(r);
+    k->wg[1] = chance(r, 85) ? 1 : 1 + below(r, chance(r, 95) ? 16 : 1024);
+    k->wg[2] = chance(r, 90) ? 1 : below(r, chance(r, 95) ? 4 : 1024) + 1;
+    if (chance(r, 2)) {
+        k->wg[1 + below(r, 2)] = 0;
+    }
+    for (i = 0; i < 3; i++) {
+        k->grid[i] = sh_grid(r, k->wg[i]);
+    }
+}
+
+/*
+ * ROCr's amd_queue_t scratch fields and queue_inactive_signal, in the
+ * pointers block of AQL queue qi (its base: where wptr_off's 56 is from).
+ */
+static void sh_amd_queue(Fuzz *f, int qi, int ctx)
+{
+    Rng *r = &f->rng;
+    uint64_t base = WIN_PTRS + qi * 0x100ull, sig = 0;
+    uint8_t b[AMDQ_FIELDS_END - AMDQ_TMPRING] = { 0 };
+    uint32_t waves = chance(r, 70) ? 16u << below(r, 3) :
+                     (uint32_t)below(r, 4096);
+    uint32_t wave_kib = chance(r, 70) ? 16 + below(r, 49) : below(r, 0x2000);
+    uint64_t loc = chance(r, 80) ? VA_WIN + WIN_DATA : gpu_va(f, 0);
+
+    if (chance(r, 40)) {
+        /* only the inactive signal: 0, so that dispatches may start */
+        put64(b + 192 - AMDQ_TMPRING, chance(r, 95) ? 0 :
+              aql_signal(f, ctx));
+        wbytes(f, win_pa(ctx, base + 192), b + 192 - AMDQ_TMPRING, 8);
+        return;
+    }
+    put32(b, waves | wave_kib << 12);                           /* 140 */
+    put32(b + 144 - AMDQ_TMPRING, (uint32_t)loc);               /* SRD */
+    put32(b + 148 - AMDQ_TMPRING, loc >> 32 & 0xffff);
+    put32(b + 152 - AMDQ_TMPRING, chance(r, 80) ? 0xffffffff : odd_u32(r));
+    put32(b + 156 - AMDQ_TMPRING, chance(r, 80) ? 0x00027000 : odd_u32(r));
+    put64(b + 160 - AMDQ_TMPRING, loc);                         /* location */
+    put64(b + 168 - AMDQ_TMPRING, chance(r, 70) ?               /* size */
+          (uint64_t)waves * wave_kib * 1024 : chance(r, 70) ?
+          (uint64_t)below(r, WIN_DATA_SIZE) : odd_u64(r));
+    put32(b + 176 - AMDQ_TMPRING, chance(r, 70) ? 1024 : odd_u32(r));
+    put32(b + 180 - AMDQ_TMPRING, chance(r, 30) ? 1u << 4 : 0); /* props */
+    if (chance(r, 5)) {
+        sig = aql_signal(f, ctx);
+    }
+    put64(b + 192 - AMDQ_TMPRING, sig);
+    wbytes(f, win_pa(ctx, base + AMDQ_TMPRING), b, sizeof(b));
+}
+
+/* Dwords onto a PM4 ring at its wptr, wrapping as op_packets does. */
+static void sh_pm4_ring(Fuzz *f, int qi, const uint32_t *p, unsigned n)
+{
+    FQueue *fq = &f->queues[qi];
+    uint64_t ring = WIN_RINGS + qi * 0x10000ull;
+    uint64_t bytes = n * 4ull, pos = (fq->wptr * 4) % fq->ring_size, i;
+    uint64_t chunk;
+
+    for (i = 0; i < bytes; i += chunk) {
+        chunk = fq->ring_size - pos;
+        if (chunk > bytes - i) {
+            chunk = bytes - i;
+        }
+        wbytes(f, win_pa(fq->ctx, ring + pos), (const uint8_t *)p + i, chunk);
+        pos = (pos + chunk) % fq->ring_size;
+    }
+    fq->wptr += n;
+}
+
+static unsigned sh_set_sh_reg(uint32_t *p, unsigned reg, const uint32_t *v,
+                              unsigned n)
+{
+    unsigned i;
+
+    p[0] = PM4_HDR(0x76, n);
+    p[1] = 0x200 + reg;         /* COMPUTE_DISPATCH_INITIATOR - 0x2c00 */
+    for (i = 0; i < n; i++) {
+        p[2 + i] = v[i];
+    }
+    return 2 + n;
+}
+
+/* sched_wait, shorter: a halted scheduler ring is not waited for long */
+static void sh_sched_wait(Fuzz *f)
+{
+    int i;
+
+    for (i = 0; i < 20 && qstate == Q_OK; i++) {
+        if (cmd_read(f, "readl 0x%" PRIx64, reg(f, VKFD_REG_SCHED_RPTR)) ==
+            f->sched_wptr) {
+            break;
+        }
+    }
+}
+
+/*
+ * A queue for a kernel: a queue that faulted stays stopped until it is
+ * mapped again, so map slot qi afresh now and then (well-formed).
+ */
+static void sh_map_queue(Fuzz *f, int qi)
+{
+    Rng *r = &f->rng;
+    FQueue *fq = &f->queues[qi];
+    struct vkfd_sched_cmd c = {
+        .opcode = VKFD_CMD_MAP_QUEUE, .seq = ++f->seq,
+        .fence_addr = PA_FENCES + below(r, 256) * 8,
+    };
+
+    if (!f->sched_size || chance(r, 30)) {
+        /* a reset or a stray write may have stopped it */
+        sched_enable(f, 0x1000);
+    }
+    if (fq->used) {
+        /* its write-back (error included) lands in the MQD: wait for it */
+        unmap_queue(f, qi);
+        sched_kick(f);
+        sh_sched_wait(f);
+    }
+    fq->ctx = 1 + below(r, NCTX);
+    if (!f->ctx_live[fq->ctx] || chance(r, 30)) {
+        map_context(f, fq->ctx);    /* "already mapped" is harmless */
+    }
+    fq->type = chance(r, 75) ? VKFD_QUEUE_AQL : VKFD_QUEUE_PM4;
+    fq->doorbell = qi;
+    fq->ring_size = 0x1000u << below(r, 5);
+    fq->wptr = 0;
+    fq->used = true;
+    mqd_write(f, qi, fq, false);
+    wq(f, win_pa(fq->ctx, wptr_off(qi, fq->type)), 0);
+    c.ctx_id = fq->ctx;
+    c.u.map_queue.mqd_addr = PA_MQD + qi * 0x80ull;
+    c.u.map_queue.queue_id = qi;
+    sched_put(f, &c);
+    sched_kick(f);
+    /* the doorbell must find the new queue, not the one before it */
+    sh_sched_wait(f);
+}
+
+/* A kernel of hostile code onto a mapped AQL or PM4 queue. */
+static void op_shader(Fuzz *f)
+{
+    Rng *r = &f->rng;
+    int qi = below(r, NQUEUES), tries, ctx;
+    FQueue *fq = &f->queues[qi];
+    ShGen g = { .f = f, .r = r };
+    ShKernel k;
+    uint32_t code[SH_CODE_MAX], ib[128], v[16];
+    uint8_t kd[64] = { 0 }, args[64], pkt[64];
+    uint64_t slot = WIN_SHADER + below(r, SH_SLOTS) * 0x1000ull;
+    uint64_t code_off = SH_CODE_OFF, kargs_off = SH_KARGS_OFF;
+    uint64_t kobj, kargs, entry, a;
+    unsigned n, i, npk;
+    bool pm4;
+
+    for (tries = 0; (!fq->used || fq->type == VKFD_QUEUE_SDMA) && tries < 8;
+         tries++) {
+        qi = below(r, NQUEUES);
+        fq = &f->queues[qi];
+    }
+    if (!fq->used || fq->type == VKFD_QUEUE_SDMA || chance(r, 60)) {
+        sh_map_queue(f, qi);
+    }
+    ctx = fq->ctx;
+    pm4 = fq->type == VKFD_QUEUE_PM4;
+    if (chance(r, 5)) {
+        /* the window's last page: code that runs off its end */
+        slot = 0x1ff000;
+        code_off = 0xf00;
+        kargs_off = 0x80;
+    }
+    g.code = code;
+    g.max = (code_off < kargs_off ? kargs_off - code_off : 0x1000 - code_off)
+            / 4;
+    sh_kernel(f, &g, &k, pm4);
+    n = sh_program(&g, chance(r, 85));
+    f->shaders++;
+
+    kobj = VA_WIN + slot;
+    entry = code_off;
+    kargs = VA_WIN + slot + kargs_off;
+    if (chance(r, 5)) {
+        static const int64_t odd_entry[] = {
+            0, -256, 0x100000, 1ll << 47, 0x104, -(1ll << 40),
+        };
+        entry = SH_PICK(r, odd_entry);
+    }
+    put32(kd + 0, k.group);
+    put32(kd + 4, k.private);
+    put32(kd + 8, sizeof(args));
+    put64(kd + 16, entry);
+    put32(kd + 44, k.rsrc3);
+    put32(kd + 48, k.rsrc1);
+    put32(kd + 52, k.rsrc2);
+    put16(kd + 56, k.props);
+    wbytes(f, win_pa(ctx, slot), kd, sizeof(kd));
+    wbytes(f, win_pa(ctx, slot + code_off), code, n * 4);
+
+    /* kernargs: two addresses and a buffer resource (the prologue's) */
+    a = chance(r, 85) ? VA_WIN + WIN_DATA + below(r, 0x60000 / 4) * 4 :
+        gpu_va(f, 4096);
+    put64(args, a);
+    put64(args + 8, gpu_va(f, 4096));
+    put32(args + 16, (uint32_t)a);
+    put32(args + 20, (a >> 32 & 0xffff) |
+          (chance(r, 70) ? 0u : (uint32_t)below(r, 0x4000) << 16));
+    put32(args + 24, chance(r, 60) ? 0x1000 + below(r, 0x10000) :
+          chance(r, 50) ? 0xffffffff : 0);
+    put32(args + 28, chance(r, 80) ? 0x00027000 : odd_u32(r));
+    for (i = 32; i < sizeof(args); i += 8) {
+        put64(args + i, chance(r, 50) ? gpu_va(f, 64) : odd_u64(r));
+    }
+    wbytes(f, win_pa(ctx, slot + kargs_off), args, sizeof(args));
+
+    if (chance(r, 5)) {
+        kobj = chance(r, 50) ? kobj + 8 * (1 + below(r, 7)) : gpu_va(f, 64);
+    }
+    if (!pm4) {
+        if (chance(r, 70)) {
+            sh_amd_queue(f, qi, ctx);
+        }
+        npk = chance(r, 85) ? 1 : 2;
+        for (i = 0; i < npk; i++) {
+            memset(pkt, 0, sizeof(pkt));
+            put16(pkt, VKFD_AQL_TYPE_KERNEL |
+                  (chance(r, 50) ? VKFD_AQL_HEADER_BARRIER : 0) |
+                  (uint32_t)below(r, 16) << 9);
+            put16(pkt + 2, chance(r, 92) ? 1u + (k.wg[1] > 1) + (k.wg[2] > 1) :
+                  (unsigned)below(r, 4));
+            put16(pkt + 4, k.wg[0]);
+            put16(pkt + 6, k.wg[1]);
+            put16(pkt + 8, k.wg[2]);
+            put32(pkt + 12, k.grid[0]);
+            put32(pkt + 16, k.grid[1]);
+            put32(pkt + 20, k.grid[2]);
+            put32(pkt + 24, chance(r, 90) ? 0 : k.private + below(r, 4096));
+            put32(pkt + 28, chance(r, 80) ? 0 : chance(r, 50) ? 65536 :
+                  below(r, 70000));
+            put64(pkt + 32, kobj);
+            put64(pkt + 40, chance(r, 97) ? kargs : gpu_va(f, 64));
+            if (chance(r, 40)) {
+                put64(pkt + 56, aql_signal(f, ctx));
+            }
+            wbytes(f, win_pa(ctx, WIN_RINGS + qi * 0x10000ull +
+                             (fq->wptr * 64) % fq->ring_size), pkt, 64);
+            fq->wptr++;
+        }
+    } else {
+        entry += kobj;
+        n = 0;
+        for (i = 0; i < 3; i++) {
+            v[i] = chance(r, 90) ? 0 : odd_u32(r);          /* START_X.. */
+            v[3 + i] = k.wg[i] | (chance(r, 3) ? odd_u32(r) << 16 : 0);
+        }
+        n += sh_set_sh_reg(ib + n, 0x04, v, 6);
+        v[0] = entry >> 8;                                  /* PGM_LO/HI */
+        v[1] = entry >> 40;
+        v[2] = v[3] = 0;
+        v[4] = (uint32_t)(VA_WIN + WIN_DATA) >> 8;          /* SCRATCH */
+        v[5] = (VA_WIN + WIN_DATA) >> 40;
+        v[6] = k.rsrc1;
+        v[7] = k.rsrc2;
+        n += sh_set_sh_reg(ib + n, 0x0c, v, 8);
+        v[0] = chance(r, 70) ? 16 | (1 + below(r, 8)) << 12 : odd_u32(r);
+        n += sh_set_sh_reg(ib + n, 0x18, v, 1);             /* TMPRING */
+        v[0] = k.rsrc3;
+        n += sh_set_sh_reg(ib + n, 0x2d, v, 1);
+        v[0] = (uint32_t)kargs;
+        v[1] = kargs >> 32;
+        for (i = 2; i < 16; i++) {
+            v[i] = chance(r, 50) ? (uint32_t)gpu_va(f, 64) : odd_u32(r);
+        }
+        n += sh_set_sh_reg(ib + n, 0x40, v, 16);            /* USER_DATA */
+        ib[n++] = PM4_HDR(0x15, 3);                         /* DISPATCH */
+        for (i = 0; i < 3; i++) {
+            ib[n++] = chance(r, 85) ? (k.grid[i] + k.wg[i] - 1) /
+                      (k.wg[i] ? k.wg[i] : 1) : k.grid[i];
+        }
+        ib[n++] = chance(r, 90) ? 1 | (chance(r, 20) ? 1u << 5 : 0) :
+                  odd_u32(r);
+        a = VA_WIN + WIN_IBS + below(r, 16) * 0x4000ull;
+        wbytes(f, win_pa(ctx, a - VA_WIN), ib, n * 4);
+        v[0] = PM4_HDR(0x3f, 2);
+        v[1] = (uint32_t)a;
+        v[2] = a >> 32;
+        v[3] = n;
+        sh_pm4_ring(f, qi, v, 4);
+    }
+    wq(f, win_pa(ctx, wptr_off(qi, fq->type)), fq->wptr);
+    if (chance(r, 97)) {
+        cmd(f, "writeq 0x%" PRIx64 " 0x%" PRIx64,
+            f->bar[VKFD_BAR_DOORBELL] + ctx * 0x2000ull + fq->doorbell * 8,
+            fq->wptr);
+    }
+}
+
 /* ---- registers, IH, MSI-X, resets ---------------------------------- */
 
 static void op_reg(Fuzz *f)
@@ -2189,12 +3271,13 @@ static void op_repair(Fuzz *f)
 
 typedef void (*OpFn)(Fuzz *f);
 
-static const struct {
+static struct {
     OpFn fn;
     unsigned weight;
 } ops[] = {
     { op_sched, 30 },
     { op_packets, 30 },
+    { op_shader, 8 },       /* the weight --shader-weight sets */
     { op_pte, 6 },
     { op_reg, 8 },
     { op_ring_config, 2 },
@@ -2711,6 +3794,7 @@ static void usage(void)
 "usage: vkfd-fuzz --qemu QEMU [--seed N] [--ops N] [--seconds S]\n"
 "                 [--round-ops N] [--topology root|root-port|bridge|all]\n"
 "                 [--scenario] [--keep] [--batch BYTES] [--timeout S]\n"
+"                 [--shader-weight W]\n"
 "                 [--out DIR] [--tap] [--verbose]\n"
 "       vkfd-fuzz --qemu QEMU [--out DIR] [--keep] --replay FILE|DIR...\n"
 "       vkfd-fuzz --qemu QEMU [--out DIR] --minimize FILE\n"
@@ -2718,6 +3802,8 @@ static void usage(void)
 "stopping at --ops or after --seconds, whichever comes first, in rounds\n"
 "of about --round-ops (default 1500) in one QEMU.  --scenario runs the\n"
 "hostile DMAs at the parent bridge instead; --keep saves every round.\n"
+"--shader-weight: how often a shader kernel is dispatched (default 8,\n"
+"against 93 for all the other operations; 0: never).\n"
 "Findings are saved in DIR (default .) as replayable qtest scripts.\n"
 "QEMU: --qemu or $QTEST_QEMU_BINARY.  docs/security.md tells more.\n"
 "Exit status: 0 nothing found / replays passed, 1 findings / a replay\n"
@@ -2748,6 +3834,8 @@ int main(int argc, char **argv)
             seconds = strtod(v, NULL);
         } else if (!strcmp(a, "--batch") && v) {
             batch_bytes = parse_u64(v);
+        } else if (!strcmp(a, "--shader-weight") && v) {
+            ops[2].weight = parse_u64(v);
         } else if (!strcmp(a, "--round-ops") && v) {
             round_ops = parse_u64(v);
         } else if (!strcmp(a, "--out") && v) {
@@ -2839,9 +3927,11 @@ int main(int argc, char **argv)
            " qtest commands) in %" PRIu64 " rounds, %" PRIu64
            " migrations (%" PRIu64 " of %" PRIu64 " mutated streams refused),"
            " %.1f s, %" PRIu64 " findings (%" PRIu64
-           " known QEMU limitations), slowest batch %.3f s\n",
+           " known QEMU limitations), slowest batch %.3f s, %" PRIu64
+           " shader kernels\n",
            f.seed, f.ops, f.cmds, f.rounds, f.migrations, f.refused,
-           f.mutations, now() - t0, f.findings, f.known, f.worst_reply);
+           f.mutations, now() - t0, f.findings, f.known, f.worst_reply,
+           f.shaders);
     if (tap) {
         printf("%s 1 - operations run\n", f.ops ? "ok" : "not ok");
         printf("%s 2 - every round ended with a working device\n",
