@@ -14,10 +14,23 @@
  * per interrupt.  The first entry that needs to sleep (a VM fault's SMI
  * report, a queue error), a longer burst or a lost-entry overflow hands
  * the rest of the ring to the threaded handler, which goes on from the
- * same read pointer.  IRQF_ONESHOT keeps the vector masked until the
- * thread is done, so the two never drain at the same time; an entry the
- * device posts meanwhile is picked up by the re-read of the write pointer
- * or by the vector pending when it is unmasked.
+ * same read pointer.
+ *
+ * IRQF_ONESHOT does not keep the two apart: MSI-X chips are one-shot
+ * safe, so the core drops the flag and the vector stays unmasked while
+ * the thread runs.  ih_owner does: the hard-IRQ handler drains only if
+ * nobody does; it finds the thread draining, it only makes the thread
+ * look again (an IRQ_WAKE_THREAD while the thread runs gives it another
+ * pass), and it hands the ring over by setting the owner to the thread.
+ * A thread pass that finds the hard-IRQ handler draining leaves it the
+ * ring: that handler hands it back with a wake-up if it needs to.
+ *
+ * The device coalesces (IH_CNTL.RPTR_REARM, as amdgpu sets it with MSI):
+ * after one message it raises the vector again only once IH_RPTR is
+ * written, at once if the write leaves entries unread.  Each drain writes
+ * IH_RPTR after each batch and reads IH_WPTR again, so an entry posted
+ * meanwhile is read in that loop or raises the vector; a hand-over does
+ * not write it (the thread does), so it costs no message.
  */
 #include <linux/dma-mapping.h>
 #include <linux/interrupt.h>
@@ -39,6 +52,9 @@ MODULE_PARM_DESC(ih_ring_size,
 
 /* entries the hard-IRQ handler handles before it leaves a burst to the thread */
 #define VKFD_IH_HARD_BUDGET	64
+
+/* ih_owner: who drains the ring */
+enum { VKFD_IH_IDLE, VKFD_IH_HARD, VKFD_IH_THREAD };
 
 static void vkfd_ih_dispatch(struct vkfd_dev *dev,
 			     const struct vkfd_ih_entry *e)
@@ -122,10 +138,16 @@ static void vkfd_ih_recover(struct vkfd_dev *dev)
 	atomic_inc(&dev->ih_recoveries);
 }
 
-/* Drain the ring from dev->ih_rptr to the device's WPTR, and again. */
+/*
+ * Thread context: drain the ring from dev->ih_rptr to the device's WPTR,
+ * and again.  The hard-IRQ handler leaves the thread alone meanwhile, so
+ * a device that keeps posting keeps the thread here: it lets others run
+ * every VKFD_IH_HARD_BUDGET entries.
+ */
 static void vkfd_ih_drain(struct vkfd_dev *dev)
 {
 	u32 wptr, rptr = dev->ih_rptr;
+	unsigned int n = 0;
 
 	for (;;) {
 		wptr = readl(dev->regs + VKFD_REG_IH_WPTR);
@@ -137,6 +159,8 @@ static void vkfd_ih_drain(struct vkfd_dev *dev)
 					 sizeof(struct vkfd_ih_entry)]);
 			rptr = (rptr + sizeof(struct vkfd_ih_entry)) &
 			       (dev->ih_bytes - 1);
+			if (++n % VKFD_IH_HARD_BUDGET == 0)
+				cond_resched();
 		}
 		writel(rptr, dev->regs + VKFD_REG_IH_RPTR);
 	}
@@ -172,10 +196,18 @@ static bool vkfd_ih_fast(struct vkfd_dev *dev, const struct vkfd_ih_entry *e)
 static irqreturn_t vkfd_ih_irq(int irq, void *data)
 {
 	struct vkfd_dev *dev = data;
-	u32 wptr, rptr = dev->ih_rptr;
 	unsigned int budget = VKFD_IH_HARD_BUDGET;
 	irqreturn_t ret = IRQ_HANDLED;
+	u32 wptr, rptr;
 
+	atomic_inc(&dev->ih_hard_irqs);
+	if (atomic_cmpxchg(&dev->ih_owner, VKFD_IH_IDLE, VKFD_IH_HARD) !=
+	    VKFD_IH_IDLE) {
+		/* the thread drains (hard-IRQ handlers never nest): once more */
+		atomic_inc(&dev->ih_thread_wakes);
+		return IRQ_WAKE_THREAD;
+	}
+	rptr = dev->ih_rptr;
 	for (;;) {
 		wptr = readl(dev->regs + VKFD_REG_IH_WPTR);
 		if (wptr == rptr)
@@ -191,17 +223,19 @@ static irqreturn_t vkfd_ih_irq(int irq, void *data)
 			rptr = (rptr + sizeof(struct vkfd_ih_entry)) &
 			       (dev->ih_bytes - 1);
 		}
-		writel(rptr, dev->regs + VKFD_REG_IH_RPTR);
 		if (ret == IRQ_WAKE_THREAD)
-			break;
+			break;	/* the thread writes IH_RPTR */
+		writel(rptr, dev->regs + VKFD_REG_IH_RPTR);
 	}
 	dev->ih_rptr = rptr;
-	atomic_inc(&dev->ih_hard_irqs);
 	if (ret == IRQ_HANDLED &&
 	    (readl(dev->regs + VKFD_REG_IH_STATUS) & VKFD_IH_STATUS_OVERFLOW))
 		ret = IRQ_WAKE_THREAD;
 	if (ret == IRQ_WAKE_THREAD)
 		atomic_inc(&dev->ih_thread_wakes);
+	/* release: the thread sees ih_rptr as it was left */
+	atomic_set_release(&dev->ih_owner, ret == IRQ_WAKE_THREAD ?
+			   VKFD_IH_THREAD : VKFD_IH_IDLE);
 	return ret;
 }
 
@@ -209,6 +243,16 @@ static irqreturn_t vkfd_ih_thread(int irq, void *data)
 {
 	struct vkfd_dev *dev = data;
 
+	/* handed over (THREAD), or take it if idle; never while HARD drains */
+	switch (atomic_read_acquire(&dev->ih_owner)) {
+	case VKFD_IH_HARD:
+		return IRQ_HANDLED;
+	case VKFD_IH_IDLE:
+		if (atomic_cmpxchg(&dev->ih_owner, VKFD_IH_IDLE,
+				   VKFD_IH_THREAD) != VKFD_IH_IDLE)
+			return IRQ_HANDLED;	/* the hard-IRQ handler took it */
+		break;
+	}
 	vkfd_ih_drain(dev);
 	if (readl(dev->regs + VKFD_REG_IH_STATUS) & VKFD_IH_STATUS_OVERFLOW) {
 		/*
@@ -223,6 +267,7 @@ static irqreturn_t vkfd_ih_thread(int irq, void *data)
 		vkfd_ih_drain(dev);
 		vkfd_ih_recover(dev);
 	}
+	atomic_set_release(&dev->ih_owner, VKFD_IH_IDLE);
 	return IRQ_HANDLED;
 }
 
@@ -245,6 +290,7 @@ int vkfd_ih_init(struct vkfd_dev *dev)
 	atomic_set(&dev->ih_recoveries, 0);
 	atomic_set(&dev->ih_hard_irqs, 0);
 	atomic_set(&dev->ih_thread_wakes, 0);
+	atomic_set(&dev->ih_owner, VKFD_IH_IDLE);
 	dev->ih_ring = dmam_alloc_coherent(d, dev->ih_bytes, &dev->ih_dma,
 					   GFP_KERNEL);
 	if (!dev->ih_ring)
@@ -261,7 +307,9 @@ int vkfd_ih_init(struct vkfd_dev *dev)
 	writel(upper_32_bits(dev->ih_dma), dev->regs + VKFD_REG_IH_BASE_HI);
 	writel(dev->ih_bytes, dev->regs + VKFD_REG_IH_SIZE);
 	writel(0, dev->regs + VKFD_REG_IH_RPTR);
-	writel(VKFD_IH_CNTL_ENABLE, dev->regs + VKFD_REG_IH_CNTL);
+	/* RPTR_REARM: one message a pass over the ring (ignored by older devices) */
+	writel(VKFD_IH_CNTL_ENABLE | VKFD_IH_CNTL_RPTR_REARM,
+	       dev->regs + VKFD_REG_IH_CNTL);
 	if (!(readl(dev->regs + VKFD_REG_IH_CNTL) & VKFD_IH_CNTL_ENABLE))
 		return -EIO;
 	return 0;

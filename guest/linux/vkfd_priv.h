@@ -120,6 +120,7 @@ struct vkfd_dev {
 	atomic_t ih_recoveries;		/* overflows recovered by a slot scan */
 	atomic_t ih_hard_irqs;		/* IH interrupts taken */
 	atomic_t ih_thread_wakes;	/* of them, left to the thread */
+	atomic_t ih_owner;		/* VKFD_IH_IDLE, _HARD or _THREAD */
 	struct xarray ctx_pdds;
 
 	struct ida ctx_ida;		/* device context ids */
