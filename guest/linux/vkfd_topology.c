@@ -45,6 +45,8 @@
 #define VKFD_IOLINK_NO_ATOMICS_64	0x8
 #define VKFD_CAP_DOORBELL_TYPE_SHIFT	12
 #define VKFD_CAP_DOORBELL_TYPE_2_0	2	/* GFX9+: 64-bit doorbells */
+/* amdkfd's HSA_CAP_SVMAPI_SUPPORTED: AMDKFD_IOC_SVM works on this GPU */
+#define VKFD_CAP_SVMAPI_SUPPORTED	0x08000000
 
 /* What amdkfd reports for a PCIe GPU, and our choices where it varies */
 #define VKFD_IOLINK_WEIGHT_PCIE		20
@@ -503,8 +505,15 @@ static char *vkfd_node_props(const struct vkfd_topology_node *gpu,
 		vkfd_prop(&p, "max_engine_clk_fcompute", gpu->max_engine_clk_mhz);
 		vkfd_prop(&p, "local_mem_size", 0);
 		vkfd_prop(&p, "fw_version", gpu->fw_version);
-		vkfd_prop(&p, "capability", VKFD_CAP_DOORBELL_TYPE_2_0 <<
-					    VKFD_CAP_DOORBELL_TYPE_SHIFT);
+		/*
+		 * SVM as amdkfd's KFD_IS_SVM_API_SUPPORTED: ranges are
+		 * mirrored into the GPU's VM, which needs the kernel's HMM
+		 */
+		vkfd_prop(&p, "capability",
+			  VKFD_CAP_DOORBELL_TYPE_2_0 <<
+			  VKFD_CAP_DOORBELL_TYPE_SHIFT |
+			  (IS_ENABLED(CONFIG_HMM_MIRROR) ?
+			   VKFD_CAP_SVMAPI_SUPPORTED : 0));
 		vkfd_prop(&p, "capability2", 0);
 		vkfd_prop(&p, "debug_prop", 0);
 		vkfd_prop(&p, "sdma_fw_version", VKFD_SDMA_FW_VERSION);

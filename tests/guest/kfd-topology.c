@@ -457,6 +457,20 @@ static void check_cpu_node(int ngpu)
 	check_links(0, prop(&p, "io_links_count"));
 }
 
+/* Is the kernel's HMM there (hmm_range_fault: Debian's kernel has it)? */
+static bool kernel_has_hmm(void)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	char line[256];
+	bool found = false;
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = strstr(line, " hmm_range_fault\n") != NULL;
+	if (f)
+		fclose(f);
+	return found;
+}
+
 static void check_gpu_node(int node, const struct vkfd_gpu *want,
 			   const struct pci_fn *fns, int nfn)
 {
@@ -525,11 +539,12 @@ static void check_gpu_node(int node, const struct vkfd_gpu *want,
 	       "node %d: clock %llu MHz, local_mem_size 0, fw %llu, no hive",
 	       node, prop(&p, "max_engine_clk_fcompute"),
 	       prop(&p, "fw_version"));
+	/* the SVM API where the driver can mirror ranges: the kernel's HMM */
 	cap = prop(&p, "capability");
 	tap_ok(HSA_CAP_DOORBELL_TYPE(cap) == 2 &&
-	       !(cap & HSA_CAP_SVMAPI_SUPPORTED),
-	       "node %d: capability 0x%llx: doorbell type 2, no SVM API", node,
-	       cap);
+	       !(cap & HSA_CAP_SVMAPI_SUPPORTED) == !kernel_has_hmm(),
+	       "node %d: capability 0x%llx: doorbell type 2, SVM API %s", node,
+	       cap, kernel_has_hmm() ? "set (HMM)" : "clear (no HMM)");
 
 	/* the name: amdgpu's ASIC name, or the target's */
 	v = prop(&p, "gfx_target_version");
