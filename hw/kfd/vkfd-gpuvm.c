@@ -157,14 +157,30 @@ void vkfd_vm_fault_clear(VkfdState *s, uint32_t bits)
     s->vm_fault_status &= ~(bits & VKFD_VM_FAULT_MASK);
 }
 
-/* The TLB: direct-mapped by VA bits 17:12, one leaf translation a slot. */
+/*
+ * The TLB: one leaf translation a slot, the slot given by the VA's page
+ * number folded six bits at a time (VA bits 47:12).  Indexing by the low
+ * bits alone put pages a power of two apart in one slot: the same
+ * buffer in each of 64 queues' 4 MiB of VA took turns evicting each
+ * other at every kick.
+ */
+QEMU_BUILD_BUG_ON(VKFD_TLB_ENTRIES != 64 ||
+                  VKFD_GPUVM_VA_BITS - VKFD_GPU_PAGE_SHIFT > 36);
+
+static unsigned vkfd_tlb_index(uint64_t va)
+{
+    uint64_t vpn = va >> VKFD_GPU_PAGE_SHIFT;
+
+    return (vpn ^ (vpn >> 6) ^ (vpn >> 12) ^ (vpn >> 18) ^ (vpn >> 24) ^
+            (vpn >> 30)) % VKFD_TLB_ENTRIES;
+}
+
 static VkfdTlbEntry *vkfd_tlb_slot(VkfdState *s, uint32_t ctx_id, uint64_t va)
 {
     if (!s->tlbs[ctx_id]) {
         s->tlbs[ctx_id] = g_new0(VkfdTlb, 1);
     }
-    return &s->tlbs[ctx_id]->e[(va >> VKFD_GPU_PAGE_SHIFT) %
-                               VKFD_TLB_ENTRIES];
+    return &s->tlbs[ctx_id]->e[vkfd_tlb_index(va)];
 }
 
 /*

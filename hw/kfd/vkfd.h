@@ -56,9 +56,10 @@ typedef struct VkfdContext {
 } VkfdContext;
 
 /*
- * GPUVM (vkfd-gpuvm.c).  A context's TLB caches leaf translations,
- * direct-mapped by VA bits 17:12; it is allocated on the context's first
- * translation and dropped by MAP/UNMAP_CONTEXT, INVALIDATE_TLB and reset.
+ * GPUVM (vkfd-gpuvm.c).  A context's TLB caches leaf translations, one a
+ * slot, the slot a fold of the VA's page number (vkfd_tlb_index); it is
+ * allocated on the context's first translation and dropped by
+ * MAP/UNMAP_CONTEXT, INVALIDATE_TLB and reset.
  */
 #define VKFD_TLB_ENTRIES        64
 /* VM_FILL/VM_COPY move data in pieces of at most this many bytes. */

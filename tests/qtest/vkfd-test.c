@@ -1343,11 +1343,13 @@ static void test_gpuvm_fault_latch(void)
 /*
  * The TLB caches leaf translations until INVALIDATE_TLB: a changed PTE
  * is not seen before it, and is after.  Context map/unmap also start the
- * TLB afresh, and a translation in the same slot (VA bits 17:12) evicts.
+ * TLB afresh, and a translation in the same slot evicts: the slot is the
+ * page number folded six bits at a time, so page 7 ^ 0x41 shares page
+ * 7's (bit 6 folds onto bit 0).
  */
 static void test_gpuvm_tlb(void)
 {
-    const uint64_t va = 0x7000, alias = va + 64 * PAGE;
+    const uint64_t va = 0x7000, alias = ((va / PAGE) ^ 0x41) * PAGE;
     uint64_t root;
     Vkfd *v = gpuvm_start(NULL, &root);
     struct vkfd_sched_cmd cmd;
