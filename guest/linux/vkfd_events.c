@@ -51,14 +51,26 @@ static bool vkfd_event_has_slot(u32 type)
 	return type == KFD_IOC_EVENT_SIGNAL || type == KFD_IOC_EVENT_DEBUG_EVENT;
 }
 
-static void vkfd_event_set_locked(struct vkfd_process *p, struct vkfd_event *ev)
+/* Set ev; the caller wakes the waiters (vkfd_events_wake_locked). */
+static void vkfd_event_mark_locked(struct vkfd_process *p,
+				   struct vkfd_event *ev)
 {
 	lockdep_assert_held(&p->events_irq_lock);
 	trace_vkfd_event_signal(p->tgid, ev->id, ev->type);
 	ev->signaled = true;
 	ev->age = ev->age == U64_MAX ? 2 : ev->age + 1;
+}
+
+static void vkfd_events_wake_locked(struct vkfd_process *p)
+{
 	p->event_gen++;
 	wake_up_all(&p->event_wq);
+}
+
+static void vkfd_event_set_locked(struct vkfd_process *p, struct vkfd_event *ev)
+{
+	vkfd_event_mark_locked(p, ev);
+	vkfd_events_wake_locked(p);
 }
 
 /* The events page: kernel memory, or the pages of a user's GTT BO. */
@@ -266,26 +278,35 @@ static int vkfd_wait_check(struct vkfd_process *p, struct kfd_event_data *ed,
 	return count;
 }
 
+/*
+ * Most waits are on one event or a few (libhsakmt's hsaKmtWaitOnEvent is
+ * one): those need no allocation.
+ */
+#define VKFD_WAIT_ON_STACK	4
+
 int vkfd_ioctl_wait_events(struct file *filep, struct vkfd_process *p,
 			   void *data)
 {
 	struct kfd_ioctl_wait_events_args *args = data;
 	void __user *uptr = u64_to_user_ptr(args->events_ptr);
 	u32 n = args->num_events, need;
-	struct kfd_event_data *ed;
+	struct kfd_event_data ed_few[VKFD_WAIT_ON_STACK], *ed = ed_few;
+	bool active_few[VKFD_WAIT_ON_STACK] = { }, *active = active_few;
 	unsigned long deadline = 0;
 	bool infinite = args->timeout == 0xffffffff;
-	bool *active, first = true;
+	bool first = true;
 	int ret = 0, count;
 
 	args->wait_result = KFD_IOC_WAIT_RESULT_FAIL;
 	if (n > KFD_SIGNAL_EVENT_LIMIT * 2)
 		return -EINVAL;
-	ed = kvmalloc_array(max(n, 1U), sizeof(*ed), GFP_KERNEL);
-	active = kvcalloc(max(n, 1U), sizeof(*active), GFP_KERNEL);
-	if (!ed || !active) {
-		ret = -ENOMEM;
-		goto out;
+	if (n > VKFD_WAIT_ON_STACK) {
+		ed = kvmalloc_array(n, sizeof(*ed), GFP_KERNEL);
+		active = kvcalloc(n, sizeof(*active), GFP_KERNEL);
+		if (!ed || !active) {
+			ret = -ENOMEM;
+			goto out;
+		}
 	}
 	if (copy_from_user(ed, uptr, array_size(n, sizeof(*ed)))) {
 		ret = -EFAULT;
@@ -340,8 +361,10 @@ int vkfd_ioctl_wait_events(struct file *filep, struct vkfd_process *p,
 out:
 	if (ret)
 		args->wait_result = KFD_IOC_WAIT_RESULT_FAIL;
-	kvfree(active);
-	kvfree(ed);
+	if (ed != ed_few) {
+		kvfree(active);
+		kvfree(ed);
+	}
 	return ret;
 }
 
@@ -363,7 +386,7 @@ void vkfd_events_signal(struct vkfd_process *p, u32 id, bool id_valid)
 		if (ev && vkfd_event_has_slot(ev->type) &&
 		    READ_ONCE(p->events_page[id]) != VKFD_SLOT_UNSIGNALED) {
 			WRITE_ONCE(p->events_page[id], VKFD_SLOT_UNSIGNALED);
-			vkfd_event_set_locked(p, ev);
+			vkfd_event_mark_locked(p, ev);
 			goto out;
 		}
 	}
@@ -373,11 +396,11 @@ void vkfd_events_signal(struct vkfd_process *p, u32 id, bool id_valid)
 		    READ_ONCE(p->events_page[i]) == VKFD_SLOT_UNSIGNALED)
 			continue;
 		WRITE_ONCE(p->events_page[i], VKFD_SLOT_UNSIGNALED);
-		vkfd_event_set_locked(p, ev);
+		vkfd_event_mark_locked(p, ev);
 	}
 out:
-	p->event_gen++;
-	wake_up_all(&p->event_wq);
+	/* one wake-up for whatever was set (or to make waiters look again) */
+	vkfd_events_wake_locked(p);
 	spin_unlock_irqrestore(&p->events_irq_lock, flags);
 }
 
