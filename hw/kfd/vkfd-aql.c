@@ -100,7 +100,8 @@ static bool aql_signal_value(VkfdState *s, VkfdQueue *q, uint64_t sig,
 {
     uint64_t v;
 
-    if (!vkfd_vm_read(s, q->ctx_id, sig + VKFD_SIGNAL_VALUE, &v, 8)) {
+    if (!vkfd_vm_cache_read(s, q->ctx_id, &q->data_rxc,
+                            sig + VKFD_SIGNAL_VALUE, &v, 8)) {
         return false;
     }
     *value = le64_to_cpu(v);
@@ -379,14 +380,16 @@ static bool aql_complete(VkfdState *s, VkfdQueue *q, const AqlPacket *p)
             aql_bad(s, q, p, "completion signal not aligned");
             return false;
         }
-        if (!vkfd_vm_read(s, q->ctx_id, sig, sv, sizeof(sv))) {
+        if (!vkfd_vm_cache_read(s, q->ctx_id, &q->data_rxc, sig, sv,
+                                sizeof(sv))) {
             aql_fault(s, q, p);
             return false;
         }
         value = ldq_le_p(sv + VKFD_SIGNAL_VALUE) - 1;
         stq_le_p(sv + VKFD_SIGNAL_VALUE, value);
-        if (!vkfd_vm_write(s, q->ctx_id, sig + VKFD_SIGNAL_VALUE,
-                           sv + VKFD_SIGNAL_VALUE, 8)) {
+        if (!vkfd_vm_cache_write(s, q->ctx_id, &q->data_xc,
+                                 sig + VKFD_SIGNAL_VALUE,
+                                 sv + VKFD_SIGNAL_VALUE, 8)) {
             aql_fault(s, q, p);
             return false;
         }

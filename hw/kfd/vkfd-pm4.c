@@ -227,7 +227,7 @@ static VkfdStep pm4_write_data(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
         if (!pm4_fetch_raw(s, q, st, 4 + n - 1, buf, 1)) {
             return pm4_fault(s, q, st, h, "packet not readable");
         }
-        if (!vkfd_vm_write(s, q->ctx_id, addr, buf, 4)) {
+        if (!vkfd_vm_cache_write(s, q->ctx_id, &q->data_xc, addr, buf, 4)) {
             return pm4_fault(s, q, st, h, "WRITE_DATA destination faulted");
         }
         return VKFD_STEP_DONE;
@@ -237,7 +237,8 @@ static VkfdStep pm4_write_data(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
         if (!pm4_fetch_raw(s, q, st, 4 + done, buf, k)) {
             return pm4_fault(s, q, st, h, "packet not readable");
         }
-        if (!vkfd_vm_write(s, q->ctx_id, addr + done * 4ull, buf, k * 4)) {
+        if (!vkfd_vm_cache_write(s, q->ctx_id, &q->data_xc,
+                                 addr + done * 4ull, buf, k * 4)) {
             return pm4_fault(s, q, st, h, "WRITE_DATA destination faulted");
         }
     }
@@ -284,7 +285,8 @@ static VkfdStep pm4_release_mem(VkfdState *s, VkfdQueue *q,
     trace_vkfd_pm4_release_mem(q->ctx_id, q->doorbell, PM4_RM_EVENT(dw[0]),
                                sel, addr, value);
     le = cpu_to_le64(value);
-    if (len && !vkfd_vm_write(s, q->ctx_id, addr, &le, len)) {
+    if (len &&
+        !vkfd_vm_cache_write(s, q->ctx_id, &q->data_xc, addr, &le, len)) {
         return pm4_fault(s, q, st, h, "RELEASE_MEM destination faulted");
     }
     if (PM4_RM_INT_SEL(dw[1])) {
@@ -320,7 +322,7 @@ static VkfdStep pm4_wait_reg_mem(VkfdState *s, VkfdQueue *q,
     if (addr & 3) {
         return pm4_bad(s, q, st, h, "WAIT_REG_MEM address not dword aligned");
     }
-    if (!vkfd_vm_read(s, q->ctx_id, addr, &value, 4)) {
+    if (!vkfd_vm_cache_read(s, q->ctx_id, &q->data_rxc, addr, &value, 4)) {
         return pm4_fault(s, q, st, h, "WAIT_REG_MEM address faulted");
     }
     value = le32_to_cpu(value) & dw[4];

@@ -329,6 +329,8 @@ static void vkfd_queue_drop_xlat(VkfdQueue *q)
     vkfd_vm_cache_drop(&q->rptr_xc);
     vkfd_vm_cache_drop(&q->ring_xc);
     vkfd_vm_cache_drop(&q->ring_wxc);
+    vkfd_vm_cache_drop(&q->data_xc);
+    vkfd_vm_cache_drop(&q->data_rxc);
 }
 
 static void vkfd_queue_free(VkfdState *s, VkfdQueue *q)
@@ -549,6 +551,8 @@ static int vkfd_queues_pre_save(void *opaque)
                 memset(&q->rptr_xc, 0, sizeof(q->rptr_xc));
                 memset(&q->ring_xc, 0, sizeof(q->ring_xc));
                 memset(&q->ring_wxc, 0, sizeof(q->ring_wxc));
+                memset(&q->data_xc, 0, sizeof(q->data_xc));
+                memset(&q->data_rxc, 0, sizeof(q->data_rxc));
                 /* a shader dispatch in flight goes along, waves and all */
                 q->sh_blob = q->sh ? vkfd_sh_save(q, &q->sh_blob_len) : NULL;
                 q->sh_blob_len = q->sh ? q->sh_blob_len : 0;

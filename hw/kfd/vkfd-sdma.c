@@ -303,7 +303,8 @@ static VkfdStep sdma_poll(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
     if (addr & 3) {
         return sdma_bad(s, q, dw[0], "poll address not dword aligned");
     }
-    if (!vkfd_vm_read(s, q->ctx_id, addr, &mem, sizeof(mem))) {
+    if (!vkfd_vm_cache_read(s, q->ctx_id, &q->data_rxc, addr, &mem,
+                            sizeof(mem))) {
         return sdma_fault(s, q, dw[0]);
     }
     mem = le32_to_cpu(mem);
@@ -476,7 +477,8 @@ static VkfdStep sdma_packet(VkfdState *s, VkfdQueue *q, uint64_t avail,
         }
         (*budget)--;
         dw[3] = cpu_to_le32(dw[3]);
-        if (!vkfd_vm_write(s, q->ctx_id, sdma_addr(dw, 1), &dw[3], 4)) {
+        if (!vkfd_vm_cache_write(s, q->ctx_id, &q->data_xc,
+                                 sdma_addr(dw, 1), &dw[3], 4)) {
             return sdma_fault(s, q, dw[0]);
         }
         break;

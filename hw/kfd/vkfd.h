@@ -204,9 +204,11 @@ typedef struct VkfdQueue {
     /*
      * Cached translations, not migrated (vkfd_queue_free drops them): the
      * write pointer, the read pointer, the ring page packets are read
-     * from and (AQL) the ring page slot headers are written to.
+     * from, (AQL) the ring page slot headers are written to, and the
+     * page the last fence, WRITE_DATA or signal went to and the one the
+     * last wait or signal was read from.
      */
-    VkfdVmCache wptr_xc, rptr_xc, ring_xc, ring_wxc;
+    VkfdVmCache wptr_xc, rptr_xc, ring_xc, ring_wxc, data_xc, data_rxc;
 
     /* scheduling (vkfd-queue.c), not migrated: on the run or poll list */
     bool polling;
