@@ -30,6 +30,8 @@
 
 #define VKFD_IH_ENTRY_SIZE  ((uint32_t)sizeof(struct vkfd_ih_entry))
 #define VKFD_IH_STATUS_MASK (VKFD_IH_STATUS_OVERFLOW | VKFD_IH_STATUS_DMA_ERROR)
+#define VKFD_IH_CNTL_MASK   (VKFD_IH_CNTL_ENABLE | VKFD_IH_CNTL_RPTR_REARM | \
+                             VKFD_IH_CNTL_WPTR_WRITEBACK)
 
 QEMU_BUILD_BUG_ON(sizeof(struct vkfd_ih_entry) != 32);
 
@@ -63,6 +65,29 @@ static bool vkfd_ih_config_writable(VkfdState *s, hwaddr addr)
     s->access_errors++;
     VKFD_GUEST_ERR(vkfd_err_ih_config_busy, "0x%" HWADDR_PRIx, addr);
     return false;
+}
+
+/*
+ * WPTR_WRITEBACK: IH_WPTR and the overflow flag to the driver's word.  A
+ * failed write (the memory map changed) is flagged as an entry's is.
+ */
+static void vkfd_ih_writeback(VkfdState *s)
+{
+    uint32_t wb;
+
+    if (!(s->ih_cntl & VKFD_IH_CNTL_WPTR_WRITEBACK)) {
+        return;
+    }
+    wb = s->ih_wptr;
+    if (s->ih_status & VKFD_IH_STATUS_OVERFLOW) {
+        wb |= VKFD_IH_WB_OVERFLOW;
+    }
+    wb = cpu_to_le32(wb);
+    if (!vkfd_dma_write(s, s->ih_wptr_addr, &wb, sizeof(wb))) {
+        s->ih_status |= VKFD_IH_STATUS_DMA_ERROR;
+        VKFD_GUEST_ERR(vkfd_err_ih_wb, "wptr write-back at 0x%" PRIx64
+                       " not writable", s->ih_wptr_addr);
+    }
 }
 
 /*
@@ -106,6 +131,10 @@ static void vkfd_ih_write_cntl(VkfdState *s, uint32_t val)
     if (!why && !vkfd_dma_ok(s, s->ih_base, s->ih_size, true)) {
         why = "ring not in guest RAM";
     }
+    if (!why && (val & VKFD_IH_CNTL_WPTR_WRITEBACK) &&
+        ((s->ih_wptr_addr & 3) || !vkfd_dma_ok(s, s->ih_wptr_addr, 4, true))) {
+        why = "wptr write-back address unaligned or not guest RAM";
+    }
     if (why) {
         s->access_errors++;
         VKFD_GUEST_ERR(vkfd_err_ih_config, "base 0x%" PRIx64 " size 0x%x: %s",
@@ -118,8 +147,9 @@ static void vkfd_ih_write_cntl(VkfdState *s, uint32_t val)
     s->ih_seq = 0;
     s->ih_messages = 0;
     s->ih_disarmed = false;
-    s->ih_cntl = val & (VKFD_IH_CNTL_ENABLE | VKFD_IH_CNTL_RPTR_REARM);
+    s->ih_cntl = val & VKFD_IH_CNTL_MASK;
     trace_vkfd_ih_enable(s->ih_base, s->ih_size, s->ih_cntl);
+    vkfd_ih_writeback(s);
 }
 
 static void vkfd_ih_write_rptr(VkfdState *s, uint32_t val)
@@ -171,6 +201,12 @@ bool vkfd_ih_reg_read(VkfdState *s, hwaddr addr, uint32_t *val)
     case VKFD_REG_IH_OVERFLOWS:
         *val = s->ih_overflows;
         return true;
+    case VKFD_REG_IH_WPTR_ADDR_LO:
+        *val = (uint32_t)s->ih_wptr_addr;
+        return true;
+    case VKFD_REG_IH_WPTR_ADDR_HI:
+        *val = s->ih_wptr_addr >> 32;
+        return true;
     }
     return false;
 }
@@ -201,6 +237,19 @@ bool vkfd_ih_reg_write(VkfdState *s, hwaddr addr, uint32_t val)
         return true;
     case VKFD_REG_IH_STATUS:
         s->ih_status &= ~(val & VKFD_IH_STATUS_MASK);
+        if (vkfd_ih_enabled(s)) {
+            vkfd_ih_writeback(s);
+        }
+        return true;
+    case VKFD_REG_IH_WPTR_ADDR_LO:
+        if (vkfd_ih_config_writable(s, addr)) {
+            s->ih_wptr_addr = deposit64(s->ih_wptr_addr, 0, 32, val);
+        }
+        return true;
+    case VKFD_REG_IH_WPTR_ADDR_HI:
+        if (vkfd_ih_config_writable(s, addr)) {
+            s->ih_wptr_addr = deposit64(s->ih_wptr_addr, 32, 32, val);
+        }
         return true;
     }
     return false;   /* read-only or not ours */
@@ -221,6 +270,7 @@ void vkfd_ih_post(VkfdState *s, uint32_t source, uint32_t ctx, uint32_t data,
         s->ih_overflows++;
         s->ih_status |= VKFD_IH_STATUS_OVERFLOW;
         trace_vkfd_ih_overflow(source, ctx, data, s->ih_overflows);
+        vkfd_ih_writeback(s);
         /* the driver must learn of it even if no entry follows, armed or not */
         s->ih_disarmed = s->ih_cntl & VKFD_IH_CNTL_RPTR_REARM;
         vkfd_irq_raise(s, VKFD_VECTOR_IH);
@@ -248,6 +298,7 @@ void vkfd_ih_post(VkfdState *s, uint32_t source, uint32_t ctx, uint32_t data,
     trace_vkfd_ih_post(source, ctx, data, doorbell, addr, flags, s->ih_seq,
                        s->ih_wptr);
     s->ih_wptr = next;
+    vkfd_ih_writeback(s);
     /* sent when the work that posted it ends, never from inside it */
     vkfd_ih_raise(s);
 }
@@ -264,6 +315,7 @@ void vkfd_ih_reset(VkfdState *s)
     s->ih_seq = 0;
     s->ih_disarmed = false;
     s->ih_messages = 0;
+    s->ih_wptr_addr = 0;
 }
 
 static bool vkfd_ih_needed(void *opaque)
@@ -271,6 +323,7 @@ static bool vkfd_ih_needed(void *opaque)
     VkfdState *s = opaque;
 
     return s->ih_base || s->ih_size || s->ih_cntl || s->ih_wptr ||
+           s->ih_wptr_addr ||
            s->ih_rptr || s->ih_status || s->ih_overflows || s->ih_seq;
 }
 
@@ -279,7 +332,7 @@ static int vkfd_ih_post_load(void *opaque, int version_id)
 {
     VkfdState *s = opaque;
 
-    if ((s->ih_cntl & ~(VKFD_IH_CNTL_ENABLE | VKFD_IH_CNTL_RPTR_REARM)) ||
+    if ((s->ih_cntl & ~VKFD_IH_CNTL_MASK) ||
         (s->ih_cntl && !vkfd_ih_enabled(s)) ||
         (s->ih_status & ~VKFD_IH_STATUS_MASK)) {
         return -EINVAL;
@@ -288,6 +341,9 @@ static int vkfd_ih_post_load(void *opaque, int version_id)
         (vkfd_ih_config_check(s->ih_base, s->ih_size) ||
          s->ih_wptr >= s->ih_size || s->ih_rptr >= s->ih_size ||
          (s->ih_wptr | s->ih_rptr) % VKFD_IH_ENTRY_SIZE)) {
+        return -EINVAL;
+    }
+    if ((s->ih_cntl & VKFD_IH_CNTL_WPTR_WRITEBACK) && (s->ih_wptr_addr & 3)) {
         return -EINVAL;
     }
     return 0;
@@ -327,8 +383,28 @@ static const VMStateDescription vmstate_vkfd_ih_rearm = {
     },
 };
 
+/* The write-back address, once the driver has set one. */
+static bool vkfd_ih_wb_needed(void *opaque)
+{
+    VkfdState *s = opaque;
+
+    return s->ih_wptr_addr != 0;
+}
+
+static const VMStateDescription vmstate_vkfd_ih_wb = {
+    .name = "vkfd/ih/wb",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = vkfd_ih_wb_needed,
+    .fields = (VMStateField[]) {
+        VMSTATE_UINT64(ih_wptr_addr, VkfdState),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 static const VMStateDescription *vkfd_ih_subsections[] = {
     &vmstate_vkfd_ih_rearm, /* only while the IH vector is disarmed */
+    &vmstate_vkfd_ih_wb,    /* only once a write-back address was set */
     NULL
 };
 

@@ -343,6 +343,8 @@ struct VkfdState {
     uint32_t ih_seq;
     /* RPTR_REARM: vector raised, no other until IH_RPTR is written */
     bool ih_disarmed;
+    /* WPTR_WRITEBACK: where IH_WPTR is written (latched while enabled) */
+    uint64_t ih_wptr_addr;
     /* messages sent (or left pending by a mask) since enable, not migrated */
     uint32_t ih_messages;
 

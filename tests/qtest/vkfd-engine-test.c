@@ -2013,16 +2013,20 @@ static void test_ih_regs(void)
     g_assert_cmphex(rd(v, VKFD_REG_IH_CNTL), ==, VKFD_IH_CNTL_ENABLE);
     wr(v, VKFD_REG_IH_CNTL, 0);
     wr(v, VKFD_REG_IH_SIZE, 0x2000);
-    /* other CNTL bits are ignored; RPTR_REARM counts only with ENABLE */
+    /*
+     * other CNTL bits are ignored; RPTR_REARM and WPTR_WRITEBACK (to
+     * address 0 here, which is RAM) count only with ENABLE, latched
+     */
     wr(v, VKFD_REG_IH_CNTL, 0xfffffffe);
     g_assert_cmphex(rd(v, VKFD_REG_IH_CNTL), ==, 0);
     wr(v, VKFD_REG_IH_CNTL, ~0u);
     g_assert_cmphex(rd(v, VKFD_REG_IH_CNTL), ==,
-                    VKFD_IH_CNTL_ENABLE | VKFD_IH_CNTL_RPTR_REARM);
-    /* ... and is latched with it */
+                    VKFD_IH_CNTL_ENABLE | VKFD_IH_CNTL_RPTR_REARM |
+                    VKFD_IH_CNTL_WPTR_WRITEBACK);
     wr(v, VKFD_REG_IH_CNTL, VKFD_IH_CNTL_ENABLE);
     g_assert_cmphex(rd(v, VKFD_REG_IH_CNTL), ==,
-                    VKFD_IH_CNTL_ENABLE | VKFD_IH_CNTL_RPTR_REARM);
+                    VKFD_IH_CNTL_ENABLE | VKFD_IH_CNTL_RPTR_REARM |
+                    VKFD_IH_CNTL_WPTR_WRITEBACK);
     g_assert_cmphex(rd(v, VKFD_REG_ACCESS_ERRORS), ==, errs);
 
     /* geometry is latched while enabled */
@@ -2624,6 +2628,97 @@ static void test_ih_rearm(void)
     eng_stop(e);
 }
 
+/*
+ * WPTR_WRITEBACK: IH_WPTR (and the overflow flag) lands in the driver's
+ * word at enable, after each entry, an overflow and a STATUS write; a
+ * bad address refuses ENABLE; the address is latched, migrated, reset.
+ */
+static void test_ih_writeback(void)
+{
+    const uint32_t slots = PAGE / IH_ENTRY;
+    Eng *e = eng_start();
+    TQ *sq = tq_map(e, VKFD_QUEUE_SDMA, PAGE);
+    uint64_t base = guest_alloc(&e->v->alloc, PAGE);
+    uint64_t wb = guest_alloc(&e->v->alloc, 8);
+    const uint32_t on = VKFD_IH_CNTL_ENABLE | VKFD_IH_CNTL_WPTR_WRITEBACK;
+    uint32_t errs, i;
+
+    g_assert_cmphex(rd(e->v, VKFD_REG_IH_WPTR_ADDR_LO), ==, 0);
+    g_assert_cmphex(rd(e->v, VKFD_REG_IH_WPTR_ADDR_HI), ==, 0);
+    wr(e->v, VKFD_REG_IH_BASE_LO, (uint32_t)base);
+    wr(e->v, VKFD_REG_IH_BASE_HI, base >> 32);
+    wr(e->v, VKFD_REG_IH_SIZE, PAGE);
+
+    /* unaligned, or not RAM (the MMIO hole below 4 GiB): not enabled */
+    errs = rd(e->v, VKFD_REG_ACCESS_ERRORS);
+    wr(e->v, VKFD_REG_IH_WPTR_ADDR_LO, (uint32_t)wb + 2);
+    wr(e->v, VKFD_REG_IH_WPTR_ADDR_HI, wb >> 32);
+    wr(e->v, VKFD_REG_IH_CNTL, on);
+    g_assert_cmphex(rd(e->v, VKFD_REG_IH_CNTL), ==, 0);
+    wr(e->v, VKFD_REG_IH_WPTR_ADDR_LO, 0xfed00000u);
+    wr(e->v, VKFD_REG_IH_WPTR_ADDR_HI, 0);
+    wr(e->v, VKFD_REG_IH_CNTL, on);
+    g_assert_cmphex(rd(e->v, VKFD_REG_IH_CNTL), ==, 0);
+    g_assert_cmpuint(rd(e->v, VKFD_REG_ACCESS_ERRORS), ==, errs + 2);
+
+    /* enabled: the word holds WPTR at once, the address is latched */
+    qtest_writel(e->qts, wb, 0xdeadbeef);
+    qtest_writel(e->qts, wb + 4, 0x5a5a5a5a);
+    wr(e->v, VKFD_REG_IH_WPTR_ADDR_LO, (uint32_t)wb);
+    wr(e->v, VKFD_REG_IH_WPTR_ADDR_HI, wb >> 32);
+    wr(e->v, VKFD_REG_IH_CNTL, on);
+    g_assert_cmphex(rd(e->v, VKFD_REG_IH_CNTL), ==, on);
+    g_assert_cmphex(qtest_readl(e->qts, wb), ==, 0);
+    wr(e->v, VKFD_REG_IH_WPTR_ADDR_LO, (uint32_t)wb + 0x100);
+    g_assert_cmpuint(rd(e->v, VKFD_REG_ACCESS_ERRORS), ==, errs + 3);
+    g_assert_cmphex(rd(e->v, VKFD_REG_IH_WPTR_ADDR_LO), ==, (uint32_t)wb);
+
+    for (i = 0; i < 3; i++) {
+        sdma_trap(e, sq, i);
+    }
+    kick(e, sq);
+    tq_wait(e, sq, sq->wptr);
+    ih_wait(e, 3 * IH_ENTRY);
+    g_assert_cmphex(qtest_readl(e->qts, wb), ==, 3 * IH_ENTRY);
+
+    /* full: the flag rides along until STATUS is cleared */
+    for (i = 3; i < slots + 1; i++) {
+        sdma_trap(e, sq, i);
+    }
+    kick(e, sq);
+    tq_wait(e, sq, sq->wptr);
+    ih_wait(e, (slots - 1) * IH_ENTRY);
+    g_assert_cmpuint(rd(e->v, VKFD_REG_IH_OVERFLOWS), ==, 2);
+    g_assert_cmphex(qtest_readl(e->qts, wb), ==,
+                    (slots - 1) * IH_ENTRY | VKFD_IH_WB_OVERFLOW);
+    wr(e->v, VKFD_REG_IH_RPTR, (slots - 1) * IH_ENTRY);
+    wr(e->v, VKFD_REG_IH_STATUS, VKFD_IH_STATUS_OVERFLOW);
+    g_assert_cmphex(qtest_readl(e->qts, wb), ==, (slots - 1) * IH_ENTRY);
+    g_assert_cmphex(qtest_readl(e->qts, wb + 4), ==, 0x5a5a5a5a);
+
+    /* across a migration */
+    vkfd_migrate(e->v, ",vram-size=32M");
+    e->qts = e->v->qts;
+    g_assert_cmphex(rd(e->v, VKFD_REG_IH_WPTR_ADDR_LO), ==, (uint32_t)wb);
+    g_assert_cmphex(rd(e->v, VKFD_REG_IH_CNTL), ==, on);
+    sdma_trap(e, sq, 0x77);
+    kick(e, sq);
+    tq_wait(e, sq, sq->wptr);
+    ih_wait(e, 0);
+    g_assert_cmphex(qtest_readl(e->qts, wb), ==, 0);
+    ih_expect(e, base, (slots - 1) * IH_ENTRY, VKFD_IH_SRC_SDMA_TRAP, 0x77,
+              sq->doorbell, 0, 0, slots);
+
+    /* a reset forgets the address */
+    tq_unmap(e, &sq, NULL);
+    wr(e->v, VKFD_REG_CONTROL, VKFD_CONTROL_RESET);
+    g_assert_cmphex(rd(e->v, VKFD_REG_IH_WPTR_ADDR_LO), ==, 0);
+    g_assert_cmphex(rd(e->v, VKFD_REG_IH_WPTR_ADDR_HI), ==, 0);
+    vkfd_stop(e->v);
+    g_free(e->sync);
+    g_free(e);
+}
+
 /* With vectors=1 there is no IH vector: entries still land, no message. */
 static void test_ih_one_vector(void)
 {
@@ -2844,5 +2939,6 @@ int main(int argc, char **argv)
     qtest_add_func("/vkfd/ih/one-vector", test_ih_one_vector);
     qtest_add_func("/vkfd/ih/burst", test_ih_burst);
     qtest_add_func("/vkfd/ih/rearm", test_ih_rearm);
+    qtest_add_func("/vkfd/ih/wptr-writeback", test_ih_writeback);
     return g_test_run();
 }

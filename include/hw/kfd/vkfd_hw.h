@@ -107,7 +107,17 @@
  * raise it again only after the driver writes IH_RPTR; that write re-arms
  * it and raises it at once if IH_RPTR is still behind IH_WPTR.  Without
  * it, every run of device work that posts entries raises the vector.
+ *
+ * IH_CNTL.WPTR_WRITEBACK (taken when ENABLE is set, as amdgpu's IH
+ * write-pointer write-back): the device also writes IH_WPTR, with
+ * VKFD_IH_WB_OVERFLOW while IH_STATUS.OVERFLOW is set, as a 32-bit
+ * little-endian word at IH_WPTR_ADDR (guest RAM, 4-byte aligned; latched
+ * like BASE) after every entry, overflow and STATUS write, so that a
+ * driver reads it without a register access.  ENABLE is refused if the
+ * address is not RAM.
  */
+#define VKFD_REG_IH_WPTR_ADDR_LO    0x0d8   /* RW: 4-byte aligned */
+#define VKFD_REG_IH_WPTR_ADDR_HI    0x0dc
 #define VKFD_REG_IH_BASE_LO         0x0e0   /* RW: 4 KiB aligned */
 #define VKFD_REG_IH_BASE_HI         0x0e4
 #define VKFD_REG_IH_SIZE            0x0e8   /* RW: bytes, power of two */
@@ -119,6 +129,8 @@
 
 #define VKFD_IH_CNTL_ENABLE         (1u << 0)
 #define VKFD_IH_CNTL_RPTR_REARM     (1u << 1)
+#define VKFD_IH_CNTL_WPTR_WRITEBACK (1u << 2)
+#define VKFD_IH_WB_OVERFLOW         (1u << 31)
 #define VKFD_IH_STATUS_OVERFLOW     (1u << 0)
 #define VKFD_IH_STATUS_DMA_ERROR    (1u << 1)  /* an entry found no RAM */
 #define VKFD_IH_RING_MIN            0x1000u
