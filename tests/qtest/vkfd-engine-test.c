@@ -2748,17 +2748,18 @@ static void test_ih_one_vector(void)
 }
 
 /*
- * A queue keeps the translations of its pointers and ring page between
- * kicks (VkfdVmCache): they must hold exactly as long as the TLB's
+ * A queue keeps the translations of its pointers, its ring page and the
+ * page its last fence went to between kicks (VkfdVmCache): they must
+ * hold exactly as long as the TLB's
  * would.  Remapped without INVALIDATE_TLB, the old pages are still
  * used; after it, the new ones, and the old ones are never written
  * again; an unmapped pointer page faults; and (guest RAM) a memory-map
  * change -- bus mastering switched off -- is seen at the next kick.
  */
-#define VA_XC           (9ull << 32)    /* ring page, then pointer page */
+#define VA_XC           (9ull << 32)    /* ring, pointer, data pages */
 
 typedef struct XcPages {
-    uint64_t ring, ptrs;    /* guest address (system) or VRAM offset */
+    uint64_t ring, ptrs, data;  /* guest address (system) or VRAM offset */
 } XcPages;
 
 static uint64_t xc_phys(Eng *e, bool sys, uint64_t addr)
@@ -2772,6 +2773,7 @@ static void xc_map(Eng *e, bool sys, const XcPages *p)
 
     pt_map(e->v, e->root, VA_XC, p->ring, bits, 0);
     pt_map(e->v, e->root, VA_XC + PAGE, p->ptrs, bits, 0);
+    pt_map(e->v, e->root, VA_XC + 2 * PAGE, p->data, bits, 0);
 }
 
 static void xc_invalidate(Eng *e)
@@ -2783,7 +2785,10 @@ static void xc_invalidate(Eng *e)
     g_assert_cmpuint(submit_cmd(e->v, &cmd), ==, VKFD_ST_OK);
 }
 
-/* An SDMA FENCE of value to target at byte pos of a ring page, and wptr. */
+/*
+ * An SDMA FENCE of value to the data page (or target) at byte pos of a
+ * ring page, and wptr.
+ */
 static void xc_fence(Eng *e, bool sys, const XcPages *p, uint64_t pos,
                      uint64_t target, uint32_t value)
 {
@@ -2801,6 +2806,11 @@ static void xc_fence(Eng *e, bool sys, const XcPages *p, uint64_t pos,
 static uint64_t xc_rptr(Eng *e, bool sys, const XcPages *p)
 {
     return qtest_readq(e->qts, xc_phys(e, sys, p->ptrs));
+}
+
+static uint32_t xc_data(Eng *e, bool sys, const XcPages *p)
+{
+    return qtest_readl(e->qts, xc_phys(e, sys, p->data));
 }
 
 static void xc_wait(Eng *e, bool sys, const XcPages *p, uint64_t want)
@@ -2825,46 +2835,62 @@ static void test_xlat_remap_in(bool sys)
     if (sys) {
         a.ring = guest_alloc(&e->v->alloc, PAGE);
         a.ptrs = guest_alloc(&e->v->alloc, PAGE);
+        a.data = guest_alloc(&e->v->alloc, PAGE);
         b.ring = guest_alloc(&e->v->alloc, PAGE);
         b.ptrs = guest_alloc(&e->v->alloc, PAGE);
+        b.data = guest_alloc(&e->v->alloc, PAGE);
     } else {
         a.ring = VRAM_SIZE - 8 * PAGE;
         a.ptrs = VRAM_SIZE - 7 * PAGE;
-        b.ring = VRAM_SIZE - 6 * PAGE;
-        b.ptrs = VRAM_SIZE - 5 * PAGE;
+        a.data = VRAM_SIZE - 6 * PAGE;
+        b.ring = VRAM_SIZE - 5 * PAGE;
+        b.ptrs = VRAM_SIZE - 4 * PAGE;
+        b.data = VRAM_SIZE - 3 * PAGE;
     }
     qtest_memset(e->qts, xc_phys(e, sys, a.ring), 0, PAGE);
     qtest_memset(e->qts, xc_phys(e, sys, a.ptrs), 0, PAGE);
     qtest_memset(e->qts, xc_phys(e, sys, b.ring), 0, PAGE);
     qtest_memset(e->qts, xc_phys(e, sys, b.ptrs), 0, PAGE);
+    qtest_memset(e->qts, xc_phys(e, sys, a.data), 0, PAGE);
+    qtest_memset(e->qts, xc_phys(e, sys, b.data), 0, PAGE);
     xc_map(e, sys, &a);
     xc_invalidate(e);
     q = tq_map_at(e, VKFD_QUEUE_SDMA, PAGE, VA_XC, VA_XC + PAGE,
                   VA_XC + PAGE + 8);
 
-    /* a first kick: the queue's translations are made */
+    /* first kicks: the queue's translations are made */
     xc_fence(e, sys, &a, pos, target, 1);
     doorbell(e, q, pos += 16);
     xc_wait(e, sys, &a, pos);
     g_assert_cmphex(r32(e, target), ==, 1);
+    xc_fence(e, sys, &a, pos, VA_XC + 2 * PAGE, 11);
+    doorbell(e, q, pos += 16);
+    xc_wait(e, sys, &a, pos);
+    g_assert_cmphex(xc_data(e, sys, &a), ==, 11);
 
     /* remapped, not invalidated: the old pages, as the TLB would */
     xc_map(e, sys, &b);
-    xc_fence(e, sys, &a, pos, target, 2);
-    xc_fence(e, sys, &b, pos, target, 102);
+    xc_fence(e, sys, &a, pos, VA_XC + 2 * PAGE, 12);
+    xc_fence(e, sys, &b, pos, VA_XC + 2 * PAGE, 112);
     doorbell(e, q, pos += 16);
     xc_wait(e, sys, &a, pos);
-    g_assert_cmphex(r32(e, target), ==, 2);
+    g_assert_cmphex(xc_data(e, sys, &a), ==, 12);
+    g_assert_cmphex(xc_data(e, sys, &b), ==, 0);
     g_assert_cmphex(xc_rptr(e, sys, &b), ==, 0);
 
     /* INVALIDATE_TLB: the new pages at once, the old ones left alone */
     xc_invalidate(e);
-    xc_fence(e, sys, &a, pos, target, 103);
+    xc_fence(e, sys, &a, pos, VA_XC + 2 * PAGE, 113);
+    xc_fence(e, sys, &b, pos, VA_XC + 2 * PAGE, 13);
+    doorbell(e, q, pos += 16);
+    xc_wait(e, sys, &b, pos);
+    g_assert_cmphex(xc_data(e, sys, &b), ==, 13);
+    g_assert_cmphex(xc_data(e, sys, &a), ==, 12);
+    g_assert_cmphex(xc_rptr(e, sys, &a), ==, pos - 16);
     xc_fence(e, sys, &b, pos, target, 3);
     doorbell(e, q, pos += 16);
     xc_wait(e, sys, &b, pos);
     g_assert_cmphex(r32(e, target), ==, 3);
-    g_assert_cmphex(xc_rptr(e, sys, &a), ==, pos - 16);
 
     if (sys) {
         /*
