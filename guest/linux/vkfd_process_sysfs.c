@@ -4,8 +4,14 @@
  *
  *   proc/<tgid>/                 a primary kfd_process
  *   proc/<tgid>/context_<id>/    one of its secondaries
- * each with "pasid" (0, PASIDs are per device) and per GPU
- * "vram_<gpu_id>" and "sdma_<gpu_id>".
+ * each with "pasid" (0, PASIDs are per device), "queues/" (vkfd_queue.c
+ * fills it) and per GPU "vram_<gpu_id>" and "sdma_<gpu_id>", all made
+ * when the kfd_process is, as amdkfd makes them.
+ *
+ * Each entry is a kernfs node, and making and removing one costs more
+ * than everything else CREATE_PROCESS and close do (bench/README.md): the
+ * directory holds no attribute group of its type, so that it goes with
+ * everything in it in one recursive removal.
  */
 #include <linux/kobject.h>
 #include <linux/slab.h>
@@ -23,12 +29,6 @@ static ssize_t pasid_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute vkfd_attr_pasid = __ATTR_RO(pasid);
 
-static struct attribute *vkfd_proc_attrs[] = {
-	&vkfd_attr_pasid.attr,
-	NULL,
-};
-ATTRIBUTE_GROUPS(vkfd_proc);
-
 static void vkfd_proc_kobj_release(struct kobject *kobj)
 {
 	kfree(container_of(kobj, struct vkfd_process, kobj));
@@ -37,7 +37,6 @@ static void vkfd_proc_kobj_release(struct kobject *kobj)
 static const struct kobj_type vkfd_proc_ktype = {
 	.release = vkfd_proc_kobj_release,
 	.sysfs_ops = &kobj_sysfs_ops,
-	.default_groups = vkfd_proc_groups,
 };
 
 static ssize_t vkfd_vram_show(struct kobject *kobj,
@@ -161,6 +160,18 @@ void vkfd_proc_sysfs_add_process(struct vkfd_process *p)
 		return;
 	}
 	p->kobj_added = true;
+	ret = sysfs_create_file(&p->kobj, &vkfd_attr_pasid.attr);
+	if (ret)
+		pr_warn("vkfd: sysfs pasid of process %d context %u: %d\n",
+			p->tgid, p->context_id, ret);
+	/* amdkfd's queues/ is there before the first queue is */
+	mutex_lock(&p->lock);
+	if (!p->queues_kobj)
+		p->queues_kobj = kobject_create_and_add("queues", &p->kobj);
+	mutex_unlock(&p->lock);
+	if (!p->queues_kobj)
+		pr_warn("vkfd: sysfs queues/ of process %d context %u\n",
+			p->tgid, p->context_id);
 	list_for_each_entry(pdd, &p->pdds, node)
 		vkfd_proc_sysfs_add_pdd(pdd);
 }
@@ -174,7 +185,8 @@ void vkfd_proc_sysfs_remove_process(struct vkfd_process *p)
 		return;
 	/*
 	 * The directory goes with everything in it in one removal: looking
-	 * up and removing each device's files first would cost as much again.
+	 * up and removing each file first would cost as much again.  The
+	 * queues were destroyed at teardown, with queues/ (vkfd_queue.c).
 	 */
 	list_for_each_entry(pdd, &p->pdds, node)
 		pdd->sysfs_added = false;

@@ -494,6 +494,41 @@ static void report(int p)
 	       p, r->live_q);
 }
 
+/*
+ * Every entry amdkfd makes for a kfd_process is there as soon as the
+ * process is, before any queue: proc/<pid>/ at open, context_<id>/ at
+ * CREATE_PROCESS.  In a child, so that the parent never has a primary.
+ */
+static bool has_entries(const char *dir)
+{
+	int i;
+
+	if (!path_exists("%s/pasid", dir) || !path_exists("%s/queues", dir) ||
+	    count_entries(dir, "vram_") != ngpu ||
+	    count_entries(dir, "sdma_") != ngpu)
+		return false;
+	for (i = 0; i < ngpu; i++)
+		if (!path_exists("%s/vram_%u", dir, gpus[i].gpu_id) ||
+		    !path_exists("%s/sdma_%u", dir, gpus[i].gpu_id))
+			return false;
+	return true;
+}
+
+static int entries_child(void *arg)
+{
+	char dir[128], sec[160];
+	int fd = kfd_open(), fd2 = kfd_open();
+
+	snprintf(dir, sizeof(dir), KFD_PROC_SYSFS "/%d", getpid());
+	snprintf(sec, sizeof(sec), "%s/context_0", dir);
+	if (fd < 0 || fd2 < 0 || !has_entries(dir))
+		return 1;
+	if (ioctl(fd2, AMDKFD_IOC_CREATE_PROCESS) || !has_entries(sec))
+		return 2;
+	close(fd2);
+	return wait_path_gone(sec, 20) ? 0 : 3;
+}
+
 static bool sysmem_used(unsigned long *used)
 {
 	FILE *f = fopen(VKFD_DEBUGFS "/sysmem", "r");
@@ -538,15 +573,20 @@ int main(int argc, char **argv)
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		int v = atoi(optarg);
 
-		switch (o) {
-		case 'p': nprocs = v; break;
-		case 't': nthreads = v; break;
-		case 'c': nctx = v; break;
-		case 'q': nq = v; break;
-		case 'r': rounds = v; break;
-		case 'k': npkt = v; break;
-		default: return 2;
-		}
+		if (o == 'p')
+			nprocs = v;
+		else if (o == 't')
+			nthreads = v;
+		else if (o == 'c')
+			nctx = v;
+		else if (o == 'q')
+			nq = v;
+		else if (o == 'r')
+			rounds = v;
+		else if (o == 'k')
+			npkt = v;
+		else
+			return 2;
 	}
 	if (nprocs < 1 || nprocs > 64 || nthreads < 1 || nctx < nthreads ||
 	    nctx < 2 || nctx > MAX_CTX || nq < 2 || nq > MAX_Q ||
@@ -565,6 +605,9 @@ int main(int argc, char **argv)
 		return tap_done();
 	tap_ok(sysmem_used(&used0) && vkfd_process_count() == 0,
 	       "before: no kfd_process, %lu system pages in use", used0);
+	tap_ok(run_child(entries_child, NULL) == 0,
+	       "a primary's and a secondary's sysfs entries are there before any queue: pasid, queues/, vram_<gpu>, sdma_<gpu>");
+	tap_ok(wait_processes_gone(20), "and are gone with the processes");
 	tap_diag("%d processes x %d contexts x %d queues = %d queues on %d GPU(s), %d threads a process, %d rounds of %d packets a queue",
 		 nprocs, nctx, nq, nprocs * nctx * nq, ngpu, nthreads, rounds,
 		 npkt);
