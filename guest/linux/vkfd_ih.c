@@ -25,6 +25,10 @@
  * A thread pass that finds the hard-IRQ handler draining leaves it the
  * ring: that handler hands it back with a wake-up if it needs to.
  *
+ * Both read the write pointer the device writes back to memory
+ * (IH_CNTL.WPTR_WRITEBACK, as amdgpu's IH), overflow flag included: an
+ * interrupt then costs one register access, the IH_RPTR write.
+ *
  * The device coalesces (IH_CNTL.RPTR_REARM, as amdgpu sets it with MSI):
  * after one message it raises the vector again only once IH_RPTR is
  * written, at once if the write leaves entries unread.  Each drain writes
@@ -138,6 +142,20 @@ static void vkfd_ih_recover(struct vkfd_dev *dev)
 	atomic_inc(&dev->ih_recoveries);
 }
 
+/* The device's IH_WPTR, and whether entries were lost (if it says). */
+static u32 vkfd_ih_wptr(struct vkfd_dev *dev, bool *overflow)
+{
+	u32 w;
+
+	if (!dev->ih_wptr_wb) {
+		*overflow = false;	/* IH_STATUS tells */
+		return readl(dev->regs + VKFD_REG_IH_WPTR);
+	}
+	w = le32_to_cpu(READ_ONCE(*dev->ih_wptr_wb));
+	*overflow = w & VKFD_IH_WB_OVERFLOW;
+	return w & ~VKFD_IH_WB_OVERFLOW;
+}
+
 /*
  * Thread context: drain the ring from dev->ih_rptr to the device's WPTR,
  * and again.  The hard-IRQ handler leaves the thread alone meanwhile, so
@@ -148,9 +166,10 @@ static void vkfd_ih_drain(struct vkfd_dev *dev)
 {
 	u32 wptr, rptr = dev->ih_rptr;
 	unsigned int n = 0;
+	bool overflow;
 
 	for (;;) {
-		wptr = readl(dev->regs + VKFD_REG_IH_WPTR);
+		wptr = vkfd_ih_wptr(dev, &overflow);
 		if (wptr == rptr)
 			break;
 		while (rptr != wptr) {
@@ -198,6 +217,7 @@ static irqreturn_t vkfd_ih_irq(int irq, void *data)
 	struct vkfd_dev *dev = data;
 	unsigned int budget = VKFD_IH_HARD_BUDGET;
 	irqreturn_t ret = IRQ_HANDLED;
+	bool overflow;
 	u32 wptr, rptr;
 
 	atomic_inc(&dev->ih_hard_irqs);
@@ -209,7 +229,7 @@ static irqreturn_t vkfd_ih_irq(int irq, void *data)
 	}
 	rptr = dev->ih_rptr;
 	for (;;) {
-		wptr = readl(dev->regs + VKFD_REG_IH_WPTR);
+		wptr = vkfd_ih_wptr(dev, &overflow);
 		if (wptr == rptr)
 			break;
 		while (rptr != wptr) {
@@ -229,7 +249,8 @@ static irqreturn_t vkfd_ih_irq(int irq, void *data)
 	}
 	dev->ih_rptr = rptr;
 	if (ret == IRQ_HANDLED &&
-	    (readl(dev->regs + VKFD_REG_IH_STATUS) & VKFD_IH_STATUS_OVERFLOW))
+	    (dev->ih_wptr_wb ? overflow :
+	     readl(dev->regs + VKFD_REG_IH_STATUS) & VKFD_IH_STATUS_OVERFLOW))
 		ret = IRQ_WAKE_THREAD;
 	if (ret == IRQ_WAKE_THREAD)
 		atomic_inc(&dev->ih_thread_wakes);
@@ -274,6 +295,7 @@ static irqreturn_t vkfd_ih_thread(int irq, void *data)
 int vkfd_ih_init(struct vkfd_dev *dev)
 {
 	struct device *d = &dev->pdev->dev;
+	u32 cntl;
 	int ret;
 
 	xa_init(&dev->ctx_pdds);
@@ -295,6 +317,11 @@ int vkfd_ih_init(struct vkfd_dev *dev)
 					   GFP_KERNEL);
 	if (!dev->ih_ring)
 		return -ENOMEM;
+	dev->ih_wptr_wb = dmam_alloc_coherent(d, sizeof(*dev->ih_wptr_wb),
+					      &dev->ih_wptr_wb_dma,
+					      GFP_KERNEL);
+	if (!dev->ih_wptr_wb)
+		return -ENOMEM;
 	ret = devm_request_threaded_irq(d, pci_irq_vector(dev->pdev,
 							  VKFD_VECTOR_IH),
 					vkfd_ih_irq, vkfd_ih_thread,
@@ -306,12 +333,22 @@ int vkfd_ih_init(struct vkfd_dev *dev)
 	writel(lower_32_bits(dev->ih_dma), dev->regs + VKFD_REG_IH_BASE_LO);
 	writel(upper_32_bits(dev->ih_dma), dev->regs + VKFD_REG_IH_BASE_HI);
 	writel(dev->ih_bytes, dev->regs + VKFD_REG_IH_SIZE);
+	writel(lower_32_bits(dev->ih_wptr_wb_dma),
+	       dev->regs + VKFD_REG_IH_WPTR_ADDR_LO);
+	writel(upper_32_bits(dev->ih_wptr_wb_dma),
+	       dev->regs + VKFD_REG_IH_WPTR_ADDR_HI);
 	writel(0, dev->regs + VKFD_REG_IH_RPTR);
-	/* RPTR_REARM: one message a pass over the ring (ignored by older devices) */
-	writel(VKFD_IH_CNTL_ENABLE | VKFD_IH_CNTL_RPTR_REARM,
-	       dev->regs + VKFD_REG_IH_CNTL);
-	if (!(readl(dev->regs + VKFD_REG_IH_CNTL) & VKFD_IH_CNTL_ENABLE))
+	/*
+	 * RPTR_REARM: one message a pass over the ring; WPTR_WRITEBACK: no
+	 * register read an interrupt.  An older device ignores both.
+	 */
+	writel(VKFD_IH_CNTL_ENABLE | VKFD_IH_CNTL_RPTR_REARM |
+	       VKFD_IH_CNTL_WPTR_WRITEBACK, dev->regs + VKFD_REG_IH_CNTL);
+	cntl = readl(dev->regs + VKFD_REG_IH_CNTL);
+	if (!(cntl & VKFD_IH_CNTL_ENABLE))
 		return -EIO;
+	if (!(cntl & VKFD_IH_CNTL_WPTR_WRITEBACK))
+		dev->ih_wptr_wb = NULL;
 	return 0;
 }
 

@@ -121,6 +121,8 @@ struct vkfd_dev {
 	atomic_t ih_hard_irqs;		/* IH interrupts taken */
 	atomic_t ih_thread_wakes;	/* of them, left to the thread */
 	atomic_t ih_owner;		/* VKFD_IH_IDLE, _HARD or _THREAD */
+	__le32 *ih_wptr_wb;		/* IH_WPTR written back, or NULL */
+	dma_addr_t ih_wptr_wb_dma;
 	struct xarray ctx_pdds;
 
 	struct ida ctx_ida;		/* device context ids */
