@@ -29,7 +29,9 @@
  *    page (madvise DONTNEED), makes the range read-only and writable
  *    again, forks (copy-on-write; the child's write never reaches the
  *    GPU), makes it PROT_NONE for a while (the queues stay evicted until
- *    it is back), and unmaps a page and maps a new one; each time the
+ *    it is back; a queue made meanwhile, and made inactive and active
+ *    again by UPDATE_QUEUE, runs only from the restore on), and unmaps a
+ *    page and maps a new one; each time the
  *    queue goes on with the CPU's bytes and never faults, and debugfs
  *    shows as many restores as evictions once the worker has run.
  *  - A GPU unbound under a mapped range: munmap, mprotect and SVM calls on
@@ -715,7 +717,8 @@ static void check_eviction(int i)
 	unsigned int id = gpu->gpu_id, k;
 	uint32_t *words, seq = 100;
 	uint8_t *buf;
-	struct q q;
+	struct q q, q2;
+	bool q2_ok;
 	pid_t pid;
 
 	if (!tap_ok(kfd >= 0 && drm >= 0 && !acquire_vm(kfd, drm, id),
@@ -826,6 +829,36 @@ static void check_eviction(int i)
 	       re == ev0 && evicted > 0,
 	       "evict %u: queues stay evicted while nothing can be mapped (%d/%d/%d)",
 	       id, ev, re, evicted);
+	/*
+	 * A queue made while the process is evicted, and taken inactive and
+	 * active again by UPDATE_QUEUE meanwhile, runs from the restore on.
+	 */
+	q2_ok = tap_ok(queue_open(gpu, &q2, kfd, drm, 0x500000000ULL,
+				  KFD_IOC_QUEUE_TYPE_SDMA) == 0,
+		       "evict %u: a second queue made while evicted", id);
+	if (q2_ok) {
+		uint64_t f = data_va(&q2, 0x40);
+		uint32_t fence[4] = {
+			VKFD_SDMA_HEADER(VKFD_SDMA_OP_FENCE, 0), (uint32_t)f,
+			f >> 32, 0x600d,
+		};
+		struct kfd_ioctl_update_queue_args u = {
+			.ring_base_address = q2.base_va,
+			.queue_id = q2.id,
+			.ring_size = q2.ring_size,
+		};
+
+		emit(&q2, fence, 4);
+		kick(&q2, q2.wptr);
+		tap_zero(ioctl(kfd, AMDKFD_IOC_UPDATE_QUEUE, &u),
+			 "evict %u: UPDATE_QUEUE makes it inactive", id);
+		u.queue_percentage = 100;
+		tap_zero(ioctl(kfd, AMDKFD_IOC_UPDATE_QUEUE, &u),
+			 "evict %u: and active again, still evicted", id);
+		usleep(100000);
+		tap_ok(!fence_is(&q2, 0x600d),
+		       "evict %u: it has not run while evicted", id);
+	}
 	tap_zero(mprotect(buf, n * PAGE, PROT_READ | PROT_WRITE),
 		 "evict %u: readable and writable again", id);
 	words[0] = 0x4444;
@@ -833,6 +866,10 @@ static void check_eviction(int i)
 	       !memcmp((const void *)(q.data + 0x1000), buf, n * PAGE),
 	       "evict %u: restored, the queue went on with the CPU's bytes",
 	       id);
+	tap_ok(q2_ok && wait_u32(q2.data + 0x40, 0x600d),
+	       "evict %u: the second queue ran its fence at the restore", id);
+	if (q2_ok)
+		queue_close(&q2);
 	got = svm_settled(2000, &ev, &re);
 	tap_ok(got && re == ev,
 	       "evict %u: no eviction left (%d/%d)", id, ev, re);
