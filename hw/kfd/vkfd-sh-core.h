@@ -89,6 +89,7 @@ struct VkfdShDispatch {
     uint32_t start[3];          /* PM4: COMPUTE_START_X/Y/Z */
     uint64_t total_groups;
     uint64_t next_group;        /* linear id of the next group to start */
+    uint64_t start_debt;        /* wave-instructions group starts still owe */
     uint32_t max_waves;         /* of a whole workgroup */
     uint32_t rsrc1, rsrc2, rsrc3;
     uint16_t props;             /* kernel_code_properties */

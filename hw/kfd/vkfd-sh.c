@@ -35,6 +35,15 @@
 /* Wave-instructions per unit of the queue budget, and per turn of a wave */
 #define VKFD_SH_UNIT_INSNS      128
 
+/*
+ * Starting a workgroup zeroes its waves' VGPRs and its LDS (up to 2 MiB +
+ * 64 KiB): that costs the queue's budget one wave-instruction per this
+ * many bytes, about what an interpreted SALU instruction takes on the
+ * host, so a kernel that ends at once cannot turn one turn of its queue
+ * into gigabytes of memset.
+ */
+#define VKFD_SH_START_BYTES     64
+
 /* The kernel descriptor (code object v3+), offsets */
 #define KD_GROUP_FIXED          0
 #define KD_PRIVATE_FIXED        4
@@ -804,11 +813,26 @@ static VkfdStep disp_run(VkfdShDispatch *d, unsigned *budget)
     memset(d->xlat, 0, sizeof(d->xlat));
 
     while (*budget) {
+        if (d->start_debt) {
+            /* what starting the workgroup cost, paid before it runs */
+            k = MIN(d->start_debt, left);
+            d->start_debt -= k;
+            left -= k;
+            if (!left) {
+                left = VKFD_SH_UNIT_INSNS;
+                (*budget)--;
+            }
+            continue;
+        }
         if (!d->group_live) {
             if (d->next_group >= d->total_groups) {
                 return VKFD_STEP_DONE;
             }
             group_start(d);
+            d->start_debt = ((uint64_t)g->nwaves * d->num_vgprs *
+                             sizeof(*d->vgprs) + d->lds_size) /
+                            VKFD_SH_START_BYTES;
+            continue;
         }
         /* the next wave that can run, from the current one on */
         for (k = 0; k < g->nwaves; k++) {
