@@ -37,6 +37,7 @@ typedef struct VkfdShCode {
     VkfdShCodePage *last;
     unsigned npages;
     uint64_t decoded;           /* instructions decoded (traces) */
+    uint64_t pages_made;        /* cache pages allocated (the budget) */
 } VkfdShCode;
 
 /* The memory fast path's cache of VRAM pages (vkfd-sh.c) */
@@ -89,7 +90,11 @@ struct VkfdShDispatch {
     uint32_t start[3];          /* PM4: COMPUTE_START_X/Y/Z */
     uint64_t total_groups;
     uint64_t next_group;        /* linear id of the next group to start */
-    uint64_t start_debt;        /* wave-instructions group starts still owe */
+    /*
+     * Work besides executing instructions (starting workgroups, decoding)
+     * that the queue's budget has still to pay, in wave-instructions
+     */
+    uint64_t debt;
     uint32_t max_waves;         /* of a whole workgroup */
     uint32_t rsrc1, rsrc2, rsrc3;
     uint16_t props;             /* kernel_code_properties */

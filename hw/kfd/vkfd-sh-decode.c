@@ -115,6 +115,7 @@ static VkfdShCodePage *code_page(VkfdShCode *c, uint64_t pc)
         }
         page = g_new0(VkfdShCodePage, 1);
         page->va = va;
+        c->pages_made++;
         g_hash_table_insert(c->pages, &page->va, page);
         c->npages++;
     }

@@ -44,6 +44,25 @@
  */
 #define VKFD_SH_START_BYTES     64
 
+/*
+ * Decoding an instruction (fetched a dword at a time through GPUVM) and
+ * making a page of the decode cache (and, every VKFD_SH_CODE_PAGES, freeing
+ * them all) cost the budget this many wave-instructions each (about what
+ * they take on the host): a kernel jumping through more code pages than
+ * the cache keeps made a bottom-half run of its queue take 90 ms.
+ */
+#define VKFD_SH_DECODE_INSNS    256
+#define VKFD_SH_PAGE_INSNS      512
+
+/*
+ * A memory access the fast path does not serve (a store to system memory,
+ * a page boundary, a miss) walks GPUVM and goes through the DMA API, about
+ * 150 ns: it costs the budget this many wave-instructions, so that a loop
+ * of 64-lane stores to guest RAM (bottom-half runs of 15-30 ms before) is
+ * bounded as tightly as one of ALU instructions.
+ */
+#define VKFD_SH_SLOW_INSNS      32
+
 /* The kernel descriptor (code object v3+), offsets */
 #define KD_GROUP_FIXED          0
 #define KD_PRIVATE_FIXED        4
@@ -293,6 +312,7 @@ bool vkfd_sh_read(VkfdWave *w, uint64_t va, void *buf, unsigned len)
         memcpy(buf, e->host + (va & (VKFD_GPU_PAGE_SIZE - 1)), len);
         return true;
     }
+    d->debt += VKFD_SH_SLOW_INSNS;
     if (likely(vkfd_vm_read(d->s, d->ctx_id, va, buf, len))) {
         return true;
     }
@@ -311,6 +331,7 @@ bool vkfd_sh_write(VkfdWave *w, uint64_t va, const void *buf, unsigned len)
         memory_region_set_dirty(&d->s->vram, e->vram + off, len);
         return true;
     }
+    d->debt += VKFD_SH_SLOW_INSNS;
     if (likely(vkfd_vm_write(d->s, d->ctx_id, va, buf, len))) {
         return true;
     }
@@ -768,7 +789,8 @@ static bool wave_run(VkfdShDispatch *d, VkfdWave *w, unsigned *left)
     unsigned n = *left;
     uint64_t pc;
 
-    while (n) {
+    /* a debt as large as the instructions left is paid first (disp_run) */
+    while (n > d->debt) {
         /* the decode cache's page of the last instruction, inline */
         pc = w->pc;
         in = NULL;
@@ -776,10 +798,14 @@ static bool wave_run(VkfdShDispatch *d, VkfdWave *w, unsigned *left)
             in = page->slot[(pc & (VKFD_SH_CODE_PAGE_SIZE - 1)) >> 2];
         }
         if (unlikely(!in)) {
+            uint64_t decoded = d->code.decoded, made = d->code.pages_made;
+
             in = vkfd_sh_decode_miss(w);
             if (unlikely(!in)) {
                 break;
             }
+            d->debt += (d->code.decoded - decoded) * VKFD_SH_DECODE_INSNS +
+                       (d->code.pages_made - made) * VKFD_SH_PAGE_INSNS;
             page = d->code.last;
             page_va = page->va;
         }
@@ -813,10 +839,10 @@ static VkfdStep disp_run(VkfdShDispatch *d, unsigned *budget)
     memset(d->xlat, 0, sizeof(d->xlat));
 
     while (*budget) {
-        if (d->start_debt) {
-            /* what starting the workgroup cost, paid before it runs */
-            k = MIN(d->start_debt, left);
-            d->start_debt -= k;
+        if (d->debt) {
+            /* what starting a workgroup or decoding cost, paid first */
+            k = MIN(d->debt, left);
+            d->debt -= k;
             left -= k;
             if (!left) {
                 left = VKFD_SH_UNIT_INSNS;
@@ -829,9 +855,8 @@ static VkfdStep disp_run(VkfdShDispatch *d, unsigned *budget)
                 return VKFD_STEP_DONE;
             }
             group_start(d);
-            d->start_debt = ((uint64_t)g->nwaves * d->num_vgprs *
-                             sizeof(*d->vgprs) + d->lds_size) /
-                            VKFD_SH_START_BYTES;
+            d->debt = ((uint64_t)g->nwaves * d->num_vgprs *
+                       sizeof(*d->vgprs) + d->lds_size) / VKFD_SH_START_BYTES;
             continue;
         }
         /* the next wave that can run, from the current one on */
