@@ -318,6 +318,13 @@ static int q_readline(Session *q, char *line, size_t size, int timeout_ms)
 }
 
 static int reply_timeout_ms = 60000;
+/*
+ * --slow-batch S: a batch of commands that took QEMU longer than S seconds
+ * to answer is a finding (an unbounded bottom-half run: a queue's turn
+ * that does far more than its budget); 0: only the slowest is shown.
+ */
+static double slow_batch;
+static char slow_why[128];      /* the first slow batch of the round */
 
 /* A decimal or 0x-prefixed hex number; parsing stops at the first non-digit. */
 static uint64_t parse_u64(const char *p)
@@ -403,8 +410,14 @@ static int q_flush(Fuzz *f, char *last, size_t size)
     dt = now() - t0;
     if (q->starting) {
         q->starting = false;    /* that was QEMU's start-up, not a reply */
-    } else if (dt > f->worst_reply) {
-        f->worst_reply = dt;
+    } else {
+        if (dt > f->worst_reply) {
+            f->worst_reply = dt;
+        }
+        if (slow_batch > 0 && dt > slow_batch && !*slow_why) {
+            snprintf(slow_why, sizeof(slow_why), "a batch took %.3f s "
+                     "(--slow-batch %.3f)", dt, slow_batch);
+        }
     }
     return Q_OK;
 }
@@ -3440,6 +3453,7 @@ static bool round_run(Fuzz *f, uint64_t round, uint64_t n, bool do_migrate)
 
     memset(f->queues, 0, sizeof(f->queues));
     memset(f->root, 0, sizeof(f->root));
+    *slow_why = 0;
     forget_device(f);
     f->pt_next = 0;
     f->parent_pcie_cap = 0;
@@ -3486,6 +3500,10 @@ static bool round_run(Fuzz *f, uint64_t round, uint64_t n, bool do_migrate)
     sync_q(f);
     if (ok && qstate == Q_OK) {
         ok = health_check(f, why, sizeof(why));
+    }
+    if (ok && *slow_why) {
+        ok = false;
+        snprintf(why, sizeof(why), "%s", slow_why);
     }
     if (qstate == Q_HANG) {
         snprintf(why, sizeof(why), "QEMU stopped answering for %d s",
@@ -3794,7 +3812,7 @@ static void usage(void)
 "usage: vkfd-fuzz --qemu QEMU [--seed N] [--ops N] [--seconds S]\n"
 "                 [--round-ops N] [--topology root|root-port|bridge|all]\n"
 "                 [--scenario] [--keep] [--batch BYTES] [--timeout S]\n"
-"                 [--shader-weight W]\n"
+"                 [--shader-weight W] [--slow-batch S]\n"
 "                 [--out DIR] [--tap] [--verbose]\n"
 "       vkfd-fuzz --qemu QEMU [--out DIR] [--keep] --replay FILE|DIR...\n"
 "       vkfd-fuzz --qemu QEMU [--out DIR] --minimize FILE\n"
@@ -3803,7 +3821,8 @@ static void usage(void)
 "of about --round-ops (default 1500) in one QEMU.  --scenario runs the\n"
 "hostile DMAs at the parent bridge instead; --keep saves every round.\n"
 "--shader-weight: how often a shader kernel is dispatched (default 8,\n"
-"against 93 for all the other operations; 0: never).\n"
+"against 93 for all the other operations; 0: never).  --slow-batch: a\n"
+"batch of commands QEMU took longer than S s to answer is a finding.\n"
 "Findings are saved in DIR (default .) as replayable qtest scripts.\n"
 "QEMU: --qemu or $QTEST_QEMU_BINARY.  docs/security.md tells more.\n"
 "Exit status: 0 nothing found / replays passed, 1 findings / a replay\n"
@@ -3834,6 +3853,8 @@ int main(int argc, char **argv)
             seconds = strtod(v, NULL);
         } else if (!strcmp(a, "--batch") && v) {
             batch_bytes = parse_u64(v);
+        } else if (!strcmp(a, "--slow-batch") && v) {
+            slow_batch = strtod(v, NULL);
         } else if (!strcmp(a, "--shader-weight") && v) {
             ops[2].weight = parse_u64(v);
         } else if (!strcmp(a, "--round-ops") && v) {
