@@ -22,6 +22,12 @@
 #include "vkfd-sh-core.h"
 #include "trace.h"
 
+/* insn_cost(): wave-instructions of budget beyond one */
+#define VKFD_SH_COST_VALU       2
+#define VKFD_SH_COST_VALU_FP    96
+#define VKFD_SH_COST_DS         4
+#define VKFD_SH_COST_VMEM       16
+
 typedef struct VkfdShFamilyPat {
     uint32_t mask, match;
     uint8_t family;
@@ -137,6 +143,41 @@ static bool fetch_dword(VkfdWave *w, uint64_t va, uint32_t *dw)
     return true;
 }
 
+/*
+ * What an instruction costs the queue's budget beyond one wave-instruction
+ * (the run loop adds it to the dispatch's debt): about its host time over
+ * a SALU instruction's (4 ns).  A VALU instruction works on 64 lanes,
+ * floating point through softfloat (an endless loop of v_fmac_f64 took
+ * 16 ms of CPU a bottom-half run uncharged); memory instructions copy or
+ * check 64 lanes too.
+ */
+static uint8_t insn_cost(const VkfdShInsn *in)
+{
+    const VkfdShOp *o = in->op;
+    bool fp = false;
+    int i;
+
+    switch (in->family) {
+    case VKFD_SH_VOP1:
+    case VKFD_SH_VOP2:
+    case VKFD_SH_VOPC:
+    case VKFD_SH_VOP3:
+    case VKFD_SH_VOP3P:
+        for (i = 0; o && i < 3; i++) {
+            fp |= o->src[i] == VKFD_SH_F32 || o->src[i] == VKFD_SH_F64;
+        }
+        fp |= o && (o->dst == VKFD_SH_F32 || o->dst == VKFD_SH_F64);
+        return fp ? VKFD_SH_COST_VALU_FP : VKFD_SH_COST_VALU;
+    case VKFD_SH_DS:
+        return VKFD_SH_COST_DS;
+    case VKFD_SH_FLAT:
+    case VKFD_SH_MUBUF:
+        return VKFD_SH_COST_VMEM;
+    default:
+        return 0;
+    }
+}
+
 /* Decode the instruction at pc into *in; false after faulting the wave. */
 static bool decode(VkfdWave *w, uint64_t pc, VkfdShInsn *in)
 {
@@ -193,6 +234,7 @@ static bool decode(VkfdWave *w, uint64_t pc, VkfdShInsn *in)
     }
     in->dw[0] = dc.dw[0];
     in->dw[1] = in->len == 8 ? dc.dw[1] : 0;
+    in->cost = insn_cost(in);
     trace_vkfd_sh_decode(pc, in->dw[0], in->dw[1], in->len,
                          in->op && in->op->name ? in->op->name : f->name);
     return true;

@@ -810,6 +810,7 @@ static bool wave_run(VkfdShDispatch *d, VkfdWave *w, unsigned *left)
             page_va = page->va;
         }
         n--;
+        d->debt += in->cost;
         d->cur = in;
         w->pc = pc + in->len;
         if (unlikely(!in->exec(w, in)) ||

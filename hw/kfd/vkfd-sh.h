@@ -258,6 +258,7 @@ struct VkfdShInsn {
     uint8_t len;                /* bytes: 4 or 8 (GFX9 has no longer ones) */
     uint8_t family;             /* VkfdShFamily */
     uint8_t mods;               /* VkfdShMods */
+    uint8_t cost;               /* wave-instructions of budget beyond 1 */
     uint16_t opcode;
     VkfdShOpd src[3];
     VkfdShOpd dst;              /* sdst, vdst; data of a store */
