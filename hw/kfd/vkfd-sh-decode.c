@@ -22,11 +22,16 @@
 #include "vkfd-sh-core.h"
 #include "trace.h"
 
-/* insn_cost(): wave-instructions of budget beyond one */
-#define VKFD_SH_COST_VALU       2
-#define VKFD_SH_COST_VALU_FP    96
-#define VKFD_SH_COST_DS         4
-#define VKFD_SH_COST_VMEM       16
+/*
+ * insn_cost(): wave-instructions of budget beyond one, from host
+ * instructions per instruction (bench/README.md, vkfd-shader-bench: SALU
+ * 45, VALU i32 and f32 160-200, LDS 480, global loads 620) and, for f64,
+ * which goes through softfloat lane by lane, the CPU time of a loop
+ */
+#define VKFD_SH_COST_VALU       3
+#define VKFD_SH_COST_VALU_F64   128
+#define VKFD_SH_COST_DS         10
+#define VKFD_SH_COST_VMEM       13
 
 typedef struct VkfdShFamilyPat {
     uint32_t mask, match;
@@ -146,15 +151,14 @@ static bool fetch_dword(VkfdWave *w, uint64_t va, uint32_t *dw)
 /*
  * What an instruction costs the queue's budget beyond one wave-instruction
  * (the run loop adds it to the dispatch's debt): about its host time over
- * a SALU instruction's (4 ns).  A VALU instruction works on 64 lanes,
- * floating point through softfloat (an endless loop of v_fmac_f64 took
- * 16 ms of CPU a bottom-half run uncharged); memory instructions copy or
- * check 64 lanes too.
+ * a SALU instruction's (4 ns).  A VALU instruction works on 64 lanes, f64
+ * through softfloat (an endless loop of v_fmac_f64 took 16 ms of CPU a
+ * bottom-half run uncharged); memory instructions do 64 lanes too.
  */
 static uint8_t insn_cost(const VkfdShInsn *in)
 {
     const VkfdShOp *o = in->op;
-    bool fp = false;
+    bool f64 = false;
     int i;
 
     switch (in->family) {
@@ -164,10 +168,10 @@ static uint8_t insn_cost(const VkfdShInsn *in)
     case VKFD_SH_VOP3:
     case VKFD_SH_VOP3P:
         for (i = 0; o && i < 3; i++) {
-            fp |= o->src[i] == VKFD_SH_F32 || o->src[i] == VKFD_SH_F64;
+            f64 |= o->src[i] == VKFD_SH_F64;
         }
-        fp |= o && (o->dst == VKFD_SH_F32 || o->dst == VKFD_SH_F64);
-        return fp ? VKFD_SH_COST_VALU_FP : VKFD_SH_COST_VALU;
+        f64 |= o && o->dst == VKFD_SH_F64;
+        return f64 ? VKFD_SH_COST_VALU_F64 : VKFD_SH_COST_VALU;
     case VKFD_SH_DS:
         return VKFD_SH_COST_DS;
     case VKFD_SH_FLAT:

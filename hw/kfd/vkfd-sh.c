@@ -841,13 +841,20 @@ static VkfdStep disp_run(VkfdShDispatch *d, unsigned *budget)
 
     while (*budget) {
         if (d->debt) {
-            /* what starting a workgroup or decoding cost, paid first */
+            /*
+             * What the last instructions, decoding or starting a workgroup
+             * cost beyond one each, paid first; a unit spent ends the
+             * wave's share as if it had run the instructions.
+             */
             k = MIN(d->debt, left);
             d->debt -= k;
             left -= k;
             if (!left) {
                 left = VKFD_SH_UNIT_INSNS;
                 (*budget)--;
+                if (d->group_live) {
+                    g->cur = (g->cur + 1) % g->nwaves;
+                }
             }
             continue;
         }
