@@ -326,7 +326,6 @@ int vkfd_svm_va_free(struct vkfd_process *p, u64 va, u64 size);
 
 /* vkfd_svm_migrate.c: SVM pages in VRAM (CONFIG_DEVICE_PRIVATE) */
 struct dentry;
-bool vkfd_svm_migrate_ok(u32 gpu_id);
 void *vkfd_svm_migrate_owner(struct vkfd_dev *dev);
 bool vkfd_svm_migrate_pte(struct vkfd_dev *dev, struct page *page,
 			  bool write, u64 *pte);

@@ -341,23 +341,6 @@ static const struct dev_pagemap_ops vkfd_svm_pgmap_ops = {
 	.migrate_to_ram = vkfd_svm_migrate_to_ram,
 };
 
-/* Can SVM ranges live in the VRAM of GPU gpu_id? */
-bool vkfd_svm_migrate_ok(u32 gpu_id)
-{
-	struct vkfd_dev *dev;
-	bool ok = false;
-
-	mutex_lock(&vkfd_lock);
-	list_for_each_entry(dev, &vkfd_devices, node) {
-		if (dev->gpu_id == gpu_id) {
-			ok = !!dev->svm_mem;
-			break;
-		}
-	}
-	mutex_unlock(&vkfd_lock);
-	return ok;
-}
-
 void *vkfd_svm_migrate_owner(struct vkfd_dev *dev)
 {
 	return dev->svm_mem;
@@ -561,11 +544,6 @@ void vkfd_svm_migrate_debugfs(struct dentry *root)
 }
 
 #else /* !CONFIG_DEVICE_PRIVATE */
-
-bool vkfd_svm_migrate_ok(u32 gpu_id)
-{
-	return false;
-}
 
 void *vkfd_svm_migrate_owner(struct vkfd_dev *dev)
 {

@@ -18,6 +18,9 @@
  *  - munmap of a migrated range frees its VRAM; a range larger than the
  *    free VRAM is ENOMEM and moves nothing.
  *  - A range left in VRAM by an exiting process is freed with it.
+ *  - 4 MiB to VRAM and back, by prefetch and by CPU faults: timed.
+ *  - A GPU unbound with a range in its VRAM: the pages come back to
+ *    system memory first, the CPU reads them, the GPU binds again.
  * With two GPUs: a range moves from one GPU's VRAM to the other's; a
  * prefetch to one GPU while another has access keeps it in system
  * memory (amdkfd without XNACK and without an XGMI hive).  TAP.
@@ -172,6 +175,50 @@ static uint8_t *new_range(const uint8_t *ref)
 	return buf;
 }
 
+/*
+ * 4 MiB to VRAM and back by prefetch, then to VRAM and back by CPU
+ * faults (granularity 9: 2 MiB a fault): the bytes survive; the times
+ * are reported.
+ */
+static void measure(int kfd, unsigned int id)
+{
+	const uint64_t size = 4 * MiB;
+	uint8_t *buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	double t0, t1, t2, t3;
+	struct vram v0, v;
+	bool ok;
+	uint64_t k, sum = 0, want = 0;
+
+	if (!tap_ok(buf != MAP_FAILED && vram_of(id, &v0),
+		    "GPU %u: 4 MiB of memory", id))
+		return;
+	for (k = 0; k < size; k += 8) {
+		*(uint64_t *)(buf + k) = k * 0x9e3779b97f4a7c15ULL;
+		want += k * 0x9e3779b97f4a7c15ULL;
+	}
+	t0 = now_s();
+	tap_zero(set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, id),
+		 "GPU %u: 4 MiB to VRAM", id);
+	t1 = now_s();
+	tap_zero(set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, SYSMEM),
+		 "GPU %u: 4 MiB back", id);
+	t2 = now_s();
+	tap_zero(set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, id),
+		 "GPU %u: 4 MiB to VRAM again", id);
+	t3 = now_s();
+	for (k = 0; k < size; k += 8)
+		sum += *(uint64_t *)(buf + k);
+	ok = vram_of(id, &v);
+	tap_ok(sum == want && ok && v.in_use == v0.in_use,
+	       "GPU %u: CPU faults brought all 4 MiB back, bytes intact (%lld faults)",
+	       id, v.faults - v0.faults);
+	tap_diag("GPU %u: 4 MiB to VRAM %.1f ms, back by prefetch %.1f ms, "
+		 "back by CPU faults %.1f ms", id, (t1 - t0) * 1e3,
+		 (t2 - t1) * 1e3, (now_s() - t3) * 1e3);
+	munmap(buf, size);
+}
+
 /* Prefetch to GPU i and back, the GPU's view, CPU faults, munmap. */
 static void check_gpu(int i, const uint8_t *ref)
 {
@@ -182,10 +229,11 @@ static void check_gpu(int i, const uint8_t *ref)
 	uint64_t avail0;
 	uint32_t seq = 1;
 	struct vram v0, v;
+	bool ok;
 	uint8_t *buf;
 	struct q q;
 
-	if (!tap_ok(kfd >= 0 && drm >= 0 && !bind_all_gpus(kfd),
+	if (!tap_ok(kfd >= 0 && drm >= 0 && !acquire_vm(kfd, drm, id),
 		    "GPU %u: bound", id))
 		return;
 	if (!tap_ok(queue_open(gpu, &q, kfd, drm, 0x400000000ULL,
@@ -203,7 +251,8 @@ static void check_gpu(int i, const uint8_t *ref)
 		 "GPU %u: SET_ATTR ACCESS + PREFETCH_LOC = the GPU", id);
 	tap_ok(get_prefetch(kfd, buf, size) == id,
 	       "GPU %u: GET_ATTR reports PREFETCH_LOC = the GPU", id);
-	tap_ok(vram_of(id, &v) && v.in_use == v0.in_use + NPAGES &&
+	ok = vram_of(id, &v);
+	tap_ok(ok && v.in_use == v0.in_use + NPAGES &&
 	       v.to_vram == v0.to_vram + NPAGES,
 	       "GPU %u: %d pages moved to VRAM (in use %lld)", id, NPAGES,
 	       v.in_use);
@@ -254,7 +303,8 @@ static void check_gpu(int i, const uint8_t *ref)
 	v0.fault_pages = v.fault_pages;
 	tap_ok(!memcmp(buf + 3 * PAGE, ref + 3 * PAGE, PAGE),
 	       "GPU %u: the CPU reads page 3", id);
-	tap_ok(vram_of(id, &v) && v.faults == v0.faults + 1 &&
+	ok = vram_of(id, &v);
+	tap_ok(ok && v.faults == v0.faults + 1 &&
 	       v.fault_pages == v0.fault_pages + 1 &&
 	       v.in_use == v0.in_use + NPAGES - 1,
 	       "GPU %u: one CPU fault brought that page back (%lld faults)",
@@ -304,6 +354,8 @@ static void check_gpu(int i, const uint8_t *ref)
 		tap_zero(free_bo(kfd, h), "GPU %u: BO freed", id);
 		munmap(buf, size);
 	}
+
+	measure(kfd, id);
 
 	/* 7. left in VRAM at exit: the parent checks it is freed */
 	buf = new_range(ref);
@@ -355,6 +407,48 @@ static void check_two(const uint8_t *ref)
 	       "two GPUs: GET_ATTR still reports GPU %u", a);
 	munmap(buf, size);
 	close(kfd);
+}
+
+#define PCI_DRIVER	"/sys/bus/pci/drivers/vkfd"
+
+/*
+ * The GPU leaves (driver unbind) while a range is in its VRAM: the
+ * pages come back to system memory first, the CPU reads them, SVM calls
+ * on the range still work, and the GPU binds again.
+ */
+static int unbind_child(void *arg)
+{
+	const uint8_t *ref = arg;
+	const uint64_t size = NPAGES * PAGE;
+	unsigned int id = gpus[0].gpu_id;
+	int failed = tap_failed, kfd = kfd_open();
+	uint8_t *buf = new_range(ref);
+	struct vram v0, v;
+	char bdf[64];
+	bool ok;
+
+	if (!tap_ok(kfd >= 0 && buf && !bind_all_gpus(kfd) &&
+		    vram_of(id, &v0), "unbind: bound"))
+		return 1;
+	tap_zero(set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, id),
+		 "unbind: a range in GPU %u's VRAM", id);
+	ok = vram_of(id, &v);
+	tap_ok(ok && v.in_use == v0.in_use + NPAGES, "unbind: in VRAM");
+	if (!tap_ok(bdf_of_gpu(id, bdf, sizeof(bdf)) &&
+		    write_file(PCI_DRIVER "/unbind", bdf),
+		    "unbind: %s unbound under it", bdf))
+		return 1;
+	tap_ok(!memcmp(buf, ref, size),
+	       "unbind: the CPU reads the range's bytes (moved back at unbind)");
+	tap_ok(get_prefetch(kfd, buf, size) == id,
+	       "unbind: GET_ATTR of the range still works");
+	tap_zero(set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, SYSMEM),
+		 "unbind: SET_ATTR of the range still works");
+	tap_ok(write_file(PCI_DRIVER "/bind", bdf), "unbind: %s bound again",
+	       bdf);
+	munmap(buf, size);
+	close(kfd);
+	return tap_failed != failed;
 }
 
 static int gpu_child(void *arg)
@@ -412,6 +506,12 @@ int main(void)
 	}
 	if (ngpu > 1)
 		tap_ok(run_child(two_child, NULL) == 0, "two-GPU checks ran");
+	{
+		static uint8_t ref[NPAGES * PAGE];
+
+		memset(ref, 0xa5, sizeof(ref));
+		tap_ok(run_child(unbind_child, ref) == 0, "unbind checks ran");
+	}
 	tap_ok(vkfd_devices_sum("vram_used") == 0,
 	       "no VRAM in use on any GPU");
 	tap_ok(wait_contexts(0, 10), "no device context left");
