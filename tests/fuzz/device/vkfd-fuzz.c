@@ -9,7 +9,8 @@
  * RAM, and sends real scheduler commands and PM4, SDMA and AQL packets,
  * aiming many of the device's own writes (fences, MQD write-backs, IH
  * entries, MSI-X messages, page-table leaves) at MMIO: the parent
- * bridge's config space, the device's own registers, the MCH.
+ * bridge's config space, the device's own registers, the MCH.  It also
+ * dispatches kernels of hostile GFX9 code on the shader core (op_shader).
  *
  * The operations come from a seeded generator, never from what QEMU
  * answers, so a seed always sends the same commands.  Work is cut in
