@@ -142,52 +142,8 @@ static void vkfd_ih_recover(struct vkfd_dev *dev)
 	atomic_inc(&dev->ih_recoveries);
 }
 
-/* The device's IH_WPTR, and whether entries were lost (if it says). */
-static u32 vkfd_ih_wptr(struct vkfd_dev *dev, bool *overflow)
-{
-	u32 w;
-
-	if (!dev->ih_wptr_wb) {
-		*overflow = false;	/* IH_STATUS tells */
-		return readl(dev->regs + VKFD_REG_IH_WPTR);
-	}
-	w = le32_to_cpu(READ_ONCE(*dev->ih_wptr_wb));
-	*overflow = w & VKFD_IH_WB_OVERFLOW;
-	return w & ~VKFD_IH_WB_OVERFLOW;
-}
-
 /*
- * Thread context: drain the ring from dev->ih_rptr to the device's WPTR,
- * and again.  The hard-IRQ handler leaves the thread alone meanwhile, so
- * a device that keeps posting keeps the thread here: it lets others run
- * every VKFD_IH_HARD_BUDGET entries.
- */
-static void vkfd_ih_drain(struct vkfd_dev *dev)
-{
-	u32 wptr, rptr = dev->ih_rptr;
-	unsigned int n = 0;
-	bool overflow;
-
-	for (;;) {
-		wptr = vkfd_ih_wptr(dev, &overflow);
-		if (wptr == rptr)
-			break;
-		while (rptr != wptr) {
-			dma_rmb();
-			vkfd_ih_dispatch(dev, &dev->ih_ring[rptr /
-					 sizeof(struct vkfd_ih_entry)]);
-			rptr = (rptr + sizeof(struct vkfd_ih_entry)) &
-			       (dev->ih_bytes - 1);
-			if (++n % VKFD_IH_HARD_BUDGET == 0)
-				cond_resched();
-		}
-		writel(rptr, dev->regs + VKFD_REG_IH_RPTR);
-	}
-	dev->ih_rptr = rptr;
-}
-
-/*
- * Hard-IRQ context: handle e if it only signals an event, and say so.
+ * IRQs off: handle e if it only signals an event, and say so.
  * pdd and its process stay alive while ctx_pdds' lock is held (unbind
  * erases the context under it before either goes), so no reference is
  * taken, and none is dropped here.
@@ -210,6 +166,64 @@ static bool vkfd_ih_fast(struct vkfd_dev *dev, const struct vkfd_ih_entry *e)
 		vkfd_events_signal(pdd->p, data, true);
 	xa_unlock(&dev->ctx_pdds);
 	return true;
+}
+
+/* The device's IH_WPTR, and whether entries were lost (if it says). */
+static u32 vkfd_ih_wptr(struct vkfd_dev *dev, bool *overflow)
+{
+	u32 w;
+
+	if (!dev->ih_wptr_wb) {
+		*overflow = false;	/* IH_STATUS tells */
+		return readl(dev->regs + VKFD_REG_IH_WPTR);
+	}
+	w = le32_to_cpu(READ_ONCE(*dev->ih_wptr_wb));
+	*overflow = w & VKFD_IH_WB_OVERFLOW;
+	return w & ~VKFD_IH_WB_OVERFLOW;
+}
+
+/*
+ * Thread context: drain the ring from dev->ih_rptr to the device's WPTR,
+ * and again, but no more than one ring's worth of entries, so that a
+ * device that keeps posting cannot keep the thread from looking at an
+ * overflow; true if entries may be left.  It lets others run every
+ * VKFD_IH_HARD_BUDGET entries.
+ */
+static bool vkfd_ih_drain(struct vkfd_dev *dev)
+{
+	unsigned int n = 0, max = dev->ih_bytes / sizeof(struct vkfd_ih_entry);
+	u32 wptr, rptr = dev->ih_rptr;
+	bool overflow, more = false;
+
+	for (;;) {
+		wptr = vkfd_ih_wptr(dev, &overflow);
+		if (wptr == rptr)
+			break;
+		if (n >= max) {
+			more = true;
+			break;
+		}
+		while (rptr != wptr) {
+			const struct vkfd_ih_entry *e = &dev->ih_ring[rptr /
+					sizeof(struct vkfd_ih_entry)];
+			bool done;
+
+			dma_rmb();
+			/* a signal entry as the hard-IRQ handler does it */
+			local_irq_disable();
+			done = vkfd_ih_fast(dev, e);
+			local_irq_enable();
+			if (!done)
+				vkfd_ih_dispatch(dev, e);
+			rptr = (rptr + sizeof(struct vkfd_ih_entry)) &
+			       (dev->ih_bytes - 1);
+			if (++n % VKFD_IH_HARD_BUDGET == 0)
+				cond_resched();
+		}
+		writel(rptr, dev->regs + VKFD_REG_IH_RPTR);
+	}
+	dev->ih_rptr = rptr;
+	return more;
 }
 
 static irqreturn_t vkfd_ih_irq(int irq, void *data)
@@ -263,6 +277,7 @@ static irqreturn_t vkfd_ih_irq(int irq, void *data)
 static irqreturn_t vkfd_ih_thread(int irq, void *data)
 {
 	struct vkfd_dev *dev = data;
+	bool more;
 
 	/* handed over (THREAD), or take it if idle; never while HARD drains */
 	switch (atomic_read_acquire(&dev->ih_owner)) {
@@ -274,8 +289,11 @@ static irqreturn_t vkfd_ih_thread(int irq, void *data)
 			return IRQ_HANDLED;	/* the hard-IRQ handler took it */
 		break;
 	}
-	vkfd_ih_drain(dev);
-	if (readl(dev->regs + VKFD_REG_IH_STATUS) & VKFD_IH_STATUS_OVERFLOW) {
+	do {
+		more = vkfd_ih_drain(dev);
+		if (!(readl(dev->regs + VKFD_REG_IH_STATUS) &
+		      VKFD_IH_STATUS_OVERFLOW))
+			continue;
 		/*
 		 * Clear first: an entry dropped after this sets it again and
 		 * raises the vector, so the next run recovers that one.
@@ -285,9 +303,9 @@ static irqreturn_t vkfd_ih_thread(int irq, void *data)
 		dev_warn_ratelimited(&dev->pdev->dev,
 				     "IH ring overflowed: %u entries lost so far, scanning event slots\n",
 				     readl(dev->regs + VKFD_REG_IH_OVERFLOWS));
-		vkfd_ih_drain(dev);
+		more = vkfd_ih_drain(dev);
 		vkfd_ih_recover(dev);
-	}
+	} while (more);
 	atomic_set_release(&dev->ih_owner, VKFD_IH_IDLE);
 	return IRQ_HANDLED;
 }
