@@ -346,8 +346,11 @@ static int ih_child(void *arg)
 		    a.wait_result != KFD_IOC_WAIT_RESULT_COMPLETE)
 			bad++;
 	}
-	/* the IH thread may still be busy with the backlog: let it finish */
-	for (i = 0; i < 100; i++) {
+	/*
+	 * the IH thread may still be busy with the backlog (a debug kernel
+	 * takes seconds over it): let it finish, up to 30 s
+	 */
+	for (i = 0; i < 600; i++) {
 		read_ih(&ring_bytes, &lost1, &rec1);
 		if (lost1 == lost0 || rec1 > rec0)
 			break;
