@@ -23,15 +23,14 @@
 #include "trace.h"
 
 /*
- * insn_cost(): wave-instructions of budget beyond one, from host
- * instructions per instruction (bench/README.md, vkfd-shader-bench: SALU
- * 45, VALU i32 and f32 160-200, LDS 480, global loads 620) and, for f64,
- * which goes through softfloat lane by lane, the CPU time of a loop
+ * insn_cost(): wave-instructions of budget beyond one.  Only f64 VALU
+ * instructions, which go through softfloat lane by lane (about 130 times
+ * a SALU instruction's CPU time in a loop), cost more: the other VALU and
+ * memory instructions cost 4 to 14 times a SALU one (vkfd-shader-bench),
+ * and charging that made a bottom-half run of a HIP kernel so short that
+ * the yields between runs slowed it down three times (bench/README.md).
  */
-#define VKFD_SH_COST_VALU       3
 #define VKFD_SH_COST_VALU_F64   128
-#define VKFD_SH_COST_DS         10
-#define VKFD_SH_COST_VMEM       13
 
 typedef struct VkfdShFamilyPat {
     uint32_t mask, match;
@@ -150,10 +149,9 @@ static bool fetch_dword(VkfdWave *w, uint64_t va, uint32_t *dw)
 
 /*
  * What an instruction costs the queue's budget beyond one wave-instruction
- * (the run loop adds it to the dispatch's debt): about its host time over
- * a SALU instruction's (4 ns).  A VALU instruction works on 64 lanes, f64
- * through softfloat (an endless loop of v_fmac_f64 took 16 ms of CPU a
- * bottom-half run uncharged); memory instructions do 64 lanes too.
+ * (the run loop adds it to the dispatch's debt): an f64 VALU instruction
+ * works on 64 lanes through softfloat (an endless loop of v_fmac_f64 took
+ * 16 ms of CPU a bottom-half run uncharged).
  */
 static uint8_t insn_cost(const VkfdShInsn *in)
 {
@@ -171,12 +169,7 @@ static uint8_t insn_cost(const VkfdShInsn *in)
             f64 |= o->src[i] == VKFD_SH_F64;
         }
         f64 |= o && o->dst == VKFD_SH_F64;
-        return f64 ? VKFD_SH_COST_VALU_F64 : VKFD_SH_COST_VALU;
-    case VKFD_SH_DS:
-        return VKFD_SH_COST_DS;
-    case VKFD_SH_FLAT:
-    case VKFD_SH_MUBUF:
-        return VKFD_SH_COST_VMEM;
+        return f64 ? VKFD_SH_COST_VALU_F64 : 0;
     default:
         return 0;
     }

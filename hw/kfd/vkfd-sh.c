@@ -38,11 +38,11 @@
 /*
  * Starting a workgroup zeroes its waves' VGPRs and its LDS (up to 2 MiB +
  * 64 KiB): that costs the queue's budget one wave-instruction per this
- * many bytes, about what an interpreted SALU instruction takes on the
- * host, so a kernel that ends at once cannot turn one turn of its queue
- * into gigabytes of memset.
+ * many bytes (a SALU instruction's host time zeroes about 64), so a
+ * kernel that ends at once cannot turn one turn of its queue into
+ * gigabytes of memset.
  */
-#define VKFD_SH_START_BYTES     64
+#define VKFD_SH_START_BYTES     256
 
 /*
  * Decoding an instruction (fetched a dword at a time through GPUVM) and
