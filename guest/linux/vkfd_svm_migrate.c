@@ -34,6 +34,7 @@
 #include <linux/ioport.h>
 #include <linux/memremap.h>
 #include <linux/migrate.h>
+#include <linux/rwsem.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/seq_file.h>
@@ -67,6 +68,13 @@ struct vkfd_svm_mem {
 	atomic64_t faults;
 	atomic64_t evicted;		/* at unbind */
 };
+
+/*
+ * Held for read by a migration an SVM call makes, for write by an unbind
+ * taking a GPU's pagemap away: a migration never sees it freed.  CPU
+ * faults need nothing: the faulting page holds the pagemap.
+ */
+static DECLARE_RWSEM(vkfd_svm_mem_rwsem);
 
 /* VRAM of one migrated stretch; its device pages point here. */
 struct vkfd_svm_chunk {
@@ -343,21 +351,25 @@ static const struct dev_pagemap_ops vkfd_svm_pgmap_ops = {
 
 void *vkfd_svm_migrate_owner(struct vkfd_dev *dev)
 {
-	return dev->svm_mem;
+	return READ_ONCE(dev->svm_mem);
 }
 
 /*
- * The PTE of a page hmm_range_fault returned for dev, if it is one of
- * dev's device pages: its VRAM offset, no bus mapping.
+ * The PTE of a page hmm_range_fault returned for dev, if it is a device
+ * page: its VRAM offset in dev, no bus mapping.
  */
 bool vkfd_svm_migrate_pte(struct vkfd_dev *dev, struct page *page,
 			  bool write, u64 *pte)
 {
-	struct vkfd_svm_mem *mem = dev->svm_mem;
+	struct vkfd_svm_mem *mem = READ_ONCE(dev->svm_mem);
 
-	if (!mem || !is_device_private_page(page) ||
-	    page->pgmap != &mem->pgmap)
+	if (!is_device_private_page(page))
 		return false;
+	/* not dev's (its pagemap going at unbind): a hole, never a bus map */
+	if (!mem || page->pgmap != &mem->pgmap) {
+		*pte = 0;
+		return true;
+	}
 	*pte = vkfd_svm_page_offset(mem, page) | VKFD_PTE_VALID;
 	if (write)
 		*pte |= VKFD_PTE_WRITE;
@@ -383,6 +395,7 @@ int vkfd_svm_migrate(struct vkfd_process *p, struct mm_struct *mm,
 
 	if (best == KFD_IOCTL_SVM_LOCATION_UNDEFINED)
 		return 0;
+	down_read(&vkfd_svm_mem_rwsem);
 	mutex_lock(&p->lock);
 	list_for_each_entry(pdd, &p->pdds, node) {
 		struct vkfd_svm_mem *mem = pdd->dev->svm_mem;
@@ -403,26 +416,26 @@ int vkfd_svm_migrate(struct vkfd_process *p, struct mm_struct *mm,
 	for (addr = start << PAGE_SHIFT; addr < end; addr = next) {
 		struct vm_area_struct *vma = vma_lookup(mm, addr);
 
-		if (!vma)
-			return -EFAULT;
+		if (!vma) {
+			ret = -EFAULT;
+			break;
+		}
 		next = min3(end, vma->vm_end,
 			    addr + (VKFD_SVM_MIGRATE_BATCH << PAGE_SHIFT));
-		for (i = 0; i < nfrom; i++) {
+		for (i = 0; i < nfrom && ret >= 0; i++) {
 			ret = vkfd_svm_vma_to_ram(from[i], vma, addr, next,
 						  NULL);
-			if (ret < 0)
-				return ret;
-			if (!to)
+			if (ret >= 0 && !to)
 				atomic64_add(ret, &from[i]->to_ram);
 		}
-		if (to) {
+		if (to && ret >= 0)
 			ret = vkfd_svm_vma_to_vram(to, vma, addr, next,
 						   granularity);
-			if (ret < 0)
-				return ret;
-		}
+		if (ret < 0)
+			break;
 	}
-	return 0;
+	up_read(&vkfd_svm_mem_rwsem);
+	return ret < 0 ? ret : 0;
 }
 
 /* Unbind: every device page back into system memory, wherever it is. */
@@ -502,11 +515,14 @@ void vkfd_svm_migrate_dev_fini(struct vkfd_dev *dev)
 
 	if (!mem)
 		return;
+	/* no new migration finds it; those under way finish first */
+	down_write(&vkfd_svm_mem_rwsem);
+	dev->svm_mem = NULL;
+	up_write(&vkfd_svm_mem_rwsem);
 	vkfd_svm_evict_all(mem);
 	flush_work(&mem->free_work);
 	memunmap_pages(&mem->pgmap);
 	release_mem_region(mem->res->start, resource_size(mem->res));
-	dev->svm_mem = NULL;
 	kfree(mem);
 }
 
