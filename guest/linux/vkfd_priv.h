@@ -189,6 +189,12 @@ struct vkfd_process_device {
 	char name_vram[24];
 	char name_sdma[24];
 	bool sysfs_added;
+	/* stats_<gpu_id>/ and counters_<gpu_id>/ (vkfd_process_sysfs.c) */
+	struct vkfd_pdd_sysfs_dir *stats_dir;
+	struct vkfd_pdd_sysfs_dir *counters_dir;
+	/* amdkfd's SVM counters: pages migrated into this GPU's VRAM, out */
+	atomic64_t page_in;
+	atomic64_t page_out;
 };
 
 /*
@@ -213,6 +219,9 @@ struct vkfd_process {
 	struct xarray queues;		/* queue id -> queue, under lock */
 	/* SVM evictions in force (vkfd_queue.c's vkfd_queues_lock) */
 	unsigned int queues_evicted;
+	/* when the queues went off (jiffies), and the time they were off */
+	u64 evict_start;
+	atomic64_t evicted_jiffies;
 
 	/* events (vkfd_events.c): events_lock orders the ioctls */
 	struct mutex events_lock;

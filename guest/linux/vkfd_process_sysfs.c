@@ -5,14 +5,19 @@
  *   proc/<tgid>/                 a primary kfd_process
  *   proc/<tgid>/context_<id>/    one of its secondaries
  * each with "pasid" (0, PASIDs are per device), "queues/" (vkfd_queue.c
- * fills it) and per GPU "vram_<gpu_id>" and "sdma_<gpu_id>", all made
- * when the kfd_process is, as amdkfd makes them.
+ * fills it) and per GPU "vram_<gpu_id>", "sdma_<gpu_id>",
+ * "stats_<gpu_id>/evicted_ms" and, for a GPU that can do SVM,
+ * "counters_<gpu_id>/{faults,page_in,page_out}", all made when the
+ * kfd_process is, as amdkfd makes them.  amdkfd's
+ * "stats_<gpu_id>/cu_occupancy" is not made: the device tells no wave
+ * counts (docs/lifecycle.md).
  *
  * Each entry is a kernfs node, and making and removing one costs more
  * than everything else CREATE_PROCESS and close do (bench/README.md): the
  * directory holds no attribute group of its type, so that it goes with
  * everything in it in one recursive removal.
  */
+#include <linux/jiffies.h>
 #include <linux/kobject.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
@@ -58,6 +63,121 @@ static ssize_t vkfd_sdma_show(struct kobject *kobj,
 	return sysfs_emit(buf, "0\n");
 }
 
+/*
+ * stats_<gpu_id>/ or counters_<gpu_id>/: a directory of its own, for
+ * amdkfd's file names.  Its files are gone (kernfs drains their readers)
+ * before the pdd is freed.
+ */
+struct vkfd_pdd_sysfs_dir {
+	struct kobject kobj;
+	struct vkfd_process_device *pdd;
+};
+
+static struct vkfd_process_device *vkfd_dir_pdd(struct kobject *kobj)
+{
+	return container_of(kobj, struct vkfd_pdd_sysfs_dir, kobj)->pdd;
+}
+
+static void vkfd_pdd_dir_release(struct kobject *kobj)
+{
+	kfree(container_of(kobj, struct vkfd_pdd_sysfs_dir, kobj));
+}
+
+static const struct kobj_type vkfd_pdd_dir_ktype = {
+	.release = vkfd_pdd_dir_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+};
+
+/*
+ * The time the process's queues spent off the device for evictions that
+ * ended (amdkfd adds an eviction at its restore).  vkfd evicts a
+ * process's queues on all its GPUs at once: each GPU reads the same.
+ */
+static ssize_t evicted_ms_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	struct vkfd_process *p = vkfd_dir_pdd(kobj)->p;
+
+	return sysfs_emit(buf, "%llu\n",
+			  jiffies64_to_msecs(atomic64_read(&p->evicted_jiffies)));
+}
+
+/* GPU page faults handled: only with XNACK, which vkfd has not */
+static ssize_t faults_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "0\n");
+}
+
+static ssize_t page_in_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  atomic64_read(&vkfd_dir_pdd(kobj)->page_in));
+}
+
+static ssize_t page_out_show(struct kobject *kobj,
+			     struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  atomic64_read(&vkfd_dir_pdd(kobj)->page_out));
+}
+
+static struct kobj_attribute vkfd_attr_evicted_ms = __ATTR_RO(evicted_ms);
+static struct kobj_attribute vkfd_attr_faults = __ATTR_RO(faults);
+static struct kobj_attribute vkfd_attr_page_in = __ATTR_RO(page_in);
+static struct kobj_attribute vkfd_attr_page_out = __ATTR_RO(page_out);
+
+static const struct attribute *const vkfd_stats_attrs[] = {
+	&vkfd_attr_evicted_ms.attr,
+	NULL
+};
+
+static const struct attribute *const vkfd_counters_attrs[] = {
+	&vkfd_attr_faults.attr,
+	&vkfd_attr_page_in.attr,
+	&vkfd_attr_page_out.attr,
+	NULL
+};
+
+/*
+ * No attribute group in the type: removing the process's directory
+ * takes these files with it, and the put that frees the kobject later
+ * has nothing left to look up.
+ */
+static struct vkfd_pdd_sysfs_dir *
+vkfd_pdd_dir_add(struct vkfd_process_device *pdd, const char *what,
+		 const struct attribute *const *attrs)
+{
+	struct vkfd_pdd_sysfs_dir *dir;
+	int ret;
+
+	dir = kzalloc(sizeof(*dir), GFP_KERNEL);
+	if (!dir)
+		return NULL;
+	dir->pdd = pdd;
+	ret = kobject_init_and_add(&dir->kobj, &vkfd_pdd_dir_ktype,
+				   &pdd->p->kobj, "%s_%u", what,
+				   pdd->dev->gpu_id);
+	if (!ret)
+		ret = sysfs_create_files(&dir->kobj, attrs);
+	if (ret) {
+		pr_warn("vkfd: sysfs %s_%u of process %d: %d\n", what,
+			pdd->dev->gpu_id, pdd->p->tgid, ret);
+		kobject_put(&dir->kobj);
+		return NULL;
+	}
+	return dir;
+}
+
+/* The directory is gone already when the process's went first. */
+static void vkfd_pdd_dir_put(struct vkfd_pdd_sysfs_dir **dirp)
+{
+	if (*dirp)
+		kobject_put(&(*dirp)->kobj);
+	*dirp = NULL;
+}
+
 /* The kobject is the process's lifetime anchor: set it up at once. */
 void vkfd_proc_sysfs_init_process(struct vkfd_process *p)
 {
@@ -93,6 +213,12 @@ void vkfd_proc_sysfs_add_pdd(struct vkfd_process_device *pdd)
 		goto warn;
 	}
 	pdd->sysfs_added = true;
+	/* as amdkfd, a directory that fails leaves the rest in place */
+	pdd->stats_dir = vkfd_pdd_dir_add(pdd, "stats", vkfd_stats_attrs);
+	/* amdkfd's GPUs that support SVM (vkfd_svm.c's vkfd_svm_gpu_ok) */
+	if (IS_ENABLED(CONFIG_HMM_MIRROR))
+		pdd->counters_dir = vkfd_pdd_dir_add(pdd, "counters",
+						     vkfd_counters_attrs);
 	return;
 warn:
 	pr_warn("vkfd: sysfs for gpu %u of process %d: %d\n",
@@ -103,6 +229,12 @@ void vkfd_proc_sysfs_remove_pdd(struct vkfd_process_device *pdd)
 {
 	if (!pdd->sysfs_added)
 		return;
+	if (pdd->stats_dir)
+		kobject_del(&pdd->stats_dir->kobj);
+	if (pdd->counters_dir)
+		kobject_del(&pdd->counters_dir->kobj);
+	vkfd_pdd_dir_put(&pdd->stats_dir);
+	vkfd_pdd_dir_put(&pdd->counters_dir);
 	sysfs_remove_file(&pdd->p->kobj, &pdd->attr_sdma.attr);
 	sysfs_remove_file(&pdd->p->kobj, &pdd->attr_vram.attr);
 	pdd->sysfs_added = false;
@@ -188,10 +320,14 @@ void vkfd_proc_sysfs_remove_process(struct vkfd_process *p)
 	 * up and removing each file first would cost as much again.  The
 	 * queues were destroyed at teardown, with queues/ (vkfd_queue.c).
 	 */
-	list_for_each_entry(pdd, &p->pdds, node)
-		pdd->sysfs_added = false;
 	kobject_del(&p->kobj);
 	p->kobj_added = false;
+	/* each put only drops the last reference of a removed directory */
+	list_for_each_entry(pdd, &p->pdds, node) {
+		vkfd_pdd_dir_put(&pdd->stats_dir);
+		vkfd_pdd_dir_put(&pdd->counters_dir);
+		pdd->sysfs_added = false;
+	}
 }
 
 int vkfd_proc_sysfs_init(struct kobject *kfd_kobj)

@@ -603,6 +603,7 @@ void vkfd_queue_evict(struct vkfd_process *p)
 	flags = vkfd_queues_lock_noreclaim();
 	if (p->queues_evicted++)
 		goto out;
+	p->evict_start = get_jiffies_64();
 	xa_for_each(&p->queues, id, q) {
 		if (!q->mapped)
 			continue;
@@ -632,6 +633,8 @@ void vkfd_queue_restore(struct vkfd_process *p)
 	flags = vkfd_queues_lock_noreclaim();
 	if (WARN_ON_ONCE(!p->queues_evicted) || --p->queues_evicted)
 		goto out;
+	/* amdkfd's evicted_ms counts whole evictions, at their restore */
+	atomic64_add(get_jiffies_64() - p->evict_start, &p->evicted_jiffies);
 	xa_for_each(&p->queues, id, q) {
 		if (!q->active || q->mapped)
 			continue;

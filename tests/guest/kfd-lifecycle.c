@@ -53,6 +53,65 @@ static int count_entries(const char *dir, const char *prefix)
 	return n;
 }
 
+/* A sysfs file's first line, "" if it cannot be read. */
+static void read_line(char *buf, size_t len, const char *fmt, ...)
+{
+	char path[256];
+	va_list ap;
+	FILE *f;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	buf[0] = 0;
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (!fgets(buf, len, f))
+		buf[0] = 0;
+	fclose(f);
+}
+
+/*
+ * amdkfd's per-GPU stats_<gpu_id>/evicted_ms and counters_<gpu_id>/
+ * {faults,page_in,page_out} of the kfd_process in dir, all 0 before any
+ * work, no cu_occupancy (docs/lifecycle.md); false at the first miss.
+ */
+static bool gpu_dirs_ok(const char *dir)
+{
+	static const char *const counters[] = { "faults", "page_in",
+						"page_out" };
+	struct vkfd_gpu gpus[VKFD_MAX_GPUS];
+	int i, k, n = vkfd_gpus(gpus, VKFD_MAX_GPUS);
+	char buf[64] = "";
+
+	if (n != ndev || count_entries(dir, "stats_") != ndev ||
+	    count_entries(dir, "counters_") != ndev) {
+		tap_diag("  %s: %d stats_, %d counters_, %d GPUs", dir,
+			 count_entries(dir, "stats_"),
+			 count_entries(dir, "counters_"), ndev);
+		return false;
+	}
+	for (i = 0; i < ndev; i++) {
+		unsigned int id = gpus[i].gpu_id;
+
+		read_line(buf, sizeof(buf), "%s/stats_%u/evicted_ms", dir, id);
+		if (strcmp(buf, "0\n") ||
+		    path_exists("%s/stats_%u/cu_occupancy", dir, id))
+			goto bad;
+		for (k = 0; k < 3; k++) {
+			read_line(buf, sizeof(buf), "%s/counters_%u/%s", dir,
+				  id, counters[k]);
+			if (strcmp(buf, "0\n"))
+				goto bad;
+		}
+	}
+	return true;
+bad:
+	tap_diag("  %s: GPU %u read \"%s\"", dir, gpus[i].gpu_id, buf);
+	return false;
+}
+
 /* Secondaries leave sysfs in the release work: wait for the count. */
 static bool entries_are(const char *dir, const char *prefix, int want)
 {
@@ -156,6 +215,8 @@ static void test_primary_shared(int fd1)
 	tap_ok(count_entries(own_dir, "vram_") == ndev &&
 	       count_entries(own_dir, "sdma_") == ndev,
 	       "one vram_<gpu_id> and sdma_<gpu_id> per device");
+	tap_ok(gpu_dirs_ok(own_dir),
+	       "one stats_<gpu_id>/ and counters_<gpu_id>/ per device, all 0");
 	close(fd2);
 	tap_ok(contexts_are(ndev) && path_exists("%s", own_dir),
 	       "closing one file keeps the primary");
@@ -173,6 +234,8 @@ static void test_create_process(void)
 
 	tap_zero(create_process(fd1), "CREATE_PROCESS on a primary file");
 	tap_ok(path_exists("%s", dir0), "secondary appears as context_0");
+	tap_ok(gpu_dirs_ok(dir0) && path_exists("%s/queues", dir0),
+	       "it has queues/ and its stats_ and counters_ per device at once");
 	tap_ok(contexts_are(ndev), "no device context before ACQUIRE_VM");
 	tap_zero(bind_all_gpus(fd1), "ACQUIRE_VM binds the secondary");
 	tap_ok(contexts_are(2 * ndev), "the secondary has its own contexts");
@@ -183,6 +246,7 @@ static void test_create_process(void)
 	tap_zero(make_secondary(fd2), "CREATE_PROCESS and bind on another file");
 	tap_ok(path_exists("%s", dir1), "second secondary is context_1");
 	tap_ok(vkfd_process_count() == 3, "one primary and two secondaries");
+	tap_ok(gpu_dirs_ok(dir1), "a bound secondary's stats_ and counters_");
 
 	close(fd1);
 	tap_ok(wait_path_gone(dir0, WAIT_S) && contexts_are(2 * ndev),
