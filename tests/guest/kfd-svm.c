@@ -698,6 +698,28 @@ static bool svm_settled(int ms, int *evictions, int *restores)
 }
 
 /*
+ * sysfs proc/<tgid>/stats_<gpu_id>/evicted_ms: the milliseconds this
+ * process's queues spent evicted, in evictions that ended; -1 if not
+ * there.
+ */
+static long long evicted_ms(unsigned int gpu_id)
+{
+	long long ms = -1;
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), KFD_PROC_SYSFS "/%d/stats_%u/evicted_ms",
+		 (int)getpid(), gpu_id);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &ms) != 1)
+		ms = -1;
+	fclose(f);
+	return ms;
+}
+
+/*
  * Queue eviction and restore (amdkfd without XNACK): while a queue waits
  * on a word of a GPU-mapped range, the CPU changes the range under it
  * in ways that are not an unmap -- madvise(DONTNEED) swaps the page for
@@ -713,6 +735,7 @@ static void check_eviction(int i)
 	struct vkfd_gpu *gpu = &gpus[i];
 	int kfd = kfd_open(), drm = open_render_node(gpu);
 	int ev0, re0, ev, re, evicted;
+	long long ms0, ms1;
 	bool got;
 	unsigned int id = gpu->gpu_id, k;
 	uint32_t *words, seq = 100;
@@ -741,6 +764,7 @@ static void check_eviction(int i)
 	got = svm_counts(&ev0, &re0, &evicted);
 	tap_ok(got && ev0 == 0 && re0 == 0 &&
 	       evicted == 0, "evict %u: debugfs: no eviction yet", id);
+	tap_ok(evicted_ms(id) == 0, "evict %u: sysfs evicted_ms reads 0", id);
 
 	/* 1. madvise(DONTNEED): the CPU gets a new zero page */
 	queue_poll_copy(&q, buf, n * PAGE, 0x1111, ++seq);
@@ -821,6 +845,9 @@ static void check_eviction(int i)
 	words[0] = 0;
 	queue_poll_copy(&q, buf, n * PAGE, 0x4444, ++seq);
 	ev0 = ev;
+	ms0 = evicted_ms(id);
+	tap_ok(ms0 >= 0, "evict %u: evicted_ms after three evictions: %lld",
+	       id, ms0);
 	tap_zero(mprotect(buf, n * PAGE, PROT_NONE),
 		 "evict %u: mprotect(PROT_NONE) under the queue", id);
 	usleep(300000);
@@ -829,6 +856,8 @@ static void check_eviction(int i)
 	       re == ev0 && evicted > 0,
 	       "evict %u: queues stay evicted while nothing can be mapped (%d/%d/%d)",
 	       id, ev, re, evicted);
+	tap_ok(evicted_ms(id) == ms0,
+	       "evict %u: evicted_ms counts an eviction at its restore", id);
 	/*
 	 * A queue made while the process is evicted, and taken inactive and
 	 * active again by UPDATE_QUEUE meanwhile, runs from the restore on.
@@ -873,6 +902,11 @@ static void check_eviction(int i)
 	got = svm_settled(2000, &ev, &re);
 	tap_ok(got && re == ev,
 	       "evict %u: no eviction left (%d/%d)", id, ev, re);
+	/* off from mprotect(PROT_NONE) to PROT_READ | PROT_WRITE: >= 0.4 s */
+	ms1 = evicted_ms(id);
+	tap_ok(ms1 >= ms0 + 400,
+	       "evict %u: evicted_ms grew by the 0.4 s the queues were off (%lld -> %lld)",
+	       id, ms0, ms1);
 
 	/* 5. munmap + a new page + ACCESS while the queue waits */
 	words[0] = 0;
