@@ -388,6 +388,7 @@ int vkfd_svm_migrate(struct vkfd_process *p, struct mm_struct *mm,
 		     u8 granularity)
 {
 	struct vkfd_svm_mem *from[8], *to = NULL;
+	long out[ARRAY_SIZE(from)] = {}, in = 0;
 	struct vkfd_process_device *pdd;
 	unsigned long addr, end, next;
 	unsigned int nfrom = 0, i;
@@ -427,13 +428,28 @@ int vkfd_svm_migrate(struct vkfd_process *p, struct mm_struct *mm,
 						  NULL);
 			if (ret >= 0 && !to)
 				atomic64_add(ret, &from[i]->to_ram);
+			if (ret > 0)
+				out[i] += ret;
 		}
-		if (to && ret >= 0)
+		if (to && ret >= 0) {
 			ret = vkfd_svm_vma_to_vram(to, vma, addr, next,
 						   granularity);
+			if (ret > 0)
+				in += ret;
+		}
 		if (ret < 0)
 			break;
 	}
+	/* amdkfd's page_in and page_out of the GPUs the pages left, reached */
+	mutex_lock(&p->lock);
+	list_for_each_entry(pdd, &p->pdds, node) {
+		if (in && pdd->dev->svm_mem == to)
+			atomic64_add(in, &pdd->page_in);
+		for (i = 0; i < nfrom; i++)
+			if (out[i] && pdd->dev->svm_mem == from[i])
+				atomic64_add(out[i], &pdd->page_out);
+	}
+	mutex_unlock(&p->lock);
 	up_read(&vkfd_svm_mem_rwsem);
 	return ret < 0 ? ret : 0;
 }

@@ -113,6 +113,28 @@ static bool vram_of(unsigned int gpu_id, struct vram *v)
 	return found;
 }
 
+/*
+ * sysfs proc/<tgid>/counters_<gpu_id>/<name> of this process (amdkfd's
+ * SVM counters, in pages); -1 if not there.
+ */
+static long long counter(unsigned int gpu_id, const char *name)
+{
+	long long n = -1;
+	char path[160];
+	FILE *f;
+
+	snprintf(path, sizeof(path),
+		 "/sys/devices/virtual/kfd/kfd/proc/%d/counters_%u/%s",
+		 (int)getpid(), gpu_id, name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &n) != 1)
+		n = -1;
+	fclose(f);
+	return n;
+}
+
 /* VRAM pages in use for SVM reach want (chunks go back from a worker). */
 static bool wait_in_use(unsigned int gpu_id, long long want, struct vram *v)
 {
@@ -258,6 +280,10 @@ static void check_gpu(int i, const uint8_t *ref)
 	       v.in_use);
 	tap_ok(available(kfd, id) == avail0 - size,
 	       "GPU %u: AVAILABLE_MEMORY less by the range", id);
+	tap_ok(counter(id, "page_in") == NPAGES &&
+	       counter(id, "page_out") == 0 && counter(id, "faults") == 0,
+	       "GPU %u: sysfs counters: page_in %lld, page_out 0, faults 0", id,
+	       counter(id, "page_in"));
 
 	/* 2. the GPU reads and writes VRAM; the CPU is not involved */
 	memset((void *)(q.data + 0x1000), 0, size);
@@ -285,6 +311,10 @@ static void check_gpu(int i, const uint8_t *ref)
 	       "GPU %u: %d pages back in system memory", id, NPAGES);
 	tap_ok(wait_available(kfd, id, avail0),
 	       "GPU %u: AVAILABLE_MEMORY as before", id);
+	tap_ok(counter(id, "page_out") == NPAGES &&
+	       counter(id, "page_in") == NPAGES,
+	       "GPU %u: sysfs counters: page_out %lld, page_in as before", id,
+	       counter(id, "page_out"));
 	tap_ok(buf[PAGE] == 0x3c && buf[2 * PAGE - 1] == 0x3c &&
 	       !memcmp(buf, ref, PAGE) &&
 	       !memcmp(buf + 2 * PAGE, ref + 2 * PAGE, size - 2 * PAGE),
