@@ -2578,6 +2578,7 @@ static void op_reg(Fuzz *f)
         VKFD_REG_SCHED_SIZE, VKFD_REG_SCHED_WPTR, VKFD_REG_VM_FAULT_STATUS,
         VKFD_REG_IH_BASE_LO, VKFD_REG_IH_BASE_HI, VKFD_REG_IH_SIZE,
         VKFD_REG_IH_CNTL, VKFD_REG_IH_RPTR, VKFD_REG_IH_STATUS,
+        VKFD_REG_IH_WPTR_ADDR_LO, VKFD_REG_IH_WPTR_ADDR_HI,
         VKFD_REG_ID, VKFD_REG_CLOCK_LO,
     };
     unsigned off = chance(r, 85) ? regs[below(r, ARRAY_SIZE(regs))] :
@@ -2615,14 +2616,30 @@ static void op_ih(Fuzz *f)
     Rng *r = &f->rng;
     uint64_t base = chance(r, 70) ? PA_IH : hostile_pa(f) & ~0xfffull;
     uint32_t size = chance(r, 90) ? 0x1000u << below(r, 5) : odd_u32(r);
+    /*
+     * The write-pointer write-back word: usually in RAM past the ring's
+     * largest size, sometimes unaligned or somewhere hostile (the ring
+     * itself, a BAR, nothing).
+     */
+    uint64_t wb = chance(r, 70) ? PA_IH + 0x10000 + below(r, 16) * 4 :
+                  chance(r, 50) ? base + below(r, 64) : hostile_pa(f);
+    uint32_t cntl = VKFD_IH_CNTL_ENABLE;
 
+    if (chance(r, 60)) {
+        cntl |= VKFD_IH_CNTL_RPTR_REARM;
+    }
+    if (chance(r, 60)) {
+        cntl |= VKFD_IH_CNTL_WPTR_WRITEBACK;
+    }
     switch (below(r, 3)) {
     case 0:
         wl(f, reg(f, VKFD_REG_IH_CNTL), 0);
         wl(f, reg(f, VKFD_REG_IH_BASE_LO), (uint32_t)base);
         wl(f, reg(f, VKFD_REG_IH_BASE_HI), base >> 32);
         wl(f, reg(f, VKFD_REG_IH_SIZE), size);
-        wl(f, reg(f, VKFD_REG_IH_CNTL), VKFD_IH_CNTL_ENABLE);
+        wl(f, reg(f, VKFD_REG_IH_WPTR_ADDR_LO), (uint32_t)wb);
+        wl(f, reg(f, VKFD_REG_IH_WPTR_ADDR_HI), wb >> 32);
+        wl(f, reg(f, VKFD_REG_IH_CNTL), chance(r, 95) ? cntl : odd_u32(r));
         break;
     case 1:
         wl(f, reg(f, VKFD_REG_IH_RPTR), chance(r, 80) ?
