@@ -189,12 +189,12 @@ struct vkfd_process_device {
 	char name_vram[24];
 	char name_sdma[24];
 	bool sysfs_added;
-	/* stats_<gpu_id>/ and counters_<gpu_id>/ (vkfd_process_sysfs.c) */
+	/*
+	 * stats_<gpu_id>/ and counters_<gpu_id>/ (vkfd_process_sysfs.c);
+	 * counters_dir is set and cleared under p->lock
+	 */
 	struct vkfd_pdd_sysfs_dir *stats_dir;
 	struct vkfd_pdd_sysfs_dir *counters_dir;
-	/* amdkfd's SVM counters: pages migrated into this GPU's VRAM, out */
-	atomic64_t page_in;
-	atomic64_t page_out;
 };
 
 /*
@@ -470,6 +470,10 @@ void vkfd_proc_sysfs_add_process(struct vkfd_process *p);
 void vkfd_proc_sysfs_add_pdd(struct vkfd_process_device *pdd);
 void vkfd_proc_sysfs_remove_pdd(struct vkfd_process_device *pdd);
 void vkfd_proc_sysfs_remove_process(struct vkfd_process *p);
+struct vkfd_pdd_sysfs_dir *vkfd_proc_counters_get(struct vkfd_pdd_sysfs_dir *d);
+void vkfd_proc_counters_put(struct vkfd_pdd_sysfs_dir *d);
+void vkfd_proc_counters_add(struct vkfd_pdd_sysfs_dir *d, long page_in,
+			    long page_out);
 
 /* vkfd_debugfs.c */
 void vkfd_debugfs_init(void);

@@ -66,21 +66,26 @@ static ssize_t vkfd_sdma_show(struct kobject *kobj,
 /*
  * stats_<gpu_id>/ or counters_<gpu_id>/: a directory of its own, for
  * amdkfd's file names.  Its files are gone (kernfs drains their readers)
- * before the pdd is freed.
+ * before the pdd is freed.  counters_ holds amdkfd's SVM page counts:
+ * the VRAM pages of a migration hold a reference (vkfd_svm_migrate.c),
+ * so that a CPU fault counts the pages it brings back whatever became
+ * of the pdd.
  */
 struct vkfd_pdd_sysfs_dir {
 	struct kobject kobj;
 	struct vkfd_process_device *pdd;
+	atomic64_t page_in;		/* into this GPU's VRAM */
+	atomic64_t page_out;		/* out of it */
 };
 
-static struct vkfd_process_device *vkfd_dir_pdd(struct kobject *kobj)
+static struct vkfd_pdd_sysfs_dir *vkfd_dir(struct kobject *kobj)
 {
-	return container_of(kobj, struct vkfd_pdd_sysfs_dir, kobj)->pdd;
+	return container_of(kobj, struct vkfd_pdd_sysfs_dir, kobj);
 }
 
 static void vkfd_pdd_dir_release(struct kobject *kobj)
 {
-	kfree(container_of(kobj, struct vkfd_pdd_sysfs_dir, kobj));
+	kfree(vkfd_dir(kobj));
 }
 
 static const struct kobj_type vkfd_pdd_dir_ktype = {
@@ -96,7 +101,7 @@ static const struct kobj_type vkfd_pdd_dir_ktype = {
 static ssize_t evicted_ms_show(struct kobject *kobj,
 			       struct kobj_attribute *attr, char *buf)
 {
-	struct vkfd_process *p = vkfd_dir_pdd(kobj)->p;
+	struct vkfd_process *p = vkfd_dir(kobj)->pdd->p;
 
 	return sysfs_emit(buf, "%llu\n",
 			  jiffies64_to_msecs(atomic64_read(&p->evicted_jiffies)));
@@ -112,15 +117,37 @@ static ssize_t faults_show(struct kobject *kobj, struct kobj_attribute *attr,
 static ssize_t page_in_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
 {
-	return sysfs_emit(buf, "%lld\n",
-			  atomic64_read(&vkfd_dir_pdd(kobj)->page_in));
+	return sysfs_emit(buf, "%lld\n", atomic64_read(&vkfd_dir(kobj)->page_in));
 }
 
 static ssize_t page_out_show(struct kobject *kobj,
 			     struct kobj_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%lld\n",
-			  atomic64_read(&vkfd_dir_pdd(kobj)->page_out));
+			  atomic64_read(&vkfd_dir(kobj)->page_out));
+}
+
+/* A reference on a counters_<gpu_id>/ (NULL: none), for SVM migration. */
+struct vkfd_pdd_sysfs_dir *vkfd_proc_counters_get(struct vkfd_pdd_sysfs_dir *d)
+{
+	if (d)
+		kobject_get(&d->kobj);
+	return d;
+}
+
+void vkfd_proc_counters_put(struct vkfd_pdd_sysfs_dir *d)
+{
+	if (d)
+		kobject_put(&d->kobj);
+}
+
+void vkfd_proc_counters_add(struct vkfd_pdd_sysfs_dir *d, long page_in,
+			    long page_out)
+{
+	if (!d)
+		return;
+	atomic64_add(page_in, &d->page_in);
+	atomic64_add(page_out, &d->page_out);
 }
 
 static struct kobj_attribute vkfd_attr_evicted_ms = __ATTR_RO(evicted_ms);
@@ -216,9 +243,14 @@ void vkfd_proc_sysfs_add_pdd(struct vkfd_process_device *pdd)
 	/* as amdkfd, a directory that fails leaves the rest in place */
 	pdd->stats_dir = vkfd_pdd_dir_add(pdd, "stats", vkfd_stats_attrs);
 	/* amdkfd's GPUs that support SVM (vkfd_svm.c's vkfd_svm_gpu_ok) */
-	if (IS_ENABLED(CONFIG_HMM_MIRROR))
-		pdd->counters_dir = vkfd_pdd_dir_add(pdd, "counters",
-						     vkfd_counters_attrs);
+	if (IS_ENABLED(CONFIG_HMM_MIRROR)) {
+		struct vkfd_pdd_sysfs_dir *d;
+
+		d = vkfd_pdd_dir_add(pdd, "counters", vkfd_counters_attrs);
+		mutex_lock(&p->lock);
+		pdd->counters_dir = d;
+		mutex_unlock(&p->lock);
+	}
 	return;
 warn:
 	pr_warn("vkfd: sysfs for gpu %u of process %d: %d\n",
@@ -227,14 +259,20 @@ warn:
 
 void vkfd_proc_sysfs_remove_pdd(struct vkfd_process_device *pdd)
 {
+	struct vkfd_pdd_sysfs_dir *counters;
+
 	if (!pdd->sysfs_added)
 		return;
+	mutex_lock(&pdd->p->lock);
+	counters = pdd->counters_dir;
+	pdd->counters_dir = NULL;
+	mutex_unlock(&pdd->p->lock);
 	if (pdd->stats_dir)
 		kobject_del(&pdd->stats_dir->kobj);
-	if (pdd->counters_dir)
-		kobject_del(&pdd->counters_dir->kobj);
+	if (counters)
+		kobject_del(&counters->kobj);
 	vkfd_pdd_dir_put(&pdd->stats_dir);
-	vkfd_pdd_dir_put(&pdd->counters_dir);
+	vkfd_pdd_dir_put(&counters);
 	sysfs_remove_file(&pdd->p->kobj, &pdd->attr_sdma.attr);
 	sysfs_remove_file(&pdd->p->kobj, &pdd->attr_vram.attr);
 	pdd->sysfs_added = false;
@@ -322,10 +360,22 @@ void vkfd_proc_sysfs_remove_process(struct vkfd_process *p)
 	 */
 	kobject_del(&p->kobj);
 	p->kobj_added = false;
-	/* each put only drops the last reference of a removed directory */
+	/*
+	 * Each put drops the process's reference on a removed directory; a
+	 * counters_ one lives on while VRAM pages of a migration hold it.
+	 */
 	list_for_each_entry(pdd, &p->pdds, node) {
+		struct vkfd_pdd_sysfs_dir *counters;
+
+		mutex_lock(&p->lock);
+		counters = pdd->counters_dir;
+		pdd->counters_dir = NULL;
+		mutex_unlock(&p->lock);
 		vkfd_pdd_dir_put(&pdd->stats_dir);
-		vkfd_pdd_dir_put(&pdd->counters_dir);
+		/* its reference on p->kobj goes now, whoever holds it */
+		if (counters)
+			kobject_del(&counters->kobj);
+		vkfd_pdd_dir_put(&counters);
 		pdd->sysfs_added = false;
 	}
 }

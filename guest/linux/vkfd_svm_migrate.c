@@ -83,6 +83,8 @@ struct vkfd_svm_chunk {
 	atomic_t pages;			/* device pages still alive */
 	u8 granularity;			/* the range's, for CPU faults */
 	struct list_head free_node;
+	/* the process's counters_<gpu_id>/, for its CPU faults' page_out */
+	struct vkfd_pdd_sysfs_dir *counters;
 };
 
 static struct vkfd_svm_mem *vkfd_svm_page_mem(struct page *page)
@@ -108,6 +110,7 @@ static void vkfd_svm_free_work(struct work_struct *work)
 	spin_unlock_irqrestore(&mem->free_lock, flags);
 	list_for_each_entry_safe(c, tmp, &list, free_node) {
 		vkfd_vram_free(mem->dev, &c->node);
+		vkfd_proc_counters_put(c->counters);
 		kfree(c);
 	}
 }
@@ -236,7 +239,8 @@ out:
 static long vkfd_svm_vma_to_vram(struct vkfd_svm_mem *mem,
 				 struct vm_area_struct *vma,
 				 unsigned long start, unsigned long end,
-				 u8 granularity)
+				 u8 granularity,
+				 struct vkfd_pdd_sysfs_dir *counters)
 {
 	unsigned long npages = (end - start) >> PAGE_SHIFT, i, n;
 	struct migrate_vma m = {
@@ -281,6 +285,7 @@ static long vkfd_svm_vma_to_vram(struct vkfd_svm_mem *mem,
 	}
 	c->mem = mem;
 	c->granularity = granularity;
+	c->counters = vkfd_proc_counters_get(counters);
 	atomic_set(&c->pages, n);
 	atomic64_add(n, &mem->in_use);
 	off = c->node.start;
@@ -328,6 +333,7 @@ static vm_fault_t vkfd_svm_migrate_to_ram(struct vm_fault *vmf)
 	struct vkfd_svm_chunk *c = vmf->page->zone_device_data;
 	struct vkfd_svm_mem *mem = vkfd_svm_page_mem(vmf->page);
 	struct vm_area_struct *vma = vmf->vma;
+	struct vkfd_pdd_sysfs_dir *counters;
 	unsigned long size, start, end;
 	long ret;
 
@@ -336,7 +342,12 @@ static vm_fault_t vkfd_svm_migrate_to_ram(struct vm_fault *vmf)
 				  ilog2(VKFD_SVM_MIGRATE_BATCH));
 	start = max(ALIGN_DOWN(vmf->address, size), vma->vm_start);
 	end = min(ALIGN_DOWN(vmf->address, size) + size, vma->vm_end);
+	/* c may go with the pages: their process's counters stay */
+	counters = vkfd_proc_counters_get(c ? c->counters : NULL);
 	ret = vkfd_svm_vma_to_ram(mem, vma, start, end, vmf->page);
+	if (ret > 0)
+		vkfd_proc_counters_add(counters, 0, ret);
+	vkfd_proc_counters_put(counters);
 	if (ret < 0)
 		return VM_FAULT_SIGBUS;
 	atomic64_inc(&mem->faults);
@@ -388,7 +399,9 @@ int vkfd_svm_migrate(struct vkfd_process *p, struct mm_struct *mm,
 		     u8 granularity)
 {
 	struct vkfd_svm_mem *from[8], *to = NULL;
-	long out[ARRAY_SIZE(from)] = {}, in = 0;
+	/* counters_<gpu_id>/ of the GPUs, referenced */
+	struct vkfd_pdd_sysfs_dir *from_counters[ARRAY_SIZE(from)];
+	struct vkfd_pdd_sysfs_dir *to_counters = NULL;
 	struct vkfd_process_device *pdd;
 	unsigned long addr, end, next;
 	unsigned int nfrom = 0, i;
@@ -403,10 +416,14 @@ int vkfd_svm_migrate(struct vkfd_process *p, struct mm_struct *mm,
 
 		if (!mem || pdd->dying)
 			continue;
-		if (best && pdd->dev->gpu_id == best)
+		if (best && pdd->dev->gpu_id == best) {
 			to = mem;
-		else if (nfrom < ARRAY_SIZE(from))
+			to_counters = vkfd_proc_counters_get(pdd->counters_dir);
+		} else if (nfrom < ARRAY_SIZE(from)) {
+			from_counters[nfrom] =
+				vkfd_proc_counters_get(pdd->counters_dir);
 			from[nfrom++] = mem;
+		}
 	}
 	mutex_unlock(&p->lock);
 	/* the GPU left meanwhile: system memory, as amdkfd's fallback */
@@ -428,28 +445,23 @@ int vkfd_svm_migrate(struct vkfd_process *p, struct mm_struct *mm,
 						  NULL);
 			if (ret >= 0 && !to)
 				atomic64_add(ret, &from[i]->to_ram);
+			/* amdkfd's page_out of the GPU the pages left */
 			if (ret > 0)
-				out[i] += ret;
+				vkfd_proc_counters_add(from_counters[i], 0,
+						       ret);
 		}
 		if (to && ret >= 0) {
 			ret = vkfd_svm_vma_to_vram(to, vma, addr, next,
-						   granularity);
+						   granularity, to_counters);
 			if (ret > 0)
-				in += ret;
+				vkfd_proc_counters_add(to_counters, ret, 0);
 		}
 		if (ret < 0)
 			break;
 	}
-	/* amdkfd's page_in and page_out of the GPUs the pages left, reached */
-	mutex_lock(&p->lock);
-	list_for_each_entry(pdd, &p->pdds, node) {
-		if (in && pdd->dev->svm_mem == to)
-			atomic64_add(in, &pdd->page_in);
-		for (i = 0; i < nfrom; i++)
-			if (out[i] && pdd->dev->svm_mem == from[i])
-				atomic64_add(out[i], &pdd->page_out);
-	}
-	mutex_unlock(&p->lock);
+	for (i = 0; i < nfrom; i++)
+		vkfd_proc_counters_put(from_counters[i]);
+	vkfd_proc_counters_put(to_counters);
 	up_read(&vkfd_svm_mem_rwsem);
 	return ret < 0 ? ret : 0;
 }

@@ -329,6 +329,9 @@ static void check_gpu(int i, const uint8_t *ref)
 		 "GPU %u: granularity 0, to the GPU again", id);
 	tap_ok(vram_of(id, &v) && v.in_use == v0.in_use + NPAGES,
 	       "GPU %u: in VRAM again", id);
+	tap_ok(counter(id, "page_in") == 2 * NPAGES &&
+	       counter(id, "page_out") == NPAGES,
+	       "GPU %u: sysfs page_in %lld", id, counter(id, "page_in"));
 	v0.faults = v.faults;
 	v0.fault_pages = v.fault_pages;
 	tap_ok(!memcmp(buf + 3 * PAGE, ref + 3 * PAGE, PAGE),
@@ -339,6 +342,9 @@ static void check_gpu(int i, const uint8_t *ref)
 	       v.in_use == v0.in_use + NPAGES - 1,
 	       "GPU %u: one CPU fault brought that page back (%lld faults)",
 	       id, v.faults - v0.faults);
+	tap_ok(counter(id, "page_out") == NPAGES + 1,
+	       "GPU %u: sysfs page_out counts the CPU fault's page (%lld)", id,
+	       counter(id, "page_out"));
 	memset((void *)(q.data + 0x1000), 0, size);
 	tap_ok(sdma_copy(&q, (uintptr_t)buf, data_va(&q, 0x1000), size,
 			 seq++) &&
@@ -346,6 +352,10 @@ static void check_gpu(int i, const uint8_t *ref)
 	       "GPU %u: SDMA reads the range, one page in RAM, the rest in VRAM",
 	       id);
 	tap_ok(!memcmp(buf, ref, size), "GPU %u: the CPU reads it all", id);
+	tap_ok(counter(id, "page_out") == 2 * NPAGES &&
+	       counter(id, "faults") == 0,
+	       "GPU %u: sysfs page_out %lld: every page came back, faults 0",
+	       id, counter(id, "page_out"));
 	tap_ok(wait_in_use(id, v0.in_use, &v) &&
 	       v.faults == v0.faults + NPAGES,
 	       "GPU %u: %d CPU faults, VRAM given back", id, NPAGES);
