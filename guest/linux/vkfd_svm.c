@@ -19,10 +19,12 @@
  * callback returns, and a delayed worker faults the pages in again,
  * maps them and restores the queues, as amdkfd's svm_range_evict and
  * svm_range_restore_work without XNACK: a queue never reaches a hole.
- * System memory only: amdkfd migrates to VRAM through device-private
- * pages, which the release guest kernel lacks; a gpu_id as a location
- * is recorded and the pages stay where they are, as amdkfd does for a
- * GPU without device memory of its own (an APU).
+ * SET_ATTR's prefetch location moves a range's pages into a GPU's VRAM
+ * or back (vkfd_svm_migrate.c) where the kernel has device-private
+ * pages (CONFIG_DEVICE_PRIVATE: the debug guest kernel); Debian's release
+ * kernel lacks them, so there a gpu_id as a location is recorded and the
+ * pages stay in system memory, as amdkfd does for a GPU without device
+ * memory of its own (an APU).
  * Locking: docs/memory.md, "SVM".
  */
 #include <linux/dma-mapping.h>
