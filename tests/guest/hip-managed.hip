@@ -30,6 +30,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tap-stderr.h"
+
 #define WORDS	(1u << 16)
 
 static int count, failed;
@@ -163,6 +165,7 @@ int main(int argc, char **argv)
 {
 	int want = 1, n = 0;
 
+	tap_stderr_as_comments();
 	if (argc == 3 && !strcmp(argv[1], "--devices"))
 		want = atoi(argv[2]);
 	/* a runtime that never returns ends the test instead of hanging */
