@@ -136,6 +136,29 @@ static inline bool wait_u32(volatile uint8_t *p, uint32_t want)
 }
 
 /*
+ * An SDMA queue: COPY_LINEAR of len bytes, then a FENCE writing seq at
+ * data offset 0x40; waits for the fence.
+ */
+static inline bool sdma_copy_fenced(struct q *q, uint64_t src, uint64_t dst,
+				    uint32_t len, uint32_t seq)
+{
+	uint64_t f = data_va(q, 0x40);
+	uint32_t copy[7] = {
+		VKFD_SDMA_HEADER(VKFD_SDMA_OP_COPY, 0), len - 1, 0,
+		(uint32_t)src, src >> 32, (uint32_t)dst, dst >> 32,
+	};
+	uint32_t fence[4] = {
+		VKFD_SDMA_HEADER(VKFD_SDMA_OP_FENCE, 0), (uint32_t)f, f >> 32,
+		seq,
+	};
+
+	emit(q, copy, 7);
+	emit(q, fence, 4);
+	kick(q, q->wptr);
+	return wait_u32(q->data + 0x40, seq);
+}
+
+/*
  * What the queue writes back at its read-pointer address once it has
  * consumed everything up to wptr: a PM4 queue, as the GFX9 CP, a 32-bit
  * dword offset into the ring; SDMA its 64-bit byte count; AQL its 64-bit

@@ -32,6 +32,7 @@
 #include "tap.h"
 #include "kfd-util.h"
 #include "kfd-queue-util.h"
+#include "kfd-svm-util.h"
 
 #define PAGE		4096ULL
 #define NPAGES		16
@@ -40,40 +41,6 @@
 
 static struct vkfd_gpu gpus[VKFD_MAX_GPUS];
 static int ngpu;
-
-struct svm_buf {
-	struct kfd_ioctl_svm_args a;
-	struct kfd_ioctl_svm_attribute attrs[4];
-};
-
-static int svm_call(int kfd, uint32_t op, const void *start, uint64_t size,
-		    struct svm_buf *b, uint32_t nattr)
-{
-	b->a.start_addr = (uintptr_t)start;
-	b->a.size = size;
-	b->a.op = op;
-	b->a.nattr = nattr;
-	return ioctl(kfd, (AMDKFD_IOC_SVM &
-			   ~(_IOC_SIZEMASK << _IOC_SIZESHIFT)) |
-			  (sizeof(b->a) + nattr * sizeof(b->attrs[0]))
-			  << _IOC_SIZESHIFT, b);
-}
-
-static int set1(int kfd, const void *start, uint64_t size, uint32_t type,
-		uint32_t value)
-{
-	struct svm_buf b = { .attrs[0] = { type, value } };
-
-	return svm_call(kfd, KFD_IOCTL_SVM_OP_SET_ATTR, start, size, &b, 1);
-}
-
-static int set2(int kfd, const void *start, uint64_t size, uint32_t t0,
-		uint32_t v0, uint32_t t1, uint32_t v1)
-{
-	struct svm_buf b = { .attrs = { { t0, v0 }, { t1, v1 } } };
-
-	return svm_call(kfd, KFD_IOCTL_SVM_OP_SET_ATTR, start, size, &b, 2);
-}
 
 static uint32_t get_prefetch(int kfd, const void *start, uint64_t size)
 {
@@ -113,26 +80,10 @@ static bool vram_of(unsigned int gpu_id, struct vram *v)
 	return found;
 }
 
-/*
- * sysfs proc/<tgid>/counters_<gpu_id>/<name> of this process (amdkfd's
- * SVM counters, in pages); -1 if not there.
- */
+/* This process's amdkfd SVM counter name on a GPU (pages); -1 if none */
 static long long counter(unsigned int gpu_id, const char *name)
 {
-	long long n = -1;
-	char path[160];
-	FILE *f;
-
-	snprintf(path, sizeof(path),
-		 "/sys/devices/virtual/kfd/kfd/proc/%d/counters_%u/%s",
-		 (int)getpid(), gpu_id, name);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%lld", &n) != 1)
-		n = -1;
-	fclose(f);
-	return n;
+	return proc_gpu_number(gpu_id, "counters", name);
 }
 
 /* VRAM pages in use for SVM reach want (chunks go back from a worker). */
@@ -164,26 +115,6 @@ static bool wait_available(int kfd, unsigned int gpu_id, uint64_t want)
 	tap_diag("  gpu %u: available %llu, wanted %llu", gpu_id,
 		 (unsigned long long)got, (unsigned long long)want);
 	return false;
-}
-
-/* One SDMA COPY_LINEAR of len bytes, then a FENCE; waits for it. */
-static bool sdma_copy(struct q *q, uint64_t src, uint64_t dst, uint32_t len,
-		      uint32_t seq)
-{
-	uint64_t f = data_va(q, 0x40);
-	uint32_t copy[7] = {
-		VKFD_SDMA_HEADER(VKFD_SDMA_OP_COPY, 0), len - 1, 0,
-		(uint32_t)src, src >> 32, (uint32_t)dst, dst >> 32,
-	};
-	uint32_t fence[4] = {
-		VKFD_SDMA_HEADER(VKFD_SDMA_OP_FENCE, 0), (uint32_t)f, f >> 32,
-		seq,
-	};
-
-	emit(q, copy, 7);
-	emit(q, fence, 4);
-	kick(q, q->wptr);
-	return wait_u32(q->data + 0x40, seq);
 }
 
 static uint8_t *new_range(const uint8_t *ref)
@@ -220,13 +151,13 @@ static void measure(int kfd, unsigned int id)
 		want += k * 0x9e3779b97f4a7c15ULL;
 	}
 	t0 = now_s();
-	tap_zero(set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, id),
+	tap_zero(svm_set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, id),
 		 "GPU %u: 4 MiB to VRAM", id);
 	t1 = now_s();
-	tap_zero(set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, SYSMEM),
+	tap_zero(svm_set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, SYSMEM),
 		 "GPU %u: 4 MiB back", id);
 	t2 = now_s();
-	tap_zero(set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, id),
+	tap_zero(svm_set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, id),
 		 "GPU %u: 4 MiB to VRAM again", id);
 	t3 = now_s();
 	for (k = 0; k < size; k += 8)
@@ -268,8 +199,8 @@ static void check_gpu(int i, const uint8_t *ref)
 	avail0 = available(kfd, id);
 
 	/* 1. to the GPU's VRAM */
-	tap_zero(set2(kfd, buf, size, KFD_IOCTL_SVM_ATTR_ACCESS, id,
-		      KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, id),
+	tap_zero(svm_set2(kfd, buf, size, KFD_IOCTL_SVM_ATTR_ACCESS, id,
+			  KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, id),
 		 "GPU %u: SET_ATTR ACCESS + PREFETCH_LOC = the GPU", id);
 	tap_ok(get_prefetch(kfd, buf, size) == id,
 	       "GPU %u: GET_ATTR reports PREFETCH_LOC = the GPU", id);
@@ -287,7 +218,7 @@ static void check_gpu(int i, const uint8_t *ref)
 
 	/* 2. the GPU reads and writes VRAM; the CPU is not involved */
 	memset((void *)(q.data + 0x1000), 0, size);
-	tap_ok(sdma_copy(&q, (uintptr_t)buf, data_va(&q, 0x1000), size, seq++),
+	tap_ok(sdma_copy_fenced(&q, (uintptr_t)buf, data_va(&q, 0x1000), size, seq++),
 	       "GPU %u: SDMA copy out of the range done", id);
 	tap_ok(!memcmp((const void *)(q.data + 0x1000), ref, size),
 	       "GPU %u: SDMA read the CPU's bytes", id);
@@ -295,14 +226,14 @@ static void check_gpu(int i, const uint8_t *ref)
 	       v.faults == v0.faults,
 	       "GPU %u: ... from VRAM: no page moved, no CPU fault", id);
 	memset((void *)(q.data + 0x1000), 0x3c, PAGE);
-	tap_ok(sdma_copy(&q, data_va(&q, 0x1000), (uintptr_t)buf + PAGE, PAGE,
-			 seq++), "GPU %u: SDMA copy into page 1 done", id);
+	tap_ok(sdma_copy_fenced(&q, data_va(&q, 0x1000), (uintptr_t)buf + PAGE, PAGE,
+				seq++), "GPU %u: SDMA copy into page 1 done", id);
 	tap_ok(vram_of(id, &v) && v.in_use == v0.in_use + NPAGES &&
 	       v.faults == v0.faults,
 	       "GPU %u: the range is still all in VRAM", id);
 
 	/* 3. back to system memory by prefetch: no CPU fault */
-	tap_zero(set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, SYSMEM),
+	tap_zero(svm_set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, SYSMEM),
 		 "GPU %u: PREFETCH_LOC = system memory", id);
 	tap_ok(get_prefetch(kfd, buf, size) == SYSMEM,
 	       "GPU %u: GET_ATTR reports system memory", id);
@@ -324,8 +255,8 @@ static void check_gpu(int i, const uint8_t *ref)
 	memcpy(buf + PAGE, ref + PAGE, PAGE);
 
 	/* 4. to VRAM again, granularity 0: CPU faults one page at a time */
-	tap_zero(set2(kfd, buf, size, KFD_IOCTL_SVM_ATTR_GRANULARITY, 0,
-		      KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, id),
+	tap_zero(svm_set2(kfd, buf, size, KFD_IOCTL_SVM_ATTR_GRANULARITY, 0,
+			  KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, id),
 		 "GPU %u: granularity 0, to the GPU again", id);
 	tap_ok(vram_of(id, &v) && v.in_use == v0.in_use + NPAGES,
 	       "GPU %u: in VRAM again", id);
@@ -346,8 +277,8 @@ static void check_gpu(int i, const uint8_t *ref)
 	       "GPU %u: sysfs page_out counts the CPU fault's page (%lld)", id,
 	       counter(id, "page_out"));
 	memset((void *)(q.data + 0x1000), 0, size);
-	tap_ok(sdma_copy(&q, (uintptr_t)buf, data_va(&q, 0x1000), size,
-			 seq++) &&
+	tap_ok(sdma_copy_fenced(&q, (uintptr_t)buf, data_va(&q, 0x1000), size,
+				seq++) &&
 	       !memcmp((const void *)(q.data + 0x1000), ref, size),
 	       "GPU %u: SDMA reads the range, one page in RAM, the rest in VRAM",
 	       id);
@@ -363,9 +294,9 @@ static void check_gpu(int i, const uint8_t *ref)
 	       "GPU %u: AVAILABLE_MEMORY as before", id);
 
 	/* 5. munmap of a range in VRAM */
-	tap_zero(set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, SYSMEM),
+	tap_zero(svm_set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, SYSMEM),
 		 "GPU %u: PREFETCH_LOC system memory", id);
-	tap_zero(set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, id),
+	tap_zero(svm_set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, id),
 		 "GPU %u: and the GPU again", id);
 	tap_ok(vram_of(id, &v) && v.in_use == v0.in_use + NPAGES,
 	       "GPU %u: in VRAM", id);
@@ -383,8 +314,8 @@ static void check_gpu(int i, const uint8_t *ref)
 		tap_zero(alloc_bo(kfd, id, VA0, big, F_VRAM | F_RW, &h, &off),
 			 "GPU %u: a VRAM BO leaving %llu KiB free", id,
 			 (unsigned long long)left / 1024);
-		tap_errno(set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC,
-			       id), ENOMEM,
+		tap_errno(svm_set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC,
+				   id), ENOMEM,
 			  "GPU %u: prefetch of %llu KiB: ENOMEM", id,
 			  (unsigned long long)size / 1024);
 		tap_ok(vram_of(id, &v) && v.in_use == v0.in_use &&
@@ -399,7 +330,7 @@ static void check_gpu(int i, const uint8_t *ref)
 
 	/* 7. left in VRAM at exit: the parent checks it is freed */
 	buf = new_range(ref);
-	tap_zero(set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, id),
+	tap_zero(svm_set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, id),
 		 "GPU %u: a range left in VRAM at exit", id);
 	tap_ok(vram_of(id, &v) && v.in_use == v0.in_use + NPAGES,
 	       "GPU %u: in VRAM", id);
@@ -420,11 +351,11 @@ static void check_two(const uint8_t *ref)
 	if (!tap_ok(kfd >= 0 && !bind_all_gpus(kfd) && buf &&
 		    vram_of(a, &a0) && vram_of(b, &b0), "two GPUs: bound"))
 		return;
-	tap_zero(set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, a),
+	tap_zero(svm_set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, a),
 		 "two GPUs: to GPU %u", a);
 	tap_ok(vram_of(a, &va) && va.in_use == a0.in_use + NPAGES,
 	       "two GPUs: in GPU %u's VRAM", a);
-	tap_zero(set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, b),
+	tap_zero(svm_set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, b),
 		 "two GPUs: to GPU %u", b);
 	tap_ok(wait_in_use(a, a0.in_use, &va) && vram_of(b, &vb) &&
 	       vb.in_use == b0.in_use + NPAGES,
@@ -437,8 +368,8 @@ static void check_two(const uint8_t *ref)
 	       b);
 
 	/* another GPU has access: amdkfd keeps the range in system memory */
-	tap_zero(set2(kfd, buf, size, KFD_IOCTL_SVM_ATTR_ACCESS, b,
-		      KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, a),
+	tap_zero(svm_set2(kfd, buf, size, KFD_IOCTL_SVM_ATTR_ACCESS, b,
+			  KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, a),
 		 "two GPUs: ACCESS for GPU %u, prefetch to GPU %u", b, a);
 	tap_ok(vram_of(a, &va) && va.in_use == a0.in_use &&
 	       vram_of(b, &vb) && vb.in_use == b0.in_use,
@@ -470,7 +401,7 @@ static int unbind_child(void *arg)
 	if (!tap_ok(kfd >= 0 && buf && !bind_all_gpus(kfd) &&
 		    vram_of(id, &v0), "unbind: bound"))
 		return 1;
-	tap_zero(set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, id),
+	tap_zero(svm_set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, id),
 		 "unbind: a range in GPU %u's VRAM", id);
 	ok = vram_of(id, &v);
 	tap_ok(ok && v.in_use == v0.in_use + NPAGES, "unbind: in VRAM");
@@ -482,7 +413,7 @@ static int unbind_child(void *arg)
 	       "unbind: the CPU reads the range's bytes (moved back at unbind)");
 	tap_ok(get_prefetch(kfd, buf, size) == id,
 	       "unbind: GET_ATTR of the range still works");
-	tap_zero(set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, SYSMEM),
+	tap_zero(svm_set1(kfd, buf, size, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, SYSMEM),
 		 "unbind: SET_ATTR of the range still works");
 	tap_ok(write_file(PCI_DRIVER "/bind", bdf), "unbind: %s bound again",
 	       bdf);

@@ -54,6 +54,7 @@
 #include "tap.h"
 #include "kfd-util.h"
 #include "kfd-queue-util.h"
+#include "kfd-svm-util.h"
 
 #define PAGE		4096ULL
 #define NPAGES		16
@@ -67,33 +68,6 @@ static bool kernel_has_hmm(void);
 static struct vkfd_gpu gpus[VKFD_MAX_GPUS];
 static int ngpu;
 static uint8_t *mem;		/* NPAGES pages of anonymous memory */
-
-struct svm_buf {
-	struct kfd_ioctl_svm_args a;
-	struct kfd_ioctl_svm_attribute attrs[4 + VKFD_MAX_GPUS];
-};
-
-static int svm_call(int kfd, uint32_t op, const void *start, uint64_t size,
-		    struct svm_buf *b, uint32_t nattr)
-{
-	b->a.start_addr = (uintptr_t)start;
-	b->a.size = size;
-	b->a.op = op;
-	b->a.nattr = nattr;
-	/* as libhsakmt: the ioctl's size covers the attributes */
-	return ioctl(kfd, (AMDKFD_IOC_SVM &
-			   ~(_IOC_SIZEMASK << _IOC_SIZESHIFT)) |
-			  (sizeof(b->a) + nattr * sizeof(b->attrs[0]))
-			  << _IOC_SIZESHIFT, b);
-}
-
-static int set1(int kfd, const void *start, uint64_t size, uint32_t type,
-		uint32_t value)
-{
-	struct svm_buf b = { .attrs[0] = { type, value } };
-
-	return svm_call(kfd, KFD_IOCTL_SVM_OP_SET_ATTR, start, size, &b, 1);
-}
 
 struct attrs {
 	uint32_t preferred, prefetch, set_flags, clr_flags, granularity;
@@ -180,21 +154,21 @@ static void check_errors(int kfd)
 		  "unknown op: EINVAL");
 
 	/* the page after mem is unmapped (see main) */
-	tap_errno(set1(kfd, mem, (NPAGES + 1) * PAGE,
-		       KFD_IOCTL_SVM_ATTR_SET_FLAGS, 0), EFAULT,
+	tap_errno(svm_set1(kfd, mem, (NPAGES + 1) * PAGE,
+			   KFD_IOCTL_SVM_ATTR_SET_FLAGS, 0), EFAULT,
 		  "SET_ATTR over an unmapped page: EFAULT");
 	b.attrs[0].type = KFD_IOCTL_SVM_ATTR_GRANULARITY;
 	tap_errno(svm_call(kfd, KFD_IOCTL_SVM_OP_GET_ATTR, mem + NPAGES * PAGE,
 			   PAGE, &b, 1), EFAULT,
 		  "GET_ATTR of an unmapped page: EFAULT");
 
-	tap_errno(set1(kfd, mem, PAGE, KFD_IOCTL_SVM_ATTR_PREFERRED_LOC,
-		       bad_gpu), EINVAL, "unknown gpu_id as location: EINVAL");
-	tap_errno(set1(kfd, mem, PAGE, KFD_IOCTL_SVM_ATTR_ACCESS, bad_gpu),
+	tap_errno(svm_set1(kfd, mem, PAGE, KFD_IOCTL_SVM_ATTR_PREFERRED_LOC,
+			   bad_gpu), EINVAL, "unknown gpu_id as location: EINVAL");
+	tap_errno(svm_set1(kfd, mem, PAGE, KFD_IOCTL_SVM_ATTR_ACCESS, bad_gpu),
 		  EINVAL, "ACCESS for an unknown gpu_id: EINVAL");
-	tap_errno(set1(kfd, mem, PAGE, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, UNDEF),
+	tap_errno(svm_set1(kfd, mem, PAGE, KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, UNDEF),
 		  EINVAL, "prefetch location undefined: EINVAL");
-	tap_errno(set1(kfd, mem, PAGE, 8, 0), EINVAL,
+	tap_errno(svm_set1(kfd, mem, PAGE, 8, 0), EINVAL,
 		  "unknown attribute type: EINVAL");
 
 	/* a bad attribute after good ones: nothing applied */
@@ -292,8 +266,8 @@ static void check_ranges(int kfd)
 	       "all (SET) and clear in all (CLR), smallest granularity");
 
 	/* one page in the middle of 6..11: split on both sides */
-	tap_zero(set1(kfd, mem + 8 * PAGE, PAGE,
-		      KFD_IOCTL_SVM_ATTR_PREFERRED_LOC, UNDEF),
+	tap_zero(svm_set1(kfd, mem + 8 * PAGE, PAGE,
+			  KFD_IOCTL_SVM_ATTR_PREFERRED_LOC, UNDEF),
 		 "SET_ATTR page 8: preferred location undefined");
 	tap_zero(get_all(kfd, mem + 8 * PAGE, PAGE, &a, NULL),
 		 "GET_ATTR page 8");
@@ -307,8 +281,8 @@ static void check_ranges(int kfd)
 	tap_ok(a.preferred == SYSMEM, "pages 9..11 keep system memory");
 
 	/* the same attributes again over everything: one answer */
-	tap_zero(set1(kfd, mem, NPAGES * PAGE,
-		      KFD_IOCTL_SVM_ATTR_PREFERRED_LOC, SYSMEM),
+	tap_zero(svm_set1(kfd, mem, NPAGES * PAGE,
+			  KFD_IOCTL_SVM_ATTR_PREFERRED_LOC, SYSMEM),
 		 "SET_ATTR all pages: system memory preferred");
 	tap_zero(get_all(kfd, mem, NPAGES * PAGE, &a, NULL),
 		 "GET_ATTR of all pages");
@@ -383,13 +357,13 @@ static void check_bo_overlap(int kfd)
 	tap_zero(get_all(kfd, buf, 4 * PAGE, &a, NULL),
 		 "GET_ATTR over the BO before it is mapped");
 	tap_zero(map_bo(kfd, handle, &id, 1, true, &done), "BO mapped");
-	tap_errno(set1(kfd, buf + PAGE, PAGE, KFD_IOCTL_SVM_ATTR_SET_FLAGS, 0),
+	tap_errno(svm_set1(kfd, buf + PAGE, PAGE, KFD_IOCTL_SVM_ATTR_SET_FLAGS, 0),
 		  EADDRINUSE, "SET_ATTR over a GPU-mapped BO: EADDRINUSE");
 	tap_errno(get_all(kfd, buf, 4 * PAGE, &a, NULL), EADDRINUSE,
 		  "GET_ATTR over a GPU-mapped BO: EADDRINUSE");
 	done = 0;
 	tap_zero(map_bo(kfd, handle, &id, 1, false, &done), "BO unmapped");
-	tap_zero(set1(kfd, buf, 4 * PAGE, KFD_IOCTL_SVM_ATTR_SET_FLAGS, 0),
+	tap_zero(svm_set1(kfd, buf, 4 * PAGE, KFD_IOCTL_SVM_ATTR_SET_FLAGS, 0),
 		 "SET_ATTR there once the BO is unmapped");
 	tap_zero(free_bo(kfd, handle), "BO freed");
 
@@ -438,7 +412,7 @@ static void check_io_vma(int kfd)
 		return;
 	p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, kfd, off);
 	if (tap_ok(p != MAP_FAILED, "doorbell page mapped from /dev/kfd")) {
-		tap_errno(set1(kfd, p, PAGE, KFD_IOCTL_SVM_ATTR_SET_FLAGS, 0),
+		tap_errno(svm_set1(kfd, p, PAGE, KFD_IOCTL_SVM_ATTR_SET_FLAGS, 0),
 			  EFAULT, "SET_ATTR on an I/O mapping: EFAULT");
 		munmap(p, 8192);
 	}
@@ -455,33 +429,13 @@ static int secondary_child(void *arg)
 	tap_zero(ioctl(sec, AMDKFD_IOC_CREATE_PROCESS), "a secondary");
 	tap_errno(svm_call(sec, KFD_IOCTL_SVM_OP_GET_ATTR, mem, PAGE, &b, 0),
 		  EOPNOTSUPP, "GET_ATTR on a secondary: EOPNOTSUPP");
-	tap_errno(set1(sec, mem, PAGE, KFD_IOCTL_SVM_ATTR_SET_FLAGS, 0),
+	tap_errno(svm_set1(sec, mem, PAGE, KFD_IOCTL_SVM_ATTR_SET_FLAGS, 0),
 		  EOPNOTSUPP, "SET_ATTR on a secondary: EOPNOTSUPP");
 	tap_zero(svm_call(kfd, KFD_IOCTL_SVM_OP_GET_ATTR, mem, PAGE, &b, 0),
 		 "the primary of the same program still answers");
 	close(sec);
 	close(kfd);
 	return tap_failed != failed;
-}
-
-/* One SDMA COPY_LINEAR of len bytes, then a FENCE; waits for it. */
-static bool sdma_copy(struct q *q, uint64_t src, uint64_t dst, uint32_t len,
-		      uint32_t seq)
-{
-	uint64_t f = data_va(q, 0x40);
-	uint32_t copy[7] = {
-		VKFD_SDMA_HEADER(VKFD_SDMA_OP_COPY, 0), len - 1, 0,
-		(uint32_t)src, src >> 32, (uint32_t)dst, dst >> 32,
-	};
-	uint32_t fence[4] = {
-		VKFD_SDMA_HEADER(VKFD_SDMA_OP_FENCE, 0), (uint32_t)f, f >> 32,
-		seq,
-	};
-
-	emit(q, copy, 7);
-	emit(q, fence, 4);
-	kick(q, q->wptr);
-	return wait_u32(q->data + 0x40, seq);
 }
 
 /*
@@ -516,21 +470,21 @@ static void check_gpu_access(int i)
 	for (k = 0; k < n * PAGE / 4; k++)
 		words[k] = k * 2654435761u;
 
-	tap_zero(set1(kfd, buf, n * PAGE, KFD_IOCTL_SVM_ATTR_ACCESS, id),
+	tap_zero(svm_set1(kfd, buf, n * PAGE, KFD_IOCTL_SVM_ATTR_ACCESS, id),
 		 "GPU %u: SET_ATTR ACCESS over %u pages", id, n);
 	tap_zero(get_all(kfd, buf, n * PAGE, &a, access),
 		 "GPU %u: GET_ATTR", id);
 	tap_ok(access[i] == KFD_IOCTL_SVM_ATTR_ACCESS,
 	       "GPU %u: GET_ATTR reports ACCESS (%u)", id, access[i]);
 
-	tap_ok(sdma_copy(&q, (uintptr_t)buf, data_va(&q, 0x1000), n * PAGE,
-			 seq++), "GPU %u: SDMA copy from the range done", id);
+	tap_ok(sdma_copy_fenced(&q, (uintptr_t)buf, data_va(&q, 0x1000), n * PAGE,
+				seq++), "GPU %u: SDMA copy from the range done", id);
 	same = !memcmp((const void *)(q.data + 0x1000), buf, n * PAGE);
 	tap_ok(same, "GPU %u: SDMA read the CPU's bytes", id);
 
 	memset((void *)(q.data + 0x1000), 0x3c, PAGE);
-	tap_ok(sdma_copy(&q, data_va(&q, 0x1000), (uintptr_t)buf + PAGE, PAGE,
-			 seq++), "GPU %u: SDMA copy into the range done", id);
+	tap_ok(sdma_copy_fenced(&q, data_va(&q, 0x1000), (uintptr_t)buf + PAGE, PAGE,
+				seq++), "GPU %u: SDMA copy into the range done", id);
 	tap_ok(buf[PAGE] == 0x3c && buf[2 * PAGE - 1] == 0x3c &&
 	       buf[PAGE - 1] != 0x3c && buf[2 * PAGE] != 0x3c,
 	       "GPU %u: the CPU reads what SDMA wrote, only there", id);
@@ -541,10 +495,10 @@ static void check_gpu_access(int i)
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
 	       buf + 2 * PAGE, "GPU %u: a new page there", id);
 	memset(buf + 2 * PAGE, 0x77, PAGE);
-	tap_zero(set1(kfd, buf + 2 * PAGE, PAGE, KFD_IOCTL_SVM_ATTR_ACCESS,
-		      id), "GPU %u: ACCESS for the new page", id);
-	tap_ok(sdma_copy(&q, (uintptr_t)buf, data_va(&q, 0x1000), n * PAGE,
-			 seq++), "GPU %u: SDMA copy again", id);
+	tap_zero(svm_set1(kfd, buf + 2 * PAGE, PAGE, KFD_IOCTL_SVM_ATTR_ACCESS,
+			  id), "GPU %u: ACCESS for the new page", id);
+	tap_ok(sdma_copy_fenced(&q, (uintptr_t)buf, data_va(&q, 0x1000), n * PAGE,
+				seq++), "GPU %u: SDMA copy again", id);
 	tap_ok(q.data[0x1000 + 2 * PAGE] == 0x77 &&
 	       q.data[0x1000 + 3 * PAGE - 1] == 0x77 &&
 	       !memcmp((const void *)(q.data + 0x1000 + 3 * PAGE),
@@ -561,8 +515,8 @@ static void check_gpu_access(int i)
 		       "GPU %u: a GTT BO at the range's address: EADDRINUSE",
 		       id);
 		memset((void *)(q.data + 0x1000), 0, n * PAGE);
-		tap_ok(sdma_copy(&q, (uintptr_t)buf, data_va(&q, 0x1000),
-				 n * PAGE, seq++) &&
+		tap_ok(sdma_copy_fenced(&q, (uintptr_t)buf, data_va(&q, 0x1000),
+					n * PAGE, seq++) &&
 		       !memcmp((const void *)(q.data + 0x1000), buf, n * PAGE),
 		       "GPU %u: the range still maps the CPU's pages", id);
 	}
@@ -572,12 +526,12 @@ static void check_gpu_access(int i)
 	tap_zero(get_all(kfd, buf, n * PAGE, &a, access),
 		 "GPU %u: an SVM call after it (GET_ATTR)", id);
 	memset((void *)(q.data + 0x1000), 0, n * PAGE);
-	tap_ok(sdma_copy(&q, (uintptr_t)buf, data_va(&q, 0x1000), n * PAGE,
-			 seq++), "GPU %u: SDMA copy after mprotect", id);
+	tap_ok(sdma_copy_fenced(&q, (uintptr_t)buf, data_va(&q, 0x1000), n * PAGE,
+				seq++), "GPU %u: SDMA copy after mprotect", id);
 	tap_ok(!memcmp((const void *)(q.data + 0x1000), buf, n * PAGE),
 	       "GPU %u: it read the CPU's bytes (read-only now)", id);
 
-	tap_zero(set1(kfd, buf, n * PAGE, KFD_IOCTL_SVM_ATTR_NO_ACCESS, id),
+	tap_zero(svm_set1(kfd, buf, n * PAGE, KFD_IOCTL_SVM_ATTR_NO_ACCESS, id),
 		 "GPU %u: NO_ACCESS", id);
 	tap_zero(get_all(kfd, buf, n * PAGE, &a, access),
 		 "GPU %u: GET_ATTR after NO_ACCESS", id);
@@ -588,7 +542,7 @@ static void check_gpu_access(int i)
 	 * returned, so an SDMA copy from it faults (the fence never comes)
 	 * and nothing of the old page lands.
 	 */
-	tap_zero(set1(kfd, buf, n * PAGE, KFD_IOCTL_SVM_ATTR_ACCESS, id),
+	tap_zero(svm_set1(kfd, buf, n * PAGE, KFD_IOCTL_SVM_ATTR_ACCESS, id),
 		 "GPU %u: ACCESS again", id);
 	memset((void *)(q.data + 0x1000), 0, PAGE);
 	tap_zero(munmap(buf, PAGE), "GPU %u: munmap the first page", id);
@@ -698,25 +652,12 @@ static bool svm_settled(int ms, int *evictions, int *restores)
 }
 
 /*
- * sysfs proc/<tgid>/stats_<gpu_id>/evicted_ms: the milliseconds this
- * process's queues spent evicted, in evictions that ended; -1 if not
- * there.
+ * sysfs stats_<gpu_id>/evicted_ms: the milliseconds this process's queues
+ * spent evicted, in evictions that ended; -1 if not there.
  */
 static long long evicted_ms(unsigned int gpu_id)
 {
-	long long ms = -1;
-	char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), KFD_PROC_SYSFS "/%d/stats_%u/evicted_ms",
-		 (int)getpid(), gpu_id);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%lld", &ms) != 1)
-		ms = -1;
-	fclose(f);
-	return ms;
+	return proc_gpu_number(gpu_id, "stats", "evicted_ms");
 }
 
 /*
@@ -759,7 +700,7 @@ static void check_eviction(int i)
 	for (k = 0; k < n * PAGE / 4; k++)
 		words[k] = k * 40503u + 7;
 	words[0] = 0;
-	tap_zero(set1(kfd, buf, n * PAGE, KFD_IOCTL_SVM_ATTR_ACCESS, id),
+	tap_zero(svm_set1(kfd, buf, n * PAGE, KFD_IOCTL_SVM_ATTR_ACCESS, id),
 		 "evict %u: ACCESS over %u pages", id, n);
 	got = svm_counts(&ev0, &re0, &evicted);
 	tap_ok(got && ev0 == 0 && re0 == 0 &&
@@ -809,8 +750,8 @@ static void check_eviction(int i)
 	       "evict %u: after mprotect the queue copied the CPU's bytes",
 	       id);
 	memset((void *)(q.data + 0x1000), 0xa7, PAGE);
-	tap_ok(sdma_copy(&q, data_va(&q, 0x1000), (uintptr_t)buf + 2 * PAGE,
-			 PAGE, ++seq) && buf[2 * PAGE] == (uint8_t)0xa7 &&
+	tap_ok(sdma_copy_fenced(&q, data_va(&q, 0x1000), (uintptr_t)buf + 2 * PAGE,
+				PAGE, ++seq) && buf[2 * PAGE] == (uint8_t)0xa7 &&
 	       buf[3 * PAGE - 1] == (uint8_t)0xa7,
 	       "evict %u: and writes into the range again", id);
 
@@ -922,7 +863,7 @@ static void check_eviction(int i)
 	       "evict %u: munmap evicted nothing (%d)", id, ev);
 	memset(buf + PAGE, 0x3d, PAGE);
 	/* the cut and remap of the range's other pages evict meanwhile */
-	tap_zero(set1(kfd, buf + PAGE, PAGE, KFD_IOCTL_SVM_ATTR_ACCESS, id),
+	tap_zero(svm_set1(kfd, buf + PAGE, PAGE, KFD_IOCTL_SVM_ATTR_ACCESS, id),
 		 "evict %u: ACCESS for it", id);
 	usleep(20000);
 	tap_ok(!fence_is(&q, seq), "evict %u: the queue still waits", id);
@@ -968,8 +909,8 @@ static int gpu_child(void *arg)
 	}
 	kfd = kfd_open();
 	tap_zero(bind_all_gpus(kfd), "bound to every GPU");
-	tap_errno(set1(kfd, mem, PAGE, KFD_IOCTL_SVM_ATTR_ACCESS,
-		       gpus[i].gpu_id), EINVAL,
+	tap_errno(svm_set1(kfd, mem, PAGE, KFD_IOCTL_SVM_ATTR_ACCESS,
+			   gpus[i].gpu_id), EINVAL,
 		  "GPU %u: no HMM in this kernel: ACCESS is EINVAL",
 		  gpus[i].gpu_id);
 	close(kfd);
@@ -1005,7 +946,7 @@ static int unbind_child(void *arg)
 		    "unbind: bound"))
 		return 1;
 	memset(buf, 0x11, 4 * PAGE);
-	tap_zero(set1(kfd, buf, 4 * PAGE, KFD_IOCTL_SVM_ATTR_ACCESS, id),
+	tap_zero(svm_set1(kfd, buf, 4 * PAGE, KFD_IOCTL_SVM_ATTR_ACCESS, id),
 		 "unbind: a range mapped to GPU %u", id);
 	if (!tap_ok(bdf_of_gpu(id, bdf, sizeof(bdf)) &&
 		    write_file(PCI_DRIVER "/unbind", bdf),
@@ -1017,8 +958,8 @@ static int unbind_child(void *arg)
 	b.attrs[0].type = KFD_IOCTL_SVM_ATTR_GRANULARITY;
 	tap_zero(svm_call(kfd, KFD_IOCTL_SVM_OP_GET_ATTR, buf + 2 * PAGE,
 			  2 * PAGE, &b, 1), "unbind: GET_ATTR of the rest");
-	tap_zero(set1(kfd, buf + 2 * PAGE, PAGE, KFD_IOCTL_SVM_ATTR_SET_FLAGS,
-		      KFD_IOCTL_SVM_FLAG_GPU_RO), "unbind: SET_ATTR of the rest");
+	tap_zero(svm_set1(kfd, buf + 2 * PAGE, PAGE, KFD_IOCTL_SVM_ATTR_SET_FLAGS,
+			  KFD_IOCTL_SVM_FLAG_GPU_RO), "unbind: SET_ATTR of the rest");
 	tap_ok(write_file(PCI_DRIVER "/bind", bdf), "unbind: %s bound again",
 	       bdf);
 	close(kfd);
@@ -1047,21 +988,21 @@ static void check_locations(int kfd, bool hmm)
 		unsigned int id = gpus[i].gpu_id;
 
 		if (!hmm) {
-			tap_errno(set1(kfd, x, PAGE,
-				       KFD_IOCTL_SVM_ATTR_PREFERRED_LOC, id),
+			tap_errno(svm_set1(kfd, x, PAGE,
+					   KFD_IOCTL_SVM_ATTR_PREFERRED_LOC, id),
 				  EINVAL, "GPU %u: no HMM: PREFERRED_LOC EINVAL",
 				  id);
-			tap_errno(set1(kfd, x, PAGE,
-				       KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, id),
+			tap_errno(svm_set1(kfd, x, PAGE,
+					   KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, id),
 				  EINVAL, "GPU %u: no HMM: PREFETCH_LOC EINVAL",
 				  id);
 			continue;
 		}
-		tap_zero(set1(kfd, x, 2 * PAGE,
-			      KFD_IOCTL_SVM_ATTR_PREFERRED_LOC, id),
+		tap_zero(svm_set1(kfd, x, 2 * PAGE,
+				  KFD_IOCTL_SVM_ATTR_PREFERRED_LOC, id),
 			 "GPU %u: PREFERRED_LOC = the GPU", id);
-		tap_zero(set1(kfd, x + PAGE, PAGE,
-			      KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, id),
+		tap_zero(svm_set1(kfd, x + PAGE, PAGE,
+				  KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, id),
 			 "GPU %u: PREFETCH_LOC = the GPU (second page)", id);
 		tap_zero(get_all(kfd, x, PAGE, &a, NULL),
 			 "GPU %u: GET_ATTR of the first page", id);
@@ -1079,8 +1020,8 @@ static void check_locations(int kfd, bool hmm)
 		       "GPU %u: it reports both locations", id);
 		tap_ok(x[0] == 0x2b && x[2 * PAGE - 1] == 0x2b,
 		       "GPU %u: the CPU reads the same bytes", id);
-		tap_zero(set1(kfd, x, 2 * PAGE,
-			      KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, SYSMEM),
+		tap_zero(svm_set1(kfd, x, 2 * PAGE,
+				  KFD_IOCTL_SVM_ATTR_PREFETCH_LOC, SYSMEM),
 			 "GPU %u: PREFETCH_LOC back to system memory", id);
 	}
 	munmap(x, 2 * PAGE);
