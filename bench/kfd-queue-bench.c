@@ -297,41 +297,8 @@ static double packets_per_s(struct q *qs, int nq, int batches)
  */
 static int queue_open_small(struct q *q, int kfd, int drm, uint64_t base_va)
 {
-	struct kfd_ioctl_create_queue_args a = {
-		.ring_base_address = base_va,
-		.read_pointer_address = base_va + 0x10000,
-		.write_pointer_address = base_va + 0x10008,
-		.eop_buffer_address = base_va + 0x200000,
-		.eop_buffer_size = 4096,
-		.ring_size = 4096,
-		.gpu_id = gpu.gpu_id,
-		.queue_type = KFD_IOC_QUEUE_TYPE_COMPUTE,
-		.queue_percentage = 100,
-	};
-	void *db;
-
-	memset(q, 0, sizeof(*q));
-	q->kfd = kfd;
-	q->drm = drm;
-	q->base_va = base_va;
-	q->ring_size = 4096;
-	q->type = KFD_IOC_QUEUE_TYPE_COMPUTE;
-	q->ring = bo_cpu(&gpu, q, base_va, 4096, F_GTT);
-	q->ptrs = bo_cpu(&gpu, q, base_va + 0x10000, 4096, F_GTT);
-	q->data = bo_cpu(&gpu, q, base_va + 0x20000, 4096, F_GTT);
-	q->eop_cpu = bo_cpu(&gpu, q, base_va + 0x200000, 4096, F_VRAM);
-	if (!q->ring || !q->ptrs || !q->data || !q->eop_cpu ||
-	    ioctl(kfd, AMDKFD_IOC_CREATE_QUEUE, &a))
-		return -1;
-	q->id = a.queue_id;
-	db = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, kfd,
-		  a.doorbell_offset & ~8191ULL);
-	if (db == MAP_FAILED)
-		return -1;
-	q->db_page = db;
-	q->doorbell = (volatile uint64_t *)((char *)db +
-					    (a.doorbell_offset & 8191));
-	return 0;
+	return queue_open_sized(&gpu, q, kfd, drm, base_va,
+				KFD_IOC_QUEUE_TYPE_COMPUTE, 4096);
 }
 
 /*

@@ -291,19 +291,6 @@ static void check_two_gpus(uint8_t *buf)
 	       "the CPU reads its bytes (system memory)");
 }
 
-static bool sysmem_used(unsigned long *used)
-{
-	FILE *f = fopen(VKFD_DEBUGFS "/sysmem", "r");
-	unsigned long limit;
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = fscanf(f, "limit_pages %lu used_pages %lu", &limit, used) == 2;
-	fclose(f);
-	return ok;
-}
-
 /* Everything through libhsakmt, in a process whose exit ends it. */
 static int body(void *arg)
 {

@@ -171,7 +171,6 @@ static void test_create_inactive(int kfd, int drm)
 	struct kfd_ioctl_create_queue_args a = { 0 };
 	uint64_t base = 0x800000000ULL;
 	struct q q;
-	void *db;
 
 	memset(&q, 0, sizeof(q));
 	q.kfd = kfd;
@@ -179,6 +178,7 @@ static void test_create_inactive(int kfd, int drm)
 	q.base_va = base;
 	q.ring_size = 4096;
 	q.type = KFD_IOC_QUEUE_TYPE_SDMA;
+	q.data_size = DATA_SIZE;
 	q.ring = bo_cpu(gpu, &q, base, 4096, F_GTT);
 	q.ptrs = bo_cpu(gpu, &q, base + 0x10000, 4096, F_GTT);
 	q.data = bo_cpu(gpu, &q, base + 0x20000, DATA_SIZE, F_GTT);
@@ -194,13 +194,9 @@ static void test_create_inactive(int kfd, int drm)
 		    "SDMA: CREATE_QUEUE with a percentage of 0"))
 		return;
 	q.id = a.queue_id;
-	db = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, kfd,
-		  a.doorbell_offset & ~8191ULL);
-	if (!tap_ok(db != MAP_FAILED, "SDMA: its doorbell page"))
+	if (!tap_ok(!queue_map_doorbell(&q, a.doorbell_offset),
+		    "SDMA: its doorbell page"))
 		return;
-	q.db_page = db;
-	q.doorbell = (volatile uint64_t *)((char *)db +
-					   (a.doorbell_offset & 8191));
 	put_store(&q, 0, 0x99);
 	kick(&q, q.wptr);
 	tap_ok(stays_u32(q.data, 0, 300),

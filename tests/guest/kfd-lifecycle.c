@@ -39,20 +39,6 @@ static int get_version(int fd, struct kfd_ioctl_get_version_args *v)
 	return ioctl(fd, AMDKFD_IOC_GET_VERSION, v);
 }
 
-static int count_entries(const char *dir, const char *prefix)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		n += !strncmp(e->d_name, prefix, strlen(prefix));
-	closedir(d);
-	return n;
-}
-
 /* A sysfs file's first line, "" if it cannot be read. */
 static void read_line(char *buf, size_t len, const char *fmt, ...)
 {

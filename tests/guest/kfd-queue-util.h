@@ -37,6 +37,7 @@ struct q {
 	volatile uint64_t *doorbell;
 	void *eop_cpu, *db_page;
 	uint32_t ring_size, type, id;
+	uint32_t data_size;		/* bytes of the data area */
 	uint64_t wptr;			/* in the queue's units */
 };
 
@@ -55,13 +56,27 @@ static inline void *bo_cpu(const struct vkfd_gpu *gpu, struct q *q, uint64_t va,
 	return p == MAP_FAILED ? NULL : p;
 }
 
-static inline int queue_open(const struct vkfd_gpu *gpu, struct q *q,
-			     int kfd, int drm, uint64_t base_va,
-		      uint32_t type)
+/* Map the doorbell page of a queue CREATE_QUEUE made; 0 or -1. */
+static inline int queue_map_doorbell(struct q *q, uint64_t doorbell_offset)
+{
+	void *db = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, q->kfd,
+			doorbell_offset & ~8191ULL);
+
+	if (db == MAP_FAILED)
+		return -1;
+	q->db_page = db;
+	q->doorbell = (volatile uint64_t *)((char *)db +
+					    (doorbell_offset & 8191));
+	return 0;
+}
+
+/* A queue of the given type with a data area of data_size bytes. */
+static inline int queue_open_sized(const struct vkfd_gpu *gpu, struct q *q,
+				   int kfd, int drm, uint64_t base_va,
+				   uint32_t type, uint32_t data_size)
 {
 	struct kfd_ioctl_create_queue_args a = { 0 };
 	uint64_t eop;
-	void *db;
 
 	memset(q, 0, sizeof(*q));
 	q->kfd = kfd;
@@ -69,9 +84,10 @@ static inline int queue_open(const struct vkfd_gpu *gpu, struct q *q,
 	q->base_va = base_va;
 	q->ring_size = 4096;
 	q->type = type;
+	q->data_size = data_size;
 	q->ring = bo_cpu(gpu, q, base_va, 4096, F_GTT);
 	q->ptrs = bo_cpu(gpu, q, base_va + 0x10000, 4096, F_GTT);
-	q->data = bo_cpu(gpu, q, base_va + 0x20000, DATA_SIZE, F_GTT);
+	q->data = bo_cpu(gpu, q, base_va + 0x20000, data_size, F_GTT);
 	eop = base_va + 0x200000;
 	q->eop_cpu = bo_cpu(gpu, q, eop, 4096, F_VRAM);
 	if (!q->ring || !q->ptrs || !q->data || !q->eop_cpu)
@@ -90,14 +106,13 @@ static inline int queue_open(const struct vkfd_gpu *gpu, struct q *q,
 	if (ioctl(kfd, AMDKFD_IOC_CREATE_QUEUE, &a))
 		return -1;
 	q->id = a.queue_id;
-	db = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, kfd,
-		  a.doorbell_offset & ~8191ULL);
-	if (db == MAP_FAILED)
-		return -1;
-	q->db_page = db;
-	q->doorbell = (volatile uint64_t *)((char *)db +
-					    (a.doorbell_offset & 8191));
-	return 0;
+	return queue_map_doorbell(q, a.doorbell_offset);
+}
+
+static inline int queue_open(const struct vkfd_gpu *gpu, struct q *q,
+			     int kfd, int drm, uint64_t base_va, uint32_t type)
+{
+	return queue_open_sized(gpu, q, kfd, drm, base_va, type, DATA_SIZE);
 }
 
 static inline uint64_t data_va(struct q *q, uint32_t off)
@@ -197,7 +212,7 @@ static inline void queue_close(struct q *q)
 	ioctl(q->kfd, AMDKFD_IOC_DESTROY_QUEUE, &d);
 	munmap(q->ring, 4096);
 	munmap((void *)q->ptrs, 4096);
-	munmap((void *)q->data, DATA_SIZE);
+	munmap((void *)q->data, q->data_size);
 	munmap(q->eop_cpu, 4096);
 	munmap(q->db_page, 8192);
 }

@@ -387,20 +387,6 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
-static int count_entries(const char *dir, const char *prefix)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		n += !strncmp(e->d_name, prefix, strlen(prefix));
-	closedir(d);
-	return n;
-}
-
 /* What a process found, for the parent to report. */
 struct presult {
 	int setup, dirs, qdirs, wrong, stray, timeouts, destroy, live_q,
@@ -527,19 +513,6 @@ static int entries_child(void *arg)
 		return 2;
 	close(fd2);
 	return wait_path_gone(sec, 20) ? 0 : 3;
-}
-
-static bool sysmem_used(unsigned long *used)
-{
-	FILE *f = fopen(VKFD_DEBUGFS "/sysmem", "r");
-	unsigned long limit;
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = fscanf(f, "limit_pages %lu used_pages %lu", &limit, used) == 2;
-	fclose(f);
-	return ok;
 }
 
 static bool wait_processes_gone(double timeout_s)

@@ -6,6 +6,7 @@
 #ifndef VKFD_KFD_UTIL_H
 #define VKFD_KFD_UTIL_H
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -360,6 +361,35 @@ static inline bool wait_path_gone(const char *path, double timeout_s)
 		usleep(2000);
 	} while (now_s() < end);
 	return false;
+}
+
+/* How many entries of dir start with prefix; -1 if dir cannot be read. */
+static inline int count_entries(const char *dir, const char *prefix)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += !strncmp(e->d_name, prefix, strlen(prefix));
+	closedir(d);
+	return n;
+}
+
+/* debugfs vkfd/sysmem: the pages counted against amdkfd's system limit. */
+static inline bool sysmem_used(unsigned long *used)
+{
+	FILE *f = fopen(VKFD_DEBUGFS "/sysmem", "r");
+	unsigned long limit;
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fscanf(f, "limit_pages %lu used_pages %lu", &limit, used) == 2;
+	fclose(f);
+	return ok;
 }
 
 #endif /* VKFD_KFD_UTIL_H */
