@@ -340,7 +340,7 @@ bool vkfd_svm_migrate_pte(struct vkfd_dev *dev, struct page *page,
 			  bool write, u64 *pte);
 int vkfd_svm_migrate(struct vkfd_process *p, struct mm_struct *mm,
 		     unsigned long start, unsigned long last, u32 best,
-		     u8 granularity);
+		     u8 granularity, u32 prefetch_loc, u32 preferred_loc);
 void vkfd_svm_migrate_dev_init(struct vkfd_dev *dev);
 void vkfd_svm_migrate_dev_fini(struct vkfd_dev *dev);
 void vkfd_svm_migrate_debugfs(struct dentry *root);
@@ -461,6 +461,21 @@ void vkfd_smi_vm_fault(struct vkfd_dev *dev, pid_t tgid, pid_t pid,
 		       const char *comm);
 int vkfd_ioctl_smi_events(struct file *filep, struct vkfd_process *p,
 			  void *data);
+void vkfd_smi_queue_eviction(struct vkfd_process *p, bool restore, u64 ns,
+			     u32 trigger);
+void vkfd_smi_unmap_from_gpu(struct vkfd_dev *dev, pid_t tgid,
+			     unsigned long start, unsigned long last,
+			     u32 trigger);
+/* a migration as SMI events tell it: pages [start, end), GPU ids */
+struct vkfd_smi_migration {
+	unsigned long start, end;
+	u32 from, to;
+	u32 prefetch_loc, preferred_loc;
+	u32 trigger;			/* KFD_MIGRATE_TRIGGER_* */
+};
+
+void vkfd_smi_migrate(struct vkfd_dev *dev, pid_t tgid, bool end, u64 ns,
+		      const struct vkfd_smi_migration *m);
 
 /* vkfd_process_sysfs.c */
 int vkfd_proc_sysfs_init(struct kobject *kfd_kobj);

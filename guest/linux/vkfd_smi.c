@@ -11,21 +11,27 @@
  * every process's if it has CAP_SYS_ADMIN and sets the ALL_PROCESS bit.
  *
  * What vkfd can report truthfully, and does: VM faults (event 1, from the
- * IH ring: "<pid>:<comm>") and process start and end on a GPU (12, 13:
- * "<pid> <comm>" at ACQUIRE_VM and when the binding goes).  The other
- * events come from things this GPU does not have (thermal throttling, GPU
- * resets, SVM migration and page faults, queue eviction), so they never
- * occur.  docs/driver.md, "SMI events".
+ * IH ring: "<pid>:<comm>"), process start and end on a GPU (12, 13:
+ * "<pid> <comm>" at ACQUIRE_VM and when the binding goes), and the SVM
+ * work: queue eviction and restore (9, 10), migration to and from VRAM
+ * (5, 6) and GPU unmapping after an munmap (11), whose lines start with
+ * the boot-time clock in ns and "-<pid>" as amdkfd's.  The other events
+ * come from things this GPU does not have (thermal throttling, GPU
+ * resets, retry page faults), so they never occur.  docs/driver.md,
+ * "SMI events".
  *
  * Locking: one spinlock for every device's client list and every
  * client's FIFO; events are posted from process context only (ioctls,
- * teardown, the IH thread).
+ * teardown, the IH thread, the SVM restore worker and the MMU notifier
+ * callback).  Posting neither sleeps nor allocates (a line on the stack,
+ * the spinlock), so the notifier may post even from reclaim.
  */
 #include <linux/anon_inodes.h>
 #include <linux/capability.h>
 #include <linux/kfifo.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 
 #include "vkfd_priv.h"
@@ -118,6 +124,65 @@ void vkfd_smi_vm_fault(struct vkfd_dev *dev, pid_t tgid, pid_t pid,
 		       const char *comm)
 {
 	vkfd_smi_post(dev, tgid, KFD_SMI_EVENT_VMFAULT, "%x:%s\n", pid, comm);
+}
+
+/*
+ * The SVM restore worker: p's queues went off its GPUs at ns (boot
+ * time), for trigger (KFD_QUEUE_EVICTION_TRIGGER_*), or came back now.
+ * One line per GPU of p, as amdkfd's kfd_process_evict_queues; posted
+ * from the worker, which may take p->lock, not from the notifier.
+ */
+void vkfd_smi_queue_eviction(struct vkfd_process *p, bool restore, u64 ns,
+			     u32 trigger)
+{
+	struct vkfd_process_device *pdd;
+
+	mutex_lock(&p->lock);
+	list_for_each_entry(pdd, &p->pdds, node) {
+		if (pdd->dying)
+			continue;
+		if (restore)
+			vkfd_smi_post(pdd->dev, p->tgid,
+				      KFD_SMI_EVENT_QUEUE_RESTORE,
+				      "%lld -%d %x\n", ktime_get_boottime_ns(),
+				      p->tgid, pdd->dev->gpu_id);
+		else
+			vkfd_smi_post(pdd->dev, p->tgid,
+				      KFD_SMI_EVENT_QUEUE_EVICTION,
+				      "%lld -%d %x %d\n", ns, p->tgid,
+				      pdd->dev->gpu_id, trigger);
+	}
+	mutex_unlock(&p->lock);
+}
+
+/* Pages [start, last] of p left dev's VM (KFD_SVM_UNMAP_TRIGGER_*). */
+void vkfd_smi_unmap_from_gpu(struct vkfd_dev *dev, pid_t tgid,
+			     unsigned long start, unsigned long last,
+			     u32 trigger)
+{
+	vkfd_smi_post(dev, tgid, KFD_SMI_EVENT_UNMAP_FROM_GPU,
+		      "%lld -%d @%lx(%lx) %x %d\n", ktime_get_boottime_ns(),
+		      tgid, start, last - start + 1, dev->gpu_id, trigger);
+}
+
+/*
+ * A migration of pages [start, end) of tgid, done by dev, from GPU from
+ * to GPU to (0: system memory): its start at ns, or (end) its end now.
+ */
+void vkfd_smi_migrate(struct vkfd_dev *dev, pid_t tgid, bool end, u64 ns,
+		      const struct vkfd_smi_migration *m)
+{
+	if (end)
+		vkfd_smi_post(dev, tgid, KFD_SMI_EVENT_MIGRATE_END,
+			      "%lld -%d @%lx(%lx) %x->%x %d\n",
+			      ktime_get_boottime_ns(), tgid, m->start,
+			      m->end - m->start, m->from, m->to, m->trigger);
+	else
+		vkfd_smi_post(dev, tgid, KFD_SMI_EVENT_MIGRATE_START,
+			      "%lld -%d @%lx(%lx) %x->%x %x:%x %d\n", ns,
+			      tgid, m->start, m->end - m->start, m->from,
+			      m->to, m->prefetch_loc, m->preferred_loc,
+			      m->trigger);
 }
 
 static __poll_t vkfd_smi_poll(struct file *filep, poll_table *wait)

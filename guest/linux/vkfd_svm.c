@@ -79,6 +79,8 @@ struct vkfd_svm {
 	unsigned int restore_delay_ms;	/* the worker's, after a failure */
 	/* for a debugger's eyes and the tests' (debugfs svm) */
 	atomic_t evictions, restores;
+	/* when the queues went off (boot ns), for the worker's SMI event */
+	atomic64_t smi_evict_ns;
 };
 
 #define VKFD_SVM_GPUS	ARRAY_SIZE(((struct vkfd_svm *)0)->gpu_ids)
@@ -261,6 +263,7 @@ static void vkfd_svm_evict(struct vkfd_svm *svm)
 	    atomic_inc_return(&svm->evicted) != 1)
 		return;
 	atomic_inc(&svm->evictions);
+	atomic64_set(&svm->smi_evict_ns, ktime_get_boottime_ns());
 	vkfd_queue_evict(svm->p);
 	schedule_delayed_work(&svm->restore_work,
 			      msecs_to_jiffies(VKFD_SVM_RESTORE_DELAY_MS));
@@ -351,8 +354,13 @@ static bool vkfd_svm_invalidate(struct mmu_interval_notifier *mni,
 	for (slot = 0; slot < VKFD_SVM_GPUS; slot++) {
 		struct vkfd_svm_held *h = r->held[slot];
 
-		if (h)
-			vkfd_svm_held_punch(h, s - r->it.start, l - s + 1);
+		if (!h)
+			continue;
+		vkfd_svm_held_punch(h, s - r->it.start, l - s + 1);
+		/* amdkfd's svm_range_unmap_from_cpu; posting never sleeps */
+		if (range->event == MMU_NOTIFY_UNMAP)
+			vkfd_smi_unmap_from_gpu(h->pdd->dev, svm->p->tgid, s, l,
+						KFD_SVM_UNMAP_TRIGGER_UNMAP_FROM_CPU);
 	}
 	vkfd_svm_gpu_unlock(svm, flags);
 	if (range->event != MMU_NOTIFY_UNMAP)
@@ -1021,6 +1029,7 @@ static void vkfd_svm_restore_work(struct work_struct *work)
 					    struct vkfd_svm, restore_work);
 	struct mm_struct *mm = svm->mm;
 	int evicted, ret;
+	u64 ns;
 
 	/* the process is exiting: its queues go with it */
 	if (!mmget_not_zero(mm))
@@ -1028,6 +1037,11 @@ static void vkfd_svm_restore_work(struct work_struct *work)
 	evicted = atomic_read(&svm->evicted);
 	if (!evicted)
 		goto out;
+	/* the notifier cannot take p->lock for the GPU list: SMI here */
+	ns = atomic64_xchg(&svm->smi_evict_ns, 0);
+	if (ns)
+		vkfd_smi_queue_eviction(svm->p, false, ns,
+					KFD_QUEUE_EVICTION_TRIGGER_SVM);
 	mmap_write_lock(mm);
 	vkfd_svm_sync(svm);
 	ret = vkfd_svm_map_all(svm);
@@ -1036,6 +1050,7 @@ static void vkfd_svm_restore_work(struct work_struct *work)
 		svm->restore_delay_ms = VKFD_SVM_RESTORE_DELAY_MS;
 		atomic_inc(&svm->restores);
 		vkfd_queue_restore(svm->p);
+		vkfd_smi_queue_eviction(svm->p, true, 0, 0);
 		goto out;
 	}
 	if (ret)
@@ -1204,6 +1219,7 @@ struct vkfd_svm_move {
 	unsigned long start, last;	/* pages */
 	u32 best;
 	u8 granularity;
+	u32 prefetch_loc, preferred_loc;	/* for SMI events */
 };
 
 /*
@@ -1259,6 +1275,8 @@ static int vkfd_svm_migrations(struct vkfd_svm *svm, unsigned long start,
 		(*moves)[*nmoves] = (struct vkfd_svm_move){
 			.start = r->it.start, .last = r->it.last,
 			.best = best, .granularity = r->granularity,
+			.prefetch_loc = r->prefetch_loc,
+			.preferred_loc = r->preferred_loc,
 		};
 		(*nmoves)++;
 	}
@@ -1333,7 +1351,9 @@ int vkfd_ioctl_svm(struct file *filep, struct vkfd_process *p, void *data)
 	/* attributes stay applied if a migration fails, as amdkfd's */
 	for (i = 0; !ret && !mret && i < nmoves; i++)
 		mret = vkfd_svm_migrate(p, mm, moves[i].start, moves[i].last,
-					moves[i].best, moves[i].granularity);
+					moves[i].best, moves[i].granularity,
+					moves[i].prefetch_loc,
+					moves[i].preferred_loc);
 	kvfree(moves);
 	if (!ret)
 		ret = vkfd_svm_map_all(svm);

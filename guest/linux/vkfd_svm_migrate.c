@@ -396,7 +396,7 @@ bool vkfd_svm_migrate_pte(struct vkfd_dev *dev, struct page *page,
  */
 int vkfd_svm_migrate(struct vkfd_process *p, struct mm_struct *mm,
 		     unsigned long start, unsigned long last, u32 best,
-		     u8 granularity)
+		     u8 granularity, u32 prefetch_loc, u32 preferred_loc)
 {
 	struct vkfd_svm_mem *from[8], *to = NULL;
 	/* counters_<gpu_id>/ of the GPUs, referenced */
@@ -405,7 +405,14 @@ int vkfd_svm_migrate(struct vkfd_process *p, struct mm_struct *mm,
 	struct vkfd_process_device *pdd;
 	unsigned long addr, end, next;
 	unsigned int nfrom = 0, i;
+	/* SMI's MIGRATE_START/END, as amdkfd's prefetch posts them */
+	struct vkfd_smi_migration sm = {
+		.prefetch_loc = prefetch_loc,
+		.preferred_loc = preferred_loc,
+		.trigger = KFD_MIGRATE_TRIGGER_PREFETCH,
+	};
 	long ret = 0;
+	u64 ns;
 
 	if (best == KFD_IOCTL_SVM_LOCATION_UNDEFINED)
 		return 0;
@@ -440,7 +447,10 @@ int vkfd_svm_migrate(struct vkfd_process *p, struct mm_struct *mm,
 		}
 		next = min3(end, vma->vm_end,
 			    addr + (VKFD_SVM_MIGRATE_BATCH << PAGE_SHIFT));
+		sm.start = addr >> PAGE_SHIFT;
+		sm.end = next >> PAGE_SHIFT;
 		for (i = 0; i < nfrom && ret >= 0; i++) {
+			ns = ktime_get_boottime_ns();
 			ret = vkfd_svm_vma_to_ram(from[i], vma, addr, next,
 						  NULL);
 			if (ret >= 0 && !to)
@@ -449,12 +459,28 @@ int vkfd_svm_migrate(struct vkfd_process *p, struct mm_struct *mm,
 			if (ret > 0)
 				vkfd_proc_counters_add(from_counters[i], 0,
 						       ret);
+			/* only a GPU that had pages here migrated them */
+			if (ret > 0) {
+				sm.from = from[i]->dev->gpu_id;
+				sm.to = 0;
+				vkfd_smi_migrate(from[i]->dev, p->tgid, false,
+						 ns, &sm);
+				vkfd_smi_migrate(from[i]->dev, p->tgid, true,
+						 0, &sm);
+			}
 		}
 		if (to && ret >= 0) {
+			sm.from = 0;
+			sm.to = best;
+			vkfd_smi_migrate(to->dev, p->tgid, false,
+					 ktime_get_boottime_ns(), &sm);
 			ret = vkfd_svm_vma_to_vram(to, vma, addr, next,
 						   granularity, to_counters);
 			if (ret > 0)
 				vkfd_proc_counters_add(to_counters, ret, 0);
+			if (ret >= 0)
+				vkfd_smi_migrate(to->dev, p->tgid, true, 0,
+						 &sm);
 		}
 		if (ret < 0)
 			break;
@@ -602,7 +628,7 @@ bool vkfd_svm_migrate_pte(struct vkfd_dev *dev, struct page *page,
 
 int vkfd_svm_migrate(struct vkfd_process *p, struct mm_struct *mm,
 		     unsigned long start, unsigned long last, u32 best,
-		     u8 granularity)
+		     u8 granularity, u32 prefetch_loc, u32 preferred_loc)
 {
 	/* only system memory: where the pages already are */
 	return 0;

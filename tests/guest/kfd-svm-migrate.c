@@ -21,6 +21,8 @@
  *  - 4 MiB to VRAM and back, by prefetch and by CPU faults: timed.
  *  - A GPU unbound with a range in its VRAM: the pages come back to
  *    system memory first, the CPU reads them, the GPU binds again.
+ *  - An SMI reader of the GPU gets MIGRATE_START and MIGRATE_END lines
+ *    (amdkfd's format, trigger PREFETCH) for the prefetches both ways.
  * With two GPUs: a range moves from one GPU's VRAM to the other's; a
  * prefetch to one GPU while another has access keeps it in system
  * memory (amdkfd without XNACK and without an XGMI hive).  TAP.
@@ -173,6 +175,40 @@ static void measure(int kfd, unsigned int id)
 }
 
 /* Prefetch to GPU i and back, the GPU's view, CPU faults, munmap. */
+/*
+ * SMI's MIGRATE_START and MIGRATE_END lines of the prefetch of the
+ * range at buf from GPU from to GPU to (0: system memory), as amdkfd:
+ * "5 <ns> -<pid> @<page>(<pages>) <from>-><to> <prefetch>:<preferred>
+ * <trigger>", "6 <ns> -<pid> @<page>(<pages>) <from>-><to> <trigger>".
+ */
+static void smi_migration(int smi, char *sb, size_t size, size_t *slen,
+			  const uint8_t *buf, unsigned int from,
+			  unsigned int to, unsigned int prefetch)
+{
+	unsigned long page = 0, n = 0, page2 = 0, n2 = 0;
+	unsigned int f = ~0u, t = ~0u, pf = ~0u, pref = 0, f2 = ~0u, t2 = ~0u;
+	long long ns = -1, ns2 = -1;
+	int pid = -1, trig = -1, pid2 = -1, trig2 = -1;
+	const char *l;
+
+	smi_wait(smi, sb, size, slen, KFD_SMI_EVENT_MIGRATE_END, 2000);
+	l = smi_line(sb, KFD_SMI_EVENT_MIGRATE_START);
+	tap_ok(l && sscanf(l, "5 %lld -%d @%lx(%lx) %x->%x %x:%x %d", &ns,
+			   &pid, &page, &n, &f, &t, &pf, &pref, &trig) == 9 &&
+	       pid == getpid() && page == (uintptr_t)buf / PAGE &&
+	       n == NPAGES && f == from && t == to && pf == prefetch &&
+	       pref == KFD_IOCTL_SVM_LOCATION_UNDEFINED &&
+	       trig == KFD_MIGRATE_TRIGGER_PREFETCH,
+	       "SMI MIGRATE_START %x->%x, trigger PREFETCH: %.70s", from, to,
+	       l ? l : "(none)");
+	l = smi_line(sb, KFD_SMI_EVENT_MIGRATE_END);
+	tap_ok(l && sscanf(l, "6 %lld -%d @%lx(%lx) %x->%x %d", &ns2, &pid2,
+			   &page2, &n2, &f2, &t2, &trig2) == 7 &&
+	       pid2 == pid && page2 == page && n2 == n && f2 == from &&
+	       t2 == to && trig2 == KFD_MIGRATE_TRIGGER_PREFETCH && ns2 >= ns,
+	       "SMI MIGRATE_END %x->%x, after the start", from, to);
+}
+
 static void check_gpu(int i, const uint8_t *ref)
 {
 	const uint64_t size = NPAGES * PAGE;
@@ -185,10 +221,17 @@ static void check_gpu(int i, const uint8_t *ref)
 	bool ok;
 	uint8_t *buf;
 	struct q q;
+	int smi;
+	char sb[1024];
+	size_t slen = 0;
 
 	if (!tap_ok(kfd >= 0 && drm >= 0 && !acquire_vm(kfd, drm, id),
 		    "GPU %u: bound", id))
 		return;
+	smi = smi_open_mask(kfd, id,
+			    KFD_SMI_EVENT_MASK_FROM_INDEX(KFD_SMI_EVENT_MIGRATE_START) |
+			    KFD_SMI_EVENT_MASK_FROM_INDEX(KFD_SMI_EVENT_MIGRATE_END));
+	tap_ok(smi >= 0, "GPU %u: an SMI reader of migrations", id);
 	if (!tap_ok(queue_open(gpu, &q, kfd, drm, 0x400000000ULL,
 			       KFD_IOC_QUEUE_TYPE_SDMA) == 0,
 		    "GPU %u: an SDMA queue", id))
@@ -215,6 +258,7 @@ static void check_gpu(int i, const uint8_t *ref)
 	       counter(id, "page_out") == 0 && counter(id, "faults") == 0,
 	       "GPU %u: sysfs counters: page_in %lld, page_out 0, faults 0", id,
 	       counter(id, "page_in"));
+	smi_migration(smi, sb, sizeof(sb), &slen, buf, 0, id, id);
 
 	/* 2. the GPU reads and writes VRAM; the CPU is not involved */
 	memset((void *)(q.data + 0x1000), 0, size);
@@ -240,6 +284,10 @@ static void check_gpu(int i, const uint8_t *ref)
 	tap_ok(wait_in_use(id, v0.in_use, &v) &&
 	       v.to_ram == v0.to_ram + NPAGES,
 	       "GPU %u: %d pages back in system memory", id, NPAGES);
+	slen = 0;
+	smi_migration(smi, sb, sizeof(sb), &slen, buf, id, 0, SYSMEM);
+	if (smi >= 0)
+		close(smi);
 	tap_ok(wait_available(kfd, id, avail0),
 	       "GPU %u: AVAILABLE_MEMORY as before", id);
 	tap_ok(counter(id, "page_out") == NPAGES &&

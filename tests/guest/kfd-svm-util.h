@@ -7,8 +7,10 @@
 #ifndef VKFD_KFD_SVM_UTIL_H
 #define VKFD_KFD_SVM_UTIL_H
 
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -73,6 +75,76 @@ static inline long long proc_gpu_number(unsigned int gpu_id,
 		n = -1;
 	fclose(f);
 	return n;
+}
+
+/*
+ * An SMI event reader of gpu_id (AMDKFD_IOC_SMI_EVENTS) that takes the
+ * events of mask (KFD_SMI_EVENT_MASK_FROM_INDEX bits); -1 on failure.
+ */
+static inline int smi_open_mask(int kfd, uint32_t gpu_id, uint64_t mask)
+{
+	struct kfd_ioctl_smi_events_args a = { .gpuid = gpu_id };
+	int fd;
+
+	if (ioctl(kfd, AMDKFD_IOC_SMI_EVENTS, &a))
+		return -1;
+	fd = (int)a.anon_fd;
+	if (write(fd, &mask, sizeof(mask)) != sizeof(mask)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * The first line of SMI text buf for event (its "<event in hex> "
+ * prefix at a line start), or NULL.
+ */
+static inline const char *smi_line(const char *buf, unsigned int event)
+{
+	char prefix[8];
+	size_t n = (size_t)snprintf(prefix, sizeof(prefix), "%x ", event);
+	const char *l;
+
+	for (l = buf; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		if (!strncmp(l, prefix, n))
+			return l;
+	return NULL;
+}
+
+/*
+ * Read the reader's lines into buf (NUL-terminated, kept from earlier
+ * calls: len is what buf holds) until a line of event is there or ms
+ * have passed; that line, or NULL.
+ */
+static inline const char *smi_wait(int fd, char *buf, size_t size,
+				   size_t *len, unsigned int event, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	const char *l;
+	ssize_t n;
+
+	buf[*len] = 0;
+	while (!(l = smi_line(buf, event)) && ms > 0 && *len + 1 < size) {
+		if (poll(&pfd, 1, 20) != 1) {
+			ms -= 20;
+			continue;
+		}
+		n = read(fd, buf + *len, size - 1 - *len);
+		if (n > 0)
+			*len += (size_t)n;
+		buf[*len] = 0;
+	}
+	return l;
+}
+
+/* Throw away what the reader has so far. */
+static inline void smi_drain(int fd)
+{
+	char junk[1024];
+
+	while (read(fd, junk, sizeof(junk)) > 0)
+		;
 }
 
 #endif

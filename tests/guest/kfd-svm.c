@@ -33,7 +33,9 @@
  *    again by UPDATE_QUEUE, runs only from the restore on), and unmaps a
  *    page and maps a new one; each time the
  *    queue goes on with the CPU's bytes and never faults, and debugfs
- *    shows as many restores as evictions once the worker has run.
+ *    shows as many restores as evictions once the worker has run.  An
+ *    SMI reader of the GPU sees QUEUE_EVICTION (trigger SVM) and then
+ *    QUEUE_RESTORE for the mprotect, UNMAP_FROM_GPU for the munmap.
  *  - A GPU unbound under a mapped range: munmap, mprotect and SVM calls on
  *    the range still work; the GPU binds again.  In a kernel
  *    without HMM (the debug kernel) ACCESS is EINVAL instead.
@@ -684,10 +686,24 @@ static void check_eviction(int i)
 	struct q q, q2;
 	bool q2_ok;
 	pid_t pid;
+	/* SMI: the queue eviction and restore lines, the GPU unmap's */
+	int smi;
+	char sb[1024], *sl;
+	size_t slen = 0;
+	const char *l;
+	long long ns_ev = -1, ns_re = -1;
+	int spid = -1, strig = -1, sgpu = -1;
+	unsigned long upage = 0, usize = 0;
 
 	if (!tap_ok(kfd >= 0 && drm >= 0 && !acquire_vm(kfd, drm, id),
 		    "evict %u: bound", id))
 		return;
+	smi = smi_open_mask(kfd, id,
+			    KFD_SMI_EVENT_MASK_FROM_INDEX(KFD_SMI_EVENT_QUEUE_EVICTION) |
+			    KFD_SMI_EVENT_MASK_FROM_INDEX(KFD_SMI_EVENT_QUEUE_RESTORE) |
+			    KFD_SMI_EVENT_MASK_FROM_INDEX(KFD_SMI_EVENT_UNMAP_FROM_GPU));
+	tap_ok(smi >= 0, "evict %u: an SMI reader of eviction, restore, unmap",
+	       id);
 	if (!tap_ok(queue_open(gpu, &q, kfd, drm, 0x400000000ULL,
 			       KFD_IOC_QUEUE_TYPE_SDMA) == 0,
 		    "evict %u: an SDMA queue", id))
@@ -735,11 +751,36 @@ static void check_eviction(int i)
 	words[0] = 0;
 	queue_poll_copy(&q, buf, n * PAGE, 0x2222, ++seq);
 	ev0 = ev;
+	/* the restore worker posts its line just after debugfs counts it */
+	smi_wait(smi, sb, sizeof(sb), &slen, KFD_SMI_EVENT_QUEUE_RESTORE,
+		 2000);
+	smi_drain(smi);
+	slen = 0;
 	tap_zero(mprotect(buf, n * PAGE, PROT_READ),
 		 "evict %u: mprotect(PROT_READ) under the queue", id);
 	got = svm_settled(2000, &ev, &re);
 	tap_ok(got && ev > ev0 && re == ev,
 	       "evict %u: evicted and restored (%d/%d)", id, ev, re);
+	/* amdkfd's lines: "9 <ns> -<pid> <gpu> <trigger>", "a <ns> -<pid> <gpu>" */
+	l = smi_wait(smi, sb, sizeof(sb), &slen, KFD_SMI_EVENT_QUEUE_RESTORE,
+		     2000);
+	sl = l ? strchr(sb, '\n') : NULL;
+	if (sl)
+		*sl = 0;
+	l = smi_line(sb, KFD_SMI_EVENT_QUEUE_EVICTION);
+	tap_ok(l && sscanf(l, "9 %lld -%d %x %d", &ns_ev, &spid, &sgpu,
+			   &strig) == 4 && spid == getpid() &&
+	       (unsigned int)sgpu == id &&
+	       strig == KFD_QUEUE_EVICTION_TRIGGER_SVM && ns_ev > 0,
+	       "evict %u: SMI QUEUE_EVICTION first, trigger SVM: %s", id,
+	       l ? l : "(none)");
+	if (sl)
+		*sl = '\n';
+	l = sl ? smi_line(sl + 1, KFD_SMI_EVENT_QUEUE_RESTORE) : NULL;
+	spid = sgpu = -1;
+	tap_ok(l && sscanf(l, "a %lld -%d %x\n", &ns_re, &spid, &sgpu) == 3 &&
+	       spid == getpid() && (unsigned int)sgpu == id && ns_re >= ns_ev,
+	       "evict %u: then SMI QUEUE_RESTORE, no earlier", id);
 	tap_ok(!fence_is(&q, seq), "evict %u: still waiting on the flag", id);
 	tap_zero(mprotect(buf, n * PAGE, PROT_READ | PROT_WRITE),
 		 "evict %u: mprotect(PROT_READ | PROT_WRITE)", id);
@@ -853,6 +894,9 @@ static void check_eviction(int i)
 	words[0] = 0;
 	queue_poll_copy(&q, buf, n * PAGE, 0x5555, ++seq);
 	ev0 = ev;
+	usleep(50000);
+	smi_drain(smi);
+	slen = 0;
 	tap_ok(!munmap(buf + PAGE, PAGE) &&
 	       mmap(buf + PAGE, PAGE, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
@@ -861,6 +905,19 @@ static void check_eviction(int i)
 	got = svm_counts(&ev, &re, &evicted);
 	tap_ok(got && ev == ev0,
 	       "evict %u: munmap evicted nothing (%d)", id, ev);
+	/* "b <ns> -<pid> @<page>(<pages>) <gpu> <trigger>", all hex but pid */
+	l = smi_wait(smi, sb, sizeof(sb), &slen, KFD_SMI_EVENT_UNMAP_FROM_GPU,
+		     2000);
+	spid = sgpu = strig = -1;
+	tap_ok(l && sscanf(l, "b %lld -%d @%lx(%lx) %x %d", &ns_ev, &spid,
+			   &upage, &usize, &sgpu, &strig) == 6 &&
+	       spid == getpid() && upage == (uintptr_t)(buf + PAGE) / PAGE &&
+	       usize == 1 && (unsigned int)sgpu == id &&
+	       strig == KFD_SVM_UNMAP_TRIGGER_UNMAP_FROM_CPU,
+	       "evict %u: SMI UNMAP_FROM_GPU of the page, trigger UNMAP_FROM_CPU: %.60s",
+	       id, l ? l : "(none)");
+	tap_ok(!smi_line(sb, KFD_SMI_EVENT_QUEUE_EVICTION),
+	       "evict %u: and no SMI QUEUE_EVICTION for the munmap", id);
 	memset(buf + PAGE, 0x3d, PAGE);
 	/* the cut and remap of the range's other pages evict meanwhile */
 	tap_zero(svm_set1(kfd, buf + PAGE, PAGE, KFD_IOCTL_SVM_ATTR_ACCESS, id),
@@ -877,6 +934,8 @@ static void check_eviction(int i)
 
 	queue_close(&q);
 	munmap(buf, n * PAGE);
+	if (smi >= 0)
+		close(smi);
 	close(drm);
 	close(kfd);
 }
