@@ -268,33 +268,25 @@ static void sdma_put(Eng *e, TQ *q, const uint32_t *dw, unsigned n)
 
 static void sdma_fence(Eng *e, TQ *q, uint64_t va, uint32_t value)
 {
-    uint32_t dw[] = {
-        VKFD_SDMA_HEADER(VKFD_SDMA_OP_FENCE, 0), va, va >> 32, value,
-    };
+    uint32_t dw[SDMA_PKT_MAX_DW];
 
-    sdma_put(e, q, dw, ARRAY_SIZE(dw));
+    sdma_put(e, q, dw, sdma_pkt_fence(dw, va, value));
 }
 
 static void sdma_copy(Eng *e, TQ *q, uint64_t dst, uint64_t src,
                       uint32_t bytes)
 {
-    uint32_t dw[] = {
-        VKFD_SDMA_HEADER(VKFD_SDMA_OP_COPY, 0), bytes - 1, 0,
-        src, src >> 32, dst, dst >> 32,
-    };
+    uint32_t dw[SDMA_PKT_MAX_DW];
 
-    sdma_put(e, q, dw, ARRAY_SIZE(dw));
+    sdma_put(e, q, dw, sdma_pkt_copy(dw, dst, src, bytes));
 }
 
 static void sdma_fill(Eng *e, TQ *q, uint64_t dst, uint32_t value,
                       uint32_t bytes)
 {
-    uint32_t dw[] = {
-        VKFD_SDMA_HEADER(VKFD_SDMA_OP_CONST_FILL, 0) | VKFD_SDMA_FILL_DWORD,
-        dst, dst >> 32, value, bytes - 1,
-    };
+    uint32_t dw[SDMA_PKT_MAX_DW];
 
-    sdma_put(e, q, dw, ARRAY_SIZE(dw));
+    sdma_put(e, q, dw, sdma_pkt_fill(dw, dst, value, bytes));
 }
 
 static void sdma_write(Eng *e, TQ *q, uint64_t dst, const uint32_t *data,
@@ -313,13 +305,9 @@ static void sdma_write(Eng *e, TQ *q, uint64_t dst, const uint32_t *data,
 static void sdma_poll(Eng *e, TQ *q, uint64_t addr, uint32_t func,
                       uint32_t ref, uint32_t mask)
 {
-    uint32_t dw[] = {
-        VKFD_SDMA_HEADER(VKFD_SDMA_OP_POLL_REGMEM, 0) | VKFD_SDMA_POLL_MEM |
-        VKFD_SDMA_POLL_FUNC(func),
-        addr, addr >> 32, ref, mask, 0x0fff000a,
-    };
+    uint32_t dw[SDMA_PKT_MAX_DW];
 
-    sdma_put(e, q, dw, ARRAY_SIZE(dw));
+    sdma_put(e, q, dw, sdma_pkt_poll(dw, addr, func, ref, mask));
 }
 
 /*
@@ -1934,9 +1922,9 @@ static void pm4_put(Eng *e, TQ *q, const uint32_t *dw, unsigned n)
 
 static void sdma_trap(Eng *e, TQ *q, uint32_t int_context)
 {
-    uint32_t dw[] = { VKFD_SDMA_HEADER(VKFD_SDMA_OP_TRAP, 0), int_context };
+    uint32_t dw[SDMA_PKT_MAX_DW];
 
-    sdma_put(e, q, dw, ARRAY_SIZE(dw));
+    sdma_put(e, q, dw, sdma_pkt_trap(dw, int_context));
 }
 
 /* Point MSI-X vector VKFD_VECTOR_IH at msg, unmasked (as /vkfd/msix). */

@@ -218,41 +218,32 @@ static void tq_wait(Info *t, TQ *q)
 static void sdma_copy(Info *t, TQ *q, uint64_t dst, uint64_t src,
                       uint32_t bytes)
 {
-    uint32_t dw[] = {
-        VKFD_SDMA_HEADER(VKFD_SDMA_OP_COPY, 0), bytes - 1, 0,
-        src, src >> 32, dst, dst >> 32,
-    };
+    uint32_t dw[SDMA_PKT_MAX_DW];
 
-    put(t, q, dw, ARRAY_SIZE(dw));
+    put(t, q, dw, sdma_pkt_copy(dw, dst, src, bytes));
 }
 
 static void sdma_fill(Info *t, TQ *q, uint64_t dst, uint32_t value,
                       uint32_t bytes)
 {
-    uint32_t dw[] = {
-        VKFD_SDMA_HEADER(VKFD_SDMA_OP_CONST_FILL, 0) | VKFD_SDMA_FILL_DWORD,
-        dst, dst >> 32, value, bytes - 1,
-    };
+    uint32_t dw[SDMA_PKT_MAX_DW];
 
-    put(t, q, dw, ARRAY_SIZE(dw));
+    put(t, q, dw, sdma_pkt_fill(dw, dst, value, bytes));
 }
 
 static void sdma_trap(Info *t, TQ *q, uint32_t int_context)
 {
-    uint32_t dw[] = { VKFD_SDMA_HEADER(VKFD_SDMA_OP_TRAP, 0), int_context };
+    uint32_t dw[SDMA_PKT_MAX_DW];
 
-    put(t, q, dw, ARRAY_SIZE(dw));
+    put(t, q, dw, sdma_pkt_trap(dw, int_context));
 }
 
 static void sdma_poll_eq(Info *t, TQ *q, uint64_t addr, uint32_t ref)
 {
-    uint32_t dw[] = {
-        VKFD_SDMA_HEADER(VKFD_SDMA_OP_POLL_REGMEM, 0) | VKFD_SDMA_POLL_MEM |
-        VKFD_SDMA_POLL_FUNC(VKFD_SDMA_FUNC_EQ),
-        addr, addr >> 32, ref, 0xffffffff, 0x0fff000a,
-    };
+    uint32_t dw[SDMA_PKT_MAX_DW];
 
-    put(t, q, dw, ARRAY_SIZE(dw));
+    put(t, q, dw, sdma_pkt_poll(dw, addr, VKFD_SDMA_FUNC_EQ, ref,
+                                0xffffffff));
 }
 
 /*

@@ -274,4 +274,68 @@ static inline void vkfd_migrate(Vkfd *v, const char *props)
     qtest_quit(src);
 }
 
+
+/*
+ * SDMA packets (vkfd_hw.h's layouts), written into dw[]; each returns its
+ * length in dwords.  The tests append them to a ring their own way.
+ */
+#define SDMA_PKT_MAX_DW     8
+
+static inline unsigned sdma_pkt_fence(uint32_t *dw, uint64_t va,
+                                      uint32_t value)
+{
+    dw[0] = VKFD_SDMA_HEADER(VKFD_SDMA_OP_FENCE, 0);
+    dw[1] = va;
+    dw[2] = va >> 32;
+    dw[3] = value;
+    return 4;
+}
+
+static inline unsigned sdma_pkt_copy(uint32_t *dw, uint64_t dst,
+                                     uint64_t src, uint32_t bytes)
+{
+    dw[0] = VKFD_SDMA_HEADER(VKFD_SDMA_OP_COPY, 0);
+    dw[1] = bytes - 1;
+    dw[2] = 0;
+    dw[3] = src;
+    dw[4] = src >> 32;
+    dw[5] = dst;
+    dw[6] = dst >> 32;
+    return 7;
+}
+
+static inline unsigned sdma_pkt_fill(uint32_t *dw, uint64_t dst,
+                                     uint32_t value, uint32_t bytes)
+{
+    dw[0] = VKFD_SDMA_HEADER(VKFD_SDMA_OP_CONST_FILL, 0) |
+            VKFD_SDMA_FILL_DWORD;
+    dw[1] = dst;
+    dw[2] = dst >> 32;
+    dw[3] = value;
+    dw[4] = bytes - 1;
+    return 5;
+}
+
+static inline unsigned sdma_pkt_trap(uint32_t *dw, uint32_t int_context)
+{
+    dw[0] = VKFD_SDMA_HEADER(VKFD_SDMA_OP_TRAP, 0);
+    dw[1] = int_context;
+    return 2;
+}
+
+/* POLL_REGMEM on memory: retry forever, at the interval the tests use */
+static inline unsigned sdma_pkt_poll(uint32_t *dw, uint64_t addr,
+                                     uint32_t func, uint32_t ref,
+                                     uint32_t mask)
+{
+    dw[0] = VKFD_SDMA_HEADER(VKFD_SDMA_OP_POLL_REGMEM, 0) |
+            VKFD_SDMA_POLL_MEM | VKFD_SDMA_POLL_FUNC(func);
+    dw[1] = addr;
+    dw[2] = addr >> 32;
+    dw[3] = ref;
+    dw[4] = mask;
+    dw[5] = 0x0fff000a;
+    return 6;
+}
+
 #endif /* VKFD_QTEST_UTIL_H */
