@@ -39,18 +39,6 @@ static unsigned long long prop_of(const char *file, const char *key)
 	return found;
 }
 
-static bool sysmem(unsigned long *limit, unsigned long *used)
-{
-	FILE *f = fopen(VKFD_DEBUGFS "/sysmem", "r");
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = fscanf(f, "limit_pages %lu used_pages %lu", limit, used) == 2;
-	fclose(f);
-	return ok;
-}
-
 static void check_node(HSAuint32 node, const HsaNodeProperties *np)
 {
 	char dir[128], props[160], path[256];
@@ -124,7 +112,7 @@ static void check_limit(void)
 
 	f.ui32.HostAccess = 1;
 	f.ui32.NonPaged = 1;
-	if (!tap_ok(sysmem(&limit, &used0), "limit: debugfs sysmem"))
+	if (!tap_ok(sysmem_pages(&limit, &used0), "limit: debugfs sysmem"))
 		return;
 	while (n < MAX_ALLOCS) {
 		st = hsaKmtAllocMemory(0, CHUNK, f, &p[n]);
@@ -132,7 +120,7 @@ static void check_limit(void)
 			break;
 		n++;
 	}
-	sysmem(&limit, &used);
+	sysmem_pages(&limit, &used);
 	/* libhsakmt 5.2.3 turns the ioctl's ENOMEM into STATUS_ERROR */
 	tap_ok(st == HSAKMT_STATUS_ERROR || st == HSAKMT_STATUS_NO_MEMORY,
 	       "limit: hsaKmtAllocMemory stops after %d x 16 MiB (status %d)",
@@ -143,7 +131,7 @@ static void check_limit(void)
 	       "limit: a process still touches 16 MiB");
 	while (n)
 		hsaKmtFreeMemory(p[--n], CHUNK);
-	sysmem(&limit, &used);
+	sysmem_pages(&limit, &used);
 	tap_ok(used == used0, "limit: hsaKmtFreeMemory gave it all back (%lu)",
 	       used);
 	tap_ok(hsaKmtAllocMemory(0, CHUNK, f, &p[0]) == HSAKMT_STATUS_SUCCESS &&
@@ -183,10 +171,10 @@ int main(int argc, char **argv)
 
 	tap_stderr_as_comments();
 	tap_share();
-	sysmem(&limit, &used0);
+	sysmem_pages(&limit, &used0);
 	tap_ok(run_child(body, NULL) == 0, "the process exits cleanly");
 	tap_ok(wait_contexts(0, 20), "no device context is left");
-	sysmem(&limit, &used);
+	sysmem_pages(&limit, &used);
 	tap_ok(used == used0 && vkfd_devices_sum("pt_pages") == 0 &&
 	       vkfd_devices_sum("vram_used") == 0,
 	       "no page table, VRAM or system page is left (%lu)", used);

@@ -57,24 +57,11 @@ static long meminfo_kb(const char *key)
 	return kb;
 }
 
-/* The driver's system-memory limit and use, in pages (debugfs). */
-static bool sysmem(unsigned long *limit, unsigned long *used)
-{
-	FILE *f = fopen(VKFD_DEBUGFS "/sysmem", "r");
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = fscanf(f, "limit_pages %lu used_pages %lu", limit, used) == 2;
-	fclose(f);
-	return ok;
-}
-
 static unsigned long sys_used(void)
 {
 	unsigned long limit, used;
 
-	return sysmem(&limit, &used) ? used : ~0UL;
+	return sysmem_pages(&limit, &used) ? used : ~0UL;
 }
 
 /* amdkfd's limit for this much RAM, in pages. */
@@ -141,7 +128,7 @@ static int test_limits(void *unused)
 	if (!tap_ok(kfd >= 0 && !bind_all_gpus(kfd), "limits: bound to %d GPU(s)",
 		    ngpu))
 		return 1;
-	if (!tap_ok(sysmem(&limit, &used0), "limits: debugfs sysmem"))
+	if (!tap_ok(sysmem_pages(&limit, &used0), "limits: debugfs sysmem"))
 		return 1;
 	tap_diag("limits: %lu of %lu pages used", used0, limit);
 	tap_ok(limit == amdkfd_limit(ram),

@@ -378,18 +378,27 @@ static inline int count_entries(const char *dir, const char *prefix)
 	return n;
 }
 
-/* debugfs vkfd/sysmem: the pages counted against amdkfd's system limit. */
-static inline bool sysmem_used(unsigned long *used)
+/*
+ * debugfs vkfd/sysmem: amdkfd's system-memory limit and the pages counted
+ * against it.
+ */
+static inline bool sysmem_pages(unsigned long *limit, unsigned long *used)
 {
 	FILE *f = fopen(VKFD_DEBUGFS "/sysmem", "r");
-	unsigned long limit;
 	bool ok;
 
 	if (!f)
 		return false;
-	ok = fscanf(f, "limit_pages %lu used_pages %lu", &limit, used) == 2;
+	ok = fscanf(f, "limit_pages %lu used_pages %lu", limit, used) == 2;
 	fclose(f);
 	return ok;
+}
+
+static inline bool sysmem_used(unsigned long *used)
+{
+	unsigned long limit;
+
+	return sysmem_pages(&limit, used);
 }
 
 #endif /* VKFD_KFD_UTIL_H */
