@@ -301,15 +301,10 @@ static void check_munmap(int kfd)
 	const uint32_t ro = KFD_IOCTL_SVM_FLAG_GPU_RO;
 	uint8_t *x = mmap(NULL, 8 * PAGE, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	struct svm_buf b;
 	struct attrs a;
 
-	memset(&b, 0, sizeof(b));
-	b.attrs[0] = (struct kfd_ioctl_svm_attribute){
-		KFD_IOCTL_SVM_ATTR_PREFERRED_LOC, SYSMEM };
-	b.attrs[1] = (struct kfd_ioctl_svm_attribute){
-		KFD_IOCTL_SVM_ATTR_SET_FLAGS, ro };
-	tap_zero(svm_call(kfd, KFD_IOCTL_SVM_OP_SET_ATTR, x, 8 * PAGE, &b, 2),
+	tap_zero(svm_set2(kfd, x, 8 * PAGE, KFD_IOCTL_SVM_ATTR_PREFERRED_LOC,
+			  SYSMEM, KFD_IOCTL_SVM_ATTR_SET_FLAGS, ro),
 		 "munmap case: SET_ATTR pages 0..7");
 	tap_ok(!munmap(x + 2 * PAGE, 2 * PAGE) &&
 	       mmap(x + 2 * PAGE, 2 * PAGE, PROT_READ | PROT_WRITE,
