@@ -34,8 +34,10 @@ static uint32_t seq;
 static double one_round_trip(struct q *q)
 {
 	uint64_t t = data_va(q, 0);
-	uint32_t wd[] = { PM4_HDR(PM4_WRITE_DATA, 4), WRITE_DATA_DST_MEM,
-			  (uint32_t)t, t >> 32, ++seq };
+	uint32_t wd[] = {
+		VKFD_PM4_HDR(VKFD_PM4_OP_WRITE_DATA, 4), VKFD_PM4_WD_MEM,
+		(uint32_t)t, t >> 32, ++seq,
+	};
 	double t0 = now_s();
 
 	emit(q, wd, 5);
@@ -142,8 +144,8 @@ static void put_release_mem(struct q *q, uint32_t id)
 {
 	uint64_t slot = events_page_va + 8 * id;
 	uint32_t rm[] = {
-		PM4_HDR(PM4_RELEASE_MEM, 7), 0x14,
-		RELEASE_MEM_DATA_32 | (2u << 24),
+		VKFD_PM4_HDR(VKFD_PM4_OP_RELEASE_MEM, 7), VKFD_PM4_EVENT_EOP,
+		VKFD_PM4_RM_DATA(VKFD_PM4_DATA_32) | VKFD_PM4_RM_INT_WRITE,
 		(uint32_t)slot, slot >> 32, 1, 0, id,
 	};
 
@@ -222,8 +224,8 @@ static double interrupt_round_trip(struct q *q, int kfd)
 {
 	uint64_t slot = events_page_va + 8 * event_id;
 	uint32_t rm[] = {
-		PM4_HDR(PM4_RELEASE_MEM, 7), 0x14,
-		RELEASE_MEM_DATA_32 | (2u << 24),
+		VKFD_PM4_HDR(VKFD_PM4_OP_RELEASE_MEM, 7), VKFD_PM4_EVENT_EOP,
+		VKFD_PM4_RM_DATA(VKFD_PM4_DATA_32) | VKFD_PM4_RM_INT_WRITE,
 		(uint32_t)slot, slot >> 32, 1, 0, event_id,
 	};
 	struct kfd_event_data ed = { .event_id = event_id };
@@ -264,7 +266,7 @@ static double trap_floor_us(int kfd, int n)
 
 static double packets_per_s(struct q *qs, int nq, int batches)
 {
-	uint32_t nop[] = { PM4_HDR(PM4_NOP, 1), 0 };
+	uint32_t nop[] = { VKFD_PM4_HDR(VKFD_PM4_OP_NOP, 1), 0 };
 	double t0 = now_s();
 	int b, i, k;
 
@@ -272,9 +274,10 @@ static double packets_per_s(struct q *qs, int nq, int batches)
 		for (k = 0; k < nq; k++) {
 			struct q *q = &qs[k];
 			uint64_t t = data_va(q, 0);
-			uint32_t wd[] = { PM4_HDR(PM4_WRITE_DATA, 4),
-					  WRITE_DATA_DST_MEM, (uint32_t)t,
-					  t >> 32, 0 };
+			uint32_t wd[] = {
+				VKFD_PM4_HDR(VKFD_PM4_OP_WRITE_DATA, 4), VKFD_PM4_WD_MEM,
+				(uint32_t)t, t >> 32, 0,
+			};
 
 			/* 254 NOPs and a marker: 255 packets, < ring size */
 			for (i = 0; i < 254 / nq + 1; i++)

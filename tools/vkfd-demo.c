@@ -147,8 +147,10 @@ static int submit_packets(const struct vkfd_gpu *gpu, int kfd, int drm)
 	}
 	{
 		uint64_t t = data_va(&pm4, 0), page_va = 0x700000000ULL, slot;
-		uint32_t wd[] = { PM4_HDR(PM4_WRITE_DATA, 4), WRITE_DATA_DST_MEM,
-				  (uint32_t)t, t >> 32, 0xc0ffee };
+		uint32_t wd[] = {
+			VKFD_PM4_HDR(VKFD_PM4_OP_WRITE_DATA, 4), VKFD_PM4_WD_MEM,
+			(uint32_t)t, t >> 32, 0xc0ffee,
+		};
 		struct kfd_ioctl_create_event_args ev = {
 			.event_type = KFD_IOC_EVENT_SIGNAL, .auto_reset = 1,
 		};
@@ -172,8 +174,10 @@ static int submit_packets(const struct vkfd_gpu *gpu, int kfd, int drm)
 		slot = page_va + 8 * ev.event_slot_index;
 		{
 			uint32_t rm[] = {
-				PM4_HDR(PM4_RELEASE_MEM, 7), 0x14,
-				RELEASE_MEM_DATA_32 | (2u << 24),
+				VKFD_PM4_HDR(VKFD_PM4_OP_RELEASE_MEM, 7),
+				VKFD_PM4_EVENT_EOP,
+				VKFD_PM4_RM_DATA(VKFD_PM4_DATA_32) |
+					VKFD_PM4_RM_INT_WRITE,
 				(uint32_t)slot, slot >> 32, ev.event_id, 0,
 				ev.event_id,
 			};

@@ -338,8 +338,8 @@ static int check_smi(void *arg)
 			       KFD_IOC_QUEUE_TYPE_COMPUTE) == 0, "a PM4 queue"))
 		return 1;
 	{
-		uint32_t wd[] = { PM4_HDR(PM4_WRITE_DATA, 4),
-				  WRITE_DATA_DST_MEM, (uint32_t)bad, bad >> 32,
+		uint32_t wd[] = { VKFD_PM4_HDR(VKFD_PM4_OP_WRITE_DATA, 4),
+				  VKFD_PM4_WD_MEM, (uint32_t)bad, bad >> 32,
 				  1 };
 
 		emit(&pm4, wd, 5);

@@ -23,12 +23,6 @@
 #include "tap-stderr.h"
 #include "hsakmt-util.h"
 
-#define PM4_HDR(op, n)		((3u << 30) | (((n) - 1) << 16) | ((op) << 8))
-#define PM4_WRITE_DATA		0x37
-#define PM4_RELEASE_MEM		0x49
-#define WRITE_DATA_DST_MEM	(5u << 8)
-#define RELEASE_MEM_DATA_32	(1u << 29)
-#define RELEASE_MEM_INT		(2u << 24)
 #define NEVENTS			2000
 #define BURST_RING		(64 * 1024)
 
@@ -57,8 +51,8 @@ static void put_store(struct hq *q, bool sdma, uint64_t *pos,
 		*pos += sizeof(f);
 		hq_ring(q, *pos, *pos);
 	} else {
-		uint32_t wd[] = { PM4_HDR(PM4_WRITE_DATA, 4),
-				  WRITE_DATA_DST_MEM, (uint32_t)va, va >> 32,
+		uint32_t wd[] = { VKFD_PM4_HDR(VKFD_PM4_OP_WRITE_DATA, 4),
+				  VKFD_PM4_WD_MEM, (uint32_t)va, va >> 32,
 				  v };
 
 		memcpy(q->ring + *pos % 1024, wd, sizeof(wd));
@@ -158,8 +152,10 @@ static void test_burst(void)
 	for (i = 0; i < NEVENTS; i++) {
 		uint64_t slot = ev[i]->EventData.HWData2;
 		uint32_t rm[] = {
-			PM4_HDR(PM4_RELEASE_MEM, 7), 0x14,
-			RELEASE_MEM_DATA_32 | RELEASE_MEM_INT,
+			VKFD_PM4_HDR(VKFD_PM4_OP_RELEASE_MEM, 7),
+			VKFD_PM4_EVENT_EOP,
+			VKFD_PM4_RM_DATA(VKFD_PM4_DATA_32) |
+				VKFD_PM4_RM_INT_WRITE,
 			(uint32_t)slot, slot >> 32, (uint32_t)ev[i]->EventId, 0,
 			(uint32_t)ev[i]->EventData.HWData1,
 		};

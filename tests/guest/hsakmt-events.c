@@ -17,10 +17,6 @@
 #include "tap-stderr.h"
 #include "hsakmt-util.h"
 
-#define PM4_HDR(op, n)		((3u << 30) | (((n) - 1) << 16) | ((op) << 8))
-#define PM4_RELEASE_MEM		0x49
-#define RELEASE_MEM_DATA_32	(1u << 29)
-#define RELEASE_MEM_INT		(2u << 24)
 
 static HSAuint32 gpu_node;
 
@@ -77,8 +73,10 @@ static void test_gpu_events(void)
 	{
 		uint64_t slot = e1->EventData.HWData2;
 		uint32_t rm[] = {
-			PM4_HDR(PM4_RELEASE_MEM, 7), 0x14,
-			RELEASE_MEM_DATA_32 | RELEASE_MEM_INT,
+			VKFD_PM4_HDR(VKFD_PM4_OP_RELEASE_MEM, 7),
+			VKFD_PM4_EVENT_EOP,
+			VKFD_PM4_RM_DATA(VKFD_PM4_DATA_32) |
+				VKFD_PM4_RM_INT_WRITE,
 			(uint32_t)slot, slot >> 32, (uint32_t)e1->EventId, 0,
 			(uint32_t)e1->EventData.HWData1,
 		};
@@ -122,8 +120,10 @@ static void test_gpu_events(void)
 		HsaEventDescriptor d = { .EventType = HSA_EVENTTYPE_MEMORY,
 					 .NodeId = gpu_node };
 		uint64_t bad = 0x6f0000000ULL;
-		uint32_t wd[] = { PM4_HDR(0x37, 4), 5u << 8, (uint32_t)bad,
-				  bad >> 32, 1 };
+		uint32_t wd[] = {
+			VKFD_PM4_HDR(VKFD_PM4_OP_WRITE_DATA, 4), VKFD_PM4_WD_MEM,
+			(uint32_t)bad, bad >> 32, 1,
+		};
 		HsaEvent *m = NULL;
 
 		hsaKmtCreateEvent(&d, true, false, &m);

@@ -18,9 +18,6 @@
 #include "tap-stderr.h"
 #include "hsakmt-util.h"
 
-#define PM4_HDR(op, n)		((3u << 30) | (((n) - 1) << 16) | ((op) << 8))
-#define PM4_WRITE_DATA		0x37
-#define WRITE_DATA_DST_MEM	(5u << 8)
 
 static HSAuint32 gpu_node;
 
@@ -56,7 +53,7 @@ static void test_pm4(uint32_t *out)
 	uint64_t va = (uintptr_t)out;
 	struct hq q;
 	uint32_t pkt[] = {
-		PM4_HDR(PM4_WRITE_DATA, 4), WRITE_DATA_DST_MEM,
+		VKFD_PM4_HDR(VKFD_PM4_OP_WRITE_DATA, 4), VKFD_PM4_WD_MEM,
 		(uint32_t)va, va >> 32, 0xa11ce,
 	};
 

@@ -82,8 +82,8 @@ static void put_store(struct q *q, uint32_t off, uint32_t v)
 		emit(q, f, 4);
 	} else {
 		uint32_t wd[] = {
-			PM4_HDR(PM4_WRITE_DATA, 4),
-			WRITE_DATA_DST_MEM | WRITE_DATA_CONFIRM,
+			VKFD_PM4_HDR(VKFD_PM4_OP_WRITE_DATA, 4),
+			VKFD_PM4_WD_MEM | VKFD_PM4_WD_WR_CONFIRM,
 			(uint32_t)va, va >> 32, v,
 		};
 
@@ -320,8 +320,10 @@ static int ih_child(void *arg)
 		for (i = 0; i < nev; i++) {
 			uint64_t slot = EVENTS_VA + 8ULL * ids[i];
 			uint32_t rm[] = {
-				PM4_HDR(PM4_RELEASE_MEM, 7), 0x14,
-				RELEASE_MEM_DATA_32 | (2u << 24),
+				VKFD_PM4_HDR(VKFD_PM4_OP_RELEASE_MEM, 7),
+				VKFD_PM4_EVENT_EOP,
+				VKFD_PM4_RM_DATA(VKFD_PM4_DATA_32) |
+					VKFD_PM4_RM_INT_WRITE,
 				(uint32_t)slot, slot >> 32, ids[i], 0, ids[i],
 			};
 
@@ -608,7 +610,8 @@ static void test_gpu_doorbell(int kfd, int drm)
 	__atomic_store_n(&target.ptrs[1], target.wptr, __ATOMIC_RELEASE);
 	{
 		uint32_t wd[] = {
-			PM4_HDR(PM4_WRITE_DATA, 5), WRITE_DATA_DST_MEM,
+			VKFD_PM4_HDR(VKFD_PM4_OP_WRITE_DATA, 5),
+			VKFD_PM4_WD_MEM,
 			(uint32_t)slot, slot >> 32, (uint32_t)target.wptr,
 			target.wptr >> 32,
 		};

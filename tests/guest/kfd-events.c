@@ -323,8 +323,10 @@ static int gpu_signals_child(void *arg)
 	slot = page_va + 8 * e1.event_id;
 	{
 		uint32_t rm[] = {
-			PM4_HDR(PM4_RELEASE_MEM, 7), 0x14,
-			RELEASE_MEM_DATA_32 | (2u << 24),
+			VKFD_PM4_HDR(VKFD_PM4_OP_RELEASE_MEM, 7),
+			VKFD_PM4_EVENT_EOP,
+			VKFD_PM4_RM_DATA(VKFD_PM4_DATA_32) |
+				VKFD_PM4_RM_INT_WRITE,
 			(uint32_t)slot, slot >> 32, e1.event_id, 0, e1.event_id,
 		};
 
@@ -372,8 +374,10 @@ static int gpu_signals_child(void *arg)
 	/* a VM fault becomes a memory exception */
 	{
 		uint64_t bad = 0x6f0000000ULL;
-		uint32_t wd[] = { PM4_HDR(PM4_WRITE_DATA, 4), WRITE_DATA_DST_MEM,
-				  (uint32_t)bad, bad >> 32, 1 };
+		uint32_t wd[] = {
+			VKFD_PM4_HDR(VKFD_PM4_OP_WRITE_DATA, 4), VKFD_PM4_WD_MEM,
+			(uint32_t)bad, bad >> 32, 1,
+		};
 		struct kfd_event_data ev = { .event_id = mem.event_id };
 		uint32_t r = 99;
 
@@ -429,8 +433,10 @@ static int isolation_child(void *arg)
 	slot = page_va + 8 * pe.event_id;
 	{
 		uint32_t rm[] = {
-			PM4_HDR(PM4_RELEASE_MEM, 7), 0x14,
-			RELEASE_MEM_DATA_32 | (2u << 24),
+			VKFD_PM4_HDR(VKFD_PM4_OP_RELEASE_MEM, 7),
+			VKFD_PM4_EVENT_EOP,
+			VKFD_PM4_RM_DATA(VKFD_PM4_DATA_32) |
+				VKFD_PM4_RM_INT_WRITE,
 			(uint32_t)slot, slot >> 32, 5, 0, pe.event_id,
 		};
 

@@ -14,16 +14,6 @@
 #include "kfd-util.h"
 
 /* PM4 type-3 packets (GFX9): header, then count + 1 dwords */
-#define PM4_HDR(op, n)		((3u << 30) | (((n) - 1) << 16) | ((op) << 8))
-#define PM4_NOP			0x10
-#define PM4_WRITE_DATA		0x37
-#define PM4_RELEASE_MEM		0x49
-#define PM4_WAIT_REG_MEM	0x3c
-#define WRITE_DATA_DST_MEM	(5u << 8)
-#define WRITE_DATA_CONFIRM	(1u << 20)
-#define RELEASE_MEM_DATA_32	(1u << 29)
-#define WAIT_MEM_SPACE		(1u << 4)
-#define WAIT_FUNC_EQ		3u
 
 
 

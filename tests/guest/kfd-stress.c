@@ -269,9 +269,10 @@ static void submit(struct sctx *c, int qi)
 		uint32_t v = slot_value(c, qi, i);
 
 		if (q->type == KFD_IOC_QUEUE_TYPE_COMPUTE) {
-			uint32_t wd[] = { PM4_HDR(PM4_WRITE_DATA, 4),
-					  WRITE_DATA_DST_MEM, (uint32_t)va,
-					  va >> 32, v };
+			uint32_t wd[] = {
+				VKFD_PM4_HDR(VKFD_PM4_OP_WRITE_DATA, 4), VKFD_PM4_WD_MEM,
+				(uint32_t)va, va >> 32, v,
+			};
 
 			ring_emit(q, wd, 5);
 		} else if (q->type == KFD_IOC_QUEUE_TYPE_SDMA) {

@@ -21,14 +21,16 @@ static void test_pm4(int kfd, int drm)
 {
 	struct q q;
 	uint32_t wd[] = {
-		PM4_HDR(PM4_WRITE_DATA, 5), WRITE_DATA_DST_MEM | WRITE_DATA_CONFIRM,
+		VKFD_PM4_HDR(VKFD_PM4_OP_WRITE_DATA, 5),
+		VKFD_PM4_WD_MEM | VKFD_PM4_WD_WR_CONFIRM,
 		0, 0, 0xcafebabe, 0x600df00d,
 	};
 	uint32_t rm[] = {
-		PM4_HDR(PM4_RELEASE_MEM, 7), 0x14, RELEASE_MEM_DATA_32,
+		VKFD_PM4_HDR(VKFD_PM4_OP_RELEASE_MEM, 7), VKFD_PM4_EVENT_EOP,
+		VKFD_PM4_RM_DATA(VKFD_PM4_DATA_32),
 		0, 0, 0x1234, 0, 0,
 	};
-	uint32_t nop[] = { PM4_HDR(PM4_NOP, 3), 0, 0, 0 };
+	uint32_t nop[] = { VKFD_PM4_HDR(VKFD_PM4_OP_NOP, 3), 0, 0, 0 };
 	uint64_t t;
 
 	if (!tap_ok(queue_open(&gpu, &q, kfd, drm, 0x300000000ULL,
@@ -65,7 +67,8 @@ static void test_pm4(int kfd, int drm)
 	{
 		uint64_t flag = data_va(&q, 128);
 		uint32_t wait[] = {
-			PM4_HDR(PM4_WAIT_REG_MEM, 6), WAIT_MEM_SPACE | WAIT_FUNC_EQ,
+			VKFD_PM4_HDR(VKFD_PM4_OP_WAIT_REG_MEM, 6),
+			VKFD_PM4_WRM_MEM_SPACE | VKFD_SDMA_FUNC_EQ,
 			(uint32_t)flag, flag >> 32, 1, 0xffffffff, 4,
 		};
 
@@ -126,9 +129,10 @@ static void test_pm4_rptr_wrap(int kfd, int drm)
 		k = 1 + (kicks * 7) % 40;
 		for (i = 0; i < k; i++) {
 			uint64_t t = data_va(&q, (seq % 256) * 4);
-			uint32_t wd[] = { PM4_HDR(PM4_WRITE_DATA, 4),
-					  WRITE_DATA_DST_MEM, (uint32_t)t,
-					  t >> 32, ++seq };
+			uint32_t wd[] = {
+				VKFD_PM4_HDR(VKFD_PM4_OP_WRITE_DATA, 4),
+				VKFD_PM4_WD_MEM, (uint32_t)t, t >> 32, ++seq
+			};
 
 			emit(&q, wd, 5);
 		}
@@ -281,7 +285,7 @@ static void *writer_thread(void *arg)
 {
 	struct writer *w = arg;
 	uint32_t wd[] = {
-		PM4_HDR(PM4_WRITE_DATA, 3), WRITE_DATA_DST_MEM, 0, 0,
+		VKFD_PM4_HDR(VKFD_PM4_OP_WRITE_DATA, 3), VKFD_PM4_WD_MEM, 0, 0,
 	};
 	uint64_t t = data_va(&w->q, 0);
 	int i;
@@ -289,8 +293,10 @@ static void *writer_thread(void *arg)
 	wd[2] = (uint32_t)t;
 	wd[3] = t >> 32;
 	for (i = 1; i <= w->n; i++) {
-		uint32_t pkt[5] = { PM4_HDR(PM4_WRITE_DATA, 4), wd[1], wd[2],
-				    wd[3], (uint32_t)i };
+		uint32_t pkt[5] = {
+			VKFD_PM4_HDR(VKFD_PM4_OP_WRITE_DATA, 4), wd[1], wd[2],
+			wd[3], (uint32_t)i
+		};
 
 		emit(&w->q, pkt, 5);
 		kick(&w->q, w->q.wptr);
@@ -349,8 +355,8 @@ static int busy_then_killed(void *arg)
 		       KFD_IOC_QUEUE_TYPE_COMPUTE))
 		return 1;
 	flag = data_va(&q, 0);
-	wait[0] = PM4_HDR(PM4_WAIT_REG_MEM, 6);
-	wait[1] = WAIT_MEM_SPACE | WAIT_FUNC_EQ;
+	wait[0] = VKFD_PM4_HDR(VKFD_PM4_OP_WAIT_REG_MEM, 6);
+	wait[1] = VKFD_PM4_WRM_MEM_SPACE | VKFD_SDMA_FUNC_EQ;
 	wait[2] = (uint32_t)flag;
 	wait[3] = flag >> 32;
 	wait[4] = 1;		/* never written */

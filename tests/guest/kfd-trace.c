@@ -189,8 +189,10 @@ int main(void)
 	slot = page_va + 8 * e.event_id;
 	{
 		uint32_t rm[] = {
-			PM4_HDR(PM4_RELEASE_MEM, 7), 0x14,
-			RELEASE_MEM_DATA_32 | (2u << 24),
+			VKFD_PM4_HDR(VKFD_PM4_OP_RELEASE_MEM, 7),
+			VKFD_PM4_EVENT_EOP,
+			VKFD_PM4_RM_DATA(VKFD_PM4_DATA_32) |
+				VKFD_PM4_RM_INT_WRITE,
 			(uint32_t)slot, slot >> 32, e.event_id, 0, e.event_id,
 		};
 

@@ -478,6 +478,67 @@ enum vkfd_sdma_func {
 };
 
 /*
+ * PM4 queue packets (docs/hardware.md, "PM4"): the GFX9 CP's type-3
+ * packets.  The header holds the type (bits 31:30, 3), the payload's
+ * dwords minus one (29:16) and the opcode (15:8); a type-2 header
+ * (0x80000000) is a one-dword filler.  VKFD_PM4_HDR takes the payload's
+ * dwords.
+ */
+#define VKFD_PM4_TYPE3              3u
+#define VKFD_PM4_TYPE2              0x80000000u
+#define VKFD_PM4_TYPE(h)            ((h) >> 30)
+#define VKFD_PM4_COUNT(h)           (((h) >> 16) & 0x3fff)
+#define VKFD_PM4_OPCODE(h)          (((h) >> 8) & 0xff)
+#define VKFD_PM4_HDR(op, n) \
+    ((VKFD_PM4_TYPE3 << 30) | (((uint32_t)(n) - 1) << 16) | ((op) << 8))
+#define VKFD_PM4_OP_NOP             0x10    /* count 0x3fff: header only */
+#define VKFD_PM4_OP_DISPATCH_DIRECT 0x15    /* dim x, y, z, initiator */
+#define VKFD_PM4_OP_DISPATCH_INDIRECT 0x16  /* address lo, hi, initiator */
+#define VKFD_PM4_OP_WRITE_DATA      0x37    /* control, addr lo/hi, data */
+#define VKFD_PM4_OP_WAIT_REG_MEM    0x3c    /* control, addr, ref, mask, poll */
+#define VKFD_PM4_OP_INDIRECT_BUFFER 0x3f    /* addr lo/hi, size in dwords */
+#define VKFD_PM4_OP_RELEASE_MEM     0x49    /* event, data_cntl, addr, data */
+#define VKFD_PM4_OP_ACQUIRE_MEM     0x58    /* cache actions: 6 dwords */
+#define VKFD_PM4_OP_SET_SH_REG      0x76    /* register offset, values */
+
+/* WRITE_DATA control dword: destination (bits 11:8) and flags */
+#define VKFD_PM4_WD_DST_SHIFT       8
+#define VKFD_PM4_WD_DST_MEM_SYNC    1
+#define VKFD_PM4_WD_DST_TC_L2       2
+#define VKFD_PM4_WD_DST_MEM_ASYNC   5
+#define VKFD_PM4_WD_MEM             (5u << 8)   /* as ROCr and kfdtest write */
+#define VKFD_PM4_WD_ONE_ADDR        (1u << 16)  /* every dword to addr */
+#define VKFD_PM4_WD_WR_CONFIRM      (1u << 20)
+
+/*
+ * RELEASE_MEM: dword 1 is the event (CACHE_FLUSH_AND_INV_TS, the end of
+ * pipe), dword 2 data_cntl: destination (17:16), interrupt (26:24, not 0:
+ * an IH entry carrying dword 6) and data (31:29).
+ */
+#define VKFD_PM4_EVENT_EOP          0x14
+#define VKFD_PM4_RM_DST_SHIFT       16
+#define VKFD_PM4_RM_INT_SHIFT       24
+#define VKFD_PM4_RM_DATA_SHIFT      29
+#define VKFD_PM4_RM_INT_WRITE       (2u << 24)  /* once the data is written */
+#define VKFD_PM4_RM_DATA(sel)       ((uint32_t)(sel) << VKFD_PM4_RM_DATA_SHIFT)
+enum {
+    VKFD_PM4_DATA_NONE      = 0,
+    VKFD_PM4_DATA_32        = 1,
+    VKFD_PM4_DATA_64        = 2,
+    VKFD_PM4_DATA_CLOCK     = 3,
+    VKFD_PM4_DATA_PERFCOUNTER = 4,
+};
+
+/* WAIT_REG_MEM control dword: function (2:0, SDMA's), space, operation */
+#define VKFD_PM4_WRM_MEM_SPACE      (1u << 4)
+#define VKFD_PM4_WRM_OP_SHIFT       6
+#define VKFD_PM4_WRM_OP_WAIT        0
+#define VKFD_PM4_WRM_OP_WAIT_PREEMPT 2
+
+/* INDIRECT_BUFFER: the size dword's low 20 bits; the rest is ignored */
+#define VKFD_PM4_IB_SIZE_MASK       0xfffffu
+
+/*
  * AQL queue packets (docs/hardware.md, "AQL"): HSA's 64-byte packets.
  * The low byte of the 16-bit header is the packet type.
  */
