@@ -23,11 +23,6 @@
 #define MAX_DW          (QRING_SIZE / 4)
 
 /* PM4 type-3 packets (as tests/qtest/vkfd-test.c builds them) */
-#define PKT3(op, n)     (0xc0000000u | (((n) - 1u) << 16) | ((op) << 8))
-#define OP_NOP          0x10
-#define OP_WRITE_DATA   0x37
-#define OP_RELEASE_MEM  0x49
-#define WD_MEM          (5u << 8)       /* WRITE_DATA dst_sel: memory */
 
 enum { PKT_PM4_NOP, PKT_PM4_WRITE, PKT_PM4_RELEASE, PKT_SDMA_FENCE,
        PKT_SDMA_COPY, PKT_AQL_BARRIER, PKT_AQL_FILL };
@@ -166,20 +161,20 @@ static unsigned packet(Bench *b, int kind, uint32_t *dw)
 
     switch (kind) {
     case PKT_PM4_NOP:
-        dw[n++] = PKT3(OP_NOP, 1);
+        dw[n++] = VKFD_PM4_HDR(VKFD_PM4_OP_NOP, 1);
         dw[n++] = 0;
         break;
     case PKT_PM4_WRITE:
-        dw[n++] = PKT3(OP_WRITE_DATA, 4);
-        dw[n++] = WD_MEM;
+        dw[n++] = VKFD_PM4_HDR(VKFD_PM4_OP_WRITE_DATA, 4);
+        dw[n++] = VKFD_PM4_WD_MEM;
         dw[n++] = a;
         dw[n++] = a >> 32;
         dw[n++] = 0x600d;
         break;
     case PKT_PM4_RELEASE:
-        dw[n++] = PKT3(OP_RELEASE_MEM, 7);
-        dw[n++] = 0x14 | (5 << 8);          /* end of pipe, as ROCr */
-        dw[n++] = 2u << 29 | 2u << 24;      /* 64-bit data, interrupt */
+        dw[n++] = VKFD_PM4_HDR(VKFD_PM4_OP_RELEASE_MEM, 7);
+        dw[n++] = VKFD_PM4_EVENT_EOP | 5 << 8;   /* index 5, as ROCr */
+        dw[n++] = VKFD_PM4_RM_DATA(VKFD_PM4_DATA_64) | VKFD_PM4_RM_INT_WRITE;
         dw[n++] = a;
         dw[n++] = a >> 32;
         dw[n++] = 1;

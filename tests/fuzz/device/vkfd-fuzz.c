@@ -1102,7 +1102,8 @@ static void op_sched(Fuzz *f)
 
 /* ---- queue packets ----------------------------------------------- */
 
-#define PM4_HDR(op, count)  (3u << 30 | ((count) & 0x3fff) << 16 | (op) << 8)
+/* A header with a raw count field (payload dwords - 1), any value */
+#define PM4_HDR(op, count)  VKFD_PM4_HDR(op, ((count) & 0x3fff) + 1)
 
 /* Fill buf with up to max dwords of PM4 packets; returns the dwords. */
 static unsigned pm4_packets(Fuzz *f, int ctx, uint32_t *buf, unsigned max,
@@ -1120,7 +1121,7 @@ static unsigned pm4_ib(Fuzz *f, int ctx, uint32_t *p, int depth)
     if (chance(r, 10)) {
         va = gpu_va(f, n * 4);
     }
-    p[0] = PM4_HDR(0x3f, 2);
+    p[0] = PM4_HDR(VKFD_PM4_OP_INDIRECT_BUFFER, 2);
     p[1] = (uint32_t)va;
     p[2] = va >> 32;
     p[3] = chance(r, 90) ? n : odd_u32(r);
@@ -1142,7 +1143,7 @@ static unsigned pm4_packets(Fuzz *f, int ctx, uint32_t *p, unsigned max,
         switch (k) {
         case 0:
             len = below(r, 4);
-            q[0] = chance(r, 20) ? 0xffff1000 : PM4_HDR(0x10, len);
+            q[0] = chance(r, 20) ? 0xffff1000 : PM4_HDR(VKFD_PM4_OP_NOP, len);
             len = q[0] == 0xffff1000 ? 1 : len + 2;
             for (i = 1; i < len; i++) {
                 q[i] = (uint32_t)rnd(r);
@@ -1151,9 +1152,9 @@ static unsigned pm4_packets(Fuzz *f, int ctx, uint32_t *p, unsigned max,
         case 1: case 2:
             len = 1 + below(r, 3);
             a = gpu_va(f, len * 4);
-            q[0] = PM4_HDR(0x37, len + 2);
-            q[1] = (chance(r, 90) ? 5u << 8 : odd_u32(r)) |
-                   (chance(r, 20) ? 1u << 16 : 0);
+            q[0] = PM4_HDR(VKFD_PM4_OP_WRITE_DATA, len + 2);
+            q[1] = (chance(r, 90) ? VKFD_PM4_WD_MEM : odd_u32(r)) |
+                   (chance(r, 20) ? VKFD_PM4_WD_ONE_ADDR : 0);
             q[2] = (uint32_t)a;
             q[3] = a >> 32;
             for (i = 0; i < len; i++) {
@@ -1163,10 +1164,11 @@ static unsigned pm4_packets(Fuzz *f, int ctx, uint32_t *p, unsigned max,
             break;
         case 3: case 4:
             a = gpu_va(f, 8);
-            q[0] = PM4_HDR(0x49, 6);
+            q[0] = PM4_HDR(VKFD_PM4_OP_RELEASE_MEM, 6);
             q[1] = (uint32_t)rnd(r) & 0x3f;
-            q[2] = (uint32_t)below(r, 6) << 29 | (uint32_t)below(r, 3) << 24 |
-                   (uint32_t)below(r, 2) << 16;
+            q[2] = VKFD_PM4_RM_DATA(below(r, 6)) |
+                   (uint32_t)below(r, 3) << VKFD_PM4_RM_INT_SHIFT |
+                   (uint32_t)below(r, 2) << VKFD_PM4_RM_DST_SHIFT;
             if (chance(r, 5)) {
                 q[2] = odd_u32(r);
             }
@@ -1179,7 +1181,7 @@ static unsigned pm4_packets(Fuzz *f, int ctx, uint32_t *p, unsigned max,
             break;
         case 5:
             a = chance(r, 70) ? VA_WIN + WIN_DATA : gpu_va(f, 4);
-            q[0] = PM4_HDR(0x3c, 5);
+            q[0] = PM4_HDR(VKFD_PM4_OP_WAIT_REG_MEM, 5);
             q[1] = (chance(r, 90) ? 1u << 4 : 0) | below(r, 8) |
                    (chance(r, 10) ? 2u << 6 : 0);
             q[2] = (uint32_t)a;
@@ -1190,7 +1192,7 @@ static unsigned pm4_packets(Fuzz *f, int ctx, uint32_t *p, unsigned max,
             len = 7;
             break;
         case 6:
-            q[0] = PM4_HDR(0x58, 5);
+            q[0] = PM4_HDR(VKFD_PM4_OP_ACQUIRE_MEM, 5);
             for (i = 1; i < 7; i++) {
                 q[i] = (uint32_t)rnd(r);
             }
@@ -1405,7 +1407,7 @@ static void aql_packet(Fuzz *f, int ctx, uint8_t *p)
         n = pm4_packets(f, ctx, ib, 1 + below(r, 32), 1);
         a = VA_WIN + WIN_IBS + below(r, 16) * 0x4000ull;
         wbytes(f, win_pa(ctx, a - VA_WIN), ib, n * 4);
-        put32(p + 4, PM4_HDR(0x3f, 2));
+        put32(p + 4, PM4_HDR(VKFD_PM4_OP_INDIRECT_BUFFER, 2));
         put32(p + 8, (uint32_t)a);
         put32(p + 12, a >> 32);
         put32(p + 16, chance(r, 90) ? n : odd_u32(r));
@@ -2554,7 +2556,7 @@ static void op_shader(Fuzz *f)
                   odd_u32(r);
         a = VA_WIN + WIN_IBS + below(r, 16) * 0x4000ull;
         wbytes(f, win_pa(ctx, a - VA_WIN), ib, n * 4);
-        v[0] = PM4_HDR(0x3f, 2);
+        v[0] = PM4_HDR(VKFD_PM4_OP_INDIRECT_BUFFER, 2);
         v[1] = (uint32_t)a;
         v[2] = a >> 32;
         v[3] = n;
