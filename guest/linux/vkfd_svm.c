@@ -1102,27 +1102,105 @@ void vkfd_svm_show(struct seq_file *m, struct vkfd_process *p)
 			   atomic_read(&svm->evicted));
 }
 
+/* What GET_ATTR reports of the ranges over [start, last]. */
+struct vkfd_svm_summary {
+	u32 preferred, prefetch;	/* UNDEFINED unless all ranges agree */
+	bool want_preferred, want_prefetch;
+	u32 flags_and, flags_or;	/* SET_FLAGS, ~CLR_FLAGS */
+	u32 access, in_place;		/* GPU slots every range has */
+	u8 granularity;			/* the smallest */
+};
+
+/* A location is reported only where every range has the same one. */
+static void vkfd_svm_agree(u32 *loc, bool *want, u32 range_loc)
+{
+	if (!*want)
+		return;
+	if (range_loc == KFD_IOCTL_SVM_LOCATION_UNDEFINED ||
+	    (*loc != KFD_IOCTL_SVM_LOCATION_UNDEFINED && *loc != range_loc)) {
+		*loc = KFD_IOCTL_SVM_LOCATION_UNDEFINED;
+		*want = false;
+	} else {
+		*loc = range_loc;
+	}
+}
+
+static void vkfd_svm_summarize(struct vkfd_svm *svm, unsigned long start,
+			       unsigned long last, struct vkfd_svm_summary *sum)
+{
+	struct interval_tree_node *n;
+
+	lockdep_assert_held(&svm->lock);
+	sum->preferred = KFD_IOCTL_SVM_LOCATION_UNDEFINED;
+	sum->prefetch = KFD_IOCTL_SVM_LOCATION_UNDEFINED;
+	n = interval_tree_iter_first(&svm->ranges, start, last);
+	if (!n) {
+		/* nothing registered: what a new range would get */
+		sum->granularity = VKFD_SVM_DEFAULT_GRANULARITY;
+		sum->flags_and = VKFD_SVM_DEFAULT_FLAGS;
+		sum->flags_or = VKFD_SVM_DEFAULT_FLAGS;
+		sum->access = 0;
+		sum->in_place = 0;
+		return;
+	}
+	sum->granularity = 0xff;
+	sum->flags_and = ~0u;
+	sum->flags_or = 0;
+	sum->access = ~0u;
+	sum->in_place = ~0u;
+	for (; n; n = interval_tree_iter_next(n, start, last)) {
+		struct vkfd_svm_range *r = vkfd_svm_range_of(n);
+
+		vkfd_svm_agree(&sum->preferred, &sum->want_preferred,
+			       r->preferred_loc);
+		vkfd_svm_agree(&sum->prefetch, &sum->want_prefetch,
+			       r->prefetch_loc);
+		sum->flags_and &= r->flags;
+		sum->flags_or |= r->flags;
+		sum->granularity = min(sum->granularity, r->granularity);
+		sum->access &= r->access;
+		sum->in_place &= r->in_place;
+	}
+}
+
+/* The ACCESS answer for one GPU: the attribute's type says it. */
+static int vkfd_svm_access_of(struct vkfd_process *p, struct vkfd_svm *svm,
+			      const struct vkfd_svm_summary *sum,
+			      struct kfd_ioctl_svm_attribute *attr)
+{
+	int slot;
+
+	if (!vkfd_svm_known_gpu(p, attr->value))
+		return -EINVAL;
+	mutex_lock(&svm->lock);
+	slot = vkfd_svm_gpu_slot(svm, attr->value, false);
+	mutex_unlock(&svm->lock);
+	if (slot < 0)
+		attr->type = KFD_IOCTL_SVM_ATTR_NO_ACCESS;
+	else if (sum->access & BIT(slot))
+		attr->type = KFD_IOCTL_SVM_ATTR_ACCESS;
+	else if (sum->in_place & BIT(slot))
+		attr->type = KFD_IOCTL_SVM_ATTR_ACCESS_IN_PLACE;
+	else
+		attr->type = KFD_IOCTL_SVM_ATTR_NO_ACCESS;
+	return 0;
+}
+
 static int vkfd_svm_get_attrs(struct vkfd_process *p, struct vkfd_svm *svm,
 			      unsigned long start, unsigned long last,
 			      u32 nattr, struct kfd_ioctl_svm_attribute *attrs)
 {
-	u32 preferred = KFD_IOCTL_SVM_LOCATION_UNDEFINED;
-	u32 prefetch = KFD_IOCTL_SVM_LOCATION_UNDEFINED;
-	bool get_preferred = false, get_prefetch = false;
-	u32 flags_and = 0xffffffff, flags_or = 0;
-	struct interval_tree_node *n;
-	u32 access = ~0u, in_place = ~0u;
-	u8 granularity = 0xff;
-	int slot;
+	struct vkfd_svm_summary sum = { };
+	int ret;
 	u32 i;
 
 	for (i = 0; i < nattr; i++) {
 		switch (attrs[i].type) {
 		case KFD_IOCTL_SVM_ATTR_PREFERRED_LOC:
-			get_preferred = true;
+			sum.want_preferred = true;
 			break;
 		case KFD_IOCTL_SVM_ATTR_PREFETCH_LOC:
-			get_prefetch = true;
+			sum.want_prefetch = true;
 			break;
 		case KFD_IOCTL_SVM_ATTR_ACCESS:
 		case KFD_IOCTL_SVM_ATTR_SET_FLAGS:
@@ -1135,79 +1213,30 @@ static int vkfd_svm_get_attrs(struct vkfd_process *p, struct vkfd_svm *svm,
 	}
 
 	mutex_lock(&svm->lock);
-	n = interval_tree_iter_first(&svm->ranges, start, last);
-	if (!n) {
-		/* nothing registered: what a new range would get */
-		granularity = VKFD_SVM_DEFAULT_GRANULARITY;
-		flags_and = VKFD_SVM_DEFAULT_FLAGS;
-		flags_or = VKFD_SVM_DEFAULT_FLAGS;
-		access = 0;
-		in_place = 0;
-	}
-	for (; n; n = interval_tree_iter_next(n, start, last)) {
-		struct vkfd_svm_range *r = vkfd_svm_range_of(n);
-
-		/* a location is reported only where all ranges agree */
-		if (get_preferred) {
-			if (r->preferred_loc == KFD_IOCTL_SVM_LOCATION_UNDEFINED ||
-			    (preferred != KFD_IOCTL_SVM_LOCATION_UNDEFINED &&
-			     preferred != r->preferred_loc)) {
-				preferred = KFD_IOCTL_SVM_LOCATION_UNDEFINED;
-				get_preferred = false;
-			} else {
-				preferred = r->preferred_loc;
-			}
-		}
-		if (get_prefetch) {
-			if (r->prefetch_loc == KFD_IOCTL_SVM_LOCATION_UNDEFINED ||
-			    (prefetch != KFD_IOCTL_SVM_LOCATION_UNDEFINED &&
-			     prefetch != r->prefetch_loc)) {
-				prefetch = KFD_IOCTL_SVM_LOCATION_UNDEFINED;
-				get_prefetch = false;
-			} else {
-				prefetch = r->prefetch_loc;
-			}
-		}
-		flags_and &= r->flags;
-		flags_or |= r->flags;
-		granularity = min(granularity, r->granularity);
-		access &= r->access;
-		in_place &= r->in_place;
-	}
+	vkfd_svm_summarize(svm, start, last, &sum);
 	mutex_unlock(&svm->lock);
 
 	for (i = 0; i < nattr; i++) {
 		switch (attrs[i].type) {
 		case KFD_IOCTL_SVM_ATTR_PREFERRED_LOC:
-			attrs[i].value = preferred;
+			attrs[i].value = sum.preferred;
 			break;
 		case KFD_IOCTL_SVM_ATTR_PREFETCH_LOC:
-			attrs[i].value = prefetch;
+			attrs[i].value = sum.prefetch;
 			break;
 		case KFD_IOCTL_SVM_ATTR_ACCESS:
-			if (!vkfd_svm_known_gpu(p, attrs[i].value))
-				return -EINVAL;
-			mutex_lock(&svm->lock);
-			slot = vkfd_svm_gpu_slot(svm, attrs[i].value, false);
-			mutex_unlock(&svm->lock);
-			if (slot < 0)
-				attrs[i].type = KFD_IOCTL_SVM_ATTR_NO_ACCESS;
-			else if (access & BIT(slot))
-				attrs[i].type = KFD_IOCTL_SVM_ATTR_ACCESS;
-			else if (in_place & BIT(slot))
-				attrs[i].type =
-					KFD_IOCTL_SVM_ATTR_ACCESS_IN_PLACE;
-			else
-				attrs[i].type = KFD_IOCTL_SVM_ATTR_NO_ACCESS;
+			ret = vkfd_svm_access_of(p, svm, &sum, &attrs[i]);
+			if (ret)
+				return ret;
 			break;
 		case KFD_IOCTL_SVM_ATTR_SET_FLAGS:
-			attrs[i].value = flags_and;
+			attrs[i].value = sum.flags_and;
 			break;
 		case KFD_IOCTL_SVM_ATTR_CLR_FLAGS:
-			attrs[i].value = ~flags_or;
+			attrs[i].value = ~sum.flags_or;
 			break;
 		case KFD_IOCTL_SVM_ATTR_GRANULARITY:
-			attrs[i].value = granularity;
+			attrs[i].value = sum.granularity;
 			break;
 		}
 	}
