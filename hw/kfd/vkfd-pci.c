@@ -55,6 +55,7 @@ void vkfd_soft_reset(VkfdState *s)
     s->access_errors = 0;
     s->clock_hi_latch = 0;
     s->hdp_flushes = 0;
+    s->waves_sel = 0;
 }
 
 static void vkfd_qdev_reset(DeviceState *dev)
@@ -182,6 +183,7 @@ static int vkfd_pre_load(void *opaque)
     s->irq_pending = 0;
     s->sched_held = false;
     s->sched_progress = 0;
+    s->waves_sel = 0;
     vkfd_ih_reset(s);
     vkfd_trap_pre_load(s);
     return vkfd_queue_pre_load(s);
@@ -263,6 +265,7 @@ static const VMStateDescription *vkfd_subsections[] = {
     &vmstate_vkfd_irq,      /* only while an MSI-X vector is pending */
     &vmstate_vkfd_sched_cmd, /* only while a VM_FILL/VM_COPY is under way */
     &vmstate_vkfd_trap,     /* only while a context has a trap handler */
+    &vmstate_vkfd_waves,    /* only while WAVES_SEL is not 0 */
     NULL
 };
 

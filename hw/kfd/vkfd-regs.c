@@ -6,8 +6,63 @@
 
 #include "qemu/osdep.h"
 #include "qemu/log.h"
+#include "migration/vmstate.h"
 #include "vkfd.h"
 #include "trace.h"
+
+/*
+ * WAVES: the waves of context WAVES_SEL resident in the shader core, over
+ * its queues.  Counted when read, from the queues' dispatches, so it
+ * holds across a reset or a migration without state of its own.  A
+ * selector out of range (refused when written) reads 0.
+ */
+static uint32_t vkfd_waves(VkfdState *s)
+{
+    uint32_t sel = s->waves_sel, n = 0, d;
+    const VkfdContext *ctx;
+
+    if (sel >= s->max_contexts) {
+        trace_vkfd_waves_none(sel);
+        return 0;
+    }
+    ctx = &s->contexts[sel];
+    for (d = 0; ctx->queues && d < VKFD_DOORBELLS_PER_CONTEXT; d++) {
+        if (ctx->queues[d]) {
+            n += vkfd_sh_resident_waves(ctx->queues[d]);
+        }
+    }
+    trace_vkfd_waves(sel, n);
+    return n;
+}
+
+static void vkfd_waves_select(VkfdState *s, uint32_t sel)
+{
+    if (sel >= s->max_contexts) {
+        s->access_errors++;
+        VKFD_GUEST_ERR(vkfd_err_waves_sel, "context %u of %u", sel,
+                       s->max_contexts);
+    }
+    s->waves_sel = sel;
+}
+
+static bool vkfd_waves_needed(void *opaque)
+{
+    VkfdState *s = opaque;
+
+    return s->waves_sel != 0;
+}
+
+/* Any selector loads: WAVES checks it when read. */
+const VMStateDescription vmstate_vkfd_waves = {
+    .name = "vkfd/waves",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = vkfd_waves_needed,
+    .fields = (VMStateField[]) {
+        VMSTATE_UINT32(waves_sel, VkfdState),
+        VMSTATE_END_OF_LIST()
+    },
+};
 
 static uint32_t vkfd_reg_value(VkfdState *s, hwaddr addr, bool *known)
 {
@@ -105,6 +160,10 @@ static uint32_t vkfd_reg_value(VkfdState *s, hwaddr addr, bool *known)
         return s->vm_fault_count;
     case VKFD_REG_HDP_FLUSHES:
         return s->hdp_flushes;
+    case VKFD_REG_WAVES_SEL:
+        return s->waves_sel;
+    case VKFD_REG_WAVES:
+        return vkfd_waves(s);
     }
     if (vkfd_ih_reg_read(s, addr, &val)) {
         return val;
@@ -248,6 +307,9 @@ static void vkfd_regs_write(void *opaque, hwaddr addr, uint64_t val,
     case VKFD_REG_VM_FAULT_STATUS:
         /* write 1 to clear; clearing VALID lets the next fault latch */
         vkfd_vm_fault_clear(s, val);
+        return;
+    case VKFD_REG_WAVES_SEL:
+        vkfd_waves_select(s, val);
         return;
     }
     if (vkfd_ih_reg_write(s, addr, val)) {

@@ -392,6 +392,19 @@ void vkfd_sh_drop(VkfdQueue *q)
 }
 
 /*
+ * The waves of q's dispatch resident in the shader core: those of the
+ * workgroup under way that have not ended (waiting at a barrier or
+ * sleeping counts; workgroups run one at a time per queue).  Derived
+ * from the dispatch alone, so it is right after a migration or a reset.
+ */
+uint32_t vkfd_sh_resident_waves(const VkfdQueue *q)
+{
+    const VkfdShDispatch *d = q->sh;
+
+    return d && d->group_live ? d->group.live : 0;
+}
+
+/*
  * Store value in an amd_signal_t of q's context and notify its waiters as
  * a completion does (event id into the mailbox, an IH SIGNAL entry).
  */

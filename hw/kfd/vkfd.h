@@ -314,6 +314,9 @@ struct VkfdState {
     /* GPU clock: reading CLOCK_LO latches the upper half for CLOCK_HI */
     uint32_t clock_hi_latch;
 
+    /* WAVES_SEL: the context whose resident waves WAVES reads (migrated) */
+    uint32_t waves_sel;
+
     /* GPUVM: per-context TLBs (a cache, not migrated) and the fault latch */
     VkfdTlb **tlbs;
     /*
@@ -456,6 +459,8 @@ VkfdStep vkfd_sh_pm4_dispatch(VkfdState *s, VkfdQueue *q,
                               const uint32_t dim[3], uint32_t initiator,
                               unsigned *budget);
 void vkfd_sh_drop(VkfdQueue *q);
+/* Waves of q's dispatch that started and have not ended */
+uint32_t vkfd_sh_resident_waves(const VkfdQueue *q);
 /*
  * Migration of q->sh: vkfd_sh_save() serializes it (g_free the result),
  * vkfd_sh_load() rebuilds it on a loaded queue, false if unsound.
@@ -494,6 +499,7 @@ VkfdStep vkfd_pm4_run_ib(VkfdState *s, VkfdQueue *q, uint64_t base,
 
 /* vkfd-regs.c */
 extern const MemoryRegionOps vkfd_regs_ops;
+extern const VMStateDescription vmstate_vkfd_waves;
 
 /* vkfd-identity.c */
 bool vkfd_identity_realize(VkfdState *s, Error **errp);

@@ -13,6 +13,9 @@
  *   vkfd-sh-cases-valufp.c.inc the floating-point VALU instructions
  *   vkfd-sh-cases-mem.c.inc    FLAT, GLOBAL, SCRATCH, MUBUF, DS
  *
+ * and here, /vkfd-sh/waves/: the resident wave count of a context
+ * (WAVES_SEL, WAVES) while a kernel spins, migrated and reset.
+ *
  * Each case is one test, /vkfd-sh/UNIT/NAME, so `-p` runs one of them;
  * all run on the binary's one QEMU, each on a queue of its own.  Checks
  * do not abort: a failed case says what differed and the next one runs.
@@ -29,6 +32,169 @@
 #include "vkfd-sh-cases-valu.c.inc"
 #include "vkfd-sh-cases-valufp.c.inc"
 #include "vkfd-sh-cases-mem.c.inc"
+
+/*
+ * WAVES_SEL/WAVES: the waves of a context resident in the shader core
+ * (what the driver turns into amdkfd's cu_occupancy).  The kernel spins
+ * until the dword at `in` is non-zero; two workgroups of 320 work-items,
+ * run one at a time: 5 waves resident while it spins.
+ */
+#define ASM_WAVES_SPIN \
+    SH_PROLOGUE \
+    "loop:\n" \
+    "s_load_dword s13, s[22:23], 0x0 glc\n" \
+    "s_waitcnt lgkmcnt(0)\n" \
+    "s_cmp_eq_u32 s13, 0\n" \
+    "s_cbranch_scc1 loop\n" \
+    "s_endpgm\n"
+
+#define WAVES_SPIN_WAVES    5
+#define WAVES_OTHER_CTX     2   /* not the harness's SH_CTX */
+
+static uint32_t waves_of(ShRun *r, uint32_t ctx)
+{
+    wr(r->h->v, VKFD_REG_WAVES_SEL, ctx);
+    return rd(r->h->v, VKFD_REG_WAVES);
+}
+
+/* Wait (30 s at most) until SH_CTX has its waves resident. */
+static void waves_wait_started(ShRun *r)
+{
+    gint64 deadline = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+
+    while (waves_of(r, SH_CTX) != WAVES_SPIN_WAVES &&
+           g_get_monotonic_time() < deadline) {
+        sh_pause(r, 1);
+    }
+    g_assert_cmpuint(waves_of(r, SH_CTX), ==, WAVES_SPIN_WAVES);
+}
+
+/* Release the spinning waves and wait for the signal. */
+static void waves_release(ShRun *r)
+{
+    sh_w32(r, r->in, 1);
+    g_assert_true(sh_wait64(r, r->signal + VKFD_SIGNAL_VALUE, 0, 30000));
+}
+
+static void waves_setup(ShRun *r)
+{
+    sh_grid(r, 640, 1, 1, 320, 1, 1);
+    sh_w32(r, r->in, 0);
+    r->during_ms = 20;
+}
+
+/*
+ * While it spins: SH_CTX counts its waves, other contexts (the kernel's,
+ * a live one without queues, one not mapped) 0, and a selector out of
+ * range is refused and reads 0.  Once the kernel ended, with its queue
+ * still mapped, SH_CTX reads 0 too.
+ */
+static void waves_resident(ShRun *r)
+{
+    Vkfd *v = r->h->v;
+    struct vkfd_sched_cmd unmap = {
+        .opcode = VKFD_CMD_UNMAP_CONTEXT, .ctx_id = WAVES_OTHER_CTX,
+    };
+    uint32_t errors, max = rd(v, VKFD_REG_MAX_CONTEXTS);
+
+    waves_wait_started(r);
+    g_assert_cmpuint(waves_of(r, VKFD_KERNEL_CONTEXT), ==, 0);
+    g_assert_cmpuint(waves_of(r, WAVES_OTHER_CTX), ==, 0);
+    g_assert_cmpuint(map_ctx(v, WAVES_OTHER_CTX, r->h->root), ==,
+                     VKFD_ST_OK);
+    g_assert_cmpuint(waves_of(r, WAVES_OTHER_CTX), ==, 0);
+    g_assert_cmpuint(submit_cmd(v, &unmap), ==, VKFD_ST_OK);
+
+    errors = rd(v, VKFD_REG_ACCESS_ERRORS);
+    g_assert_cmpuint(waves_of(r, max), ==, 0);
+    g_assert_cmpuint(rd(v, VKFD_REG_ACCESS_ERRORS), ==, errors + 1);
+    g_assert_cmpuint(waves_of(r, UINT32_MAX), ==, 0);
+    g_assert_cmpuint(rd(v, VKFD_REG_ACCESS_ERRORS), ==, errors + 2);
+    g_assert_cmphex(rd(v, VKFD_REG_WAVES_SEL), ==, UINT32_MAX);
+    /* WAVES is read-only: a write is refused and changes nothing */
+    wr(v, VKFD_REG_WAVES, 7);
+    g_assert_cmpuint(rd(v, VKFD_REG_ACCESS_ERRORS), ==, errors + 3);
+    g_assert_cmpuint(waves_of(r, max - 1), ==, 0);
+    g_assert_cmpuint(rd(v, VKFD_REG_ACCESS_ERRORS), ==, errors + 3);
+
+    g_assert_cmpuint(waves_of(r, SH_CTX), ==, WAVES_SPIN_WAVES);
+    waves_release(r);
+    g_assert_cmpuint(waves_of(r, SH_CTX), ==, 0);
+}
+
+static void setup_waves_resident(ShRun *r)
+{
+    waves_setup(r);
+    r->during = waves_resident;
+}
+
+static void check_waves_done(ShRun *r)
+{
+    sh_expect_done(r);
+    g_assert_cmpuint(waves_of(r, SH_CTX), ==, 0);
+}
+
+/* The count and the selector come through a migration mid-kernel. */
+static void waves_migrate(ShRun *r)
+{
+    waves_wait_started(r);
+    sh_migrate(r);
+    g_assert_cmpuint(rd(r->h->v, VKFD_REG_WAVES_SEL), ==, SH_CTX);
+    g_assert_cmpuint(rd(r->h->v, VKFD_REG_WAVES), ==, WAVES_SPIN_WAVES);
+    waves_release(r);
+}
+
+static void setup_waves_migrate(ShRun *r)
+{
+    waves_setup(r);
+    r->during = waves_migrate;
+}
+
+/* A reset drops the waves: nothing resident, the selector back to 0. */
+static void waves_reset(ShRun *r)
+{
+    waves_wait_started(r);
+    wr(r->h->v, VKFD_REG_CONTROL, VKFD_CONTROL_RESET);
+    r->gone = true;
+    g_assert_cmpuint(rd(r->h->v, VKFD_REG_WAVES_SEL), ==, 0);
+    g_assert_cmpuint(waves_of(r, SH_CTX), ==, 0);
+}
+
+static void setup_waves_reset(ShRun *r)
+{
+    waves_setup(r);
+    r->during = waves_reset;
+}
+
+static void check_waves_reset(ShRun *r)
+{
+    g_assert_true(r->gone);
+    g_assert_false(r->res.completed);
+}
+
+/* PM4 dispatches count the same way. */
+static void waves_pm4(ShRun *r)
+{
+    waves_wait_started(r);
+    sh_w32(r, r->in, 1);
+}
+
+static void setup_waves_pm4(ShRun *r)
+{
+    waves_setup(r);
+    r->pm4 = true;
+    r->during = waves_pm4;
+}
+
+static const ShCase sh_cases_waves[] = {
+    { "resident-then-none", ASM_WAVES_SPIN, setup_waves_resident,
+      check_waves_done },
+    { "migrate-in-flight", ASM_WAVES_SPIN, setup_waves_migrate,
+      check_waves_done },
+    { "reset-drops", ASM_WAVES_SPIN, setup_waves_reset, check_waves_reset },
+    { "pm4", ASM_WAVES_SPIN, setup_waves_pm4, check_waves_done },
+    SH_CASES_END
+};
 
 /*
  * The harness itself
@@ -257,6 +423,7 @@ int main(int argc, char **argv)
     sh_add_cases("valu", sh_cases_valu);
     sh_add_cases("valufp", sh_cases_valufp);
     sh_add_cases("mem", sh_cases_mem);
+    sh_add_cases("waves", sh_cases_waves);
     ret = g_test_run();
     sh_put();
     return ret;

@@ -143,6 +143,18 @@
 #define VKFD_VM_FAULT_PROTECTION    (1u << 3)
 
 /*
+ * Waves resident in the shader core, per context (what amdgpu reads from
+ * the SPI's per-queue wave counters for amdkfd's cu_occupancy): write a
+ * context id to WAVES_SEL, then WAVES reads how many waves of that
+ * context's queues have started and not ended, at the time of the read.
+ * A selector of max_contexts or more is refused (ACCESS_ERRORS) and
+ * WAVES then reads 0, as it does for a context with no dispatch running.
+ * WAVES_SEL is 0 after reset and travels with a migration.
+ */
+#define VKFD_REG_WAVES_SEL          0x100   /* RW: context id */
+#define VKFD_REG_WAVES              0x104   /* RO: its resident waves */
+
+/*
  * The MMIO remap page (amdkfd's HDP flush page), the second page of BAR0:
  * the one page of registers user space may map.  Writes flush the host
  * data path; on this device memory is always coherent, so a flush only
