@@ -88,6 +88,12 @@ overlay() {
     hook_before "$TREE/meson.build" "    'hw/misc'," "    'hw/kfd',"
     hook_before "$TREE/tests/qtest/meson.build" "qtest_executables = {}" \
         "qtests_x86_64 += config_all_devices.has_key('CONFIG_VKFD') ? ['vkfd-test'] : []"
+    # vkfd-test is one binary built from a file per hw/kfd unit; a list
+    # from an older checkout goes first.
+    local vt_line="qtests += {'vkfd-test': files('vkfd-test-regs.c', 'vkfd-test-sched.c', 'vkfd-test-gpuvm.c', 'vkfd-test-queue.c', 'vkfd-test-pm4.c')}"
+    grep -qxF "$vt_line" "$TREE/tests/qtest/meson.build" ||
+        sed -i "/^qtests += {'vkfd-test':/d" "$TREE/tests/qtest/meson.build"
+    hook_before "$TREE/tests/qtest/meson.build" "qtest_executables = {}" "$vt_line"
     hook_before "$TREE/tests/qtest/meson.build" "qtest_executables = {}" \
         "qtests_x86_64 += config_all_devices.has_key('CONFIG_VKFD') ? ['vkfd-engine-test'] : []"
     hook_before "$TREE/tests/qtest/meson.build" "qtest_executables = {}" \

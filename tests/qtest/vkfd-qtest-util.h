@@ -338,4 +338,99 @@ static inline unsigned sdma_pkt_poll(uint32_t *dw, uint64_t addr,
     return 6;
 }
 
+/* Clear cmd and make it an opcode command for ctx_id. */
+static inline void sched_cmd(struct vkfd_sched_cmd *cmd, uint8_t opcode,
+                             uint32_t ctx_id)
+{
+    memset(cmd, 0, sizeof(*cmd));
+    cmd->opcode = opcode;
+    cmd->ctx_id = ctx_id;
+}
+
+/* Submit one command, wait for it, return its fence status. */
+static inline uint32_t submit(Vkfd *v, uint8_t opcode, uint32_t ctx_id)
+{
+    struct vkfd_sched_cmd cmd = { .opcode = opcode, .ctx_id = ctx_id };
+
+    return submit_cmd(v, &cmd);
+}
+
+/*
+ * Start QEMU with one vkfd device configured by props and return its exit
+ * status; a device QEMU accepts would run on, so `timeout` bounds it (and
+ * its 124 is not what the callers look for).
+ */
+static inline int qemu_start_status(const char *props, char **err)
+{
+    g_autofree char *dev = g_strdup_printf("vkfd%s", props);
+    const char *argv[] = {
+        "timeout", "20", g_getenv("QTEST_QEMU_BINARY"),
+        "-M", "pc", "-nodefaults", "-display", "none", "-device", dev,
+        NULL,
+    };
+    g_autoptr(GError) gerr = NULL;
+    int status;
+
+    g_assert_nonnull(argv[2]);
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL,
+                               G_SPAWN_SEARCH_PATH |
+                               G_SPAWN_STDOUT_TO_DEV_NULL,
+                               NULL, NULL, NULL, err, &status, &gerr));
+    g_assert_true(WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
+static inline uint64_t read_clock(Vkfd *v)
+{
+    uint32_t lo = rd(v, VKFD_REG_CLOCK_LO);
+
+    return (uint64_t)rd(v, VKFD_REG_CLOCK_HI) << 32 | lo;
+}
+
+/* GPUVM's fault latch */
+#define FAULT_ALL       (VKFD_VM_FAULT_VALID | VKFD_VM_FAULT_WRITE | \
+                         VKFD_VM_FAULT_MULTIPLE | VKFD_VM_FAULT_PROTECTION)
+
+/*
+ * A command faulted at va: check what was latched (flags besides VALID:
+ * VKFD_VM_FAULT_WRITE, _PROTECTION; the bits of ignore are not looked
+ * at), then clear it.
+ */
+static inline void expect_fault_flags(Vkfd *v, uint32_t status,
+                                      uint32_t ctx, uint64_t va,
+                                      uint32_t flags, uint32_t ignore)
+{
+    g_assert_cmpuint(status, ==, VKFD_ST_VM_FAULT);
+    g_assert_cmphex(rd(v, VKFD_REG_VM_FAULT_STATUS) & ~ignore, ==,
+                    VKFD_VM_FAULT_VALID | flags);
+    g_assert_cmpuint(rd(v, VKFD_REG_VM_FAULT_CTX), ==, ctx);
+    g_assert_cmphex(fault_addr(v), ==, va);
+    wr(v, VKFD_REG_VM_FAULT_STATUS, FAULT_ALL);
+    g_assert_cmphex(rd(v, VKFD_REG_VM_FAULT_STATUS), ==, 0);
+}
+
+/* ... whatever its cause (not present or protection) */
+static inline void expect_fault(Vkfd *v, uint32_t status, uint32_t ctx,
+                                uint64_t va, bool write)
+{
+    expect_fault_flags(v, status, ctx, va, write ? VKFD_VM_FAULT_WRITE : 0,
+                       VKFD_VM_FAULT_PROTECTION);
+}
+
+/* ... a write to a page mapped read-only: a protection fault */
+static inline void expect_fault_ro(Vkfd *v, uint32_t status, uint32_t ctx,
+                                   uint64_t va)
+{
+    expect_fault_flags(v, status, ctx, va,
+                       VKFD_VM_FAULT_WRITE | VKFD_VM_FAULT_PROTECTION, 0);
+}
+
+/* ... an access to a page that is not mapped */
+static inline void expect_fault_np(Vkfd *v, uint32_t status, uint32_t ctx,
+                                   uint64_t va, bool write)
+{
+    expect_fault_flags(v, status, ctx, va, write ? VKFD_VM_FAULT_WRITE : 0,
+                       0);
+}
+
 #endif /* VKFD_QTEST_UTIL_H */
