@@ -363,14 +363,21 @@ static VkfdStep aql_kernel(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
     return q->progress < total ? VKFD_STEP_MORE : VKFD_STEP_DONE;
 }
 
+static uint64_t aql_dec64(uint64_t old, const void *opaque)
+{
+    return old - 1;
+}
+
 /*
  * The packet's work is done: decrement its completion signal (and store
  * the event id in the signal's mailbox), mark the slot INVALID, move
- * read_dispatch_id past it.
+ * read_dispatch_id past it.  The decrement is atomic against the guest's
+ * CPUs where the signal is plain RAM (vkfd_vm_atomic), as the CP's is: a
+ * host thread may add to the same signal meanwhile.
  */
 static bool aql_complete(VkfdState *s, VkfdQueue *q, const AqlPacket *p)
 {
-    uint64_t sig = ldq_le_p(p->b + AQL_COMPLETION), rptr, mailbox;
+    uint64_t sig = ldq_le_p(p->b + AQL_COMPLETION), rptr, mailbox, old;
     uint8_t sv[VKFD_SIGNAL_EVENT_ID + 4];
     uint16_t invalid = cpu_to_le16(VKFD_AQL_TYPE_INVALID);
     int64_t value;
@@ -385,14 +392,13 @@ static bool aql_complete(VkfdState *s, VkfdQueue *q, const AqlPacket *p)
             aql_fault(s, q, p);
             return false;
         }
-        value = ldq_le_p(sv + VKFD_SIGNAL_VALUE) - 1;
-        stq_le_p(sv + VKFD_SIGNAL_VALUE, value);
-        if (!vkfd_vm_cache_write(s, q->ctx_id, &q->data_xc,
-                                 sig + VKFD_SIGNAL_VALUE,
-                                 sv + VKFD_SIGNAL_VALUE, 8)) {
+        if (!vkfd_vm_atomic(s, q->ctx_id, &q->data_xc,
+                            sig + VKFD_SIGNAL_VALUE, 8, aql_dec64, NULL,
+                            &old)) {
             aql_fault(s, q, p);
             return false;
         }
+        value = old - 1;
         trace_vkfd_aql_signal(q->ctx_id, q->doorbell, sig, value);
         mailbox = ldq_le_p(sv + VKFD_SIGNAL_MAILBOX);
         if (mailbox) {

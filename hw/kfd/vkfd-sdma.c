@@ -346,13 +346,18 @@ static VkfdStep sdma_timestamp(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
  * ATOMIC: the 64-bit add ROCr uses to decrement a completion signal
  * (with or without return; an SDMA atomic has nowhere to return to).
  * The other TC operations and the compare-and-swap loop are refused.
- * The add is atomic with respect to the device's other engines, which
- * run under the same lock, not to the guest's CPUs.
+ * The add is vkfd_vm_atomic()'s: atomic against the guest's CPUs on
+ * plain RAM, as a PCIe atomic is.
  */
+static uint64_t sdma_add64(uint64_t old, const void *opaque)
+{
+    return old + *(const uint64_t *)opaque;
+}
+
 static VkfdStep sdma_atomic(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
                             unsigned *budget)
 {
-    uint64_t addr = sdma_addr(dw, 1), val;
+    uint64_t addr = sdma_addr(dw, 1), src = sdma_addr(dw, 3), old;
     uint32_t op = VKFD_SDMA_ATOMIC_OP(dw[0]);
 
     if (op != VKFD_SDMA_ATOMIC_ADD64 && op != VKFD_SDMA_ATOMIC_ADD64_NRTN) {
@@ -365,16 +370,11 @@ static VkfdStep sdma_atomic(VkfdState *s, VkfdQueue *q, const uint32_t *dw,
         return sdma_bad(s, q, dw[0], "atomic not 8-byte aligned");
     }
     (*budget)--;
-    if (!vkfd_vm_check(s, q->ctx_id, addr, sizeof(val), true) ||
-        !vkfd_vm_read(s, q->ctx_id, addr, &val, sizeof(val))) {
+    if (!vkfd_vm_atomic(s, q->ctx_id, &q->data_xc, addr, 8, sdma_add64, &src,
+                        &old)) {
         return sdma_fault(s, q, dw[0]);
     }
-    val = le64_to_cpu(val) + sdma_addr(dw, 3);
-    trace_vkfd_sdma_atomic(q->ctx_id, q->doorbell, addr, op, val);
-    val = cpu_to_le64(val);
-    if (!vkfd_vm_write(s, q->ctx_id, addr, &val, sizeof(val))) {
-        return sdma_fault(s, q, dw[0]);
-    }
+    trace_vkfd_sdma_atomic(q->ctx_id, q->doorbell, addr, op, old + src);
     return sdma_consume(s, q, dw[0], SDMA_ATOMIC_DW * 4);
 }
 

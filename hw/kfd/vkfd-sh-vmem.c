@@ -35,8 +35,10 @@
  * and otherwise runs of lanes in a row or on one address, each run one
  * GPUVM access, a GPU page at a time.
  *
- * Waves run one at a time, so every atomic is a plain read-modify-write;
- * it is not atomic against the guest's CPUs.
+ * Waves run one at a time, so no other wave comes between an atomic's
+ * read and write.  A global atomic is also atomic against the guest's
+ * CPUs where its memory is plain RAM (vkfd_vm_atomic: a host
+ * compare-and-swap on the word); LDS and private lanes are the wave's own.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -677,50 +679,81 @@ static bool vm_store(VkfdWave *w, const VkfdShInsn *in)
 /*
  * Atomics, 32 or 64 bits (size).  DATA is the operand, or for cmpswap
  * {src, cmp} (two dwords, or two pairs).  With glc the old value goes to
- * VDST (decoded only then).
+ * VDST (decoded only then).  A global lane's atomic is vkfd_vm_atomic()'s,
+ * with vkfd_sh_atom32/64 as the operation; a lane in the LDS or private
+ * aperture is the wave's own memory, read then written.
  */
+typedef struct VmAtomArgs {
+    VkfdShAtom op;
+    uint64_t src, cmp;
+} VmAtomArgs;
+
+static uint64_t vm_atom32_fn(uint64_t old, const void *opaque)
+{
+    const VmAtomArgs *a = opaque;
+
+    return vkfd_sh_atom32(a->op, old, a->src, a->cmp);
+}
+
+static uint64_t vm_atom64_fn(uint64_t old, const void *opaque)
+{
+    const VmAtomArgs *a = opaque;
+
+    return vkfd_sh_atom64(a->op, old, a->src, a->cmp);
+}
+
+static bool vm_atomic_local(VkfdWave *w, VmLanes *l, int i, unsigned size,
+                            const VmAtomArgs *a, uint64_t *old)
+{
+    uint8_t buf[8];
+
+    if (!vm_lane_rw(w, l, i, buf, size, false)) {
+        return false;
+    }
+    if (size == 4) {
+        *old = ldl_le_p(buf);
+        stl_le_p(buf, vm_atom32_fn(*old, a));
+    } else {
+        *old = ldq_le_p(buf);
+        stq_le_p(buf, vm_atom64_fn(*old, a));
+    }
+    return vm_lane_rw(w, l, i, buf, size, true);
+}
+
 static bool vm_atomic(VkfdWave *w, const VkfdShInsn *in)
 {
     uint64_t exec = vkfd_sh_exec_mask(w);
     unsigned flags = in->op->flags, size = flags & VM_SIZE_MASK;
-    VkfdShAtom op = VM_ATOM_OF(flags);
     unsigned d = in->src[2].idx, dw = size / 4;
+    VkfdVmAtomicFn *fn = size == 4 ? vm_atom32_fn : vm_atom64_fn;
+    VmAtomArgs a = { .op = VM_ATOM_OF(flags) };
     VmLanes l;
     int i;
 
     vm_lanes(w, in, &l, exec);
     for (i = 0; i < VKFD_SH_WAVE_SIZE; i++) {
-        uint8_t buf[8];
-        uint64_t old = 0, src, cmp = 0, val;
+        uint64_t bit = 1ull << i, old = 0;
 
-        if (!(exec >> i & 1)) {
+        if (!(exec & bit)) {
             continue;
         }
-        src = w->v[d][i];
+        a.src = w->v[d][i];
         if (size == 8) {
-            src |= (uint64_t)w->v[d + 1][i] << 32;
+            a.src |= (uint64_t)w->v[d + 1][i] << 32;
         }
         if (flags & VM_CMP) {
-            cmp = w->v[d + dw][i];
+            a.cmp = w->v[d + dw][i];
             if (size == 8) {
-                cmp |= (uint64_t)w->v[d + 3][i] << 32;
+                a.cmp |= (uint64_t)w->v[d + 3][i] << 32;
             }
         }
-        if (!(l.skip >> i & 1)) {
-            if (!vm_lane_rw(w, &l, i, buf, size, false)) {
+        if ((l.lds | l.priv) & bit) {
+            if (!vm_atomic_local(w, &l, i, size, &a, &old)) {
                 return false;
             }
-            if (size == 4) {
-                old = ldl_le_p(buf);
-                stl_le_p(buf, vkfd_sh_atom32(op, old, src, cmp));
-            } else {
-                old = ldq_le_p(buf);
-                val = vkfd_sh_atom64(op, old, src, cmp);
-                stq_le_p(buf, val);
-            }
-            if (!vm_lane_rw(w, &l, i, buf, size, true)) {
-                return false;
-            }
+        } else if (!(l.skip & bit) &&
+                   !vkfd_sh_atomic(w, l.addr[i], size, fn, &a, &old)) {
+            return false;
         }
         if (in->dst.kind) {
             w->v[in->dst.idx][i] = old;

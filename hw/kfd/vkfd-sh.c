@@ -339,6 +339,20 @@ bool vkfd_sh_write(VkfdWave *w, uint64_t va, const void *buf, unsigned len)
                          "memory write faulted");
 }
 
+/* The queue's data translation serves the wave's atomics too. */
+bool vkfd_sh_atomic(VkfdWave *w, uint64_t va, unsigned size,
+                    VkfdVmAtomicFn *fn, const void *opaque, uint64_t *old)
+{
+    VkfdShDispatch *d = w->disp;
+
+    if (likely(vkfd_vm_atomic(d->s, d->ctx_id, &d->q->data_xc, va, size, fn,
+                              opaque, old))) {
+        return true;
+    }
+    return vkfd_sh_fault(w, VKFD_SH_FAULT_MEMORY, d->s->vm_last_fault_va,
+                         "memory atomic faulted");
+}
+
 uint64_t vkfd_sh_clock(const VkfdWave *w)
 {
     return vkfd_clock_ns();

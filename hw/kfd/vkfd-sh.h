@@ -493,6 +493,7 @@ static inline void vkfd_sh_set_v64(VkfdWave *w, const VkfdShOpd *o,
  *                  so a handler can `return vkfd_sh_fault(...)`
  *   vkfd_sh_read/write: len bytes at GPU VA va of the dispatch's context;
  *                  false after faulting the wave (VKFD_SH_FAULT_MEMORY, va)
+ *   vkfd_sh_atomic: vkfd_vm_atomic (vkfd.h) at va, the same faults
  *   vkfd_sh_clock: the GPU clock (s_memtime, s_memrealtime)
  *   vkfd_sh_hwreg_read/write: hardware registers by s_getreg/s_setreg id
  */
@@ -500,6 +501,8 @@ bool vkfd_sh_fault(VkfdWave *w, VkfdShFault fault, uint64_t va,
                    const char *why);
 bool vkfd_sh_read(VkfdWave *w, uint64_t va, void *buf, unsigned len);
 bool vkfd_sh_write(VkfdWave *w, uint64_t va, const void *buf, unsigned len);
+bool vkfd_sh_atomic(VkfdWave *w, uint64_t va, unsigned size,
+                    VkfdVmAtomicFn *fn, const void *opaque, uint64_t *old);
 uint64_t vkfd_sh_clock(const VkfdWave *w);
 /* s_sendmsg MSG_INTERRUPT: an IH signal entry of the wave's context */
 void vkfd_sh_interrupt(VkfdWave *w, uint32_t data);

@@ -640,6 +640,22 @@ static inline bool vkfd_vm_cache_write(VkfdState *s, uint32_t ctx_id,
     vkfd_vm_cache_dirty(s, c, p - c->host, len);
     return true;
 }
+
+/*
+ * vkfd_vm_atomic: an atomic read-modify-write of the size (4 or 8) bytes
+ * at va, little-endian: *old is the value found, fn(*old, opaque) the
+ * value left there (fn may be called more than once).  The access is
+ * checked and faults as a write.  On plain RAM (VRAM, or guest RAM the
+ * device reaches without an IOMMU) with va naturally aligned it is a host
+ * compare-and-swap, atomic against the guest's CPUs; anywhere else (a
+ * misaligned va, the device's own pages, RAM behind an IOMMU) it is a
+ * read then a write, atomic only against the device's other engines.
+ * c caches the translation, as for vkfd_vm_cache_write.
+ */
+typedef uint64_t VkfdVmAtomicFn(uint64_t old, const void *opaque);
+bool vkfd_vm_atomic(VkfdState *s, uint32_t ctx_id, VkfdVmCache *c,
+                    uint64_t va, unsigned size, VkfdVmAtomicFn *fn,
+                    const void *opaque, uint64_t *old);
 bool vkfd_vm_copy(VkfdState *s, uint32_t ctx_id, uint64_t dst, uint64_t src,
                   uint64_t len);
 

@@ -1229,6 +1229,111 @@ static uint64_t kernarg_add(Eng *e, uint64_t dst, uint64_t a, uint64_t b,
     return ka;
 }
 
+/*
+ * The engines' atomics on each kind of target.  SDMA ATOMIC and AQL
+ * completion signals in VRAM and in guest RAM (the host's atomics on
+ * the word) give the same results; an SDMA ATOMIC on the device's own
+ * pages (a DOORBELL BO, the HDP flush page) is not on RAM and stays a
+ * read then a write: the read sees 0, so the write of 0 + src rings the
+ * doorbell with src, or counts one flush.  A misaligned completion
+ * signal is refused as before.
+ */
+static void test_atomic_targets(void)
+{
+    Eng *e = eng_start();
+    const uint64_t va_db = 9ull << 32, va_remap = 10ull << 32;
+    TQ *a = tq_map(e, VKFD_QUEUE_SDMA, PAGE);
+    TQ *b = tq_map(e, VKFD_QUEUE_PM4, PAGE);
+    TQ *q = tq_map(e, VKFD_QUEUE_AQL, 16 * VKFD_AQL_PACKET_SIZE);
+    uint64_t words[] = { va_alloc(e, 64), VA_SYS + 2 * PAGE + 0x18 };
+    uint64_t buf = va_alloc(e, 64), sig[2];
+    uint32_t flushes = rd(e->v, VKFD_REG_HDP_FLUSHES);
+    uint32_t wd[] = { (3u << 30) | (3u << 16) | (0x37u << 8), 5u << 8,
+                      LO(buf), HI(buf), 0xabcd };
+    uint32_t at[8];
+    struct vkfd_mqd st;
+    unsigned i, k;
+    Aql p;
+
+    for (i = 0; i < ARRAY_SIZE(words); i++) {
+        w64(e, words[i], 0xfffffffffffffffeull);
+        for (k = 0; k < 3; k++) {
+            uint32_t pkt[] = { HDR(ATOMIC, 0) |
+                               (k ? VKFD_SDMA_ATOMIC_ADD64_NRTN
+                                  : VKFD_SDMA_ATOMIC_ADD64) << 25,
+                               LO(words[i]), HI(words[i]), 1 + k, 0,
+                               0, 0, 0 };
+
+            sdma_put(e, a, pkt, 8);
+        }
+    }
+    kick(e, a);
+    tq_wait(e, a, a->wptr);
+    for (i = 0; i < ARRAY_SIZE(words); i++) {
+        g_assert_cmphex(r64(e, words[i]), ==, 4);      /* -2 + 1 + 2 + 3 */
+    }
+
+    /* completion signals: 20 barriers each, VRAM and guest RAM */
+    sig[0] = signal_new(e, 25, 0, 0);
+    sig[1] = VA_SYS + 3 * PAGE;
+    w64(e, sig[1], 1);
+    w64(e, sig[1] + VKFD_SIGNAL_VALUE, 25);
+    w64(e, sig[1] + VKFD_SIGNAL_MAILBOX, 0);
+    for (k = 0; k < 20; k++) {
+        aql_barrier(&p, VKFD_AQL_TYPE_BARRIER_AND, NULL, 0, sig[k & 1]);
+        aql_put(e, q, &p);
+        if (k % 8 == 7) {
+            kick(e, q);
+            tq_wait(e, q, q->wptr);
+        }
+    }
+    kick(e, q);
+    tq_wait(e, q, q->wptr);
+    g_assert_cmpint(signal_value(e, sig[0]), ==, 15);
+    g_assert_cmpint(signal_value(e, sig[1]), ==, 15);
+
+    /* the device's own pages */
+    pt_map(e->v, e->root, va_db,
+           e->v->doorbells.addr + CTX * VKFD_DOORBELL_PAGE_SIZE,
+           PTE_SYS | PTE_W, 0);
+    pt_map(e->v, e->root, va_remap, e->v->regs.addr + VKFD_MMIO_REMAP_OFFSET,
+           PTE_SYS | PTE_W, 0);
+    ring_bytes(e, b, b->wptr * 4, wd, sizeof(wd));
+    b->wptr += ARRAY_SIZE(wd);
+    w64(e, b->wptr_va, b->wptr);
+    at[0] = HDR(ATOMIC, 0) | VKFD_SDMA_ATOMIC_ADD64_NRTN << 25;
+    at[1] = LO(va_db + b->doorbell * VKFD_DOORBELL_SIZE);
+    at[2] = HI(va_db);
+    at[3] = b->wptr;
+    at[4] = at[5] = at[6] = at[7] = 0;
+    sdma_put(e, a, at, 8);
+    at[1] = LO(va_remap);
+    at[2] = HI(va_remap);
+    at[3] = 0x55;
+    sdma_put(e, a, at, 8);
+    kick(e, a);
+    tq_wait(e, a, a->wptr);
+    tq_wait(e, b, b->wptr);
+    g_assert_cmphex(r32(e, buf), ==, 0xabcd);
+    g_assert_cmpuint(rd(e->v, VKFD_REG_HDP_FLUSHES), ==, flushes + 1);
+    g_assert_cmphex(rd(e->v, VKFD_REG_VM_FAULT_STATUS), ==, 0);
+
+    /* a completion signal off its 8-byte alignment stops the queue */
+    aql_barrier(&p, VKFD_AQL_TYPE_BARRIER_AND, NULL, 0, sig[1] + 4);
+    aql_put(e, q, &p);
+    kick(e, q);
+    sync_queues(e);
+    g_assert_cmphex(r64(e, q->rptr_va), ==, 20);
+    tq_unmap(e, &q, &st);
+    g_assert_cmpuint(st.error, ==, VKFD_QERR_BAD_PACKET);
+    g_assert_cmpint(signal_value(e, sig[1]), ==, 15);
+    tq_unmap(e, &a, &st);
+    g_assert_cmpuint(st.error, ==, 0);
+    tq_unmap(e, &b, &st);
+    g_assert_cmpuint(st.error, ==, 0);
+    eng_stop(e);
+}
+
 /* Every built-in kernel, with the grid larger or smaller than the data. */
 static void test_aql_kernels(void)
 {
@@ -2931,6 +3036,7 @@ int main(int argc, char **argv)
     qtest_add_func("/vkfd/sdma/bad", test_sdma_bad);
     qtest_add_func("/vkfd/sdma/bad-queue", test_sdma_bad_queue);
     qtest_add_func("/vkfd/sdma/timestamp-atomic", test_sdma_timestamp_atomic);
+    qtest_add_func("/vkfd/engines/atomic-targets", test_atomic_targets);
     qtest_add_func("/vkfd/sdma/copy-rect", test_sdma_copy_rect);
     qtest_add_func("/vkfd/sdma/gpu-doorbell", test_gpu_doorbell);
     qtest_add_func("/vkfd/sdma/random", test_sdma_random);
