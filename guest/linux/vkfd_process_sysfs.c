@@ -6,23 +6,25 @@
  *   proc/<tgid>/context_<id>/    one of its secondaries
  * each with "pasid" (0, PASIDs are per device), "queues/" (vkfd_queue.c
  * fills it) and per GPU "vram_<gpu_id>", "sdma_<gpu_id>",
- * "stats_<gpu_id>/evicted_ms" and, for a GPU that can do SVM,
- * "counters_<gpu_id>/{faults,page_in,page_out}", all made when the
- * kfd_process is, as amdkfd makes them.  amdkfd's
- * "stats_<gpu_id>/cu_occupancy" is not made: the device tells no wave
- * counts (docs/lifecycle.md).
+ * "stats_<gpu_id>/{evicted_ms,cu_occupancy}" and, for a GPU that can do
+ * SVM, "counters_<gpu_id>/{faults,page_in,page_out}", all made when the
+ * kfd_process is, as amdkfd makes them (docs/lifecycle.md).
  *
  * Each entry is a kernfs node, and making and removing one costs more
  * than everything else CREATE_PROCESS and close do (bench/README.md): the
  * directory holds no attribute group of its type, so that it goes with
  * everything in it in one recursive removal.
  */
+#include <linux/bitmap.h>
+#include <linux/io.h>
 #include <linux/jiffies.h>
 #include <linux/kobject.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/sysfs.h>
 
 #include "vkfd_priv.h"
+#include "vkfd_topology.h"
 
 static struct kobject *vkfd_proc_root;
 
@@ -107,6 +109,47 @@ static ssize_t evicted_ms_show(struct kobject *kobj,
 			  jiffies64_to_msecs(atomic64_read(&p->evicted_jiffies)));
 }
 
+/*
+ * Keeps a WAVES_SEL write and the WAVES read that follows it together:
+ * two readers (of any process, on any GPU) never interleave their pairs.
+ * Only these two MMIO accesses run under it; it nests in nothing.
+ */
+static DEFINE_SPINLOCK(vkfd_waves_lock);
+
+/*
+ * amdkfd's cu_occupancy: the waves the process has resident on this GPU
+ * (all its queues), as the compute units they would fill, rounded up:
+ * waves / (simd_per_cu * max_waves_per_simd).  Without a queue (or a VM)
+ * on the GPU it is 0 without asking the device, as amdkfd does.
+ *
+ * No lock of the process: the file goes (kernfs waiting for readers)
+ * before the pdd is unbound and freed (vkfd_pdd_destroy), so while this
+ * runs pdd, its device and topology node, and a non-zero ctx_id, stay.
+ * A doorbell bitmap read as a queue is made or destroyed answers for a
+ * moment before or after, as the device's count would.
+ */
+static ssize_t cu_occupancy_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	struct vkfd_process_device *pdd = vkfd_dir(kobj)->pdd;
+	struct vkfd_dev *dev = pdd->dev;
+	u32 ctx_id = READ_ONCE(pdd->ctx_id), waves, per_cu;
+
+	if (!ctx_id || READ_ONCE(pdd->dying) ||
+	    bitmap_empty(pdd->doorbells, VKFD_DOORBELLS_PER_CONTEXT))
+		return sysfs_emit(buf, "%d\n", 0);
+	spin_lock(&vkfd_waves_lock);
+	writel(ctx_id, dev->regs + VKFD_REG_WAVES_SEL);
+	waves = readl(dev->regs + VKFD_REG_WAVES);
+	spin_unlock(&vkfd_waves_lock);
+	/* a device that stopped answering reads all ones: nothing resident */
+	if (waves == U32_MAX)
+		waves = 0;
+	/* both are checked non-zero at probe (vkfd_topology.c) */
+	per_cu = dev->topo->simd_per_cu * dev->topo->max_waves_per_simd;
+	return sysfs_emit(buf, "%d\n", (int)DIV_ROUND_UP(waves, per_cu));
+}
+
 /* GPU page faults handled: only with XNACK, which vkfd has not */
 static ssize_t faults_show(struct kobject *kobj, struct kobj_attribute *attr,
 			   char *buf)
@@ -151,12 +194,14 @@ void vkfd_proc_counters_add(struct vkfd_pdd_sysfs_dir *d, long page_in,
 }
 
 static struct kobj_attribute vkfd_attr_evicted_ms = __ATTR_RO(evicted_ms);
+static struct kobj_attribute vkfd_attr_cu_occupancy = __ATTR_RO(cu_occupancy);
 static struct kobj_attribute vkfd_attr_faults = __ATTR_RO(faults);
 static struct kobj_attribute vkfd_attr_page_in = __ATTR_RO(page_in);
 static struct kobj_attribute vkfd_attr_page_out = __ATTR_RO(page_out);
 
 static const struct attribute *const vkfd_stats_attrs[] = {
 	&vkfd_attr_evicted_ms.attr,
+	&vkfd_attr_cu_occupancy.attr,
 	NULL
 };
 

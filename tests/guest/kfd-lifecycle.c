@@ -59,9 +59,9 @@ static void read_line(char *buf, size_t len, const char *fmt, ...)
 }
 
 /*
- * amdkfd's per-GPU stats_<gpu_id>/evicted_ms and counters_<gpu_id>/
- * {faults,page_in,page_out} of the kfd_process in dir, all 0 before any
- * work, no cu_occupancy (docs/lifecycle.md); false at the first miss.
+ * amdkfd's per-GPU stats_<gpu_id>/{evicted_ms,cu_occupancy} and
+ * counters_<gpu_id>/{faults,page_in,page_out} of the kfd_process in dir,
+ * all 0 before any work (docs/lifecycle.md); false at the first miss.
  */
 static bool gpu_dirs_ok(const char *dir)
 {
@@ -82,8 +82,11 @@ static bool gpu_dirs_ok(const char *dir)
 		unsigned int id = gpus[i].gpu_id;
 
 		read_line(buf, sizeof(buf), "%s/stats_%u/evicted_ms", dir, id);
-		if (strcmp(buf, "0\n") ||
-		    path_exists("%s/stats_%u/cu_occupancy", dir, id))
+		if (strcmp(buf, "0\n"))
+			goto bad;
+		read_line(buf, sizeof(buf), "%s/stats_%u/cu_occupancy", dir,
+			  id);
+		if (strcmp(buf, "0\n"))
 			goto bad;
 		for (k = 0; k < 3; k++) {
 			read_line(buf, sizeof(buf), "%s/counters_%u/%s", dir,
