@@ -104,6 +104,8 @@ overlay() {
         "qtests_x86_64 += config_all_devices.has_key('CONFIG_VKFD') ? ['vkfd-sh-test'] : []"
     hook_before "$TREE/tests/qtest/meson.build" "qtest_executables = {}" \
         "qtests_x86_64 += config_all_devices.has_key('CONFIG_VKFD') ? ['vkfd-info-test'] : []"
+    hook_before "$TREE/tests/qtest/meson.build" "qtest_executables = {}" \
+        "qtests_x86_64 += config_all_devices.has_key('CONFIG_VKFD') ? ['vkfd-preempt-test'] : []"
     # QEMU's generic-fuzz gets a vkfd config (compiled in --fuzz builds
     # only). On the root bus: its PCI set-up does not look behind bridges.
     local gf=$TREE/tests/qtest/fuzz/generic_fuzz_configs.h
@@ -188,7 +190,7 @@ targets=(qemu-system-x86_64)
               tests/qtest/vkfd-queue-bench tests/qtest/vkfd-bridge-test
               tests/qtest/vkfd-hardening-test tests/qtest/vkfd-stall-bench
               tests/qtest/vkfd-sh-test tests/qtest/vkfd-shader-bench
-              tests/qtest/vkfd-info-test)
+              tests/qtest/vkfd-info-test tests/qtest/vkfd-preempt-test)
 log "building ${targets[*]}"
 ninja -C "$BUILD" "${targets[@]}" >"$BUILDLOG" 2>&1 ||
     { grep -E 'error|Error' "$BUILDLOG" | head -n 40; die "QEMU build failed (log: $BUILDLOG)"; }

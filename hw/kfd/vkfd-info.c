@@ -276,6 +276,7 @@ static void vkfd_info_sched(Visitor *v, const char *name, VkfdState *s)
     info_u64(v, "error", s->sched_error);
     info_u64(v, "live-contexts", s->live_contexts);
     info_u64(v, "live-queues", s->live_queues);
+    info_u64(v, "preempted-queues", s->kept_queues);
     info_end(v);
 }
 

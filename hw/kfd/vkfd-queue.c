@@ -19,8 +19,16 @@
  * list.  Queues run only while the VM runs.
  *
  * UNMAP_QUEUE writes where the queue stopped and its error state back
- * into the MQD.  Migration carries every live queue (a subsection of the
- * device's VMState).
+ * into the MQD.  Without VKFD_CMD_F_PRESERVE it destroys the queue and
+ * what it had in flight.  With it, the queue is preempted, as a GFX9 CP
+ * with CWSR preempts one: it stays in the doorbell table, kept (off the
+ * lists, its doorbell dead, no cached translations), with the work in
+ * flight at rptr: an SDMA or AQL transfer's progress, the PM4 indirect
+ * buffers being run, the shader dispatch with its waves.  A MAP_QUEUE of
+ * the same MQD, unchanged, takes it back and it goes on from there; any
+ * other MAP_QUEUE of the doorbell, a plain UNMAP_QUEUE, UNMAP_CONTEXT or
+ * a reset drops it.  Migration carries every queue, mapped or kept (a
+ * subsection of the device's VMState).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -48,13 +56,23 @@ static VkfdEngineRun *const vkfd_engines[] = {
     [VKFD_QUEUE_AQL] = vkfd_aql_run,
 };
 
-static VkfdQueue *vkfd_queue_find(VkfdState *s, uint32_t ctx_id,
+/* The queue holding doorbell of ctx_id, mapped or preempted (kept). */
+static VkfdQueue *vkfd_queue_slot(VkfdState *s, uint32_t ctx_id,
                                   uint32_t doorbell)
 {
     VkfdQueue **table = s->contexts[ctx_id].queues;
 
     return table && doorbell < VKFD_DOORBELLS_PER_CONTEXT ? table[doorbell]
                                                           : NULL;
+}
+
+/* The queue mapped on doorbell of ctx_id: a preempted one is not. */
+static VkfdQueue *vkfd_queue_find(VkfdState *s, uint32_t ctx_id,
+                                  uint32_t doorbell)
+{
+    VkfdQueue *q = vkfd_queue_slot(s, ctx_id, doorbell);
+
+    return q && !q->kept ? q : NULL;
 }
 
 /* Off the run or poll list, whichever q is on. */
@@ -320,6 +338,10 @@ static void vkfd_queue_insert(VkfdState *s, VkfdQueue *q)
     ctx->queues[q->doorbell] = q;
     ctx->num_queues++;
     s->live_queues++;
+    if (q->kept) {
+        ctx->num_kept++;
+        s->kept_queues++;
+    }
 }
 
 /* The queue's cached translations: gone with it, never migrated. */
@@ -340,6 +362,10 @@ static void vkfd_queue_free(VkfdState *s, VkfdQueue *q)
     vkfd_queue_unlink(s, q);
     vkfd_sh_drop(q);
     vkfd_queue_drop_xlat(q);
+    if (q->kept) {
+        ctx->num_kept--;
+        s->kept_queues--;
+    }
     ctx->queues[q->doorbell] = NULL;
     if (!--ctx->num_queues) {
         g_free(ctx->queues);
@@ -355,13 +381,88 @@ static bool vkfd_mqd_addr_ok(uint64_t addr)
     return addr && !(addr % 8) && addr <= UINT64_MAX - sizeof(struct vkfd_mqd);
 }
 
+/* Is there work in flight at rptr (what a preemption keeps)? */
+static bool vkfd_queue_in_flight(const VkfdQueue *q)
+{
+    return q->progress || q->ib_depth || q->sh || q->waiting;
+}
+
+/*
+ * Preempt q: off the lists and its doorbell, its cached translations
+ * dropped (the page tables may change before it runs again), everything
+ * else kept as it is.
+ */
+static void vkfd_queue_keep(VkfdState *s, VkfdQueue *q)
+{
+    VkfdContext *ctx = &s->contexts[q->ctx_id];
+
+    vkfd_queue_unlink(s, q);
+    vkfd_queue_drop_xlat(q);
+    q->kept = true;
+    ctx->num_kept++;
+    s->kept_queues++;
+    trace_vkfd_queue_preempt(q->ctx_id, q->doorbell, q->rptr, q->progress,
+                             q->ib_depth, q->sh != NULL, q->error,
+                             s->kept_queues);
+}
+
+/*
+ * Why the preempted queue k may not be resumed by a MAP_QUEUE of the
+ * MQD at mqd_addr that reads as q, or NULL if it may: the work kept is
+ * that of the packet at k->rptr in k's ring, and nothing else.
+ */
+static const char *vkfd_queue_kept_differs(const VkfdQueue *k,
+                                           const VkfdQueue *q,
+                                           uint64_t mqd_addr)
+{
+    if (k->mqd_addr != mqd_addr) {
+        return "another MQD";
+    }
+    if (k->type != q->type || k->ring_base != q->ring_base ||
+        k->ring_size != q->ring_size) {
+        return "the ring changed";
+    }
+    if (k->rptr != q->rptr || k->error != q->error ||
+        k->error_info != q->error_info || k->error_va != q->error_va) {
+        return "the MQD's saved state changed";
+    }
+    return NULL;
+}
+
+/*
+ * MAP_QUEUE of the MQD a preempted k was mapped from: k runs again from
+ * where it stopped.  The read and write pointer addresses may have
+ * moved (they are not part of the work kept).
+ */
+static void vkfd_queue_resume_kept(VkfdState *s, VkfdQueue *k,
+                                   const VkfdQueue *q)
+{
+    VkfdContext *ctx = &s->contexts[k->ctx_id];
+
+    k->kept = false;
+    ctx->num_kept--;
+    s->kept_queues--;
+    k->queue_id = q->queue_id;
+    k->rptr_addr = q->rptr_addr;
+    k->wptr_addr = q->wptr_addr;
+    trace_vkfd_queue_resume(k->ctx_id, k->doorbell, k->queue_id, k->rptr,
+                            k->progress, k->ib_depth, k->sh != NULL,
+                            s->kept_queues);
+    if (!k->error) {
+        /* what was in flight goes on, and what was written meanwhile */
+        vkfd_queue_make_runnable(s, k);
+        qemu_bh_schedule(s->queue_bh);
+    }
+}
+
 uint32_t vkfd_queue_map(VkfdState *s, uint32_t ctx_id,
                         const struct vkfd_cmd_map_queue *mq,
                         const char **why)
 {
     uint64_t mqd_addr = le64_to_cpu(mq->mqd_addr);
     struct vkfd_mqd mqd;
-    VkfdQueue q = { .ctx_id = ctx_id }, *nq;
+    VkfdQueue q = { .ctx_id = ctx_id }, *nq, *old;
+    const char *differs;
     unsigned i;
 
     if (mq->reserved) {
@@ -402,14 +503,27 @@ uint32_t vkfd_queue_map(VkfdState *s, uint32_t ctx_id,
     if (*why) {
         return VKFD_ST_BAD_MQD;
     }
-    if (vkfd_queue_find(s, ctx_id, q.doorbell)) {
+    old = vkfd_queue_slot(s, ctx_id, q.doorbell);
+    if (old && !old->kept) {
         *why = "doorbell already has a queue";
         return VKFD_ST_QUEUE_EXISTS;
+    }
+    if (old) {
+        /* preempted: resume it, or (nothing can fail now) drop it */
+        differs = vkfd_queue_kept_differs(old, &q, mqd_addr);
+        if (!differs) {
+            vkfd_queue_resume_kept(s, old, &q);
+            return VKFD_ST_OK;
+        }
+        trace_vkfd_queue_kept_drop(ctx_id, q.doorbell, old->rptr,
+                                   vkfd_queue_in_flight(old), differs);
+        vkfd_queue_free(s, old);
     }
     if (s->live_queues >= s->max_queues) {
         *why = "device queue limit (max-queues) reached";
         return VKFD_ST_NO_RESOURCES;
     }
+    q.mqd_addr = mqd_addr;
     nq = g_memdup2(&q, sizeof(q));
     vkfd_queue_insert(s, nq);
     trace_vkfd_queue_map(ctx_id, nq->doorbell, nq->queue_id, nq->type,
@@ -424,7 +538,7 @@ uint32_t vkfd_queue_map(VkfdState *s, uint32_t ctx_id,
 
 uint32_t vkfd_queue_unmap(VkfdState *s, uint32_t ctx_id,
                           const struct vkfd_cmd_unmap_queue *uq,
-                          const char **why)
+                          bool preserve, const char **why)
 {
     uint64_t mqd_addr = le64_to_cpu(uq->mqd_addr);
     uint32_t doorbell = le32_to_cpu(uq->doorbell);
@@ -435,9 +549,9 @@ uint32_t vkfd_queue_unmap(VkfdState *s, uint32_t ctx_id,
         *why = "reserved field not zero";
         return VKFD_ST_BAD_ARGUMENT;
     }
-    q = vkfd_queue_find(s, ctx_id, doorbell);
-    if (!q) {
-        *why = "no queue on this doorbell";
+    q = vkfd_queue_slot(s, ctx_id, doorbell);
+    if (!q || (q->kept && preserve)) {
+        *why = q ? "queue already preempted" : "no queue on this doorbell";
         return VKFD_ST_NO_QUEUE;
     }
     /*
@@ -459,10 +573,37 @@ uint32_t vkfd_queue_unmap(VkfdState *s, uint32_t ctx_id,
         *why = "MQD write failed";
         return VKFD_ST_BAD_MQD;
     }
+    if (preserve) {
+        vkfd_queue_keep(s, q);
+        return VKFD_ST_OK;
+    }
+    if (q->kept) {
+        trace_vkfd_queue_kept_drop(ctx_id, doorbell, q->rptr,
+                                   vkfd_queue_in_flight(q),
+                                   "UNMAP_QUEUE");
+    }
     trace_vkfd_queue_unmap(ctx_id, doorbell, q->rptr, q->error,
                            s->live_queues - 1);
     vkfd_queue_free(s, q);
     return VKFD_ST_OK;
+}
+
+/* UNMAP_CONTEXT: the context's preempted queues go with it. */
+void vkfd_queue_drop_kept(VkfdState *s, uint32_t ctx_id)
+{
+    VkfdContext *ctx = &s->contexts[ctx_id];
+    uint32_t d;
+    VkfdQueue *q;
+
+    for (d = 0; ctx->queues && d < VKFD_DOORBELLS_PER_CONTEXT; d++) {
+        q = ctx->queues[d];
+        if (q && q->kept) {
+            trace_vkfd_queue_kept_drop(ctx_id, d, q->rptr,
+                                       vkfd_queue_in_flight(q),
+                                       "UNMAP_CONTEXT");
+            vkfd_queue_free(s, q);  /* the last one frees the table */
+        }
+    }
 }
 
 /* The migration array and the shader dispatches serialized in it */
@@ -495,7 +636,7 @@ void vkfd_queue_reset(VkfdState *s)
             }
         }
     }
-    assert(!s->live_queues && !s->queues_polling);
+    assert(!s->live_queues && !s->kept_queues && !s->queues_polling);
     assert(QTAILQ_EMPTY(&s->queue_run) && QTAILQ_EMPTY(&s->queue_poll));
     /* and a migration's array of them, if one was being loaded */
     vkfd_queues_mig_free(s);
@@ -521,8 +662,8 @@ void vkfd_queue_exit(VkfdState *s)
 }
 
 /*
- * Migration: the live queues travel as a flat array in a subsection,
- * present only when there are queues.
+ * Migration: the queues, mapped and preempted, travel as a flat array in
+ * a subsection, present only when there are queues.
  */
 static bool vkfd_queues_needed(void *opaque)
 {
@@ -600,7 +741,9 @@ int vkfd_queue_post_load(VkfdState *s)
         q = &s->mig_queues[i];
         if (q->ctx_id == VKFD_KERNEL_CONTEXT || q->ctx_id >= s->max_contexts ||
             !s->contexts[q->ctx_id].mapped || vkfd_queue_check(s, q) ||
-            vkfd_queue_find(s, q->ctx_id, q->doorbell)) {
+            vkfd_queue_slot(s, q->ctx_id, q->doorbell) ||
+            (q->mqd_addr && !vkfd_mqd_addr_ok(q->mqd_addr)) ||
+            (q->kept && !q->mqd_addr)) {
             ret = -EINVAL;
             break;
         }
@@ -615,7 +758,7 @@ int vkfd_queue_post_load(VkfdState *s)
             ret = -EINVAL;
             break;
         }
-        if (!q->error) {
+        if (!q->error && !q->kept) {
             vkfd_queue_make_runnable(s, q);
         }
     }
@@ -675,6 +818,30 @@ static const VMStateDescription vmstate_vkfd_queue_shader = {
 };
 
 /*
+ * Where the queue's MQD is, and whether it is preempted: absent from an
+ * older stream, whose queues then never resume kept work (no MQD
+ * address matches 0) and are all mapped.
+ */
+static bool vkfd_queue_preempt_needed(void *opaque)
+{
+    VkfdQueue *q = opaque;
+
+    return q->mqd_addr || q->kept;
+}
+
+static const VMStateDescription vmstate_vkfd_queue_preempt = {
+    .name = "vkfd-queue/preempt",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = vkfd_queue_preempt_needed,
+    .fields = (VMStateField[]) {
+        VMSTATE_UINT64(mqd_addr, VkfdQueue),
+        VMSTATE_BOOL(kept, VkfdQueue),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+/*
  * The loaded array is not zeroed: clear each queue first, so that what
  * is not in the stream (an absent subsection's fields) reads as zero.
  */
@@ -713,6 +880,7 @@ static const VMStateDescription vmstate_vkfd_queue = {
     .subsections = (const VMStateDescription * []) {
         &vmstate_vkfd_queue_cs_regs,
         &vmstate_vkfd_queue_shader,
+        &vmstate_vkfd_queue_preempt,
         NULL
     },
 };

@@ -129,12 +129,16 @@ void vkfd_sched_write_wptr(VkfdState *s, uint32_t wptr)
     qemu_bh_schedule(s->sched_bh);
 }
 
-static bool vkfd_cmd_reserved_zero(const struct vkfd_sched_cmd *cmd,
-                                   unsigned first_raw)
+/*
+ * The reserved fields are zero, so are the payload's 64-bit words from
+ * first_raw on, and the flags are among flags_ok.
+ */
+static bool vkfd_cmd_fields_zero(const struct vkfd_sched_cmd *cmd,
+                                 unsigned first_raw, uint8_t flags_ok)
 {
     unsigned i;
 
-    if (cmd->reserved0 || cmd->reserved1 || (cmd->flags & ~VKFD_CMD_F_MASK)) {
+    if (cmd->reserved0 || cmd->reserved1 || (cmd->flags & ~flags_ok)) {
         return false;
     }
     for (i = first_raw; i < ARRAY_SIZE(cmd->u.raw); i++) {
@@ -143,6 +147,13 @@ static bool vkfd_cmd_reserved_zero(const struct vkfd_sched_cmd *cmd,
         }
     }
     return true;
+}
+
+/* ... with the flags every command has (VKFD_CMD_F_MASK) */
+static bool vkfd_cmd_reserved_zero(const struct vkfd_sched_cmd *cmd,
+                                   unsigned first_raw)
+{
+    return vkfd_cmd_fields_zero(cmd, first_raw, VKFD_CMD_F_MASK);
 }
 
 static const char *vkfd_ctx_check(VkfdState *s, uint32_t ctx_id,
@@ -203,11 +214,13 @@ static uint32_t vkfd_cmd_unmap_context(VkfdState *s,
         *why = "context not mapped";
         return VKFD_ST_CONTEXT_NOT_MAPPED;
     }
-    if (ctx->num_queues) {
+    if (ctx->num_queues > ctx->num_kept) {
         /* the driver unmaps a context's queues before the context */
         *why = "context still has queues";
         return VKFD_ST_CONTEXT_BUSY;
     }
+    /* preempted queues are no longer running: they go with it */
+    vkfd_queue_drop_kept(s, ctx_id);
     memset(ctx, 0, sizeof(*ctx));
     vkfd_vm_ctx_flush(s, ctx_id);
     s->live_contexts--;
@@ -380,7 +393,8 @@ static uint32_t vkfd_cmd_queue(VkfdState *s, const struct vkfd_sched_cmd *cmd,
     if (cmd->opcode == VKFD_CMD_MAP_QUEUE) {
         return vkfd_queue_map(s, ctx_id, &cmd->u.map_queue, why);
     }
-    return vkfd_queue_unmap(s, ctx_id, &cmd->u.unmap_queue, why);
+    return vkfd_queue_unmap(s, ctx_id, &cmd->u.unmap_queue,
+                            cmd->flags & VKFD_CMD_F_PRESERVE, why);
 }
 
 /*
@@ -424,8 +438,14 @@ static uint32_t vkfd_cmd_exec(VkfdState *s, const struct vkfd_sched_cmd *cmd,
         }
         return vkfd_cmd_vm_copy(s, cmd, budget, more, why);
     case VKFD_CMD_MAP_QUEUE:
-    case VKFD_CMD_UNMAP_QUEUE:
         if (!vkfd_cmd_reserved_zero(cmd, 2)) {
+            break;
+        }
+        return vkfd_cmd_queue(s, cmd, why);
+    case VKFD_CMD_UNMAP_QUEUE:
+        /* the one command with a flag of its own */
+        if (!vkfd_cmd_fields_zero(cmd, 2,
+                                  VKFD_CMD_F_MASK | VKFD_CMD_F_PRESERVE)) {
             break;
         }
         return vkfd_cmd_queue(s, cmd, why);

@@ -46,6 +46,8 @@ typedef struct VkfdContext {
     /* its queues by doorbell, allocated with the first one (vkfd-queue.c) */
     struct VkfdQueue **queues;
     uint32_t num_queues;
+    /* of those, the preempted ones (UNMAP_QUEUE with PRESERVE) */
+    uint32_t num_kept;
     /*
      * The trap handler (SET_TRAP, vkfd-sched.c): GPU VAs of its code and
      * its memory, 0 when none; for the shader core.  Migrated.
@@ -164,6 +166,17 @@ typedef struct VkfdQueue {
     uint32_t error_info;
     uint64_t error_va;
     bool kicked;                /* on the run list: a doorbell arrived */
+    /*
+     * Preemption (vkfd-queue.c): the guest address of the MQD MAP_QUEUE
+     * read, and kept: the queue was preempted (UNMAP_QUEUE with
+     * PRESERVE).  A kept queue stays in its context's doorbell table with
+     * its work in flight (progress, ib_*, sh) but is on no list and holds
+     * no cached translation; its doorbell does nothing and only a
+     * MAP_QUEUE of the same MQD (vkfd_queue_map) runs it again.  Both
+     * migrated.
+     */
+    uint64_t mqd_addr;
+    bool kept;
     /*
      * Engine state (vkfd-sdma.c, vkfd-aql.c).  progress: how much of the
      * packet at rptr is done (bytes, work-items), so that a big transfer
@@ -355,7 +368,9 @@ struct VkfdState {
     QTAILQ_HEAD(, VkfdQueue) queue_run;
     QTAILQ_HEAD(, VkfdQueue) queue_poll;
     uint32_t queues_polling;
+    /* every queue in a doorbell table, and of those the preempted ones */
     uint32_t live_queues;
+    uint32_t kept_queues;
     /* the queue an engine is running, NULL outside (IH VM fault entries) */
     VkfdQueue *cur_queue;
     /* migration: the live queues, flattened (vkfd-queue.c) */
@@ -420,7 +435,9 @@ static inline void vkfd_stat_bytes(VkfdState *s, uint64_t n)
 
 /*
  * vkfd-queue.c.  For the scheduler: MAP_QUEUE/UNMAP_QUEUE in a live
- * context (a status, and *why on failure).  For the doorbells: kick the
+ * context (a status, and *why on failure; preserve: VKFD_CMD_F_PRESERVE),
+ * and vkfd_queue_drop_kept() for UNMAP_CONTEXT, which frees the
+ * context's preempted queues.  For the doorbells: kick the
  * queue on (ctx_id, doorbell); false if there is none; vkfd_queue_ring()
  * with cpu set (a CPU's MMIO write) also gives it its first turn at once.
  * For the engines:
@@ -436,7 +453,8 @@ uint32_t vkfd_queue_map(VkfdState *s, uint32_t ctx_id,
                         const char **why);
 uint32_t vkfd_queue_unmap(VkfdState *s, uint32_t ctx_id,
                           const struct vkfd_cmd_unmap_queue *uq,
-                          const char **why);
+                          bool preserve, const char **why);
+void vkfd_queue_drop_kept(VkfdState *s, uint32_t ctx_id);
 bool vkfd_queue_kick(VkfdState *s, uint32_t ctx_id, uint32_t doorbell,
                      uint64_t value);
 bool vkfd_queue_ring(VkfdState *s, uint32_t ctx_id, uint32_t doorbell,

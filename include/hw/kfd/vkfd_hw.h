@@ -271,7 +271,7 @@ enum vkfd_sched_opcode {
     VKFD_CMD_MAP_CONTEXT    = 0x01, /* ctx_id becomes live */
     VKFD_CMD_UNMAP_CONTEXT  = 0x02, /* ctx_id is torn down */
     VKFD_CMD_MAP_QUEUE      = 0x03, /* a user queue of ctx_id goes live */
-    VKFD_CMD_UNMAP_QUEUE    = 0x04, /* it stops; state written back */
+    VKFD_CMD_UNMAP_QUEUE    = 0x04, /* it stops (or is preempted) */
     VKFD_CMD_INVALIDATE_TLB = 0x05, /* drop ctx_id's cached translations */
     VKFD_CMD_VM_FILL        = 0x06, /* fill GPU VA range of ctx_id */
     VKFD_CMD_VM_COPY        = 0x07, /* copy within ctx_id's GPU VA */
@@ -283,6 +283,11 @@ enum vkfd_sched_opcode {
 
 #define VKFD_CMD_F_IRQ              (1u << 0)  /* raise VKFD_VECTOR_SCHED */
 #define VKFD_CMD_F_MASK             VKFD_CMD_F_IRQ
+/*
+ * UNMAP_QUEUE only (BAD_ARGUMENT on any other command): preempt the
+ * queue instead of destroying it (see struct vkfd_cmd_unmap_queue).
+ */
+#define VKFD_CMD_F_PRESERVE         (1u << 1)
 
 struct vkfd_cmd_map_context {
     uint64_t pt_base;       /* GPUVM root, 0 until the VM exists */
@@ -393,7 +398,25 @@ struct vkfd_cmd_map_queue {
     uint32_t reserved;
 };
 
-/* UNMAP_QUEUE names the queue by doorbell; the MQD receives its state */
+/*
+ * UNMAP_QUEUE names the queue by doorbell; the MQD receives its state
+ * (rptr, error).  Without VKFD_CMD_F_PRESERVE the queue is destroyed:
+ * the work in flight at rptr (a copy or fill cut by the budget, the PM4
+ * indirect buffers being run, a shader dispatch and its waves) is lost,
+ * and mapping the MQD again starts the packet at rptr over.
+ *
+ * With VKFD_CMD_F_PRESERVE the queue is preempted, as a GFX9 CP with
+ * CWSR does: its doorbell does nothing, but the device keeps that work
+ * in flight, and a MAP_QUEUE in the same context of the same MQD address
+ * whose type, doorbell, ring base and size, rptr and error state are
+ * still those written back resumes it exactly where it stopped.  A
+ * MAP_QUEUE of that doorbell with anything else drops the kept work and
+ * maps a fresh queue.  A preempted queue counts against the device's
+ * queue limit until it is resumed or dropped: by a plain UNMAP_QUEUE of
+ * its doorbell (which writes its state back once more), by UNMAP_CONTEXT
+ * (which a context holding only preempted queues may do) or by a reset.
+ * UNMAP_QUEUE with the flag of a queue already preempted is NO_QUEUE.
+ */
 struct vkfd_cmd_unmap_queue {
     uint64_t mqd_addr;
     uint32_t doorbell;
@@ -440,7 +463,7 @@ enum vkfd_status_code {
     VKFD_ST_NO_QUEUE            = 10,   /* UNMAP_QUEUE of an unused doorbell */
     VKFD_ST_BAD_MQD             = 11,   /* MQD unreadable or invalid */
     VKFD_ST_NO_RESOURCES        = 12,   /* the device's queue limit */
-    VKFD_ST_CONTEXT_BUSY        = 13,   /* UNMAP_CONTEXT with queues live */
+    VKFD_ST_CONTEXT_BUSY        = 13,   /* UNMAP_CONTEXT with queues mapped */
     /* ring errors: the ring halts (STATUS.SCHED_HALTED) */
     VKFD_ST_RING_CONFIG         = 0x100, /* bad BASE or SIZE at enable */
     VKFD_ST_RING_WPTR           = 0x101, /* WPTR unaligned or past SIZE */
