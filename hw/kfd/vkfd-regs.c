@@ -14,7 +14,8 @@
  * WAVES: the waves of context WAVES_SEL resident in the shader core, over
  * its queues.  Counted when read, from the queues' dispatches, so it
  * holds across a reset or a migration without state of its own.  A
- * selector out of range (refused when written) reads 0.
+ * selector out of range (refused when written) reads 0.  A preempted
+ * queue's waves are saved (CWSR), not resident: they do not count.
  */
 static uint32_t vkfd_waves(VkfdState *s)
 {
@@ -27,7 +28,7 @@ static uint32_t vkfd_waves(VkfdState *s)
     }
     ctx = &s->contexts[sel];
     for (d = 0; ctx->queues && d < VKFD_DOORBELLS_PER_CONTEXT; d++) {
-        if (ctx->queues[d]) {
+        if (ctx->queues[d] && !ctx->queues[d]->kept) {
             n += vkfd_sh_resident_waves(ctx->queues[d]);
         }
     }

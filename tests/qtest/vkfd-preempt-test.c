@@ -294,7 +294,8 @@ static void pre_aql_dispatch(ShRun *r, PreQ *q, const PreK *k)
 /*
  * Four groups of 256 (four waves each), run one at a time: the first
  * one's waves counted cnt1 and spin.  Preempted, the queue does nothing
- * (not even with the flag set and its doorbell rung); resumed, every
+ * (not even with the flag set and its doorbell rung) and its waves are
+ * no longer resident (WAVES, the per-context count); resumed, every
  * work-item counts once.  Restarting the dispatch would count group 0's
  * cnt1 twice.
  */
@@ -313,8 +314,12 @@ static void test_aql_spin(void)
     g_assert_cmpuint(pre_map(r, &q), ==, VKFD_ST_OK);
     pre_aql_dispatch(r, &q, &k);
     g_assert_true(pre_wait32(r, k.total, 256, PRE_WAIT_MS));
+    /* the group's four waves are resident; preempted, they are saved */
+    wr(r->h->v, VKFD_REG_WAVES_SEL, SH_CTX);
+    g_assert_cmpuint(rd(r->h->v, VKFD_REG_WAVES), ==, 4);
 
     pre_preempt(r, &q);
+    g_assert_cmpuint(rd(r->h->v, VKFD_REG_WAVES), ==, 0);
     pre_mqd(r, &q, &m);
     g_assert_cmpuint(le64_to_cpu(m.rptr), ==, 0);
     g_assert_cmpuint(le32_to_cpu(m.error), ==, 0);
@@ -330,6 +335,7 @@ static void test_aql_spin(void)
     g_assert_cmpuint(pre_map(r, &q), ==, VKFD_ST_OK);
     g_assert_true(sh_wait64(r, q.rptr_va, 1, PRE_WAIT_MS));
     g_assert_cmpint((int64_t)sh_r64(r, r->signal + VKFD_SIGNAL_VALUE), ==, 0);
+    g_assert_cmpuint(rd(r->h->v, VKFD_REG_WAVES), ==, 0);
     pre_expect_once(r, &k);
     pre_destroy(r, &q);
 }
