@@ -278,6 +278,8 @@ int vkfd_sched_init(struct vkfd_dev *dev);
 void vkfd_sched_fini(struct vkfd_dev *dev);
 int vkfd_sched_submit(struct vkfd_dev *dev, u8 opcode, u32 ctx_id,
 		      const void *payload, size_t len);
+int vkfd_sched_submit_flags(struct vkfd_dev *dev, u8 opcode, u8 flags,
+			    u32 ctx_id, const void *payload, size_t len);
 irqreturn_t vkfd_sched_irq(int irq, void *data);
 
 /* vkfd_topology.c */

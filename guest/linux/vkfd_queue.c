@@ -8,6 +8,15 @@
  * mapped in the process's GPUVM, picks a doorbell in the process's page,
  * writes a memory queue descriptor (MQD) and maps it on the device's
  * scheduler ring.  The queue runs on the device only while mapped.
+ *
+ * Evictions and UPDATE_QUEUE take a queue off the device as amdkfd's
+ * HWS does on GFX9 with CWSR: preempted (UNMAP_QUEUE with
+ * VKFD_CMD_F_PRESERVE), so that the device keeps what the queue had in
+ * flight -- a copy cut part-way, the PM4 indirect buffers being run, a
+ * shader dispatch and its waves -- and mapping the same MQD again resumes
+ * it where it stopped instead of running the packet at rptr again.
+ * Destroying a queue unmaps it without the flag, which also discards the
+ * kept work of a preempted one, so nothing of it stays on the device.
  */
 #include <linux/dma-mapping.h>
 #include <linux/sched/mm.h>
@@ -42,6 +51,7 @@ struct vkfd_queue {
 	/* both under vkfd_queues_lock */
 	bool active;			/* user space wants it running */
 	bool mapped;			/* on the device: active, not evicted */
+	bool kept;			/* preempted: the device keeps its work */
 };
 
 /*
@@ -212,26 +222,45 @@ static void vkfd_queue_fill_mqd(struct vkfd_queue *q, u64 ring_base,
 	m->wptr_addr = cpu_to_le64(wptr);
 }
 
+/*
+ * Map q from its MQD; a preempted q resumes if the MQD still describes
+ * the same ring and state, else the device drops the kept work.  Under
+ * vkfd_queues_lock.
+ */
 static int vkfd_queue_map(struct vkfd_queue *q)
 {
 	struct vkfd_cmd_map_queue mq = {
 		.mqd_addr = cpu_to_le64(q->mqd_dma),
 		.queue_id = cpu_to_le32(q->id),
 	};
+	int ret;
 
-	return vkfd_sched_submit(q->pdd->dev, VKFD_CMD_MAP_QUEUE,
-				 q->pdd->ctx_id, &mq, sizeof(mq));
+	ret = vkfd_sched_submit(q->pdd->dev, VKFD_CMD_MAP_QUEUE,
+				q->pdd->ctx_id, &mq, sizeof(mq));
+	if (!ret)
+		q->kept = false;
+	return ret;
 }
 
-static int vkfd_queue_unmap(struct vkfd_queue *q)
+/*
+ * Take q off the device, its state written back into the MQD: preempted
+ * (preserve), or destroyed with whatever it had in flight, which also
+ * discards a preempted q's kept work.  Under vkfd_queues_lock.
+ */
+static int vkfd_queue_unmap(struct vkfd_queue *q, bool preserve)
 {
 	struct vkfd_cmd_unmap_queue uq = {
 		.mqd_addr = cpu_to_le64(q->mqd_dma),
 		.doorbell = cpu_to_le32(q->doorbell),
 	};
+	int ret;
 
-	return vkfd_sched_submit(q->pdd->dev, VKFD_CMD_UNMAP_QUEUE,
-				 q->pdd->ctx_id, &uq, sizeof(uq));
+	ret = vkfd_sched_submit_flags(q->pdd->dev, VKFD_CMD_UNMAP_QUEUE,
+				      preserve ? VKFD_CMD_F_PRESERVE : 0,
+				      q->pdd->ctx_id, &uq, sizeof(uq));
+	if (!ret)
+		q->kept = preserve;
+	return ret;
 }
 
 static int vkfd_queue_check_params(u32 ring_size, u32 percentage,
@@ -385,8 +414,11 @@ static void vkfd_queue_destroy(struct vkfd_process *p, struct vkfd_queue *q)
 
 	lockdep_assert_held(&p->lock);
 	flags = vkfd_queues_lock_noreclaim();
-	/* an inactive or evicted queue is already off the device */
-	ret = q->mapped ? vkfd_queue_unmap(q) : 0;
+	/*
+	 * an inactive or evicted queue is already off the device, but a
+	 * preempted one has its work kept there: discard it
+	 */
+	ret = q->mapped || q->kept ? vkfd_queue_unmap(q, false) : 0;
 	q->mapped = false;
 	xa_erase(&p->queues, q->id);
 	vkfd_queues_unlock(flags);
@@ -421,11 +453,16 @@ int vkfd_ioctl_destroy_queue(struct file *filep, struct vkfd_process *p,
 	return ret;
 }
 
-/* Gone from the device without UNMAP_QUEUE: let user space see that. */
+/*
+ * Gone from the device without UNMAP_QUEUE: let user space see that.
+ * Still kept: the device refused to discard it and keeps the doorbell,
+ * never to be reused.
+ */
 static void vkfd_queue_drop(struct vkfd_process *p, struct vkfd_queue *q)
 {
 	dev_err(&q->pdd->dev->pdev->dev, "remap of queue %u failed\n", q->id);
-	clear_bit(q->doorbell, q->pdd->doorbells);
+	if (!q->kept)
+		clear_bit(q->doorbell, q->pdd->doorbells);
 	vkfd_queue_forget(p, q);
 	if (q->kobj_added)
 		kobject_del(&q->kobj);
@@ -438,10 +475,12 @@ static void vkfd_queue_drop(struct vkfd_process *p, struct vkfd_queue *q)
 /*
  * New ring and scheduling parameters.  As in amdkfd, a ring address of 0,
  * a ring size of 0 or a percentage of 0 makes the queue inactive: it is
- * unmapped from the device, which writes where it stopped into the MQD,
- * and it keeps its id, doorbell and that state.  An update with a valid
- * ring maps it again with the new ring; it resumes where it stopped and
- * looks at its write pointer at once, so packets written meanwhile run.
+ * preempted, the device writing where it stopped into the MQD and
+ * keeping what it had in flight, and it keeps its id, doorbell and that
+ * state.  An update with a valid ring maps it again with the new ring;
+ * it resumes where it stopped (the packet in flight goes on if the ring
+ * is the same, else it starts over) and looks at its write pointer at
+ * once, so packets written meanwhile run.
  */
 int vkfd_ioctl_update_queue(struct file *filep, struct vkfd_process *p,
 			    void *data)
@@ -483,7 +522,8 @@ int vkfd_ioctl_update_queue(struct file *filep, struct vkfd_process *p,
 	}
 	flags = vkfd_queues_lock_noreclaim();
 	if (q->mapped) {
-		ret = vkfd_queue_unmap(q);
+		/* amdkfd preempts (CWSR) to update: the same ring resumes */
+		ret = vkfd_queue_unmap(q, true);
 		if (ret) {
 			vkfd_queues_unlock(flags);
 			goto out;
@@ -509,6 +549,9 @@ int vkfd_ioctl_update_queue(struct file *filep, struct vkfd_process *p,
 	ret = p->queues_evicted ? 0 : vkfd_queue_map(q);
 	q->active = !ret;
 	q->mapped = !ret && !p->queues_evicted;
+	/* not mapped again: its kept work may not stay on the device */
+	if (ret && q->kept)
+		vkfd_queue_unmap(q, false);
 	vkfd_queues_unlock(flags);
 	if (ret)
 		vkfd_queue_drop(p, q);
@@ -566,7 +609,10 @@ int vkfd_ioctl_alloc_queue_gws(struct file *filep, struct vkfd_process *p,
 	return ret;
 }
 
-/* No waves ever run here, so a compute queue's saved state is empty. */
+/*
+ * A preempted queue's waves stay in the device, never in the queue's
+ * CWSR area, so the saved state user space could read is empty.
+ */
 int vkfd_ioctl_get_queue_wave_state(struct file *filep,
 				    struct vkfd_process *p, void *data)
 {
@@ -587,9 +633,10 @@ int vkfd_ioctl_get_queue_wave_state(struct file *filep,
 }
 
 /*
- * amdkfd's evict_process_queues: the first eviction takes every mapped
- * queue of p off its device, which writes where each stopped into its
- * MQD; the queues keep their ids, doorbells and that state.  Evictions
+ * amdkfd's evict_process_queues: the first eviction preempts every mapped
+ * queue of p, as amdkfd's HWS does with CWSR: the device writes where
+ * each stopped into its MQD and keeps what it had in flight; the queues
+ * keep their ids, doorbells and that state.  Evictions
  * nest: the queues run again when the last is restored.  Allocates
  * nothing, so the SVM's MMU notifier callback may call it.
  */
@@ -607,7 +654,7 @@ void vkfd_queue_evict(struct vkfd_process *p)
 	xa_for_each(&p->queues, id, q) {
 		if (!q->mapped)
 			continue;
-		ret = vkfd_queue_unmap(q);
+		ret = vkfd_queue_unmap(q, true);
 		if (ret)
 			dev_err(&q->pdd->dev->pdev->dev,
 				"eviction of queue %u failed: %d\n", q->id, ret);
@@ -620,8 +667,9 @@ out:
 
 /*
  * amdkfd's restore_process_queues: the last restore maps every active
- * queue again; each resumes where it stopped and looks at its write
- * pointer at once, so packets written while it was off the device run.
+ * queue again; each resumes where it stopped, inside the packet it was
+ * running, and looks at its write pointer at once, so packets written
+ * while it was off the device run.
  */
 void vkfd_queue_restore(struct vkfd_process *p)
 {

@@ -90,6 +90,13 @@ void vkfd_sched_fini(struct vkfd_dev *dev)
 int vkfd_sched_submit(struct vkfd_dev *dev, u8 opcode, u32 ctx_id,
 		      const void *payload, size_t len)
 {
+	return vkfd_sched_submit_flags(dev, opcode, 0, ctx_id, payload, len);
+}
+
+/* ... with VKFD_CMD_F_* flags of the command's own (PRESERVE) */
+int vkfd_sched_submit_flags(struct vkfd_dev *dev, u8 opcode, u8 flags,
+			    u32 ctx_id, const void *payload, size_t len)
+{
 	struct vkfd_sched_cmd *cmd;
 	struct vkfd_sched_fence *fence;
 	u32 slot, seq, status;
@@ -111,7 +118,7 @@ int vkfd_sched_submit(struct vkfd_dev *dev, u8 opcode, u32 ctx_id,
 
 	memset(cmd, 0, sizeof(*cmd));
 	cmd->opcode = opcode;
-	cmd->flags = VKFD_CMD_F_IRQ;
+	cmd->flags = VKFD_CMD_F_IRQ | flags;
 	cmd->ctx_id = cpu_to_le32(ctx_id);
 	cmd->seq = cpu_to_le32(seq);
 	cmd->fence_addr = cpu_to_le64(dev->fences_dma + slot * sizeof(*fence));

@@ -36,6 +36,12 @@
  *    shows as many restores as evictions once the worker has run.  An
  *    SMI reader of the GPU sees QUEUE_EVICTION (trigger SVM) and then
  *    QUEUE_RESTORE for the mprotect, UNMAP_FROM_GPU for the munmap.
+ *  - Preemption, per GPU: mprotect(PROT_NONE) evicts an SDMA queue in
+ *    the middle of one of its 4 MiB fills; what that fill had done is
+ *    overwritten while the queue is off, and after the restore it is
+ *    still there and every other byte holds its fill's value (the fill
+ *    went on from where it stopped, it did not run again); a second
+ *    queue destroyed while evicted runs nothing more.
  *  - A GPU unbound under a mapped range: munmap, mprotect and SVM calls on
  *    the range still work; the GPU binds again.  In a kernel
  *    without HMM (the debug kernel) ACCESS is EINVAL instead.
@@ -936,6 +942,199 @@ static void check_eviction(int i)
 }
 
 /*
+ * An eviction in the middle of a long SDMA job: PRE_PKTS fills of
+ * PRE_FILL bytes, each with its own value into its own part of a VRAM
+ * BO, then a fence; mprotect(PROT_NONE) of a GPU-mapped SVM page evicts
+ * the queue (the device preempts it and keeps the fill in flight) and
+ * keeps it off.  Meanwhile the test overwrites what the cut fill had
+ * done with a marker: once restored, the fill goes on where it stopped,
+ * so the marker stays and every other byte holds its fill's value; a
+ * fill run again from its start would overwrite the marker.  A second
+ * queue with as much work, destroyed while evicted, is discarded on the
+ * device: nothing more of it runs.  Returns 1 if the eviction cut a fill
+ * part-way, 0 if it fell between packets (the checks still ran), -1 on
+ * a failure that makes another try pointless.
+ */
+#define PRE_PKTS	8
+#define PRE_FILL	(4u << 20)
+#define PRE_MARK	0x6d61726bu
+
+/* Queue fills of values base + k over PRE_FILL bytes at va + k * step. */
+static void pre_fills(struct q *q, uint64_t va, uint64_t step, uint32_t base,
+		      uint32_t seq)
+{
+	uint64_t f = data_va(q, 0x40);
+	uint32_t fence[4] = {
+		VKFD_SDMA_HEADER(VKFD_SDMA_OP_FENCE, 0), (uint32_t)f, f >> 32,
+		seq,
+	};
+	uint32_t fill[5], k;
+
+	for (k = 0; k < PRE_PKTS; k++) {
+		uint64_t d = va + k * step;
+
+		fill[0] = VKFD_SDMA_HEADER(VKFD_SDMA_OP_CONST_FILL, 0) |
+			  VKFD_SDMA_FILL_DWORD;
+		fill[1] = (uint32_t)d;
+		fill[2] = d >> 32;
+		fill[3] = base + k;
+		fill[4] = PRE_FILL - 1;
+		emit(q, fill, 5);
+	}
+	emit(q, fence, 4);
+	kick(q, q->wptr);
+}
+
+/* The first dword of n from which p is not v. */
+static uint32_t pre_upto(const volatile uint32_t *p, uint32_t v, uint32_t n)
+{
+	uint32_t i = 0;
+
+	while (i < n && p[i] == v)
+		i++;
+	return i;
+}
+
+static bool pre_fence(struct q *q, uint32_t seq)
+{
+	return __atomic_load_n((volatile uint32_t *)(q->data + 0x40),
+			       __ATOMIC_ACQUIRE) == seq;
+}
+
+/* The queue's mappings (the BOs go with the process). */
+static void pre_unmap_queue(struct q *q)
+{
+	munmap(q->ring, 4096);
+	munmap((void *)q->ptrs, 4096);
+	munmap((void *)q->data, q->data_size);
+	munmap(q->eop_cpu, 4096);
+	munmap(q->db_page, 8192);
+}
+
+static int check_preempt_try(const struct vkfd_gpu *gpu, int kfd, int drm,
+			     unsigned int t)
+{
+	const uint32_t n = PRE_FILL / 4, base = 0x1000 * (t + 1);
+	const size_t size = (size_t)PRE_PKTS * PRE_FILL;
+	uint64_t va = 0x700000000ULL + t * 0x10000000ULL, va2 = va + size;
+	struct kfd_ioctl_destroy_queue_args dq = { 0 };
+	unsigned int id = gpu->gpu_id, k, cut;
+	volatile uint32_t *d, *d2, *r;
+	uint32_t b = 0, i, bad = 0;
+	uint32_t *snap;
+	bool q2_done;
+	uint64_t rp, rp2;
+	struct q q, q2;
+	uint8_t *buf;
+	int ret;
+
+	if (!tap_ok(queue_open(gpu, &q, kfd, drm,
+			       0x600000000ULL + t * 0x1000000ULL,
+			       KFD_IOC_QUEUE_TYPE_SDMA) == 0 &&
+		    queue_open(gpu, &q2, kfd, drm,
+			       0x680000000ULL + t * 0x1000000ULL,
+			       KFD_IOC_QUEUE_TYPE_SDMA) == 0,
+		    "preempt %u.%u: two SDMA queues", id, t))
+		return -1;
+	d = bo_cpu(gpu, &q, va, size, F_VRAM);
+	d2 = bo_cpu(gpu, &q, va2, PRE_FILL, F_VRAM);
+	snap = malloc(PRE_FILL);
+	buf = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!tap_ok(d && d2 && snap && buf != MAP_FAILED &&
+		    !svm_set1(kfd, buf, PAGE, KFD_IOCTL_SVM_ATTR_ACCESS, id),
+		    "preempt %u.%u: %zu MiB of VRAM, an SVM page on the GPU",
+		    id, t, (size + PRE_FILL) >> 20))
+		return -1;
+	memset((void *)d, 0, size);
+	memset((void *)d2, 0, PRE_FILL);
+	buf[0] = 1;
+
+	/* the device gives the two queues turns: each has 32 MiB to fill */
+	pre_fills(&q2, va2, 0, 0xd000, 1);
+	pre_fills(&q, va, PRE_FILL, base, 2);
+	tap_zero(mprotect(buf, PAGE, PROT_NONE),
+		 "preempt %u.%u: mprotect(PROT_NONE) while the fills run",
+		 id, t);
+	/* SDMA writes its rptr back after each packet; a fill is 20 bytes */
+	rp = __atomic_load_n(q.ptrs, __ATOMIC_ACQUIRE);
+	rp2 = __atomic_load_n(q2.ptrs, __ATOMIC_ACQUIRE);
+	cut = rp / 20;
+	if (cut < PRE_PKTS)
+		b = pre_upto(d + (uint64_t)cut * n, base + cut, n);
+	q2_done = pre_fence(&q2, 1);
+	memcpy(snap, (const void *)d2, PRE_FILL);
+	tap_diag("  try %u: evicted in fill %u at byte %u, the other queue at ring byte %llu",
+		 t, cut, b * 4, (unsigned long long)rp2);
+	usleep(50000);
+	tap_ok(__atomic_load_n(q.ptrs, __ATOMIC_ACQUIRE) == rp &&
+	       (cut >= PRE_PKTS ||
+		pre_upto(d + (uint64_t)cut * n, base + cut, n) == b),
+	       "preempt %u.%u: nothing runs while evicted", id, t);
+	if (cut < PRE_PKTS) {
+		r = d + (uint64_t)cut * n;
+		for (i = 0; i < b; i++)
+			r[i] = PRE_MARK;
+	}
+	dq.queue_id = q2.id;
+	tap_zero(ioctl(kfd, AMDKFD_IOC_DESTROY_QUEUE, &dq),
+		 "preempt %u.%u: the other queue destroyed while evicted",
+		 id, t);
+	tap_zero(mprotect(buf, PAGE, PROT_READ | PROT_WRITE),
+		 "preempt %u.%u: mapped again, the queue restored", id, t);
+	tap_ok(wait_u32(q.data + 0x40, 2), "preempt %u.%u: the fills ended",
+	       id, t);
+	for (k = 0; k < PRE_PKTS; k++) {
+		r = d + (uint64_t)k * n;
+		for (i = 0; i < n; i++) {
+			uint32_t want = k == cut && i < b ? PRE_MARK : base + k;
+
+			if (r[i] != want && bad++ < 4)
+				tap_diag("  fill %u dword %u: 0x%x, want 0x%x",
+					 k, i, r[i], want);
+		}
+	}
+	tap_ok(!bad, "preempt %u.%u: every fill ran once, the cut one on from where it stopped (%u dwords differ)",
+	       id, t, bad);
+	usleep(50000);
+	tap_ok(q2_done ||
+	       (!pre_fence(&q2, 1) &&
+		__atomic_load_n(q2.ptrs, __ATOMIC_ACQUIRE) == rp2 &&
+		!memcmp(snap, (const void *)d2, PRE_FILL)),
+	       "preempt %u.%u: nothing more of the destroyed queue ran%s",
+	       id, t, q2_done ? " (it had ended before the eviction)" : "");
+	ret = cut < PRE_PKTS && b > 0 && b < n;
+	queue_close(&q);
+	pre_unmap_queue(&q2);
+	munmap((void *)d, size);
+	munmap((void *)d2, PRE_FILL);
+	munmap(buf, PAGE);
+	free(snap);
+	return ret;
+}
+
+static void check_preempt(int i)
+{
+	struct vkfd_gpu *gpu = &gpus[i];
+	int kfd = kfd_open(), drm = open_render_node(gpu);
+	int cut = 0, r = 0;
+	unsigned int t;
+
+	if (!tap_ok(kfd >= 0 && drm >= 0 &&
+		    !acquire_vm(kfd, drm, gpu->gpu_id),
+		    "preempt %u: bound", gpu->gpu_id))
+		return;
+	for (t = 0; t < 3 && !cut && r >= 0; t++) {
+		r = check_preempt_try(gpu, kfd, drm, t);
+		cut += r > 0;
+	}
+	tap_ok(cut, "preempt %u: an eviction cut a fill part-way (%u tries)",
+	       gpu->gpu_id, t);
+	close(drm);
+	close(kfd);
+}
+
+/*
  * The mirror needs the kernel's HMM (hmm_range_fault): Debian's kernel
  * has it, the debug kernel (scripts/build-debug-kernel.sh) does not.
  */
@@ -976,6 +1175,14 @@ static int evict_child(void *arg)
 	int failed = tap_failed;
 
 	check_eviction(*(int *)arg);
+	return tap_failed != failed;
+}
+
+static int preempt_child(void *arg)
+{
+	int failed = tap_failed;
+
+	check_preempt(*(int *)arg);
 	return tap_failed != failed;
 }
 
@@ -1127,6 +1334,9 @@ int main(void)
 	for (int i = 0; kernel_has_hmm() && i < ngpu; i++)
 		tap_ok(run_child(evict_child, &i) == 0,
 		       "GPU %d eviction checks ran", i);
+	for (int i = 0; kernel_has_hmm() && i < ngpu; i++)
+		tap_ok(run_child(preempt_child, &i) == 0,
+		       "GPU %d preemption checks ran", i);
 
 	if (kernel_has_hmm())
 		tap_ok(run_child(unbind_child, NULL) == 0,
