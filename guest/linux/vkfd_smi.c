@@ -14,17 +14,18 @@
  * IH ring: "<pid>:<comm>"), process start and end on a GPU (12, 13:
  * "<pid> <comm>" at ACQUIRE_VM and when the binding goes), and the SVM
  * work: queue eviction and restore (9, 10), migration to and from VRAM
- * (5, 6) and GPU unmapping after an munmap (11), whose lines start with
- * the boot-time clock in ns and "-<pid>" as amdkfd's.  The other events
- * come from things this GPU does not have (thermal throttling, GPU
- * resets, retry page faults), so they never occur.  docs/driver.md,
- * "SMI events".
+ * by prefetch or, back, by a CPU fault (5, 6) and GPU unmapping after an
+ * munmap (11), whose lines start with the boot-time clock in ns and
+ * "-<pid>" as amdkfd's.  The other events come from things this GPU
+ * does not have (thermal throttling, GPU resets, retry page faults), so
+ * they never occur.  docs/driver.md, "SMI events".
  *
  * Locking: one spinlock for every device's client list and every
  * client's FIFO; events are posted from process context only (ioctls,
- * teardown, the IH thread, the SVM restore worker and the MMU notifier
- * callback).  Posting neither sleeps nor allocates (a line on the stack,
- * the spinlock), so the notifier may post even from reclaim.
+ * teardown, the IH thread, the SVM restore worker, the MMU notifier
+ * callback and migrate_to_ram of a CPU fault).  Posting neither sleeps
+ * nor allocates (a line on the stack, the spinlock), so the notifier may
+ * post even from reclaim.
  */
 #include <linux/anon_inodes.h>
 #include <linux/capability.h>

@@ -85,6 +85,12 @@ struct vkfd_svm_chunk {
 	struct list_head free_node;
 	/* the process's counters_<gpu_id>/, for its CPU faults' page_out */
 	struct vkfd_pdd_sysfs_dir *counters;
+	/*
+	 * For the SMI events of its CPU faults: the process, and the
+	 * range's prefetch and preferred locations when the pages came
+	 */
+	pid_t tgid;
+	u32 prefetch_loc, preferred_loc;
 };
 
 static struct vkfd_svm_mem *vkfd_svm_page_mem(struct page *page)
@@ -240,7 +246,8 @@ static long vkfd_svm_vma_to_vram(struct vkfd_svm_mem *mem,
 				 struct vm_area_struct *vma,
 				 unsigned long start, unsigned long end,
 				 u8 granularity,
-				 struct vkfd_pdd_sysfs_dir *counters)
+				 struct vkfd_pdd_sysfs_dir *counters, pid_t tgid,
+				 const struct vkfd_smi_migration *sm)
 {
 	unsigned long npages = (end - start) >> PAGE_SHIFT, i, n;
 	struct migrate_vma m = {
@@ -286,6 +293,9 @@ static long vkfd_svm_vma_to_vram(struct vkfd_svm_mem *mem,
 	c->mem = mem;
 	c->granularity = granularity;
 	c->counters = vkfd_proc_counters_get(counters);
+	c->tgid = tgid;
+	c->prefetch_loc = sm->prefetch_loc;
+	c->preferred_loc = sm->preferred_loc;
 	atomic_set(&c->pages, n);
 	atomic64_add(n, &mem->in_use);
 	off = c->node.start;
@@ -327,14 +337,28 @@ finish:
 	return moved;
 }
 
-/* A CPU touched a page in VRAM: its granularity block comes back. */
+/*
+ * A CPU touched a page in VRAM: its granularity block comes back, between
+ * SMI's MIGRATE_START and MIGRATE_END (trigger PAGEFAULT_CPU), posted as
+ * amdkfd's svm_migrate_vma_to_ram does: whatever came of the migration,
+ * in pages, from this GPU to system memory (0), with the range's prefetch
+ * and preferred locations (as they were when the pages went to VRAM: the
+ * fault does not look the range up).  Process context; posting only
+ * takes vkfd_smi.c's spinlock.
+ */
 static vm_fault_t vkfd_svm_migrate_to_ram(struct vm_fault *vmf)
 {
 	struct vkfd_svm_chunk *c = vmf->page->zone_device_data;
 	struct vkfd_svm_mem *mem = vkfd_svm_page_mem(vmf->page);
 	struct vm_area_struct *vma = vmf->vma;
+	struct vkfd_smi_migration sm = {
+		.from = mem->dev->gpu_id,
+		.to = 0,
+		.trigger = KFD_MIGRATE_TRIGGER_PAGEFAULT_CPU,
+	};
 	struct vkfd_pdd_sysfs_dir *counters;
 	unsigned long size, start, end;
+	pid_t tgid = 0;
 	long ret;
 
 	/* amdkfd moves the range's granularity block; at most a batch here */
@@ -342,9 +366,19 @@ static vm_fault_t vkfd_svm_migrate_to_ram(struct vm_fault *vmf)
 				  ilog2(VKFD_SVM_MIGRATE_BATCH));
 	start = max(ALIGN_DOWN(vmf->address, size), vma->vm_start);
 	end = min(ALIGN_DOWN(vmf->address, size) + size, vma->vm_end);
-	/* c may go with the pages: their process's counters stay */
+	sm.start = start >> PAGE_SHIFT;
+	sm.end = end >> PAGE_SHIFT;
+	/* c may go with the pages: what the events need is read first */
+	if (c) {
+		tgid = c->tgid;
+		sm.prefetch_loc = c->prefetch_loc;
+		sm.preferred_loc = c->preferred_loc;
+	}
+	/* ... and their process's counters stay */
 	counters = vkfd_proc_counters_get(c ? c->counters : NULL);
+	vkfd_smi_migrate(mem->dev, tgid, false, ktime_get_boottime_ns(), &sm);
 	ret = vkfd_svm_vma_to_ram(mem, vma, start, end, vmf->page);
+	vkfd_smi_migrate(mem->dev, tgid, true, 0, &sm);
 	if (ret > 0)
 		vkfd_proc_counters_add(counters, 0, ret);
 	vkfd_proc_counters_put(counters);
@@ -475,7 +509,8 @@ int vkfd_svm_migrate(struct vkfd_process *p, struct mm_struct *mm,
 			vkfd_smi_migrate(to->dev, p->tgid, false,
 					 ktime_get_boottime_ns(), &sm);
 			ret = vkfd_svm_vma_to_vram(to, vma, addr, next,
-						   granularity, to_counters);
+						   granularity, to_counters,
+						   p->tgid, &sm);
 			if (ret > 0)
 				vkfd_proc_counters_add(to_counters, ret, 0);
 			if (ret >= 0)

@@ -174,17 +174,37 @@ static void measure(int kfd, unsigned int id)
 	munmap(buf, size);
 }
 
+/* Lines of event in SMI text buf. */
+static int smi_count(const char *buf, unsigned int event)
+{
+	const char *l = buf;
+	int n = 0;
+
+	while ((l = smi_line(l, event))) {
+		n++;
+		l = strchr(l, '\n');
+		if (!l)
+			break;
+		l++;
+	}
+	return n;
+}
+
 /* Prefetch to GPU i and back, the GPU's view, CPU faults, munmap. */
 /*
- * SMI's MIGRATE_START and MIGRATE_END lines of the prefetch of the
- * range at buf from GPU from to GPU to (0: system memory), as amdkfd:
- * "5 <ns> -<pid> @<page>(<pages>) <from>-><to> <prefetch>:<preferred>
- * <trigger>", "6 <ns> -<pid> @<page>(<pages>) <from>-><to> <trigger>".
+ * SMI's MIGRATE_START and MIGRATE_END lines of a migration of pages
+ * [first, first + pages) from GPU from to GPU to (0: system memory) for
+ * trigger (a prefetch, a CPU fault), as amdkfd: "5 <ns> -<pid>
+ * @<page>(<pages>) <from>-><to> <prefetch>:<preferred> <trigger>",
+ * "6 <ns> -<pid> @<page>(<pages>) <from>-><to> <trigger>".
  */
 static void smi_migration(int smi, char *sb, size_t size, size_t *slen,
-			  const uint8_t *buf, unsigned int from,
-			  unsigned int to, unsigned int prefetch)
+			  unsigned long first, unsigned long pages,
+			  unsigned int from, unsigned int to,
+			  unsigned int prefetch, int trigger)
 {
+	const char *why = trigger == KFD_MIGRATE_TRIGGER_PREFETCH ?
+			  "PREFETCH" : "PAGEFAULT_CPU";
 	unsigned long page = 0, n = 0, page2 = 0, n2 = 0;
 	unsigned int f = ~0u, t = ~0u, pf = ~0u, pref = 0, f2 = ~0u, t2 = ~0u;
 	long long ns = -1, ns2 = -1;
@@ -195,18 +215,18 @@ static void smi_migration(int smi, char *sb, size_t size, size_t *slen,
 	l = smi_line(sb, KFD_SMI_EVENT_MIGRATE_START);
 	tap_ok(l && sscanf(l, "5 %lld -%d @%lx(%lx) %x->%x %x:%x %d", &ns,
 			   &pid, &page, &n, &f, &t, &pf, &pref, &trig) == 9 &&
-	       pid == getpid() && page == (uintptr_t)buf / PAGE &&
-	       n == NPAGES && f == from && t == to && pf == prefetch &&
-	       pref == KFD_IOCTL_SVM_LOCATION_UNDEFINED &&
-	       trig == KFD_MIGRATE_TRIGGER_PREFETCH,
-	       "SMI MIGRATE_START %x->%x, trigger PREFETCH: %.70s", from, to,
+	       pid == getpid() && page == first && n == pages && f == from &&
+	       t == to && pf == prefetch &&
+	       pref == KFD_IOCTL_SVM_LOCATION_UNDEFINED && trig == trigger,
+	       "SMI MIGRATE_START %x->%x, trigger %s: %.70s", from, to, why,
 	       l ? l : "(none)");
 	l = smi_line(sb, KFD_SMI_EVENT_MIGRATE_END);
 	tap_ok(l && sscanf(l, "6 %lld -%d @%lx(%lx) %x->%x %d", &ns2, &pid2,
 			   &page2, &n2, &f2, &t2, &trig2) == 7 &&
 	       pid2 == pid && page2 == page && n2 == n && f2 == from &&
-	       t2 == to && trig2 == KFD_MIGRATE_TRIGGER_PREFETCH && ns2 >= ns,
-	       "SMI MIGRATE_END %x->%x, after the start", from, to);
+	       t2 == to && trig2 == trigger && ns2 >= ns,
+	       "SMI MIGRATE_END %x->%x, trigger %s, after the start", from, to,
+	       why);
 }
 
 static void check_gpu(int i, const uint8_t *ref)
@@ -258,7 +278,8 @@ static void check_gpu(int i, const uint8_t *ref)
 	       counter(id, "page_out") == 0 && counter(id, "faults") == 0,
 	       "GPU %u: sysfs counters: page_in %lld, page_out 0, faults 0", id,
 	       counter(id, "page_in"));
-	smi_migration(smi, sb, sizeof(sb), &slen, buf, 0, id, id);
+	smi_migration(smi, sb, sizeof(sb), &slen, (uintptr_t)buf / PAGE, NPAGES,
+		      0, id, id, KFD_MIGRATE_TRIGGER_PREFETCH);
 
 	/* 2. the GPU reads and writes VRAM; the CPU is not involved */
 	memset((void *)(q.data + 0x1000), 0, size);
@@ -285,9 +306,8 @@ static void check_gpu(int i, const uint8_t *ref)
 	       v.to_ram == v0.to_ram + NPAGES,
 	       "GPU %u: %d pages back in system memory", id, NPAGES);
 	slen = 0;
-	smi_migration(smi, sb, sizeof(sb), &slen, buf, id, 0, SYSMEM);
-	if (smi >= 0)
-		close(smi);
+	smi_migration(smi, sb, sizeof(sb), &slen, (uintptr_t)buf / PAGE, NPAGES,
+		      id, 0, SYSMEM, KFD_MIGRATE_TRIGGER_PREFETCH);
 	tap_ok(wait_available(kfd, id, avail0),
 	       "GPU %u: AVAILABLE_MEMORY as before", id);
 	tap_ok(counter(id, "page_out") == NPAGES &&
@@ -313,6 +333,10 @@ static void check_gpu(int i, const uint8_t *ref)
 	       "GPU %u: sysfs page_in %lld", id, counter(id, "page_in"));
 	v0.faults = v.faults;
 	v0.fault_pages = v.fault_pages;
+	/* the prefetch's events are not the fault's */
+	if (smi >= 0)
+		smi_drain(smi);
+	slen = 0;
 	tap_ok(!memcmp(buf + 3 * PAGE, ref + 3 * PAGE, PAGE),
 	       "GPU %u: the CPU reads page 3", id);
 	ok = vram_of(id, &v);
@@ -324,6 +348,14 @@ static void check_gpu(int i, const uint8_t *ref)
 	tap_ok(counter(id, "page_out") == NPAGES + 1,
 	       "GPU %u: sysfs page_out counts the CPU fault's page (%lld)", id,
 	       counter(id, "page_out"));
+	/* amdkfd's svm_migrate_to_ram: the fault's page, VRAM to RAM */
+	smi_migration(smi, sb, sizeof(sb), &slen, (uintptr_t)buf / PAGE + 3, 1,
+		      id, 0, id, KFD_MIGRATE_TRIGGER_PAGEFAULT_CPU);
+	tap_ok(smi_count(sb, KFD_SMI_EVENT_MIGRATE_START) == 1 &&
+	       smi_count(sb, KFD_SMI_EVENT_MIGRATE_END) == 1,
+	       "GPU %u: one fault, one MIGRATE_START and one MIGRATE_END", id);
+	if (smi >= 0)
+		close(smi);
 	memset((void *)(q.data + 0x1000), 0, size);
 	tap_ok(sdma_copy_fenced(&q, (uintptr_t)buf, data_va(&q, 0x1000), size,
 				seq++) &&
