@@ -249,9 +249,11 @@ static inline bool migration_wait(QTestState *qts)
 /*
  * Migrate v's machine through a file to a new QEMU started with the same
  * device properties, and go on with the new one: the test's view of the
- * machine (allocator, ring, BARs) stays valid.
+ * machine (allocator, ring, BARs) stays valid.  With stream, *stream and
+ * *len are what went through the file (the caller frees *stream).
  */
-static inline void vkfd_migrate(Vkfd *v, const char *props)
+static inline void vkfd_migrate_keep(Vkfd *v, const char *props,
+                                     char **stream, gsize *len)
 {
     g_autofree char *file = g_strdup_printf("%s/vkfd-mig-%d",
                                             g_get_tmp_dir(), getpid());
@@ -261,6 +263,9 @@ static inline void vkfd_migrate(Vkfd *v, const char *props)
     qtest_qmp_assert_success(src, "{ 'execute': 'migrate', 'arguments': "
                              "{ 'uri': %s } }", uri);
     g_assert_true(migration_wait(src));
+    if (stream) {
+        g_assert_true(g_file_get_contents(file, stream, len, NULL));
+    }
     v->qts = qtest_initf("-M pc -nodefaults -device vkfd,addr=04.0%s "
                          "-incoming 'exec:cat %s'", props, file);
     g_assert_true(migration_wait(v->qts));
@@ -274,6 +279,10 @@ static inline void vkfd_migrate(Vkfd *v, const char *props)
     qtest_quit(src);
 }
 
+static inline void vkfd_migrate(Vkfd *v, const char *props)
+{
+    vkfd_migrate_keep(v, props, NULL, NULL);
+}
 
 /*
  * SDMA packets (vkfd_hw.h's layouts), written into dw[]; each returns its

@@ -213,7 +213,6 @@ static void test_pm4_bad_packets(void)
     vkfd_stop(v);
 }
 
-/* A ring of 64 dwords, written over and over with packets of all sizes. */
 /*
  * The rptr report as the GFX9 CP writes it: one packet a kick on a
  * 64-dword ring, so that every write-back is the end of a run and must be
@@ -273,6 +272,7 @@ static void test_pm4_rptr_report(void)
     vkfd_stop(v);
 }
 
+/* A ring of 64 dwords, written over and over with packets of all sizes. */
 static void test_pm4_wrap(void)
 {
     QCtx c;
@@ -412,6 +412,30 @@ static void test_pm4_wait(void)
     vkfd_stop(v);
 }
 
+/* Store p as an IB at va of m; returns its size in dwords. */
+static uint32_t ib_store(Vkfd *v, const QMem *m, uint64_t va, Pkt *p)
+{
+    uint32_t n = p->n;
+
+    pk_store(v, m, va, p);
+    return n;
+}
+
+/*
+ * Run an IB of n dwords at va from q's ring, which must stop the queue at
+ * that IB packet with error (info, error_va); then map q again.
+ */
+static void ib_fails(TQueue *q, Pkt *p, uint64_t va, uint32_t n,
+                     uint32_t error, uint32_t info, uint64_t error_va)
+{
+    uint64_t at = q->wptr + p->n;
+
+    pk_ib(p, va, n);
+    g_assert_cmphex(tq_run(q, p), ==, tq_pos(q, at));
+    tq_expect(q, at, error, info, error_va);
+    g_assert_cmpuint(tq_map(q), ==, VKFD_ST_OK);
+}
+
 static void test_pm4_ib(void)
 {
     QCtx c;
@@ -431,15 +455,13 @@ static void test_pm4_ib(void)
     /* ring -> IB1 -> IB2, and an empty IB, in order */
     pk_write1(p, d.va + 8, 8);
     pk_write1(p, d.va + 0x100, 2);
-    n2 = p->n;
-    pk_store(v, &ib, ib2, p);
+    n2 = ib_store(v, &ib, ib2, p);
     pk_write1(p, d.va, 1);
     pk_ib(p, ib2, n2);
     pk_ib(p, ib3, 0);
     pk_write1(p, d.va + 4, 4);
     pk_write1(p, d.va + 0x100, 3);
-    n1 = p->n;
-    pk_store(v, &ib, ib1, p);
+    n1 = ib_store(v, &ib, ib1, p);
     pk_write1(p, d.va + 0x100, 1);
     pk_ib(p, ib1, n1);
     pk_write1(p, d.va + 12, 12);
@@ -454,8 +476,7 @@ static void test_pm4_ib(void)
     for (i = 0; i < 3000; i++) {
         pk_write1(p, d.va + PAGE + i * 4, i ^ 0x5a5a);
     }
-    n1 = p->n;
-    pk_store(v, &big, big.va, p);
+    n1 = ib_store(v, &big, big.va, p);
     pk_ib(p, big.va, n1);
     pk_write1(p, d.va + 0x104, 0xe0d);
     tq_submit(&q, p);
@@ -469,13 +490,11 @@ static void test_pm4_ib(void)
     qtest_writel(v->qts, d.pa + 0x200, 0);
     pk_wait(p, F_EQ, d.va + 0x200, 1, ~0u);
     pk_write1(p, d.va + 0x204, 2);
-    n2 = p->n;
-    pk_store(v, &ib, ib2, p);
+    n2 = ib_store(v, &ib, ib2, p);
     pk_write1(p, d.va + 0x208, 1);
     pk_ib(p, ib2, n2);
     pk_write1(p, d.va + 0x20c, 3);
-    n1 = p->n;
-    pk_store(v, &ib, ib1, p);
+    n1 = ib_store(v, &ib, ib1, p);
     at = q.wptr;
     pk_ib(p, ib1, n1);
     pk_write1(p, d.va + 0x210, 4);
@@ -496,47 +515,31 @@ static void test_pm4_ib(void)
     bad_at = ib2 + p->n * 4;
     pk_ib(p, ib3, 5);
     header = p->dw[p->n - 4];
-    n2 = p->n;
-    pk_store(v, &ib, ib2, p);
+    n2 = ib_store(v, &ib, ib2, p);
     pk_ib(p, ib2, n2);
-    n1 = p->n;
-    pk_store(v, &ib, ib1, p);
-    at = q.wptr;
-    pk_ib(p, ib1, n1);
-    g_assert_cmphex(tq_run(&q, p), ==, tq_pos(&q, at));
+    n1 = ib_store(v, &ib, ib1, p);
+    ib_fails(&q, p, ib1, n1, VKFD_QERR_IB_DEPTH, header, bad_at);
     g_assert_cmpuint(qtest_readl(v->qts, d.pa + 0x304), ==, 2);
     g_assert_cmpuint(qtest_readl(v->qts, d.pa + 0x300), ==, 0);
-    tq_expect(&q, at, VKFD_QERR_IB_DEPTH, header, bad_at);
 
     /* a bad packet in an IB is reported at its IB address */
-    g_assert_cmpuint(tq_map(&q), ==, VKFD_ST_OK);
     pk_write1(p, d.va + 0x308, 1);
     pk(p, PKT3(0x77, 1));
     pk(p, 0);
-    n1 = p->n;
-    pk_store(v, &ib, ib1, p);
-    at = q.wptr;
-    pk_ib(p, ib1, n1);
-    g_assert_cmphex(tq_run(&q, p), ==, tq_pos(&q, at));
-    tq_expect(&q, at, VKFD_QERR_BAD_PACKET, PKT3(0x77, 1), ib1 + 5 * 4);
+    n1 = ib_store(v, &ib, ib1, p);
+    ib_fails(&q, p, ib1, n1, VKFD_QERR_BAD_PACKET, PKT3(0x77, 1),
+             ib1 + 5 * 4);
 
     /* a packet that runs past the end of its IB */
-    g_assert_cmpuint(tq_map(&q), ==, VKFD_ST_OK);
     pk_write1(p, d.va + 0x30c, 1);
     header = p->dw[0];
     pk_store(v, &ib, ib1, p);
-    at = q.wptr;
-    pk_ib(p, ib1, 4);
-    g_assert_cmphex(tq_run(&q, p), ==, tq_pos(&q, at));
+    ib_fails(&q, p, ib1, 4, VKFD_QERR_BAD_PACKET, header, ib1);
     g_assert_cmpuint(qtest_readl(v->qts, d.pa + 0x30c), ==, 0);
-    tq_expect(&q, at, VKFD_QERR_BAD_PACKET, header, ib1);
 
     /* an IB where nothing is mapped */
-    g_assert_cmpuint(tq_map(&q), ==, VKFD_ST_OK);
-    at = q.wptr;
-    pk_ib(p, ib.va + ib.size, 16);
-    g_assert_cmphex(tq_run(&q, p), ==, tq_pos(&q, at));
-    tq_expect(&q, at, VKFD_QERR_VM_FAULT, 0, ib.va + ib.size);
+    ib_fails(&q, p, ib.va + ib.size, 16, VKFD_QERR_VM_FAULT, 0,
+             ib.va + ib.size);
     expect_fault(v, VKFD_ST_VM_FAULT, 1, ib.va + ib.size, false);
     g_free(p);
     vkfd_stop(v);

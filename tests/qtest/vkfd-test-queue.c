@@ -9,31 +9,22 @@
 #include "qemu/osdep.h"
 #include "vkfd-test-queue.h"
 
-static void test_queue_map_errors(void)
+/* MAP_QUEUE refused before the MQD is looked at: context, command, address */
+static void check_map_queue_refused(Vkfd *v, TQueue *q)
 {
-    QCtx c, c2;
-    Vkfd *v = queue_start(",max-queues=3", &c);
     struct vkfd_sched_cmd cmd;
-    struct vkfd_mqd good, m;
-    TQueue q, q2, q3, q4;
-    uint32_t errors;
-    unsigned i;
-
-    tq_init(v, &q, &c, 7, PAGE);
-    tq_mqd(&q, &good);
-    qtest_memwrite(v->qts, q.mqd, &good, sizeof(good));
 
     /* the context must be a live user context */
-    g_assert_cmpuint(queue_cmd(v, VKFD_CMD_MAP_QUEUE, 0, q.mqd, 0), ==,
+    g_assert_cmpuint(queue_cmd(v, VKFD_CMD_MAP_QUEUE, 0, q->mqd, 0), ==,
                      VKFD_ST_BAD_CONTEXT);
-    g_assert_cmpuint(queue_cmd(v, VKFD_CMD_MAP_QUEUE, 5000, q.mqd, 0), ==,
+    g_assert_cmpuint(queue_cmd(v, VKFD_CMD_MAP_QUEUE, 5000, q->mqd, 0), ==,
                      VKFD_ST_BAD_CONTEXT);
-    g_assert_cmpuint(queue_cmd(v, VKFD_CMD_MAP_QUEUE, 9, q.mqd, 0), ==,
+    g_assert_cmpuint(queue_cmd(v, VKFD_CMD_MAP_QUEUE, 9, q->mqd, 0), ==,
                      VKFD_ST_CONTEXT_NOT_MAPPED);
 
     /* the command's own reserved fields */
     sched_cmd(&cmd, VKFD_CMD_MAP_QUEUE, 1);
-    cmd.u.map_queue.mqd_addr = q.mqd;
+    cmd.u.map_queue.mqd_addr = q->mqd;
     cmd.u.map_queue.reserved = 1;
     g_assert_cmpuint(submit_cmd(v, &cmd), ==, VKFD_ST_BAD_ARGUMENT);
     cmd.u.map_queue.reserved = 0;
@@ -44,7 +35,7 @@ static void test_queue_map_errors(void)
     /* the MQD's address */
     g_assert_cmpuint(queue_cmd(v, VKFD_CMD_MAP_QUEUE, 1, 0, 0), ==,
                      VKFD_ST_BAD_MQD);
-    g_assert_cmpuint(queue_cmd(v, VKFD_CMD_MAP_QUEUE, 1, q.mqd + 4, 0), ==,
+    g_assert_cmpuint(queue_cmd(v, VKFD_CMD_MAP_QUEUE, 1, q->mqd + 4, 0), ==,
                      VKFD_ST_BAD_MQD);
     g_assert_cmpuint(queue_cmd(v, VKFD_CMD_MAP_QUEUE, 1,
                                0xfffff00000000000ull, 0), ==,
@@ -55,62 +46,105 @@ static void test_queue_map_errors(void)
     g_assert_cmpuint(queue_cmd(v, VKFD_CMD_MAP_QUEUE, 1,
                                v->doorbells.addr + VKFD_DOORBELL_PAGE_SIZE,
                                0), ==, VKFD_ST_BAD_MQD);
+}
 
-    /* every field of the MQD, one at a time */
-    for (i = 0; ; i++) {
+/* A field of an MQD and a value for it (added to the field's if rel). */
+typedef struct MqdPoke {
+    size_t off, size;
+    uint64_t val;
+    bool rel;
+} MqdPoke;
+
+#define POKE(f, v)      { offsetof(struct vkfd_mqd, f), \
+                          sizeof_field(struct vkfd_mqd, f), (v), false }
+#define POKE_ADD(f, v)  { offsetof(struct vkfd_mqd, f), \
+                          sizeof_field(struct vkfd_mqd, f), (v), true }
+
+/* MQDs MAP_QUEUE refuses with BAD_MQD, each one step away from a good one */
+static const struct {
+    const char *why;
+    MqdPoke poke[2];
+} bad_mqds[] = {
+    { "unknown queue type", { POKE(type, 3) } },
+    { "doorbell out of range",
+      { POKE(doorbell, VKFD_DOORBELLS_PER_CONTEXT) } },
+    { "ring base not 256-byte aligned", { POKE_ADD(ring_base, 0x80) } },
+    { "ring below 256 bytes", { POKE(ring_size, 128) } },
+    { "ring size not a power of two", { POKE(ring_size, 3000) } },
+    { "ring above 1 GiB", { POKE(ring_size, 0x80000000u) } },
+    { "empty ring", { POKE(ring_size, 0) } },
+    { "ring ends beyond 48 bits",
+      { POKE(ring_base, (1ull << 48) - 0x1000),
+        POKE(ring_size, 0x2000) } },
+    { "ring base beyond 48 bits", { POKE(ring_base, 1ull << 48) } },
+    { "unknown flag", { POKE(flags, 0x80000000) } },
+    { "reserved field not zero", { POKE(reserved[2], 1) } },
+    { "rptr address not 8-byte aligned", { POKE_ADD(rptr_addr, 4) } },
+    { "wptr address not 8-byte aligned", { POKE_ADD(wptr_addr, 4) } },
+    { "wptr address beyond 48 bits", { POKE(wptr_addr, 1ull << 48) } },
+    { "unknown error state", { POKE(error, 0x7fffffff) } },
+};
+
+static void mqd_poke(struct vkfd_mqd *m, const MqdPoke *p)
+{
+    uint8_t *field = (uint8_t *)m + p->off;
+
+    if (p->size) {
+        stn_he_p(field, p->size,
+                 (p->rel ? ldn_he_p(field, p->size) : 0) + p->val);
+    }
+}
+
+/* UNMAP_QUEUE refused: no queue there, context, command, MQD address */
+static void check_unmap_queue_refused(Vkfd *v, TQueue *q)
+{
+    struct vkfd_sched_cmd cmd;
+    uint32_t errors;
+
+    g_assert_cmpuint(queue_cmd(v, VKFD_CMD_UNMAP_QUEUE, 1, q->mqd, 9), ==,
+                     VKFD_ST_NO_QUEUE);
+    g_assert_cmpuint(queue_cmd(v, VKFD_CMD_UNMAP_QUEUE, 1, q->mqd, 5000), ==,
+                     VKFD_ST_NO_QUEUE);
+    g_assert_cmpuint(queue_cmd(v, VKFD_CMD_UNMAP_QUEUE, 3, q->mqd, 7), ==,
+                     VKFD_ST_CONTEXT_NOT_MAPPED);
+    g_assert_cmpuint(queue_cmd(v, VKFD_CMD_UNMAP_QUEUE, 1, 0, 7), ==,
+                     VKFD_ST_BAD_MQD);
+    g_assert_cmpuint(queue_cmd(v, VKFD_CMD_UNMAP_QUEUE, 1, q->mqd + 4, 7), ==,
+                     VKFD_ST_BAD_MQD);
+    g_assert_cmpuint(queue_cmd(v, VKFD_CMD_UNMAP_QUEUE, 1,
+                               0xfffff00000000000ull, 7), ==,
+                     VKFD_ST_BAD_MQD);
+    errors = rd(v, VKFD_REG_ACCESS_ERRORS);
+    g_assert_cmpuint(queue_cmd(v, VKFD_CMD_UNMAP_QUEUE, 1,
+                               v->doorbells.addr + VKFD_DOORBELL_PAGE_SIZE,
+                               7), ==, VKFD_ST_BAD_MQD);
+    g_assert_cmpuint(rd(v, VKFD_REG_ACCESS_ERRORS), ==, errors);
+    sched_cmd(&cmd, VKFD_CMD_UNMAP_QUEUE, 1);
+    cmd.u.unmap_queue.mqd_addr = q->mqd;
+    cmd.u.unmap_queue.doorbell = 7;
+    cmd.u.unmap_queue.reserved = 1;
+    g_assert_cmpuint(submit_cmd(v, &cmd), ==, VKFD_ST_BAD_ARGUMENT);
+}
+
+static void test_queue_map_errors(void)
+{
+    QCtx c, c2;
+    Vkfd *v = queue_start(",max-queues=3", &c);
+    struct vkfd_mqd good, m;
+    TQueue q, q2, q3, q4;
+    uint32_t errors;
+    unsigned i;
+
+    tq_init(v, &q, &c, 7, PAGE);
+    tq_mqd(&q, &good);
+    qtest_memwrite(v->qts, q.mqd, &good, sizeof(good));
+    check_map_queue_refused(v, &q);
+
+    for (i = 0; i < ARRAY_SIZE(bad_mqds); i++) {
         m = good;
-        switch (i) {
-        case 0:
-            m.type = 3;
-            break;
-        case 1:
-            m.doorbell = VKFD_DOORBELLS_PER_CONTEXT;
-            break;
-        case 2:
-            m.ring_base += 0x80;
-            break;
-        case 3:
-            m.ring_size = 128;
-            break;
-        case 4:
-            m.ring_size = 3000;
-            break;
-        case 5:
-            m.ring_size = 0x80000000u;
-            break;
-        case 6:
-            m.ring_size = 0;
-            break;
-        case 7:
-            m.ring_base = (1ull << 48) - 0x1000;
-            m.ring_size = 0x2000;
-            break;
-        case 8:
-            m.ring_base = 1ull << 48;
-            break;
-        case 9:
-            m.flags = 0x80000000;     /* no such flag */
-            break;
-        case 10:
-            m.reserved[2] = 1;
-            break;
-        case 11:
-            m.rptr_addr += 4;
-            break;
-        case 12:
-            m.wptr_addr += 4;
-            break;
-        case 13:
-            m.wptr_addr = 1ull << 48;
-            break;
-        case 14:
-            m.error = 0x7fffffff;     /* no such error */
-            break;
-        }
-        if (i == 15) {
-            break;
-        }
-        g_test_message("bad MQD %u", i);
+        mqd_poke(&m, &bad_mqds[i].poke[0]);
+        mqd_poke(&m, &bad_mqds[i].poke[1]);
+        g_test_message("bad MQD %u: %s", i, bad_mqds[i].why);
         g_assert_cmpuint(map_mqd(&q, &m), ==, VKFD_ST_BAD_MQD);
     }
     /* nothing got mapped: the doorbell has no queue */
@@ -142,29 +176,7 @@ static void test_queue_map_errors(void)
     g_assert_cmpuint(tq_map(&q4), ==, VKFD_ST_NO_RESOURCES);
 
     /* UNMAP_QUEUE errors change nothing */
-    g_assert_cmpuint(queue_cmd(v, VKFD_CMD_UNMAP_QUEUE, 1, q.mqd, 9), ==,
-                     VKFD_ST_NO_QUEUE);
-    g_assert_cmpuint(queue_cmd(v, VKFD_CMD_UNMAP_QUEUE, 1, q.mqd, 5000), ==,
-                     VKFD_ST_NO_QUEUE);
-    g_assert_cmpuint(queue_cmd(v, VKFD_CMD_UNMAP_QUEUE, 3, q.mqd, 7), ==,
-                     VKFD_ST_CONTEXT_NOT_MAPPED);
-    g_assert_cmpuint(queue_cmd(v, VKFD_CMD_UNMAP_QUEUE, 1, 0, 7), ==,
-                     VKFD_ST_BAD_MQD);
-    g_assert_cmpuint(queue_cmd(v, VKFD_CMD_UNMAP_QUEUE, 1, q.mqd + 4, 7), ==,
-                     VKFD_ST_BAD_MQD);
-    g_assert_cmpuint(queue_cmd(v, VKFD_CMD_UNMAP_QUEUE, 1,
-                               0xfffff00000000000ull, 7), ==,
-                     VKFD_ST_BAD_MQD);
-    errors = rd(v, VKFD_REG_ACCESS_ERRORS);
-    g_assert_cmpuint(queue_cmd(v, VKFD_CMD_UNMAP_QUEUE, 1,
-                               v->doorbells.addr + VKFD_DOORBELL_PAGE_SIZE,
-                               7), ==, VKFD_ST_BAD_MQD);
-    g_assert_cmpuint(rd(v, VKFD_REG_ACCESS_ERRORS), ==, errors);
-    sched_cmd(&cmd, VKFD_CMD_UNMAP_QUEUE, 1);
-    cmd.u.unmap_queue.mqd_addr = q.mqd;
-    cmd.u.unmap_queue.doorbell = 7;
-    cmd.u.unmap_queue.reserved = 1;
-    g_assert_cmpuint(submit_cmd(v, &cmd), ==, VKFD_ST_BAD_ARGUMENT);
+    check_unmap_queue_refused(v, &q);
 
     /* a context goes only once its queues are gone */
     g_assert_cmpuint(submit(v, VKFD_CMD_UNMAP_CONTEXT, 1), ==,

@@ -22,17 +22,19 @@
 #define QVA_BASE        0x100000000ull
 #define MARK            0xa5a5a5a5u
 #define MARK_HI         0x5a5a5a5au
-#define PKT3(op, n)     (0xc0000000u | (((n) - 1u) << 16) | ((op) << 8))
-#define OP_NOP          0x10
-#define OP_WRITE_DATA   0x37
-#define OP_WAIT_REG_MEM 0x3c
-#define OP_IB           0x3f
-#define OP_RELEASE_MEM  0x49
-#define OP_ACQUIRE_MEM  0x58
-#define WD_MEM          (5u << 8)       /* WRITE_DATA dst_sel: memory */
-#define WD_ONE_ADDR     (1u << 16)
-#define WRM_MEM         (1u << 4)       /* WAIT_REG_MEM: memory space */
-#define IB_VALID        (1u << 23)
+
+/* vkfd_hw.h's PM4 names, short for tests that spell many packets */
+#define PKT3(op, n)     VKFD_PM4_HDR(op, n)
+#define OP_NOP          VKFD_PM4_OP_NOP
+#define OP_WRITE_DATA   VKFD_PM4_OP_WRITE_DATA
+#define OP_WAIT_REG_MEM VKFD_PM4_OP_WAIT_REG_MEM
+#define OP_IB           VKFD_PM4_OP_INDIRECT_BUFFER
+#define OP_RELEASE_MEM  VKFD_PM4_OP_RELEASE_MEM
+#define OP_ACQUIRE_MEM  VKFD_PM4_OP_ACQUIRE_MEM
+#define WD_MEM          VKFD_PM4_WD_MEM         /* dst_sel: memory */
+#define WD_ONE_ADDR     VKFD_PM4_WD_ONE_ADDR
+#define WRM_MEM         VKFD_PM4_WRM_MEM_SPACE
+#define IB_VALID        (1u << 23)      /* the CP's VALID; vkfd ignores it */
 #define MQD_STATE       offsetof(struct vkfd_mqd, rptr)
 
 enum { F_ALWAYS, F_LT, F_LE, F_EQ, F_NE, F_GE, F_GT };

@@ -281,35 +281,16 @@ static uint32_t set_trap(Vkfd *v, uint32_t ctx, uint64_t tba, uint64_t tma)
 }
 
 /*
- * Migrate v through a file (as vkfd_migrate) and return what the stream
+ * Migrate v (vkfd_migrate_keep) and return what the migration stream
  * says about ctx's trap handler: false if the subsection is absent.
  */
 static bool trap_hop(Vkfd *v, uint32_t ctx, uint64_t *tba, uint64_t *tma)
 {
-    g_autofree char *file = g_strdup_printf("%s/vkfd-trap-%d",
-                                            g_get_tmp_dir(), getpid());
-    g_autofree char *uri = g_strdup_printf("exec:cat > %s", file);
     g_autofree char *buf = NULL;
-    QTestState *src = v->qts;
     const char *sub, *at;
     gsize len;
 
-    qtest_qmp_assert_success(src, "{ 'execute': 'migrate', 'arguments': "
-                             "{ 'uri': %s } }", uri);
-    g_assert_true(migration_wait(src));
-    g_assert_true(g_file_get_contents(file, &buf, &len, NULL));
-    v->qts = qtest_initf("-M pc -nodefaults -device vkfd,addr=04.0"
-                         VKFD_PROPS " -incoming 'exec:cat %s'", file);
-    g_assert_true(migration_wait(v->qts));
-    qtest_qmp_assert_success(v->qts, "{ 'execute': 'cont' }");
-    unlink(file);
-    g_free(v->dev);
-    qpci_free_pc(v->bus);
-    v->bus = qpci_new_pc(v->qts, NULL);
-    v->dev = qpci_device_find(v->bus, VKFD_DEVFN);
-    g_assert_nonnull(v->dev);
-    qtest_quit(src);
-
+    vkfd_migrate_keep(v, VKFD_PROPS, &buf, &len);
     sub = memmem(buf, len, TRAP_SUBSECTION, strlen(TRAP_SUBSECTION));
     if (!sub) {
         return false;
