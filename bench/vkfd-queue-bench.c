@@ -22,7 +22,7 @@
 #define QRING_SIZE      0x10000u        /* bytes, every queue */
 #define MAX_DW          (QRING_SIZE / 4)
 
-/* PM4 type-3 packets (as tests/qtest/vkfd-test.c builds them) */
+/* PM4 type-3 packets (as tests/qtest/vkfd-test-queue.h builds them) */
 
 enum { PKT_PM4_NOP, PKT_PM4_WRITE, PKT_PM4_RELEASE, PKT_SDMA_FENCE,
        PKT_SDMA_COPY, PKT_AQL_BARRIER, PKT_AQL_FILL };
