@@ -25,7 +25,8 @@
 /* PM4 type-3 packets (as tests/qtest/vkfd-test-queue.h builds them) */
 
 enum { PKT_PM4_NOP, PKT_PM4_WRITE, PKT_PM4_RELEASE, PKT_SDMA_FENCE,
-       PKT_SDMA_COPY, PKT_AQL_BARRIER, PKT_AQL_FILL };
+       PKT_SDMA_COPY, PKT_SDMA_ATOMIC, PKT_AQL_BARRIER, PKT_AQL_FILL,
+       PKT_AQL_SIGNAL };
 
 typedef struct Scenario {
     const char *name;
@@ -46,8 +47,12 @@ static const Scenario scenarios[] = {
     { "sdma-fence", "SDMA FENCE to VRAM", PKT_SDMA_FENCE, 200, 20 },
     { "sdma-copy-4k", "SDMA COPY_LINEAR of 4 KiB, VRAM to VRAM",
       PKT_SDMA_COPY, 200, 20 },
+    { "sdma-atomic", "SDMA ATOMIC, 64-bit add to VRAM",
+      PKT_SDMA_ATOMIC, 200, 20 },
     { "aql-barrier", "AQL BARRIER_AND, no dependency, no signal",
       PKT_AQL_BARRIER, 200, 20 },
+    { "aql-signal", "AQL BARRIER_AND whose completion signal (VRAM, no "
+      "mailbox) it decrements", PKT_AQL_SIGNAL, 200, 20 },
     { "aql-fill-1k", "AQL dispatch of the built-in fill kernel, 1024 "
       "items, no signal", PKT_AQL_FILL, 200, 20 },
 };
@@ -65,6 +70,7 @@ typedef struct Bench {
     uint64_t next;          /* bump allocator of VRAM VA */
     BQ q[3];                /* indexed by enum vkfd_queue_type */
     uint64_t dst;           /* where packets write: 8 KiB of VRAM */
+    uint64_t signal;        /* an amd_signal_t in the second page of dst */
     uint64_t src;           /* 4 KiB a COPY reads */
     uint64_t kernel, kernarg;
 } Bench;
@@ -142,6 +148,8 @@ static void bench_start(Bench *b)
     queue_map(b, VKFD_QUEUE_SDMA);
     queue_map(b, VKFD_QUEUE_AQL);
     b->dst = va_alloc(b, 2 * PAGE);
+    b->signal = b->dst + PAGE;
+    qtest_writeq(b->qts, pa(b, b->signal + VKFD_SIGNAL_VALUE), 1ull << 40);
     b->src = va_alloc(b, PAGE);
     qtest_memset(b->qts, pa(b, b->src), 0x5a, PAGE);
     b->kernel = va_alloc(b, 64);
@@ -196,9 +204,23 @@ static unsigned packet(Bench *b, int kind, uint32_t *dw)
         dw[n++] = a;
         dw[n++] = a >> 32;
         break;
+    case PKT_SDMA_ATOMIC:
+        memset(dw, 0, 8 * 4);
+        dw[0] = VKFD_SDMA_HEADER(VKFD_SDMA_OP_ATOMIC, 0) |
+                VKFD_SDMA_ATOMIC_ADD64 << 25;
+        dw[1] = a + 8;
+        dw[2] = (a + 8) >> 32;
+        dw[3] = 3;
+        n = 8;
+        break;
     case PKT_AQL_BARRIER:
+    case PKT_AQL_SIGNAL:
         memset(dw, 0, VKFD_AQL_PACKET_SIZE);
         dw[0] = VKFD_AQL_TYPE_BARRIER_AND | VKFD_AQL_HEADER_BARRIER;
+        if (kind == PKT_AQL_SIGNAL) {
+            dw[14] = b->signal;
+            dw[15] = b->signal >> 32;
+        }
         n = VKFD_AQL_PACKET_SIZE / 4;
         break;
     case PKT_AQL_FILL:
@@ -229,7 +251,7 @@ static unsigned packet(Bench *b, int kind, uint32_t *dw)
 static uint32_t engine(int kind)
 {
     return kind <= PKT_PM4_RELEASE ? VKFD_QUEUE_PM4 :
-           kind <= PKT_SDMA_COPY ? VKFD_QUEUE_SDMA : VKFD_QUEUE_AQL;
+           kind <= PKT_SDMA_ATOMIC ? VKFD_QUEUE_SDMA : VKFD_QUEUE_AQL;
 }
 
 /* Write len bytes at ring offset off, across the ring's end. */
@@ -352,6 +374,14 @@ int main(int argc, char **argv)
     g_assert(rd(b.v, VKFD_REG_VM_FAULT_COUNT) == 0);
     if (sc->packet == PKT_AQL_FILL) {
         g_assert(qtest_readl(b.qts, pa(&b, b.dst + 4092)) == 0xdeadbeef);
+    }
+    if (sc->packet == PKT_SDMA_ATOMIC) {
+        g_assert(qtest_readq(b.qts, pa(&b, b.dst + 8)) ==
+                 3ull * (kicks + 1) * sc->per_kick);
+    }
+    if (sc->packet == PKT_AQL_SIGNAL) {
+        g_assert(qtest_readq(b.qts, pa(&b, b.signal + VKFD_SIGNAL_VALUE)) ==
+                 (1ull << 40) - (uint64_t)(kicks + 1) * sc->per_kick);
     }
 
     /* the counts include the warm-up kick */

@@ -576,55 +576,6 @@ void vkfd_vm_cache_dirty(VkfdState *s, VkfdVmCache *c, uint64_t off,
 }
 
 /*
- * Atomics.  A guest CPU's locked instruction is a host atomic on the same
- * word (TCG's atomic helpers, or the CPU itself under KVM), so the device
- * is atomic against it by doing its own read-modify-write as a host
- * compare-and-swap on that word: if a CPU changed the word between the
- * read and the swap, the swap fails and fn runs again on the CPU's value.
- * A 64-bit one needs the host's 64-bit atomics.
- */
-#ifdef CONFIG_ATOMIC64
-#define VKFD_VM_HOST_ATOMIC(size)   true
-#else
-#define VKFD_VM_HOST_ATOMIC(size)   ((size) == 4)
-#endif
-
-static uint64_t vkfd_vm_host_atomic(uint8_t *p, unsigned size,
-                                    VkfdVmAtomicFn *fn, const void *opaque)
-{
-    if (size == 4) {
-        uint32_t *w = (uint32_t *)p;
-        uint32_t cur = le32_to_cpu(qatomic_read(w)), seen;
-
-        for (;;) {
-            seen = le32_to_cpu(qatomic_cmpxchg(w, cpu_to_le32(cur),
-                                               cpu_to_le32(fn(cur, opaque))));
-            if (seen == cur) {
-                return cur;
-            }
-            cur = seen;
-        }
-    }
-#ifdef CONFIG_ATOMIC64
-    {
-        uint64_t *w = (uint64_t *)p;
-        uint64_t cur = le64_to_cpu(qatomic_read__nocheck(w)), seen;
-
-        for (;;) {
-            seen = le64_to_cpu(qatomic_cmpxchg__nocheck(w, cpu_to_le64(cur),
-                                   cpu_to_le64(fn(cur, opaque))));
-            if (seen == cur) {
-                return cur;
-            }
-            cur = seen;
-        }
-    }
-#else
-    g_assert_not_reached();
-#endif
-}
-
-/*
  * The read-then-write of an atomic the host cannot do on the word itself
  * (vkfd.h says when); both accesses check and fault as vkfd_vm_write.
  */
@@ -651,9 +602,13 @@ static bool vkfd_vm_atomic_plain(VkfdState *s, uint32_t ctx_id, uint64_t va,
     return vkfd_vm_rw(s, ctx_id, va, buf, size, true);
 }
 
-bool vkfd_vm_atomic(VkfdState *s, uint32_t ctx_id, VkfdVmCache *c,
-                    uint64_t va, unsigned size, VkfdVmAtomicFn *fn,
-                    const void *opaque, uint64_t *old)
+/*
+ * vkfd_vm_atomic (vkfd.h) did not hit c: translate va anew into c, then
+ * the host's atomic; or the plain read-modify-write.
+ */
+bool vkfd_vm_atomic_miss(VkfdState *s, uint32_t ctx_id, VkfdVmCache *c,
+                         uint64_t va, unsigned size, VkfdVmAtomicFn *fn,
+                         const void *opaque, uint64_t *old)
 {
     uint8_t *p = NULL;
     bool faulted;
@@ -664,20 +619,19 @@ bool vkfd_vm_atomic(VkfdState *s, uint32_t ctx_id, VkfdVmCache *c,
      * fails to give; what a GPU does with a misaligned one is not
      * documented, and the device keeps the plain read-modify-write.
      */
-    if (likely(!(va & (size - 1)) && VKFD_VM_HOST_ATOMIC(size))) {
+    if (!(va & (size - 1)) && VKFD_VM_HOST_ATOMIC(size)) {
         p = vkfd_vm_cache_hit(s, c, va, size, true);
-        if (unlikely(!p)) {
+        if (!p) {
             p = vkfd_vm_cache_miss(s, ctx_id, c, va, size, true, &faulted);
             if (faulted) {
                 return false;
             }
         }
     }
-    if (unlikely(!p || ((uintptr_t)p & (size - 1)))) {
+    if (!p || ((uintptr_t)p & (size - 1))) {
         return vkfd_vm_atomic_plain(s, ctx_id, va, size, fn, opaque, old);
     }
     *old = vkfd_vm_host_atomic(p, size, fn, opaque);
-    /* a write: dirty for migration, translated code on the page dropped */
     vkfd_vm_cache_dirty(s, c, p - c->host, size);
     return true;
 }

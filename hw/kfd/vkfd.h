@@ -668,12 +668,78 @@ static inline bool vkfd_vm_cache_write(VkfdState *s, uint32_t ctx_id,
  * compare-and-swap, atomic against the guest's CPUs; anywhere else (a
  * misaligned va, the device's own pages, RAM behind an IOMMU) it is a
  * read then a write, atomic only against the device's other engines.
- * c caches the translation, as for vkfd_vm_cache_write.
+ * c caches the translation, as for vkfd_vm_cache_write; a hit is inline.
+ *
+ * A guest CPU's locked instruction is a host atomic on the same word
+ * (TCG's atomic helpers, or the CPU itself under KVM): if a CPU changes
+ * the word between the device's read and its compare-and-swap, the swap
+ * fails and fn runs again on the CPU's value.  A 64-bit one needs the
+ * host's 64-bit atomics.
  */
 typedef uint64_t VkfdVmAtomicFn(uint64_t old, const void *opaque);
-bool vkfd_vm_atomic(VkfdState *s, uint32_t ctx_id, VkfdVmCache *c,
-                    uint64_t va, unsigned size, VkfdVmAtomicFn *fn,
-                    const void *opaque, uint64_t *old);
+bool vkfd_vm_atomic_miss(VkfdState *s, uint32_t ctx_id, VkfdVmCache *c,
+                         uint64_t va, unsigned size, VkfdVmAtomicFn *fn,
+                         const void *opaque, uint64_t *old);
+
+#ifdef CONFIG_ATOMIC64
+#define VKFD_VM_HOST_ATOMIC(size)   true
+#else
+#define VKFD_VM_HOST_ATOMIC(size)   ((size) == 4)
+#endif
+
+static inline uint64_t vkfd_vm_host_atomic(void *p, unsigned size,
+                                           VkfdVmAtomicFn *fn,
+                                           const void *opaque)
+{
+    if (size == 4) {
+        uint32_t *w = p;
+        uint32_t cur = le32_to_cpu(qatomic_read(w)), seen;
+
+        for (;;) {
+            seen = le32_to_cpu(qatomic_cmpxchg(w, cpu_to_le32(cur),
+                                               cpu_to_le32(fn(cur, opaque))));
+            if (seen == cur) {
+                return cur;
+            }
+            cur = seen;
+        }
+    }
+#ifdef CONFIG_ATOMIC64
+    {
+        uint64_t *w = p;
+        uint64_t cur = le64_to_cpu(qatomic_read__nocheck(w)), seen;
+
+        for (;;) {
+            seen = le64_to_cpu(qatomic_cmpxchg__nocheck(w, cpu_to_le64(cur),
+                                   cpu_to_le64(fn(cur, opaque))));
+            if (seen == cur) {
+                return cur;
+            }
+            cur = seen;
+        }
+    }
+#else
+    g_assert_not_reached();
+#endif
+}
+
+static inline bool vkfd_vm_atomic(VkfdState *s, uint32_t ctx_id,
+                                  VkfdVmCache *c, uint64_t va, unsigned size,
+                                  VkfdVmAtomicFn *fn, const void *opaque,
+                                  uint64_t *old)
+{
+    uint8_t *p = vkfd_vm_cache_hit(s, c, va, size, true);
+
+    /* p has va's alignment: the host's pages are at least GPU pages */
+    if (likely(p && !((uintptr_t)p & (size - 1)) &&
+               VKFD_VM_HOST_ATOMIC(size))) {
+        *old = vkfd_vm_host_atomic(p, size, fn, opaque);
+        /* a write: dirty for migration, translated code on it dropped */
+        vkfd_vm_cache_dirty(s, c, p - c->host, size);
+        return true;
+    }
+    return vkfd_vm_atomic_miss(s, ctx_id, c, va, size, fn, opaque, old);
+}
 bool vkfd_vm_copy(VkfdState *s, uint32_t ctx_id, uint64_t dst, uint64_t src,
                   uint64_t len);
 
