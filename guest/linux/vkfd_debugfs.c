@@ -28,12 +28,15 @@ static int vkfd_devices_show(struct seq_file *m, void *unused)
 		mutex_lock(&dev->vram_lock);
 		vram_used = dev->vram_used;
 		mutex_unlock(&dev->vram_lock);
-		seq_printf(m, "%s gpu_id %u render_minor %u max_contexts %u driver_contexts %d device_contexts %u pt_pages %d vram_used %llu\n",
+		/* the device's queue counts: mapped + preempted, preempted */
+		seq_printf(m, "%s gpu_id %u render_minor %u max_contexts %u driver_contexts %d device_contexts %u pt_pages %d vram_used %llu device_queues %u preempted %u\n",
 			   pci_name(dev->pdev), dev->gpu_id,
 			   dev->drm_render_minor, dev->max_contexts,
 			   atomic_read(&dev->live_contexts),
 			   readl(dev->regs + VKFD_REG_NUM_CONTEXTS),
-			   atomic_read(&dev->pt_pages), vram_used);
+			   atomic_read(&dev->pt_pages), vram_used,
+			   readl(dev->regs + VKFD_REG_NUM_QUEUES),
+			   readl(dev->regs + VKFD_REG_NUM_PREEMPTED));
 	}
 	mutex_unlock(&vkfd_lock);
 	return 0;

@@ -165,6 +165,10 @@ static uint32_t vkfd_reg_value(VkfdState *s, hwaddr addr, bool *known)
         return s->waves_sel;
     case VKFD_REG_WAVES:
         return vkfd_waves(s);
+    case VKFD_REG_NUM_QUEUES:
+        return s->live_queues;
+    case VKFD_REG_NUM_PREEMPTED:
+        return s->kept_queues;
     }
     if (vkfd_ih_reg_read(s, addr, &val)) {
         return val;

@@ -41,7 +41,9 @@
  *    overwritten while the queue is off, and after the restore it is
  *    still there and every other byte holds its fill's value (the fill
  *    went on from where it stopped, it did not run again); a second
- *    queue destroyed while evicted runs nothing more.
+ *    queue destroyed while evicted runs nothing more.  The device's
+ *    queue counts (debugfs "devices") show both preempted, then the
+ *    destroyed one discarded, then none.
  *  - A GPU unbound under a mapped range: munmap, mprotect and SVM calls on
  *    the range still work; the GPU binds again.  In a kernel
  *    without HMM (the debug kernel) ACCESS is EINVAL instead.
@@ -53,7 +55,8 @@
  *  - Pages the CPU unmaps leave their ranges (a new mapping there reads
  *    the defaults); mprotect keeps the attributes.
  *
- * After the process exits, no device context is left.  TAP.
+ * After the process exits, no device context and no queue (mapped or
+ * preempted, as the device counts them) is left.  TAP.
  */
 #define _GNU_SOURCE
 #include <sys/mman.h>
@@ -1001,6 +1004,41 @@ static bool pre_fence(struct q *q, uint32_t seq)
 			       __ATOMIC_ACQUIRE) == seq;
 }
 
+/*
+ * The device's queues of GPU gpu_id (debugfs "devices", read from its
+ * NUM_QUEUES and NUM_PREEMPTED registers): all of them, and in
+ * *preempted those preempted; -1 if not found.
+ */
+static int device_queues(unsigned int gpu_id, int *preempted)
+{
+	FILE *f = fopen(VKFD_DEBUGFS "/devices", "r");
+	char line[512], want[32];
+	int all = -1;
+	const char *c;
+
+	snprintf(want, sizeof(want), " gpu_id %u ", gpu_id);
+	while (f && all < 0 && fgets(line, sizeof(line), f)) {
+		c = strstr(line, " device_queues ");
+		if (strstr(line, want) && c &&
+		    sscanf(c, " device_queues %d preempted %d", &all,
+			   preempted) != 2)
+			all = -1;
+	}
+	if (f)
+		fclose(f);
+	return all;
+}
+
+static bool device_queues_are(unsigned int gpu_id, int all, int preempted)
+{
+	int p = -1, a = device_queues(gpu_id, &p);
+
+	if (a == all && p == preempted)
+		return true;
+	tap_diag("  device queues %d, preempted %d", a, p);
+	return false;
+}
+
 /* The queue's mappings (the BOs go with the process). */
 static void pre_unmap_queue(struct q *q)
 {
@@ -1056,6 +1094,8 @@ static int check_preempt_try(const struct vkfd_gpu *gpu, int kfd, int drm,
 	tap_zero(mprotect(buf, PAGE, PROT_NONE),
 		 "preempt %u.%u: mprotect(PROT_NONE) while the fills run",
 		 id, t);
+	tap_ok(device_queues_are(id, 2, 2),
+	       "preempt %u.%u: both queues preempted on the device", id, t);
 	/* SDMA writes its rptr back after each packet; a fill is 20 bytes */
 	rp = __atomic_load_n(q.ptrs, __ATOMIC_ACQUIRE);
 	rp2 = __atomic_load_n(q2.ptrs, __ATOMIC_ACQUIRE);
@@ -1080,10 +1120,14 @@ static int check_preempt_try(const struct vkfd_gpu *gpu, int kfd, int drm,
 	tap_zero(ioctl(kfd, AMDKFD_IOC_DESTROY_QUEUE, &dq),
 		 "preempt %u.%u: the other queue destroyed while evicted",
 		 id, t);
+	tap_ok(device_queues_are(id, 1, 1),
+	       "preempt %u.%u: and discarded on the device", id, t);
 	tap_zero(mprotect(buf, PAGE, PROT_READ | PROT_WRITE),
 		 "preempt %u.%u: mapped again, the queue restored", id, t);
 	tap_ok(wait_u32(q.data + 0x40, 2), "preempt %u.%u: the fills ended",
 	       id, t);
+	tap_ok(device_queues_are(id, 1, 0),
+	       "preempt %u.%u: the queue is mapped again", id, t);
 	for (k = 0; k < PRE_PKTS; k++) {
 		r = d + (uint64_t)k * n;
 		for (i = 0; i < n; i++) {
@@ -1105,6 +1149,8 @@ static int check_preempt_try(const struct vkfd_gpu *gpu, int kfd, int drm,
 	       id, t, q2_done ? " (it had ended before the eviction)" : "");
 	ret = cut < PRE_PKTS && b > 0 && b < n;
 	queue_close(&q);
+	tap_ok(device_queues_are(id, 0, 0),
+	       "preempt %u.%u: no queue left on the device", id, t);
 	pre_unmap_queue(&q2);
 	munmap((void *)d, size);
 	munmap((void *)d2, PRE_FILL);
@@ -1344,6 +1390,9 @@ int main(void)
 	tap_ok(wait_contexts(0, 10), "no device context left");
 	vkfd_contexts(&drv, &dev);
 	tap_ok(drv == 0 && dev == 0, "contexts: driver %d, device %d", drv, dev);
+	for (int i = 0; i < ngpu; i++)
+		tap_ok(device_queues_are(gpus[i].gpu_id, 0, 0),
+		       "GPU %d: no queue left on the device", i);
 	printf("1..%d\n", tap_count);
 	return tap_done();
 }

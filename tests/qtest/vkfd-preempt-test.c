@@ -720,6 +720,15 @@ static uint64_t lim_sched(QTestState *qts, const char *what)
     return val;
 }
 
+/* The queues on the device, in the monitor and in the registers. */
+static void lim_counts(Vkfd *v, uint32_t all, uint32_t preempted)
+{
+    g_assert_cmpuint(lim_sched(v->qts, "live-queues"), ==, all);
+    g_assert_cmpuint(lim_sched(v->qts, "preempted-queues"), ==, preempted);
+    g_assert_cmpuint(rd(v, VKFD_REG_NUM_QUEUES), ==, all);
+    g_assert_cmpuint(rd(v, VKFD_REG_NUM_PREEMPTED), ==, preempted);
+}
+
 static uint64_t lim_mqd(Vkfd *v, uint32_t type, uint32_t doorbell)
 {
     uint64_t mqd = guest_alloc(&v->alloc, sizeof(struct vkfd_mqd));
@@ -787,8 +796,7 @@ static void test_limits(void)
                              scratch, 0, 0), ==, VKFD_ST_BAD_MQD);
     g_assert_cmpuint(lim_cmd(v, VKFD_CMD_UNMAP_QUEUE, VKFD_CMD_F_PRESERVE,
                              mqd[2], 2, 0), ==, VKFD_ST_NO_QUEUE);
-    g_assert_cmpuint(lim_sched(v->qts, "live-queues"), ==, 2);
-    g_assert_cmpuint(lim_sched(v->qts, "preempted-queues"), ==, 0);
+    lim_counts(v, 2, 0);
 
     /* preempted: still counted, not twice, its doorbell dead */
     g_assert_cmpuint(lim_cmd(v, VKFD_CMD_UNMAP_QUEUE,
@@ -796,8 +804,7 @@ static void test_limits(void)
                              0), ==, VKFD_ST_OK);
     g_assert_cmpuint(lim_cmd(v, VKFD_CMD_UNMAP_QUEUE, VKFD_CMD_F_PRESERVE,
                              mqd[0], 0, 0), ==, VKFD_ST_NO_QUEUE);
-    g_assert_cmpuint(lim_sched(v->qts, "live-queues"), ==, 2);
-    g_assert_cmpuint(lim_sched(v->qts, "preempted-queues"), ==, 1);
+    lim_counts(v, 2, 1);
     g_assert_cmpuint(lim_cmd(v, VKFD_CMD_MAP_QUEUE, 0, mqd[2], 2, 0), ==,
                      VKFD_ST_NO_RESOURCES);
     i = rd(v, VKFD_REG_ACCESS_ERRORS);
@@ -808,13 +815,12 @@ static void test_limits(void)
                      VKFD_ST_OK);
     g_assert_cmpuint(lim_cmd(v, VKFD_CMD_MAP_QUEUE, 0, mqd[0], 0, 0), ==,
                      VKFD_ST_QUEUE_EXISTS);
-    g_assert_cmpuint(lim_sched(v->qts, "preempted-queues"), ==, 0);
+    lim_counts(v, 2, 0);
     g_assert_cmpuint(lim_cmd(v, VKFD_CMD_UNMAP_QUEUE, VKFD_CMD_F_PRESERVE,
                              mqd[0], 0, 0), ==, VKFD_ST_OK);
     g_assert_cmpuint(lim_cmd(v, VKFD_CMD_UNMAP_QUEUE, 0, mqd[0], 0, 0), ==,
                      VKFD_ST_OK);
-    g_assert_cmpuint(lim_sched(v->qts, "live-queues"), ==, 1);
-    g_assert_cmpuint(lim_sched(v->qts, "preempted-queues"), ==, 0);
+    lim_counts(v, 1, 0);
     g_assert_cmpuint(lim_cmd(v, VKFD_CMD_MAP_QUEUE, 0, mqd[2], 2, 0), ==,
                      VKFD_ST_OK);
 
@@ -825,8 +831,7 @@ static void test_limits(void)
     mqd[1] = lim_mqd(v, VKFD_QUEUE_SDMA, 1);
     g_assert_cmpuint(lim_cmd(v, VKFD_CMD_MAP_QUEUE, 0, mqd[1], 1, 0), ==,
                      VKFD_ST_OK);
-    g_assert_cmpuint(lim_sched(v->qts, "live-queues"), ==, 2);
-    g_assert_cmpuint(lim_sched(v->qts, "preempted-queues"), ==, 0);
+    lim_counts(v, 2, 0);
 
     /* only preempted queues left: UNMAP_CONTEXT takes them along */
     g_assert_cmpuint(lim_cmd(v, VKFD_CMD_UNMAP_QUEUE, VKFD_CMD_F_PRESERVE,
@@ -836,8 +841,7 @@ static void test_limits(void)
     g_assert_cmpuint(lim_cmd(v, VKFD_CMD_UNMAP_QUEUE, VKFD_CMD_F_PRESERVE,
                              mqd[2], 2, 0), ==, VKFD_ST_OK);
     g_assert_cmpuint(pre_ctx_unmap(v, 1), ==, VKFD_ST_OK);
-    g_assert_cmpuint(lim_sched(v->qts, "live-queues"), ==, 0);
-    g_assert_cmpuint(lim_sched(v->qts, "preempted-queues"), ==, 0);
+    lim_counts(v, 0, 0);
     g_assert_cmphex(rd(v, VKFD_REG_ID), ==, VKFD_ID_MAGIC);
     vkfd_stop(v);
 }

@@ -155,6 +155,14 @@
 #define VKFD_REG_WAVES              0x104   /* RO: its resident waves */
 
 /*
+ * Queues on the device right now: NUM_QUEUES mapped or preempted (what
+ * counts against max-queues), NUM_PREEMPTED of those preempted
+ * (UNMAP_QUEUE with VKFD_CMD_F_PRESERVE); for the driver's debugfs.
+ */
+#define VKFD_REG_NUM_QUEUES         0x108   /* RO */
+#define VKFD_REG_NUM_PREEMPTED      0x10c   /* RO */
+
+/*
  * The MMIO remap page (amdkfd's HDP flush page), the second page of BAR0:
  * the one page of registers user space may map.  Writes flush the host
  * data path; on this device memory is always coherent, so a flush only
