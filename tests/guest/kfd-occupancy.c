@@ -10,10 +10,14 @@
  * max_waves_per_simd)) with the GPU's topology properties, while the
  * kernels spin, and 0 before and after.  A secondary (CREATE_PROCESS)
  * with a queue of its own on the GPU reads 0 all along: waves count per
- * kfd_process.  Prints TAP; run inside the guest as root.
+ * kfd_process.  When the GPU is unbound under spinning kernels and a
+ * thread reading the file, every read gives a possible count or ENODEV,
+ * the file goes with the process's other entries of that GPU, and one
+ * held open reads ENODEV.  Prints TAP; run inside the guest as root.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -28,6 +32,7 @@
 #define QUEUE_VA(i)	(0x300000000ULL + (uint64_t)(i) * 0x1000000ULL)
 #define CODE_OFF	0x1000		/* in queue 0's data area, 256-aligned */
 #define FLAG_OFF	0		/* the dword the kernels spin on */
+#define PCI_DRIVER	"/sys/bus/pci/drivers/vkfd"
 
 /*
  * The kernel (gfx90a), s[0:1] the flag's address (COMPUTE_USER_DATA_0/1):
@@ -52,8 +57,6 @@ static const uint32_t spin_code[] = {
 /* DISPATCH_INITIATOR: COMPUTE_SHADER_EN, PARTIAL_TG_EN, USE_THREAD_DIMENSIONS */
 #define INITIATOR	0x23
 
-/* a file's first line without its newline, for "%.*s" */
-#define LINE(b)		(int)strcspn(b, "\n"), (b)
 
 static struct vkfd_gpu gpu;
 static char own_dir[128];	/* proc/<tgid> */
@@ -141,6 +144,15 @@ static bool read_text(const char *path, char *buf, size_t len)
 	return n > 0;
 }
 
+/* What a file read, up to its newline, for the TAP lines */
+static const char *shown(const char *buf)
+{
+	static char line[64];
+
+	snprintf(line, sizeof(line), "%.*s", (int)strcspn(buf, "\n"), buf);
+	return line;
+}
+
 /* Wait until the file reads want ("N\n"); the last text in buf. */
 static bool reads(const char *path, const char *want, char *buf, size_t len)
 {
@@ -150,6 +162,48 @@ static bool reads(const char *path, const char *want, char *buf, size_t len)
 	       now_s() < end)
 		usleep(5000);
 	return !strcmp(buf, want);
+}
+
+/*
+ * A thread reading the file until told to stop, through fresh opens:
+ * a read must give "N\n" with N in 0..max, or fail with ENODEV (the
+ * file went under it), or the open ENOENT (gone).
+ */
+struct reader {
+	const char *path;
+	long long max;
+	bool stop;
+	int reads, bad;
+};
+
+static void *reader_main(void *arg)
+{
+	struct reader *r = arg;
+	char buf[32];
+	long long v;
+	ssize_t n;
+	char nl;
+	int fd;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+		fd = open(r->path, O_RDONLY);
+		if (fd < 0) {
+			r->bad += errno != ENOENT;
+			continue;
+		}
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n < 0) {
+			r->bad += errno != ENODEV;
+			continue;
+		}
+		buf[n] = 0;
+		if (sscanf(buf, "%lld%c", &v, &nl) != 2 || nl != '\n' ||
+		    v < 0 || v > r->max)
+			r->bad++;
+		__atomic_add_fetch(&r->reads, 1, __ATOMIC_RELEASE);
+	}
+	return NULL;
 }
 
 /* The secondary's proc/<tgid>/context_<id>/ (the only one); false if none. */
@@ -178,10 +232,15 @@ int main(void)
 	int kfd, drm, sec, sec_drm, i;
 	volatile uint32_t *flag;
 	uint64_t code, flag_va;
+	struct reader reader = { 0 };
+	pthread_t thread;
 	struct stat st;
+	char bdf[64] = "";
+	ssize_t n;
 	bool ok;
+	int fd;
 
-	tap_plan(16);
+	tap_plan(21);
 	if (vkfd_gpus(&gpu, 1) != 1) {
 		tap_ok(0, "a vkfd GPU");
 		return tap_done();
@@ -206,7 +265,7 @@ int main(void)
 	       "stats_%u/cu_occupancy is there, mode 0444", gpu.gpu_id);
 	ok = reads(path, "0\n", buf, sizeof(buf));
 	tap_ok(ok,
-	       "it reads 0 before any queue (\"%.*s\")", LINE(buf));
+	       "it reads 0 before any queue (\"%s\")", shown(buf));
 
 	for (i = 0; i < NQUEUES; i++)
 		if (queue_open(&gpu, &q[i], kfd, drm, QUEUE_VA(i),
@@ -216,7 +275,7 @@ int main(void)
 		return tap_done();
 	ok = reads(path, "0\n", buf, sizeof(buf));
 	tap_ok(ok,
-	       "with queues and no dispatch: 0 (\"%.*s\")", LINE(buf));
+	       "with queues and no dispatch: 0 (\"%s\")", shown(buf));
 
 	/* a secondary with a queue of its own on the GPU, and no waves */
 	sec = kfd_open();
@@ -234,8 +293,8 @@ int main(void)
 	ok = stat(sec_path, &st) == 0 && (st.st_mode & 0777) == 0444 &&
 	     reads(sec_path, "0\n", buf, sizeof(buf));
 	tap_ok(ok,
-	       "the secondary's cu_occupancy is there and reads 0 (\"%.*s\")",
-	       LINE(buf));
+	       "the secondary's cu_occupancy is there and reads 0 (\"%s\")",
+	       shown(buf));
 
 	code = data_va(&q[0], CODE_OFF);
 	flag_va = data_va(&q[0], FLAG_OFF);
@@ -248,18 +307,18 @@ int main(void)
 	cus = (WG_WAVES + per_cu - 1) / per_cu;
 	snprintf(want, sizeof(want), "%lld\n", cus);
 	tap_ok(reads(path, want, buf, sizeof(buf)),
-	       "one queue spinning, %d waves: %lld (\"%.*s\")", WG_WAVES, cus,
-	       LINE(buf));
+	       "one queue spinning, %d waves: %lld (\"%s\")", WG_WAVES, cus,
+	       shown(buf));
 	for (i = 1; i < NQUEUES; i++)
 		dispatch_spin(&q[i], code, flag_va);
 	cus = (NQUEUES * WG_WAVES + per_cu - 1) / per_cu;
 	snprintf(want, sizeof(want), "%lld\n", cus);
 	tap_ok(reads(path, want, buf, sizeof(buf)),
-	       "%d queues spinning, %d waves: %lld (\"%.*s\")", NQUEUES,
-	       NQUEUES * WG_WAVES, cus, LINE(buf));
+	       "%d queues spinning, %d waves: %lld (\"%s\")", NQUEUES,
+	       NQUEUES * WG_WAVES, cus, shown(buf));
 	ok = reads(sec_path, "0\n", buf, sizeof(buf));
 	tap_ok(ok,
-	       "meanwhile the secondary reads 0 (\"%.*s\")", LINE(buf));
+	       "meanwhile the secondary reads 0 (\"%s\")", shown(buf));
 
 	*flag = 1;
 	for (i = 0; i < NQUEUES; i++)
@@ -268,16 +327,56 @@ int main(void)
 	tap_ok(i == NQUEUES, "the kernels ended when the flag was set");
 	ok = reads(path, "0\n", buf, sizeof(buf));
 	tap_ok(ok,
-	       "after they ended: 0 (\"%.*s\")", LINE(buf));
+	       "after they ended: 0 (\"%s\")", shown(buf));
 
 	queue_close(&sq);
 	close(sec_drm);
 	close(sec);
+
+	/*
+	 * The GPU leaves (unbind) while the kernels spin again and a thread
+	 * reads the file: every read gives a count the waves can make or
+	 * ENODEV, the file goes with the GPU's other entries, one held open
+	 * reads ENODEV.
+	 */
+	*flag = 0;
+	for (i = 0; i < NQUEUES; i++)
+		dispatch_spin(&q[i], code, flag_va);
+	ok = reads(path, want, buf, sizeof(buf));
+	tap_ok(ok, "spinning again on %d queues: %lld (\"%s\")", NQUEUES,
+	       cus, shown(buf));
+	fd = open(path, O_RDONLY);
+	reader.path = path;
+	reader.max = cus;
+	ok = fd >= 0 && bdf_of_gpu(gpu.gpu_id, bdf, sizeof(bdf)) &&
+	     !pthread_create(&thread, NULL, reader_main, &reader);
+	if (ok) {
+		while (!__atomic_load_n(&reader.reads, __ATOMIC_ACQUIRE))
+			usleep(1000);
+		ok = write_file(PCI_DRIVER "/unbind", bdf);
+		usleep(20000);
+		__atomic_store_n(&reader.stop, true, __ATOMIC_RELEASE);
+		pthread_join(thread, NULL);
+	}
+	tap_ok(ok, "GPU %s unbound under the spinning kernels and a reader",
+	       bdf);
+	tap_ok(reader.reads > 0 && !reader.bad,
+	       "the reader's %d reads: counts of 0..%lld or ENODEV, %d other",
+	       reader.reads, cus, reader.bad);
+	errno = 0;
+	n = ok ? pread(fd, buf, sizeof(buf) - 1, 0) : 0;
+	tap_ok(n == -1 && errno == ENODEV,
+	       "the file held open reads ENODEV (%zd, %s)", n,
+	       strerror(errno));
+	tap_ok(!path_exists("%s", path), "stats_%u/cu_occupancy is gone",
+	       gpu.gpu_id);
+	tap_ok(ok && write_file(PCI_DRIVER "/bind", bdf),
+	       "GPU %s bound again", bdf);
+	if (fd >= 0)
+		close(fd);
+	/* the queues went with the GPU: only the CPU mappings are left */
 	for (i = 0; i < NQUEUES; i++)
 		queue_close(&q[i]);
-	ok = reads(path, "0\n", buf, sizeof(buf));
-	tap_ok(ok,
-	       "queues destroyed: 0 (\"%.*s\")", LINE(buf));
 	close(drm);
 	close(kfd);
 	return tap_done();
