@@ -972,6 +972,9 @@ static void unmap_queue(Fuzz *f, int qi)
 
     c.u.unmap_queue.mqd_addr = PA_MQD + qi * 0x80ull;
     c.u.unmap_queue.doorbell = fq->doorbell;
+    if (chance(&f->rng, 30)) {
+        c.flags = VKFD_CMD_F_PRESERVE;
+    }
     sched_put(f, &c);
     fq->used = false;
 }
@@ -1072,6 +1075,10 @@ static void op_sched(Fuzz *f)
             c.u.unmap_queue.mqd_addr = chance(r, 70) ?
                                        PA_MQD + qi * 0x80ull :
                                        hostile_mqd(f);
+            /* preempted: a later MAP_QUEUE of this MQD may resume it */
+            if (chance(r, 40)) {
+                c.flags |= VKFD_CMD_F_PRESERVE;
+            }
             break;
         case VKFD_CMD_VM_FILL:
             c.u.vm_fill.size = xfer_len(r, VKFD_VM_OP_MAX);
