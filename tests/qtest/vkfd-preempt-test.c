@@ -13,8 +13,11 @@
  *   /vkfd-preempt/discard/...   what drops the kept work: a plain
  *                               UNMAP_QUEUE, a changed ring, another MQD,
  *                               UNMAP_CONTEXT, a reset
- *   /vkfd-preempt/limits        max-queues, bad flags, dead doorbells
+ *   /vkfd-preempt/limits        max-queues, bad flags, dead doorbells,
+ *                               the monitor's and the registers' counts
  *   /vkfd-preempt/migration     a preempted and a waiting queue migrate
+ *   /vkfd-preempt/migration-stream  a stream whose preempted queue has
+ *                               a bad MQD address is refused
  *
  * "Exactly once" is what is checked: every work-item adds 1 to its own
  * dword before and after the part it may be preempted in, so a
@@ -847,6 +850,109 @@ static void test_limits(void)
 }
 
 /*
+ * A hostile migration stream: a device with one preempted queue is saved,
+ * the queue's vkfd-queue/preempt subsection (its MQD address, big
+ * endian, then the preempted flag) is changed, and a new QEMU loads it.
+ * What MAP_QUEUE would not have accepted must be refused (the load
+ * fails, the destination exits with status 1); the unchanged stream
+ * loads, and there the queue is still preempted and resumes.
+ */
+typedef struct PreMut {
+    const char *name;
+    bool change;
+    uint64_t mqd;
+} PreMut;
+
+static void test_migration_stream(void)
+{
+    static const PreMut muts[] = {
+        { "unchanged", false, 0 },
+        { "mqd-zero", true, 0 },
+        { "mqd-unaligned", true, 0x10004 },
+        { "mqd-wraps", true, UINT64_MAX - 7 },
+    };
+    static const char sub[] = "vkfd-queue/preempt";
+    g_autofree char *file = g_strdup_printf("%s/vkfd-pre-mig-%d",
+                                            g_get_tmp_dir(), getpid());
+    g_autofree char *uri = g_strdup_printf("exec:cat > %s", file);
+    g_autofree char *in = g_strdup_printf("exec:cat %s", file);
+    g_autofree char *orig = NULL;
+    Vkfd *v = vkfd_start_props(",id=pre0,max-queues=2");
+    uint64_t mqd;
+    unsigned i;
+    gsize len;
+    char *at;
+
+    ring_enable(v);
+    g_assert_cmpuint(map_ctx(v, 1, pt_alloc(v)), ==, VKFD_ST_OK);
+    mqd = lim_mqd(v, VKFD_QUEUE_PM4, 3);
+    g_assert_cmpuint(lim_cmd(v, VKFD_CMD_MAP_QUEUE, 0, mqd, 3, 0), ==,
+                     VKFD_ST_OK);
+    g_assert_cmpuint(lim_cmd(v, VKFD_CMD_UNMAP_QUEUE, VKFD_CMD_F_PRESERVE,
+                             mqd, 3, 0), ==, VKFD_ST_OK);
+    lim_counts(v, 1, 1);
+    qtest_qmp_assert_success(v->qts, "{ 'execute': 'migrate', 'arguments': "
+                             "{ 'uri': %s } }", uri);
+    g_assert_true(migration_wait(v->qts));
+
+    g_assert_true(g_file_get_contents(file, &orig, &len, NULL));
+    at = memmem(orig, len, sub, strlen(sub));
+    g_assert_nonnull(at);
+    at += strlen(sub) + 4;      /* the name, then the version */
+    g_assert_cmphex(ldq_be_p(at), ==, mqd);
+    g_assert_cmpuint(at[8], ==, 1);
+    for (i = 0; i < ARRAY_SIZE(muts); i++) {
+        g_autofree char *buf = g_memdup2(orig, len);
+        Vkfd *d;
+        int n;
+
+        g_test_message("stream %s", muts[i].name);
+        if (muts[i].change) {
+            stq_be_p(buf + (at - orig), muts[i].mqd);
+        }
+        g_assert_true(g_file_set_contents(file, buf, len, NULL));
+        if (!muts[i].change) {
+            /* the source's memory comes along: the MQD is still there */
+            QTestState *src = v->qts;
+
+            v->qts = qtest_initf("-M pc -nodefaults -device vkfd,addr=04.0,"
+                                 "id=pre0,max-queues=2 -incoming defer");
+            qtest_qmp_assert_success(v->qts, "{ 'execute': "
+                                     "'migrate-incoming', 'arguments': "
+                                     "{ 'uri': %s } }", in);
+            g_assert_true(migration_wait(v->qts));
+            qtest_qmp_assert_success(v->qts, "{ 'execute': 'cont' }");
+            g_free(v->dev);
+            qpci_free_pc(v->bus);
+            v->bus = qpci_new_pc(v->qts, NULL);
+            v->dev = qpci_device_find(v->bus, VKFD_DEVFN);
+            g_assert_nonnull(v->dev);
+            qtest_quit(src);
+            lim_counts(v, 1, 1);
+            g_assert_cmpuint(lim_cmd(v, VKFD_CMD_MAP_QUEUE, 0, mqd, 3, 0),
+                             ==, VKFD_ST_OK);
+            lim_counts(v, 1, 0);
+            continue;
+        }
+        d = g_new0(Vkfd, 1);
+        d->qts = qtest_initf("-M pc -nodefaults -device vkfd,addr=04.0,"
+                             "id=pre0,max-queues=2 -incoming defer");
+        qtest_qmp_assert_success(d->qts, "{ 'execute': 'migrate-incoming', "
+                                 "'arguments': { 'uri': %s } }", in);
+        /* 7.2 exits when an incoming migration fails */
+        for (n = 0; n < 30000 && qtest_probe_child(d->qts); n++) {
+            g_usleep(1000);
+        }
+        g_assert_false(qtest_probe_child(d->qts));
+        qtest_set_expected_status(d->qts, EXIT_FAILURE);
+        qtest_quit(d->qts);
+        g_free(d);
+    }
+    unlink(file);
+    vkfd_stop(v);
+}
+
+/*
  * Migration: a preempted AQL dispatch (its waves spinning) and a PM4 IB
  * waiting on its WAIT_REG_MEM, still mapped, move to a new QEMU.  There
  * the preempted queue's doorbell is still dead; it resumes from its MQD
@@ -906,6 +1012,7 @@ int main(int argc, char **argv)
 
     g_test_init(&argc, &argv, NULL);
     qtest_add_func("/vkfd-preempt/limits", test_limits);
+    qtest_add_func("/vkfd-preempt/migration-stream", test_migration_stream);
     for (i = 0; i < ARRAY_SIZE(drops); i++) {
         g_autofree char *path = g_strdup_printf("/vkfd-preempt/discard/%s",
                                                 drops[i].name);
