@@ -339,14 +339,21 @@ bool vkfd_sh_write(VkfdWave *w, uint64_t va, const void *buf, unsigned len)
                          "memory write faulted");
 }
 
-/* The queue's data translation serves the wave's atomics too. */
+/*
+ * The queue's data translation serves the wave's atomics too; one that
+ * misses it (a new page, or not plain RAM) costs what a slow access does.
+ */
 bool vkfd_sh_atomic(VkfdWave *w, uint64_t va, unsigned size,
                     VkfdVmAtomicFn *fn, const void *opaque, uint64_t *old)
 {
     VkfdShDispatch *d = w->disp;
+    VkfdVmCache *c = &d->q->data_xc;
 
-    if (likely(vkfd_vm_atomic(d->s, d->ctx_id, &d->q->data_xc, va, size, fn,
-                              opaque, old))) {
+    if (unlikely(!vkfd_vm_cache_hit(d->s, c, va, size, true))) {
+        d->debt += VKFD_SH_SLOW_INSNS;
+    }
+    if (likely(vkfd_vm_atomic(d->s, d->ctx_id, c, va, size, fn, opaque,
+                              old))) {
         return true;
     }
     return vkfd_sh_fault(w, VKFD_SH_FAULT_MEMORY, d->s->vm_last_fault_va,
