@@ -43,7 +43,9 @@
  *    went on from where it stopped, it did not run again); a second
  *    queue destroyed while evicted runs nothing more.  The device's
  *    queue counts (debugfs "devices") show both preempted, then the
- *    destroyed one discarded, then none.
+ *    destroyed one discarded, then none.  The same with a shader
+ *    dispatch of 512 workgroups on a compute queue, evicted part-way:
+ *    every work-item counts once.
  *  - A GPU unbound under a mapped range: munmap, mprotect and SVM calls on
  *    the range still work; the GPU binds again.  In a kernel
  *    without HMM (the debug kernel) ACCESS is EINVAL instead.
@@ -1181,6 +1183,173 @@ static void check_preempt(int i)
 }
 
 /*
+ * The same with a shader dispatch: DSP_GROUPS workgroups of 256
+ * work-items (four waves) on a compute queue, each work-item adding 1
+ * to its dword of cnt1 and to total, looping 1024 times, then adding 1
+ * to its dword of cnt2.  The eviction lands while the dispatch runs
+ * (0 < total < all); nothing counts while the queue is off; after the
+ * restore every work-item counted exactly once in both: a dispatch run
+ * again from its first workgroup would count twice.  The kernel
+ * (gfx90a; s[0:1] cnt1, s[2:3] cnt2, s[4:5] total from COMPUTE_USER_DATA,
+ * s6 the workgroup id, v0 the work-item id):
+ *
+ *         s_lshl_b32 s7, s6, 8
+ *         v_add_u32 v1, s7, v0
+ *         v_lshlrev_b32 v1, 2, v1
+ *         v_mov_b32 v2, 1
+ *         v_mov_b32 v3, 0
+ *         global_atomic_add v1, v2, s[0:1]
+ *         global_atomic_add v3, v2, s[4:5]
+ *         s_waitcnt vmcnt(0)
+ *         s_movk_i32 s8, 0x400
+ *   loop: s_sub_u32 s8, s8, 1
+ *         s_cmp_eq_u32 s8, 0
+ *         s_cbranch_scc0 loop
+ *         global_atomic_add v1, v2, s[2:3]
+ *         s_waitcnt vmcnt(0)
+ *         s_endpgm
+ *
+ * (encodings from llvm-mc -triple=amdgcn-amd-amdhsa -mcpu=gfx90a)
+ */
+static const uint32_t count_code[] = {
+	0x8e078806, 0x68020007, 0x24020282, 0x7e040281, 0x7e060280,
+	0xdd088000, 0x00000201, 0xdd088000, 0x00040203, 0xbf8c0f70,
+	0xb0080400, 0x80888108, 0xbf068008, 0xbf84fffd, 0xdd088000,
+	0x00020201, 0xbf8c0f70, 0xbf810000,
+};
+
+#define DSP_GROUPS	512
+#define DSP_WG		256
+#define DSP_ITEMS	(DSP_GROUPS * DSP_WG)
+/* in the queue's data area (below its EOP buffer): total, code, cnt1, cnt2 */
+#define DSP_TOTAL	0
+#define DSP_CODE	0x1000
+#define DSP_CNT1	0x10000
+#define DSP_CNT2	(DSP_CNT1 + DSP_ITEMS * 4)
+#define DSP_DATA	(DSP_CNT2 + DSP_ITEMS * 4)
+
+static void pm4_sh_reg(struct q *q, uint32_t reg, const uint32_t *val,
+		       unsigned int n)
+{
+	uint32_t h[2] = { VKFD_PM4_HDR(VKFD_PM4_OP_SET_SH_REG, n + 1), reg };
+
+	emit(q, h, 2);
+	emit(q, val, n);
+}
+
+/* The counting kernel's DISPATCH_DIRECT on q (register offsets from 0x2c00) */
+static void dispatch_count(struct q *q)
+{
+	uint64_t code = data_va(q, DSP_CODE), c1 = data_va(q, DSP_CNT1);
+	uint64_t c2 = data_va(q, DSP_CNT2), tot = data_va(q, DSP_TOTAL);
+	uint32_t dims[6] = { 0, 0, 0, DSP_WG, 1, 1 };
+	uint32_t pgm[2] = { (uint32_t)(code >> 8), (uint32_t)(code >> 40) };
+	/* RSRC2: six user SGPRs, the workgroup id x after them */
+	uint32_t rsrc[2] = { 0, 6u << 1 | 1u << 7 };
+	uint32_t user[6] = {
+		(uint32_t)c1, c1 >> 32, (uint32_t)c2, c2 >> 32,
+		(uint32_t)tot, tot >> 32,
+	};
+	/* COMPUTE_SHADER_EN, PARTIAL_TG_EN, USE_THREAD_DIMENSIONS */
+	uint32_t go[5] = {
+		VKFD_PM4_HDR(VKFD_PM4_OP_DISPATCH_DIRECT, 4),
+		DSP_ITEMS, 1, 1, 0x23,
+	};
+
+	pm4_sh_reg(q, 0x204, dims, 6);
+	pm4_sh_reg(q, 0x20c, pgm, 2);
+	pm4_sh_reg(q, 0x212, rsrc, 2);
+	pm4_sh_reg(q, 0x240, user, 6);
+	emit(q, go, 5);
+	kick(q, q->wptr);
+}
+
+/* 1 if the eviction cut the dispatch part-way, 0 if not, -1: give up */
+static int check_dispatch_try(const struct vkfd_gpu *gpu, int kfd, int drm,
+			      unsigned int t)
+{
+	unsigned int id = gpu->gpu_id;
+	volatile uint32_t *total, *c1, *c2;
+	uint32_t t1, i, bad = 0;
+	struct q q;
+	uint8_t *buf;
+	bool cut;
+
+	if (!tap_ok(queue_open_sized(gpu, &q, kfd, drm,
+				     0x380000000ULL + t * 0x1000000ULL,
+				     KFD_IOC_QUEUE_TYPE_COMPUTE,
+				     DSP_DATA) == 0,
+		    "dispatch %u.%u: a compute queue", id, t))
+		return -1;
+	buf = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!tap_ok(buf != MAP_FAILED &&
+		    !svm_set1(kfd, buf, PAGE, KFD_IOCTL_SVM_ATTR_ACCESS, id),
+		    "dispatch %u.%u: an SVM page on the GPU", id, t))
+		return -1;
+	buf[0] = 1;
+	total = (volatile uint32_t *)(q.data + DSP_TOTAL);
+	c1 = (volatile uint32_t *)(q.data + DSP_CNT1);
+	c2 = (volatile uint32_t *)(q.data + DSP_CNT2);
+	memset((void *)q.data, 0, DSP_DATA);
+	memcpy((void *)(q.data + DSP_CODE), count_code, sizeof(count_code));
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+
+	dispatch_count(&q);
+	tap_zero(mprotect(buf, PAGE, PROT_NONE),
+		 "dispatch %u.%u: mprotect(PROT_NONE) while it runs", id, t);
+	t1 = __atomic_load_n(total, __ATOMIC_ACQUIRE);
+	cut = t1 > 0 && t1 < DSP_ITEMS;
+	tap_diag("  try %u: evicted after %u of %u work-items", t, t1,
+		 DSP_ITEMS);
+	tap_ok(device_queues_are(id, 1, 1),
+	       "dispatch %u.%u: the queue is preempted on the device", id, t);
+	usleep(50000);
+	tap_ok(__atomic_load_n(total, __ATOMIC_ACQUIRE) == t1,
+	       "dispatch %u.%u: nothing counts while evicted", id, t);
+	tap_zero(mprotect(buf, PAGE, PROT_READ | PROT_WRITE),
+		 "dispatch %u.%u: mapped again, the queue restored", id, t);
+	tap_ok(queue_wait_consumed(&q), "dispatch %u.%u: the dispatch ended",
+	       id, t);
+	for (i = 0; i < DSP_ITEMS; i++) {
+		if ((c1[i] != 1 || c2[i] != 1) && bad++ < 4)
+			tap_diag("  work-item %u (group %u): counted %u and %u times",
+				 i, i / DSP_WG, c1[i], c2[i]);
+	}
+	tap_ok(!bad && *total == DSP_ITEMS,
+	       "dispatch %u.%u: every work-item counted once (%u differ, total %u)",
+	       id, t, bad, *total);
+	tap_ok(device_queues_are(id, 1, 0),
+	       "dispatch %u.%u: the queue is mapped again", id, t);
+	queue_close(&q);
+	tap_ok(device_queues_are(id, 0, 0),
+	       "dispatch %u.%u: no queue left on the device", id, t);
+	munmap(buf, PAGE);
+	return cut;
+}
+
+static void check_dispatch(int i)
+{
+	struct vkfd_gpu *gpu = &gpus[i];
+	int kfd = kfd_open(), drm = open_render_node(gpu);
+	int cut = 0, r = 0;
+	unsigned int t;
+
+	if (!tap_ok(kfd >= 0 && drm >= 0 &&
+		    !acquire_vm(kfd, drm, gpu->gpu_id),
+		    "dispatch %u: bound", gpu->gpu_id))
+		return;
+	for (t = 0; t < 3 && !cut && r >= 0; t++) {
+		r = check_dispatch_try(gpu, kfd, drm, t);
+		cut += r > 0;
+	}
+	tap_ok(cut, "dispatch %u: an eviction cut the dispatch part-way (%u tries)",
+	       gpu->gpu_id, t);
+	close(drm);
+	close(kfd);
+}
+
+/*
  * The mirror needs the kernel's HMM (hmm_range_fault): Debian's kernel
  * has it, the debug kernel (scripts/build-debug-kernel.sh) does not.
  */
@@ -1229,6 +1398,14 @@ static int preempt_child(void *arg)
 	int failed = tap_failed;
 
 	check_preempt(*(int *)arg);
+	return tap_failed != failed;
+}
+
+static int dispatch_child(void *arg)
+{
+	int failed = tap_failed;
+
+	check_dispatch(*(int *)arg);
 	return tap_failed != failed;
 }
 
@@ -1383,6 +1560,9 @@ int main(void)
 	for (int i = 0; kernel_has_hmm() && i < ngpu; i++)
 		tap_ok(run_child(preempt_child, &i) == 0,
 		       "GPU %d preemption checks ran", i);
+	for (int i = 0; kernel_has_hmm() && i < ngpu; i++)
+		tap_ok(run_child(dispatch_child, &i) == 0,
+		       "GPU %d dispatch preemption checks ran", i);
 
 	if (kernel_has_hmm())
 		tap_ok(run_child(unbind_child, NULL) == 0,
