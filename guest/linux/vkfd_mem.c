@@ -27,6 +27,7 @@
  * reaching memory that belongs to someone else by then.  The same holds
  * for /dev/kfd's doorbell and MMIO pages (struct vkfd_kfd_map).
  */
+#include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
@@ -40,6 +41,7 @@
 #include <drm/drm_file.h>
 
 #include "vkfd_priv.h"
+#include "vkfd_bo.h"
 #include "vkfd_topology.h"
 
 /* Render-node mmap offsets of BOs: one 1 TiB window per BO. */
@@ -51,49 +53,7 @@
 				 KFD_IOC_ALLOC_MEM_FLAGS_DOORBELL | \
 				 KFD_IOC_ALLOC_MEM_FLAGS_MMIO_REMAP)
 
-enum vkfd_bo_kind {
-	VKFD_BO_VRAM,
-	VKFD_BO_GTT,
-	VKFD_BO_USERPTR,
-	VKFD_BO_DOORBELL,
-	VKFD_BO_MMIO_REMAP,
-};
-
-struct vkfd_bo;
-
-/* A BO's presence in one VM: its VA range and, once mapped, its PTEs. */
-struct vkfd_bo_attach {
-	struct rb_node va_node;		/* in pdd->va_tree */
-	struct list_head node;		/* in bo->attachments */
-	struct vkfd_process_device *pdd;
-	struct vkfd_bo *bo;
-	bool mapped;
-	dma_addr_t *dma;		/* system pages, mapped for pdd->dev */
-};
-
-struct vkfd_bo {
-	struct kref ref;		/* the owner's, CPU mappings', events' */
-	struct vkfd_process_device *pdd;	/* owner; under p->lock only */
-	struct file *filp;		/* owner's render file: identity only */
-	struct mutex fault_lock;	/* dead vs. CPU page faults */
-	bool dead;			/* FREE ran; no CPU access any more */
-	unsigned long vram_pfn;		/* VRAM: first page, CPU view */
-	u8 __iomem *vram_cpu;		/* VRAM: the BO in the BAR mapping */
-	struct mm_struct *pin_mm;	/* USERPTR: pinned_vm charged here */
-	bool sys_charged;		/* npages in vkfd_{sys,gtt}_charge() */
-	u32 id;				/* in pdd->bos */
-	u32 mmap_id;			/* in dev->bo_mmaps, VRAM and GTT */
-	u32 flags;
-	enum vkfd_bo_kind kind;
-	u64 va;
-	u64 size;
-	u64 npages;
-	struct drm_mm_node vram;	/* VRAM */
-	struct page **pages;		/* GTT, USERPTR */
-	struct list_head attachments;
-};
-
-static u64 vkfd_bo_handle(struct vkfd_bo *bo)
+u64 vkfd_bo_handle(struct vkfd_bo *bo)
 {
 	return (u64)bo->pdd->dev->gpu_id << 32 | bo->id;
 }
@@ -124,6 +84,8 @@ void vkfd_mem_dev_fini(struct vkfd_dev *dev)
 {
 	/* SVM pages in VRAM go back to system memory first */
 	vkfd_svm_migrate_dev_fini(dev);
+	/* dma-bufs that outlive their GPU lose its VRAM now */
+	vkfd_dmabuf_revoke(dev);
 	WARN_ON(!xa_empty(&dev->bo_mmaps));
 	xa_destroy(&dev->bo_mmaps);
 	drm_mm_takedown(&dev->vram_mm);
@@ -196,11 +158,14 @@ static u64 vkfd_bo_page_addr(void *arg, u64 i)
 
 	switch (bo->kind) {
 	case VKFD_BO_VRAM:
-		/* its own VRAM by offset; a peer's through that BAR */
+		/*
+		 * its own VRAM by offset; a peer's through that BAR (an import
+		 * is always on the GPU of the memory it imported)
+		 */
 		if (at->pdd->dev == owner)
-			return bo->vram.start + off;
+			return vkfd_bo_mem(bo)->vram.start + off;
 		return pci_bus_address(owner->pdev, VKFD_BAR_VRAM) +
-		       bo->vram.start + off;
+		       vkfd_bo_mem(bo)->vram.start + off;
 	case VKFD_BO_DOORBELL:
 		return pci_bus_address(owner->pdev, VKFD_BAR_DOORBELL) +
 		       (u64)bo->pdd->ctx_id * VKFD_DOORBELL_PAGE_SIZE + off;
@@ -238,7 +203,7 @@ static void vkfd_bo_dma_unmap(struct vkfd_bo_attach *at, u64 n)
 static int vkfd_bo_dma_map(struct vkfd_bo_attach *at)
 {
 	struct device *d = &at->pdd->dev->pdev->dev;
-	struct vkfd_bo *bo = at->bo;
+	struct vkfd_bo *bo = vkfd_bo_mem(at->bo);
 	u64 i;
 
 	at->dma = kvmalloc_array(bo->npages, sizeof(*at->dma), GFP_KERNEL);
@@ -342,7 +307,7 @@ static void vkfd_bo_release(struct kref *ref)
 	kfree(bo);
 }
 
-static void vkfd_bo_put(struct vkfd_bo *bo)
+void vkfd_bo_put(struct vkfd_bo *bo)
 {
 	kref_put(&bo->ref, vkfd_bo_release);
 }
@@ -380,7 +345,9 @@ void vkfd_vram_free(struct vkfd_dev *dev, struct drm_mm_node *node)
 
 /*
  * Free a BO: unmapped everywhere, dead to CPU faults, its mappings zapped,
- * VRAM back.  Under p->lock, so pdd and its render file are alive.
+ * VRAM back unless a dma-buf still has it (vkfd_dmabuf.c gives it back
+ * when the dma-buf goes).  Under p->lock, so pdd and its render file are
+ * alive.
  */
 static void vkfd_bo_destroy(struct vkfd_bo *bo)
 {
@@ -406,10 +373,14 @@ static void vkfd_bo_destroy(struct vkfd_bo *bo)
 		unmap_mapping_range(pdd->drm_file->f_mapping,
 				    vkfd_bo_mmap_offset(bo), bo->size, 1);
 	}
-	if (bo->kind == VKFD_BO_VRAM) {
-		vkfd_vram_free(dev, &bo->vram);
+	if (bo->kind == VKFD_BO_VRAM && !bo->src) {
+		if (!bo->dmabuf)
+			vkfd_vram_free(dev, &bo->vram);
 		WRITE_ONCE(pdd->vram_used, pdd->vram_used - bo->size);
 	}
+	/* the release, if this was the last reference, runs at fput time */
+	if (bo->dmabuf)
+		dma_buf_put(bo->dmabuf);
 	vkfd_bo_put(bo);
 }
 
@@ -624,6 +595,7 @@ vkfd_bo_init_from_args(struct vkfd_process *p,
 	kref_init(&bo->ref);
 	mutex_init(&bo->fault_lock);
 	INIT_LIST_HEAD(&bo->attachments);
+	INIT_LIST_HEAD(&bo->export_node);
 	bo->flags = flags;
 	bo->kind = kind;
 	bo->va = va;
@@ -663,6 +635,7 @@ static int vkfd_bo_back(struct vkfd_process_device *pdd, struct vkfd_bo *bo)
 	if (pdd->nr_bos >= VKFD_MAX_BOS_PER_GPU)
 		return -ENOMEM;
 	bo->pdd = pdd;
+	bo->dev = pdd->dev;
 	bo->filp = pdd->drm_file;
 	ret = xa_alloc(&pdd->bos, &bo->id, bo, xa_limit_31b,
 		       GFP_KERNEL_ACCOUNT);
@@ -757,8 +730,36 @@ out:
 	return ret;
 }
 
+/*
+ * An imported BO (vkfd_dmabuf.c) joins pdd: an id and its VA range, no
+ * memory of its own.  Under p->lock; on failure nothing changed.
+ */
+int vkfd_bo_add_import(struct vkfd_process_device *pdd, struct vkfd_bo *bo)
+{
+	struct vkfd_bo_attach *at;
+	int ret;
+
+	lockdep_assert_held(&pdd->p->lock);
+	if (pdd->nr_bos >= VKFD_MAX_BOS_PER_GPU)
+		return -ENOMEM;
+	bo->pdd = pdd;
+	bo->dev = pdd->dev;
+	bo->filp = pdd->drm_file;
+	ret = xa_alloc(&pdd->bos, &bo->id, bo, xa_limit_31b,
+		       GFP_KERNEL_ACCOUNT);
+	if (ret)
+		return ret;
+	at = vkfd_bo_attach_new(bo, pdd);
+	if (IS_ERR(at)) {
+		xa_erase(&pdd->bos, bo->id);
+		return PTR_ERR(at);
+	}
+	pdd->nr_bos++;
+	return 0;
+}
+
 /* The BO behind a handle, under p->lock. */
-static struct vkfd_bo *vkfd_bo_lookup(struct vkfd_process *p, u64 handle)
+struct vkfd_bo *vkfd_bo_lookup(struct vkfd_process *p, u64 handle)
 {
 	struct vkfd_process_device *pdd;
 
@@ -778,7 +779,7 @@ int vkfd_mem_map_events_page(struct vkfd_process *p, u64 handle,
 	struct vkfd_bo *bo = vkfd_bo_lookup(p, handle);
 	void *va;
 
-	if (!bo || bo->kind != VKFD_BO_GTT)
+	if (!bo || bo->kind != VKFD_BO_GTT || bo->src)
 		return -EINVAL;
 	va = vmap(bo->pages, bo->npages, VM_MAP, PAGE_KERNEL);
 	if (!va)

@@ -398,6 +398,15 @@ int vkfd_mem_map_events_page(struct vkfd_process *p, u64 handle,
 			     u64 **page, u32 *slots);
 void vkfd_mem_unmap_events_page(struct vkfd_process *p, u64 *page);
 
+/* vkfd_dmabuf.c: dma-buf export and import of BOs */
+int vkfd_ioctl_get_dmabuf_info(struct file *filep, struct vkfd_process *p,
+			       void *data);
+int vkfd_ioctl_import_dmabuf(struct file *filep, struct vkfd_process *p,
+			     void *data);
+int vkfd_ioctl_export_dmabuf(struct file *filep, struct vkfd_process *p,
+			     void *data);
+void vkfd_dmabuf_revoke(struct vkfd_dev *dev);
+
 /* vkfd_ih.c */
 int vkfd_ih_init(struct vkfd_dev *dev);
 void vkfd_ih_fini(struct vkfd_dev *dev);
