@@ -14,6 +14,7 @@
 #include <linux/mount.h>
 #include <linux/overflow.h>
 #include <linux/pseudo_fs.h>
+#include <linux/ptrace.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -35,7 +36,14 @@ struct vkfd_ioctl_desc {
 	vkfd_ioctl_fn *func;
 	int (*validate)(const void *kdata, unsigned int usize);
 	const char *name;
+	unsigned int flags;
 };
+
+/*
+ * amdkfd's KFD_IOC_FLAG_CHECKPOINT_RESTORE: the file's owner or its
+ * tracer may call it, with CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN.
+ */
+#define VKFD_IOC_F_CHECKPOINT_RESTORE	BIT(0)
 
 static int vkfd_major = -1;
 static struct class *vkfd_class;
@@ -155,6 +163,10 @@ static int vkfd_ioctl_not_yet(struct file *filep, struct vkfd_process *p,
 	[_IOC_NR(AMDKFD_IOC_##ioctl)] = { \
 		.cmd = AMDKFD_IOC_##ioctl, .func = _func, \
 		.validate = _validate, .name = #ioctl }
+#define VKFD_IOCTL_F(ioctl, _func, _flags) \
+	[_IOC_NR(AMDKFD_IOC_##ioctl)] = { \
+		.cmd = AMDKFD_IOC_##ioctl, .func = _func, \
+		.flags = _flags, .name = #ioctl }
 
 static const struct vkfd_ioctl_desc vkfd_ioctls[] = {
 	VKFD_IOCTL(GET_VERSION, vkfd_ioctl_get_version),
@@ -190,13 +202,23 @@ static const struct vkfd_ioctl_desc vkfd_ioctls[] = {
 	VKFD_IOCTL(SMI_EVENTS, vkfd_ioctl_smi_events),
 	VKFD_IOCTL_V(SVM, vkfd_ioctl_svm, vkfd_ioctl_svm_validate),
 	VKFD_IOCTL(SET_XNACK_MODE, vkfd_ioctl_set_xnack_mode),
-	VKFD_IOCTL(CRIU_OP, vkfd_ioctl_not_yet),
+	VKFD_IOCTL_F(CRIU_OP, vkfd_ioctl_criu, VKFD_IOC_F_CHECKPOINT_RESTORE),
 	VKFD_IOCTL(AVAILABLE_MEMORY, vkfd_ioctl_available_memory),
 	VKFD_IOCTL(EXPORT_DMABUF, vkfd_ioctl_export_dmabuf),
-	VKFD_IOCTL(RUNTIME_ENABLE, vkfd_ioctl_not_yet),
-	VKFD_IOCTL(DBG_TRAP, vkfd_ioctl_not_yet),
+	VKFD_IOCTL(RUNTIME_ENABLE, vkfd_ioctl_runtime_enable),
+	VKFD_IOCTL(DBG_TRAP, vkfd_ioctl_dbg_trap),
 	VKFD_IOCTL(CREATE_PROCESS, vkfd_ioctl_create_process),
 };
+
+static bool vkfd_traced_by_current(struct vkfd_process *p)
+{
+	bool traced;
+
+	rcu_read_lock();
+	traced = ptrace_parent(p->lead_thread) == current;
+	rcu_read_unlock();
+	return traced;
+}
 
 /* Small argument structs live on the stack, as in amdkfd. */
 #define VKFD_IOCTL_STACK_BYTES	128
@@ -221,9 +243,16 @@ static long vkfd_ioctl(struct file *filep, unsigned int cmd, unsigned long arg)
 	asize = max(usize, _IOC_SIZE(kcmd));
 	trace_vkfd_ioctl_entry(task_tgid_nr(current), nr, desc->name, usize);
 
-	/* A forked child must open /dev/kfd itself. */
-	if (p->lead_thread != current->group_leader) {
+	/* A forked child must open /dev/kfd itself; CRIU's tracer need not. */
+	if (p->lead_thread != current->group_leader &&
+	    !((desc->flags & VKFD_IOC_F_CHECKPOINT_RESTORE) &&
+	      vkfd_traced_by_current(p))) {
 		ret = -EBADF;
+		goto out;
+	}
+	if ((desc->flags & VKFD_IOC_F_CHECKPOINT_RESTORE) &&
+	    !vkfd_criu_capable()) {
+		ret = -EACCES;
 		goto out;
 	}
 	/*

@@ -246,6 +246,10 @@ struct vkfd_process {
 	/* secondary only: the primary it was made from (counted) */
 	struct vkfd_process *primary;
 
+	/* RUNTIME_ENABLE (vkfd_debug.c), under lock */
+	u32 runtime_state;		/* DEBUG_RUNTIME_STATE_* */
+	u64 runtime_r_debug;		/* the runtime's r_debug while enabled */
+
 	bool torn_down;			/* teardown ran: ESRCH from now on */
 	bool published;			/* primary: in the mm hash and lists */
 	int publish_err;		/* primary: publishing it failed */
@@ -325,6 +329,14 @@ int vkfd_process_device_bind(struct vkfd_process_device *pdd,
 			     struct file *drm_file);
 struct vkfd_process_device *vkfd_process_bound_pdd(struct vkfd_process *p,
 						   u32 gpu_id, int unbound_err);
+
+/* vkfd_debug.c */
+int vkfd_ioctl_runtime_enable(struct file *filep, struct vkfd_process *p,
+			      void *data);
+int vkfd_ioctl_dbg_trap(struct file *filep, struct vkfd_process *p,
+			void *data);
+int vkfd_ioctl_criu(struct file *filep, struct vkfd_process *p, void *data);
+bool vkfd_criu_capable(void);
 
 /* vkfd_svm.c */
 int vkfd_ioctl_svm_validate(const void *kdata, unsigned int usize);

@@ -9,12 +9,13 @@
  * mappings; doorbell and MMIO mappings that cannot be split or moved; a
  * primary after exec; the events page re-mapped smaller; no ENOTSUPP;
  * device contexts per user; secondaries' sysfs names; and (issue 11)
- * every bad argument of the ioctls ROCr added to libhsakmt's start-up.
+ * every bad argument of the ioctls ROCr added to libhsakmt's start-up;
+ * RUNTIME_ENABLE, DBG_TRAP and CRIU_OP with amdkfd's errno for each path.
  *
  * Runs as root, opens what only root may open (render nodes, debugfs),
  * and does the rest in children running as uid 65534 (and 65533).
  * Prints TAP.  `--only vma,race,ctx,limits,userptr,io,errno,events,exec,
- * users,lock,sysfs,clock,unbind,rocm` runs some groups alone.
+ * users,lock,sysfs,clock,unbind,rocm,rtdbg` runs some groups alone.
  */
 #define _GNU_SOURCE
 #include <grp.h>
@@ -25,6 +26,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -1449,6 +1451,478 @@ static int rocm_ioctls(void *arg)
 	return 0;
 }
 
+/* ------------------ RUNTIME_ENABLE, DBG_TRAP and CRIU_OP (group rtdbg) */
+
+/*
+ * RUNTIME_ENABLE keeps a state per kfd_process: enable, EBUSY while
+ * enabled, EEXIST with a queue, disable always 0, TTMP_SAVE refused with
+ * ENODEV (vkfd's shader core sets up no trap temporaries).  DBG_TRAP
+ * answers as amdkfd does for a GPU it cannot debug and a process never
+ * debug-enabled; CRIU_OP checks its privilege before reading its
+ * argument, then each op's own checks, and refuses the two it would have
+ * to carry out (docs/driver.md, "Runtime, debugger and CRIU").
+ */
+
+#define RT_ON		KFD_RUNTIME_ENABLE_MODE_ENABLE_MASK
+#define RT_TTMP		KFD_RUNTIME_ENABLE_MODE_TTMP_SAVE_MASK
+
+static int rt_call(int kfd, uint32_t mode, uint64_t r_debug, uint32_t *caps)
+{
+	struct kfd_ioctl_runtime_enable_args a = {
+		.r_debug = r_debug, .mode_mask = mode,
+		.capabilities_mask = caps ? *caps : 0,
+	};
+	int r = ioctl(kfd, AMDKFD_IOC_RUNTIME_ENABLE, &a);
+
+	if (caps)
+		*caps = a.capabilities_mask;
+	return r;
+}
+
+/*
+ * Whether the runtime is enabled, without changing it: an enable is
+ * EBUSY then; otherwise it succeeds (or is EEXIST) and is undone.
+ */
+static bool rt_enabled(int kfd)
+{
+	int r, e;
+
+	errno = 0;
+	r = rt_call(kfd, RT_ON, 0, NULL);
+	e = errno;
+	if (r == 0)
+		rt_call(kfd, 0, 0, NULL);
+	return r == -1 && e == EBUSY;
+}
+
+static void rt_cases(int kfd, int drm, const char *who, struct rocm_pages *pg,
+		     uint64_t qva)
+{
+	struct kfd_ioctl_runtime_enable_args *a;
+	uint32_t caps = 0xdeadbeef;
+	uint8_t big[64];
+	struct q q;
+	int i;
+
+	tap_ok(!rt_enabled(kfd), "rtdbg: %s: the runtime starts disabled", who);
+	tap_ok(rt_call(kfd, RT_ON, 0x7f0000123000ULL, &caps) == 0 &&
+	       caps == 0xdeadbeef,
+	       "rtdbg: %s: enable: 0, capabilities_mask left as given", who);
+	tap_errno(rt_call(kfd, RT_ON, 0, NULL), EBUSY,
+		  "rtdbg: %s: enable again: EBUSY", who);
+	tap_errno(rt_call(kfd, RT_ON | RT_TTMP, 0, NULL), EBUSY,
+		  "rtdbg: %s: enable again with TTMP_SAVE: EBUSY", who);
+	tap_zero(rt_call(kfd, 0, 0, NULL), "rtdbg: %s: disable: 0", who);
+	tap_zero(rt_call(kfd, 0, 0, NULL), "rtdbg: %s: disable again: 0", who);
+	tap_zero(rt_call(kfd, RT_ON, 1, NULL), "rtdbg: %s: re-enable: 0", who);
+	tap_zero(rt_call(kfd, RT_TTMP, 0, NULL),
+		 "rtdbg: %s: TTMP_SAVE without ENABLE is a disable: 0", who);
+	tap_ok(!rt_enabled(kfd), "rtdbg: %s: disabled by it", who);
+	tap_errno(rt_call(kfd, RT_ON | RT_TTMP, 0, NULL), ENODEV,
+		  "rtdbg: %s: enable with TTMP_SAVE: ENODEV (no trap "
+		  "temporaries at wave launch)", who);
+	tap_ok(!rt_enabled(kfd), "rtdbg: %s: still disabled after it", who);
+	tap_zero(rt_call(kfd, ~(uint32_t)RT_TTMP, 0, NULL),
+		 "rtdbg: %s: mode 0xfffffffd: 0, unknown bits ignored", who);
+	tap_ok(rt_enabled(kfd), "rtdbg: %s: enabled by it", who);
+
+	/* short sizes: mode_mask cut off is 0, a disable */
+	for (i = 0; i <= 8; i += 8) {
+		struct kfd_ioctl_runtime_enable_args b = {
+			.r_debug = 5, .mode_mask = RT_ON,
+		};
+
+		tap_zero(ioctl(kfd, resized(AMDKFD_IOC_RUNTIME_ENABLE, i), &b),
+			 "rtdbg: %s: %d bytes: mode cut off, a disable: 0",
+			 who, i);
+		tap_ok(!rt_enabled(kfd), "rtdbg: %s: %d bytes: disabled", who,
+		       i);
+		rt_call(kfd, RT_ON, 0, NULL);
+	}
+
+	/* bad argument pointers: nothing changes */
+	tap_errno(ioctl(kfd, AMDKFD_IOC_RUNTIME_ENABLE, NULL), EFAULT,
+		  "rtdbg: %s: RUNTIME_ENABLE NULL: EFAULT", who);
+	tap_errno(ioctl(kfd, AMDKFD_IOC_RUNTIME_ENABLE, KERNEL_PTR), EFAULT,
+		  "rtdbg: %s: RUNTIME_ENABLE kernel pointer: EFAULT", who);
+	tap_errno(ioctl(kfd, AMDKFD_IOC_RUNTIME_ENABLE, pg->none), EFAULT,
+		  "rtdbg: %s: RUNTIME_ENABLE unmapped: EFAULT", who);
+	memset(pg->rw, 0, 4096);
+	tap_errno(ioctl(kfd, AMDKFD_IOC_RUNTIME_ENABLE, pg->none - 8), EFAULT,
+		  "rtdbg: %s: RUNTIME_ENABLE half in the guard page: EFAULT",
+		  who);
+	tap_ok(rt_enabled(kfd), "rtdbg: %s: after every failure still enabled",
+	       who);
+	/* read-only (zeroes: a disable): done, then the copy back fails */
+	tap_errno(ioctl(kfd, AMDKFD_IOC_RUNTIME_ENABLE, pg->ro), EFAULT,
+		  "rtdbg: %s: read-only arguments: EFAULT (copied back)", who);
+	tap_ok(!rt_enabled(kfd),
+	       "rtdbg: %s: ... after the disable took effect, as in amdkfd",
+	       who);
+	memset(big, 0xa5, sizeof(big));
+	a = (void *)big;
+	a->r_debug = 0;
+	a->mode_mask = RT_ON;
+	a->capabilities_mask = 7;
+	tap_ok(ioctl(kfd, resized(AMDKFD_IOC_RUNTIME_ENABLE, 64), big) == 0 &&
+	       a->capabilities_mask == 7 && big[16] == 0xa5 &&
+	       big[63] == 0xa5 && rt_enabled(kfd),
+	       "rtdbg: %s: a 64-byte argument: enabled, the tail untouched",
+	       who);
+
+	/* queues: EEXIST only for an enable of a disabled runtime */
+	tap_zero(rt_call(kfd, 0, 0, NULL), "rtdbg: %s: disabled", who);
+	if (!tap_ok(queue_open(&gpus[0], &q, kfd, drm, qva,
+			       KFD_IOC_QUEUE_TYPE_COMPUTE) == 0,
+		    "rtdbg: %s: a queue", who))
+		return;
+	tap_errno(rt_call(kfd, RT_ON, 0, NULL), EEXIST,
+		  "rtdbg: %s: enable with a queue: EEXIST", who);
+	tap_errno(rt_call(kfd, RT_ON | RT_TTMP, 0, NULL), EEXIST,
+		  "rtdbg: %s: with a queue, TTMP_SAVE: EEXIST (checked first)",
+		  who);
+	tap_zero(rt_call(kfd, 0, 0, NULL),
+		 "rtdbg: %s: with a queue: disable 0", who);
+	queue_close(&q);
+	tap_zero(rt_call(kfd, RT_ON, 0, NULL),
+		 "rtdbg: %s: queue destroyed: enable 0", who);
+	tap_ok(queue_open(&gpus[0], &q, kfd, drm, qva + 0x400000,
+			  KFD_IOC_QUEUE_TYPE_SDMA) == 0,
+	       "rtdbg: %s: enabled: CREATE_QUEUE works", who);
+	tap_errno(rt_call(kfd, RT_ON, 0, NULL), EBUSY,
+		  "rtdbg: %s: enabled, with a queue: EBUSY (checked first)",
+		  who);
+	queue_close(&q);
+	tap_zero(rt_call(kfd, 0, 0, NULL), "rtdbg: %s: disabled at the end",
+		 who);
+}
+
+static int dbg_trap(int kfd, uint32_t pid, uint32_t op)
+{
+	struct kfd_ioctl_dbg_trap_args a = { .pid = pid, .op = op };
+
+	return ioctl(kfd, AMDKFD_IOC_DBG_TRAP, &a);
+}
+
+/* A child that waits to be killed; with its own /dev/kfd if kfd. */
+static pid_t dbg_child(bool kfd)
+{
+	int p[2];
+	pid_t pid;
+	char c = 0;
+
+	if (pipe(p))
+		return -1;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		if (kfd && kfd_open() < 0)
+			_exit(1);
+		if (write(p[1], &c, 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	if (pid > 0 && read(p[0], &c, 1) != 1)
+		pid = -1;
+	close(p[0]);
+	return pid;
+}
+
+static void dbg_child_end(pid_t pid)
+{
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+/* A second thread: says it runs (ready), then waits to be told (go). */
+static int blocker_ready[2], blocker_go[2];
+static pid_t blocker_tid;
+
+static void *blocker(void *arg)
+{
+	char c;
+
+	blocker_tid = syscall(SYS_gettid);
+	if (write(blocker_ready[1], "r", 1) != 1 ||
+	    read(blocker_go[0], &c, 1) != 1)
+		return NULL;
+	return arg;
+}
+
+static void dbg_cases(int kfd, int sec, struct rocm_pages *pg)
+{
+	struct kfd_ioctl_dbg_trap_args e = {
+		.pid = getpid(), .op = KFD_IOC_DBG_TRAP_ENABLE,
+		.enable = { .rinfo_ptr = (uintptr_t)pg->rw, .rinfo_size = 16,
+			    .dbg_fd = kfd },
+	};
+	pid_t plain, with_kfd, zombie;
+	siginfo_t si;
+	pthread_t th;
+	uint32_t op;
+	char c;
+
+	tap_errno(dbg_trap(sec, getpid(), KFD_IOC_DBG_TRAP_ENABLE), EOPNOTSUPP,
+		  "rtdbg: DBG_TRAP from a secondary: EOPNOTSUPP");
+	tap_errno(dbg_trap(sec, 0, 77), EOPNOTSUPP,
+		  "rtdbg: DBG_TRAP from a secondary, pid 0, op 77: EOPNOTSUPP "
+		  "(checked first)");
+	tap_errno(dbg_trap(kfd, 0, KFD_IOC_DBG_TRAP_ENABLE), ESRCH,
+		  "rtdbg: DBG_TRAP pid 0: ESRCH");
+	tap_errno(dbg_trap(kfd, 0x7fffffff, KFD_IOC_DBG_TRAP_DISABLE), ESRCH,
+		  "rtdbg: DBG_TRAP pid 2^31-1: ESRCH");
+	tap_errno(dbg_trap(kfd, 0xffffffffu, KFD_IOC_DBG_TRAP_ENABLE), ESRCH,
+		  "rtdbg: DBG_TRAP pid -1: ESRCH");
+	tap_errno(dbg_trap(kfd, 2, KFD_IOC_DBG_TRAP_ENABLE), ESRCH,
+		  "rtdbg: DBG_TRAP pid 2 (kthreadd, no mm): ESRCH");
+	tap_errno(dbg_trap(kfd, 1, KFD_IOC_DBG_TRAP_ENABLE), ESRCH,
+		  "rtdbg: DBG_TRAP pid 1 (no kfd_process): ESRCH");
+
+	/* ourselves: never debug-enabled, on a GPU that cannot be debugged */
+	memset(pg->rw, 0x5a, 16);
+	errno = 0;
+	tap_ok(ioctl(kfd, AMDKFD_IOC_DBG_TRAP, &e) == -1 && errno == ENODEV &&
+	       e.enable.rinfo_size == 16 && pg->rw[0] == 0x5a &&
+	       pg->rw[15] == 0x5a,
+	       "rtdbg: DBG_TRAP ENABLE of ourselves: ENODEV, runtime info "
+	       "not written");
+	for (op = KFD_IOC_DBG_TRAP_DISABLE;
+	     op <= KFD_IOC_DBG_TRAP_GET_DEVICE_SNAPSHOT; op++)
+		tap_errno(dbg_trap(kfd, getpid(), op), EINVAL,
+			  "rtdbg: DBG_TRAP op %u on ourselves: EINVAL (not "
+			  "debug-enabled)", op);
+	tap_errno(dbg_trap(kfd, getpid(), 15), EINVAL,
+		  "rtdbg: DBG_TRAP op 15: EINVAL");
+	tap_errno(dbg_trap(kfd, getpid(), 0xffffffffu), EINVAL,
+		  "rtdbg: DBG_TRAP op 2^32-1: EINVAL");
+	if (!pipe(blocker_ready) && !pipe(blocker_go) &&
+	    !pthread_create(&th, NULL, blocker, NULL) &&
+	    read(blocker_ready[0], &c, 1) == 1) {
+		tap_errno(dbg_trap(kfd, blocker_tid, KFD_IOC_DBG_TRAP_ENABLE),
+			  ENODEV, "rtdbg: DBG_TRAP ENABLE by another thread's "
+			  "id: ours, ENODEV");
+		tap_errno(dbg_trap(kfd, blocker_tid, KFD_IOC_DBG_TRAP_DISABLE),
+			  EINVAL, "rtdbg: DBG_TRAP DISABLE by another thread's "
+			  "id: EINVAL");
+		if (write(blocker_go[1], "x", 1) == 1)
+			pthread_join(th, NULL);
+	} else {
+		tap_ok(0, "rtdbg: a second thread");
+	}
+
+	/* bad argument pointers */
+	tap_errno(ioctl(kfd, AMDKFD_IOC_DBG_TRAP, NULL), EFAULT,
+		  "rtdbg: DBG_TRAP NULL: EFAULT");
+	tap_errno(ioctl(kfd, AMDKFD_IOC_DBG_TRAP, KERNEL_PTR), EFAULT,
+		  "rtdbg: DBG_TRAP kernel pointer: EFAULT");
+	tap_errno(ioctl(kfd, AMDKFD_IOC_DBG_TRAP, pg->none - 16), EFAULT,
+		  "rtdbg: DBG_TRAP half in the guard page: EFAULT");
+
+	/* other processes: without /dev/kfd, with it, traced or not */
+	plain = dbg_child(false);
+	with_kfd = dbg_child(true);
+	if (!tap_ok(plain > 0 && with_kfd > 0, "rtdbg: two child processes"))
+		goto out;
+	tap_errno(dbg_trap(kfd, plain, KFD_IOC_DBG_TRAP_ENABLE), ESRCH,
+		  "rtdbg: DBG_TRAP ENABLE of a child without kfd: ESRCH");
+	tap_errno(dbg_trap(kfd, with_kfd, KFD_IOC_DBG_TRAP_ENABLE), EPERM,
+		  "rtdbg: DBG_TRAP ENABLE of a child not traced: EPERM");
+	tap_errno(dbg_trap(kfd, with_kfd, KFD_IOC_DBG_TRAP_SUSPEND_QUEUES),
+		  EPERM, "rtdbg: DBG_TRAP SUSPEND_QUEUES, not traced: EPERM");
+	tap_errno(dbg_trap(kfd, with_kfd, KFD_IOC_DBG_TRAP_DISABLE), EINVAL,
+		  "rtdbg: DBG_TRAP DISABLE, not traced: EINVAL (no ptrace "
+		  "check for DISABLE)");
+	if (!tap_ok(ptrace(PTRACE_SEIZE, plain, 0, 0) == 0 &&
+		    ptrace(PTRACE_SEIZE, with_kfd, 0, 0) == 0,
+		    "rtdbg: both children traced"))
+		goto out;
+	tap_errno(dbg_trap(kfd, plain, KFD_IOC_DBG_TRAP_ENABLE), ENODEV,
+		  "rtdbg: DBG_TRAP ENABLE of a tracee without kfd: ENODEV");
+	tap_errno(dbg_trap(kfd, plain, KFD_IOC_DBG_TRAP_DISABLE), ESRCH,
+		  "rtdbg: DBG_TRAP DISABLE of a tracee without kfd: ESRCH");
+	tap_errno(dbg_trap(kfd, with_kfd, KFD_IOC_DBG_TRAP_ENABLE), ENODEV,
+		  "rtdbg: DBG_TRAP ENABLE of a tracee: ENODEV");
+	tap_errno(dbg_trap(kfd, with_kfd, KFD_IOC_DBG_TRAP_SUSPEND_QUEUES),
+		  EINVAL, "rtdbg: DBG_TRAP SUSPEND_QUEUES of a tracee: EINVAL");
+	tap_errno(dbg_trap(sec, with_kfd, KFD_IOC_DBG_TRAP_ENABLE), EOPNOTSUPP,
+		  "rtdbg: DBG_TRAP of a tracee from a secondary: EOPNOTSUPP");
+out:
+	dbg_child_end(plain);
+	dbg_child_end(with_kfd);
+
+	/* a zombie has no address space */
+	fflush(stdout);
+	zombie = fork();
+	if (zombie == 0)
+		_exit(0);
+	waitid(P_PID, zombie, &si, WEXITED | WNOWAIT);
+	tap_errno(dbg_trap(kfd, zombie, KFD_IOC_DBG_TRAP_ENABLE), ESRCH,
+		  "rtdbg: DBG_TRAP of a zombie: ESRCH");
+	waitpid(zombie, NULL, 0);
+}
+
+static int criu_op(int kfd, uint32_t op, const struct kfd_ioctl_criu_args *in)
+{
+	struct kfd_ioctl_criu_args a = { 0 };
+
+	if (in)
+		a = *in;
+	a.op = op;
+	return ioctl(kfd, AMDKFD_IOC_CRIU_OP, &a);
+}
+
+/* An unprivileged child: EACCES before anything else. */
+static int criu_nobody(void *arg)
+{
+	int kfd;
+
+	if (!tap_ok(drop_to(NOBODY2), "rtdbg: running as uid %d", NOBODY2))
+		return 1;
+	kfd = kfd_open();
+	tap_errno(criu_op(kfd, KFD_CRIU_OP_PROCESS_INFO, NULL), EACCES,
+		  "rtdbg: unprivileged CRIU_OP PROCESS_INFO: EACCES");
+	tap_errno(criu_op(kfd, 99, NULL), EACCES,
+		  "rtdbg: unprivileged CRIU_OP op 99: EACCES");
+	tap_errno(ioctl(kfd, AMDKFD_IOC_CRIU_OP, NULL), EACCES,
+		  "rtdbg: unprivileged CRIU_OP NULL: EACCES (before the copy)");
+	tap_zero(rt_call(kfd, RT_ON, 0, NULL),
+		 "rtdbg: unprivileged RUNTIME_ENABLE: 0");
+	tap_errno(dbg_trap(kfd, getpid(), KFD_IOC_DBG_TRAP_ENABLE), ENODEV,
+		  "rtdbg: unprivileged DBG_TRAP ENABLE of itself: ENODEV");
+	close(kfd);
+	return 0;
+}
+
+/* Another process holding our file: EBADF, unless it traces us. */
+static int criu_tracer(void *arg)
+{
+	int kfd = *(int *)arg;
+
+	tap_errno(criu_op(kfd, KFD_CRIU_OP_PROCESS_INFO, NULL), EBADF,
+		  "rtdbg: CRIU_OP on the parent's file: EBADF");
+	if (!tap_ok(ptrace(PTRACE_SEIZE, getppid(), 0, 0) == 0,
+		    "rtdbg: the child traces its parent"))
+		return 1;
+	tap_errno(criu_op(kfd, KFD_CRIU_OP_PROCESS_INFO, NULL), EOPNOTSUPP,
+		  "rtdbg: its tracer: CRIU_OP PROCESS_INFO EOPNOTSUPP");
+	tap_errno(criu_op(kfd, KFD_CRIU_OP_UNPAUSE, NULL), EINVAL,
+		  "rtdbg: its tracer: CRIU_OP UNPAUSE EINVAL");
+	tap_errno(rt_call(kfd, RT_ON, 0, NULL), EBADF,
+		  "rtdbg: its tracer: RUNTIME_ENABLE EBADF");
+	tap_errno(dbg_trap(kfd, getppid(), KFD_IOC_DBG_TRAP_ENABLE), EBADF,
+		  "rtdbg: its tracer: DBG_TRAP EBADF");
+	return 0;		/* exiting detaches */
+}
+
+static void criu_cases(int kfd, int sec, struct rocm_pages *pg)
+{
+	struct kfd_ioctl_criu_args full = {
+		.devices = (uintptr_t)pg->rw, .bos = (uintptr_t)pg->rw,
+		.priv_data = (uintptr_t)pg->rw, .priv_data_size = 64,
+		.num_devices = 1, .num_bos = 1, .num_objects = 1,
+		.pid = getpid(),
+	};
+	struct kfd_ioctl_criu_args b;
+
+	tap_errno(criu_op(kfd, KFD_CRIU_OP_PROCESS_INFO, NULL), EOPNOTSUPP,
+		  "rtdbg: CRIU_OP PROCESS_INFO: EOPNOTSUPP");
+	tap_errno(criu_op(sec, KFD_CRIU_OP_PROCESS_INFO, NULL), EOPNOTSUPP,
+		  "rtdbg: CRIU_OP PROCESS_INFO on a secondary: EOPNOTSUPP");
+	tap_errno(criu_op(kfd, KFD_CRIU_OP_CHECKPOINT, &full), EINVAL,
+		  "rtdbg: CRIU_OP CHECKPOINT, queues not paused: EINVAL");
+	tap_errno(criu_op(kfd, KFD_CRIU_OP_CHECKPOINT, NULL), EINVAL,
+		  "rtdbg: CRIU_OP CHECKPOINT without buffers: EINVAL");
+	tap_errno(criu_op(kfd, KFD_CRIU_OP_UNPAUSE, NULL), EINVAL,
+		  "rtdbg: CRIU_OP UNPAUSE, nothing paused: EINVAL");
+	tap_errno(criu_op(kfd, KFD_CRIU_OP_RESTORE, NULL), EINVAL,
+		  "rtdbg: CRIU_OP RESTORE of nothing: EINVAL");
+	b = full;
+	b.bos = 0;
+	tap_errno(criu_op(kfd, KFD_CRIU_OP_RESTORE, &b), EINVAL,
+		  "rtdbg: CRIU_OP RESTORE, 1 BO and no array: EINVAL");
+	b.num_bos = 0;
+	tap_errno(criu_op(kfd, KFD_CRIU_OP_RESTORE, &b), EOPNOTSUPP,
+		  "rtdbg: CRIU_OP RESTORE, no BO: EOPNOTSUPP");
+	b = full;
+	b.priv_data_size = 0;
+	tap_errno(criu_op(kfd, KFD_CRIU_OP_RESTORE, &b), EINVAL,
+		  "rtdbg: CRIU_OP RESTORE, no private data: EINVAL");
+	tap_errno(criu_op(kfd, KFD_CRIU_OP_RESTORE, &full), EOPNOTSUPP,
+		  "rtdbg: CRIU_OP RESTORE well-formed: EOPNOTSUPP");
+	b = full;
+	b.pid = 0;
+	tap_errno(criu_op(kfd, KFD_CRIU_OP_RESUME, &b), ESRCH,
+		  "rtdbg: CRIU_OP RESUME pid 0: ESRCH");
+	b.pid = 1;
+	tap_errno(criu_op(kfd, KFD_CRIU_OP_RESUME, &b), ESRCH,
+		  "rtdbg: CRIU_OP RESUME pid 1 (no kfd_process): ESRCH");
+	tap_errno(criu_op(kfd, KFD_CRIU_OP_RESUME, &full), EINVAL,
+		  "rtdbg: CRIU_OP RESUME of ourselves, not restored: EINVAL");
+	tap_errno(criu_op(kfd, 5, &full), EINVAL, "rtdbg: CRIU_OP op 5: EINVAL");
+	tap_errno(criu_op(kfd, 0xffffffffu, NULL), EINVAL,
+		  "rtdbg: CRIU_OP op 2^32-1: EINVAL");
+	tap_errno(ioctl(kfd, AMDKFD_IOC_CRIU_OP, NULL), EFAULT,
+		  "rtdbg: CRIU_OP NULL: EFAULT");
+	tap_errno(ioctl(kfd, AMDKFD_IOC_CRIU_OP, pg->none - 32), EFAULT,
+		  "rtdbg: CRIU_OP half in the guard page: EFAULT");
+	tap_ok(run_child(criu_nobody, NULL) == 0, "rtdbg: unprivileged checks");
+	tap_ok(run_child(criu_tracer, &kfd) == 0, "rtdbg: tracer checks");
+	tap_ok(!rt_enabled(kfd) && !rt_enabled(sec),
+	       "rtdbg: after every DBG_TRAP and CRIU_OP, both runtimes are "
+	       "still disabled");
+}
+
+/* In a child, as root: a bound primary and a bound secondary. */
+static int rtdbg(void *arg)
+{
+	int kfd = kfd_open(), sec = kfd_open(), drm = open_render_node(&gpus[0]);
+	int sdrm = open_render_node(&gpus[0]);
+	struct rocm_pages pg;
+	struct q q;
+
+	if (!tap_ok(kfd >= 0 && sec >= 0 && drm >= 0 && sdrm >= 0 &&
+		    rocm_pages(&pg), "rtdbg: files and pages"))
+		return 1;
+	/* nothing needs a GPU bound: amdkfd's state is the process's */
+	tap_zero(rt_call(kfd, RT_ON, 0, NULL), "rtdbg: unbound: enable 0");
+	tap_errno(rt_call(kfd, RT_ON, 0, NULL), EBUSY,
+		  "rtdbg: unbound: enable again EBUSY");
+	tap_zero(rt_call(kfd, 0, 0, NULL), "rtdbg: unbound: disable 0");
+	tap_zero(create_process(sec), "rtdbg: a secondary");
+	tap_zero(acquire_vm(kfd, drm, gpus[0].gpu_id), "rtdbg: primary bound");
+	tap_zero(acquire_vm(sec, sdrm, gpus[0].gpu_id),
+		 "rtdbg: secondary bound");
+	rt_cases(kfd, drm, "primary", &pg, 0x300000000ULL);
+	rt_cases(sec, sdrm, "secondary", &pg, 0x300000000ULL);
+
+	/* each kfd_process has its own state, and its own queues */
+	tap_zero(rt_call(kfd, RT_ON, 0, NULL), "rtdbg: primary enabled");
+	tap_ok(!rt_enabled(sec), "rtdbg: its secondary is not");
+	tap_zero(rt_call(sec, RT_ON, 0, NULL), "rtdbg: secondary enabled too");
+	tap_zero(rt_call(kfd, 0, 0, NULL), "rtdbg: primary disabled");
+	tap_ok(rt_enabled(sec), "rtdbg: the secondary stays enabled");
+	tap_zero(rt_call(sec, 0, 0, NULL), "rtdbg: secondary disabled");
+	if (tap_ok(queue_open(&gpus[0], &q, kfd, drm, 0x310000000ULL,
+			      KFD_IOC_QUEUE_TYPE_COMPUTE) == 0,
+		   "rtdbg: a queue in the primary")) {
+		tap_zero(rt_call(sec, RT_ON, 0, NULL),
+			 "rtdbg: the secondary, no queue of its own: enable 0");
+		tap_errno(rt_call(kfd, RT_ON, 0, NULL), EEXIST,
+			  "rtdbg: the primary: EEXIST");
+		tap_zero(rt_call(sec, 0, 0, NULL), "rtdbg: secondary disabled");
+		queue_close(&q);
+	}
+	dbg_cases(kfd, sec, &pg);
+	criu_cases(kfd, sec, &pg);
+	close(sec);
+	close(kfd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int i;
@@ -1484,6 +1958,8 @@ int main(int argc, char **argv)
 		test_clock_latency();
 	if (want("rocm"))
 		tap_ok(run_child(rocm_ioctls, NULL) == 0, "rocm: checks ran");
+	if (want("rtdbg"))
+		tap_ok(run_child(rtdbg, NULL) == 0, "rtdbg: checks ran");
 	if (want("unbind"))
 		test_unbind();
 	tap_plan(tap_count);
