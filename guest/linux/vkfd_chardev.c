@@ -146,16 +146,6 @@ static int vkfd_ioctl_deprecated(struct file *filep, struct vkfd_process *p,
 	return -EPERM;
 }
 
-/*
- * Known ioctls that vkfd does not implement yet.  They fail loudly rather
- * than pretend: docs/driver.md lists them.
- */
-static int vkfd_ioctl_not_yet(struct file *filep, struct vkfd_process *p,
-			      void *data)
-{
-	return -EOPNOTSUPP;
-}
-
 #define VKFD_IOCTL(ioctl, _func) \
 	[_IOC_NR(AMDKFD_IOC_##ioctl)] = { \
 		.cmd = AMDKFD_IOC_##ioctl, .func = _func, .name = #ioctl }
@@ -293,9 +283,6 @@ static long vkfd_ioctl(struct file *filep, unsigned int cmd, unsigned long arg)
 			goto out;
 	}
 	ret = desc->func(filep, p, kdata);
-	if (ret == -EOPNOTSUPP && desc->func == vkfd_ioctl_not_yet)
-		pr_info_ratelimited("vkfd: %s (pid %d): not implemented yet\n",
-				    desc->name, task_pid_nr(current));
 
 	/* Results go back even on failure, as amdkfd does. */
 	if ((_IOC_DIR(kcmd) & _IOC_READ) && copy_to_user(uarg, kdata, usize))
