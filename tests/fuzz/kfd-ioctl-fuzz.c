@@ -152,6 +152,7 @@ static struct {
 	int nqueues, nevents;
 	uint64_t offs[MAX_OFFS];	/* /dev/kfd mmap offsets seen */
 	int noffs;
+	int dmabufs[8], ndmabufs;	/* EXPORT_DMABUF's fds */
 	pid_t children[MAX_CHILDREN];
 	int nchildren;
 	uint8_t *scratch;		/* SCRATCH_SIZE bytes, then a guard */
@@ -338,6 +339,40 @@ static int any_kfd(void)
 	if (chance(3))
 		return ngpus ? W.drm[below(ngpus)] : fd;	/* wrong file */
 	return fd;
+}
+
+/* A dma-buf fd of ours, mostly; else another file or none. */
+static int any_dmabuf(void)
+{
+	int fd = (int)below(64);
+
+	pthread_mutex_lock(&W.lock);
+	if (W.ndmabufs && chance(80))
+		fd = W.dmabufs[below(W.ndmabufs)];
+	pthread_mutex_unlock(&W.lock);
+	if (chance(5))
+		return any_kfd();
+	return chance(3) ? -1 : fd;
+}
+
+/* Keep a new dma-buf fd, or close it or an older one when full. */
+static void add_dmabuf(int fd)
+{
+	int i;
+
+	pthread_mutex_lock(&W.lock);
+	if (W.ndmabufs < 8) {
+		W.dmabufs[W.ndmabufs++] = fd;
+		fd = -1;
+	} else if (chance(50)) {
+		i = (int)below(8);
+		close(W.dmabufs[i]);
+		W.dmabufs[i] = fd;
+		fd = -1;
+	}
+	pthread_mutex_unlock(&W.lock);
+	if (fd >= 0)
+		close(fd);
 }
 
 static int any_drm_fd(uint32_t gpu_id)
@@ -650,6 +685,22 @@ static void fill_args(unsigned int nr, void *buf)
 		a->flags = chance(50) ? O_RDWR | O_CLOEXEC : (uint32_t)rnd();
 		break;
 	}
+	case 0x1c: {
+		struct kfd_ioctl_get_dmabuf_info_args *a = buf;
+
+		a->dmabuf_fd = any_dmabuf();
+		a->metadata_size = chance(80) ? below(128) : (uint32_t)rnd();
+		a->metadata_ptr = chance(50) ? 0 : any_ptr(a->metadata_size);
+		break;
+	}
+	case 0x1d: {
+		struct kfd_ioctl_import_dmabuf_args *a = buf;
+
+		a->dmabuf_fd = any_dmabuf();
+		a->gpu_id = any_gpu();
+		a->va_addr = any_va();
+		break;
+	}
 	case 0x18:
 	case 0x19: {
 		struct kfd_ioctl_map_memory_to_gpu_args *a = buf;
@@ -674,6 +725,57 @@ static void fill_args(unsigned int nr, void *buf)
 
 		a->queue_id = pick_id(W.queues, W.nqueues);
 		a->ctl_stack_address = any_ptr(PAGE);
+		break;
+	}
+	case 0x22: {
+		struct kfd_ioctl_criu_args *a = buf;
+
+		a->op = chance(90) ? below(6) : (uint32_t)rnd();
+		a->devices = chance(70) ? any_ptr(64) : 0;
+		a->bos = chance(70) ? any_ptr(64) : 0;
+		a->priv_data = chance(70) ? any_ptr(256) : 0;
+		a->priv_data_size = chance(70) ? below(257) : rnd();
+		a->num_devices = below(4);
+		a->num_bos = below(4);
+		a->num_objects = below(4);
+		a->pid = chance(50) ? (uint32_t)getpid() : (uint32_t)below(2048);
+		break;
+	}
+	case 0x25: {
+		struct kfd_ioctl_runtime_enable_args *a = buf;
+
+		a->r_debug = chance(50) ? any_ptr(64) : rnd();
+		/* mostly ENABLE, ENABLE | TTMP_SAVE and disable */
+		a->mode_mask = chance(90) ? below(4) : (uint32_t)rnd();
+		a->capabilities_mask = (uint32_t)rnd();
+		break;
+	}
+	case 0x26: {
+		struct kfd_ioctl_dbg_trap_args *a = buf;
+		uint64_t *u = (uint64_t *)&a->enable;
+
+		switch (below(5)) {
+		case 0:
+			a->pid = getpid();
+			break;
+		case 1:
+			a->pid = syscall(SYS_gettid);
+			break;
+		case 2:
+			a->pid = getppid();
+			break;
+		case 3:
+			a->pid = below(3);
+			break;
+		default:
+			a->pid = (uint32_t)rnd();
+			break;
+		}
+		a->op = chance(90) ? below(16) : (uint32_t)rnd();
+		/* the union: pointers, sizes, fds and masks alike */
+		u[0] = rnd();
+		u[1] = any_ptr(64);
+		u[2] = below(4) | (uint64_t)below(64) << 32;
 		break;
 	}
 	default: {
@@ -729,6 +831,19 @@ static void note_result(unsigned int nr, int fd, void *buf)
 	}
 	case 0x17:
 		drop_bo(((struct kfd_ioctl_free_memory_of_gpu_args *)buf)->handle);
+		break;
+	case 0x1d: {
+		struct kfd_ioctl_import_dmabuf_args *a = buf;
+		struct bo b = {
+			.handle = a->handle, .va = a->va_addr, .gpu = a->gpu_id,
+			.kfd = fd,
+		};
+
+		add_bo(&b);
+		break;
+	}
+	case 0x24:
+		add_dmabuf(((struct kfd_ioctl_export_dmabuf_args *)buf)->dmabuf_fd);
 		break;
 	}
 }
