@@ -308,13 +308,12 @@ int vkfd_ioctl_get_dmabuf_info(struct file *filep, struct vkfd_process *p,
 	struct vkfd_bo *bo;
 	int ret = 0;
 
-	/* amdkfd asks one of its GPUs, so with none there is no answer */
-	mutex_lock(&vkfd_lock);
+	/*
+	 * amdkfd asks one of its GPUs, so with none there is no answer; a
+	 * look without vkfd_lock, which process setup holds for long
+	 */
 	if (list_empty(&vkfd_devices))
-		ret = -EINVAL;
-	mutex_unlock(&vkfd_lock);
-	if (ret)
-		return ret;
+		return -EINVAL;
 	dmabuf = dma_buf_get(args->dmabuf_fd);
 	if (IS_ERR(dmabuf))
 		return PTR_ERR(dmabuf);
