@@ -26,6 +26,10 @@
  * in a race with FREE finds the BO dead and faults (SIGBUS) instead of
  * reaching memory that belongs to someone else by then.  The same holds
  * for /dev/kfd's doorbell and MMIO pages (struct vkfd_kfd_map).
+ *
+ * VRAM and GTT BOs may be exported as dma-bufs, which keep their memory
+ * past FREE, and imported as BOs without memory of their own
+ * (vkfd_dmabuf.c).
  */
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
