@@ -523,6 +523,50 @@ static void unbind_revokes(int kfd, int drm0)
 	(void)drm0;
 }
 
+/*
+ * A process imports its own export, and a secondary kfd_process of it
+ * (CREATE_PROCESS) imports it too.
+ */
+static void self_and_secondary(int kfd, struct q *q, uint32_t *seq)
+{
+	unsigned int g0 = gpus[0].gpu_id, ids[1] = { g0 };
+	int sec = kfd_open(), sdrm[VKFD_MAX_GPUS], xfd, fd, i;
+	uint64_t hx = 0, hi = 0, hs = 0;
+	struct kfd_ioctl_get_dmabuf_info_args info;
+
+	for (i = 0; i < ngpu; i++)
+		sdrm[i] = -1;
+	tap_ok(!alloc_bo(kfd, g0, BO_VA, BO_SIZE, F_VRAM | F_RW, &hx, NULL) &&
+	       !map_bo(kfd, hx, ids, 1, true, NULL) &&
+	       gpu_write(q, BO_VA, 0x88880000, seq),
+	       "self: a VRAM BO written by SDMA");
+	xfd = export_bo(kfd, hx, O_CLOEXEC);
+	tap_zero(import_bo(kfd, xfd, g0, IMP_VA + BO_SIZE, &hi),
+		 "self: the exporter imports its own dma-buf");
+	tap_ok(hi != hx && !map_bo(kfd, hi, ids, 1, true, NULL) &&
+	       gpu_read_check(q, IMP_VA + BO_SIZE, 0x88880000, seq),
+	       "self: a second handle, mapped at another VA, reads the BO");
+	tap_ok(sec >= 0 && !ioctl(sec, AMDKFD_IOC_CREATE_PROCESS) &&
+	       !bind_keep(sec, sdrm), "a secondary kfd_process, bound");
+	tap_zero(import_bo(sec, xfd, g0, IMP_VA, &hs),
+		 "secondary: IMPORT_DMABUF of the primary's export");
+	tap_zero(map_bo(sec, hs, ids, 1, true, NULL), "secondary: MAP it");
+	fd = export_bo(sec, hs, O_CLOEXEC);
+	tap_ok(fd >= 0 && same_file(fd, xfd) && !dmabuf_info(sec, fd, &info) &&
+	       info.gpu_id == g0 && info.size == BO_SIZE,
+	       "secondary: its export is the same dma-buf, GET_DMABUF_INFO too");
+	close(fd);
+	tap_zero(free_bo(kfd, hx), "self: FREE the exported BO");
+	tap_ok(gpu_read_check(q, IMP_VA + BO_SIZE, 0x88880000, seq),
+	       "self: the import still reads it");
+	tap_zero(free_bo(kfd, hi), "self: FREE the import");
+	close(xfd);
+	close(sec);	/* the secondary goes with its import */
+	for (i = 0; i < ngpu; i++)
+		if (sdrm[i] >= 0)
+			close(sdrm[i]);
+}
+
 static long long vram0;
 static unsigned long sys0;
 
@@ -672,6 +716,7 @@ static int run(void *unused)
 				KFD_IOC_QUEUE_TYPE_SDMA)) {
 			tap_ok(gpu_read_check(&q, IMP_VA, 0x55550000, &seq),
 			       "the GPU reads what the gone exporter wrote");
+			self_and_secondary(kfd, &q, &seq);
 			queue_close(&q);
 		} else {
 			tap_ok(0, "SDMA queue");
