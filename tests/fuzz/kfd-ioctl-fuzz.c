@@ -13,8 +13,9 @@
  *     ones (bad sizes, flags, pointers into guard pages, kernel or
  *     non-canonical addresses, mutated command words);
  *   - DRM ioctls on the render nodes;
- *   - mmap of every mapping kind (VRAM/GTT BOs through the render node,
- *     doorbell, MMIO and events pages through /dev/kfd, libhsakmt-style
+ *   - mmap of every mapping kind (VRAM/GTT BOs through the render node
+ *     and as exported dma-bufs, doorbell, MMIO and events pages through
+ *     /dev/kfd, libhsakmt-style
  *     PROT_NONE reservations, anonymous memory for USERPTR), then munmap
  *     (whole or partial), mremap (grow, shrink, move), mprotect, madvise
  *     (DONTFORK/DOFORK/WIPEONFORK...), mlock and CPU reads and writes;
@@ -1099,7 +1100,16 @@ static void fuzz_mmap(void)
 		fd = any_kfd();
 		len = PAGE * (chance(70) ? 2 : 1 + below(10));
 		break;
-	case 4:		/* a made-up offset on any of our files */
+	case 4:		/* a made-up offset on any of our files, or a dma-buf */
+		if (chance(40)) {
+			/* only our own: a random fd may be the stats memfd */
+			pthread_mutex_lock(&W.lock);
+			fd = W.ndmabufs ? W.dmabufs[below(W.ndmabufs)] : -1;
+			pthread_mutex_unlock(&W.lock);
+			off = below(4) * PAGE;
+			len = PAGE * (1 + below(20));
+			break;
+		}
 		fd = chance(50) ? any_kfd() : W.drm[below(ngpus ? ngpus : 1)];
 		off = chance(50) ? (uint64_t)below(4) << 62 |
 				   (uint64_t)any_gpu() << 46 | below(4) * PAGE
