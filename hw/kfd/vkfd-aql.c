@@ -51,11 +51,6 @@ QEMU_BUILD_BUG_ON(sizeof(struct vkfd_kernarg_add) != 32);
 #define AQL_BV_COND         32      /* u32 */
 #define AQL_COMPLETION      56      /* u64 completion signal */
 
-/* The PM4 INDIRECT_BUFFER command of a PM4-IB packet */
-#define PM4_TYPE3           3u
-#define PM4_OP_INDIRECT_BUFFER  0x3f
-#define PM4_IB_SIZE_MASK    0xfffffu
-
 /* hsa_signal_condition_t of a barrier-value packet */
 enum {
     AQL_COND_EQ = 0,
@@ -200,14 +195,14 @@ static VkfdStep aql_pm4_ib(VkfdState *s, VkfdQueue *q, const AqlPacket *p,
     uint64_t ib = lo | (uint64_t)hi << 32;
 
     (*budget)--;
-    if (hdr >> 30 != PM4_TYPE3 ||
-        ((hdr >> 8) & 0xff) != PM4_OP_INDIRECT_BUFFER ||
-        ((hdr >> 16) & 0x3fff) != 2) {
+    if (VKFD_PM4_TYPE(hdr) != VKFD_PM4_TYPE3 ||
+        VKFD_PM4_OPCODE(hdr) != VKFD_PM4_OP_INDIRECT_BUFFER ||
+        VKFD_PM4_COUNT(hdr) != VKFD_PM4_IB_DW - 1) {
         return aql_bad(s, q, p, "PM4-IB without an INDIRECT_BUFFER");
     }
     trace_vkfd_aql_pm4_ib(q->ctx_id, q->doorbell, q->rptr, ib,
-                          ctl & PM4_IB_SIZE_MASK);
-    return vkfd_pm4_run_ib(s, q, ib, ctl & PM4_IB_SIZE_MASK, budget);
+                          ctl & VKFD_PM4_IB_SIZE_MASK);
+    return vkfd_pm4_run_ib(s, q, ib, ctl & VKFD_PM4_IB_SIZE_MASK, budget);
 }
 
 static VkfdStep aql_vendor(VkfdState *s, VkfdQueue *q, const AqlPacket *p,

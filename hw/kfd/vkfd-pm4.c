@@ -38,75 +38,38 @@
 #include "vkfd.h"
 #include "trace.h"
 
-#define PM4_TYPE(h)             ((h) >> 30)
-#define PM4_COUNT(h)            (((h) >> 16) & 0x3fff)
-#define PM4_OPCODE(h)           (((h) >> 8) & 0xff)
-#define PM4_NOP_ONE_DWORD       0x3fff  /* NOP count: the header alone */
-
-#define PM4_OP_NOP              0x10
-#define PM4_OP_WRITE_DATA       0x37
-#define PM4_OP_WAIT_REG_MEM     0x3c
-#define PM4_OP_INDIRECT_BUFFER  0x3f
-#define PM4_OP_RELEASE_MEM      0x49
-#define PM4_OP_ACQUIRE_MEM      0x58
-#define PM4_OP_DISPATCH_DIRECT  0x15
-#define PM4_OP_DISPATCH_INDIRECT 0x16
-#define PM4_OP_SET_SH_REG       0x76
-
-/* SET_SH_REG: register offsets from 0x2c00, the SH space's 1024 dwords */
-#define PM4_SH_REG_BASE         0x2c00
-#define PM4_SH_REGS             0x400
-#define PM4_SH_REG_OFFSET(d)    ((d) & 0xffff)
+/*
+ * The encodings are vkfd_hw.h's (VKFD_PM4_*); these are the device's
+ * decoders and the sizes it checks the header's count against.
+ */
+#define PM4_SH_REG_OFFSET(d)    ((d) & VKFD_PM4_SH_OFFSET_MASK)
 #define PM4_SH_CHUNK            64      /* values read at a time */
 
-/* Payload dwords - 1 (the header's count) of the fixed-size packets */
-#define PM4_WAIT_REG_MEM_COUNT  5
-#define PM4_IB_COUNT            2
-#define PM4_RELEASE_MEM_COUNT   6
-#define PM4_ACQUIRE_MEM_COUNT   5
-#define PM4_DISPATCH_DIRECT_COUNT   3   /* dim x, y, z, initiator */
-#define PM4_DISPATCH_INDIRECT_COUNT 2   /* address lo, hi, initiator */
-#define PM4_IB_DW               (PM4_IB_COUNT + 2)
+/* The header's count (payload dwords - 1) of the fixed-size packets */
+#define PM4_WAIT_REG_MEM_COUNT  (VKFD_PM4_WAIT_REG_MEM_DW - 1)
+#define PM4_IB_COUNT            (VKFD_PM4_IB_DW - 1)
+#define PM4_RELEASE_MEM_COUNT   (VKFD_PM4_RELEASE_MEM_DW - 1)
+#define PM4_ACQUIRE_MEM_COUNT   (VKFD_PM4_ACQUIRE_MEM_DW - 1)
+#define PM4_DISPATCH_DIRECT_COUNT   (VKFD_PM4_DISPATCH_DIRECT_DW - 1)
+#define PM4_DISPATCH_INDIRECT_COUNT (VKFD_PM4_DISPATCH_INDIRECT_DW - 1)
+#define PM4_IB_LEN              (VKFD_PM4_IB_DW + 1)    /* with the header */
 
-/* WRITE_DATA control dword */
-#define PM4_WD_DST_SEL(c)       (((c) >> 8) & 0xf)
-#define PM4_WD_ONE_ADDR         (1u << 16)
-#define PM4_WD_DST_MEM_SYNC     1
-#define PM4_WD_DST_TC_L2        2
-#define PM4_WD_DST_MEM_ASYNC    5
+#define PM4_WD_DST_SEL(c) \
+    (((c) >> VKFD_PM4_WD_DST_SHIFT) & VKFD_PM4_WD_DST_MASK)
 #define PM4_WD_CHUNK            256     /* dwords moved at a time */
 
-/* RELEASE_MEM data_cntl dword */
-#define PM4_RM_DST_SEL(c)       (((c) >> 16) & 3)
-#define PM4_RM_INT_SEL(c)       (((c) >> 24) & 7)
-#define PM4_RM_DATA_SEL(c)      ((c) >> 29)
-#define PM4_RM_EVENT(c)         ((c) & 0x3f)
-enum {
-    PM4_RM_DATA_NONE        = 0,
-    PM4_RM_DATA_32          = 1,
-    PM4_RM_DATA_64          = 2,
-    PM4_RM_DATA_CLOCK       = 3,
-    PM4_RM_DATA_PERFCOUNTER = 4,
-};
+#define PM4_RM_DST_SEL(c) \
+    (((c) >> VKFD_PM4_RM_DST_SHIFT) & VKFD_PM4_RM_DST_MASK)
+#define PM4_RM_INT_SEL(c) \
+    (((c) >> VKFD_PM4_RM_INT_SHIFT) & VKFD_PM4_RM_INT_MASK)
+#define PM4_RM_DATA_SEL(c)      ((c) >> VKFD_PM4_RM_DATA_SHIFT)
+#define PM4_RM_EVENT(c)         ((c) & VKFD_PM4_EVENT_MASK)
 
-/* WAIT_REG_MEM control dword */
-#define PM4_WRM_FUNC(c)         ((c) & 7)
-#define PM4_WRM_MEM_SPACE       (1u << 4)
-#define PM4_WRM_OPERATION(c)    (((c) >> 6) & 3)
-#define PM4_WRM_OP_WAIT         0
-#define PM4_WRM_OP_WAIT_PREEMPT 2
-enum {
-    PM4_FUNC_ALWAYS, PM4_FUNC_LT, PM4_FUNC_LE, PM4_FUNC_EQ, PM4_FUNC_NE,
-    PM4_FUNC_GE, PM4_FUNC_GT, PM4_FUNC_RESERVED,
-};
+#define PM4_WRM_FUNC(c)         ((c) & VKFD_PM4_WRM_FUNC_MASK)
+#define PM4_WRM_OPERATION(c) \
+    (((c) >> VKFD_PM4_WRM_OP_SHIFT) & VKFD_PM4_WRM_OP_MASK)
 /* WAIT_REG_MEM's functions are SDMA's (vkfd_engine_compare) */
-QEMU_BUILD_BUG_ON(PM4_FUNC_LT != VKFD_SDMA_FUNC_LT ||
-                  PM4_FUNC_GT != VKFD_SDMA_FUNC_GT);
-
-/* INDIRECT_BUFFER control dword: the size; the other bits are ignored */
-#define PM4_IB_SIZE_MASK        0xfffffu
-
-
+QEMU_BUILD_BUG_ON(VKFD_PM4_WRM_FUNC_RESERVED != VKFD_SDMA_FUNC_GT + 1);
 
 /*
  * Dwords of a packet read with its header, in one GPUVM access: most
@@ -202,16 +165,16 @@ static VkfdStep pm4_fault(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
 static VkfdStep pm4_write_data(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
                                uint32_t h, unsigned *budget)
 {
-    uint32_t dw[3], buf[PM4_WD_CHUNK], n = PM4_COUNT(h) - 2, done, k;
+    uint32_t dw[3], buf[PM4_WD_CHUNK], n = VKFD_PM4_COUNT(h) - 2, done, k;
     uint64_t addr;
 
     if (!pm4_fetch(s, q, st, 1, dw, 3)) {
         return pm4_fault(s, q, st, h, "packet not readable");
     }
     switch (PM4_WD_DST_SEL(dw[0])) {
-    case PM4_WD_DST_MEM_SYNC:
-    case PM4_WD_DST_TC_L2:
-    case PM4_WD_DST_MEM_ASYNC:
+    case VKFD_PM4_WD_DST_MEM_SYNC:
+    case VKFD_PM4_WD_DST_TC_L2:
+    case VKFD_PM4_WD_DST_MEM_ASYNC:
         break;
     default:
         return pm4_bad(s, q, st, h, "WRITE_DATA dst_sel is not memory");
@@ -221,8 +184,8 @@ static VkfdStep pm4_write_data(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
         return pm4_bad(s, q, st, h, "WRITE_DATA address not dword aligned");
     }
     trace_vkfd_pm4_write_data(q->ctx_id, q->doorbell, addr, n,
-                              !!(dw[0] & PM4_WD_ONE_ADDR));
-    if (dw[0] & PM4_WD_ONE_ADDR) {
+                              !!(dw[0] & VKFD_PM4_WD_ONE_ADDR));
+    if (dw[0] & VKFD_PM4_WD_ONE_ADDR) {
         /* every dword goes to the same address: the last one stays */
         if (!pm4_fetch_raw(s, q, st, 4 + n - 1, buf, 1)) {
             return pm4_fault(s, q, st, h, "packet not readable");
@@ -261,18 +224,18 @@ static VkfdStep pm4_release_mem(VkfdState *s, VkfdQueue *q,
     addr = dw[2] | (uint64_t)dw[3] << 32;
     sel = PM4_RM_DATA_SEL(dw[1]);
     switch (sel) {
-    case PM4_RM_DATA_NONE:
+    case VKFD_PM4_DATA_NONE:
         break;
-    case PM4_RM_DATA_32:
+    case VKFD_PM4_DATA_32:
         value = dw[4];
         len = 4;
         break;
-    case PM4_RM_DATA_64:
+    case VKFD_PM4_DATA_64:
         value = dw[4] | (uint64_t)dw[5] << 32;
         len = 8;
         break;
-    case PM4_RM_DATA_CLOCK:
-    case PM4_RM_DATA_PERFCOUNTER:
+    case VKFD_PM4_DATA_CLOCK:
+    case VKFD_PM4_DATA_PERFCOUNTER:
         value = vkfd_clock_ns();
         len = 8;
         break;
@@ -307,15 +270,15 @@ static VkfdStep pm4_wait_reg_mem(VkfdState *s, VkfdQueue *q,
     if (!pm4_fetch(s, q, st, 1, dw, ARRAY_SIZE(dw))) {
         return pm4_fault(s, q, st, h, "packet not readable");
     }
-    if (!(dw[0] & PM4_WRM_MEM_SPACE)) {
+    if (!(dw[0] & VKFD_PM4_WRM_MEM_SPACE)) {
         return pm4_bad(s, q, st, h, "WAIT_REG_MEM on a register");
     }
-    if (PM4_WRM_OPERATION(dw[0]) != PM4_WRM_OP_WAIT &&
-        PM4_WRM_OPERATION(dw[0]) != PM4_WRM_OP_WAIT_PREEMPT) {
+    if (PM4_WRM_OPERATION(dw[0]) != VKFD_PM4_WRM_OP_WAIT &&
+        PM4_WRM_OPERATION(dw[0]) != VKFD_PM4_WRM_OP_WAIT_PREEMPT) {
         return pm4_bad(s, q, st, h, "WAIT_REG_MEM operation not supported");
     }
     func = PM4_WRM_FUNC(dw[0]);
-    if (func == PM4_FUNC_RESERVED) {
+    if (func == VKFD_PM4_WRM_FUNC_RESERVED) {
         return pm4_bad(s, q, st, h, "WAIT_REG_MEM function reserved");
     }
     addr = dw[1] | (uint64_t)dw[2] << 32;
@@ -348,7 +311,7 @@ static void pm4_push_ib(VkfdQueue *q, uint64_t base, uint32_t size)
 
 static bool pm4_ib_ok(uint64_t base, uint32_t size)
 {
-    return !(base & 3) && size <= PM4_IB_SIZE_MASK && base < VKFD_VA_END &&
+    return !(base & 3) && size <= VKFD_PM4_IB_SIZE_MASK && base < VKFD_VA_END &&
            base + size * 4ull <= VKFD_VA_END;
 }
 
@@ -362,7 +325,7 @@ static VkfdStep pm4_indirect_buffer(VkfdState *s, VkfdQueue *q,
         return pm4_fault(s, q, st, h, "packet not readable");
     }
     base = dw[0] | (uint64_t)dw[1] << 32;
-    size = dw[2] & PM4_IB_SIZE_MASK;
+    size = dw[2] & VKFD_PM4_IB_SIZE_MASK;
     if (!pm4_ib_ok(base, size)) {
         return pm4_bad(s, q, st, h, "IB unaligned or beyond 48 bits");
     }
@@ -397,24 +360,25 @@ static VkfdStep pm4_acquire_mem(VkfdState *s, VkfdQueue *q,
 static VkfdStep pm4_set_sh_reg(VkfdState *s, VkfdQueue *q,
                                const Pm4Stream *st, uint32_t h)
 {
-    uint32_t n = PM4_COUNT(h), off, buf[PM4_SH_CHUNK], i, k, reg;
+    uint32_t n = VKFD_PM4_COUNT(h), off, buf[PM4_SH_CHUNK], i, k, reg;
 
     if (!pm4_fetch(s, q, st, 1, &off, 1)) {
         return pm4_fault(s, q, st, h, "packet not readable");
     }
     off = PM4_SH_REG_OFFSET(off);
-    if (off >= PM4_SH_REGS || n > PM4_SH_REGS - off) {
+    if (off >= VKFD_PM4_SH_REGS || n > VKFD_PM4_SH_REGS - off) {
         return pm4_bad(s, q, st, h, "SET_SH_REG beyond the SH registers");
     }
-    trace_vkfd_pm4_set_sh_reg(q->ctx_id, q->doorbell, PM4_SH_REG_BASE + off,
-                              n);
+    trace_vkfd_pm4_set_sh_reg(q->ctx_id, q->doorbell,
+                              VKFD_PM4_SH_REG_BASE + off, n);
     for (i = 0; i < n; i += k) {
         k = MIN(n - i, PM4_SH_CHUNK);
         if (!pm4_fetch(s, q, st, 2 + i, buf, k)) {
             return pm4_fault(s, q, st, h, "packet not readable");
         }
         for (reg = 0; reg < k; reg++) {
-            uint32_t r = PM4_SH_REG_BASE + off + i + reg - VKFD_CS_REG_FIRST;
+            uint32_t r = VKFD_PM4_SH_REG_BASE + off + i + reg -
+                         VKFD_CS_REG_FIRST;
 
             if (r < VKFD_CS_REGS) {
                 q->cs_regs[r] = buf[reg];
@@ -437,10 +401,10 @@ static VkfdStep pm4_dispatch(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
     uint64_t addr;
     int i;
 
-    if (!pm4_fetch(s, q, st, 1, dw, PM4_COUNT(h) + 1)) {
+    if (!pm4_fetch(s, q, st, 1, dw, VKFD_PM4_COUNT(h) + 1)) {
         return pm4_fault(s, q, st, h, "packet not readable");
     }
-    if (PM4_OPCODE(h) == PM4_OP_DISPATCH_DIRECT) {
+    if (VKFD_PM4_OPCODE(h) == VKFD_PM4_OP_DISPATCH_DIRECT) {
         memcpy(dim, dw, sizeof(dim));
         initiator = dw[3];
     } else {
@@ -469,29 +433,29 @@ static VkfdStep pm4_dispatch(VkfdState *s, VkfdQueue *q, const Pm4Stream *st,
 /* The packet sizes known from the header alone; NULL if it is sound. */
 static const char *pm4_check_header(uint32_t h)
 {
-    uint32_t count = PM4_COUNT(h);
+    uint32_t count = VKFD_PM4_COUNT(h);
 
-    switch (PM4_OPCODE(h)) {
-    case PM4_OP_NOP:
+    switch (VKFD_PM4_OPCODE(h)) {
+    case VKFD_PM4_OP_NOP:
         return NULL;
-    case PM4_OP_WRITE_DATA:
+    case VKFD_PM4_OP_WRITE_DATA:
         return count < 3 ? "WRITE_DATA without data" : NULL;
-    case PM4_OP_WAIT_REG_MEM:
+    case VKFD_PM4_OP_WAIT_REG_MEM:
         return count != PM4_WAIT_REG_MEM_COUNT ? "WAIT_REG_MEM size" : NULL;
-    case PM4_OP_INDIRECT_BUFFER:
+    case VKFD_PM4_OP_INDIRECT_BUFFER:
         return count != PM4_IB_COUNT ? "INDIRECT_BUFFER size" : NULL;
-    case PM4_OP_RELEASE_MEM:
+    case VKFD_PM4_OP_RELEASE_MEM:
         return count != PM4_RELEASE_MEM_COUNT ?
                "RELEASE_MEM size (GFX9: 8 dwords)" : NULL;
-    case PM4_OP_ACQUIRE_MEM:
+    case VKFD_PM4_OP_ACQUIRE_MEM:
         return count != PM4_ACQUIRE_MEM_COUNT ?
                "ACQUIRE_MEM size (GFX9: 7 dwords)" : NULL;
-    case PM4_OP_SET_SH_REG:
+    case VKFD_PM4_OP_SET_SH_REG:
         return !count ? "SET_SH_REG without a value" : NULL;
-    case PM4_OP_DISPATCH_DIRECT:
+    case VKFD_PM4_OP_DISPATCH_DIRECT:
         return count != PM4_DISPATCH_DIRECT_COUNT ?
                "DISPATCH_DIRECT size (5 dwords)" : NULL;
-    case PM4_OP_DISPATCH_INDIRECT:
+    case VKFD_PM4_OP_DISPATCH_INDIRECT:
         return count != PM4_DISPATCH_INDIRECT_COUNT ?
                "DISPATCH_INDIRECT size (compute: 4 dwords)" : NULL;
     }
@@ -537,7 +501,7 @@ static VkfdStep pm4_packet(VkfdState *s, VkfdQueue *q, Pm4Stream *st,
         return pm4_fail(s, q, st, VKFD_QERR_VM_FAULT, 0, s->vm_last_fault_va,
                         st->level ? "IB not readable" : "ring not readable");
     }
-    switch (PM4_TYPE(h)) {
+    switch (VKFD_PM4_TYPE(h)) {
     case 2:
         *len = 1;       /* a type-2 filler */
         return VKFD_STEP_DONE;
@@ -550,8 +514,9 @@ static VkfdStep pm4_packet(VkfdState *s, VkfdQueue *q, Pm4Stream *st,
     if (why) {
         return pm4_bad(s, q, st, h, why);
     }
-    *len = PM4_COUNT(h) + 2;
-    if (PM4_OPCODE(h) == PM4_OP_NOP && PM4_COUNT(h) == PM4_NOP_ONE_DWORD) {
+    *len = VKFD_PM4_COUNT(h) + 2;
+    if (VKFD_PM4_OPCODE(h) == VKFD_PM4_OP_NOP &&
+        VKFD_PM4_COUNT(h) == VKFD_PM4_NOP_ONE_DWORD) {
         *len = 1;
     }
     if (*len > st->avail) {
@@ -564,24 +529,24 @@ static VkfdStep pm4_packet(VkfdState *s, VkfdQueue *q, Pm4Stream *st,
         return VKFD_STEP_STALL;
     }
     trace_vkfd_pm4_packet(q->ctx_id, q->doorbell, st->level, pm4_va(st, 0),
-                          PM4_OPCODE(h), PM4_COUNT(h));
-    switch (PM4_OPCODE(h)) {
-    case PM4_OP_NOP:
+                          VKFD_PM4_OPCODE(h), VKFD_PM4_COUNT(h));
+    switch (VKFD_PM4_OPCODE(h)) {
+    case VKFD_PM4_OP_NOP:
         return VKFD_STEP_DONE;
-    case PM4_OP_WRITE_DATA:
+    case VKFD_PM4_OP_WRITE_DATA:
         return pm4_write_data(s, q, st, h, budget);
-    case PM4_OP_WAIT_REG_MEM:
+    case VKFD_PM4_OP_WAIT_REG_MEM:
         return pm4_wait_reg_mem(s, q, st, h);
-    case PM4_OP_INDIRECT_BUFFER:
+    case VKFD_PM4_OP_INDIRECT_BUFFER:
         return pm4_indirect_buffer(s, q, st, h);
-    case PM4_OP_RELEASE_MEM:
+    case VKFD_PM4_OP_RELEASE_MEM:
         return pm4_release_mem(s, q, st, h);
-    case PM4_OP_ACQUIRE_MEM:
+    case VKFD_PM4_OP_ACQUIRE_MEM:
         return pm4_acquire_mem(s, q, st, h);
-    case PM4_OP_SET_SH_REG:
+    case VKFD_PM4_OP_SET_SH_REG:
         return pm4_set_sh_reg(s, q, st, h);
-    case PM4_OP_DISPATCH_DIRECT:
-    case PM4_OP_DISPATCH_INDIRECT:
+    case VKFD_PM4_OP_DISPATCH_DIRECT:
+    case VKFD_PM4_OP_DISPATCH_INDIRECT:
         return pm4_dispatch(s, q, st, h, budget);
     }
     g_assert_not_reached();
@@ -648,7 +613,7 @@ static VkfdStep pm4_exec(VkfdState *s, VkfdQueue *q, uint64_t wptr, bool ring,
             trace_vkfd_pm4_ib_done(q->ctx_id, q->doorbell, st.level);
             q->ib_depth--;
             if (q->ib_depth || ring) {
-                pm4_advance(q, PM4_IB_DW);
+                pm4_advance(q, PM4_IB_LEN);
             }
             continue;
         }

@@ -543,9 +543,34 @@ enum vkfd_sdma_func {
 #define VKFD_PM4_OP_RELEASE_MEM     0x49    /* event, data_cntl, addr, data */
 #define VKFD_PM4_OP_ACQUIRE_MEM     0x58    /* cache actions: 6 dwords */
 #define VKFD_PM4_OP_SET_SH_REG      0x76    /* register offset, values */
+#define VKFD_PM4_NOP_ONE_DWORD      0x3fff  /* NOP count: the header alone */
+
+/* Payload dwords of the fixed-size packets (the header's count + 1) */
+#define VKFD_PM4_WAIT_REG_MEM_DW    6
+#define VKFD_PM4_IB_DW              3
+#define VKFD_PM4_RELEASE_MEM_DW     7
+#define VKFD_PM4_ACQUIRE_MEM_DW     6
+#define VKFD_PM4_DISPATCH_DIRECT_DW 4
+#define VKFD_PM4_DISPATCH_INDIRECT_DW 3
+
+/*
+ * SET_SH_REG: dword 1's low 16 bits are the first register's offset from
+ * the SH space's base, which holds 1024 dwords (the COMPUTE_* registers
+ * among them); the values follow.
+ */
+#define VKFD_PM4_SH_REG_BASE        0x2c00
+#define VKFD_PM4_SH_REGS            0x400
+#define VKFD_PM4_SH_OFFSET_MASK     0xffffu
+
+/* DISPATCH_*: the last dword, COMPUTE_DISPATCH_INITIATOR */
+#define VKFD_PM4_CS_INIT_EN         (1u << 0)   /* COMPUTE_SHADER_EN */
+#define VKFD_PM4_CS_INIT_PARTIAL_TG (1u << 1)   /* PARTIAL_TG_EN */
+#define VKFD_PM4_CS_INIT_THREAD_DIMS (1u << 5)  /* USE_THREAD_DIMENSIONS */
+#define VKFD_PM4_CS_INIT_W32        (1u << 15)  /* CS_W32_EN */
 
 /* WRITE_DATA control dword: destination (bits 11:8) and flags */
 #define VKFD_PM4_WD_DST_SHIFT       8
+#define VKFD_PM4_WD_DST_MASK        0xfu
 #define VKFD_PM4_WD_DST_MEM_SYNC    1
 #define VKFD_PM4_WD_DST_TC_L2       2
 #define VKFD_PM4_WD_DST_MEM_ASYNC   5
@@ -559,8 +584,12 @@ enum vkfd_sdma_func {
  * an IH entry carrying dword 6) and data (31:29).
  */
 #define VKFD_PM4_EVENT_EOP          0x14
+#define VKFD_PM4_EVENT_MASK         0x3fu       /* event type, bits 5:0 */
+#define VKFD_PM4_EVENT_INDEX_EOP    (5u << 8)   /* event index (11:8) */
 #define VKFD_PM4_RM_DST_SHIFT       16
+#define VKFD_PM4_RM_DST_MASK        3u
 #define VKFD_PM4_RM_INT_SHIFT       24
+#define VKFD_PM4_RM_INT_MASK        7u
 #define VKFD_PM4_RM_DATA_SHIFT      29
 #define VKFD_PM4_RM_INT_WRITE       (2u << 24)  /* once the data is written */
 #define VKFD_PM4_RM_DATA(sel)       ((uint32_t)(sel) << VKFD_PM4_RM_DATA_SHIFT)
@@ -572,14 +601,24 @@ enum {
     VKFD_PM4_DATA_PERFCOUNTER = 4,
 };
 
-/* WAIT_REG_MEM control dword: function (2:0, SDMA's), space, operation */
+/*
+ * WAIT_REG_MEM control dword: function (2:0, VKFD_SDMA_FUNC_*'s numbers;
+ * 7 is reserved), memory space (4) and operation (7:6)
+ */
+#define VKFD_PM4_WRM_FUNC_MASK      7u
+#define VKFD_PM4_WRM_FUNC_RESERVED  7
 #define VKFD_PM4_WRM_MEM_SPACE      (1u << 4)
 #define VKFD_PM4_WRM_OP_SHIFT       6
+#define VKFD_PM4_WRM_OP_MASK        3u
 #define VKFD_PM4_WRM_OP_WAIT        0
 #define VKFD_PM4_WRM_OP_WAIT_PREEMPT 2
 
-/* INDIRECT_BUFFER: the size dword's low 20 bits; the rest is ignored */
+/*
+ * INDIRECT_BUFFER: address lo, hi, then the size in dwords (bits 19:0)
+ * with the CP's VALID bit (23), which vkfd ignores like the other bits.
+ */
 #define VKFD_PM4_IB_SIZE_MASK       0xfffffu
+#define VKFD_PM4_IB_VALID           (1u << 23)
 
 /*
  * AQL queue packets (docs/hardware.md, "AQL"): HSA's 64-byte packets.
