@@ -181,7 +181,7 @@ static unsigned packet(Bench *b, int kind, uint32_t *dw)
         break;
     case PKT_PM4_RELEASE:
         dw[n++] = VKFD_PM4_HDR(VKFD_PM4_OP_RELEASE_MEM, 7);
-        dw[n++] = VKFD_PM4_EVENT_EOP | 5 << 8;   /* index 5, as ROCr */
+        dw[n++] = VKFD_PM4_EVENT_EOP | VKFD_PM4_EVENT_INDEX_EOP; /* ROCr's */
         dw[n++] = VKFD_PM4_RM_DATA(VKFD_PM4_DATA_64) | VKFD_PM4_RM_INT_WRITE;
         dw[n++] = a;
         dw[n++] = a >> 32;

@@ -917,8 +917,8 @@ static void test_gpu_doorbell(void)
     TQ *b = tq_map(e, VKFD_QUEUE_PM4, PAGE);
     uint64_t buf = va_alloc(e, 64), db_b;
     uint32_t flushes = rd(e->v, VKFD_REG_HDP_FLUSHES);
-    uint32_t wd[] = { (3u << 30) | (3u << 16) | (0x37u << 8), 5u << 8,
-                      LO(buf), HI(buf), 0x1234 };
+    uint32_t wd[] = { VKFD_PM4_HDR(VKFD_PM4_OP_WRITE_DATA, 4),
+                      VKFD_PM4_WD_MEM, LO(buf), HI(buf), 0x1234 };
     uint32_t f[4];
     struct vkfd_mqd st;
 
@@ -1248,8 +1248,8 @@ static void test_atomic_targets(void)
     uint64_t words[] = { va_alloc(e, 64), VA_SYS + 2 * PAGE + 0x18 };
     uint64_t buf = va_alloc(e, 64), sig[2];
     uint32_t flushes = rd(e->v, VKFD_REG_HDP_FLUSHES);
-    uint32_t wd[] = { (3u << 30) | (3u << 16) | (0x37u << 8), 5u << 8,
-                      LO(buf), HI(buf), 0xabcd };
+    uint32_t wd[] = { VKFD_PM4_HDR(VKFD_PM4_OP_WRITE_DATA, 4),
+                      VKFD_PM4_WD_MEM, LO(buf), HI(buf), 0xabcd };
     uint32_t at[8];
     struct vkfd_mqd st;
     unsigned i, k;
@@ -1549,8 +1549,6 @@ static void test_aql_barriers(void)
     eng_stop(e);
 }
 
-#define PKT3(op, count)     (3u << 30 | (count) << 16 | (op) << 8)
-
 /*
  * ROCr's PM4-IB vendor packet runs its IB on the PM4 engine, waiting in
  * it if the IB says so; the completion signal's mailbox gets the event id.
@@ -1564,9 +1562,12 @@ static void test_aql_vendor_signals(void)
     uint64_t sig = signal_new(e, 1, mailbox, 42), sig2 = signal_new(e, 5,
                                                                     0, 0);
     uint32_t code[] = {
-        PKT3(0x37, 3), 5 << 8, mark, mark >> 32, 0x1b,     /* WRITE_DATA */
-        PKT3(0x3c, 5), 1 << 4 | 3, word, word >> 32, 1, ~0u, 4,
-        PKT3(0x37, 3), 5 << 8, mark + 4, (mark + 4) >> 32, 0x2b,
+        VKFD_PM4_HDR(VKFD_PM4_OP_WRITE_DATA, 4), VKFD_PM4_WD_MEM,
+        mark, mark >> 32, 0x1b,
+        VKFD_PM4_HDR(VKFD_PM4_OP_WAIT_REG_MEM, 6),
+        VKFD_PM4_WRM_MEM_SPACE | VKFD_SDMA_FUNC_EQ, word, word >> 32, 1, ~0u, 4,
+        VKFD_PM4_HDR(VKFD_PM4_OP_WRITE_DATA, 4), VKFD_PM4_WD_MEM,
+        mark + 4, (mark + 4) >> 32, 0x2b,
     };
     unsigned i;
     Aql p;
@@ -1578,10 +1579,10 @@ static void test_aql_vendor_signals(void)
     memset(&p, 0, sizeof(p));
     stw_le_p(p.b, VKFD_AQL_TYPE_VENDOR | VKFD_AQL_HEADER_BARRIER);
     p.b[2] = VKFD_AQL_AMD_PM4_IB;
-    stl_le_p(p.b + 4, 3u << 30 | 2u << 16 | 0x3f << 8);
+    stl_le_p(p.b + 4, VKFD_PM4_HDR(VKFD_PM4_OP_INDIRECT_BUFFER, 3));
     stl_le_p(p.b + 8, (uint32_t)ib);
     stl_le_p(p.b + 12, ib >> 32);
-    stl_le_p(p.b + 16, 1u << 23 | ARRAY_SIZE(code));
+    stl_le_p(p.b + 16, VKFD_PM4_IB_VALID | ARRAY_SIZE(code));
     stl_le_p(p.b + 20, 0xa);
     stq_le_p(p.b + 56, sig);
     aql_put(e, q, &p);
@@ -1688,7 +1689,7 @@ static void test_aql_bad(void)
         case BAD_IB:
             stw_le_p(p.b, VKFD_AQL_TYPE_VENDOR);
             p.b[2] = VKFD_AQL_AMD_PM4_IB;
-            stl_le_p(p.b + 4, 3u << 30 | 2u << 16 | 0x10 << 8);
+            stl_le_p(p.b + 4, VKFD_PM4_HDR(VKFD_PM4_OP_NOP, 3));
             break;
         case BAD_KOBJ_HOLE:
             stq_le_p(p.b + 32, VA_HOLE + 0x40);
@@ -2009,9 +2010,6 @@ static void ih_expect_untouched(Eng *e, uint64_t base, uint32_t off)
     }
 }
 
-#define PM4_PKT3(op, n)     (0xc0000000u | (((n) - 1u) << 16) | ((op) << 8))
-#define PM4_OP_RELEASE_MEM  0x49
-
 /* PM4 packets, appended at the queue's wptr (in dwords) */
 static void pm4_put(Eng *e, TQ *q, const uint32_t *dw, unsigned n)
 {
@@ -2219,9 +2217,10 @@ static void test_ih_sources(void)
 
     /* PM4 RELEASE_MEM: an entry with int_sel only, after the write */
     for (i = 0; i < 2; i++) {
-        rm[0] = PM4_PKT3(PM4_OP_RELEASE_MEM, 7);
-        rm[1] = 0x14 | (5 << 8);
-        rm[2] = 1u << 29 | (i ? 2u : 0u) << 24;
+        rm[0] = VKFD_PM4_HDR(VKFD_PM4_OP_RELEASE_MEM, 7);
+        rm[1] = VKFD_PM4_EVENT_EOP | VKFD_PM4_EVENT_INDEX_EOP;
+        rm[2] = VKFD_PM4_RM_DATA(VKFD_PM4_DATA_32) |
+                (i ? VKFD_PM4_RM_INT_WRITE : 0);
         rm[3] = (uint32_t)word;
         rm[4] = word >> 32;
         rm[5] = 0x1000 + i;

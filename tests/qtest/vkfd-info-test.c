@@ -29,8 +29,6 @@
 #define AQL_WG              64
 #define AQL_GROUPS          5
 
-#define PM4_PKT3(op, n)     (0xc0000000u | (((n) - 1u) << 16) | ((op) << 8))
-#define PM4_OP_NOP          0x10
 
 typedef struct TQ {
     uint32_t type;
@@ -389,7 +387,7 @@ static void test_info_queues(void)
     TQ *sq = tq_map(t, VKFD_QUEUE_SDMA, PAGE);
     TQ *pq = tq_map(t, VKFD_QUEUE_PM4, PAGE);
     uint64_t buf = va_alloc(t, 4 * PAGE), bytes = 0;
-    uint32_t nop[3] = { PM4_PKT3(PM4_OP_NOP, 2), 0, 0 };
+    uint32_t nop[3] = { VKFD_PM4_HDR(VKFD_PM4_OP_NOP, 2), 0, 0 };
     QDict *st, *d, *q;
     QList *ql, *dbs;
     unsigned i;

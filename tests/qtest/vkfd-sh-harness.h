@@ -949,25 +949,19 @@ static inline void sh_packet_write(ShRun *r, uint64_t va, uint64_t kobj)
 
 /*
  * PM4: what a GFX9 CP is told for a dispatch.  The COMPUTE_* registers by
- * SET_SH_REG (offsets from 0x2c00): START_X..Z and NUM_THREAD_X..Z at
- * 0x2e04, PGM_LO/HI at 0x2e0c, PGM_RSRC1/2 at 0x2e12, PGM_RSRC3 at 0x2e2d,
- * USER_DATA_0.. at 0x2e40; then DISPATCH_DIRECT with the grid in
- * work-items (USE_THREAD_DIMENSIONS).
+ * SET_SH_REG (offsets from VKFD_PM4_SH_REG_BASE, 0x2c00): START_X..Z and
+ * NUM_THREAD_X..Z at 0x2e04, PGM_LO/HI at 0x2e0c, PGM_RSRC1/2 at 0x2e12,
+ * PGM_RSRC3 at 0x2e2d, USER_DATA_0.. at 0x2e40; then DISPATCH_DIRECT with
+ * the grid in work-items (USE_THREAD_DIMENSIONS).
  */
-#define SH_PKT3(op, n)          (0xc0000000u | ((n) - 1u) << 16 | (op) << 8)
-#define SH_PM4_SET_SH_REG       0x76
-#define SH_PM4_DISPATCH_DIRECT  0x15
-#define SH_PM4_DISPATCH_INDIRECT 0x16
 #define SH_PM4_RING_DW          1024
-#define SH_CS_INIT_EN           (1u << 0)
-#define SH_CS_INIT_PARTIAL_TG   (1u << 1)
-#define SH_CS_INIT_THREAD_DIMS  (1u << 5)
 
 /* Append one SET_SH_REG of n values at register reg. */
 static inline void sh_pm4_regs(GArray *pm4, uint32_t reg,
                                const uint32_t *val, unsigned n)
 {
-    uint32_t h[2] = { SH_PKT3(SH_PM4_SET_SH_REG, n + 1), reg - 0x2c00 };
+    uint32_t h[2] = { VKFD_PM4_HDR(VKFD_PM4_OP_SET_SH_REG, n + 1),
+                      reg - VKFD_PM4_SH_REG_BASE };
 
     g_array_append_vals(pm4, h, 2);
     g_array_append_vals(pm4, val, n);
@@ -1007,18 +1001,19 @@ static inline bool sh_pm4_stream(ShRun *r, uint64_t code, GArray *pm4)
     v[1] = r->kernarg >> 32;
     sh_pm4_regs(pm4, 0x2e40, v, r->kd.props ? 2 : 0);
     r->pm4_dispatch_at = pm4->len;
-    v[5] = SH_CS_INIT_EN | SH_CS_INIT_PARTIAL_TG | SH_CS_INIT_THREAD_DIMS;
+    v[5] = VKFD_PM4_CS_INIT_EN | VKFD_PM4_CS_INIT_PARTIAL_TG |
+           VKFD_PM4_CS_INIT_THREAD_DIMS;
     if (r->pm4_indirect) {
         uint64_t dims = sh_alloc(r, 16);
 
         sh_write32(r, dims, r->grid, 3);
-        v[0] = SH_PKT3(SH_PM4_DISPATCH_INDIRECT, 3);
+        v[0] = VKFD_PM4_HDR(VKFD_PM4_OP_DISPATCH_INDIRECT, 3);
         v[1] = dims;
         v[2] = dims >> 32;
         v[3] = v[5];
         g_array_append_vals(pm4, v, 4);
     } else {
-        v[0] = SH_PKT3(SH_PM4_DISPATCH_DIRECT, 4);
+        v[0] = VKFD_PM4_HDR(VKFD_PM4_OP_DISPATCH_DIRECT, 4);
         v[1] = r->grid[0];
         v[2] = r->grid[1];
         v[3] = r->grid[2];

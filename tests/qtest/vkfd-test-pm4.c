@@ -37,11 +37,11 @@ static void test_pm4_packets(void)
     pk(p, 0x80000000);
     pk(p, 0xbfffffff);
     /* WRITE_DATA: a run of dwords, one address, each memory dst_sel */
-    pk_write(p, WD_MEM, d.va, data, 4);
-    pk_write(p, WD_MEM | WD_ONE_ADDR, d.va + 0x40, data, 4);
+    pk_write(p, VKFD_PM4_WD_MEM, d.va, data, 4);
+    pk_write(p, VKFD_PM4_WD_MEM | VKFD_PM4_WD_ONE_ADDR, d.va + 0x40, data, 4);
     pk_write(p, 1 << 8, d.va + 0x50, data, 1);
     pk_write(p, 2 << 8, d.va + 0x54, data + 1, 1);
-    pk_write(p, WD_MEM, d.va + 0x5c, data + 2, 1);
+    pk_write(p, VKFD_PM4_WD_MEM, d.va + 0x5c, data + 2, 1);
     /* RELEASE_MEM: 32 bits, 64 bits, the clock twice, nothing */
     pk_release(p, 1, 0, d.va + 0x100, 0x1111222233334444ull);
     pk_release(p, 2, 2, d.va + 0x108, 0x5555666677778888ull);
@@ -87,7 +87,7 @@ static bool bad_packet(Pkt *p, unsigned i, uint64_t va)
 {
     switch (i) {
     case 0:             /* unknown opcode */
-        pk(p, PKT3(0x99, 2));
+        pk(p, VKFD_PM4_HDR(0x99, 2));
         pk(p, 0);
         pk(p, 0);
         return true;
@@ -98,8 +98,8 @@ static bool bad_packet(Pkt *p, unsigned i, uint64_t va)
         pk(p, 0x40000000);
         return true;
     case 3:             /* WRITE_DATA without data */
-        pk(p, PKT3(OP_WRITE_DATA, 3));
-        pk(p, WD_MEM);
+        pk(p, VKFD_PM4_HDR(VKFD_PM4_OP_WRITE_DATA, 3));
+        pk(p, VKFD_PM4_WD_MEM);
         pk(p, (uint32_t)va);
         pk(p, va >> 32);
         return true;
@@ -110,11 +110,11 @@ static bool bad_packet(Pkt *p, unsigned i, uint64_t va)
         pk_write(p, 3 << 8, va, (uint32_t[]){ 1 }, 1);
         return true;
     case 6:             /* WRITE_DATA unaligned */
-        pk_write(p, WD_MEM, va + 2, (uint32_t[]){ 1 }, 1);
+        pk_write(p, VKFD_PM4_WD_MEM, va + 2, (uint32_t[]){ 1 }, 1);
         return true;
     case 7:             /* RELEASE_MEM of 7 dwords */
         pk_release(p, 1, 0, va, 0);
-        p->dw[p->n - 8] = PKT3(OP_RELEASE_MEM, 6);
+        p->dw[p->n - 8] = VKFD_PM4_HDR(VKFD_PM4_OP_RELEASE_MEM, 6);
         p->n--;
         return true;
     case 8:             /* RELEASE_MEM data_sel 5 (GDS) */
@@ -132,7 +132,7 @@ static bool bad_packet(Pkt *p, unsigned i, uint64_t va)
         return true;
     case 12:            /* WAIT_REG_MEM on a register */
         pk_wait(p, F_EQ, va, 0, 0);
-        p->dw[p->n - 6] &= ~WRM_MEM;
+        p->dw[p->n - 6] &= ~VKFD_PM4_WRM_MEM_SPACE;
         return true;
     case 13:            /* WAIT_REG_MEM function 7 */
         pk_wait(p, 7, va, 0, 0);
@@ -146,12 +146,12 @@ static bool bad_packet(Pkt *p, unsigned i, uint64_t va)
         return true;
     case 16:            /* WAIT_REG_MEM of 6 dwords */
         pk_wait(p, F_EQ, va, 0, 0);
-        p->dw[p->n - 7] = PKT3(OP_WAIT_REG_MEM, 5);
+        p->dw[p->n - 7] = VKFD_PM4_HDR(VKFD_PM4_OP_WAIT_REG_MEM, 5);
         p->n--;
         return true;
     case 17:            /* INDIRECT_BUFFER of 5 dwords */
         pk_ib(p, va, 4);
-        p->dw[p->n - 4] = PKT3(OP_IB, 4);
+        p->dw[p->n - 4] = VKFD_PM4_HDR(VKFD_PM4_OP_INDIRECT_BUFFER, 4);
         pk(p, 0);
         return true;
     case 18:            /* INDIRECT_BUFFER unaligned */
@@ -162,11 +162,11 @@ static bool bad_packet(Pkt *p, unsigned i, uint64_t va)
         return true;
     case 20:            /* ACQUIRE_MEM of GFX10's 8 dwords */
         pk_acquire(p);
-        p->dw[p->n - 7] = PKT3(OP_ACQUIRE_MEM, 7);
+        p->dw[p->n - 7] = VKFD_PM4_HDR(VKFD_PM4_OP_ACQUIRE_MEM, 7);
         pk(p, 0);
         return true;
     case 21:            /* a packet larger than the whole ring */
-        pk(p, PKT3(OP_NOP, 2000));
+        pk(p, VKFD_PM4_HDR(VKFD_PM4_OP_NOP, 2000));
         return true;
     case 22:            /* RELEASE_MEM data_sel 7 */
         pk_release(p, 7, 0, va, 0);
@@ -237,7 +237,7 @@ static void test_pm4_rptr_report(void)
         for (j = 0; j < k; j++) {
             data[j] = i << 8 | j;
         }
-        pk_write(p, WD_MEM, d.va + (i % 64) * 32, data, k);
+        pk_write(p, VKFD_PM4_WD_MEM, d.va + (i % 64) * 32, data, k);
         r = tq_run(&q, p);
         g_assert_cmphex(r, ==, q.wptr % 64);
         g_assert_cmphex(qtest_readl(v->qts, d.pa + (i % 64) * 32 +
@@ -296,7 +296,7 @@ static void test_pm4_wrap(void)
             for (j = 0; j < k; j++) {
                 data[j] = i << 8 | j;
             }
-            pk_write(p, WD_MEM, d.va + (i % 100) * 32, data, k);
+            pk_write(p, VKFD_PM4_WD_MEM, d.va + (i % 100) * 32, data, k);
             batch += 4 + k;
         }
         tq_submit(&q, p);
@@ -319,7 +319,7 @@ static void test_pm4_wrap(void)
     for (j = 0; j < 8; j++) {
         data[j] = 0x5000 + j;
     }
-    pk_write(p, WD_MEM, d.va + 0xe00, data, 8);
+    pk_write(p, VKFD_PM4_WD_MEM, d.va + 0xe00, data, 8);
     at = q.wptr;
     tq_put_dw(&q, p->dw, 5);
     tq_kick(&q);
@@ -524,10 +524,10 @@ static void test_pm4_ib(void)
 
     /* a bad packet in an IB is reported at its IB address */
     pk_write1(p, d.va + 0x308, 1);
-    pk(p, PKT3(0x77, 1));
+    pk(p, VKFD_PM4_HDR(0x77, 1));
     pk(p, 0);
     n1 = ib_store(v, &ib, ib1, p);
-    ib_fails(&q, p, ib1, n1, VKFD_QERR_BAD_PACKET, PKT3(0x77, 1),
+    ib_fails(&q, p, ib1, n1, VKFD_QERR_BAD_PACKET, VKFD_PM4_HDR(0x77, 1),
              ib1 + 5 * 4);
 
     /* a packet that runs past the end of its IB */
@@ -564,15 +564,17 @@ static void test_pm4_faults(void)
     at = q.wptr;
     pk_write1(p, hole, 1);
     g_assert_cmphex(tq_run(&q, p), ==, tq_pos(&q, at));
-    tq_expect(&q, at, VKFD_QERR_VM_FAULT, PKT3(OP_WRITE_DATA, 4), hole);
+    tq_expect(&q, at, VKFD_QERR_VM_FAULT,
+              VKFD_PM4_HDR(VKFD_PM4_OP_WRITE_DATA, 4), hole);
     expect_fault(v, VKFD_ST_VM_FAULT, 1, hole, true);
 
     /* WRITE_DATA that runs off its page into nothing */
     g_assert_cmpuint(tq_map(&q), ==, VKFD_ST_OK);
     at = q.wptr;
-    pk_write(p, WD_MEM, hole - 8, data, 4);
+    pk_write(p, VKFD_PM4_WD_MEM, hole - 8, data, 4);
     g_assert_cmphex(tq_run(&q, p), ==, tq_pos(&q, at));
-    tq_expect(&q, at, VKFD_QERR_VM_FAULT, PKT3(OP_WRITE_DATA, 7), hole);
+    tq_expect(&q, at, VKFD_QERR_VM_FAULT,
+              VKFD_PM4_HDR(VKFD_PM4_OP_WRITE_DATA, 7), hole);
     expect_fault(v, VKFD_ST_VM_FAULT, 1, hole, true);
     g_assert_cmpuint(qtest_readl(v->qts, d.pa + PAGE - 4), ==, 2);
 
@@ -581,8 +583,8 @@ static void test_pm4_faults(void)
     at = q.wptr;
     pk_release(p, 2, 0, ro.va + 8, 5);
     g_assert_cmphex(tq_run(&q, p), ==, tq_pos(&q, at));
-    tq_expect(&q, at, VKFD_QERR_VM_FAULT, PKT3(OP_RELEASE_MEM, 7),
-              ro.va + 8);
+    tq_expect(&q, at, VKFD_QERR_VM_FAULT,
+              VKFD_PM4_HDR(VKFD_PM4_OP_RELEASE_MEM, 7), ro.va + 8);
     expect_fault_ro(v, VKFD_ST_VM_FAULT, 1, ro.va + 8);
 
     /* WAIT_REG_MEM on nothing (a read) */
@@ -590,8 +592,8 @@ static void test_pm4_faults(void)
     at = q.wptr;
     pk_wait(p, F_EQ, hole + 4, 0, ~0u);
     g_assert_cmphex(tq_run(&q, p), ==, tq_pos(&q, at));
-    tq_expect(&q, at, VKFD_QERR_VM_FAULT, PKT3(OP_WAIT_REG_MEM, 6),
-              hole + 4);
+    tq_expect(&q, at, VKFD_QERR_VM_FAULT,
+              VKFD_PM4_HDR(VKFD_PM4_OP_WAIT_REG_MEM, 6), hole + 4);
     expect_fault(v, VKFD_ST_VM_FAULT, 1, hole + 4, false);
 
     /* a wptr the device cannot read: nothing runs, nothing written */
@@ -669,8 +671,8 @@ static void test_pm4_isolation(void)
     at = qa.wptr;
     pk_write1(p, only_b.va, 0xaaaa);
     g_assert_cmphex(tq_run(&qa, p), ==, tq_pos(&qa, at));
-    tq_expect(&qa, at, VKFD_QERR_VM_FAULT, PKT3(OP_WRITE_DATA, 4),
-              only_b.va);
+    tq_expect(&qa, at, VKFD_QERR_VM_FAULT,
+              VKFD_PM4_HDR(VKFD_PM4_OP_WRITE_DATA, 4), only_b.va);
     expect_fault(v, VKFD_ST_VM_FAULT, 1, only_b.va, true);
     g_assert_cmphex(qtest_readl(v->qts, only_b.pa), ==, 0xbbbb);
 
@@ -811,8 +813,9 @@ static void random_packet(GRand *r, Pkt *p, const QMem *d,
                           const RandIbs *ibs, bool clean)
 {
     static const uint32_t ops[] = {
-        OP_NOP, OP_WRITE_DATA, OP_WAIT_REG_MEM, OP_IB, OP_RELEASE_MEM,
-        OP_ACQUIRE_MEM,
+        VKFD_PM4_OP_NOP, VKFD_PM4_OP_WRITE_DATA, VKFD_PM4_OP_WAIT_REG_MEM,
+        VKFD_PM4_OP_INDIRECT_BUFFER, VKFD_PM4_OP_RELEASE_MEM,
+        VKFD_PM4_OP_ACQUIRE_MEM,
     };
     uint32_t n = g_rand_int_range(r, 1, 9), i, j, op;
     uint32_t pick = g_rand_int_range(r, clean ? 5 : 0, 100);
@@ -825,13 +828,14 @@ static void random_packet(GRand *r, Pkt *p, const QMem *d,
         pk(p, g_rand_int(r));
     } else if (pick < 5) {      /* a known opcode with any payload */
         op = ops[g_rand_int_range(r, 0, ARRAY_SIZE(ops))];
-        pk(p, PKT3(op, n));
+        pk(p, VKFD_PM4_HDR(op, n));
         for (i = 0; i < n; i++) {
             pk(p, g_rand_boolean(r) ? g_rand_int(r) : (uint32_t)va);
         }
     } else if (pick < 40) {
-        pk(p, PKT3(OP_WRITE_DATA, 3 + n));
-        pk(p, clean || g_rand_int_range(r, 0, 8) ? WD_MEM : g_rand_int(r));
+        pk(p, VKFD_PM4_HDR(VKFD_PM4_OP_WRITE_DATA, 3 + n));
+        pk(p, clean || g_rand_int_range(r, 0, 8) ? VKFD_PM4_WD_MEM :
+                                                   g_rand_int(r));
         pk(p, (uint32_t)va);
         pk(p, va >> 32);
         for (i = 0; i < n; i++) {

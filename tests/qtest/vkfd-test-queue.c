@@ -240,7 +240,7 @@ static void test_queue_doorbells(void)
     g_assert_cmpuint(rd(v, VKFD_REG_ACCESS_ERRORS), ==, 3);
 
     /* a stopped queue ignores its doorbell (not an access error) */
-    pk(p, PKT3(0x99, 1));
+    pk(p, VKFD_PM4_HDR(0x99, 1));
     pk(p, 0);
     tq_put(&q, p);
     tq_kick(&q);
@@ -252,7 +252,7 @@ static void test_queue_doorbells(void)
     g_assert_cmphex(tq_rptr(&q), ==, MARK);
     g_assert_cmpuint(qtest_readl(v->qts, d.pa), ==, 2);
     g_assert_cmpuint(rd(v, VKFD_REG_ACCESS_ERRORS), ==, 3);
-    tq_expect(&q, q.wptr - 7, VKFD_QERR_BAD_PACKET, PKT3(0x99, 1),
+    tq_expect(&q, q.wptr - 7, VKFD_QERR_BAD_PACKET, VKFD_PM4_HDR(0x99, 1),
               tq_va(&q, q.wptr - 7));
     /* and once unmapped, the doorbell is nobody's again */
     ring_doorbell(v, 1, 1023, 0);
@@ -339,7 +339,7 @@ static void test_queue_migration(void)
     pk_nop(p, 3);
     tq_put(&qe, p);
     err_at = qe.wptr;
-    pk(p, PKT3(0x55, 1));
+    pk(p, VKFD_PM4_HDR(0x55, 1));
     pk(p, 0);
     g_assert_cmphex(tq_run(&qe, p), ==, tq_pos(&qe, err_at));
 
@@ -363,7 +363,7 @@ static void test_queue_migration(void)
     g_assert_cmpuint(qtest_readl(v->qts, d.pa + 16), ==, 5);
     g_assert_cmphex(tq_rptr(&qe), ==, MARK);
     tq_expect(&qw, qw.wptr, VKFD_QERR_NONE, 0, 0);
-    tq_expect(&qe, err_at, VKFD_QERR_BAD_PACKET, PKT3(0x55, 1),
+    tq_expect(&qe, err_at, VKFD_QERR_BAD_PACKET, VKFD_PM4_HDR(0x55, 1),
               tq_va(&qe, err_at));
     tq_expect(&qi, qi.wptr, VKFD_QERR_NONE, 0, 0);
     g_assert_cmpuint(submit(v, VKFD_CMD_UNMAP_CONTEXT, 1), ==, VKFD_ST_OK);

@@ -23,21 +23,21 @@
 #define MARK            0xa5a5a5a5u
 #define MARK_HI         0x5a5a5a5au
 
-/* vkfd_hw.h's PM4 names, short for tests that spell many packets */
-#define PKT3(op, n)     VKFD_PM4_HDR(op, n)
-#define OP_NOP          VKFD_PM4_OP_NOP
-#define OP_WRITE_DATA   VKFD_PM4_OP_WRITE_DATA
-#define OP_WAIT_REG_MEM VKFD_PM4_OP_WAIT_REG_MEM
-#define OP_IB           VKFD_PM4_OP_INDIRECT_BUFFER
-#define OP_RELEASE_MEM  VKFD_PM4_OP_RELEASE_MEM
-#define OP_ACQUIRE_MEM  VKFD_PM4_OP_ACQUIRE_MEM
-#define WD_MEM          VKFD_PM4_WD_MEM         /* dst_sel: memory */
-#define WD_ONE_ADDR     VKFD_PM4_WD_ONE_ADDR
-#define WRM_MEM         VKFD_PM4_WRM_MEM_SPACE
-#define IB_VALID        (1u << 23)      /* the CP's VALID; vkfd ignores it */
 #define MQD_STATE       offsetof(struct vkfd_mqd, rptr)
 
-enum { F_ALWAYS, F_LT, F_LE, F_EQ, F_NE, F_GE, F_GT };
+/*
+ * WAIT_REG_MEM's compare functions, which are SDMA's (vkfd_hw.h): short
+ * names, as the tables of cases spell many of them
+ */
+enum {
+    F_ALWAYS = VKFD_SDMA_FUNC_ALWAYS,
+    F_LT = VKFD_SDMA_FUNC_LT,
+    F_LE = VKFD_SDMA_FUNC_LE,
+    F_EQ = VKFD_SDMA_FUNC_EQ,
+    F_NE = VKFD_SDMA_FUNC_NE,
+    F_GE = VKFD_SDMA_FUNC_GE,
+    F_GT = VKFD_SDMA_FUNC_GT,
+};
 
 typedef struct QCtx {
     uint32_t id;
@@ -301,7 +301,7 @@ static inline void pk_nop(Pkt *p, unsigned payload)
 {
     unsigned i;
 
-    pk(p, PKT3(OP_NOP, payload));
+    pk(p, VKFD_PM4_HDR(VKFD_PM4_OP_NOP, payload));
     for (i = 0; i < payload; i++) {
         pk(p, 0xdead0000 + i);
     }
@@ -312,7 +312,7 @@ static inline void pk_write(Pkt *p, uint32_t ctl, uint64_t va,
 {
     unsigned i;
 
-    pk(p, PKT3(OP_WRITE_DATA, 3 + n));
+    pk(p, VKFD_PM4_HDR(VKFD_PM4_OP_WRITE_DATA, 3 + n));
     pk(p, ctl);
     pk(p, (uint32_t)va);
     pk(p, va >> 32);
@@ -323,15 +323,15 @@ static inline void pk_write(Pkt *p, uint32_t ctl, uint64_t va,
 
 static inline void pk_write1(Pkt *p, uint64_t va, uint32_t value)
 {
-    pk_write(p, WD_MEM, va, &value, 1);
+    pk_write(p, VKFD_PM4_WD_MEM, va, &value, 1);
 }
 
 static inline void pk_release(Pkt *p, uint32_t data_sel, uint32_t int_sel,
                               uint64_t va, uint64_t data)
 {
-    pk(p, PKT3(OP_RELEASE_MEM, 7));
-    pk(p, 0x14 | (5 << 8));     /* an end-of-pipe event, as ROCr sends */
-    pk(p, data_sel << 29 | int_sel << 24);
+    pk(p, VKFD_PM4_HDR(VKFD_PM4_OP_RELEASE_MEM, 7));
+    pk(p, VKFD_PM4_EVENT_EOP | VKFD_PM4_EVENT_INDEX_EOP);  /* as ROCr */
+    pk(p, VKFD_PM4_RM_DATA(data_sel) | int_sel << VKFD_PM4_RM_INT_SHIFT);
     pk(p, (uint32_t)va);
     pk(p, va >> 32);
     pk(p, (uint32_t)data);
@@ -342,8 +342,8 @@ static inline void pk_release(Pkt *p, uint32_t data_sel, uint32_t int_sel,
 static inline void pk_wait(Pkt *p, uint32_t func, uint64_t va, uint32_t ref,
                            uint32_t mask)
 {
-    pk(p, PKT3(OP_WAIT_REG_MEM, 6));
-    pk(p, WRM_MEM | func);
+    pk(p, VKFD_PM4_HDR(VKFD_PM4_OP_WAIT_REG_MEM, 6));
+    pk(p, VKFD_PM4_WRM_MEM_SPACE | func);
     pk(p, (uint32_t)va);
     pk(p, va >> 32);
     pk(p, ref);
@@ -353,15 +353,15 @@ static inline void pk_wait(Pkt *p, uint32_t func, uint64_t va, uint32_t ref,
 
 static inline void pk_ib(Pkt *p, uint64_t va, uint32_t size)
 {
-    pk(p, PKT3(OP_IB, 3));
+    pk(p, VKFD_PM4_HDR(VKFD_PM4_OP_INDIRECT_BUFFER, 3));
     pk(p, (uint32_t)va);
     pk(p, va >> 32);
-    pk(p, size | IB_VALID);
+    pk(p, size | VKFD_PM4_IB_VALID);
 }
 
 static inline void pk_acquire(Pkt *p)
 {
-    pk(p, PKT3(OP_ACQUIRE_MEM, 6));
+    pk(p, VKFD_PM4_HDR(VKFD_PM4_OP_ACQUIRE_MEM, 6));
     pk(p, 0x28c00000);
     pk(p, 0xffffffff);
     pk(p, 0xff);
