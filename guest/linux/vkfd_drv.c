@@ -117,6 +117,22 @@ static int vkfd_check_hw(struct vkfd_dev *dev)
 	return 0;
 }
 
+/*
+ * PCIe AtomicOps to the root complex, asked for as amdgpu does for a dGPU:
+ * 32- and 64-bit ones both, or none.  Without them the GPU's atomics on
+ * system memory are not atomic against the CPUs, and the topology's GPU
+ * -> CPU link says so (NO_ATOMICS_32/64_BIT); GFX9 works either way.
+ */
+static void vkfd_probe_atomics(struct vkfd_dev *dev)
+{
+	dev->pcie_atomics =
+		!pci_enable_atomic_ops_to_root(dev->pdev,
+					       PCI_EXP_DEVCAP2_ATOMIC_COMP32 |
+					       PCI_EXP_DEVCAP2_ATOMIC_COMP64);
+	if (!dev->pcie_atomics)
+		dev_info(&dev->pdev->dev, "PCIe atomic ops are not supported\n");
+}
+
 static int vkfd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct vkfd_dev *dev;
@@ -152,6 +168,7 @@ static int vkfd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		return ret;
 	pci_set_master(pdev);
+	vkfd_probe_atomics(dev);
 
 	/* Vectors and IRQ are released by devres, after remove(). */
 	ret = pci_alloc_irq_vectors(pdev, 2, 2, PCI_IRQ_MSIX);

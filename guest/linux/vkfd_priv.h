@@ -84,6 +84,7 @@ struct vkfd_dev {
 	u32 gpu_id;			/* topology gpu_id, 16 bits, non-zero */
 	u32 max_contexts;
 	u64 serial;
+	bool pcie_atomics;		/* AtomicOps reach the root complex */
 
 	/* scheduler ring; one command in flight, under sched_lock */
 	struct mutex sched_lock;

@@ -538,9 +538,15 @@ static char *vkfd_mem_props(const struct vkfd_topology_node *gpu,
 	return p.buf;
 }
 
-/* A PCIe link between the CPU node and a GPU node, either way round. */
-static char *vkfd_link_props(u32 from, u32 to)
+/*
+ * A PCIe link between the CPU node and a GPU node, either way round.
+ * Its atomics are the requester's: the GPU's own on the way to the CPU,
+ * what the GPU completes for the CPU on the way to it.
+ */
+static char *vkfd_link_props(u32 from, u32 to, bool atomics)
 {
+	u32 flags = VKFD_IOLINK_ENABLED;
+
 	struct vkfd_props p;
 
 	vkfd_props_start(&p);
@@ -556,9 +562,9 @@ static char *vkfd_link_props(u32 from, u32 to)
 	vkfd_prop(&p, "max_bandwidth", 0);
 	vkfd_prop(&p, "recommended_transfer_size", 0);
 	vkfd_prop(&p, "recommended_sdma_engine_id_mask", 0);
-	/* the device does no PCIe atomics */
-	vkfd_prop(&p, "flags", VKFD_IOLINK_ENABLED | VKFD_IOLINK_NO_ATOMICS_32 |
-			       VKFD_IOLINK_NO_ATOMICS_64);
+	if (!atomics)
+		flags |= VKFD_IOLINK_NO_ATOMICS_32 | VKFD_IOLINK_NO_ATOMICS_64;
+	vkfd_prop(&p, "flags", flags);
 	return p.buf;
 }
 
@@ -633,6 +639,20 @@ static void vkfd_topo_unpublish_node(struct vkfd_topo_sysfs *ns)
 	memset(ns, 0, sizeof(*ns));
 }
 
+/* The next io_link folder of node ns, with its properties text. */
+static int vkfd_topo_publish_link(struct vkfd_topo_sysfs *ns,
+				  struct vkfd_topology_node *gpu, char *props)
+{
+	unsigned int i = ns->num_links;
+
+	ns->links[i] = vkfd_topo_dir_add(&vkfd_link_ktype, ns->io_links, gpu,
+					 props, i);
+	if (!ns->links[i])
+		return -ENOMEM;
+	ns->num_links++;
+	return 0;
+}
+
 /*
  * Node <index>: the CPU (gpu NULL) with a link to every GPU, or a GPU with
  * its link to the CPU.  On failure the caller tears down what was made.
@@ -644,7 +664,9 @@ static int vkfd_topo_publish_node(struct vkfd_topo_sysfs *ns,
 				  u32 simd_id_base)
 {
 	unsigned int i, ncaches, links = gpu ? 1 : vkfd_topo.num_gpus;
+	struct vkfd_topology_node *peer;
 	struct kobject *k;
+	int ret;
 
 	ns->node = vkfd_topo_dir_add(&vkfd_node_ktype, vkfd_topo.nodes, gpu,
 				     vkfd_node_props(gpu, cpu, links,
@@ -687,15 +709,20 @@ static int vkfd_topo_publish_node(struct vkfd_topo_sysfs *ns,
 	ns->links = kcalloc(links, sizeof(*ns->links), GFP_KERNEL);
 	if (!ns->links)
 		return -ENOMEM;
-	for (i = 0; i < links; i++) {
-		char *props = gpu ? vkfd_link_props(index, 0) :
-				    vkfd_link_props(0, i + 1);
-
-		ns->links[i] = vkfd_topo_dir_add(&vkfd_link_ktype, ns->io_links,
-						 gpu, props, i);
-		if (!ns->links[i])
-			return -ENOMEM;
-		ns->num_links++;
+	if (gpu)
+		return vkfd_topo_publish_link(ns, gpu,
+					      vkfd_link_props(index, 0,
+							      gpu->atomics_to_host));
+	i = 0;
+	list_for_each_entry(peer, &vkfd_topo.gpus, list) {
+		if (i == links)
+			break;
+		ret = vkfd_topo_publish_link(ns, NULL,
+					     vkfd_link_props(0, i + 1,
+							     peer->atomics_completer));
+		if (ret)
+			return ret;
+		i++;
 	}
 	return 0;
 }
@@ -762,7 +789,7 @@ static int vkfd_topology_read_identity(struct vkfd_dev *dev,
 {
 	void __iomem *regs = dev->regs;
 	struct pci_dev *pdev = dev->pdev;
-	u32 major, minor, step, arrays;
+	u32 major, minor, step, arrays, devcap2;
 	const char *name;
 	u32 key[2];
 
@@ -815,6 +842,11 @@ static int vkfd_topology_read_identity(struct vkfd_dev *dev,
 	gpu->domain = pci_domain_nr(pdev->bus);
 	gpu->location_id = pci_dev_id(pdev);
 	gpu->drm_render_minor = dev->drm_render_minor;
+	/* the CPU -> GPU link: what the GPU completes, as amdkfd reads it */
+	pcie_capability_read_dword(pdev, PCI_EXP_DEVCAP2, &devcap2);
+	gpu->atomics_completer = devcap2 & (PCI_EXP_DEVCAP2_ATOMIC_COMP32 |
+					    PCI_EXP_DEVCAP2_ATOMIC_COMP64);
+	gpu->atomics_to_host = dev->pcie_atomics;
 	/* the serial when the device has one, else one from where it sits */
 	key[0] = gpu->domain;
 	key[1] = gpu->location_id;

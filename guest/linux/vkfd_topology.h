@@ -46,6 +46,15 @@ struct vkfd_topology_node {
 	u32 fw_version;
 	u64 vram_size;
 
+	/*
+	 * PCIe AtomicOps, as amdkfd sets its io_link flags: the GPU's own
+	 * atomics reach system memory as AtomicOps (probe's
+	 * pci_enable_atomic_ops_to_root(), the GPU -> CPU link), and the
+	 * GPU completes the CPU's on its BARs (its DevCap2, CPU -> GPU).
+	 */
+	bool atomics_to_host;
+	bool atomics_completer;
+
 	atomic64_t vram_used;		/* bytes of VRAM allocated */
 };
 

@@ -19,6 +19,7 @@
 #include "hw/pci/msix.h"
 #include "hw/pci/pcie.h"
 #include "hw/qdev-properties.h"
+#include "exec/address-spaces.h"
 #include "migration/vmstate.h"
 #include "vkfd.h"
 #include "trace.h"
@@ -58,8 +59,54 @@ void vkfd_soft_reset(VkfdState *s)
     s->waves_sel = 0;
 }
 
+/*
+ * PCIe AtomicOps.  The device completes 32- and 64-bit AtomicOps aimed at
+ * its BARs (VRAM is RAM: a CPU's locked instruction there is a host
+ * atomic), not 128-bit CAS.  It also requests them: its own atomics on
+ * the guest's memory are host compare-and-swaps where that memory is RAM
+ * it reaches with no IOMMU translating (vkfd_vm_atomic), so AtomicOp
+ * Requester Enable is writable, as on a GPU.
+ */
+static void vkfd_pcie_atomics_init(PCIDevice *pdev)
+{
+    uint32_t pos = pdev->exp.exp_cap;
+
+    pci_long_test_and_set_mask(pdev->config + pos + PCI_EXP_DEVCAP2,
+                               PCI_EXP_DEVCAP2_ATOMIC_COMP32 |
+                               PCI_EXP_DEVCAP2_ATOMIC_COMP64);
+    pci_word_test_and_set_mask(pdev->wmask + pos + PCI_EXP_DEVCTL2,
+                               PCI_EXP_DEVCTL2_ATOMIC_REQ);
+}
+
+/*
+ * On q35's root bus the device is a root complex integrated endpoint: no
+ * root port above it says whether the root complex completes AtomicOps.
+ * Linux then takes AtomicOp Requester Enable found set as the
+ * hypervisor's word that it does (pci_enable_atomic_ops_to_root).  QEMU
+ * is that hypervisor here, so the bit comes out of reset set exactly
+ * when the device's atomics on guest RAM are atomic: no IOMMU translates
+ * for it.  Behind a root port the port's DevCap2 decides (QEMU's ports
+ * complete no AtomicOps) and the bit resets to 0, as the spec has it.
+ */
+static void vkfd_pcie_atomics_reset(PCIDevice *pdev)
+{
+    uint8_t *devctl2;
+
+    if (!pci_is_express(pdev)) {
+        return;
+    }
+    devctl2 = pdev->config + pdev->exp.exp_cap + PCI_EXP_DEVCTL2;
+    if (pcie_cap_get_type(pdev) == PCI_EXP_TYPE_RC_END &&
+        pci_device_iommu_address_space(pdev) == &address_space_memory) {
+        pci_word_test_and_set_mask(devctl2, PCI_EXP_DEVCTL2_ATOMIC_REQ);
+    } else {
+        pci_word_test_and_clear_mask(devctl2, PCI_EXP_DEVCTL2_ATOMIC_REQ);
+    }
+}
+
 static void vkfd_qdev_reset(DeviceState *dev)
 {
+    vkfd_pcie_atomics_reset(PCI_DEVICE(dev));
     vkfd_soft_reset(VKFD(dev));
 }
 
@@ -116,9 +163,12 @@ static void vkfd_realize(PCIDevice *pdev, Error **errp)
     }
 
     pci_config_set_interrupt_pin(pdev->config, 0);
-    if (pci_is_express(pdev) && pcie_endpoint_cap_init(pdev, 0x80) < 0) {
-        error_setg(errp, "vkfd: cannot add the PCIe capability");
-        return;
+    if (pci_is_express(pdev)) {
+        if (pcie_endpoint_cap_init(pdev, 0x80) < 0) {
+            error_setg(errp, "vkfd: cannot add the PCIe capability");
+            return;
+        }
+        vkfd_pcie_atomics_init(pdev);
     }
 
     memory_region_init_io(&s->regs, OBJECT(s), &vkfd_regs_ops, s,

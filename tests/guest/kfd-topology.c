@@ -6,7 +6,11 @@
  * amdkfd, counts against subfolders, the CPU node first, one GPU node per
  * vkfd device with the gpu_id, render minor and PCI location the driver
  * reports in debugfs, and the nodes renumbered when a device is unbound
- * and bound again.  Run inside the guest as root; prints TAP.
+ * and bound again.  The io_links' atomics flags are checked against the
+ * PCI functions' config space as amdkfd derives them, and against what
+ * the guest's layout gives (--gpu-atomics yes|no: whether the GPU's
+ * AtomicOps reach the root complex).  Run inside the guest as root;
+ * prints TAP.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -62,6 +66,21 @@ static const char *const link_keys[] = {
 static const char *const system_keys[] = {
 	"platform_oem", "platform_id", "platform_rev",
 };
+
+/* io_link flags (amdkfd's CRAT_IOLINK_FLAGS_*) */
+#define IOLINK_NO_ATOMICS	0xcULL	/* NO_ATOMICS_32_BIT | _64_BIT */
+
+/* the PCI Express capability's fields the atomics flags come from */
+#define PCI_CAP_ID_EXP		0x10
+#define PCI_EXP_DEVCAP2		0x24
+#define PCI_EXP_DEVCTL2		0x28
+#define DEVCAP2_COMP32		0x080
+#define DEVCAP2_COMP64		0x100
+#define DEVCAP2_COMP128		0x200
+#define DEVCTL2_ATOMIC_REQ	0x40
+
+/* -1: not said, 0/1: the layout lets the GPU's AtomicOps through */
+static int want_gpu_atomics = -1;
 
 #define HSA_CAP_DOORBELL_TYPE(cap)	(((cap) >> 12) & 3)
 #define HSA_CAP_SVMAPI_SUPPORTED	0x08000000ULL
@@ -583,6 +602,112 @@ static void check_gpu_node(int node, const struct vkfd_gpu *want,
 	check_links(node, prop(&p, "io_links_count"));
 }
 
+/*
+ * DevCap2 and DevCtl2 of a PCI function, from its config space; false
+ * with both 0 when it has no PCI Express capability (a conventional PCI
+ * function: no AtomicOps either way).
+ */
+static bool pcie_devcap2(const char *bdf, uint32_t *devcap2, uint16_t *devctl2)
+{
+	unsigned char cfg[256];
+	FILE *f = fopen(path_of("/sys/bus/pci/devices/%s/config", bdf), "r");
+	size_t n = f ? fread(cfg, 1, sizeof(cfg), f) : 0;
+	unsigned int pos, hops;
+
+	if (f)
+		fclose(f);
+	*devcap2 = 0;
+	*devctl2 = 0;
+	if (n < sizeof(cfg) || !(cfg[6] & 0x10))	/* status: caps list */
+		return false;
+	for (pos = cfg[0x34] & 0xfc, hops = 0; pos >= 0x40 && hops < 48;
+	     pos = cfg[pos + 1] & 0xfc, hops++) {
+		if (cfg[pos] != PCI_CAP_ID_EXP)
+			continue;
+		if (pos + PCI_EXP_DEVCTL2 + 2 > sizeof(cfg))
+			return false;
+		memcpy(devcap2, &cfg[pos + PCI_EXP_DEVCAP2], sizeof(*devcap2));
+		memcpy(devctl2, &cfg[pos + PCI_EXP_DEVCTL2], sizeof(*devctl2));
+		return true;
+	}
+	return false;
+}
+
+static unsigned long long link_flags(int node, int link)
+{
+	struct props lp;
+	char why[256] = "";
+
+	if (!read_props(path_of(NODES "/%d/io_links/%d/properties", node, link),
+			&lp, why, sizeof(why)))
+		return ~0ULL;
+	return prop(&lp, "flags");
+}
+
+/*
+ * PCIe atomics, as amdkfd sets the link flags: the GPU -> CPU link has
+ * them when the driver's pci_enable_atomic_ops_to_root() succeeded (it
+ * then sets AtomicOp Requester Enable), the CPU -> GPU link when the
+ * GPU completes 32- or 64-bit AtomicOps (its DevCap2).  NO_ATOMICS_32
+ * and _64 always go together.
+ */
+static void check_link_atomics(int ngpu, const struct pci_fn *fns, int nfn)
+{
+	unsigned long long up, down, loc, dom;
+	const struct pci_fn *fn;
+	uint32_t cap;
+	uint16_t ctl;
+	bool pcie, completer, requester;
+	struct props p;
+	char why[256];
+	int node, i;
+
+	for (node = 1; node <= ngpu; node++) {
+		if (!read_props(path_of(NODES "/%d/properties", node), &p, why,
+				sizeof(why)))
+			continue;
+		loc = prop(&p, "location_id");
+		dom = prop(&p, "domain");
+		fn = NULL;
+		for (i = 0; i < nfn; i++)
+			if (fns[i].location == loc && fns[i].domain == dom)
+				fn = &fns[i];
+		if (!tap_ok(fn != NULL, "node %d: its PCI function for atomics",
+			    node))
+			continue;
+		pcie = pcie_devcap2(fn->bdf, &cap, &ctl);
+		completer = cap & (DEVCAP2_COMP32 | DEVCAP2_COMP64);
+		requester = ctl & DEVCTL2_ATOMIC_REQ;
+		if (pcie)
+			tap_ok((cap & (DEVCAP2_COMP32 | DEVCAP2_COMP64)) ==
+			       (DEVCAP2_COMP32 | DEVCAP2_COMP64) &&
+			       !(cap & DEVCAP2_COMP128),
+			       "%s: DevCap2 0x%08x: completes 32/64-bit AtomicOps, no 128-bit CAS",
+			       fn->bdf, cap);
+		else
+			tap_diag("%s: conventional PCI, no PCIe capability",
+				 fn->bdf);
+		up = link_flags(node, 0);
+		down = link_flags(0, node - 1);
+		tap_ok(up != ~0ULL &&
+		       (up & IOLINK_NO_ATOMICS) == (requester ? 0 : IOLINK_NO_ATOMICS),
+		       "node %d -> 0: flags %llu, atomics %s as AtomicOp Requester Enable is %s",
+		       node, up, requester ? "on" : "off",
+		       requester ? "set" : "clear");
+		if (want_gpu_atomics >= 0)
+			tap_ok(up != ~0ULL && requester == want_gpu_atomics &&
+			       (up & IOLINK_NO_ATOMICS) ==
+			       (want_gpu_atomics ? 0 : IOLINK_NO_ATOMICS),
+			       "node %d -> 0: atomics %s, as this layout gives",
+			       node, want_gpu_atomics ? "on" : "off");
+		tap_ok(down != ~0ULL &&
+		       (down & IOLINK_NO_ATOMICS) ==
+		       (completer ? 0 : IOLINK_NO_ATOMICS),
+		       "node 0 -> %d: flags %llu, atomics %s as the GPU's DevCap2",
+		       node, down, completer ? "on" : "off");
+	}
+}
+
 /* Every node, against the devices debugfs lists (in probe order). */
 static int check_topology(const char *when)
 {
@@ -607,6 +732,7 @@ static int check_topology(const char *when)
 	check_cpu_node(ngpu);
 	for (i = 0; i < ngpu && i + 1 < MAX_NODES; i++)
 		check_gpu_node(i + 1, &gpus[i], fns, nfn);
+	check_link_atomics(ngpu < MAX_NODES ? ngpu : MAX_NODES - 1, fns, nfn);
 	return ngpu;
 }
 
@@ -658,6 +784,14 @@ static void check_unbind_bind(int ngpu)
 int main(int argc, char **argv)
 {
 	int ngpu;
+
+	if (argc == 3 && !strcmp(argv[1], "--gpu-atomics") &&
+	    (!strcmp(argv[2], "yes") || !strcmp(argv[2], "no"))) {
+		want_gpu_atomics = !strcmp(argv[2], "yes");
+	} else if (argc != 1) {
+		fprintf(stderr, "usage: %s [--gpu-atomics yes|no]\n", argv[0]);
+		return 2;
+	}
 
 	if (!tap_ok(path_exists(TOPOLOGY) && path_exists(NODES),
 		    "%s exists", TOPOLOGY))
