@@ -297,22 +297,6 @@ static void test_ih(const void *opaque)
 }
 
 /* Point MSI-X vector 0 (scheduler completions) at addr with data. */
-static void msix_aim(Vkfd *v, uint64_t addr, uint32_t data)
-{
-    uint32_t off = v->dev->msix_table_off +
-                   VKFD_VECTOR_SCHED * PCI_MSIX_ENTRY_SIZE;
-
-    qpci_msix_enable(v->dev);
-    qpci_io_writel(v->dev, v->dev->msix_table_bar,
-                   off + PCI_MSIX_ENTRY_LOWER_ADDR, (uint32_t)addr);
-    qpci_io_writel(v->dev, v->dev->msix_table_bar,
-                   off + PCI_MSIX_ENTRY_UPPER_ADDR, addr >> 32);
-    qpci_io_writel(v->dev, v->dev->msix_table_bar,
-                   off + PCI_MSIX_ENTRY_DATA, data);
-    qpci_io_writel(v->dev, v->dev->msix_table_bar,
-                   off + PCI_MSIX_ENTRY_VECTOR_CTRL, 0);
-}
-
 /*
  * Queues, contexts and a running ring, then a command whose completion
  * message (MSI-X: address and data are the guest's) lands on the
@@ -342,7 +326,7 @@ static void msix_reset(Rig *r, uint64_t addr, uint32_t data,
     /* the queue runs and faults (no page table): IH and VM fault work */
     qpci_io_writel(v->dev, v->doorbells,
                    CTX * VKFD_DOORBELL_PAGE_SIZE + 1 * VKFD_DOORBELL_SIZE, 1);
-    msix_aim(v, addr, data);
+    msix_aim(v->dev, VKFD_VECTOR_SCHED, addr, data);
 
     memset(&cmd, 0, sizeof(cmd));
     cmd.opcode = VKFD_CMD_NOP;

@@ -2033,19 +2033,8 @@ static void sdma_trap(Eng *e, TQ *q, uint32_t int_context)
 /* Point MSI-X vector VKFD_VECTOR_IH at msg, unmasked (as /vkfd/msix). */
 static uint32_t ih_msix_setup(Eng *e, uint64_t msg)
 {
-    QPCIDevice *dev = e->v->dev;
-    uint32_t off;
+    uint32_t off = msix_aim(e->v->dev, VKFD_VECTOR_IH, msg, IH_MSI_DATA);
 
-    qpci_msix_enable(dev);
-    off = dev->msix_table_off + VKFD_VECTOR_IH * PCI_MSIX_ENTRY_SIZE;
-    qpci_io_writel(dev, dev->msix_table_bar, off + PCI_MSIX_ENTRY_LOWER_ADDR,
-                   (uint32_t)msg);
-    qpci_io_writel(dev, dev->msix_table_bar, off + PCI_MSIX_ENTRY_UPPER_ADDR,
-                   msg >> 32);
-    qpci_io_writel(dev, dev->msix_table_bar, off + PCI_MSIX_ENTRY_DATA,
-                   IH_MSI_DATA);
-    qpci_io_writel(dev, dev->msix_table_bar,
-                   off + PCI_MSIX_ENTRY_VECTOR_CTRL, 0);
     qtest_writel(e->qts, msg, 0);
     return off;
 }
@@ -2175,47 +2164,54 @@ static void test_ih_regs(void)
     g_free(e);
 }
 
-/* Every source's entry, and the MSI-X message each one raises. */
-static void test_ih_sources(void)
+/*
+ * test_ih_sources: the IH ring at base and the MSI-X message at msg; seq
+ * counts the entries so far, so the next one is at seq * IH_ENTRY.
+ */
+typedef struct IhSrc {
+    Eng *e;
+    uint64_t base, msg;
+    uint32_t seq;
+} IhSrc;
+
+/* Wait until n more entries are in the ring. */
+static void ih_src_wait(IhSrc *s, uint32_t n)
 {
-    Eng *e = eng_start();
-    TQ *sq = tq_map(e, VKFD_QUEUE_SDMA, PAGE);
-    TQ *pq = tq_map(e, VKFD_QUEUE_PM4, PAGE);
-    TQ *aq = tq_map(e, VKFD_QUEUE_AQL, 16 * VKFD_AQL_PACKET_SIZE);
-    TQ *bq;
-    uint64_t msg = guest_alloc(&e->v->alloc, 4);
-    uint64_t word = va_alloc(e, 8), mbox = va_alloc(e, 8);
-    uint64_t sig = signal_new(e, 2, mbox, 0x77), sig2 = signal_new(e, 1, 0, 9);
-    uint64_t base;
-    uint32_t rm[8], seq = 0, wptr = 0, i;
-    struct vkfd_mqd st;
-    struct vkfd_sched_cmd cmd = {
-        .opcode = VKFD_CMD_VM_FILL, .ctx_id = CTX,
-    };
-    Aql p;
+    ih_wait(s->e, (s->seq + n) * IH_ENTRY);
+}
 
-    ih_msix_setup(e, msg);
-    /* the ring disabled: a trap is dropped without a message */
-    sdma_trap(e, sq, 1);
-    kick(e, sq);
-    tq_wait(e, sq, sq->wptr);
-    g_assert_cmphex(rd(e->v, VKFD_REG_IH_WPTR), ==, 0);
-    wait_msi(e->qts, msg, 0);
-    g_assert_cmphex(rd(e->v, VKFD_REG_IH_OVERFLOWS), ==, 0);
+/* The next entry holds these fields. */
+static void ih_src_next(IhSrc *s, uint32_t source, uint32_t data,
+                        uint32_t doorbell, uint64_t addr, uint32_t flags)
+{
+    ih_expect(s->e, s->base, s->seq * IH_ENTRY, source, data, doorbell,
+              addr, flags, s->seq + 1);
+    s->seq++;
+}
 
-    base = ih_enable(e, PAGE);
+/* The message came; clear it for the next. */
+static void ih_src_msi(IhSrc *s)
+{
+    wait_msi(s->e->qts, s->msg, IH_MSI_DATA);
+    qtest_writel(s->e->qts, s->msg, 0);
+}
 
-    /* SDMA TRAP: data is int_context, bits 27:0 */
-    sdma_trap(e, sq, 0xf1234567);
-    kick(e, sq);
-    tq_wait(e, sq, sq->wptr);
-    ih_wait(e, wptr += IH_ENTRY);
-    ih_expect(e, base, 0, VKFD_IH_SRC_SDMA_TRAP, 0x01234567, sq->doorbell,
-              0, 0, ++seq);
-    wait_msi(e->qts, msg, IH_MSI_DATA);
-    qtest_writel(e->qts, msg, 0);
+/* SDMA TRAP: data is int_context, bits 27:0 */
+static void ih_src_sdma_trap(IhSrc *s, TQ *sq)
+{
+    sdma_trap(s->e, sq, 0xf1234567);
+    kick(s->e, sq);
+    tq_wait(s->e, sq, sq->wptr);
+    ih_src_wait(s, 1);
+    ih_src_next(s, VKFD_IH_SRC_SDMA_TRAP, 0x01234567, sq->doorbell, 0, 0);
+    ih_src_msi(s);
+}
 
-    /* PM4 RELEASE_MEM: an entry with int_sel only, after the write */
+/* PM4 RELEASE_MEM: an entry with int_sel only, after the write */
+static void ih_src_release_mem(IhSrc *s, TQ *pq, uint64_t word)
+{
+    uint32_t rm[8], i;
+
     for (i = 0; i < 2; i++) {
         rm[0] = VKFD_PM4_HDR(VKFD_PM4_OP_RELEASE_MEM, 7);
         rm[1] = VKFD_PM4_EVENT_EOP | VKFD_PM4_EVENT_INDEX_EOP;
@@ -2226,81 +2222,128 @@ static void test_ih_sources(void)
         rm[5] = 0x1000 + i;
         rm[6] = 0;
         rm[7] = 0xabcd0 + i;
-        pm4_put(e, pq, rm, ARRAY_SIZE(rm));
+        pm4_put(s->e, pq, rm, ARRAY_SIZE(rm));
     }
-    kick(e, pq);
-    tq_wait(e, pq, pq->wptr);
-    ih_wait(e, wptr += IH_ENTRY);
-    g_assert_cmphex(r32(e, word), ==, 0x1001);
-    ih_expect(e, base, IH_ENTRY, VKFD_IH_SRC_EOP, 0xabcd1, pq->doorbell,
-              word, 0, ++seq);
-    wait_msi(e->qts, msg, IH_MSI_DATA);
-    qtest_writel(e->qts, msg, 0);
+    kick(s->e, pq);
+    tq_wait(s->e, pq, pq->wptr);
+    ih_src_wait(s, 1);
+    g_assert_cmphex(r32(s->e, word), ==, 0x1001);
+    ih_src_next(s, VKFD_IH_SRC_EOP, 0xabcd1, pq->doorbell, word, 0);
+    ih_src_msi(s);
+}
 
-    /* AQL: a completion signal with a mailbox; one without posts nothing */
+/* AQL: a completion signal with a mailbox; one without posts nothing */
+static void ih_src_signal(IhSrc *s, TQ *aq)
+{
+    uint64_t mbox = va_alloc(s->e, 8);
+    uint64_t sig = signal_new(s->e, 2, mbox, 0x77);
+    uint64_t sig2 = signal_new(s->e, 1, 0, 9);
+    Aql p;
+
     aql_barrier(&p, VKFD_AQL_TYPE_BARRIER_AND, NULL, 0, sig2);
-    aql_put(e, aq, &p);
+    aql_put(s->e, aq, &p);
     aql_barrier(&p, VKFD_AQL_TYPE_BARRIER_AND, NULL, 0, sig);
-    aql_put(e, aq, &p);
-    kick(e, aq);
-    tq_wait(e, aq, 2);
-    ih_wait(e, wptr += IH_ENTRY);
-    g_assert_cmpuint(r64(e, mbox), ==, 0x77);
-    ih_expect(e, base, 2 * IH_ENTRY, VKFD_IH_SRC_SIGNAL, 0x77, aq->doorbell,
-              sig, 0, ++seq);
-    wait_msi(e->qts, msg, IH_MSI_DATA);
-    qtest_writel(e->qts, msg, 0);
+    aql_put(s->e, aq, &p);
+    kick(s->e, aq);
+    tq_wait(s->e, aq, 2);
+    ih_src_wait(s, 1);
+    g_assert_cmpuint(r64(s->e, mbox), ==, 0x77);
+    ih_src_next(s, VKFD_IH_SRC_SIGNAL, 0x77, aq->doorbell, sig, 0);
+    ih_src_msi(s);
+}
 
-    /* a queue's fault: VM_FAULT, then its QUEUE_ERROR */
-    bq = tq_map(e, VKFD_QUEUE_SDMA, PAGE);
-    sdma_fence(e, bq, VA_HOLE + 0x40, 1);
-    kick(e, bq);
-    wptr += 2 * IH_ENTRY;
-    ih_wait(e, wptr);
-    expect_vm_fault(e, VA_HOLE + 0x40, true);
-    ih_expect(e, base, 3 * IH_ENTRY, VKFD_IH_SRC_VM_FAULT, 0, bq->doorbell,
-              VA_HOLE + 0x40, VKFD_VM_FAULT_WRITE, ++seq);
-    ih_expect(e, base, 4 * IH_ENTRY, VKFD_IH_SRC_QUEUE_ERROR,
-              VKFD_QERR_VM_FAULT, bq->doorbell, VA_HOLE + 0x40,
-              VKFD_SDMA_HEADER(VKFD_SDMA_OP_FENCE, 0), ++seq);
-    tq_unmap(e, &bq, &st);
+/* A queue's fault: VM_FAULT, then its QUEUE_ERROR; a read has no WRITE */
+static void ih_src_queue_faults(IhSrc *s, uint64_t word)
+{
+    TQ *bq = tq_map(s->e, VKFD_QUEUE_SDMA, PAGE);
+    struct vkfd_mqd st;
+
+    sdma_fence(s->e, bq, VA_HOLE + 0x40, 1);
+    kick(s->e, bq);
+    ih_src_wait(s, 2);
+    expect_vm_fault(s->e, VA_HOLE + 0x40, true);
+    ih_src_next(s, VKFD_IH_SRC_VM_FAULT, 0, bq->doorbell, VA_HOLE + 0x40,
+                VKFD_VM_FAULT_WRITE);
+    ih_src_next(s, VKFD_IH_SRC_QUEUE_ERROR, VKFD_QERR_VM_FAULT,
+                bq->doorbell, VA_HOLE + 0x40,
+                VKFD_SDMA_HEADER(VKFD_SDMA_OP_FENCE, 0));
+    tq_unmap(s->e, &bq, &st);
     g_assert_cmpuint(st.error, ==, VKFD_QERR_VM_FAULT);
-    /* a read fault has no WRITE flag */
-    bq = tq_map(e, VKFD_QUEUE_SDMA, PAGE);
-    sdma_copy(e, bq, word, VA_HOLE + 0x80, 4);
-    kick(e, bq);
-    wptr += 2 * IH_ENTRY;
-    ih_wait(e, wptr);
-    expect_vm_fault(e, VA_HOLE + 0x80, false);
-    ih_expect(e, base, 5 * IH_ENTRY, VKFD_IH_SRC_VM_FAULT, 0, bq->doorbell,
-              VA_HOLE + 0x80, 0, ++seq);
-    ih_expect(e, base, 6 * IH_ENTRY, VKFD_IH_SRC_QUEUE_ERROR,
-              VKFD_QERR_VM_FAULT, bq->doorbell, VA_HOLE + 0x80,
-              VKFD_SDMA_HEADER(VKFD_SDMA_OP_COPY, 0), ++seq);
-    tq_unmap(e, &bq, NULL);
 
-    /* a bad packet: QUEUE_ERROR only */
-    bq = tq_map(e, VKFD_QUEUE_AQL, 16 * VKFD_AQL_PACKET_SIZE);
+    bq = tq_map(s->e, VKFD_QUEUE_SDMA, PAGE);
+    sdma_copy(s->e, bq, word, VA_HOLE + 0x80, 4);
+    kick(s->e, bq);
+    ih_src_wait(s, 2);
+    expect_vm_fault(s->e, VA_HOLE + 0x80, false);
+    ih_src_next(s, VKFD_IH_SRC_VM_FAULT, 0, bq->doorbell, VA_HOLE + 0x80, 0);
+    ih_src_next(s, VKFD_IH_SRC_QUEUE_ERROR, VKFD_QERR_VM_FAULT,
+                bq->doorbell, VA_HOLE + 0x80,
+                VKFD_SDMA_HEADER(VKFD_SDMA_OP_COPY, 0));
+    tq_unmap(s->e, &bq, NULL);
+}
+
+/* A bad packet: QUEUE_ERROR only */
+static void ih_src_bad_packet(IhSrc *s)
+{
+    TQ *bq = tq_map(s->e, VKFD_QUEUE_AQL, 16 * VKFD_AQL_PACKET_SIZE);
+    Aql p;
+
     memset(&p, 0, sizeof(p));
     stw_le_p(p.b, VKFD_AQL_TYPE_AGENT);
-    aql_put(e, bq, &p);
-    kick(e, bq);
-    ih_wait(e, wptr += IH_ENTRY);
-    ih_expect(e, base, 7 * IH_ENTRY, VKFD_IH_SRC_QUEUE_ERROR,
-              VKFD_QERR_BAD_PACKET, bq->doorbell, bq->ring,
-              VKFD_AQL_TYPE_AGENT, ++seq);
-    tq_unmap(e, &bq, NULL);
+    aql_put(s->e, bq, &p);
+    kick(s->e, bq);
+    ih_src_wait(s, 1);
+    ih_src_next(s, VKFD_IH_SRC_QUEUE_ERROR, VKFD_QERR_BAD_PACKET,
+                bq->doorbell, bq->ring, VKFD_AQL_TYPE_AGENT);
+    tq_unmap(s->e, &bq, NULL);
+}
 
-    /* a VM_FILL that faults: no queue, so no doorbell */
+/* A VM_FILL that faults: no queue, so no doorbell */
+static void ih_src_vm_fill(IhSrc *s)
+{
+    struct vkfd_sched_cmd cmd = {
+        .opcode = VKFD_CMD_VM_FILL, .ctx_id = CTX,
+    };
+
     cmd.u.vm_fill.va = VA_HOLE;
     cmd.u.vm_fill.size = 8;
-    g_assert_cmpuint(submit_cmd(e->v, &cmd), ==, VKFD_ST_VM_FAULT);
-    ih_wait(e, wptr += IH_ENTRY);
-    expect_vm_fault(e, VA_HOLE, true);
-    ih_expect(e, base, 8 * IH_ENTRY, VKFD_IH_SRC_VM_FAULT, 0, 0xffffffffu,
-              VA_HOLE, VKFD_VM_FAULT_WRITE, ++seq);
-    wait_msi(e->qts, msg, IH_MSI_DATA);
-    ih_expect_untouched(e, base, 9 * IH_ENTRY);
+    g_assert_cmpuint(submit_cmd(s->e->v, &cmd), ==, VKFD_ST_VM_FAULT);
+    ih_src_wait(s, 1);
+    expect_vm_fault(s->e, VA_HOLE, true);
+    ih_src_next(s, VKFD_IH_SRC_VM_FAULT, 0, 0xffffffffu, VA_HOLE,
+                VKFD_VM_FAULT_WRITE);
+    wait_msi(s->e->qts, s->msg, IH_MSI_DATA);
+}
+
+/* Every source's entry, and the MSI-X message each one raises. */
+static void test_ih_sources(void)
+{
+    IhSrc s = { .e = eng_start() };
+    Eng *e = s.e;
+    TQ *sq = tq_map(e, VKFD_QUEUE_SDMA, PAGE);
+    TQ *pq = tq_map(e, VKFD_QUEUE_PM4, PAGE);
+    TQ *aq = tq_map(e, VKFD_QUEUE_AQL, 16 * VKFD_AQL_PACKET_SIZE);
+    uint64_t word = va_alloc(e, 8);
+
+    s.msg = guest_alloc(&e->v->alloc, 4);
+    ih_msix_setup(e, s.msg);
+    /* the ring disabled: a trap is dropped without a message */
+    sdma_trap(e, sq, 1);
+    kick(e, sq);
+    tq_wait(e, sq, sq->wptr);
+    g_assert_cmphex(rd(e->v, VKFD_REG_IH_WPTR), ==, 0);
+    wait_msi(e->qts, s.msg, 0);
+    g_assert_cmphex(rd(e->v, VKFD_REG_IH_OVERFLOWS), ==, 0);
+
+    s.base = ih_enable(e, PAGE);
+    ih_src_sdma_trap(&s, sq);
+    ih_src_release_mem(&s, pq, word);
+    ih_src_signal(&s, aq);
+    ih_src_queue_faults(&s, word);
+    ih_src_bad_packet(&s);
+    ih_src_vm_fill(&s);
+    ih_expect_untouched(e, s.base, 9 * IH_ENTRY);
+    g_assert_cmpuint(s.seq, ==, 9);
     g_assert_cmphex(rd(e->v, VKFD_REG_IH_OVERFLOWS), ==, 0);
     g_assert_cmphex(rd(e->v, VKFD_REG_IH_STATUS), ==, 0);
 

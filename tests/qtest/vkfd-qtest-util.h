@@ -9,6 +9,7 @@
 #define VKFD_QTEST_UTIL_H
 
 #include "qemu/bswap.h"
+#include "hw/pci/pci_regs.h"
 #include "libqtest.h"
 #include "libqos/pci-pc.h"
 #include "libqos/malloc-pc.h"
@@ -162,6 +163,27 @@ static inline void wait_msix_pending(QPCIDevice *dev, uint16_t vector)
     g_assert_true(qpci_msix_pending(dev, vector));
 }
 
+/*
+ * Enable MSI-X and aim vector at addr with data, unmasked; returns the
+ * vector's entry in the table BAR, for the test to move or mask it.
+ */
+static inline uint32_t msix_aim(QPCIDevice *dev, uint16_t vector,
+                                uint64_t addr, uint32_t data)
+{
+    uint32_t off = dev->msix_table_off + vector * PCI_MSIX_ENTRY_SIZE;
+
+    qpci_msix_enable(dev);
+    qpci_io_writel(dev, dev->msix_table_bar,
+                   off + PCI_MSIX_ENTRY_LOWER_ADDR, (uint32_t)addr);
+    qpci_io_writel(dev, dev->msix_table_bar,
+                   off + PCI_MSIX_ENTRY_UPPER_ADDR, addr >> 32);
+    qpci_io_writel(dev, dev->msix_table_bar,
+                   off + PCI_MSIX_ENTRY_DATA, data);
+    qpci_io_writel(dev, dev->msix_table_bar,
+                   off + PCI_MSIX_ENTRY_VECTOR_CTRL, 0);
+    return off;
+}
+
 static inline uint64_t pt_alloc(Vkfd *v)
 {
     uint64_t t = guest_alloc(&v->alloc, PAGE);
@@ -282,6 +304,34 @@ static inline void vkfd_migrate_keep(Vkfd *v, const char *props,
 static inline void vkfd_migrate(Vkfd *v, const char *props)
 {
     vkfd_migrate_keep(v, props, NULL, NULL);
+}
+
+/*
+ * Offer the migration stream at uri to a new QEMU whose vkfd has props.
+ * With ok it must load; else the destination must refuse it: QEMU 7.2
+ * then exits with a failure.
+ */
+static inline void vkfd_incoming(const char *props, const char *uri,
+                                 bool ok)
+{
+    QTestState *qts;
+    int n;
+
+    qts = qtest_initf("-M pc -nodefaults -device vkfd,addr=04.0%s "
+                      "-incoming defer", props);
+    qtest_qmp_assert_success(qts, "{ 'execute': 'migrate-incoming', "
+                             "'arguments': { 'uri': %s } }", uri);
+    if (ok) {
+        g_assert_true(migration_wait(qts));
+        qtest_quit(qts);
+        return;
+    }
+    for (n = 0; n < 30000 && qtest_probe_child(qts); n++) {
+        g_usleep(1000);
+    }
+    g_assert_false(qtest_probe_child(qts));
+    qtest_set_expected_status(qts, EXIT_FAILURE);
+    qtest_quit(qts);
 }
 
 /*

@@ -82,97 +82,118 @@ static void test_pm4_packets(void)
     vkfd_stop(v);
 }
 
-/* Put a malformed packet number i into p; false when there are no more. */
-static bool bad_packet(Pkt *p, unsigned i, uint64_t va)
+/*
+ * The malformed packets: each is built by put (with sel) at va + off,
+ * then resized (its header's count and its dwords: one more, a zero, or
+ * one fewer) or changed in dword dw (cleared, then set).
+ */
+typedef struct BadPacket {
+    const char *name;
+    void (*put)(Pkt *p, uint64_t va, uint32_t sel);
+    uint32_t sel;
+    uint64_t off;
+    int resize;
+    unsigned dw;
+    uint32_t clear, set;
+} BadPacket;
+
+static void put_dword(Pkt *p, uint64_t va, uint32_t sel)
 {
-    switch (i) {
-    case 0:             /* unknown opcode */
-        pk(p, VKFD_PM4_HDR(0x99, 2));
-        pk(p, 0);
-        pk(p, 0);
-        return true;
-    case 1:             /* type 0: register writes */
-        pk(p, 0x00001234);
-        return true;
-    case 2:             /* type 1 */
-        pk(p, 0x40000000);
-        return true;
-    case 3:             /* WRITE_DATA without data */
-        pk(p, VKFD_PM4_HDR(VKFD_PM4_OP_WRITE_DATA, 3));
-        pk(p, VKFD_PM4_WD_MEM);
-        pk(p, (uint32_t)va);
-        pk(p, va >> 32);
-        return true;
-    case 4:             /* WRITE_DATA to a register */
-        pk_write(p, 0 << 8, va, (uint32_t[]){ 1 }, 1);
-        return true;
-    case 5:             /* WRITE_DATA to GDS */
-        pk_write(p, 3 << 8, va, (uint32_t[]){ 1 }, 1);
-        return true;
-    case 6:             /* WRITE_DATA unaligned */
-        pk_write(p, VKFD_PM4_WD_MEM, va + 2, (uint32_t[]){ 1 }, 1);
-        return true;
-    case 7:             /* RELEASE_MEM of 7 dwords */
-        pk_release(p, 1, 0, va, 0);
-        p->dw[p->n - 8] = VKFD_PM4_HDR(VKFD_PM4_OP_RELEASE_MEM, 6);
-        p->n--;
-        return true;
-    case 8:             /* RELEASE_MEM data_sel 5 (GDS) */
-        pk_release(p, 5, 0, va, 0);
-        return true;
-    case 9:             /* RELEASE_MEM 64 bits unaligned */
-        pk_release(p, 2, 0, va + 4, 0);
-        return true;
-    case 10:            /* RELEASE_MEM 32 bits unaligned */
-        pk_release(p, 1, 0, va + 2, 0);
-        return true;
-    case 11:            /* RELEASE_MEM dst_sel 2 */
-        pk_release(p, 1, 0, va, 0);
-        p->dw[p->n - 6] |= 2 << 16;
-        return true;
-    case 12:            /* WAIT_REG_MEM on a register */
-        pk_wait(p, F_EQ, va, 0, 0);
-        p->dw[p->n - 6] &= ~VKFD_PM4_WRM_MEM_SPACE;
-        return true;
-    case 13:            /* WAIT_REG_MEM function 7 */
-        pk_wait(p, 7, va, 0, 0);
-        return true;
-    case 14:            /* WAIT_REG_MEM write-wait-write (registers) */
-        pk_wait(p, F_EQ, va, 0, 0);
-        p->dw[p->n - 6] |= 1 << 6;
-        return true;
-    case 15:            /* WAIT_REG_MEM unaligned */
-        pk_wait(p, F_EQ, va + 1, 0, 0);
-        return true;
-    case 16:            /* WAIT_REG_MEM of 6 dwords */
-        pk_wait(p, F_EQ, va, 0, 0);
-        p->dw[p->n - 7] = VKFD_PM4_HDR(VKFD_PM4_OP_WAIT_REG_MEM, 5);
-        p->n--;
-        return true;
-    case 17:            /* INDIRECT_BUFFER of 5 dwords */
-        pk_ib(p, va, 4);
-        p->dw[p->n - 4] = VKFD_PM4_HDR(VKFD_PM4_OP_INDIRECT_BUFFER, 4);
-        pk(p, 0);
-        return true;
-    case 18:            /* INDIRECT_BUFFER unaligned */
-        pk_ib(p, va + 2, 4);
-        return true;
-    case 19:            /* INDIRECT_BUFFER beyond 48 bits */
-        pk_ib(p, (1ull << 48) - 8, 4);
-        return true;
-    case 20:            /* ACQUIRE_MEM of GFX10's 8 dwords */
-        pk_acquire(p);
-        p->dw[p->n - 7] = VKFD_PM4_HDR(VKFD_PM4_OP_ACQUIRE_MEM, 7);
-        pk(p, 0);
-        return true;
-    case 21:            /* a packet larger than the whole ring */
-        pk(p, VKFD_PM4_HDR(VKFD_PM4_OP_NOP, 2000));
-        return true;
-    case 22:            /* RELEASE_MEM data_sel 7 */
-        pk_release(p, 7, 0, va, 0);
-        return true;
+    pk(p, sel);
+}
+
+static void put_unknown(Pkt *p, uint64_t va, uint32_t sel)
+{
+    pk(p, VKFD_PM4_HDR(0x99, 2));
+    pk(p, 0);
+    pk(p, 0);
+}
+
+static void put_write(Pkt *p, uint64_t va, uint32_t sel)
+{
+    pk_write(p, sel, va, (uint32_t[]){ 1 }, 1);
+}
+
+static void put_write_empty(Pkt *p, uint64_t va, uint32_t sel)
+{
+    pk_write(p, sel, va, NULL, 0);
+}
+
+static void put_release(Pkt *p, uint64_t va, uint32_t sel)
+{
+    pk_release(p, sel, 0, va, 0);
+}
+
+static void put_wait(Pkt *p, uint64_t va, uint32_t sel)
+{
+    pk_wait(p, sel, va, 0, 0);
+}
+
+static void put_ib(Pkt *p, uint64_t va, uint32_t sel)
+{
+    pk_ib(p, va, 4);
+}
+
+static void put_ib_va_end(Pkt *p, uint64_t va, uint32_t sel)
+{
+    pk_ib(p, (1ull << 48) - 8, 4);
+}
+
+static void put_acquire(Pkt *p, uint64_t va, uint32_t sel)
+{
+    pk_acquire(p);
+}
+
+static const BadPacket bad_packets[] = {
+    { "unknown opcode", put_unknown },
+    { "type 0: register writes", put_dword, 0x00001234 },
+    { "type 1", put_dword, 0x40000000 },
+    { "WRITE_DATA without data", put_write_empty, VKFD_PM4_WD_MEM },
+    { "WRITE_DATA to a register", put_write, 0 << VKFD_PM4_WD_DST_SHIFT },
+    { "WRITE_DATA to GDS", put_write, 3 << VKFD_PM4_WD_DST_SHIFT },
+    { "WRITE_DATA unaligned", put_write, VKFD_PM4_WD_MEM, .off = 2 },
+    { "RELEASE_MEM of 7 dwords", put_release, 1, .resize = -1 },
+    { "RELEASE_MEM data_sel 5 (GDS)", put_release, 5 },
+    { "RELEASE_MEM 64 bits unaligned", put_release, 2, .off = 4 },
+    { "RELEASE_MEM 32 bits unaligned", put_release, 1, .off = 2 },
+    { "RELEASE_MEM dst_sel 2", put_release, 1,
+      .dw = 2, .set = 2 << VKFD_PM4_RM_DST_SHIFT },
+    { "WAIT_REG_MEM on a register", put_wait, F_EQ,
+      .dw = 1, .clear = VKFD_PM4_WRM_MEM_SPACE },
+    { "WAIT_REG_MEM function 7", put_wait, 7 },
+    { "WAIT_REG_MEM write-wait-write (registers)", put_wait, F_EQ,
+      .dw = 1, .set = 1 << VKFD_PM4_WRM_OP_SHIFT },
+    { "WAIT_REG_MEM unaligned", put_wait, F_EQ, .off = 1 },
+    { "WAIT_REG_MEM of 6 dwords", put_wait, F_EQ, .resize = -1 },
+    { "INDIRECT_BUFFER of 5 dwords", put_ib, .resize = 1 },
+    { "INDIRECT_BUFFER unaligned", put_ib, .off = 2 },
+    { "INDIRECT_BUFFER beyond 48 bits", put_ib_va_end },
+    { "ACQUIRE_MEM of GFX10's 8 dwords", put_acquire, .resize = 1 },
+    { "a packet larger than the whole ring", put_dword,
+      VKFD_PM4_HDR(VKFD_PM4_OP_NOP, 2000) },
+    { "RELEASE_MEM data_sel 7", put_release, 7 },
+};
+
+/* Put bad packet b into p, aimed at va. */
+static void bad_packet_put(Pkt *p, const BadPacket *b, uint64_t va)
+{
+    unsigned start = p->n;
+    uint32_t h;
+
+    b->put(p, va + b->off, b->sel);
+    if (b->resize) {
+        h = p->dw[start];
+        p->dw[start] = VKFD_PM4_HDR(VKFD_PM4_OPCODE(h),
+                                    VKFD_PM4_COUNT(h) + 1 + b->resize);
+        if (b->resize > 0) {
+            pk(p, 0);
+        } else {
+            p->n--;
+        }
     }
-    return false;
+    if (b->dw) {
+        p->dw[start + b->dw] = (p->dw[start + b->dw] & ~b->clear) | b->set;
+    }
 }
 
 static void test_pm4_bad_packets(void)
@@ -192,15 +213,17 @@ static void test_pm4_bad_packets(void)
         pk_write1(p, d.va + 4 * i, i + 1);
         tq_put(&q, p);
         at = q.wptr;
-        if (!bad_packet(p, i, d.va + 0x800)) {
+        if (i == ARRAY_SIZE(bad_packets)) {
             break;
         }
+        bad_packet_put(p, &bad_packets[i], d.va + 0x800);
         header = p->dw[0];
         tq_put(&q, p);
         pk_write1(p, d.va + 0x400 + 4 * i, 1);  /* must not run */
         tq_put(&q, p);
         tq_kick(&q);
-        g_test_message("bad packet %u: header 0x%08x", i, header);
+        g_test_message("bad packet %u (%s): header 0x%08x", i,
+                       bad_packets[i].name, header);
         g_assert_cmphex(tq_wait_run(&q), ==, tq_pos(&q, at));
         tq_expect(&q, at, VKFD_QERR_BAD_PACKET, header, tq_va(&q, at));
         g_assert_cmpuint(qtest_readl(v->qts, d.pa + 4 * i), ==, i + 1);

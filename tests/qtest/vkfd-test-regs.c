@@ -81,19 +81,9 @@ static void test_msix(void)
 {
     Vkfd *v = vkfd_start(NULL);
     uint64_t msg = guest_alloc(&v->alloc, 4);
-    uint32_t off;
+    uint32_t off = msix_aim(v->dev, VKFD_VECTOR_SCHED, msg, MSI_DATA);
     struct vkfd_sched_cmd cmd = { .opcode = VKFD_CMD_NOP };
 
-    qpci_msix_enable(v->dev);
-    off = v->dev->msix_table_off + VKFD_VECTOR_SCHED * PCI_MSIX_ENTRY_SIZE;
-    qpci_io_writel(v->dev, v->dev->msix_table_bar,
-                   off + PCI_MSIX_ENTRY_LOWER_ADDR, (uint32_t)msg);
-    qpci_io_writel(v->dev, v->dev->msix_table_bar,
-                   off + PCI_MSIX_ENTRY_UPPER_ADDR, msg >> 32);
-    qpci_io_writel(v->dev, v->dev->msix_table_bar,
-                   off + PCI_MSIX_ENTRY_DATA, MSI_DATA);
-    qpci_io_writel(v->dev, v->dev->msix_table_bar,
-                   off + PCI_MSIX_ENTRY_VECTOR_CTRL, 0);
     qtest_writel(v->qts, msg, 0);
 
     ring_enable(v);

@@ -408,10 +408,9 @@ static void test_set_trap_refused(void)
     g_autofree char *in = g_strdup_printf("exec:cat %s", file);
     g_autofree char *orig = NULL;
     Vkfd *v = vkfd_start(NULL);
-    QTestState *qts;
     char *sub;
     gsize len;
-    int round, n;
+    int round;
 
     ring_enable(v);
     g_assert_cmpuint(submit(v, VKFD_CMD_MAP_CONTEXT, 1), ==, VKFD_ST_OK);
@@ -435,21 +434,7 @@ static void test_set_trap_refused(void)
             stq_be_p(buf + (sub - orig) + 32 + 8 * (round - 1), 0x3000);
         }
         g_assert_true(g_file_set_contents(file, buf, len, NULL));
-        qts = qtest_initf("-M pc -nodefaults -device vkfd,addr=04.0"
-                          VKFD_PROPS " -incoming defer");
-        qtest_qmp_assert_success(qts, "{ 'execute': 'migrate-incoming', "
-                                 "'arguments': { 'uri': %s } }", in);
-        if (!round) {
-            g_assert_true(migration_wait(qts));
-            qtest_quit(qts);
-            continue;
-        }
-        for (n = 0; n < 30000 && qtest_probe_child(qts); n++) {
-            g_usleep(1000);
-        }
-        g_assert_false(qtest_probe_child(qts));
-        qtest_set_expected_status(qts, EXIT_FAILURE);
-        qtest_quit(qts);
+        vkfd_incoming(VKFD_PROPS, in, !round);
     }
     unlink(file);
 }
