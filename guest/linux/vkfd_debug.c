@@ -106,7 +106,8 @@ int vkfd_ioctl_runtime_enable(struct file *filep, struct vkfd_process *p,
  * ENABLE needs a debug-enabled target, which no vkfd process ever is
  * (EINVAL, unknown ops included), and ENABLE finds a GPU it cannot debug
  * (ENODEV).  amdkfd would first create a kfd_process for a tracee that
- * has none and then refuse it the same way; vkfd creates none.
+ * has none and then refuse it the same way (or with EPERM when only a
+ * thread of it, not its leader, is traced); vkfd creates none.
  */
 int vkfd_ioctl_dbg_trap(struct file *filep, struct vkfd_process *p,
 			void *data)
@@ -116,7 +117,7 @@ int vkfd_ioctl_dbg_trap(struct file *filep, struct vkfd_process *p,
 	struct task_struct *thread = NULL;
 	struct mm_struct *mm = NULL;
 	struct pid *pid;
-	bool tracee;
+	bool tracee, leader_traced;
 	int ret;
 
 	if (!vkfd_process_is_primary(p))
@@ -136,9 +137,10 @@ int vkfd_ioctl_dbg_trap(struct file *filep, struct vkfd_process *p,
 	if (!target) {
 		rcu_read_lock();
 		tracee = thread != current && ptrace_parent(thread) == current;
+		leader_traced = ptrace_parent(thread->group_leader) == current;
 		rcu_read_unlock();
 		if (args->op == KFD_IOC_DBG_TRAP_ENABLE && tracee)
-			ret = -ENODEV;
+			ret = leader_traced ? -ENODEV : -EPERM;
 		goto out;
 	}
 

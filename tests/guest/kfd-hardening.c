@@ -1630,6 +1630,45 @@ static pid_t dbg_child(bool kfd)
 	return pid;
 }
 
+static int idle_pipe = -1;
+
+/* Tells its id through idle_pipe, then waits to be killed. */
+static void *idle_thread(void *arg)
+{
+	pid_t tid = syscall(SYS_gettid);
+
+	if (write(idle_pipe, &tid, sizeof(tid)) != sizeof(tid))
+		return arg;
+	for (;;)
+		pause();
+	return arg;
+}
+
+/* A child without kfd whose second thread's id comes back in *tid. */
+static pid_t dbg_child_threads(pid_t *tid)
+{
+	pthread_t th;
+	int p[2];
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		idle_pipe = p[1];
+		if (pthread_create(&th, NULL, idle_thread, NULL))
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	if (pid > 0 && read(p[0], tid, sizeof(*tid)) != sizeof(*tid))
+		pid = -1;
+	close(p[0]);
+	return pid;
+}
+
 static void dbg_child_end(pid_t pid)
 {
 	if (pid > 0) {
@@ -1660,7 +1699,7 @@ static void dbg_cases(int kfd, int sec, struct rocm_pages *pg)
 		.enable = { .rinfo_ptr = (uintptr_t)pg->rw, .rinfo_size = 16,
 			    .dbg_fd = kfd },
 	};
-	pid_t plain, with_kfd, zombie;
+	pid_t plain, with_kfd, zombie, threads, tid = 0;
 	siginfo_t si;
 	pthread_t th;
 	uint32_t op;
@@ -1753,6 +1792,24 @@ static void dbg_cases(int kfd, int sec, struct rocm_pages *pg)
 out:
 	dbg_child_end(plain);
 	dbg_child_end(with_kfd);
+
+	/* amdkfd checks the leader: a traced thread alone is not enough */
+	threads = dbg_child_threads(&tid);
+	if (tap_ok(threads > 0 && tid > 0 && tid != threads &&
+		   ptrace(PTRACE_SEIZE, tid, 0, 0) == 0,
+		   "rtdbg: a child's second thread traced, not its leader")) {
+		tap_errno(dbg_trap(kfd, tid, KFD_IOC_DBG_TRAP_ENABLE), EPERM,
+			  "rtdbg: DBG_TRAP ENABLE of that thread: EPERM");
+		tap_errno(dbg_trap(kfd, threads, KFD_IOC_DBG_TRAP_ENABLE), ESRCH,
+			  "rtdbg: DBG_TRAP ENABLE of its leader: ESRCH");
+	}
+	/* the traced thread is ours to reap before its leader can be */
+	if (threads > 0) {
+		kill(threads, SIGKILL);
+		if (tid > 0)
+			waitpid(tid, NULL, __WALL);
+		waitpid(threads, NULL, 0);
+	}
 
 	/* a zombie has no address space */
 	fflush(stdout);
