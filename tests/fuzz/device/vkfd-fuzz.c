@@ -2588,14 +2588,20 @@ static void op_reg(Fuzz *f)
         VKFD_REG_IH_BASE_LO, VKFD_REG_IH_BASE_HI, VKFD_REG_IH_SIZE,
         VKFD_REG_IH_CNTL, VKFD_REG_IH_RPTR, VKFD_REG_IH_STATUS,
         VKFD_REG_IH_WPTR_ADDR_LO, VKFD_REG_IH_WPTR_ADDR_HI,
-        VKFD_REG_ID, VKFD_REG_CLOCK_LO,
+        VKFD_REG_ID, VKFD_REG_CLOCK_LO, VKFD_REG_WAVES_SEL, VKFD_REG_WAVES,
+        VKFD_REG_NUM_QUEUES, VKFD_REG_NUM_PREEMPTED,
     };
     unsigned off = chance(r, 85) ? regs[below(r, ARRAY_SIZE(regs))] :
                    below(r, VKFD_REGS_SIZE);
     static const char *const w[] = { "writeb", "writew", "writel",
                                      "writeq" };
 
-    if (chance(r, 40)) {
+    if (chance(r, 10)) {
+        /* a context's resident waves, live context or not */
+        wl(f, reg(f, VKFD_REG_WAVES_SEL),
+           chance(r, 70) ? (uint32_t)pick_ctx(f) : odd_u32(r));
+        cmd(f, "readl 0x%" PRIx64, reg(f, VKFD_REG_WAVES));
+    } else if (chance(r, 40)) {
         cmd(f, "readl 0x%" PRIx64, reg(f, off & ~3u));
     } else if (chance(r, 90)) {
         wl(f, reg(f, off & ~3u), odd_u32(r));
