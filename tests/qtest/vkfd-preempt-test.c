@@ -911,21 +911,13 @@ static void test_migration_stream(void)
         g_assert_true(g_file_set_contents(file, buf, len, NULL));
         if (!muts[i].change) {
             /* the source's memory comes along: the MQD is still there */
-            QTestState *src = v->qts;
+            QTestState *dst;
 
-            v->qts = qtest_initf("-M pc -nodefaults -device vkfd,addr=04.0,"
-                                 "id=pre0,max-queues=2 -incoming defer");
-            qtest_qmp_assert_success(v->qts, "{ 'execute': "
-                                     "'migrate-incoming', 'arguments': "
-                                     "{ 'uri': %s } }", in);
-            g_assert_true(migration_wait(v->qts));
-            qtest_qmp_assert_success(v->qts, "{ 'execute': 'cont' }");
-            g_free(v->dev);
-            qpci_free_pc(v->bus);
-            v->bus = qpci_new_pc(v->qts, NULL);
-            v->dev = qpci_device_find(v->bus, VKFD_DEVFN);
-            g_assert_nonnull(v->dev);
-            qtest_quit(src);
+            dst = qtest_initf("-M pc -nodefaults -device vkfd,addr=04.0,"
+                              "id=pre0,max-queues=2 -incoming defer");
+            qtest_qmp_assert_success(dst, "{ 'execute': 'migrate-incoming', "
+                                     "'arguments': { 'uri': %s } }", in);
+            vkfd_move_to(v, dst);
             lim_counts(v, 1, 1);
             g_assert_cmpuint(lim_cmd(v, VKFD_CMD_MAP_QUEUE, 0, mqd, 3, 0),
                              ==, VKFD_ST_OK);

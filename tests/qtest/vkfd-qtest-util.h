@@ -269,6 +269,26 @@ static inline bool migration_wait(QTestState *qts)
 }
 
 /*
+ * v goes on with dst, a new QEMU taking v's migration stream: once it is
+ * loaded, dst runs, the test's view of the PCI bus moves to it and v's
+ * old QEMU quits.
+ */
+static inline void vkfd_move_to(Vkfd *v, QTestState *dst)
+{
+    QTestState *src = v->qts;
+
+    v->qts = dst;
+    g_assert_true(migration_wait(dst));
+    qtest_qmp_assert_success(dst, "{ 'execute': 'cont' }");
+    g_free(v->dev);
+    qpci_free_pc(v->bus);
+    v->bus = qpci_new_pc(dst, NULL);
+    v->dev = qpci_device_find(v->bus, VKFD_DEVFN);
+    g_assert_nonnull(v->dev);
+    qtest_quit(src);
+}
+
+/*
  * Migrate v's machine through a file to a new QEMU started with the same
  * device properties, and go on with the new one: the test's view of the
  * machine (allocator, ring, BARs) stays valid.  With stream, *stream and
@@ -280,7 +300,7 @@ static inline void vkfd_migrate_keep(Vkfd *v, const char *props,
     g_autofree char *file = g_strdup_printf("%s/vkfd-mig-%d",
                                             g_get_tmp_dir(), getpid());
     g_autofree char *uri = g_strdup_printf("exec:cat > %s", file);
-    QTestState *src = v->qts;
+    QTestState *src = v->qts, *dst;
 
     qtest_qmp_assert_success(src, "{ 'execute': 'migrate', 'arguments': "
                              "{ 'uri': %s } }", uri);
@@ -288,17 +308,10 @@ static inline void vkfd_migrate_keep(Vkfd *v, const char *props,
     if (stream) {
         g_assert_true(g_file_get_contents(file, stream, len, NULL));
     }
-    v->qts = qtest_initf("-M pc -nodefaults -device vkfd,addr=04.0%s "
-                         "-incoming 'exec:cat %s'", props, file);
-    g_assert_true(migration_wait(v->qts));
-    qtest_qmp_assert_success(v->qts, "{ 'execute': 'cont' }");
+    dst = qtest_initf("-M pc -nodefaults -device vkfd,addr=04.0%s "
+                      "-incoming 'exec:cat %s'", props, file);
+    vkfd_move_to(v, dst);
     unlink(file);
-    g_free(v->dev);
-    qpci_free_pc(v->bus);
-    v->bus = qpci_new_pc(v->qts, NULL);
-    v->dev = qpci_device_find(v->bus, VKFD_DEVFN);
-    g_assert_nonnull(v->dev);
-    qtest_quit(src);
 }
 
 static inline void vkfd_migrate(Vkfd *v, const char *props)
