@@ -18,7 +18,8 @@
  * for the importing device.  VRAM would need peer-to-peer DMA to the BAR
  * (CONFIG_PCI_P2PDMA, which the guest kernel lacks) and cannot move to
  * system memory, so those importers are refused with EOPNOTSUPP.  CPU
- * mmap of the dma-buf maps the pages or the BAR (write-combined).
+ * mmap of the dma-buf maps the pages or the BAR (write-combined); vmap
+ * is for GTT only.
  *
  * When a GPU goes, its dma-bufs lose their VRAM: CPU mappings are zapped
  * and fault with SIGBUS, mmap and vmap fail.  The ioctls' fds and every
@@ -157,22 +158,18 @@ static int vkfd_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 	return 0;
 }
 
+/*
+ * A kernel mapping of a GTT dma-buf's pages, which it holds.  VRAM has
+ * none: the BAR mapping goes with the GPU, and nothing would tell the
+ * user of a kernel pointer.
+ */
 static int vkfd_dmabuf_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
 {
 	struct vkfd_bo *bo = dmabuf->priv;
 	void *va;
 
-	if (bo->kind == VKFD_BO_VRAM) {
-		int ret = -ENODEV;
-
-		mutex_lock(&bo->fault_lock);
-		if (!bo->revoked) {
-			iosys_map_set_vaddr_iomem(map, bo->vram_cpu);
-			ret = 0;
-		}
-		mutex_unlock(&bo->fault_lock);
-		return ret;
-	}
+	if (bo->kind == VKFD_BO_VRAM)
+		return -EOPNOTSUPP;
 	va = vmap(bo->pages, bo->npages, VM_MAP, PAGE_KERNEL);
 	if (!va)
 		return -ENOMEM;
@@ -182,8 +179,7 @@ static int vkfd_dmabuf_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
 
 static void vkfd_dmabuf_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
 {
-	if (!map->is_iomem)
-		vunmap(map->vaddr);
+	vunmap(map->vaddr);
 }
 
 static const struct dma_buf_ops vkfd_dmabuf_ops = {
@@ -203,6 +199,7 @@ static const struct dma_buf_ops vkfd_dmabuf_ops = {
 void vkfd_dmabuf_revoke(struct vkfd_dev *dev)
 {
 	struct vkfd_bo *bo, *tmp;
+	struct file *file;
 
 	mutex_lock(&vkfd_dmabuf_lock);
 	list_for_each_entry_safe(bo, tmp, &vkfd_dmabuf_exports, export_node) {
@@ -212,8 +209,16 @@ void vkfd_dmabuf_revoke(struct vkfd_dev *dev)
 		mutex_lock(&bo->fault_lock);
 		bo->revoked = true;
 		mutex_unlock(&bo->fault_lock);
-		/* alive: its release takes this lock and finds it off the list */
-		unmap_mapping_range(bo->dmabuf->file->f_mapping, 0, bo->size, 1);
+		/*
+		 * The dma-buf is not freed before its release, which waits for
+		 * this lock; but its file may be on the way there, inode and
+		 * all, and then no mapping is left to zap.
+		 */
+		file = bo->dmabuf->file;
+		if (get_file_rcu(file)) {
+			unmap_mapping_range(file->f_mapping, 0, bo->size, 1);
+			fput(file);
+		}
 		if (bo->kind == VKFD_BO_VRAM)
 			vkfd_vram_free(dev, &bo->vram);
 	}
