@@ -281,9 +281,15 @@ static void pre_expect_once(ShRun *r, const PreK *k)
     g_assert_cmpuint(sh_r32(r, k->total), ==, n);
 }
 
-/* The counting kernel's AQL dispatch at slot 0 of q, published. */
-static void pre_aql_dispatch(ShRun *r, PreQ *q, const PreK *k)
+/*
+ * An AQL queue at doorbell 0 of SH_CTX, mapped, with the counting
+ * kernel's dispatch at slot 0, published.
+ */
+static void pre_aql_start(ShRun *r, PreQ *q, const PreK *k)
 {
+    pre_queue_new(r, q, SH_CTX, 0, VKFD_QUEUE_AQL,
+                  SH_QUEUE_SLOTS * VKFD_AQL_PACKET_SIZE);
+    g_assert_cmpuint(pre_map(r, q), ==, VKFD_ST_OK);
     r->signal = sh_signal_new(r, 1);
     sh_packet_write(r, q->ring, k->kobj);
     q->wptr = 1;
@@ -312,10 +318,7 @@ static void test_aql_spin(void)
 
     sh_run_init(r, sh_get());
     pre_kernel(r, &k, asm_spin, 4, 256, 0);
-    pre_queue_new(r, &q, SH_CTX, 0, VKFD_QUEUE_AQL,
-                  SH_QUEUE_SLOTS * VKFD_AQL_PACKET_SIZE);
-    g_assert_cmpuint(pre_map(r, &q), ==, VKFD_ST_OK);
-    pre_aql_dispatch(r, &q, &k);
+    pre_aql_start(r, &q, &k);
     g_assert_true(pre_wait32(r, k.total, 256, PRE_WAIT_MS));
     /* the group's four waves are resident; preempted, they are saved */
     wr(r->h->v, VKFD_REG_WAVES_SEL, SH_CTX);
@@ -358,10 +361,7 @@ static void test_aql_budget(void)
 
     sh_run_init(r, sh_get());
     pre_kernel(r, &k, asm_loop, 512, 128, 300);
-    pre_queue_new(r, &q, SH_CTX, 0, VKFD_QUEUE_AQL,
-                  SH_QUEUE_SLOTS * VKFD_AQL_PACKET_SIZE);
-    g_assert_cmpuint(pre_map(r, &q), ==, VKFD_ST_OK);
-    pre_aql_dispatch(r, &q, &k);
+    pre_aql_start(r, &q, &k);
     while (!sh_r32(r, k.total)) {
         g_usleep(20);
     }
@@ -947,10 +947,7 @@ static void test_migration(void)
 
     sh_run_init(r, sh_get());
     pre_kernel(r, &k, asm_spin, 3, 192, 0);
-    pre_queue_new(r, &q, SH_CTX, 0, VKFD_QUEUE_AQL,
-                  SH_QUEUE_SLOTS * VKFD_AQL_PACKET_SIZE);
-    g_assert_cmpuint(pre_map(r, &q), ==, VKFD_ST_OK);
-    pre_aql_dispatch(r, &q, &k);
+    pre_aql_start(r, &q, &k);
     g_assert_true(pre_wait32(r, k.total, 192, PRE_WAIT_MS));
     pre_preempt(r, &q);
     pre_pm4_start(r, &p, SH_CTX, 5, NULL);
