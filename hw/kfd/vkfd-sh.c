@@ -165,11 +165,6 @@ QEMU_BUILD_BUG_ON(CS_USER_DATA_0 + VKFD_SH_MAX_USER_SGPRS > VKFD_CS_REGS);
 /* LDS_SIZE in RSRC2 counts 128-dword granules */
 #define CS_LDS_GRANULE          512
 
-/* DISPATCH_INITIATOR */
-#define CS_INIT_COMPUTE_SHADER_EN       (1u << 0)
-#define CS_INIT_USE_THREAD_DIMENSIONS   (1u << 5)
-#define CS_INIT_CS_W32_EN               (1u << 15)
-
 /* COMPUTE_TMPRING_SIZE (GFX9): waves, and 1 KiB units per wave */
 #define TMPRING_WAVES(t)        ((t) & 0xfff)
 #define TMPRING_WAVESIZE(t)     (((t) >> 12) & 0x1fff)
@@ -1184,16 +1179,16 @@ VkfdStep vkfd_sh_pm4_dispatch(VkfdState *s, VkfdQueue *q,
         for (i = 0; i < 3; i++) {
             d->wg[i] = r[CS_NUM_THREAD_X + i] & 0xffff;
             d->start[i] = r[CS_START_X + i];
-            n = initiator & CS_INIT_USE_THREAD_DIMENSIONS ? dim[i] :
+            n = initiator & VKFD_PM4_CS_INIT_THREAD_DIMS ? dim[i] :
                 (uint64_t)dim[i] * d->wg[i];
             if (n > UINT32_MAX) {
                 why = "dispatch of more than 2^32 work-items in a dimension";
             }
             d->grid[i] = n;
         }
-        if (!(initiator & CS_INIT_COMPUTE_SHADER_EN)) {
+        if (!(initiator & VKFD_PM4_CS_INIT_EN)) {
             why = "DISPATCH_INITIATOR without COMPUTE_SHADER_EN";
-        } else if (initiator & CS_INIT_CS_W32_EN) {
+        } else if (initiator & VKFD_PM4_CS_INIT_W32) {
             why = "wave32 dispatch (gfx90a runs wave64 only)";
         }
         if (!why) {
