@@ -630,26 +630,42 @@ static int vkfd_bo_charge(struct vkfd_bo *bo, u64 uaddr)
 	return 0;
 }
 
-/* Under p->lock: give the BO its id, VA range and memory on pdd. */
-static int vkfd_bo_back(struct vkfd_process_device *pdd, struct vkfd_bo *bo)
+/*
+ * Under p->lock: the BO joins pdd, with an id and its VA range (the
+ * attachment returned); on failure nothing changed.  Allocations and
+ * imports both start here.
+ */
+static struct vkfd_bo_attach *vkfd_bo_join(struct vkfd_process_device *pdd,
+					   struct vkfd_bo *bo)
 {
 	struct vkfd_bo_attach *at;
 	int ret;
 
+	lockdep_assert_held(&pdd->p->lock);
 	if (pdd->nr_bos >= VKFD_MAX_BOS_PER_GPU)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	bo->pdd = pdd;
 	bo->dev = pdd->dev;
 	bo->filp = pdd->drm_file;
 	ret = xa_alloc(&pdd->bos, &bo->id, bo, xa_limit_31b,
 		       GFP_KERNEL_ACCOUNT);
 	if (ret)
-		return ret;
+		return ERR_PTR(ret);
 	at = vkfd_bo_attach_new(bo, pdd);
-	if (IS_ERR(at)) {
-		ret = PTR_ERR(at);
-		goto err_id;
-	}
+	if (IS_ERR(at))
+		xa_erase(&pdd->bos, bo->id);
+	return at;
+}
+
+/* Under p->lock: give the BO its id, VA range and memory on pdd. */
+static int vkfd_bo_back(struct vkfd_process_device *pdd, struct vkfd_bo *bo)
+{
+	struct vkfd_bo_attach *at;
+	int ret = 0;
+
+	at = vkfd_bo_join(pdd, bo);
+	if (IS_ERR(at))
+		return PTR_ERR(at);
 	if (bo->kind == VKFD_BO_VRAM)
 		ret = vkfd_bo_alloc_vram(bo);
 	else if (bo->kind == VKFD_BO_GTT)
@@ -672,7 +688,6 @@ err_vram:
 		vkfd_vram_free(pdd->dev, &bo->vram);
 err_attach:
 	vkfd_bo_detach(at);
-err_id:
 	xa_erase(&pdd->bos, bo->id);
 	return ret;
 }
@@ -740,24 +755,10 @@ out:
  */
 int vkfd_bo_add_import(struct vkfd_process_device *pdd, struct vkfd_bo *bo)
 {
-	struct vkfd_bo_attach *at;
-	int ret;
+	struct vkfd_bo_attach *at = vkfd_bo_join(pdd, bo);
 
-	lockdep_assert_held(&pdd->p->lock);
-	if (pdd->nr_bos >= VKFD_MAX_BOS_PER_GPU)
-		return -ENOMEM;
-	bo->pdd = pdd;
-	bo->dev = pdd->dev;
-	bo->filp = pdd->drm_file;
-	ret = xa_alloc(&pdd->bos, &bo->id, bo, xa_limit_31b,
-		       GFP_KERNEL_ACCOUNT);
-	if (ret)
-		return ret;
-	at = vkfd_bo_attach_new(bo, pdd);
-	if (IS_ERR(at)) {
-		xa_erase(&pdd->bos, bo->id);
+	if (IS_ERR(at))
 		return PTR_ERR(at);
-	}
 	pdd->nr_bos++;
 	return 0;
 }
