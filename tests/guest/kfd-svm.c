@@ -1161,7 +1161,14 @@ static int check_preempt_try(const struct vkfd_gpu *gpu, int kfd, int drm,
 	return ret;
 }
 
-static void check_preempt(int i)
+/*
+ * Up to three tries of an eviction that must land part-way through the
+ * work try() starts; try() returns 1 when one did, 0 when the work ended
+ * first, -1 on failure.
+ */
+static void evict_part_way(int i, const char *name, const char *work,
+			   int (*try)(const struct vkfd_gpu *, int, int,
+				      unsigned int))
 {
 	struct vkfd_gpu *gpu = &gpus[i];
 	int kfd = kfd_open(), drm = open_render_node(gpu);
@@ -1170,16 +1177,21 @@ static void check_preempt(int i)
 
 	if (!tap_ok(kfd >= 0 && drm >= 0 &&
 		    !acquire_vm(kfd, drm, gpu->gpu_id),
-		    "preempt %u: bound", gpu->gpu_id))
+		    "%s %u: bound", name, gpu->gpu_id))
 		return;
 	for (t = 0; t < 3 && !cut && r >= 0; t++) {
-		r = check_preempt_try(gpu, kfd, drm, t);
+		r = try(gpu, kfd, drm, t);
 		cut += r > 0;
 	}
-	tap_ok(cut, "preempt %u: an eviction cut a fill part-way (%u tries)",
-	       gpu->gpu_id, t);
+	tap_ok(cut, "%s %u: an eviction cut %s part-way (%u tries)",
+	       name, gpu->gpu_id, work, t);
 	close(drm);
 	close(kfd);
+}
+
+static void check_preempt(int i)
+{
+	evict_part_way(i, "preempt", "a fill", check_preempt_try);
 }
 
 /*
@@ -1330,23 +1342,7 @@ static int check_dispatch_try(const struct vkfd_gpu *gpu, int kfd, int drm,
 
 static void check_dispatch(int i)
 {
-	struct vkfd_gpu *gpu = &gpus[i];
-	int kfd = kfd_open(), drm = open_render_node(gpu);
-	int cut = 0, r = 0;
-	unsigned int t;
-
-	if (!tap_ok(kfd >= 0 && drm >= 0 &&
-		    !acquire_vm(kfd, drm, gpu->gpu_id),
-		    "dispatch %u: bound", gpu->gpu_id))
-		return;
-	for (t = 0; t < 3 && !cut && r >= 0; t++) {
-		r = check_dispatch_try(gpu, kfd, drm, t);
-		cut += r > 0;
-	}
-	tap_ok(cut, "dispatch %u: an eviction cut the dispatch part-way (%u tries)",
-	       gpu->gpu_id, t);
-	close(drm);
-	close(kfd);
+	evict_part_way(i, "dispatch", "the dispatch", check_dispatch_try);
 }
 
 /*
