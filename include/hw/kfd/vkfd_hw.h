@@ -591,7 +591,7 @@ enum vkfd_sdma_func {
 #define VKFD_PM4_RM_INT_SHIFT       24
 #define VKFD_PM4_RM_INT_MASK        7u
 #define VKFD_PM4_RM_DATA_SHIFT      29
-#define VKFD_PM4_RM_INT_WRITE       (2u << 24)  /* once the data is written */
+#define VKFD_PM4_RM_INT_WRITE       (2u << VKFD_PM4_RM_INT_SHIFT) /* after the data */
 #define VKFD_PM4_RM_DATA(sel)       ((uint32_t)(sel) << VKFD_PM4_RM_DATA_SHIFT)
 enum {
     VKFD_PM4_DATA_NONE      = 0,
